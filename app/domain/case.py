@@ -1,0 +1,713 @@
+"""Cases (办件) and their state machine: the one projection from events to case state.
+
+``apply_event(case, event)`` is used by the client store, the rebuild command and the
+server alike. It works on a copy: an illegal transition raises a domain error and the
+case passed in is unchanged. Role checks that need to know who the actor is (their
+roles, their department) live in :func:`authorize_event`; rules that only need the
+case and the events (the reviewer never approves, a joint case needs every
+countersign) live here, so a replay on the server enforces them too.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from app.domain.catalog import CaseType, Matter
+from app.domain.errors import PermissionDenied, TransitionError, ValidationError
+from app.domain.events import Event, EventType
+from app.domain.roles import Action, Role, authorize
+
+
+class CaseState(StrEnum):
+    REGISTERED = "registered"
+    AWAITING_SUPPLEMENT = "awaiting_supplement"
+    ACCEPTED = "accepted"
+    REVIEWED = "reviewed"
+    APPROVED = "approved"
+    DENIED = "denied"
+    COMPLETED = "completed"
+    DELIVERED = "delivered"
+    REJECTED = "rejected"
+    FORWARDED = "forwarded"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self]
+
+
+STATE_LABELS = {
+    CaseState.REGISTERED: "已收件待受理",
+    CaseState.AWAITING_SUPPLEMENT: "待补正",
+    CaseState.ACCEPTED: "已受理待审查",
+    CaseState.REVIEWED: "已审查待核准",
+    CaseState.APPROVED: "准予许可待用印",
+    CaseState.DENIED: "不予许可待用印",
+    CaseState.COMPLETED: "已办结",
+    CaseState.DELIVERED: "已送达",
+    CaseState.REJECTED: "不予受理",
+    CaseState.FORWARDED: "已上报",
+    CaseState.WITHDRAWN: "申请人撤回",
+}
+
+# States in which the case is still running against its deadline.
+OPEN_STATES = frozenset(
+    {CaseState.ACCEPTED, CaseState.REVIEWED, CaseState.APPROVED, CaseState.DENIED}
+)
+FINAL_STATES = frozenset(
+    {CaseState.COMPLETED, CaseState.DELIVERED, CaseState.REJECTED, CaseState.WITHDRAWN}
+)
+DECISION_DOCUMENTS = frozenset({"approval_decision", "denial_decision"})
+NOTICE_DOCUMENTS = frozenset({"acceptance_notice", "rejection_notice"})
+SUSPENSION_REASONS = {
+    "site_inspection": "现场核查",
+    "hearing": "听证",
+    "testing": "检验检测",
+    "expert_review": "专家评审",
+}
+EVALUATION_RATINGS = {
+    "very_satisfied": "非常满意",
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "unsatisfied": "不满意",
+    "very_unsatisfied": "非常不满意",
+}
+FORWARD_RESULTS = {"approved": "准予", "denied": "不予", "returned": "退回"}
+
+# Which permission each event needs from its actor.
+EVENT_ACTIONS: dict[EventType, Action] = {
+    EventType.REGISTERED: Action.REGISTER,
+    EventType.MATERIALS_RECORDED: Action.RECORD_MATERIALS,
+    EventType.NOTICE_ISSUED: Action.ISSUE_NOTICE,
+    EventType.SUPPLEMENTED: Action.SUPPLEMENT,
+    EventType.ACCEPTED: Action.ACCEPT,
+    EventType.REJECTED: Action.REJECT,
+    EventType.REVIEWED: Action.REVIEW,
+    EventType.COUNTERSIGNED: Action.COUNTERSIGN,
+    EventType.APPROVED: Action.APPROVE,
+    EventType.DENIED: Action.DENY,
+    EventType.SEALED: Action.SEAL,
+    EventType.DELIVERED: Action.DELIVER,
+    EventType.FORWARDED: Action.FORWARD,
+    EventType.FORWARD_RETURNED: Action.RETURN_FORWARD,
+    EventType.WITHDRAWN: Action.WITHDRAW,
+    EventType.SUSPENDED: Action.SUSPEND,
+    EventType.RESUMED: Action.SUSPEND,
+    EventType.EXTENDED: Action.EXTEND,
+    EventType.FEE_RECORDED: Action.RECORD_FEE,
+    EventType.FEE_PAID: Action.RECORD_FEE,
+    EventType.EVALUATED: Action.RECORD_EVALUATION,
+}
+
+
+@dataclass
+class Case:
+    """The current state of one case, as projected from its events."""
+
+    id: str
+    number: str
+    station: str
+    matter: Matter
+    applicant: dict[str, Any]
+    green_channel: bool
+    state: CaseState
+    registered_at: datetime
+    first_responder_id: str
+    first_responder_name: str
+    materials: list[dict[str, Any]] = field(default_factory=list)
+    missing_materials: list[dict[str, Any]] = field(default_factory=list)
+    notice_count: int = 0
+    accepted_at: datetime | None = None
+    accepted_on: date | None = None
+    promised_working_days: int = 0
+    accepted_by_id: str = ""
+    rejection: dict[str, Any] | None = None
+    review: dict[str, Any] | None = None
+    countersigns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    decision: dict[str, Any] | None = None
+    seals: list[dict[str, Any]] = field(default_factory=list)
+    completed_at: datetime | None = None
+    outcome: str = ""
+    delivery: dict[str, Any] | None = None
+    forward: dict[str, Any] | None = None
+    forward_return: dict[str, Any] | None = None
+    withdrawal: dict[str, Any] | None = None
+    suspensions: list[dict[str, Any]] = field(default_factory=list)
+    extensions: list[dict[str, Any]] = field(default_factory=list)
+    fees: list[dict[str, Any]] = field(default_factory=list)
+    payments: list[dict[str, Any]] = field(default_factory=list)
+    evaluation: dict[str, Any] | None = None
+    last_event_id: str = ""
+    event_count: int = 0
+
+    @property
+    def department_code(self) -> str:
+        return self.matter.department_code
+
+    @property
+    def applicant_name(self) -> str:
+        return str(self.applicant.get("name", ""))
+
+    @property
+    def reviewer_id(self) -> str:
+        return str(self.review["actor_id"]) if self.review else ""
+
+    @property
+    def suspended(self) -> bool:
+        return any(s.get("end") is None for s in self.suspensions)
+
+    def forward_return_result(self) -> str:
+        """准予 / 不予 / 退回 result a higher authority sent back, or ""."""
+        return str(self.forward_return.get("result", "")) if self.forward_return else ""
+
+    @property
+    def fee_total_fen(self) -> int:
+        return sum(int(f["amount_fen"]) for f in self.fees)
+
+    @property
+    def paid_total_fen(self) -> int:
+        return sum(int(p["amount_fen"]) for p in self.payments)
+
+
+def category(case: Case) -> CaseType:
+    """The seed regulations' label the case falls under now (办件类型)."""
+    if case.state is CaseState.REJECTED or case.forward_return_result() == "returned":
+        return CaseType.RETURNED
+    if case.state is CaseState.AWAITING_SUPPLEMENT:
+        return CaseType.SUPPLEMENT
+    if case.forward is not None:
+        return CaseType.FORWARDED
+    if case.green_channel:
+        return CaseType.SPECIAL
+    if case.matter.case_type in (CaseType.IMMEDIATE, CaseType.JOINT, CaseType.FORWARDED):
+        return case.matter.case_type
+    return CaseType.PROMISED
+
+
+def pending_countersigns(case: Case) -> list[str]:
+    """Departments of a joint case that have not yet recorded their countersign."""
+    return [d for d in case.matter.joint_departments if d not in case.countersigns]
+
+
+def single_officer_allowed(case: Case) -> bool:
+    """True where the catalog lets one authorized officer both review and approve."""
+    return case.matter.case_type is CaseType.IMMEDIATE and case.matter.single_officer
+
+
+# --- actor checks -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs an action: enough to check their roles and department."""
+
+    id: str
+    name: str
+    roles: frozenset[Role]
+    department_code: str = ""
+    station: str = ""
+    # Departments whose chief representative this actor stands in for right now.
+    deputy_for_departments: frozenset[str] = frozenset()
+
+
+def authorize_event(case: Case | None, event: Event, actor: Actor) -> None:
+    """Refuse an event its actor may not record: role, department, separation of duties.
+
+    Called by the services before anything is written and by the server on every
+    pushed event, so both refuse what the screens would.
+    """
+    # A named deputy holds the chief representative's authority while the delegation lasts.
+    acting_as_chief = Role.CHIEF in actor.roles or bool(actor.deputy_for_departments)
+    roles = set(actor.roles) | ({Role.CHIEF} if acting_as_chief else set())
+    authorize(roles, EVENT_ACTIONS[event.type], who=actor.name)
+    if case is None:
+        return
+    if event.type in (EventType.APPROVED, EventType.DENIED, EventType.EXTENDED):
+        if case.department_code not in _chief_departments(actor):
+            raise PermissionDenied(
+                "wrong_department",
+                f"{actor.name}不是“{case.matter.department_name}”的首席代表，不能核准本件。",
+                department=case.department_code,
+            )
+    if event.type is EventType.COUNTERSIGNED:
+        department = str(event.payload.get("department_code", ""))
+        if department not in _chief_departments(actor):
+            raise PermissionDenied(
+                "wrong_department",
+                f"{actor.name}不属于会签部门（{department}），不能代为会签。",
+                department=department,
+            )
+
+
+def _chief_departments(actor: Actor) -> set[str]:
+    """Departments for which the actor holds a chief representative's authority."""
+    own = {actor.department_code} if Role.CHIEF in actor.roles else set()
+    return own | set(actor.deputy_for_departments)
+
+
+# --- the projection -----------------------------------------------------------------
+
+
+def apply_event(case: Case | None, event: Event) -> Case:
+    """Return the case after ``event``; raise a DomainError and change nothing if illegal."""
+    if event.type is EventType.REGISTERED:
+        if case is not None:
+            raise TransitionError("already_registered", "该办件已经登记，不能重复登记。")
+        return _registered(event)
+    if case is None:
+        raise TransitionError("unknown_case", "办件不存在，请先登记收件。")
+    if event.case_id != case.id:
+        raise ValidationError("case_mismatch", "事件不属于该办件。")
+    handler = _HANDLERS[event.type]
+    updated = copy.deepcopy(case)
+    handler(updated, event)
+    updated.last_event_id = event.id
+    updated.event_count += 1
+    return updated
+
+
+def replay(events: list[Event]) -> Case:
+    """Project a case from its whole event history, oldest first."""
+    case: Case | None = None
+    for event in events:
+        case = apply_event(case, event)
+    if case is None:
+        raise ValidationError("no_events", "没有可重放的事件。")
+    return case
+
+
+def _require_state(case: Case, event: Event, *allowed: CaseState) -> None:
+    if case.state not in allowed:
+        wanted = "、".join(s.label for s in allowed)
+        raise TransitionError(
+            "illegal_transition",
+            f"办件{case.number}当前为“{case.state.label}”，不能{event.type.label}"
+            f"（只能在“{wanted}”时进行）。",
+            state=case.state.value,
+            event=event.type.value,
+        )
+
+
+def _text(payload: dict[str, Any], key: str, label: str, *, required: bool = True) -> str:
+    value = payload.get(key, "")
+    if not isinstance(value, str):
+        raise ValidationError("bad_payload", f"{label}格式不正确。", field=key)
+    value = value.strip()
+    if required and not value:
+        raise ValidationError("required", f"请填写{label}。", field=key)
+    return value
+
+
+def _date(payload: dict[str, Any], key: str, label: str) -> date:
+    try:
+        return date.fromisoformat(str(payload[key]))
+    except (KeyError, ValueError):
+        raise ValidationError("bad_date", f"{label}不是有效日期。", field=key) from None
+
+
+def _materials(payload: dict[str, Any], key: str = "materials") -> list[dict[str, Any]]:
+    rows = payload.get(key, [])
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ValidationError("bad_payload", "材料清单格式不正确。", field=key)
+    for row in rows:
+        if not str(row.get("name", "")).strip():
+            raise ValidationError("required", "材料名称不能为空。", field=key)
+        copies = row.get("copies", 1)
+        if not isinstance(copies, int) or copies < 0:
+            raise ValidationError("bad_copies", f"材料“{row['name']}”的份数不正确。", field=key)
+    return [dict(r) for r in rows]
+
+
+def _registered(event: Event) -> Case:
+    payload = event.payload
+    try:
+        matter = Matter.from_dict(payload["matter"])
+    except (KeyError, TypeError, ValueError):
+        raise ValidationError(
+            "bad_payload", "登记事件缺少有效的事项信息。", field="matter"
+        ) from None
+    applicant = payload.get("applicant")
+    if not isinstance(applicant, dict) or not str(applicant.get("name", "")).strip():
+        raise ValidationError("required", "请填写申请人姓名或名称。", field="applicant_name")
+    if not matter.active:
+        raise TransitionError("matter_inactive", f"事项“{matter.name}”已停用，不能受理。")
+    return Case(
+        id=event.case_id,
+        number=_text(payload, "number", "受理编号"),
+        station=event.station,
+        matter=matter,
+        applicant=dict(applicant),
+        green_channel=bool(payload.get("green_channel", False)),
+        state=CaseState.REGISTERED,
+        registered_at=event.device_time,
+        first_responder_id=event.actor_id,
+        first_responder_name=event.actor_name,
+        materials=_materials(payload),
+        last_event_id=event.id,
+        event_count=1,
+    )
+
+
+def _on_materials_recorded(case: Case, event: Event) -> None:
+    _require_state(case, event, CaseState.REGISTERED, CaseState.AWAITING_SUPPLEMENT)
+    case.materials = _materials(event.payload)
+
+
+def _on_notice_issued(case: Case, event: Event) -> None:
+    _require_state(case, event, CaseState.REGISTERED)
+    missing = _materials(event.payload, "missing")
+    if not missing:
+        raise ValidationError(
+            "notice_empty", "一次性告知书必须列明所有需补正的材料。", field="missing"
+        )
+    case.missing_materials = missing
+    case.notice_count += 1
+    case.state = CaseState.AWAITING_SUPPLEMENT
+
+
+def _on_supplemented(case: Case, event: Event) -> None:
+    _require_state(case, event, CaseState.AWAITING_SUPPLEMENT)
+    received = event.payload.get("received", [])
+    if not isinstance(received, list) or not received:
+        raise ValidationError("required", "请勾选本次补交的材料。", field="received")
+    received_names = {str(r) for r in received}
+    unknown = received_names - {m["name"] for m in case.missing_materials}
+    if unknown:
+        raise ValidationError(
+            "not_in_notice",
+            f"材料“{'、'.join(sorted(unknown))}”不在一次性告知书中。",
+            field="received",
+        )
+    case.missing_materials = [m for m in case.missing_materials if m["name"] not in received_names]
+    by_name = {m["name"]: m for m in case.materials}
+    for name in received_names:
+        row = by_name.get(name)
+        if row is not None:
+            row["received"] = True
+            row.pop("problem", None)
+        else:
+            case.materials.append({"name": name, "received": True, "copies": 1})
+    if not case.missing_materials:
+        case.state = CaseState.REGISTERED
+
+
+def _on_accepted(case: Case, event: Event) -> None:
+    _require_state(case, event, CaseState.REGISTERED)
+    case.accepted_at = event.device_time
+    case.accepted_on = _date(event.payload, "accepted_on", "受理日期")
+    days = event.payload.get("promised_working_days", case.matter.promised_working_days)
+    if not isinstance(days, int) or days < 0:
+        raise ValidationError("bad_payload", "承诺时限不正确。", field="promised_working_days")
+    case.promised_working_days = days
+    case.accepted_by_id = event.actor_id
+    case.state = CaseState.ACCEPTED
+
+
+def _on_rejected(case: Case, event: Event) -> None:
+    _require_state(case, event, CaseState.REGISTERED, CaseState.AWAITING_SUPPLEMENT)
+    case.rejection = {
+        "reasons": _text(event.payload, "reasons", "不予受理理由"),
+        "legal_basis": _text(event.payload, "legal_basis", "法律依据", required=False),
+        "redirect_authority": _text(
+            event.payload, "redirect_authority", "应当申请的机关", required=False
+        ),
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(),
+    }
+    case.state = CaseState.REJECTED
+    case.outcome = "rejected"
+    case.completed_at = event.device_time
+
+
+def _on_reviewed(case: Case, event: Event) -> None:
+    _require_state(case, event, CaseState.ACCEPTED)
+    if case.suspended:
+        raise TransitionError("suspended", "办件处于中止计时状态，请先恢复计时再审查。")
+    conforms = event.payload.get("conforms")
+    if not isinstance(conforms, bool):
+        raise ValidationError("required", "请选择审查结论（符合或不符合）。", field="conforms")
+    site_done = bool(event.payload.get("site_inspection_done", False))
+    site_result = _text(event.payload, "site_inspection_result", "现场核查结果", required=site_done)
+    if case.matter.site_inspection and not site_done:
+        raise ValidationError(
+            "site_inspection_required",
+            "该事项需要现场核查，请先完成核查并填写结果。",
+            field="site_inspection_done",
+        )
+    case.review = {
+        "conforms": conforms,
+        "opinion": _text(event.payload, "opinion", "审查意见"),
+        "site_inspection_done": site_done,
+        "site_inspection_result": site_result,
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(),
+    }
+    case.state = CaseState.REVIEWED
+
+
+def _on_countersigned(case: Case, event: Event) -> None:
+    _require_state(case, event, CaseState.REVIEWED)
+    if case.matter.case_type is not CaseType.JOINT:
+        raise TransitionError("not_joint", "只有联办件需要会签。")
+    department = _text(event.payload, "department_code", "会签部门")
+    if department not in case.matter.joint_departments:
+        raise ValidationError(
+            "not_joint_department",
+            f"部门{department}不是本事项的会签部门。",
+            field="department_code",
+        )
+    if department in case.countersigns:
+        raise TransitionError("already_countersigned", f"部门{department}已会签，不能重复会签。")
+    agree = event.payload.get("agree")
+    if not isinstance(agree, bool):
+        raise ValidationError("required", "请选择会签意见（同意或不同意）。", field="agree")
+    case.countersigns[department] = {
+        "agree": agree,
+        "opinion": _text(event.payload, "opinion", "会签意见"),
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(),
+    }
+
+
+def _decide(case: Case, event: Event, outcome: str) -> None:
+    _require_state(case, event, CaseState.REVIEWED)
+    if event.actor_id == case.reviewer_id and not single_officer_allowed(case):
+        raise PermissionDenied(
+            "same_reviewer_approver",
+            "一审一核：审查人不能核准自己审查的办件，请由首席代表核准。",
+        )
+    pending = pending_countersigns(case)
+    if pending:
+        raise TransitionError(
+            "countersign_pending",
+            f"联办件尚有部门未会签（{'、'.join(pending)}），不能核准。",
+            pending=pending,
+        )
+    decision = {
+        "outcome": outcome,
+        "opinion": _text(event.payload, "opinion", "核准意见"),
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(),
+    }
+    if outcome == "denied":
+        decision["reasons"] = _text(event.payload, "reasons", "不予许可理由")
+        decision["legal_basis"] = _text(event.payload, "legal_basis", "法律依据", required=False)
+    case.decision = decision
+    case.state = CaseState.APPROVED if outcome == "approved" else CaseState.DENIED
+
+
+def _on_approved(case: Case, event: Event) -> None:
+    _decide(case, event, "approved")
+
+
+def _on_denied(case: Case, event: Event) -> None:
+    _decide(case, event, "denied")
+
+
+def _on_sealed(case: Case, event: Event) -> None:
+    kind = _text(event.payload, "document_kind", "文书种类")
+    allowed_states = {
+        "approval_decision": (CaseState.APPROVED,),
+        "denial_decision": (CaseState.DENIED,),
+        "acceptance_notice": tuple(OPEN_STATES | {CaseState.COMPLETED, CaseState.DELIVERED}),
+        "rejection_notice": (CaseState.REJECTED,),
+    }
+    if kind not in allowed_states:
+        raise TransitionError("document_not_sealable", "该文书不能加盖审批专用章。")
+    _require_state(case, event, *allowed_states[kind])
+    record = {
+        "document_kind": kind,
+        "document_number": _text(event.payload, "document_number", "文号"),
+        "seal_id": _text(event.payload, "seal_id", "印章"),
+        "seal_use_id": _text(event.payload, "seal_use_id", "用印记录"),
+        "pdf_sha256": _text(event.payload, "pdf_sha256", "文件摘要"),
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(),
+        "supersedes": event.payload.get("supersedes") or None,
+    }
+    case.seals.append(record)
+    if kind in DECISION_DOCUMENTS and case.completed_at is None:
+        # The time of sealing a decision is the case's legal completion time.
+        case.completed_at = event.device_time
+        case.outcome = "approved" if kind == "approval_decision" else "denied"
+        case.state = CaseState.COMPLETED
+
+
+def _on_delivered(case: Case, event: Event) -> None:
+    _require_state(case, event, CaseState.COMPLETED)
+    case.delivery = {
+        "method": _text(event.payload, "method", "送达方式"),
+        "receiver": _text(event.payload, "receiver", "签收人", required=False),
+        "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(),
+    }
+    case.state = CaseState.DELIVERED
+
+
+def _on_forwarded(case: Case, event: Event) -> None:
+    _require_state(case, event, CaseState.REGISTERED, CaseState.ACCEPTED)
+    case.forward = {
+        "authority": _text(event.payload, "authority", "上报机关"),
+        "to_station": _text(event.payload, "to_station", "接收站点", required=False),
+        "reason": _text(event.payload, "reason", "上报理由", required=False),
+        "from_state": case.state.value,
+        "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(),
+    }
+    case.state = CaseState.FORWARDED
+
+
+def _on_forward_returned(case: Case, event: Event) -> None:
+    _require_state(case, event, CaseState.FORWARDED)
+    result = _text(event.payload, "result", "上报办理结果")
+    if result not in FORWARD_RESULTS:
+        raise ValidationError("bad_payload", "上报办理结果只能是准予、不予或退回。", field="result")
+    case.forward_return = {
+        "result": result,
+        "opinion": _text(event.payload, "opinion", "上级意见"),
+        "document_number": _text(event.payload, "document_number", "文号", required=False),
+        "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(),
+    }
+    case.outcome = result
+    case.completed_at = event.device_time
+    case.state = CaseState.COMPLETED
+
+
+def _on_withdrawn(case: Case, event: Event) -> None:
+    _require_state(
+        case,
+        event,
+        CaseState.REGISTERED,
+        CaseState.AWAITING_SUPPLEMENT,
+        CaseState.ACCEPTED,
+        CaseState.REVIEWED,
+    )
+    case.withdrawal = {
+        "reason": _text(event.payload, "reason", "撤回理由"),
+        "at": event.device_time.isoformat(),
+    }
+    case.outcome = "withdrawn"
+    case.completed_at = event.device_time
+    case.state = CaseState.WITHDRAWN
+
+
+def _on_suspended(case: Case, event: Event) -> None:
+    _require_state(case, event, CaseState.ACCEPTED, CaseState.REVIEWED)
+    if case.suspended:
+        raise TransitionError("already_suspended", "办件已在中止计时中。")
+    reason_code = _text(event.payload, "reason_code", "中止原因")
+    if reason_code not in SUSPENSION_REASONS:
+        raise ValidationError(
+            "bad_reason", "中止计时只限现场核查、听证、检验检测、专家评审。", field="reason_code"
+        )
+    case.suspensions.append(
+        {
+            "reason_code": reason_code,
+            "reason": _text(event.payload, "reason", "中止说明", required=False),
+            "start": _date(event.payload, "start", "中止开始日期").isoformat(),
+            "end": None,
+        }
+    )
+
+
+def _on_resumed(case: Case, event: Event) -> None:
+    _require_state(case, event, CaseState.ACCEPTED, CaseState.REVIEWED)
+    if not case.suspended:
+        raise TransitionError("not_suspended", "办件没有中止计时，无需恢复。")
+    end = _date(event.payload, "end", "恢复日期")
+    current = case.suspensions[-1]
+    if end < date.fromisoformat(current["start"]):
+        raise ValidationError("bad_date", "恢复日期不能早于中止开始日期。", field="end")
+    current["end"] = end.isoformat()
+
+
+def _on_extended(case: Case, event: Event) -> None:
+    _require_state(case, event, CaseState.ACCEPTED, CaseState.REVIEWED)
+    days = event.payload.get("working_days")
+    if not isinstance(days, int) or not 1 <= days <= 60:
+        raise ValidationError("bad_days", "延期天数应为1至60个工作日。", field="working_days")
+    case.extensions.append(
+        {
+            "working_days": days,
+            "reason": _text(event.payload, "reason", "延期理由"),
+            "approved_by": event.actor_name,
+            "at": event.device_time.isoformat(),
+        }
+    )
+
+
+def _on_fee_recorded(case: Case, event: Event) -> None:
+    if case.state in (CaseState.REJECTED, CaseState.WITHDRAWN):
+        raise TransitionError("closed", "办件已终止，不能登记收费。")
+    items = event.payload.get("items")
+    if not isinstance(items, list) or not items:
+        raise ValidationError("required", "请选择收费项目。", field="items")
+    for item in items:
+        amount = item.get("amount_fen") if isinstance(item, dict) else None
+        if not isinstance(amount, int) or amount <= 0:
+            raise ValidationError("bad_amount", "收费金额必须大于零。", field="items")
+    case.fees.extend(dict(i) for i in items)
+
+
+def _on_fee_paid(case: Case, event: Event) -> None:
+    if not case.fees:
+        raise TransitionError("no_fee", "本件没有登记收费项目，不能登记缴费。")
+    amount = event.payload.get("amount_fen")
+    if not isinstance(amount, int) or amount <= 0:
+        raise ValidationError("bad_amount", "缴费金额必须大于零。", field="amount_fen")
+    if case.paid_total_fen + amount > case.fee_total_fen:
+        raise ValidationError("overpaid", "缴费金额超过应收金额。", field="amount_fen")
+    case.payments.append(
+        {
+            "amount_fen": amount,
+            "receipt_number": _text(event.payload, "receipt_number", "缴费票据号"),
+            "at": event.device_time.isoformat(),
+        }
+    )
+
+
+def _on_evaluated(case: Case, event: Event) -> None:
+    if case.evaluation is not None:
+        raise TransitionError("already_evaluated", "申请人已对本件作出评价。")
+    rating = _text(event.payload, "rating", "评价等级")
+    if rating not in EVALUATION_RATINGS:
+        raise ValidationError("bad_rating", "评价等级不正确。", field="rating")
+    case.evaluation = {
+        "rating": rating,
+        "comment": _text(event.payload, "comment", "评价内容", required=False),
+        "at": event.device_time.isoformat(),
+    }
+
+
+_HANDLERS = {
+    EventType.MATERIALS_RECORDED: _on_materials_recorded,
+    EventType.NOTICE_ISSUED: _on_notice_issued,
+    EventType.SUPPLEMENTED: _on_supplemented,
+    EventType.ACCEPTED: _on_accepted,
+    EventType.REJECTED: _on_rejected,
+    EventType.REVIEWED: _on_reviewed,
+    EventType.COUNTERSIGNED: _on_countersigned,
+    EventType.APPROVED: _on_approved,
+    EventType.DENIED: _on_denied,
+    EventType.SEALED: _on_sealed,
+    EventType.DELIVERED: _on_delivered,
+    EventType.FORWARDED: _on_forwarded,
+    EventType.FORWARD_RETURNED: _on_forward_returned,
+    EventType.WITHDRAWN: _on_withdrawn,
+    EventType.SUSPENDED: _on_suspended,
+    EventType.RESUMED: _on_resumed,
+    EventType.EXTENDED: _on_extended,
+    EventType.FEE_RECORDED: _on_fee_recorded,
+    EventType.FEE_PAID: _on_fee_paid,
+    EventType.EVALUATED: _on_evaluated,
+}

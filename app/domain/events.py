@@ -1,0 +1,123 @@
+"""Events: every change to a case is one. Client and server share this definition.
+
+An event is immutable and identified by a UUID that is also the sync idempotency key.
+Payloads are JSON-ready dicts; ``app.domain.case.apply_event`` is the one projection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from app.domain.audit import canonical_json
+
+
+class EventType(StrEnum):
+    REGISTERED = "registered"
+    MATERIALS_RECORDED = "materials_recorded"
+    NOTICE_ISSUED = "notice_issued"
+    SUPPLEMENTED = "supplemented"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    REVIEWED = "reviewed"
+    COUNTERSIGNED = "countersigned"
+    APPROVED = "approved"
+    DENIED = "denied"
+    SEALED = "sealed"
+    DELIVERED = "delivered"
+    FORWARDED = "forwarded"
+    FORWARD_RETURNED = "forward_returned"
+    WITHDRAWN = "withdrawn"
+    SUSPENDED = "suspended"
+    RESUMED = "resumed"
+    EXTENDED = "extended"
+    FEE_RECORDED = "fee_recorded"
+    FEE_PAID = "fee_paid"
+    EVALUATED = "evaluated"
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS[self]
+
+
+EVENT_LABELS = {
+    EventType.REGISTERED: "登记收件",
+    EventType.MATERIALS_RECORDED: "登记材料",
+    EventType.NOTICE_ISSUED: "出具一次性告知书",
+    EventType.SUPPLEMENTED: "补正材料",
+    EventType.ACCEPTED: "受理",
+    EventType.REJECTED: "不予受理",
+    EventType.REVIEWED: "审查",
+    EventType.COUNTERSIGNED: "会签",
+    EventType.APPROVED: "核准（准予许可）",
+    EventType.DENIED: "核准（不予许可）",
+    EventType.SEALED: "加盖审批专用章",
+    EventType.DELIVERED: "送达",
+    EventType.FORWARDED: "上报",
+    EventType.FORWARD_RETURNED: "上报结果返回",
+    EventType.WITHDRAWN: "申请人撤回",
+    EventType.SUSPENDED: "中止计时",
+    EventType.RESUMED: "恢复计时",
+    EventType.EXTENDED: "批准延期",
+    EventType.FEE_RECORDED: "登记收费",
+    EventType.FEE_PAID: "缴费",
+    EventType.EVALUATED: "好差评",
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One change to one case, by one actor, at one station."""
+
+    case_id: str
+    type: EventType
+    actor_id: str
+    actor_name: str
+    station: str
+    device_time: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire and audit form of the event."""
+        return {
+            "id": self.id,
+            "case_id": self.case_id,
+            "type": self.type.value,
+            "actor_id": self.actor_id,
+            "actor_name": self.actor_name,
+            "station": self.station,
+            "device_time": self.device_time.astimezone(UTC).isoformat(),
+            "payload": self.payload,
+        }
+
+    def canonical(self) -> str:
+        """Canonical JSON of :meth:`to_dict`; equal events have equal text."""
+        return canonical_json(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Event:
+        """Parse the wire form; raises KeyError/ValueError on malformed input."""
+        device_time = datetime.fromisoformat(data["device_time"])
+        if device_time.tzinfo is None:
+            raise ValueError("device_time must carry a time zone")
+        payload = data.get("payload") or {}
+        if not isinstance(payload, dict):
+            raise ValueError("payload must be an object")
+        return cls(
+            id=str(uuid.UUID(str(data["id"]))),
+            case_id=str(uuid.UUID(str(data["case_id"]))),
+            type=EventType(data["type"]),
+            actor_id=str(data["actor_id"]),
+            actor_name=str(data.get("actor_name", "")),
+            station=str(data["station"]),
+            device_time=device_time.astimezone(UTC),
+            payload=payload,
+        )

@@ -1,0 +1,146 @@
+"""Roles and what each may do. The services call :func:`authorize` on every use case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from app.domain.errors import PermissionDenied
+
+
+class Role(StrEnum):
+    CLERK = "clerk"
+    CHIEF = "chief"
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.CLERK: "窗口受理员",
+    Role.CHIEF: "首席代表",
+    Role.ADMIN: "中心管理员",
+    Role.SUPERVISOR: "电子监察",
+}
+
+
+class Action(StrEnum):
+    REGISTER = "register"
+    RECORD_MATERIALS = "record_materials"
+    ISSUE_NOTICE = "issue_notice"
+    SUPPLEMENT = "supplement"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    REVIEW = "review"
+    COUNTERSIGN = "countersign"
+    APPROVE = "approve"
+    DENY = "deny"
+    SEAL = "seal"
+    DELIVER = "deliver"
+    FORWARD = "forward"
+    RETURN_FORWARD = "return_forward"
+    WITHDRAW = "withdraw"
+    SUSPEND = "suspend"
+    EXTEND = "extend"
+    RECORD_FEE = "record_fee"
+    RECORD_EVALUATION = "record_evaluation"
+    VIEW_CASES = "view_cases"
+    VIEW_FULL_ID = "view_full_id"
+    VIEW_AUDIT = "view_audit"
+    PRINT = "print"
+    MANAGE_CATALOG = "manage_catalog"
+    MANAGE_STAFF = "manage_staff"
+    MANAGE_CALENDAR = "manage_calendar"
+    MANAGE_SEALS = "manage_seals"
+    MANAGE_SETTINGS = "manage_settings"
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS.get(self, self.value)
+
+
+ACTION_LABELS = {
+    Action.REGISTER: "受理登记",
+    Action.RECORD_MATERIALS: "登记材料",
+    Action.ISSUE_NOTICE: "出具一次性告知书",
+    Action.SUPPLEMENT: "补正材料",
+    Action.ACCEPT: "受理",
+    Action.REJECT: "不予受理",
+    Action.REVIEW: "审查",
+    Action.COUNTERSIGN: "会签",
+    Action.APPROVE: "核准",
+    Action.DENY: "不予许可",
+    Action.SEAL: "用印",
+    Action.DELIVER: "送达",
+    Action.FORWARD: "上报",
+    Action.RETURN_FORWARD: "登记上报结果",
+    Action.WITHDRAW: "申请人撤回",
+    Action.SUSPEND: "中止计时",
+    Action.EXTEND: "延期",
+    Action.RECORD_FEE: "登记收费",
+    Action.RECORD_EVALUATION: "登记评价",
+    Action.VIEW_CASES: "查询办件",
+    Action.VIEW_FULL_ID: "查看完整证件号码",
+    Action.VIEW_AUDIT: "查看审计记录",
+    Action.PRINT: "打印文书",
+    Action.MANAGE_CATALOG: "管理事项目录",
+    Action.MANAGE_STAFF: "管理人员",
+    Action.MANAGE_CALENDAR: "管理节假日",
+    Action.MANAGE_SEALS: "管理印章",
+    Action.MANAGE_SETTINGS: "管理系统设置",
+}
+
+_COUNTER_WORK = frozenset(
+    {
+        Action.REGISTER, Action.RECORD_MATERIALS, Action.ISSUE_NOTICE, Action.SUPPLEMENT,
+        Action.ACCEPT, Action.REJECT, Action.REVIEW, Action.DELIVER, Action.FORWARD,
+        Action.RETURN_FORWARD, Action.WITHDRAW, Action.SUSPEND, Action.RECORD_FEE,
+        Action.RECORD_EVALUATION, Action.VIEW_CASES, Action.VIEW_FULL_ID, Action.PRINT,
+    }
+)
+_CHIEF_WORK = _COUNTER_WORK | {
+    Action.COUNTERSIGN, Action.APPROVE, Action.DENY, Action.SEAL, Action.EXTEND,
+}
+_ADMIN_WORK = frozenset(
+    {
+        Action.VIEW_CASES, Action.VIEW_AUDIT, Action.PRINT, Action.MANAGE_CATALOG,
+        Action.MANAGE_STAFF, Action.MANAGE_CALENDAR, Action.MANAGE_SEALS,
+        Action.MANAGE_SETTINGS,
+    }
+)
+_SUPERVISOR_WORK = frozenset({Action.VIEW_CASES, Action.VIEW_AUDIT, Action.PRINT})
+
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.CLERK: _COUNTER_WORK,
+    Role.CHIEF: _CHIEF_WORK,
+    Role.ADMIN: _ADMIN_WORK,
+    Role.SUPERVISOR: _SUPERVISOR_WORK,
+}
+
+
+def allowed_actions(roles: Iterable[Role | str]) -> frozenset[Action]:
+    """Every action any of ``roles`` may take."""
+    result: set[Action] = set()
+    for role in roles:
+        result |= PERMISSIONS[Role(role)]
+    return frozenset(result)
+
+
+def can(roles: Iterable[Role | str], action: Action) -> bool:
+    """Whether ``roles`` allow ``action`` (for showing or hiding UI)."""
+    return action in allowed_actions(roles)
+
+
+def authorize(roles: Iterable[Role | str], action: Action, *, who: str = "") -> None:
+    """Raise :class:`PermissionDenied` unless ``roles`` allow ``action``."""
+    roles = list(roles)
+    if not can(roles, action):
+        role_text = "、".join(Role(r).label for r in roles) or "无角色"
+        raise PermissionDenied(
+            "permission.role",
+            f"{who or '当前用户'}（{role_text}）无权{action.label}。",
+            action=action.value,
+        )

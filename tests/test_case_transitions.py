@@ -1,0 +1,479 @@
+"""The case state machine: every legal transition, and illegal ones that change nothing."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from app.domain.case import (
+    Actor,
+    CaseState,
+    apply_event,
+    authorize_event,
+    category,
+    replay,
+)
+from app.domain.catalog import CaseType
+from app.domain.errors import PermissionDenied, TransitionError, ValidationError
+from app.domain.events import EventType
+from app.domain.roles import Role
+from tests.builders import CASE_ID, accepted, event, make_matter, registered, reviewed
+
+
+def test_registration_records_first_responder_and_promised_matter() -> None:
+    case = registered()
+    assert case.state is CaseState.REGISTERED
+    assert case.first_responder_id == "clerk1"
+    assert case.matter.name == "个体工商户登记"
+    assert category(case) is CaseType.PROMISED
+
+
+def test_registering_the_same_case_twice_is_refused() -> None:
+    case = registered()
+    with pytest.raises(TransitionError):
+        apply_event(case, event(EventType.REGISTERED, number="X", matter={}, applicant={}))
+
+
+def test_event_for_unregistered_case_is_refused() -> None:
+    with pytest.raises(TransitionError) as err:
+        apply_event(None, event(EventType.ACCEPTED, accepted_on="2026-11-23"))
+    assert err.value.code == "unknown_case"
+
+
+def test_one_time_notice_lists_missing_materials_and_case_becomes_supplement() -> None:
+    case = registered()
+    case = apply_event(
+        case,
+        event(
+            EventType.NOTICE_ISSUED,
+            missing=[
+                {"name": "经营场所使用证明", "problem": "未提供", "needed": "租赁合同复印件"},
+                {"name": "经营者身份证明", "problem": "复印件不清晰", "needed": "清晰复印件"},
+            ],
+        ),
+    )
+    assert case.state is CaseState.AWAITING_SUPPLEMENT
+    assert category(case) is CaseType.SUPPLEMENT
+    assert [m["name"] for m in case.missing_materials] == ["经营场所使用证明", "经营者身份证明"]
+
+
+def test_empty_one_time_notice_is_refused() -> None:
+    with pytest.raises(ValidationError) as err:
+        apply_event(registered(), event(EventType.NOTICE_ISSUED, missing=[]))
+    assert err.value.field == "missing"
+
+
+def test_case_resumes_only_when_every_listed_material_arrives() -> None:
+    case = apply_event(
+        registered(),
+        event(
+            EventType.NOTICE_ISSUED,
+            missing=[
+                {"name": "甲"},
+                {"name": "乙"},
+            ],
+        ),
+    )
+    case = apply_event(case, event(EventType.SUPPLEMENTED, received=["甲"]))
+    assert case.state is CaseState.AWAITING_SUPPLEMENT
+    case = apply_event(case, event(EventType.SUPPLEMENTED, received=["乙"]))
+    assert case.state is CaseState.REGISTERED
+    case = apply_event(case, event(EventType.ACCEPTED, accepted_on="2026-11-24"))
+    assert case.state is CaseState.ACCEPTED
+
+
+def test_supplementing_a_material_not_in_the_notice_is_refused() -> None:
+    case = apply_event(registered(), event(EventType.NOTICE_ISSUED, missing=[{"name": "甲"}]))
+    with pytest.raises(ValidationError) as err:
+        apply_event(case, event(EventType.SUPPLEMENTED, received=["丙"]))
+    assert "丙" in err.value.message
+
+
+def test_accept_records_acceptance_date_and_promised_days() -> None:
+    case = accepted()
+    assert case.accepted_on.isoformat() == "2026-11-23"
+    assert case.promised_working_days == 3
+
+
+def test_reject_at_intake_requires_reasons_and_makes_a_returned_case() -> None:
+    with pytest.raises(ValidationError):
+        apply_event(registered(), event(EventType.REJECTED, reasons=" "))
+    case = apply_event(
+        registered(),
+        event(
+            EventType.REJECTED,
+            reasons="不属于本机关职权范围",
+            redirect_authority="市自然资源局",
+        ),
+    )
+    assert case.state is CaseState.REJECTED
+    assert category(case) is CaseType.RETURNED
+    assert case.completed_at is not None
+
+
+def test_accepting_a_rejected_case_is_refused_and_changes_nothing() -> None:
+    case = apply_event(registered(), event(EventType.REJECTED, reasons="不属于本机关职权范围"))
+    before = copy.deepcopy(case)
+    with pytest.raises(TransitionError) as err:
+        apply_event(case, event(EventType.ACCEPTED, accepted_on="2026-11-23"))
+    assert "不予受理" in err.value.message
+    assert case == before
+
+
+def test_review_then_approve_then_seal_completes_at_seal_time() -> None:
+    case = reviewed()
+    case = apply_event(case, event(EventType.APPROVED, actor="chief1", opinion="同意"))
+    assert case.state is CaseState.APPROVED
+    seal = event(
+        EventType.SEALED,
+        actor="chief1",
+        document_kind="approval_decision",
+        document_number="〔2026〕XC01第0001号",
+        seal_id="S1",
+        seal_use_id="U1",
+        pdf_sha256="ab" * 32,
+    )
+    case = apply_event(case, seal)
+    assert case.state is CaseState.COMPLETED
+    assert case.completed_at == seal.device_time
+    assert case.outcome == "approved"
+
+
+def test_reviewer_can_never_approve_their_own_case() -> None:
+    case = reviewed(reviewer="clerk1")
+    with pytest.raises(PermissionDenied) as err:
+        apply_event(case, event(EventType.APPROVED, actor="clerk1", opinion="同意"))
+    assert err.value.code == "same_reviewer_approver"
+
+
+def test_single_officer_immediate_matter_may_be_reviewed_and_approved_by_one_person() -> None:
+    matter = make_matter(case_type=CaseType.IMMEDIATE, single_officer=True, promised_working_days=0)
+    case = reviewed(matter, reviewer="clerk1")
+    case = apply_event(case, event(EventType.APPROVED, actor="clerk1", opinion="同意"))
+    assert case.state is CaseState.APPROVED
+    assert category(case) is CaseType.IMMEDIATE
+
+
+def test_immediate_matter_without_single_officer_still_needs_a_second_person() -> None:
+    matter = make_matter(case_type=CaseType.IMMEDIATE, promised_working_days=0)
+    with pytest.raises(PermissionDenied):
+        apply_event(reviewed(matter), event(EventType.APPROVED, actor="clerk1", opinion="同意"))
+
+
+def test_deny_requires_reasons_and_seal_of_denial_completes_as_denied() -> None:
+    case = reviewed()
+    with pytest.raises(ValidationError):
+        apply_event(case, event(EventType.DENIED, actor="chief1", opinion="不同意"))
+    case = apply_event(
+        case,
+        event(
+            EventType.DENIED,
+            actor="chief1",
+            opinion="不同意",
+            reasons="经营场所不符合规划用途",
+        ),
+    )
+    case = apply_event(
+        case,
+        event(
+            EventType.SEALED,
+            actor="chief1",
+            document_kind="denial_decision",
+            document_number="N",
+            seal_id="S1",
+            seal_use_id="U2",
+            pdf_sha256="cd" * 32,
+        ),
+    )
+    assert case.outcome == "denied"
+    assert case.state is CaseState.COMPLETED
+
+
+def test_approval_decision_cannot_be_sealed_on_a_denied_case() -> None:
+    case = apply_event(
+        reviewed(),
+        event(
+            EventType.DENIED,
+            actor="chief1",
+            opinion="不同意",
+            reasons="不符合条件",
+        ),
+    )
+    with pytest.raises(TransitionError):
+        apply_event(
+            case,
+            event(
+                EventType.SEALED,
+                actor="chief1",
+                document_kind="approval_decision",
+                document_number="N",
+                seal_id="S1",
+                seal_use_id="U3",
+                pdf_sha256="ef" * 32,
+            ),
+        )
+
+
+def test_unknown_document_kind_is_not_sealable() -> None:
+    with pytest.raises(TransitionError) as err:
+        apply_event(
+            accepted(),
+            event(
+                EventType.SEALED,
+                actor="chief1",
+                document_kind="receipt",
+                document_number="N",
+                seal_id="S1",
+                seal_use_id="U",
+                pdf_sha256="00",
+            ),
+        )
+    assert err.value.code == "document_not_sealable"
+
+
+def test_sealing_acceptance_notice_keeps_the_case_running() -> None:
+    case = apply_event(
+        accepted(),
+        event(
+            EventType.SEALED,
+            actor="chief1",
+            document_kind="acceptance_notice",
+            document_number="N",
+            seal_id="S1",
+            seal_use_id="U",
+            pdf_sha256="00",
+        ),
+    )
+    assert case.state is CaseState.ACCEPTED
+    assert case.completed_at is None
+
+
+def test_joint_case_cannot_be_approved_until_every_department_countersigns() -> None:
+    matter = make_matter(case_type=CaseType.JOINT, joint_departments=("ZJJ", "XFJ"))
+    case = reviewed(matter)
+    assert category(case) is CaseType.JOINT
+    with pytest.raises(TransitionError) as err:
+        apply_event(case, event(EventType.APPROVED, actor="chief1", opinion="同意"))
+    assert err.value.code == "countersign_pending"
+    case = apply_event(
+        case,
+        event(
+            EventType.COUNTERSIGNED,
+            actor="chief_zj",
+            department_code="ZJJ",
+            agree=True,
+            opinion="同意",
+        ),
+    )
+    with pytest.raises(TransitionError):
+        apply_event(case, event(EventType.APPROVED, actor="chief1", opinion="同意"))
+    case = apply_event(
+        case,
+        event(
+            EventType.COUNTERSIGNED,
+            actor="chief_xf",
+            department_code="XFJ",
+            agree=True,
+            opinion="同意",
+        ),
+    )
+    case = apply_event(case, event(EventType.APPROVED, actor="chief1", opinion="同意"))
+    assert case.state is CaseState.APPROVED
+
+
+def test_countersign_twice_by_one_department_is_refused() -> None:
+    matter = make_matter(case_type=CaseType.JOINT, joint_departments=("ZJJ",))
+    case = apply_event(
+        reviewed(matter),
+        event(
+            EventType.COUNTERSIGNED,
+            department_code="ZJJ",
+            agree=True,
+            opinion="同意",
+        ),
+    )
+    with pytest.raises(TransitionError):
+        apply_event(
+            case,
+            event(
+                EventType.COUNTERSIGNED,
+                department_code="ZJJ",
+                agree=True,
+                opinion="同意",
+            ),
+        )
+
+
+def test_countersign_by_a_department_outside_the_matter_is_refused() -> None:
+    matter = make_matter(case_type=CaseType.JOINT, joint_departments=("ZJJ",))
+    with pytest.raises(ValidationError):
+        apply_event(
+            reviewed(matter),
+            event(
+                EventType.COUNTERSIGNED,
+                department_code="GAJ",
+                agree=True,
+                opinion="同意",
+            ),
+        )
+
+
+def test_forwarded_case_is_tracked_and_its_return_completes_it() -> None:
+    case = apply_event(
+        registered(),
+        event(
+            EventType.FORWARDED,
+            authority="县行政审批服务局",
+            to_station="XZ00",
+            reason="需县级审批",
+        ),
+    )
+    assert case.state is CaseState.FORWARDED
+    assert category(case) is CaseType.FORWARDED
+    case = apply_event(case, event(EventType.FORWARD_RETURNED, result="approved", opinion="准予"))
+    assert case.state is CaseState.COMPLETED
+    assert case.outcome == "approved"
+    assert category(case) is CaseType.FORWARDED
+
+
+def test_forward_returned_as_returned_counts_as_returned_case() -> None:
+    case = apply_event(registered(), event(EventType.FORWARDED, authority="县局"))
+    case = apply_event(
+        case, event(EventType.FORWARD_RETURNED, result="returned", opinion="材料不全")
+    )
+    assert category(case) is CaseType.RETURNED
+
+
+def test_return_of_a_case_that_was_not_forwarded_is_refused() -> None:
+    with pytest.raises(TransitionError):
+        apply_event(
+            accepted(), event(EventType.FORWARD_RETURNED, result="approved", opinion="准予")
+        )
+
+
+def test_applicant_may_withdraw_before_decision_but_not_after() -> None:
+    case = apply_event(accepted(), event(EventType.WITHDRAWN, reason="申请人主动撤回"))
+    assert case.state is CaseState.WITHDRAWN
+    approved = apply_event(reviewed(), event(EventType.APPROVED, actor="chief1", opinion="同意"))
+    with pytest.raises(TransitionError):
+        apply_event(approved, event(EventType.WITHDRAWN, reason="撤回"))
+
+
+def test_green_channel_case_is_special() -> None:
+    assert category(registered(green_channel=True)) is CaseType.SPECIAL
+
+
+def test_deliver_only_after_completion() -> None:
+    with pytest.raises(TransitionError):
+        apply_event(reviewed(), event(EventType.DELIVERED, method="窗口领取"))
+
+
+def test_suspension_blocks_review_until_resumed() -> None:
+    case = apply_event(
+        accepted(),
+        event(
+            EventType.SUSPENDED,
+            reason_code="site_inspection",
+            start="2026-11-24",
+        ),
+    )
+    with pytest.raises(TransitionError):
+        apply_event(case, event(EventType.REVIEWED, conforms=True, opinion="符合"))
+    case = apply_event(case, event(EventType.RESUMED, end="2026-11-26"))
+    assert case.suspensions == [
+        {
+            "reason_code": "site_inspection",
+            "reason": "",
+            "start": "2026-11-24",
+            "end": "2026-11-26",
+        }
+    ]
+
+
+def test_suspension_for_an_unlisted_reason_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        apply_event(
+            accepted(), event(EventType.SUSPENDED, reason_code="holiday", start="2026-11-24")
+        )
+
+
+def test_extension_needs_a_reason_and_a_sane_number_of_days() -> None:
+    with pytest.raises(ValidationError):
+        apply_event(accepted(), event(EventType.EXTENDED, working_days=5, reason=""))
+    with pytest.raises(ValidationError):
+        apply_event(accepted(), event(EventType.EXTENDED, working_days=0, reason="复杂"))
+    case = apply_event(accepted(), event(EventType.EXTENDED, working_days=5, reason="情况复杂"))
+    assert case.extensions[0]["working_days"] == 5
+
+
+def test_fee_payment_cannot_exceed_recorded_fees() -> None:
+    case = apply_event(
+        accepted(),
+        event(
+            EventType.FEE_RECORDED,
+            items=[{"code": "F1", "name": "登记费", "amount_fen": 5000}],
+        ),
+    )
+    with pytest.raises(ValidationError):
+        apply_event(case, event(EventType.FEE_PAID, amount_fen=6000, receipt_number="R1"))
+    case = apply_event(case, event(EventType.FEE_PAID, amount_fen=5000, receipt_number="R1"))
+    assert case.paid_total_fen == 5000
+
+
+def test_evaluation_is_recorded_once() -> None:
+    case = apply_event(accepted(), event(EventType.EVALUATED, rating="very_satisfied"))
+    with pytest.raises(TransitionError):
+        apply_event(case, event(EventType.EVALUATED, rating="satisfied"))
+
+
+def test_replay_gives_the_same_case_as_stepwise_application() -> None:
+    events = [
+        event(
+            EventType.REGISTERED,
+            number="XC01-20261123-0001",
+            matter=make_matter().to_dict(),
+            applicant={"name": "张三"},
+        ),
+        event(EventType.ACCEPTED, accepted_on="2026-11-23"),
+    ]
+    case = replay(events)
+    assert case.id == CASE_ID
+    assert case.state is CaseState.ACCEPTED
+    assert case.event_count == 2
+
+
+def test_clerk_role_cannot_approve() -> None:
+    clerk = Actor("clerk2", "李四", frozenset({Role.CLERK}), department_code="SCJ")
+    with pytest.raises(PermissionDenied):
+        authorize_event(reviewed(), event(EventType.APPROVED, actor="clerk2"), clerk)
+
+
+def test_chief_of_another_department_cannot_approve() -> None:
+    chief = Actor("chief9", "王五", frozenset({Role.CHIEF}), department_code="GTJ")
+    with pytest.raises(PermissionDenied) as err:
+        authorize_event(reviewed(), event(EventType.APPROVED, actor="chief9"), chief)
+    assert err.value.code == "wrong_department"
+
+
+def test_deputy_of_the_department_may_approve() -> None:
+    deputy = Actor(
+        "clerk3",
+        "赵六",
+        frozenset({Role.CLERK}),
+        department_code="SCJ",
+        deputy_for_departments=frozenset({"SCJ"}),
+    )
+    authorize_event(reviewed(), event(EventType.APPROVED, actor="clerk3"), deputy)
+
+
+def test_deputy_for_another_department_may_not_approve() -> None:
+    deputy = Actor(
+        "clerk3",
+        "赵六",
+        frozenset({Role.CLERK}),
+        department_code="SCJ",
+        deputy_for_departments=frozenset({"GTJ"}),
+    )
+    with pytest.raises(PermissionDenied):
+        authorize_event(reviewed(), event(EventType.APPROVED, actor="clerk3"), deputy)
