@@ -118,6 +118,7 @@ class Case:
     registered_at: datetime
     first_responder_id: str
     first_responder_name: str
+    window_name: str = ""
     materials: list[dict[str, Any]] = field(default_factory=list)
     missing_materials: list[dict[str, Any]] = field(default_factory=list)
     notice_count: int = 0
@@ -346,6 +347,7 @@ def _registered(event: Event) -> Case:
         registered_at=event.device_time,
         first_responder_id=event.actor_id,
         first_responder_name=event.actor_name,
+        window_name=str(payload.get("window", "")),
         materials=_materials(payload),
         last_event_id=event.id,
         event_count=1,

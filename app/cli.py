@@ -1,0 +1,213 @@
+"""Command line: ``python -m app [command] --data-dir DIR``.
+
+With no command the desktop program starts. Every error is one clear line on stderr
+and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from app import __version__
+from app.domain.errors import DomainError
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("CounterDesk", appauthor=False))
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=None,
+                        help="数据目录（默认：当前用户的数据目录）")
+    parser = argparse.ArgumentParser(
+        prog="python -m app", description="CounterDesk 政务服务窗口受理台", parents=[common]
+    )
+    parser.add_argument("--version", action="version", version=f"CounterDesk {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="离屏自检：新建演示数据、打开主窗口、生成每种文书后退出")
+    sub = parser.add_subparsers(dest="command")
+
+    init = sub.add_parser("init", parents=[common], help="初始化数据目录并创建管理员")
+    init.add_argument("--station-code", required=True)
+    init.add_argument("--station-name", required=True)
+    init.add_argument("--admin-user", default="admin")
+    init.add_argument("--admin-name", default="系统管理员")
+    init.add_argument("--admin-password", default=None,
+                      help="管理员密码（不填则从 COUNTERDESK_ADMIN_PASSWORD 或终端读取）")
+
+    sub.add_parser("demo", parents=[common], help="创建演示数据（事项、人员、印章、办件）")
+
+    cases = sub.add_parser("cases", parents=[common], help="列出办件")
+    cases.add_argument("--json", action="store_true", help="以 JSON 数组输出")
+    cases.add_argument("--state", default="")
+    cases.add_argument("--warning", choices=["normal", "yellow", "red"], default="")
+    cases.add_argument("--limit", type=int, default=1000)
+
+    audit = sub.add_parser("audit", parents=[common], help="审计链")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", parents=[common], help="校验审计哈希链")
+
+    backup = sub.add_parser("backup", parents=[common], help="备份数据库")
+    backup.add_argument("--output", type=Path, default=None)
+    restore = sub.add_parser("restore", parents=[common], help="从备份恢复数据库")
+    restore.add_argument("file", type=Path)
+
+    db = sub.add_parser("db", parents=[common], help="数据库维护")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", parents=[common], help="升级数据库结构（先自动备份）")
+    db_sub.add_parser("rebuild", parents=[common], help="从事件重建办件表")
+
+    verify_doc = sub.add_parser("verify-doc", parents=[common],
+                                help="校验已盖章文书：电子签名与用印登记")
+    verify_doc.add_argument("file", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    data_dir = args.data_dir or default_data_dir()
+    if args.self_test:
+        from app.selftest import run_self_test
+
+        return run_self_test(data_dir)
+    if args.command is None:
+        from app.main import run_gui
+
+        return run_gui(data_dir)
+    handler = _COMMANDS[args.command]
+    try:
+        return handler(args, data_dir)
+    except DomainError as error:
+        print(f"错误：{error.message}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"错误：无法访问文件（{error.strerror or error}）。", file=sys.stderr)
+        return 1
+
+
+def _cmd_init(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.services.accounts import create_first_administrator
+    from app.services.runtime import open_runtime
+
+    password = args.admin_password or os.environ.get("COUNTERDESK_ADMIN_PASSWORD")
+    if not password:
+        password = getpass.getpass("管理员密码：")
+    with open_runtime(data_dir) as runtime:
+        create_first_administrator(
+            runtime.uow, username=args.admin_user, display_name=args.admin_name,
+            password=password, station_code=args.station_code, station_name=args.station_name,
+        )
+    print(f"已初始化：{data_dir}（站点 {args.station_code}，管理员 {args.admin_user}）")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.services.demo import DEMO_PASSWORD, create_demo
+    from app.services.runtime import open_runtime
+
+    with open_runtime(data_dir) as runtime:
+        summary = create_demo(runtime.uow)
+    print(f"演示数据已创建：{summary.matters}个事项、{summary.departments}个部门、"
+          f"{summary.users}名工作人员、{summary.cases}件办件。")
+    print(f"登录账号：{', '.join(summary.usernames)}；密码均为 {DEMO_PASSWORD}")
+    return 0
+
+
+def _cmd_cases(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.services.queries import CaseFilter, list_cases
+    from app.services.runtime import open_runtime
+    from app.services.system import system_user
+
+    with open_runtime(data_dir, backups=False) as runtime:
+        case_filter = CaseFilter(states=(args.state,) if args.state else (),
+                                 warning=args.warning)
+        rows = list_cases(runtime.uow, system_user(runtime.uow), case_filter,
+                          limit=args.limit, sort="registered_at", descending=False)
+    if args.json:
+        print(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        deadline = r.deadline.isoformat() if r.deadline else "—"
+        mark = "（暂定）" if r.deadline_provisional else ""
+        print(f"{r.number}\t{r.category_label}\t{r.state_label}\t{r.matter_name}\t"
+              f"{r.applicant_name}\t{deadline}{mark}\t{r.warning_label}")
+    return 0
+
+
+def _cmd_audit(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.services.runtime import open_runtime
+    from app.services.system import verify_audit
+
+    with open_runtime(data_dir, backups=False) as runtime:
+        checked, broken = verify_audit(runtime.uow)
+    if broken is not None:
+        print(f"审计链在第 {broken.sequence} 条记录处断裂：{broken.reason}", file=sys.stderr)
+        return 3
+    print(f"审计链完整：已校验 {checked} 条记录。")
+    return 0
+
+
+def _cmd_backup(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.store.database import Profile, backup
+
+    path = backup(Profile(data_dir), destination=args.output)
+    print(f"已备份到 {path}")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.store.database import Profile, restore, upgrade
+
+    profile = Profile(data_dir)
+    saved = restore(profile, args.file)
+    upgrade(profile)
+    print(f"已从 {args.file} 恢复。" + (f"原数据库已备份到 {saved}" if saved else ""))
+    return 0
+
+
+def _cmd_db(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.services.runtime import open_runtime
+    from app.store.database import Profile, upgrade
+
+    if args.db_command == "upgrade":
+        saved = upgrade(Profile(data_dir))
+        print("数据库已是最新结构。" if saved is None else f"已升级；升级前备份：{saved}")
+        return 0
+    from app.services.recording import rebuild_projection
+
+    with open_runtime(data_dir, backups=False) as runtime, runtime.uow() as uow:
+        count = rebuild_projection(uow)
+        uow.commit()
+    print(f"已从事件重建 {count} 件办件。")
+    return 0
+
+
+def _cmd_verify_doc(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.services.runtime import open_runtime
+    from app.services.seals import verify_document
+
+    with open_runtime(data_dir, backups=False) as runtime:
+        result = verify_document(runtime.uow, args.file.read_bytes())
+    print(result.summary)
+    return 0 if result.valid else 4
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
+    "init": _cmd_init,
+    "demo": _cmd_demo,
+    "cases": _cmd_cases,
+    "audit": _cmd_audit,
+    "backup": _cmd_backup,
+    "restore": _cmd_restore,
+    "db": _cmd_db,
+    "verify-doc": _cmd_verify_doc,
+}

@@ -1,0 +1,290 @@
+"""Local accounts: argon2 password hashes, first-start administrator, lock-out."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from app.domain.errors import AuthenticationError, NotFound, PermissionDenied, ValidationError
+from app.domain.roles import Action, Role, authorize
+from app.services.context import CurrentUser, utc_now
+from app.store import models
+from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+MAX_FAILED_ATTEMPTS = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 8
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            "weak_password", f"密码至少需要{MIN_PASSWORD_LENGTH}位。", field="password"
+        )
+    if password.isdigit() or password.isalpha():
+        raise ValidationError("weak_password", "密码需同时包含字母和数字。", field="password")
+
+
+def _current_user(uow: UnitOfWork, row: models.User, now: datetime) -> CurrentUser:
+    deputy_for = frozenset(
+        d.department_code for d in uow.users.active_delegations_for(row.id, now)
+    )
+    return CurrentUser(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        roles=frozenset(Role(r) for r in row.roles.split(",") if r),
+        station=row.station,
+        department_code=row.department_code or "",
+        window_name=row.window_name,
+        deputy_for_departments=deputy_for,
+    )
+
+
+def needs_first_start(uow_factory: UnitOfWorkFactory) -> bool:
+    """True while the profile has no account at all (the first-start wizard runs)."""
+    with uow_factory() as uow:
+        return uow.users.count() == 0
+
+
+def _new_user(
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: frozenset[Role],
+    station: str,
+    department_code: str | None,
+    window_name: str,
+    now: datetime,
+) -> models.User:
+    username = username.strip()
+    if not username or not username.replace("_", "").replace(".", "").isalnum():
+        raise ValidationError("bad_username", "用户名只能由字母、数字组成。", field="username")
+    if not display_name.strip():
+        raise ValidationError("required", "请填写姓名。", field="display_name")
+    if not roles:
+        raise ValidationError("required", "请至少选择一个角色。", field="roles")
+    if Role.CHIEF in roles and not department_code:
+        raise ValidationError("required", "首席代表必须属于一个部门。", field="department_code")
+    _check_password_strength(password)
+    return models.User(
+        id=str(uuid.uuid4()),
+        username=username,
+        display_name=display_name.strip(),
+        password_hash=hash_password(password),
+        roles=",".join(sorted(r.value for r in roles)),
+        department_code=department_code or None,
+        window_name=window_name,
+        station=station,
+        active=True,
+        failed_attempts=0,
+        updated_at=now,
+    )
+
+
+def create_first_administrator(
+    uow_factory: UnitOfWorkFactory,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    station_code: str,
+    station_name: str,
+    window_name: str = "",
+    now: datetime | None = None,
+) -> CurrentUser:
+    """The first start: name the station and create its administrator."""
+    from app.domain.numbering import validate_station_code
+
+    now = now or utc_now()
+    station_code = validate_station_code(station_code)
+    if not station_name.strip():
+        raise ValidationError("required", "请填写服务中心或站点名称。", field="station_name")
+    with uow_factory() as uow:
+        if uow.users.count():
+            raise PermissionDenied("already_initialised", "本机已经初始化，不能再次创建管理员。")
+        user = _new_user(
+            username=username, display_name=display_name, password=password,
+            roles=frozenset({Role.ADMIN}), station=station_code, department_code=None,
+            window_name=window_name, now=now,
+        )
+        uow.users.add(user)
+        uow.settings.set("station_code", station_code)
+        uow.settings.set("station_name", station_name.strip())
+        uow.settings.set("window_name", window_name)
+        uow.audit.append({"kind": "admin", "action": "first_start", "user": username,
+                          "station": station_code, "at": now.isoformat()})
+        uow.commit()
+        return _current_user(uow, user, now)
+
+
+def create_user(
+    uow_factory: UnitOfWorkFactory,
+    admin: CurrentUser,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: frozenset[Role],
+    department_code: str | None = None,
+    window_name: str = "",
+    now: datetime | None = None,
+) -> str:
+    """An administrator adds a staff member; returns the new user's id."""
+    authorize(admin.roles, Action.MANAGE_STAFF, who=admin.display_name)
+    now = now or utc_now()
+    with uow_factory() as uow:
+        if uow.users.by_username(username.strip()) is not None:
+            raise ValidationError("duplicate_username", f"用户名“{username}”已存在。",
+                                  field="username")
+        if department_code and uow.catalog.department(department_code) is None:
+            raise NotFound("department_not_found", f"部门{department_code}不存在。")
+        user = _new_user(
+            username=username, display_name=display_name, password=password, roles=roles,
+            station=admin.station, department_code=department_code, window_name=window_name,
+            now=now,
+        )
+        uow.users.add(user)
+        uow.audit.append({"kind": "admin", "action": "create_user", "by": admin.id,
+                          "user": user.id, "roles": user.roles, "at": now.isoformat()})
+        uow.commit()
+        return user.id
+
+
+def authenticate(
+    uow_factory: UnitOfWorkFactory, *, username: str, password: str, now: datetime | None = None
+) -> CurrentUser:
+    """Log in; wrong passwords are counted and lock the account after a few."""
+    now = now or utc_now()
+    with uow_factory() as uow:
+        row = uow.users.by_username(username.strip())
+        if row is None or not row.active:
+            log.info("login refused: unknown or inactive user")
+            raise AuthenticationError("bad_credentials", "用户名或密码错误。")
+        if row.locked_until is not None and row.locked_until > now:
+            minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
+            raise AuthenticationError(
+                "locked", f"密码错误次数过多，账户已锁定，请{minutes}分钟后再试或联系管理员。"
+            )
+        if not _verify(row.password_hash, password):
+            row.failed_attempts += 1
+            left = MAX_FAILED_ATTEMPTS - row.failed_attempts
+            if left <= 0:
+                row.locked_until = now + LOCKOUT
+                row.failed_attempts = 0
+                message = "密码错误次数过多，账户已锁定15分钟。"
+            else:
+                message = f"用户名或密码错误，还可尝试{left}次。"
+            uow.audit.append({"kind": "auth", "action": "login_failed", "user": row.id,
+                              "at": now.isoformat()})
+            uow.commit()
+            log.info("login failed for user %s", row.id)
+            raise AuthenticationError("bad_credentials", message)
+        row.failed_attempts = 0
+        row.locked_until = None
+        uow.audit.append({"kind": "auth", "action": "login", "user": row.id,
+                          "at": now.isoformat()})
+        uow.commit()
+        return _current_user(uow, row, now)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def confirm_password(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, password: str
+) -> None:
+    """Re-entry of the password for an explicit act (applying the seal, unlocking)."""
+    with uow_factory() as uow:
+        row = uow.users.get(user.id)
+        if row is None or not _verify(row.password_hash, password):
+            raise AuthenticationError("wrong_password", "密码不正确，未执行操作。",
+                                      field="password")
+
+
+def change_password(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, *, old_password: str, new_password: str
+) -> None:
+    confirm_password(uow_factory, user, old_password)
+    _check_password_strength(new_password)
+    with uow_factory() as uow:
+        row = uow.users.get(user.id)
+        assert row is not None
+        row.password_hash = hash_password(new_password)
+        row.updated_at = utc_now()
+        uow.audit.append({"kind": "auth", "action": "password_changed", "user": user.id})
+        uow.commit()
+
+
+def refresh_user(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, *, now: datetime | None = None
+) -> CurrentUser:
+    """The user's current roles and delegations (a deputy's authority ends by itself)."""
+    with uow_factory() as uow:
+        row = uow.users.get(user.id)
+        if row is None:
+            raise NotFound("user_not_found", "用户不存在。")
+        return _current_user(uow, row, now or utc_now())
+
+
+def name_deputy(
+    uow_factory: UnitOfWorkFactory,
+    chief: CurrentUser,
+    *,
+    deputy_id: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str,
+) -> str:
+    """A chief representative names a temporary deputy for a period."""
+    if Role.CHIEF not in chief.roles:
+        raise PermissionDenied("not_chief", "只有首席代表可以指定临时代理人。")
+    if deputy_id == chief.id:
+        raise ValidationError("self_deputy", "不能指定自己为代理人。", field="deputy")
+    if ends_at <= starts_at:
+        raise ValidationError("bad_period", "代理结束时间必须晚于开始时间。", field="ends_at")
+    if ends_at - starts_at > timedelta(days=90):
+        raise ValidationError("bad_period", "临时代理期限不能超过90天。", field="ends_at")
+    if not reason.strip():
+        raise ValidationError("required", "请填写代理事由。", field="reason")
+    with uow_factory() as uow:
+        deputy = uow.users.get(deputy_id)
+        if deputy is None or not deputy.active:
+            raise NotFound("user_not_found", "代理人不存在或已停用。")
+        delegation = models.Delegation(
+            id=str(uuid.uuid4()), chief_id=chief.id, deputy_id=deputy_id,
+            department_code=chief.department_code, starts_at=starts_at, ends_at=ends_at,
+            reason=reason.strip(), created_at=utc_now(),
+        )
+        uow.users.add_delegation(delegation)
+        uow.audit.append({"kind": "admin", "action": "delegation", "chief": chief.id,
+                          "deputy": deputy_id, "from": starts_at.isoformat(),
+                          "to": ends_at.isoformat()})
+        uow.commit()
+        return delegation.id
+
+
+def list_users(uow_factory: UnitOfWorkFactory) -> list[dict[str, object]]:
+    with uow_factory() as uow:
+        return [
+            {"id": u.id, "username": u.username, "display_name": u.display_name,
+             "roles": u.roles.split(","), "department_code": u.department_code or "",
+             "window_name": u.window_name, "active": u.active}
+            for u in uow.users.all()
+        ]

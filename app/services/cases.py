@@ -1,0 +1,341 @@
+"""Case use cases: register, notify, supplement, accept, reject, review, approve, ...
+
+Each call is one transaction: the event, its audit record, its outbox row and the
+projected case row commit together or not at all. The domain decides whether the
+action is legal; nothing here trusts the screen that called it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from app.domain.applicant import Person, make_applicant
+from app.domain.case import Case
+from app.domain.errors import NotFound, ValidationError
+from app.domain.events import Event, EventType
+from app.domain.numbering import format_case_number
+from app.services.context import CurrentUser, local_date, utc_now
+from app.services.recording import load_case, record_local
+from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+
+def _event(
+    user: CurrentUser, case_id: str, event_type: EventType, payload: dict[str, Any], now: datetime
+) -> Event:
+    return Event(
+        case_id=case_id, type=event_type, actor_id=user.id, actor_name=user.display_name,
+        station=user.station, device_time=now, payload=payload,
+    )
+
+
+def _record(
+    uow: UnitOfWork,
+    user: CurrentUser,
+    case_id: str,
+    event_type: EventType,
+    payload: dict[str, Any],
+    now: datetime,
+) -> Case:
+    case = load_case(uow, case_id)
+    return record_local(uow, case, _event(user, case_id, event_type, payload, now),
+                        user.actor(), now=now)
+
+
+def _act(
+    uow_factory: UnitOfWorkFactory,
+    user: CurrentUser,
+    case_id: str,
+    event_type: EventType,
+    payload: dict[str, Any],
+    now: datetime | None,
+) -> Case:
+    now = now or utc_now()
+    with uow_factory() as uow:
+        case = _record(uow, user, case_id, event_type, payload, now)
+        uow.commit()
+        return case
+
+
+def next_case_number(uow: UnitOfWork, station: str, now: datetime) -> str:
+    """Station code + local date + per-station sequence: unique without a network."""
+    day = local_date(now)
+    sequence = uow.sequences.next(f"case:{station}:{day:%Y%m%d}")
+    return format_case_number(station, day, sequence)
+
+
+def register_case(
+    uow_factory: UnitOfWorkFactory,
+    user: CurrentUser,
+    *,
+    matter_code: str,
+    applicant: dict[str, Any],
+    materials: list[dict[str, Any]] | None = None,
+    green_channel: bool = False,
+    now: datetime | None = None,
+) -> Case:
+    """Register an applicant's application for a matter (收件登记).
+
+    ``applicant`` holds the form's fields (kind, name, id_type, id_number, phone, ...,
+    optional agent); they are validated here and refused field by field. ``materials``
+    rows are ``{code, name, form, copies, received}``; missing rows default to the
+    matter's list, none received.
+    """
+    now = now or utc_now()
+    fields = dict(applicant)
+    agent = fields.pop("agent", None)
+    if isinstance(agent, dict):
+        agent = Person.from_dict(agent) if any(agent.values()) else None
+    validated = make_applicant(**fields, agent=agent, today=local_date(now))
+    with uow_factory() as uow:
+        matter = uow.catalog.matter(matter_code)
+        if matter is None or not matter.active:
+            raise NotFound("matter_not_found", "事项不存在或已停用，请重新选择。",
+                           field="matter")
+        rows = materials if materials is not None else [
+            {"code": m.code, "name": m.name, "form": m.form.value, "copies": m.copies,
+             "received": False}
+            for m in matter.materials
+        ]
+        case_id = str(uuid.uuid4())
+        payload = {
+            "number": next_case_number(uow, user.station, now),
+            "matter": matter.to_dict(),
+            "applicant": validated.to_dict(),
+            "materials": rows,
+            "green_channel": green_channel,
+            "window": user.window_name,
+        }
+        case = record_local(
+            uow, None, _event(user, case_id, EventType.REGISTERED, payload, now),
+            user.actor(), now=now,
+        )
+        uow.commit()
+        return case
+
+
+def record_materials(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    materials: list[dict[str, Any]], now: datetime | None = None,
+) -> Case:
+    """Record which materials were received, in which form and how many copies."""
+    return _act(uow_factory, user, case_id, EventType.MATERIALS_RECORDED,
+                {"materials": materials}, now)
+
+
+def missing_materials(case: Case) -> list[dict[str, Any]]:
+    """Every required material of the matter not received: the one-time notice's list."""
+    received = {m["name"] for m in case.materials if m.get("received")}
+    rows = []
+    for material in case.matter.materials:
+        if material.required and material.name not in received:
+            rows.append({
+                "code": material.code, "name": material.name, "form": material.form.value,
+                "copies": material.copies, "problem": "未提交",
+                "needed": material.description or f"{material.form.label}{material.copies}份",
+            })
+    return rows
+
+
+def issue_one_time_notice(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    missing: list[dict[str, Any]], now: datetime | None = None,
+) -> Case:
+    """Issue ONE notice listing all missing or defective materials (一次性告知)."""
+    return _act(uow_factory, user, case_id, EventType.NOTICE_ISSUED, {"missing": missing}, now)
+
+
+def supplement(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    received: list[str], now: datetime | None = None,
+) -> Case:
+    """Record materials the applicant brought after a one-time notice."""
+    return _act(uow_factory, user, case_id, EventType.SUPPLEMENTED, {"received": received}, now)
+
+
+def accept(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    now: datetime | None = None,
+) -> Case:
+    """Accept the application (受理); the deadline starts counting the next working day."""
+    now = now or utc_now()
+    with uow_factory() as uow:
+        case = load_case(uow, case_id)
+        incomplete = [m["name"] for m in missing_materials(case)]
+        if incomplete:
+            raise ValidationError(
+                "materials_incomplete",
+                f"材料不齐全（缺少：{'、'.join(incomplete)}），请出具一次性告知书。",
+                field="materials", missing=incomplete,
+            )
+        payload = {"accepted_on": local_date(now).isoformat(),
+                   "promised_working_days": case.matter.promised_working_days}
+        updated = _record(uow, user, case_id, EventType.ACCEPTED, payload, now)
+        uow.commit()
+        return updated
+
+
+def reject(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    reasons: str, legal_basis: str = "", redirect_authority: str = "",
+    now: datetime | None = None,
+) -> Case:
+    """Refuse the application at intake (不予受理), with reasons."""
+    payload = {"reasons": reasons, "legal_basis": legal_basis,
+               "redirect_authority": redirect_authority}
+    return _act(uow_factory, user, case_id, EventType.REJECTED, payload, now)
+
+
+def review(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    conforms: bool, opinion: str, site_inspection_done: bool = False,
+    site_inspection_result: str = "", now: datetime | None = None,
+) -> Case:
+    """The clerk's review opinion (审查意见); the case then waits for the chief."""
+    payload = {"conforms": conforms, "opinion": opinion,
+               "site_inspection_done": site_inspection_done,
+               "site_inspection_result": site_inspection_result}
+    return _act(uow_factory, user, case_id, EventType.REVIEWED, payload, now)
+
+
+def countersign(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    department_code: str, agree: bool, opinion: str, now: datetime | None = None,
+) -> Case:
+    """A participating department's chief representative countersigns a joint case."""
+    payload = {"department_code": department_code, "agree": agree, "opinion": opinion}
+    return _act(uow_factory, user, case_id, EventType.COUNTERSIGNED, payload, now)
+
+
+def approve(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    opinion: str, now: datetime | None = None,
+) -> Case:
+    """The chief representative approves (核准准予); the decision awaits the seal."""
+    return _act(uow_factory, user, case_id, EventType.APPROVED, {"opinion": opinion}, now)
+
+
+def deny(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    opinion: str, reasons: str, legal_basis: str = "", now: datetime | None = None,
+) -> Case:
+    """The chief representative denies (不予许可) with reasons; awaits the seal."""
+    payload = {"opinion": opinion, "reasons": reasons, "legal_basis": legal_basis}
+    return _act(uow_factory, user, case_id, EventType.DENIED, payload, now)
+
+
+def deliver(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    method: str, receiver: str = "", now: datetime | None = None,
+) -> Case:
+    """Hand the result over (送达): at the window, by post, ..."""
+    return _act(uow_factory, user, case_id, EventType.DELIVERED,
+                {"method": method, "receiver": receiver}, now)
+
+
+def forward(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    authority: str, to_station: str = "", reason: str = "", now: datetime | None = None,
+) -> Case:
+    """Forward the case to a higher authority (上报); its return is tracked."""
+    payload = {"authority": authority, "to_station": to_station, "reason": reason}
+    return _act(uow_factory, user, case_id, EventType.FORWARDED, payload, now)
+
+
+def record_forward_return(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    result: str, opinion: str, document_number: str = "", now: datetime | None = None,
+) -> Case:
+    """Record the higher authority's result of a forwarded case."""
+    payload = {"result": result, "opinion": opinion, "document_number": document_number}
+    return _act(uow_factory, user, case_id, EventType.FORWARD_RETURNED, payload, now)
+
+
+def withdraw(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    reason: str, now: datetime | None = None,
+) -> Case:
+    """The applicant withdraws the application (撤回)."""
+    return _act(uow_factory, user, case_id, EventType.WITHDRAWN, {"reason": reason}, now)
+
+
+def suspend(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    reason_code: str, reason: str = "", now: datetime | None = None,
+) -> Case:
+    """Stop the clock for site inspection, hearing, testing or expert review."""
+    now = now or utc_now()
+    payload = {"reason_code": reason_code, "reason": reason,
+               "start": local_date(now).isoformat()}
+    return _act(uow_factory, user, case_id, EventType.SUSPENDED, payload, now)
+
+
+def resume(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    now: datetime | None = None,
+) -> Case:
+    """Restart the clock after a suspension."""
+    now = now or utc_now()
+    return _act(uow_factory, user, case_id, EventType.RESUMED,
+                {"end": local_date(now).isoformat()}, now)
+
+
+def extend(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    working_days: int, reason: str, now: datetime | None = None,
+) -> Case:
+    """An approved extension of the time limit, with its reason."""
+    return _act(uow_factory, user, case_id, EventType.EXTENDED,
+                {"working_days": working_days, "reason": reason}, now)
+
+
+def record_fee(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    fee_codes: list[str], now: datetime | None = None,
+) -> Case:
+    """Charge the catalog's fee items to the case (统一收费)."""
+    now = now or utc_now()
+    with uow_factory() as uow:
+        case = load_case(uow, case_id)
+        items = {f.code: f for f in case.matter.fee_items}
+        unknown = [c for c in fee_codes if c not in items]
+        if unknown or not fee_codes:
+            raise ValidationError("bad_fee", "请选择本事项目录中的收费项目。", field="items")
+        payload = {"items": [
+            {"code": c, "name": items[c].name, "amount_fen": items[c].amount_fen,
+             "basis": items[c].basis}
+            for c in fee_codes
+        ]}
+        updated = _record(uow, user, case_id, EventType.FEE_RECORDED, payload, now)
+        uow.commit()
+        return updated
+
+
+def record_payment(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    amount_fen: int, receipt_number: str, now: datetime | None = None,
+) -> Case:
+    """Payment at the unified fee window, with its receipt number."""
+    return _act(uow_factory, user, case_id, EventType.FEE_PAID,
+                {"amount_fen": amount_fen, "receipt_number": receipt_number}, now)
+
+
+def record_evaluation(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    rating: str, comment: str = "", now: datetime | None = None,
+) -> Case:
+    """The applicant's evaluation (好差评)."""
+    return _act(uow_factory, user, case_id, EventType.EVALUATED,
+                {"rating": rating, "comment": comment}, now)
+
+
+def get_case(uow_factory: UnitOfWorkFactory, case_id: str) -> Case:
+    with uow_factory() as uow:
+        return load_case(uow, case_id)
+
+
+def case_history(uow_factory: UnitOfWorkFactory, case_id: str) -> list[Event]:
+    """Every event of the case, oldest first: the case page's timeline."""
+    with uow_factory() as uow:
+        return uow.events.for_case(case_id)

@@ -1,0 +1,187 @@
+"""Read-side use cases: case lists in pages, queues, counts for the status bar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from app.domain.calendar import WarningLevel, warning_level
+from app.domain.case import CaseState
+from app.domain.catalog import CaseType
+from app.domain.identity import mask_id_number
+from app.domain.roles import Action, authorize
+from app.services.context import CurrentUser, local_date, utc_now
+from app.services.recording import load_calendar, yellow_threshold
+from app.store import models
+from app.store.repositories import CaseFilter
+from app.store.unit_of_work import UnitOfWorkFactory
+
+__all__ = ["CaseFilter", "CaseSummary", "list_cases", "count_cases", "review_queue",
+           "approval_queue", "sync_status"]
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One line of a case list: what a clerk needs to see, ID number masked."""
+
+    id: str
+    number: str
+    category: str
+    category_label: str
+    state: str
+    state_label: str
+    matter_code: str
+    matter_name: str
+    department_code: str
+    applicant_name: str
+    applicant_id_masked: str
+    registered_at: datetime
+    accepted_at: datetime | None
+    deadline: date | None
+    deadline_provisional: bool
+    warning: str
+    warning_label: str
+    completed_at: datetime | None
+    on_time: bool | None
+
+    def to_json(self) -> dict[str, object]:
+        """The ``cases --json`` object."""
+        return {
+            "id": self.id,
+            "number": self.number,
+            "category": self.category_label,
+            "state": self.state,
+            "state_label": self.state_label,
+            "matter": self.matter_name,
+            "department": self.department_code,
+            "applicant_name": self.applicant_name,
+            "applicant_id": self.applicant_id_masked,
+            "registered_at": self.registered_at.isoformat(),
+            "accepted_at": self.accepted_at.isoformat() if self.accepted_at else None,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "deadline_provisional": self.deadline_provisional,
+            "warning": self.warning,
+            "completed_at": self.completed_at.isoformat() if self.completed_at else None,
+            "on_time": self.on_time,
+        }
+
+
+def _warning(row: models.CaseRow, calendar: object, today: date, threshold: int) -> WarningLevel:
+    if row.deadline is None or row.completed_at is not None:
+        return WarningLevel.NORMAL
+    return warning_level(calendar, row.deadline, today, yellow_working_days=threshold)  # type: ignore[arg-type]
+
+
+def _summaries(rows: list[models.CaseRow], calendar: object, today: date,
+               threshold: int) -> list[CaseSummary]:
+    result = []
+    for row in rows:
+        level = _warning(row, calendar, today, threshold)
+        result.append(CaseSummary(
+            id=row.id, number=row.number, category=row.category,
+            category_label=CaseType(row.category).label, state=row.state,
+            state_label=CaseState(row.state).label, matter_code=row.matter_code,
+            matter_name=row.matter_name, department_code=row.department_code,
+            applicant_name=row.applicant_name,
+            applicant_id_masked=mask_id_number(row.applicant_id_number),
+            registered_at=row.registered_at, accepted_at=row.accepted_at,
+            deadline=row.deadline, deadline_provisional=row.deadline_provisional,
+            warning=level.value, warning_label=level.label, completed_at=row.completed_at,
+            on_time=row.on_time,
+        ))
+    return result
+
+
+def list_cases(
+    uow_factory: UnitOfWorkFactory,
+    user: CurrentUser,
+    case_filter: CaseFilter = CaseFilter(),
+    *,
+    offset: int = 0,
+    limit: int = 100,
+    sort: str = "registered_at",
+    descending: bool = True,
+    now: datetime | None = None,
+) -> list[CaseSummary]:
+    """One page of cases matching the filter."""
+    authorize(user.roles, Action.VIEW_CASES, who=user.display_name)
+    today = local_date(now or utc_now())
+    if case_filter.warning and case_filter.today is None:
+        from dataclasses import replace
+
+        case_filter = replace(case_filter, today=today)
+    with uow_factory() as uow:
+        rows = list(uow.cases.page(case_filter, offset=offset, limit=limit, sort=sort,
+                                   descending=descending))
+        return _summaries(rows, load_calendar(uow), today, yellow_threshold(uow))
+
+
+def count_cases(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_filter: CaseFilter = CaseFilter(),
+    *, now: datetime | None = None,
+) -> int:
+    authorize(user.roles, Action.VIEW_CASES, who=user.display_name)
+    if case_filter.warning and case_filter.today is None:
+        from dataclasses import replace
+
+        case_filter = replace(case_filter, today=local_date(now or utc_now()))
+    with uow_factory() as uow:
+        return uow.cases.count(case_filter)
+
+
+def review_queue(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, *, now: datetime | None = None
+) -> list[CaseSummary]:
+    """Accepted cases waiting for a review opinion, oldest deadline first (待我审查)."""
+    authorize(user.roles, Action.REVIEW, who=user.display_name)
+    return list_cases(uow_factory, user, CaseFilter(states=(CaseState.ACCEPTED.value,)),
+                      limit=500, sort="deadline", descending=False, now=now)
+
+
+def approval_queue(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, *, now: datetime | None = None
+) -> list[CaseSummary]:
+    """Reviewed cases of the chief's departments, oldest deadline first (待我核准)."""
+    departments = set(user.deputy_for_departments)
+    if user.department_code and "chief" in {r.value for r in user.roles}:
+        departments.add(user.department_code)
+    result: list[CaseSummary] = []
+    for department in sorted(departments):
+        result += list_cases(
+            uow_factory, user,
+            CaseFilter(states=(CaseState.REVIEWED.value,), department_code=department),
+            limit=500, sort="deadline", descending=False, now=now,
+        )
+    return sorted(result, key=lambda s: (s.deadline or date.max, s.number))
+
+
+def sealing_queue(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, *, now: datetime | None = None
+) -> list[CaseSummary]:
+    """Approved or denied decisions waiting for the seal (用印)."""
+    return [
+        s for s in list_cases(
+            uow_factory, user,
+            CaseFilter(states=(CaseState.APPROVED.value, CaseState.DENIED.value)),
+            limit=500, sort="deadline", descending=False, now=now,
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    waiting_events: int
+    last_sync_at: str
+    server_url: str
+    conflicts: int
+
+
+def sync_status(uow_factory: UnitOfWorkFactory) -> SyncStatus:
+    """What the status bar shows about sync."""
+    with uow_factory() as uow:
+        return SyncStatus(
+            waiting_events=uow.events.outbox_count(),
+            last_sync_at=uow.settings.get("last_sync_at"),
+            server_url=uow.settings.get("server_url"),
+            conflicts=len(uow.events.conflicts()),
+        )

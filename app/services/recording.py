@@ -1,0 +1,211 @@
+"""Recording events: the one path by which a case changes, locally or from sync.
+
+``record_local`` checks the actor, applies the event with the domain's projection and
+writes the event, its outbox row, its audit record and the projected case row in the
+caller's unit of work: all of them commit together or none does.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from app.domain.calendar import (
+    Extension,
+    Suspension,
+    WorkingCalendar,
+    YearCalendar,
+    compute_deadline,
+    yellow_from,
+)
+from app.domain.case import Actor, Case, apply_event, authorize_event, category, replay
+from app.domain.errors import ConflictError, NotFound
+from app.domain.events import Event
+from app.services.context import local_date, utc_now
+from app.store import models
+from app.store.unit_of_work import UnitOfWork
+
+STATION_EVENT_SEQUENCE = "station-events"
+DEFAULT_YELLOW_WORKING_DAYS = 2
+
+
+def load_calendar(uow: UnitOfWork) -> WorkingCalendar:
+    """The working-day calendar from the profile's stored years."""
+    years = {row.year: YearCalendar.from_dict(row.data) for row in uow.calendar.years()}
+    return WorkingCalendar(years)
+
+
+def yellow_threshold(uow: UnitOfWork) -> int:
+    value = uow.settings.get("yellow_working_days", str(DEFAULT_YELLOW_WORKING_DAYS))
+    return int(value) if value.isdigit() else DEFAULT_YELLOW_WORKING_DAYS
+
+
+def load_case(uow: UnitOfWork, case_id: str) -> Case:
+    """The case as its events project it."""
+    events = uow.events.for_case(case_id)
+    if not events:
+        raise NotFound("case_not_found", "找不到该办件。", case_id=case_id)
+    return replay(events)
+
+
+def case_deadline(case: Case, calendar: WorkingCalendar, today: date) -> Any:
+    """The case's ``Deadline`` (or None before acceptance / for forwarded cases)."""
+    if case.accepted_on is None:
+        return None
+    suspensions = [
+        Suspension(
+            start=date.fromisoformat(s["start"]),
+            end=date.fromisoformat(s["end"]) if s["end"] else None,
+            reason_code=s["reason_code"],
+            reason=s.get("reason", ""),
+        )
+        for s in case.suspensions
+    ]
+    extensions = [
+        Extension(working_days=e["working_days"], reason=e["reason"], approved_by=e["approved_by"])
+        for e in case.extensions
+    ]
+    return compute_deadline(
+        calendar,
+        case.accepted_on,
+        case.promised_working_days,
+        suspensions,
+        extensions,
+        today=today,
+    )
+
+
+def project_row(
+    case: Case, calendar: WorkingCalendar, *, today: date, yellow_working_days: int
+) -> models.CaseRow:
+    """The list/query row of a case: what the case tables hold."""
+    deadline = case_deadline(case, calendar, today)
+    due = deadline.due if deadline else None
+    applicant = case.applicant
+    on_time = None
+    if due is not None and case.completed_at is not None:
+        on_time = local_date(case.completed_at) <= due
+    return models.CaseRow(
+        id=case.id,
+        number=case.number,
+        station=case.station,
+        matter_code=case.matter.code,
+        matter_name=case.matter.name,
+        department_code=case.matter.department_code,
+        category=category(case).value,
+        state=case.state.value,
+        applicant_name=case.applicant_name,
+        applicant_id_number=str(applicant.get("id_number", "")),
+        applicant_phone=str(applicant.get("phone", "")),
+        first_responder_id=case.first_responder_id,
+        reviewer_id=case.reviewer_id,
+        approver_id=str(case.decision["actor_id"]) if case.decision else "",
+        window_name=case.window_name,
+        registered_at=case.registered_at,
+        accepted_at=case.accepted_at,
+        accepted_on=case.accepted_on,
+        deadline=due,
+        deadline_provisional=bool(deadline and deadline.provisional),
+        yellow_from=yellow_from(calendar, due, yellow_working_days) if due else None,
+        completed_at=case.completed_at,
+        on_time=on_time,
+        outcome=case.outcome,
+        evaluation=case.evaluation["rating"] if case.evaluation else "",
+        updated_at=utc_now(),
+    )
+
+
+def _store(
+    uow: UnitOfWork,
+    case: Case,
+    event: Event,
+    *,
+    station_sequence: int | None,
+    server_sequence: int | None,
+    outbox: bool,
+    now: datetime,
+) -> None:
+    uow.events.add(
+        event, station_sequence=station_sequence, server_sequence=server_sequence, outbox=outbox
+    )
+    uow.audit.append({"kind": "event", "event": event.to_dict()})
+    calendar = load_calendar(uow)
+    uow.cases.save(
+        project_row(
+            case, calendar, today=local_date(now), yellow_working_days=yellow_threshold(uow)
+        )
+    )
+    uow.session.flush()
+
+
+def record_local(
+    uow: UnitOfWork, case: Case | None, event: Event, actor: Actor, *, now: datetime | None = None
+) -> Case:
+    """Check, apply and store an event made at this station; queue it for sync."""
+    authorize_event(case, event, actor)
+    updated = apply_event(case, event)
+    station_sequence = uow.sequences.next(STATION_EVENT_SEQUENCE)
+    _store(
+        uow, updated, event, station_sequence=station_sequence, server_sequence=None,
+        outbox=True, now=now or utc_now(),
+    )
+    return updated
+
+
+def record_remote(
+    uow: UnitOfWork, event: Event, *, server_sequence: int | None, now: datetime | None = None
+) -> Case | None:
+    """Store an event pulled from the server (already checked there); idempotent.
+
+    Returns the updated case, or None when the event was already held. The same
+    event id with a different payload is refused, never silently accepted.
+    """
+    existing = uow.events.get(event.id)
+    if existing is not None:
+        held = Event(
+            id=existing.id, case_id=existing.case_id, type=event.type.__class__(existing.type),
+            actor_id=existing.actor_id, actor_name=existing.actor_name,
+            station=existing.station, device_time=existing.device_time,
+            payload=existing.payload,
+        )
+        if held.canonical() != event.canonical():
+            raise ConflictError(
+                "event_id_reused", "同一事件编号的内容与本地记录不一致，已拒绝。", event_id=event.id
+            )
+        if server_sequence is not None and existing.server_sequence is None:
+            uow.events.set_server_sequence(event.id, server_sequence)
+        return None
+    history = uow.events.for_case(event.case_id)
+    case = replay(history) if history else None
+    updated = apply_event(case, event)
+    _store(
+        uow, updated, event, station_sequence=None, server_sequence=server_sequence,
+        outbox=False, now=now or utc_now(),
+    )
+    return updated
+
+
+def rebuild_projection(uow: UnitOfWork, *, now: datetime | None = None) -> int:
+    """Recompute every case row from the event log; returns how many cases."""
+    calendar = load_calendar(uow)
+    today = local_date(now or utc_now())
+    threshold = yellow_threshold(uow)
+    uow.cases.delete_all()
+    count = 0
+    for case_id in uow.events.case_ids():
+        case = replay(uow.events.for_case(case_id))
+        uow.cases.save(project_row(case, calendar, today=today, yellow_working_days=threshold))
+        count += 1
+    return count
+
+
+def recompute_open_deadlines(uow: UnitOfWork, *, now: datetime | None = None) -> int:
+    """After a calendar change: recompute deadlines of every case still running."""
+    calendar = load_calendar(uow)
+    today = local_date(now or utc_now())
+    threshold = yellow_threshold(uow)
+    rows = uow.cases.open_with_deadline()
+    for row in rows:
+        case = load_case(uow, row.id)
+        uow.cases.save(project_row(case, calendar, today=today, yellow_working_days=threshold))
+    return len(rows)

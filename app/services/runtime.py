@@ -1,0 +1,51 @@
+"""Opening a profile for the program, the CLI and the tests: one way to do it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from app.services.calendar_admin import seed_calendar
+from app.store.database import (
+    Profile,
+    daily_backup,
+    make_engine,
+    make_session_factory,
+    upgrade,
+)
+from app.store.unit_of_work import UnitOfWorkFactory
+
+
+@dataclass
+class Runtime:
+    """An open profile: its folder, engine and unit-of-work factory."""
+
+    profile: Profile
+    engine: Engine
+    uow: UnitOfWorkFactory
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def open_runtime(data_dir: Path, *, backups: bool = True) -> Runtime:
+    """Upgrade (backing up first) and open the profile in ``data_dir``.
+
+    A new profile gets the published holiday calendars chinesecalendar knows.
+    """
+    profile = Profile(Path(data_dir))
+    upgrade(profile)
+    if backups:
+        daily_backup(profile)
+    engine = make_engine(profile.url)
+    runtime = Runtime(profile, engine, UnitOfWorkFactory(make_session_factory(engine)))
+    seed_calendar(runtime.uow)
+    return runtime

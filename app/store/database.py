@@ -1,0 +1,248 @@
+"""The local SQLite profile: engine, pragmas, migrations and backups.
+
+A profile is a folder holding ``counterdesk.sqlite3``, ``backups/`` and
+``attachments/``. SQLite runs in WAL mode with foreign keys on; every write
+transaction starts with BEGIN IMMEDIATE so two writers never deadlock halfway.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.errors import DomainError
+
+DATABASE_NAME = "counterdesk.sqlite3"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+PROFILE_MARKER = "counterdesk-profile"
+DEFAULT_BACKUPS_KEPT = 10
+
+
+class ProfileError(DomainError):
+    """The data directory is not usable: newer than the program, not a profile, damaged."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Where one station's data lives."""
+
+    data_dir: Path
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / DATABASE_NAME
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @property
+    def url(self) -> str:
+        return f"sqlite:///{self.database_path}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the pragmas and transaction behaviour the profile relies on."""
+    engine = create_engine(url, connect_args={"timeout": 30})
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # Let SQLAlchemy's "begin" below issue BEGIN IMMEDIATE instead of pysqlite's BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: object) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def head_revision() -> str:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def check_version(engine: Engine) -> None:
+    """Refuse a profile written by a newer CounterDesk instead of damaging it."""
+    revision = current_revision(engine)
+    if revision is None:
+        return
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    try:
+        script.get_revision(revision)
+    except Exception:  # alembic raises several kinds for an unknown revision
+        raise ProfileError(
+            "profile_too_new",
+            "该数据目录由更新版本的 CounterDesk 创建，当前程序无法使用。请升级程序后再打开。",
+            revision=revision,
+        ) from None
+
+
+def upgrade(profile: Profile, *, keep: int = DEFAULT_BACKUPS_KEPT) -> Path | None:
+    """Bring the profile's schema to the program's; back the database up first.
+
+    Returns the backup made, or None for a new or already current profile.
+    """
+    profile.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(profile.url)
+    try:
+        check_version(engine)
+        revision = current_revision(engine)
+        if revision == head_revision():
+            return None
+        backup_path = None
+        if revision is not None:
+            backup_path = backup(profile, reason="before-upgrade", keep=keep, engine=engine)
+        with engine.begin() as connection:
+            config = alembic_config(profile.url)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        return backup_path
+    finally:
+        engine.dispose()
+
+
+def backup(
+    profile: Profile,
+    *,
+    reason: str = "manual",
+    keep: int = DEFAULT_BACKUPS_KEPT,
+    engine: Engine | None = None,
+    destination: Path | None = None,
+) -> Path:
+    """Copy the database with SQLite's online backup API (consistent while in use)."""
+    if not profile.database_path.exists():
+        raise ProfileError("no_database", f"数据目录 {profile.data_dir} 中没有数据库。")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = destination or profile.backups_dir / f"counterdesk-{stamp}-{reason}.sqlite3"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(profile.database_path)
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+    finally:
+        source.close()
+    if destination is None:
+        _prune_backups(profile, keep)
+    return target
+
+
+def _prune_backups(profile: Profile, keep: int) -> None:
+    backups = sorted(profile.backups_dir.glob("counterdesk-*.sqlite3"))
+    for old in backups[:-keep] if keep > 0 else backups:
+        old.unlink()
+
+
+def latest_backup_age_days(profile: Profile) -> float | None:
+    backups = sorted(profile.backups_dir.glob("counterdesk-*.sqlite3"))
+    if not backups:
+        return None
+    modified = datetime.fromtimestamp(backups[-1].stat().st_mtime, UTC)
+    return (datetime.now(UTC) - modified).total_seconds() / 86400
+
+
+def daily_backup(profile: Profile, *, keep: int = DEFAULT_BACKUPS_KEPT) -> Path | None:
+    """Make the once-a-day backup if the newest one is older than a day."""
+    age = latest_backup_age_days(profile)
+    if profile.database_path.exists() and (age is None or age >= 1):
+        return backup(profile, reason="daily", keep=keep)
+    return None
+
+
+def is_profile_database(path: Path) -> bool:
+    """True for an SQLite file that holds a CounterDesk profile."""
+    try:
+        with path.open("rb") as handle:
+            if handle.read(16) != b"SQLite format 3\x00":
+                return False
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = connection.execute(
+                "SELECT value FROM settings WHERE key = 'profile'"
+            ).fetchone()
+        finally:
+            connection.close()
+    except (OSError, sqlite3.DatabaseError):
+        return False
+    return row is not None and row[0] == PROFILE_MARKER
+
+
+def restore(profile: Profile, source: Path) -> Path | None:
+    """Replace the profile's database with ``source``; back the current one up first."""
+    if not is_profile_database(source):
+        raise ProfileError(
+            "not_a_profile", f"{source} 不是 CounterDesk 数据库备份，已拒绝恢复。"
+        )
+    saved = None
+    if profile.database_path.exists():
+        saved = backup(profile, reason="before-restore")
+    profile.data_dir.mkdir(parents=True, exist_ok=True)
+    for suffix in ("-wal", "-shm"):
+        Path(str(profile.database_path) + suffix).unlink(missing_ok=True)
+    target = sqlite3.connect(profile.database_path)
+    try:
+        origin = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            origin.backup(target)
+        finally:
+            origin.close()
+    finally:
+        target.close()
+    return saved
+
+
+@contextmanager
+def open_profile(data_dir: Path) -> Iterator[tuple[Profile, Engine]]:
+    """Upgrade the profile if needed and yield it with an engine; dispose afterwards."""
+    profile = Profile(Path(data_dir))
+    upgrade(profile)
+    engine = make_engine(profile.url)
+    try:
+        yield profile, engine
+    finally:
+        engine.dispose()

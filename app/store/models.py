@@ -1,0 +1,283 @@
+"""SQLAlchemy 2.0 models of the local profile.
+
+Events are the record of truth; ``cases`` is their projection (rebuildable with
+``rebuild_projection``). Alembic owns the schema: nothing here is created with
+``create_all`` outside tests.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and gives them back aware (SQLite forgets zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use timezone-aware UTC")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Setting(Base):
+    """Profile-wide values: station code, window, sync cursor, profile marker."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Sequence(Base):
+    """Named counters (case numbers per station and day, document numbers per year)."""
+
+    __tablename__ = "sequences"
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    document_number_pattern: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Matter(Base):
+    """A catalog matter; ``data`` holds the whole guide as ``domain.catalog.Matter``."""
+
+    __tablename__ = "matters"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    case_type: Mapped[str] = mapped_column(String(20))
+    pinyin_initials: Mapped[str] = mapped_column(String(200), default="", index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(50))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[str] = mapped_column(String(100))  # comma separated Role values
+    department_code: Mapped[str | None] = mapped_column(
+        ForeignKey("departments.code"), nullable=True
+    )
+    window_name: Mapped[str] = mapped_column(String(50), default="")
+    station: Mapped[str] = mapped_column(String(12))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Delegation(Base):
+    """A chief representative's named temporary deputy (临时授权)."""
+
+    __tablename__ = "delegations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    chief_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    deputy_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    department_code: Mapped[str] = mapped_column(String(20))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Seal(Base):
+    """The seal registry (审批专用章); ``data`` is ``domain.seal.SealRecord.to_dict()``."""
+
+    __tablename__ = "seals"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    department_code: Mapped[str] = mapped_column(String(20), index=True)
+    serial: Mapped[str] = mapped_column(String(60), unique=True)
+    status: Mapped[str] = mapped_column(String(20))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    image: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SealUse(Base):
+    """The seal usage record (用印登记). Append-only: triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "seal_uses"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seal_id: Mapped[str] = mapped_column(ForeignKey("seals.id"), index=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    case_number: Mapped[str] = mapped_column(String(40))
+    document_kind: Mapped[str] = mapped_column(String(40))
+    document_number: Mapped[str] = mapped_column(String(80))
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[str] = mapped_column(String(36))
+    actor_name: Mapped[str] = mapped_column(String(50))
+    station: Mapped[str] = mapped_column(String(12))
+    window_name: Mapped[str] = mapped_column(String(50))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    supersedes: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class Document(Base):
+    """An issued document, kept byte for byte so a re-print is the same document."""
+
+    __tablename__ = "documents"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    document_number: Mapped[str] = mapped_column(String(80))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    seal_use_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CalendarYear(Base):
+    """A year's holidays and adjusted working days (``domain.calendar.YearCalendar``)."""
+
+    __tablename__ = "calendar_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    published: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(20))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EventRow(Base):
+    """The event log: the record of truth for every case."""
+
+    __tablename__ = "events"
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    type: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[str] = mapped_column(String(36))
+    actor_name: Mapped[str] = mapped_column(String(50))
+    station: Mapped[str] = mapped_column(String(12))
+    device_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Per-station order of locally made events; going backwards reveals a copied profile.
+    station_sequence: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    server_sequence: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Outbox(Base):
+    """Events waiting to be pushed; a row leaves only when the server's answer names it."""
+
+    __tablename__ = "outbox"
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), primary_key=True)
+    enqueued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class SyncConflict(Base):
+    """An event the server refused: shown to the people concerned, never dropped."""
+
+    __tablename__ = "sync_conflicts"
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditRow(Base):
+    """The audit hash chain. Append-only: triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    body: Mapped[str] = mapped_column(Text)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Attachment(Base):
+    """A scanned material, stored by content hash in the profile's attachments folder."""
+
+    __tablename__ = "attachments"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    mime_type: Mapped[str] = mapped_column(String(80))
+    original_name: Mapped[str] = mapped_column(String(255))
+    uploaded: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseRow(Base):
+    """Projection of a case for lists and queries; rebuilt from ``events`` at will."""
+
+    __tablename__ = "cases"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    station: Mapped[str] = mapped_column(String(12))
+    matter_code: Mapped[str] = mapped_column(String(40))
+    matter_name: Mapped[str] = mapped_column(String(200))
+    department_code: Mapped[str] = mapped_column(String(20), index=True)
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(200), index=True)
+    applicant_id_number: Mapped[str] = mapped_column(String(40), index=True)
+    applicant_phone: Mapped[str] = mapped_column(String(40), index=True)
+    first_responder_id: Mapped[str] = mapped_column(String(36))
+    reviewer_id: Mapped[str] = mapped_column(String(36), default="")
+    approver_id: Mapped[str] = mapped_column(String(36), default="")
+    window_name: Mapped[str] = mapped_column(String(50), default="")
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    accepted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # First day the case shows yellow; lets lists filter by warning level with an index.
+    yellow_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    on_time: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(20), default="")
+    evaluation: Mapped[str] = mapped_column(String(30), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_cases_state_deadline", "state", "deadline"),)

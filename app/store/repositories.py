@@ -1,0 +1,493 @@
+"""Repositories: typed access to the tables. They take a Session and never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.domain.audit import GENESIS_HASH, AuditRecord, canonical_json, chain_hash
+from app.domain.catalog import Department as DepartmentData
+from app.domain.catalog import Matter as MatterData
+from app.domain.events import Event, EventType
+from app.store import models
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Repository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+
+class SettingsRepository(_Repository):
+    def get(self, key: str, default: str = "") -> str:
+        row = self.session.get(models.Setting, key)
+        return row.value if row is not None else default
+
+    def set(self, key: str, value: str) -> None:
+        row = self.session.get(models.Setting, key)
+        if row is None:
+            self.session.add(models.Setting(key=key, value=value))
+        else:
+            row.value = value
+
+    def all(self) -> dict[str, str]:
+        return {r.key: r.value for r in self.session.scalars(select(models.Setting))}
+
+
+class SequenceRepository(_Repository):
+    def next(self, name: str) -> int:
+        """The next value of a named counter (inside the caller's write transaction)."""
+        row = self.session.get(models.Sequence, name)
+        if row is None:
+            row = models.Sequence(name=name, value=0)
+            self.session.add(row)
+        row.value += 1
+        self.session.flush()
+        return row.value
+
+    def peek(self, name: str) -> int:
+        row = self.session.get(models.Sequence, name)
+        return row.value if row is not None else 0
+
+    def raise_to(self, name: str, value: int) -> None:
+        row = self.session.get(models.Sequence, name)
+        if row is None:
+            self.session.add(models.Sequence(name=name, value=value))
+        elif row.value < value:
+            row.value = value
+
+
+class CatalogRepository(_Repository):
+    def departments(self) -> list[DepartmentData]:
+        rows = self.session.scalars(select(models.Department).order_by(models.Department.code))
+        return [
+            DepartmentData(r.code, r.name, r.document_number_pattern, r.phone) for r in rows
+        ]
+
+    def department(self, code: str) -> DepartmentData | None:
+        r = self.session.get(models.Department, code)
+        return DepartmentData(r.code, r.name, r.document_number_pattern, r.phone) if r else None
+
+    def save_department(self, department: DepartmentData) -> None:
+        row = self.session.get(models.Department, department.code)
+        if row is None:
+            row = models.Department(code=department.code)
+            self.session.add(row)
+        row.name = department.name
+        row.document_number_pattern = department.document_number_pattern
+        row.phone = department.phone
+        row.updated_at = _now()
+
+    def matter(self, code: str) -> MatterData | None:
+        row = self.session.get(models.Matter, code)
+        return MatterData.from_dict(row.data) if row is not None else None
+
+    def matters(self, *, include_inactive: bool = False) -> list[MatterData]:
+        query = select(models.Matter).order_by(models.Matter.department_code, models.Matter.code)
+        if not include_inactive:
+            query = query.where(models.Matter.active.is_(True))
+        return [MatterData.from_dict(r.data) for r in self.session.scalars(query)]
+
+    def save_matter(self, matter: MatterData, pinyin_initials: str) -> None:
+        row = self.session.get(models.Matter, matter.code)
+        if row is None:
+            row = models.Matter(code=matter.code)
+            self.session.add(row)
+        row.name = matter.name
+        row.department_code = matter.department_code
+        row.case_type = matter.case_type.value
+        row.pinyin_initials = pinyin_initials
+        row.active = matter.active
+        row.version = matter.version
+        row.data = matter.to_dict()
+        row.updated_at = _now()
+
+    def search_matters(self, text: str, *, department_code: str = "") -> list[MatterData]:
+        query = select(models.Matter).where(models.Matter.active.is_(True))
+        if text:
+            like = f"%{text.strip()}%"
+            query = query.where(
+                or_(
+                    models.Matter.name.like(like),
+                    models.Matter.pinyin_initials.like(f"%{text.strip().lower()}%"),
+                    models.Matter.code.like(like),
+                )
+            )
+        if department_code:
+            query = query.where(models.Matter.department_code == department_code)
+        query = query.order_by(models.Matter.department_code, models.Matter.name)
+        return [MatterData.from_dict(r.data) for r in self.session.scalars(query)]
+
+
+class UserRepository(_Repository):
+    def get(self, user_id: str) -> models.User | None:
+        return self.session.get(models.User, user_id)
+
+    def by_username(self, username: str) -> models.User | None:
+        return self.session.scalar(select(models.User).where(models.User.username == username))
+
+    def all(self) -> list[models.User]:
+        return list(self.session.scalars(select(models.User).order_by(models.User.username)))
+
+    def add(self, user: models.User) -> None:
+        self.session.add(user)
+        self.session.flush()
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(models.User)) or 0
+
+    def active_delegations_for(self, deputy_id: str, at: datetime) -> list[models.Delegation]:
+        query = select(models.Delegation).where(
+            models.Delegation.deputy_id == deputy_id,
+            models.Delegation.starts_at <= at,
+            models.Delegation.ends_at > at,
+        )
+        return list(self.session.scalars(query))
+
+    def delegations_for(self, deputy_id: str) -> list[models.Delegation]:
+        query = select(models.Delegation).where(models.Delegation.deputy_id == deputy_id)
+        return list(self.session.scalars(query))
+
+    def add_delegation(self, delegation: models.Delegation) -> None:
+        self.session.add(delegation)
+
+
+class SealRepository(_Repository):
+    def get(self, seal_id: str) -> models.Seal | None:
+        return self.session.get(models.Seal, seal_id)
+
+    def all(self) -> list[models.Seal]:
+        return list(self.session.scalars(select(models.Seal).order_by(models.Seal.serial)))
+
+    def for_department(self, department_code: str) -> list[models.Seal]:
+        query = select(models.Seal).where(models.Seal.department_code == department_code)
+        return list(self.session.scalars(query))
+
+    def save(self, row: models.Seal) -> None:
+        self.session.add(row)
+
+    def add_use(self, use: models.SealUse) -> None:
+        self.session.add(use)
+        self.session.flush()
+
+    def use(self, use_id: str) -> models.SealUse | None:
+        return self.session.get(models.SealUse, use_id)
+
+    def uses(
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        seal_id: str = "",
+        case_id: str = "",
+    ) -> list[models.SealUse]:
+        query = select(models.SealUse).order_by(models.SealUse.used_at, models.SealUse.id)
+        if start is not None:
+            query = query.where(models.SealUse.used_at >= start)
+        if end is not None:
+            query = query.where(models.SealUse.used_at < end)
+        if seal_id:
+            query = query.where(models.SealUse.seal_id == seal_id)
+        if case_id:
+            query = query.where(models.SealUse.case_id == case_id)
+        return list(self.session.scalars(query))
+
+
+class DocumentRepository(_Repository):
+    def add(self, row: models.Document) -> None:
+        self.session.add(row)
+
+    def get(self, document_id: str) -> models.Document | None:
+        return self.session.get(models.Document, document_id)
+
+    def for_case(self, case_id: str) -> list[models.Document]:
+        query = (
+            select(models.Document)
+            .where(models.Document.case_id == case_id)
+            .order_by(models.Document.created_at)
+        )
+        return list(self.session.scalars(query))
+
+    def by_sha256(self, digest: str) -> models.Document | None:
+        return self.session.scalar(
+            select(models.Document).where(models.Document.pdf_sha256 == digest)
+        )
+
+
+class CalendarRepository(_Repository):
+    def years(self) -> list[models.CalendarYear]:
+        return list(self.session.scalars(select(models.CalendarYear)))
+
+    def get(self, year: int) -> models.CalendarYear | None:
+        return self.session.get(models.CalendarYear, year)
+
+    def save(self, year: int, *, published: bool, source: str, data: dict[str, Any]) -> None:
+        row = self.session.get(models.CalendarYear, year)
+        if row is None:
+            row = models.CalendarYear(year=year)
+            self.session.add(row)
+        row.published = published
+        row.source = source
+        row.data = data
+        row.updated_at = _now()
+
+
+def event_from_row(row: models.EventRow) -> Event:
+    return Event(
+        id=row.id,
+        case_id=row.case_id,
+        type=EventType(row.type),
+        actor_id=row.actor_id,
+        actor_name=row.actor_name,
+        station=row.station,
+        device_time=row.device_time,
+        payload=row.payload,
+    )
+
+
+class EventRepository(_Repository):
+    def add(
+        self,
+        event: Event,
+        *,
+        station_sequence: int | None,
+        server_sequence: int | None = None,
+        outbox: bool,
+    ) -> models.EventRow:
+        row = models.EventRow(
+            id=event.id,
+            case_id=event.case_id,
+            type=event.type.value,
+            actor_id=event.actor_id,
+            actor_name=event.actor_name,
+            station=event.station,
+            device_time=event.device_time,
+            payload=event.payload,
+            station_sequence=station_sequence,
+            server_sequence=server_sequence,
+            recorded_at=_now(),
+        )
+        self.session.add(row)
+        self.session.flush()
+        if outbox:
+            self.session.add(models.Outbox(event_id=event.id, enqueued_at=_now()))
+        return row
+
+    def get(self, event_id: str) -> models.EventRow | None:
+        return self.session.scalar(select(models.EventRow).where(models.EventRow.id == event_id))
+
+    def for_case(self, case_id: str) -> list[Event]:
+        query = (
+            select(models.EventRow)
+            .where(models.EventRow.case_id == case_id)
+            .order_by(models.EventRow.position)
+        )
+        return [event_from_row(r) for r in self.session.scalars(query)]
+
+    def case_ids(self) -> list[str]:
+        query = select(models.EventRow.case_id).group_by(models.EventRow.case_id)
+        return list(self.session.scalars(query))
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(models.EventRow)) or 0
+
+    def outbox_count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(models.Outbox)) or 0
+
+    def outbox_batch(self, limit: int) -> list[tuple[models.EventRow, models.Outbox]]:
+        query = (
+            select(models.EventRow, models.Outbox)
+            .join(models.Outbox, models.Outbox.event_id == models.EventRow.id)
+            .order_by(models.EventRow.position)
+            .limit(limit)
+        )
+        return [(e, o) for e, o in self.session.execute(query).tuples()]
+
+    def remove_from_outbox(self, event_ids: Iterable[str]) -> None:
+        for event_id in event_ids:
+            row = self.session.get(models.Outbox, event_id)
+            if row is not None:
+                self.session.delete(row)
+
+    def requeue_all(self) -> int:
+        """Put every local event back in the outbox (after the server lost data)."""
+        have = set(self.session.scalars(select(models.Outbox.event_id)))
+        query = select(models.EventRow.id).where(models.EventRow.station_sequence.is_not(None))
+        added = 0
+        for event_id in self.session.scalars(query):
+            if event_id not in have:
+                self.session.add(models.Outbox(event_id=event_id, enqueued_at=_now()))
+                added += 1
+        return added
+
+    def set_server_sequence(self, event_id: str, server_sequence: int) -> None:
+        self.session.execute(
+            update(models.EventRow)
+            .where(models.EventRow.id == event_id)
+            .values(server_sequence=server_sequence)
+        )
+
+    def add_conflict(self, event: Event, code: str, reason: str) -> None:
+        row = self.session.get(models.SyncConflict, event.id)
+        if row is None:
+            self.session.add(
+                models.SyncConflict(
+                    event_id=event.id, case_id=event.case_id, code=code, reason=reason,
+                    received_at=_now(),
+                )
+            )
+
+    def conflicts(self, *, unresolved_only: bool = True) -> list[models.SyncConflict]:
+        query = select(models.SyncConflict).order_by(models.SyncConflict.received_at)
+        if unresolved_only:
+            query = query.where(models.SyncConflict.resolved.is_(False))
+        return list(self.session.scalars(query))
+
+    def max_station_sequence(self) -> int:
+        value = self.session.scalar(select(func.max(models.EventRow.station_sequence)))
+        return int(value or 0)
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What a case list asks for; every field optional."""
+
+    text: str = ""
+    states: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    department_code: str = ""
+    registered_from: date | None = None
+    registered_to: date | None = None
+    warning: str = ""  # "normal" | "yellow" | "red"
+    today: date | None = None
+    reviewer_id: str = ""
+
+
+SORTABLE_COLUMNS = {
+    "number": models.CaseRow.number,
+    "registered_at": models.CaseRow.registered_at,
+    "deadline": models.CaseRow.deadline,
+    "applicant_name": models.CaseRow.applicant_name,
+    "matter_name": models.CaseRow.matter_name,
+    "state": models.CaseRow.state,
+}
+
+
+class CaseRepository(_Repository):
+    def get(self, case_id: str) -> models.CaseRow | None:
+        return self.session.get(models.CaseRow, case_id)
+
+    def by_number(self, number: str) -> models.CaseRow | None:
+        return self.session.scalar(select(models.CaseRow).where(models.CaseRow.number == number))
+
+    def save(self, row: models.CaseRow) -> None:
+        self.session.merge(row)
+
+    def delete_all(self) -> None:
+        self.session.query(models.CaseRow).delete()
+
+    def _filtered(self, case_filter: CaseFilter) -> Any:
+        query = select(models.CaseRow)
+        f = case_filter
+        if f.text:
+            text = f.text.strip()
+            like = f"%{text}%"
+            query = query.where(
+                or_(
+                    models.CaseRow.number.like(like),
+                    models.CaseRow.applicant_name.like(like),
+                    models.CaseRow.applicant_id_number == text.upper(),
+                    models.CaseRow.applicant_phone == text,
+                    models.CaseRow.matter_name.like(like),
+                )
+            )
+        if f.states:
+            query = query.where(models.CaseRow.state.in_(f.states))
+        if f.categories:
+            query = query.where(models.CaseRow.category.in_(f.categories))
+        if f.department_code:
+            query = query.where(models.CaseRow.department_code == f.department_code)
+        if f.registered_from:
+            start = datetime.combine(f.registered_from, datetime.min.time(), UTC)
+            query = query.where(models.CaseRow.registered_at >= start)
+        if f.registered_to:
+            end = datetime.combine(f.registered_to, datetime.max.time(), UTC)
+            query = query.where(models.CaseRow.registered_at <= end)
+        if f.reviewer_id:
+            query = query.where(models.CaseRow.reviewer_id == f.reviewer_id)
+        if f.warning and f.today:
+            running = models.CaseRow.completed_at.is_(None) & models.CaseRow.deadline.is_not(None)
+            if f.warning == "red":
+                query = query.where(running, models.CaseRow.deadline < f.today)
+            elif f.warning == "yellow":
+                query = query.where(
+                    running,
+                    models.CaseRow.deadline >= f.today,
+                    models.CaseRow.yellow_from <= f.today,
+                )
+            else:
+                query = query.where(
+                    or_(~running, models.CaseRow.yellow_from > f.today)
+                )
+        return query
+
+    def count(self, case_filter: CaseFilter) -> int:
+        query = self._filtered(case_filter).with_only_columns(
+            func.count(), maintain_column_froms=True
+        )
+        return self.session.scalar(query) or 0
+
+    def page(
+        self,
+        case_filter: CaseFilter,
+        *,
+        offset: int,
+        limit: int,
+        sort: str = "registered_at",
+        descending: bool = True,
+    ) -> Sequence[models.CaseRow]:
+        column = SORTABLE_COLUMNS.get(sort, models.CaseRow.registered_at)
+        order = column.desc() if descending else column.asc()
+        query = self._filtered(case_filter).order_by(order, models.CaseRow.id)
+        return list(self.session.scalars(query.offset(offset).limit(limit)))
+
+    def open_with_deadline(self) -> list[models.CaseRow]:
+        query = select(models.CaseRow).where(
+            models.CaseRow.completed_at.is_(None), models.CaseRow.accepted_on.is_not(None)
+        )
+        return list(self.session.scalars(query))
+
+
+class AuditRepository(_Repository):
+    def append(self, body: dict[str, Any]) -> AuditRecord:
+        """Chain a record onto the last one (inside the caller's write transaction)."""
+        last = self.session.scalar(
+            select(models.AuditRow).order_by(models.AuditRow.sequence.desc()).limit(1)
+        )
+        previous_hash = last.record_hash if last else GENESIS_HASH
+        sequence = (last.sequence + 1) if last else 1
+        text = canonical_json(body)
+        record_hash = chain_hash(previous_hash, text)
+        self.session.add(
+            models.AuditRow(
+                sequence=sequence, body=text, previous_hash=previous_hash, record_hash=record_hash
+            )
+        )
+        self.session.flush()
+        return AuditRecord(sequence, text, previous_hash, record_hash)
+
+    def records(self) -> Iterable[AuditRecord]:
+        query = select(models.AuditRow).order_by(models.AuditRow.sequence)
+        for row in self.session.scalars(query).yield_per(1000):
+            yield AuditRecord(row.sequence, row.body, row.previous_hash, row.record_hash)
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(models.AuditRow)) or 0

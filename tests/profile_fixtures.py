@@ -1,0 +1,78 @@
+"""A real profile on disk with a small catalog and staff in every role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.domain.catalog import CaseType, Department, FeeItem, MaterialForm, Matter, RequiredMaterial
+from app.domain.roles import Role
+from app.services import accounts, catalog
+from app.services.context import CurrentUser
+from app.services.runtime import Runtime, open_runtime
+
+PASSWORD = "counter2026"
+# A Monday morning in Beijing (01:00 UTC = 09:00 CST).
+MONDAY = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+NATURAL_APPLICANT = {
+    "kind": "natural", "name": "张三", "id_type": "resident_id",
+    "id_number": "11010519491231002X", "phone": "13800138000", "address": "城关镇人民路1号",
+}
+
+
+def business_matter(**overrides: object) -> Matter:
+    values: dict[str, object] = dict(
+        code="SCJ-001", name="个体工商户登记", department_code="SCJ",
+        department_name="县市场监督管理局", case_type=CaseType.PROMISED,
+        statutory_working_days=15, promised_working_days=3,
+        legal_basis="《促进个体工商户发展条例》第八条",
+        materials=(
+            RequiredMaterial("A", "个体工商户登记申请书", MaterialForm.ORIGINAL, 1),
+            RequiredMaterial("B", "经营者身份证明", MaterialForm.COPY, 1),
+            RequiredMaterial("C", "经营场所使用证明", MaterialForm.COPY, 1,
+                             description="房产证或租赁合同复印件"),
+        ),
+        fee_items=(FeeItem("F1", "工本费", 1000, "《县行政事业性收费目录》"),),
+    )
+    values.update(overrides)
+    return Matter(**values)  # type: ignore[arg-type]
+
+
+@dataclass
+class Staff:
+    admin: CurrentUser
+    clerk: CurrentUser
+    clerk2: CurrentUser
+    chief: CurrentUser
+    other_chief: CurrentUser
+    supervisor: CurrentUser
+
+
+def make_profile(data_dir: Path) -> tuple[Runtime, Staff]:
+    runtime = open_runtime(data_dir, backups=False)
+    uow = runtime.uow
+    admin = accounts.create_first_administrator(
+        uow, username="admin", display_name="管理员", password=PASSWORD,
+        station_code="XC01", station_name="城关镇便民服务站", window_name="1号窗口",
+    )
+    catalog.save_department(uow, admin, Department("SCJ", "县市场监督管理局",
+                                                   "县市监〔{year}〕{station}第{seq:04d}号"))
+    catalog.save_department(uow, admin, Department("ZJJ", "县住房和城乡建设局"))
+    catalog.save_matter(uow, admin, business_matter())
+
+    def user(name: str, display: str, roles: set[Role], dept: str | None) -> CurrentUser:
+        accounts.create_user(uow, admin, username=name, display_name=display, password=PASSWORD,
+                             roles=frozenset(roles), department_code=dept, window_name="3号窗口")
+        return accounts.authenticate(uow, username=name, password=PASSWORD)
+
+    staff = Staff(
+        admin=admin,
+        clerk=user("clerk", "李受理", {Role.CLERK}, "SCJ"),
+        clerk2=user("clerk2", "周受理", {Role.CLERK}, "SCJ"),
+        chief=user("chief", "王首席", {Role.CHIEF}, "SCJ"),
+        other_chief=user("chief_zj", "赵首席", {Role.CHIEF}, "ZJJ"),
+        supervisor=user("watch", "钱监察", {Role.SUPERVISOR}, None),
+    )
+    return runtime, staff

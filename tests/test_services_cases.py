@@ -1,0 +1,191 @@
+"""Use cases through the services on a real SQLite profile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app.domain.case import CaseState
+from app.domain.errors import PermissionDenied, TransitionError, ValidationError
+from app.services import cases, queries
+from app.services.recording import rebuild_projection
+from app.services.runtime import Runtime
+from app.services.system import verify_audit
+from tests.profile_fixtures import MONDAY, NATURAL_APPLICANT, Staff, make_profile
+
+
+@pytest.fixture
+def profile(tmp_path: Path) -> Iterator[tuple[Runtime, Staff]]:
+    runtime, staff = make_profile(tmp_path / "profile")
+    yield runtime, staff
+    runtime.close()
+
+
+def _all_received(case_materials: list[dict]) -> list[dict]:
+    return [dict(m, received=True) for m in case_materials]
+
+
+def _registered(runtime: Runtime, staff: Staff, now=MONDAY):
+    return cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-001",
+                               applicant=NATURAL_APPLICANT, now=now)
+
+
+def test_register_gives_station_date_sequence_numbers(profile) -> None:
+    runtime, staff = profile
+    first = _registered(runtime, staff)
+    second = _registered(runtime, staff)
+    assert first.number == "XC01-20261123-0001"
+    assert second.number == "XC01-20261123-0002"
+    assert first.first_responder_name == "李受理"
+
+
+def test_invalid_id_number_is_refused_and_nothing_is_written(profile) -> None:
+    runtime, staff = profile
+    bad = dict(NATURAL_APPLICANT, id_number="110105194912310021")
+    with pytest.raises(ValidationError) as err:
+        cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-001", applicant=bad,
+                            now=MONDAY)
+    assert err.value.field == "id_number"
+    assert queries.count_cases(runtime.uow, staff.supervisor) == 0
+    with runtime.uow() as uow:
+        assert uow.events.count() == 0
+
+
+def test_accept_with_missing_materials_is_refused_naming_them(profile) -> None:
+    runtime, staff = profile
+    case = _registered(runtime, staff)
+    with pytest.raises(ValidationError) as err:
+        cases.accept(runtime.uow, staff.clerk, case.id, now=MONDAY)
+    assert "经营场所使用证明" in err.value.message
+
+
+def test_one_time_notice_then_supplement_then_accept(profile) -> None:
+    runtime, staff = profile
+    case = _registered(runtime, staff)
+    received = [dict(m, received=m["code"] != "C") for m in case.materials]
+    case = cases.record_materials(runtime.uow, staff.clerk, case.id, materials=received, now=MONDAY)
+    missing = cases.missing_materials(case)
+    assert [m["name"] for m in missing] == ["经营场所使用证明"]
+    case = cases.issue_one_time_notice(runtime.uow, staff.clerk, case.id, missing=missing,
+                                       now=MONDAY)
+    assert case.state is CaseState.AWAITING_SUPPLEMENT
+    case = cases.supplement(runtime.uow, staff.clerk, case.id, received=["经营场所使用证明"],
+                            now=MONDAY + timedelta(days=1))
+    case = cases.accept(runtime.uow, staff.clerk, case.id, now=MONDAY + timedelta(days=1))
+    assert case.state is CaseState.ACCEPTED
+
+
+def _accepted(runtime: Runtime, staff: Staff, now=MONDAY):
+    case = _registered(runtime, staff, now)
+    cases.record_materials(runtime.uow, staff.clerk, case.id,
+                           materials=_all_received(case.materials), now=now)
+    return cases.accept(runtime.uow, staff.clerk, case.id, now=now)
+
+
+def test_deadline_counts_working_days_from_the_day_after_acceptance(profile) -> None:
+    runtime, staff = profile
+    case = _accepted(runtime, staff)  # Monday 2026-11-23, 3 working days
+    [summary] = queries.list_cases(runtime.uow, staff.supervisor, now=MONDAY)
+    assert summary.number == case.number
+    assert summary.deadline.isoformat() == "2026-11-26"
+    assert summary.deadline_provisional is False
+
+
+def test_clerk_cannot_approve_and_reviewer_cannot_approve(profile) -> None:
+    runtime, staff = profile
+    case = _accepted(runtime, staff)
+    cases.review(runtime.uow, staff.clerk, case.id, conforms=True, opinion="符合条件", now=MONDAY)
+    with pytest.raises(PermissionDenied):
+        cases.approve(runtime.uow, staff.clerk2, case.id, opinion="同意", now=MONDAY)
+    with pytest.raises(PermissionDenied):
+        cases.approve(runtime.uow, staff.other_chief, case.id, opinion="同意", now=MONDAY)
+    case = cases.approve(runtime.uow, staff.chief, case.id, opinion="同意", now=MONDAY)
+    assert case.state is CaseState.APPROVED
+
+
+def test_supervisor_cannot_register(profile) -> None:
+    runtime, staff = profile
+    with pytest.raises(PermissionDenied):
+        cases.register_case(runtime.uow, staff.supervisor, matter_code="SCJ-001",
+                            applicant=NATURAL_APPLICANT, now=MONDAY)
+
+
+def test_illegal_transition_writes_nothing(profile) -> None:
+    runtime, staff = profile
+    case = _accepted(runtime, staff)
+    with runtime.uow() as uow:
+        before = (uow.events.count(), uow.audit.count(), uow.events.outbox_count())
+    with pytest.raises(TransitionError):
+        cases.deliver(runtime.uow, staff.clerk, case.id, method="窗口领取", now=MONDAY)
+    with runtime.uow() as uow:
+        assert (uow.events.count(), uow.audit.count(), uow.events.outbox_count()) == before
+
+
+def test_every_event_is_in_the_outbox_and_the_audit_chain(profile) -> None:
+    runtime, staff = profile
+    _accepted(runtime, staff)
+    with runtime.uow() as uow:
+        assert uow.events.count() == 3
+        assert uow.events.outbox_count() == 3
+    checked, broken = verify_audit(runtime.uow)
+    assert broken is None and checked >= 3
+
+
+def test_editing_an_audit_record_below_the_program_is_refused(profile) -> None:
+    runtime, staff = profile
+    _accepted(runtime, staff)
+    with runtime.engine.connect() as connection, pytest.raises(Exception, match="append-only"):
+        connection.execute(text("UPDATE audit_log SET body = 'x' WHERE sequence = 1"))
+
+
+def test_projection_rebuilt_from_events_is_identical(profile) -> None:
+    runtime, staff = profile
+    case = _accepted(runtime, staff)
+    cases.review(runtime.uow, staff.clerk, case.id, conforms=True, opinion="符合", now=MONDAY)
+    before = queries.list_cases(runtime.uow, staff.supervisor, now=MONDAY)
+    with runtime.uow() as uow:
+        assert rebuild_projection(uow, now=MONDAY) == 1
+        uow.commit()
+    assert queries.list_cases(runtime.uow, staff.supervisor, now=MONDAY) == before
+
+
+def test_case_list_masks_id_numbers(profile) -> None:
+    runtime, staff = profile
+    _registered(runtime, staff)
+    [summary] = queries.list_cases(runtime.uow, staff.supervisor, now=MONDAY)
+    assert summary.applicant_id_masked == "110105********002X"
+
+
+def test_search_by_phone_and_by_name(profile) -> None:
+    runtime, staff = profile
+    _registered(runtime, staff)
+    by_phone = queries.CaseFilter(text="13800138000")
+    assert queries.count_cases(runtime.uow, staff.supervisor, by_phone) == 1
+    assert queries.count_cases(runtime.uow, staff.supervisor, queries.CaseFilter(text="张")) == 1
+    assert queries.count_cases(runtime.uow, staff.supervisor, queries.CaseFilter(text="李")) == 0
+
+
+def test_overdue_case_is_red_and_near_deadline_is_yellow(profile) -> None:
+    runtime, staff = profile
+    _accepted(runtime, staff)  # due Thursday 2026-11-26
+    red = queries.CaseFilter(warning="red")
+    yellow = queries.CaseFilter(warning="yellow")
+    wednesday = MONDAY + timedelta(days=2)
+    friday = MONDAY + timedelta(days=4)
+    assert queries.count_cases(runtime.uow, staff.supervisor, yellow, now=MONDAY) == 0
+    assert queries.count_cases(runtime.uow, staff.supervisor, yellow, now=wednesday) == 1
+    assert queries.count_cases(runtime.uow, staff.supervisor, red, now=friday) == 1
+    [summary] = queries.list_cases(runtime.uow, staff.supervisor, now=friday)
+    assert summary.warning == "red"
+
+
+def test_approval_queue_shows_only_the_chiefs_department(profile) -> None:
+    runtime, staff = profile
+    case = _accepted(runtime, staff)
+    cases.review(runtime.uow, staff.clerk, case.id, conforms=True, opinion="符合", now=MONDAY)
+    assert [s.number for s in queries.approval_queue(runtime.uow, staff.chief)] == [case.number]
+    assert queries.approval_queue(runtime.uow, staff.other_chief) == []
