@@ -115,7 +115,7 @@ def _cmd_demo(args: argparse.Namespace, data_dir: Path) -> int:
     from app.services.runtime import open_runtime
 
     with open_runtime(data_dir) as runtime:
-        summary = create_demo(runtime.uow)
+        summary = create_demo(runtime.uow, runtime.key_store)
     print(f"演示数据已创建：{summary.matters}个事项、{summary.departments}个部门、"
           f"{summary.users}名工作人员、{summary.cases}件办件。")
     print(f"登录账号：{', '.join(summary.usernames)}；密码均为 {DEMO_PASSWORD}")

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from app.services.calendar_admin import seed_calendar
+from app.signing import FileSealKeyStore, KeyringSealKeyStore, SealKeyStore
 from app.store.database import (
     Profile,
     daily_backup,
@@ -25,6 +26,7 @@ class Runtime:
     profile: Profile
     engine: Engine
     uow: UnitOfWorkFactory
+    key_store: SealKeyStore
 
     def close(self) -> None:
         self.engine.dispose()
@@ -46,6 +48,17 @@ def open_runtime(data_dir: Path, *, backups: bool = True) -> Runtime:
     if backups:
         daily_backup(profile)
     engine = make_engine(profile.url)
-    runtime = Runtime(profile, engine, UnitOfWorkFactory(make_session_factory(engine)))
+    uow = UnitOfWorkFactory(make_session_factory(engine))
+    runtime = Runtime(profile, engine, uow, seal_key_store(profile, uow))
     seed_calendar(runtime.uow)
     return runtime
+
+
+def seal_key_store(profile: Profile, uow: UnitOfWorkFactory) -> SealKeyStore:
+    """Where seal signing keys live: the OS keyring if the station chose it, else an
+    owner-only key folder beside the profile (never the database)."""
+    with uow() as unit:
+        choice = unit.settings.get("seal_key_store", "file")
+    if choice == "keyring":
+        return KeyringSealKeyStore()
+    return FileSealKeyStore(profile.data_dir / "keys")

@@ -138,6 +138,8 @@ class Seal(Base):
     status: Mapped[str] = mapped_column(String(20))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     image: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # The seal's signing certificate (the key itself stays out of the database).
+    cert_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -169,7 +171,8 @@ class Document(Base):
     kind: Mapped[str] = mapped_column(String(40))
     document_number: Mapped[str] = mapped_column(String(80))
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
-    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    docx: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     seal_use_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

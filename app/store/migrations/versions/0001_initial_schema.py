@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:45:47.847835
+Create Date: 2026-11-23 10:53:08.188127
 """
 
 from __future__ import annotations
@@ -99,12 +99,14 @@ def upgrade() -> None:
     sa.Column('document_number', sa.String(length=80), nullable=False),
     sa.Column('pdf', sa.LargeBinary(), nullable=False),
     sa.Column('pdf_sha256', sa.String(length=64), nullable=False),
+    sa.Column('docx', sa.LargeBinary(), nullable=True),
     sa.Column('seal_use_id', sa.String(length=36), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_documents'))
     )
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_documents_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_documents_pdf_sha256'), ['pdf_sha256'], unique=False)
 
     op.create_table('events',
     sa.Column('position', sa.Integer(), autoincrement=True, nullable=False),
@@ -133,6 +135,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('image', sa.LargeBinary(), nullable=True),
+    sa.Column('cert_pem', sa.Text(), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_seals')),
     sa.UniqueConstraint('serial', name=op.f('uq_seals_serial'))
@@ -289,6 +292,7 @@ def downgrade() -> None:
 
     op.drop_table('events')
     with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_documents_pdf_sha256'))
         batch_op.drop_index(batch_op.f('ix_documents_case_id'))
 
     op.drop_table('documents')

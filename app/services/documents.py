@@ -1,0 +1,300 @@
+"""Issuing documents: a case becomes a context, the context a PDF and a Word file.
+
+Unsealed documents (the receipt of materials, the one-time notice) are issued here and
+kept byte for byte; sealed documents are issued only by ``app.services.seals`` from a
+recorded seal use. Anything that needs the seal but has none is a draft that says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.domain.calendar import format_chinese_date
+from app.domain.case import Case, CaseState
+from app.domain.catalog import MaterialForm
+from app.domain.errors import NotFound, TransitionError
+from app.domain.identity import mask_id_number
+from app.domain.numbering import DEFAULT_DOCUMENT_PATTERN, format_document_number
+from app.domain.roles import Action, authorize
+from app.print_templates import (
+    DocumentContext,
+    DocumentKind,
+    FeeLine,
+    LabeledValue,
+    MaterialLine,
+    render_docx,
+    render_pdf,
+)
+from app.services.context import CHINA_TZ, CurrentUser, local_date, utc_now
+from app.services.recording import case_deadline, load_calendar, load_case
+from app.store import models
+from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+UNSEALED_KINDS = (DocumentKind.RECEIPT, DocumentKind.ONE_TIME_NOTICE)
+DEFAULT_RECONSIDERATION_BODY = "本级人民政府或上一级主管部门"
+DEFAULT_LITIGATION_COURT = "有管辖权的人民法院"
+
+
+@dataclass(frozen=True)
+class IssuedDocument:
+    """A document as issued: its number, PDF bytes and their SHA-256."""
+
+    id: str
+    case_id: str
+    kind: DocumentKind
+    document_number: str
+    pdf: bytes
+    pdf_sha256: str
+    sealed: bool
+    created_at: datetime
+
+    @property
+    def title(self) -> str:
+        return self.kind.label
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _money(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}元"
+
+
+def _moment_text(moment: datetime) -> str:
+    local = moment.astimezone(CHINA_TZ)
+    return f"{format_chinese_date(local.date())} {local:%H:%M}"
+
+
+def allocate_document_number(
+    uow: UnitOfWork, *, department_code: str, station: str, year: int
+) -> str:
+    """The next 文号 from the department's pattern; per station, so offline never collides."""
+    department = uow.catalog.department(department_code)
+    pattern = department.document_number_pattern if department else DEFAULT_DOCUMENT_PATTERN
+    if "{station}" not in pattern:
+        # Two stations numbering offline must never produce the same number.
+        pattern = pattern.replace("{seq", "{station}-{seq", 1)
+    sequence = uow.sequences.next(f"doc:{department_code}:{station}:{year}")
+    return format_document_number(
+        pattern, year=year, station=station, department=department_code, sequence=sequence
+    )
+
+
+def build_context(
+    uow: UnitOfWork,
+    case: Case,
+    kind: DocumentKind,
+    *,
+    user: CurrentUser,
+    document_number: str,
+    issued_at: datetime,
+    draft: bool = False,
+) -> DocumentContext:
+    """Every field of the document, formatted, from the case and the profile's settings."""
+    settings = uow.settings
+    department = uow.catalog.department(case.matter.department_code)
+    applicant = case.applicant
+    agent = applicant.get("agent") or {}
+    materials = tuple(
+        MaterialLine(
+            name=str(m["name"]),
+            form=MaterialForm(m["form"]).label if m.get("form") in MaterialForm._value2member_map_
+            else str(m.get("form") or "原件"),
+            copies=int(m.get("copies", 1) or 1),
+            received=bool(m.get("received", False)),
+        )
+        for m in case.materials
+    )
+    if kind is DocumentKind.ONE_TIME_NOTICE:
+        materials = tuple(
+            MaterialLine(
+                name=str(m["name"]),
+                form=MaterialForm(m["form"]).label
+                if m.get("form") in MaterialForm._value2member_map_ else "原件",
+                copies=int(m.get("copies", 1) or 1),
+                received=False,
+                problem=str(m.get("problem") or "未提交"),
+                needed=str(m.get("needed") or ""),
+            )
+            for m in case.missing_materials
+        )
+    deadline_text, provisional = "", False
+    if case.accepted_on is not None:
+        deadline = case_deadline(case, load_calendar(uow), local_date(issued_at))
+        if deadline is not None:
+            deadline_text = format_chinese_date(deadline.due)
+            provisional = bool(deadline.provisional)
+    fees = tuple(
+        FeeLine(item=f.name, amount_text=_money(f.amount_fen), basis=f.basis)
+        for f in case.matter.fee_items
+    )
+    reasons: tuple[str, ...] = ()
+    legal_basis: tuple[str, ...] = ()
+    redirect = ""
+    if kind is DocumentKind.REJECTION_NOTICE and case.rejection:
+        reasons = (case.rejection["reasons"],)
+        legal_basis = tuple(x for x in (case.rejection.get("legal_basis", ""),) if x)
+        redirect = case.rejection.get("redirect_authority", "")
+    elif kind is DocumentKind.DENIAL_DECISION and case.decision:
+        reasons = (case.decision.get("reasons", ""),)
+        legal_basis = tuple(x for x in (case.decision.get("legal_basis", ""),) if x)
+    elif kind is DocumentKind.APPROVAL_DECISION:
+        legal_basis = (case.matter.legal_basis,) if case.matter.legal_basis else ()
+    permit_items: tuple[LabeledValue, ...] = ()
+    if kind is DocumentKind.APPROVAL_DECISION:
+        permit_items = (
+            LabeledValue(label="许可事项", value=case.matter.name),
+            LabeledValue(label="被许可人", value=case.applicant_name),
+            LabeledValue(label="许可决定", value="准予行政许可"),
+        )
+    station_name = settings.get("station_name", case.station)
+    return DocumentContext(
+        kind=kind,
+        authority_name=department.name if department else case.matter.department_name,
+        date_text=format_chinese_date(local_date(issued_at)),
+        document_number=document_number,
+        department_name=case.matter.department_name,
+        case_number=case.number,
+        applicant_name=case.applicant_name,
+        applicant_id_masked=mask_id_number(str(applicant.get("id_number", ""))),
+        agent_name=str(agent.get("name", "")) if isinstance(agent, dict) else "",
+        matter_name=case.matter.name,
+        clerk_name=user.display_name,
+        window_name=f"{station_name} {case.window_name or user.window_name}".strip(),
+        window_phone=department.phone if department else "",
+        draft=draft,
+        applied_on_text=format_chinese_date(local_date(case.registered_at)),
+        accepted_on_text=format_chinese_date(case.accepted_on) if case.accepted_on else "",
+        materials=materials,
+        resubmission_address=settings.get(
+            "resubmission_address", f"{station_name}{case.window_name or ''}"
+        ),
+        promised_working_days=case.promised_working_days or case.matter.promised_working_days,
+        promised_completion_text=deadline_text,
+        completion_provisional=provisional,
+        fees=fees,
+        tracking_text=settings.get(
+            "tracking_text", f"凭受理编号{case.number}到窗口或拨打窗口电话查询办理进度。"
+        ),
+        result_collection_text=settings.get(
+            "result_collection_text", "办结后凭本通知书和身份证件到原受理窗口领取结果，或申请邮寄送达。"
+        ),
+        reasons=reasons,
+        legal_basis=legal_basis,
+        redirect_authority=redirect,
+        reconsideration_body=settings.get("reconsideration_body", DEFAULT_RECONSIDERATION_BODY),
+        litigation_court=settings.get("litigation_court", DEFAULT_LITIGATION_COURT),
+        permit_items=permit_items,
+    )
+
+
+def font_path(uow: UnitOfWork) -> str | None:
+    """The CJK font the administrator set, if any (else the renderer searches)."""
+    return uow.settings.get("font_path") or None
+
+
+def _store(uow: UnitOfWork, *, case: Case, kind: DocumentKind, number: str, pdf: bytes,
+           docx: bytes | None, seal_use_id: str | None, now: datetime) -> IssuedDocument:
+    row = models.Document(
+        id=str(uuid.uuid4()), case_id=case.id, kind=kind.value, document_number=number,
+        pdf=pdf, pdf_sha256=sha256_hex(pdf), docx=docx, seal_use_id=seal_use_id,
+        created_at=now,
+    )
+    uow.documents.add(row)
+    return _issued(row)
+
+
+def _issued(row: models.Document) -> IssuedDocument:
+    return IssuedDocument(
+        id=row.id, case_id=row.case_id, kind=DocumentKind(row.kind),
+        document_number=row.document_number, pdf=row.pdf, pdf_sha256=row.pdf_sha256,
+        sealed=row.seal_use_id is not None, created_at=row.created_at,
+    )
+
+
+def issue_unsealed(
+    uow_factory: UnitOfWorkFactory,
+    user: CurrentUser,
+    case_id: str,
+    kind: DocumentKind,
+    *,
+    now: datetime | None = None,
+) -> IssuedDocument:
+    """Issue a receipt of materials or a one-time notice, numbered and kept."""
+    authorize(user.roles, Action.PRINT, who=user.display_name)
+    if kind not in UNSEALED_KINDS:
+        raise TransitionError("needs_seal", f"{kind.label}须加盖审批专用章，请由首席代表用印。")
+    now = now or utc_now()
+    with uow_factory() as uow:
+        case = load_case(uow, case_id)
+        if kind is DocumentKind.ONE_TIME_NOTICE and not case.missing_materials:
+            raise TransitionError("no_notice", "本件没有出具一次性告知，无需打印告知书。")
+        number = allocate_document_number(
+            uow, department_code=case.department_code, station=user.station,
+            year=local_date(now).year,
+        )
+        context = build_context(uow, case, kind, user=user, document_number=number,
+                                issued_at=now)
+        fonts = font_path(uow)
+        issued = _store(uow, case=case, kind=kind, number=number,
+                        pdf=render_pdf(context, font_path=fonts),
+                        docx=render_docx(context, font_path=fonts), seal_use_id=None, now=now)
+        uow.audit.append({"kind": "document", "case": case.id, "document": kind.value,
+                          "number": number, "sha256": issued.pdf_sha256, "by": user.id,
+                          "at": now.isoformat()})
+        uow.commit()
+        return issued
+
+
+def preview_draft(
+    uow_factory: UnitOfWorkFactory,
+    user: CurrentUser,
+    case_id: str,
+    kind: DocumentKind,
+    *,
+    now: datetime | None = None,
+) -> bytes:
+    """A draft PDF of any document: no number, no seal, marked 草稿. Nothing is stored."""
+    now = now or utc_now()
+    with uow_factory() as uow:
+        case = load_case(uow, case_id)
+        context = build_context(uow, case, kind, user=user, document_number="（草稿）",
+                                issued_at=now, draft=True)
+        return render_pdf(context, font_path=font_path(uow))
+
+
+def documents_for_case(uow_factory: UnitOfWorkFactory, case_id: str) -> list[IssuedDocument]:
+    """Every document issued for the case, oldest first."""
+    with uow_factory() as uow:
+        return [_issued(row) for row in uow.documents.for_case(case_id)]
+
+
+def reprint(uow_factory: UnitOfWorkFactory, document_id: str) -> IssuedDocument:
+    """The same document again: same number, same bytes, same hash."""
+    with uow_factory() as uow:
+        row = uow.documents.get(document_id)
+        if row is None:
+            raise NotFound("document_not_found", "找不到该文书。")
+        return _issued(row)
+
+
+def word_file(uow_factory: UnitOfWorkFactory, document_id: str) -> bytes:
+    """The editable Word version issued with the document."""
+    with uow_factory() as uow:
+        row = uow.documents.get(document_id)
+        if row is None or row.docx is None:
+            raise NotFound("document_not_found", "该文书没有 Word 版本。")
+        return row.docx
+
+
+def sealable_kind_for(case: Case) -> DocumentKind | None:
+    """The decision document a case waits to have sealed, if any."""
+    if case.state is CaseState.APPROVED:
+        return DocumentKind.APPROVAL_DECISION
+    if case.state is CaseState.DENIED:
+        return DocumentKind.DENIAL_DECISION
+    return None

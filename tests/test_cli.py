@@ -1,0 +1,112 @@
+"""The command line, run as a user would: in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    if check and result.returncode != 0:
+        raise AssertionError(f"exit {result.returncode}: {result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("demo")
+    run("demo", "--data-dir", str(data_dir))
+    return data_dir
+
+
+def test_version_is_printed() -> None:
+    assert "CounterDesk 0." in run("--version").stdout
+
+
+def test_init_creates_a_profile_and_refuses_a_second_administrator(tmp_path: Path) -> None:
+    args = ["init", "--data-dir", str(tmp_path), "--station-code", "XC01",
+            "--station-name", "城关镇便民服务站", "--admin-password", "admin2026x"]
+    assert "已初始化" in run(*args).stdout
+    again = run(*args, check=False)
+    assert again.returncode != 0
+    assert again.stderr.startswith("错误：") and len(again.stderr.strip().splitlines()) == 1
+
+
+def test_init_with_a_bad_station_code_fails_with_one_line(tmp_path: Path) -> None:
+    result = run("init", "--data-dir", str(tmp_path), "--station-code", "x 1",
+                 "--station-name", "站", "--admin-password", "admin2026x", check=False)
+    assert result.returncode == 1
+    assert "站点" in result.stderr or "编码" in result.stderr
+
+
+def test_demo_cases_cover_every_category_state_and_warning(demo_dir: Path) -> None:
+    cases = json.loads(run("cases", "--json", "--data-dir", str(demo_dir)).stdout)
+    assert len(cases) >= 30
+    required = {"number", "category", "state", "matter", "applicant_name", "accepted_at",
+                "deadline", "deadline_provisional", "warning"}
+    assert all(required <= set(c) for c in cases)
+    assert {c["category"] for c in cases} == {
+        "即办件", "承诺件", "联办件", "上报件", "补办件", "退回件", "特办件"}
+    states = {c["state"] for c in cases}
+    assert {"registered", "awaiting_supplement", "accepted", "reviewed", "approved",
+            "completed", "delivered", "rejected", "forwarded", "withdrawn"} <= states
+    assert {"yellow", "red"} <= {c["warning"] for c in cases}
+    assert any(c["deadline_provisional"] for c in cases)
+    assert all("*" in c["applicant_id"] for c in cases)
+
+
+def test_audit_verify_passes_then_names_the_tampered_record(demo_dir: Path,
+                                                            tmp_path: Path) -> None:
+    assert "完整" in run("audit", "verify", "--data-dir", str(demo_dir)).stdout
+    copy = tmp_path / "copy"
+    shutil.copytree(demo_dir, copy)
+    database = sqlite3.connect(copy / "counterdesk.sqlite3")
+    database.execute("DROP TRIGGER audit_log_no_update")
+    database.execute("UPDATE audit_log SET body = body || ' ' WHERE sequence = 40")
+    database.commit()
+    database.close()
+    result = run("audit", "verify", "--data-dir", str(copy), check=False)
+    assert result.returncode != 0
+    assert "第 40 条" in result.stderr
+
+
+def test_backup_and_restore_round_trip(demo_dir: Path, tmp_path: Path) -> None:
+    backup = tmp_path / "saved.sqlite3"
+    run("backup", "--data-dir", str(demo_dir), "--output", str(backup))
+    target = tmp_path / "restored"
+    run("restore", str(backup), "--data-dir", str(target))
+    cases = json.loads(run("cases", "--json", "--data-dir", str(target)).stdout)
+    assert len(cases) >= 30
+
+
+def test_restore_refuses_a_file_that_is_not_a_profile(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.sqlite3"
+    sqlite3.connect(bogus).execute("CREATE TABLE x (y)").connection.commit()
+    result = run("restore", str(bogus), "--data-dir", str(tmp_path / "p"), check=False)
+    assert result.returncode == 1
+    assert "不是 CounterDesk" in result.stderr
+
+
+def test_db_upgrade_on_a_current_profile_changes_nothing(demo_dir: Path) -> None:
+    assert "最新" in run("db", "upgrade", "--data-dir", str(demo_dir)).stdout
+
+
+def test_db_rebuild_reprojects_every_case(demo_dir: Path) -> None:
+    # Open suspensions move deadlines day by day, so compare two rebuilds of today.
+    assert "重建" in run("db", "rebuild", "--data-dir", str(demo_dir)).stdout
+    before = json.loads(run("cases", "--json", "--data-dir", str(demo_dir)).stdout)
+    assert "重建" in run("db", "rebuild", "--data-dir", str(demo_dir)).stdout
+    after = json.loads(run("cases", "--json", "--data-dir", str(demo_dir)).stdout)
+    assert before == after
