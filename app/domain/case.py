@@ -524,7 +524,13 @@ def _on_sealed(case: Case, event: Event) -> None:
     }
     if kind not in allowed_states:
         raise TransitionError("document_not_sealable", "该文书不能加盖审批专用章。")
-    _require_state(case, event, *allowed_states[kind])
+    states = allowed_states[kind]
+    if event.payload.get("supersedes"):
+        # A corrected document replaces one already sealed, after the case has ended too.
+        if not any(s["seal_use_id"] == event.payload["supersedes"] for s in case.seals):
+            raise TransitionError("nothing_to_correct", "被更正的文书不是本件已盖章的文书。")
+        states = (*states, CaseState.COMPLETED, CaseState.DELIVERED)
+    _require_state(case, event, *states)
     record = {
         "document_kind": kind,
         "document_number": _text(event.payload, "document_number", "文号"),
