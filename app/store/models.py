@@ -277,7 +277,7 @@ class CaseRow(Base):
     deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     # First day the case shows yellow; lets lists filter by warning level with an index.
     yellow_from: Mapped[date | None] = mapped_column(Date, nullable=True)
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     on_time: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     outcome: Mapped[str] = mapped_column(String(20), default="")
     evaluation: Mapped[str] = mapped_column(String(30), default="")

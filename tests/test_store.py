@@ -1,0 +1,93 @@
+"""The local store on a real SQLite file: migrations, pragmas, backups, version checks."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from app.store.database import (
+    Profile,
+    ProfileError,
+    backup,
+    is_profile_database,
+    make_engine,
+    upgrade,
+)
+from app.store.models import Base
+
+
+def test_migrations_from_empty_database_produce_exactly_the_models(tmp_path: Path) -> None:
+    profile = Profile(tmp_path)
+    assert upgrade(profile) is None
+    engine = make_engine(profile.url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()
+
+
+def test_profile_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    profile = Profile(tmp_path)
+    upgrade(profile)
+    engine = make_engine(profile.url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_profile_from_a_newer_program_is_refused_untouched(tmp_path: Path) -> None:
+    profile = Profile(tmp_path)
+    upgrade(profile)
+    database = sqlite3.connect(profile.database_path)
+    database.execute("UPDATE alembic_version SET version_num = '9999'")
+    database.commit()
+    database.close()
+    before = profile.database_path.read_bytes()
+    with pytest.raises(ProfileError) as err:
+        upgrade(profile)
+    assert "更新版本" in err.value.message
+    assert profile.database_path.read_bytes() == before
+
+
+def test_backups_keep_only_the_newest(tmp_path: Path) -> None:
+    profile = Profile(tmp_path)
+    upgrade(profile)
+    for _ in range(5):
+        backup(profile, keep=3)
+    kept = sorted(profile.backups_dir.glob("*.sqlite3"))
+    assert len(kept) == 3
+    assert all(is_profile_database(path) for path in kept)
+
+
+def test_a_random_file_is_not_a_profile(tmp_path: Path) -> None:
+    text_file = tmp_path / "notes.sqlite3"
+    text_file.write_text("hello")
+    assert not is_profile_database(text_file)
+
+
+def test_older_profile_is_upgraded_after_a_backup_and_keeps_its_data(tmp_path: Path) -> None:
+    from alembic import command
+
+    from app.store.database import alembic_config, current_revision, head_revision
+
+    profile = Profile(tmp_path)
+    profile.data_dir.mkdir(exist_ok=True)
+    command.upgrade(alembic_config(profile.url), "0001")
+    database = sqlite3.connect(profile.database_path)
+    database.execute("INSERT INTO settings (key, value) VALUES ('station_code', 'XC01')")
+    database.commit()
+    database.close()
+    saved = upgrade(profile)
+    assert saved is not None and is_profile_database(saved)
+    engine = make_engine(profile.url)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        value = connection.exec_driver_sql(
+            "SELECT value FROM settings WHERE key = 'station_code'").scalar()
+    engine.dispose()
+    assert value == "XC01"
