@@ -16,6 +16,8 @@ from app.store import models
 from app.store.repositories import CaseFilter
 from app.store.unit_of_work import UnitOfWorkFactory
 
+ALL_CASES = CaseFilter()
+
 __all__ = ["CaseFilter", "CaseSummary", "list_cases", "count_cases", "review_queue",
            "approval_queue", "sync_status"]
 
@@ -95,7 +97,7 @@ def _summaries(rows: list[models.CaseRow], calendar: object, today: date,
 def list_cases(
     uow_factory: UnitOfWorkFactory,
     user: CurrentUser,
-    case_filter: CaseFilter = CaseFilter(),
+    case_filter: CaseFilter = ALL_CASES,
     *,
     offset: int = 0,
     limit: int = 100,
@@ -117,7 +119,7 @@ def list_cases(
 
 
 def count_cases(
-    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_filter: CaseFilter = CaseFilter(),
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_filter: CaseFilter = ALL_CASES,
     *, now: datetime | None = None,
 ) -> int:
     authorize(user.roles, Action.VIEW_CASES, who=user.display_name)

@@ -112,15 +112,16 @@ class CatalogRepository(_Repository):
 
     def search_matters(self, text: str, *, department_code: str = "") -> list[MatterData]:
         query = select(models.Matter).where(models.Matter.active.is_(True))
+        text = text.strip()
         if text:
-            like = f"%{text.strip()}%"
-            query = query.where(
-                or_(
-                    models.Matter.name.like(like),
-                    models.Matter.pinyin_initials.like(f"%{text.strip().lower()}%"),
-                    models.Matter.code.like(like),
+            like = f"%{text}%"
+            conditions = [models.Matter.name.like(like), models.Matter.code.like(like)]
+            if text.isascii() and text.isalpha():
+                # Initials typed in order, gaps allowed: "gsdj" finds 个体工商户登记 (gtgshdj).
+                conditions.append(
+                    models.Matter.pinyin_initials.like("%" + "%".join(text.lower()) + "%")
                 )
-            )
+            query = query.where(or_(*conditions))
         if department_code:
             query = query.where(models.Matter.department_code == department_code)
         query = query.order_by(models.Matter.department_code, models.Matter.name)
