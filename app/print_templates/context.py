@@ -1,0 +1,242 @@
+"""What a document is about: plain, frozen data with every field already formatted.
+
+The services build a :class:`DocumentContext` from a case (dates as ``2026年11月23日``,
+amounts as ``120.00元``, ID numbers already masked); the templates only arrange those
+strings into sentences and the renderers only lay them out. Nothing here reads a
+database, a clock or a setting.
+
+One structure serves all seven documents: the fields every official document has
+(authority, number, applicant, matter, date, clerk, window, seal) plus the fields only
+some documents use, each defaulting to empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class DocumentKind(StrEnum):
+    """The documents CounterDesk issues; the value is the stable code used in data and CLI."""
+
+    RECEIPT = "receipt"
+    ONE_TIME_NOTICE = "one_time_notice"
+    ACCEPTANCE_NOTICE = "acceptance_notice"
+    REJECTION_NOTICE = "rejection_notice"
+    APPROVAL_DECISION = "approval_decision"
+    DENIAL_DECISION = "denial_decision"
+    SEAL_LEDGER = "seal_ledger"
+
+    @property
+    def label(self) -> str:
+        """The document's Chinese name, which is also its printed title."""
+        return _KIND_LABELS[self]
+
+    @property
+    def requires_seal(self) -> bool:
+        """Whether a final (non-draft) copy is only valid with the approval seal."""
+        return self in _SEALED_KINDS
+
+    @property
+    def states_remedies(self) -> bool:
+        """Whether the document must tell the applicant about 行政复议 and 行政诉讼."""
+        return self in (DocumentKind.REJECTION_NOTICE, DocumentKind.DENIAL_DECISION)
+
+
+_KIND_LABELS = {
+    DocumentKind.RECEIPT: "材料接收凭证",
+    DocumentKind.ONE_TIME_NOTICE: "一次性告知书",
+    DocumentKind.ACCEPTANCE_NOTICE: "受理通知书",
+    DocumentKind.REJECTION_NOTICE: "不予受理通知书",
+    DocumentKind.APPROVAL_DECISION: "准予行政许可决定书",
+    DocumentKind.DENIAL_DECISION: "不予行政许可决定书",
+    DocumentKind.SEAL_LEDGER: "用印登记簿",
+}
+
+_SEALED_KINDS = frozenset(
+    {
+        DocumentKind.ACCEPTANCE_NOTICE,
+        DocumentKind.REJECTION_NOTICE,
+        DocumentKind.APPROVAL_DECISION,
+        DocumentKind.DENIAL_DECISION,
+    }
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SealAppearance:
+    """How a seal looks, from its seal record: drawn, never a stock picture."""
+
+    authority_name: str
+    """Along the upper arc, e.g. ``某某县行政审批局``."""
+    seal_title: str = "行政审批专用章"
+    """Horizontal, below the star."""
+    serial: str = ""
+    """The seal's registration code, small at the bottom."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SealMark:
+    """One recorded use of a seal on this document. Present only on sealed documents."""
+
+    appearance: SealAppearance
+    verification_code: str
+    """See :mod:`app.print_templates.verification`: derived from the document's content."""
+    case_number: str
+    sealed_at_text: str
+    """``2026年11月23日 10:32``: the legal completion time of a decided case."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaterialLine:
+    """One material of the matter's list, as received or as still needed."""
+
+    name: str
+    """The catalog's wording, e.g. ``营业执照``."""
+    form: str = "原件"
+    """``原件``, ``复印件`` or ``原件及复印件``."""
+    copies: int = 1
+    received: bool = True
+    problem: str = ""
+    """What is wrong with it (one-time notice); empty when received and in order."""
+    needed: str = ""
+    """What to bring instead, in the catalog's wording (one-time notice)."""
+    note: str = ""
+
+    @property
+    def needs_correction(self) -> bool:
+        """Missing or defective: it belongs on the one-time notice."""
+        return not self.received or bool(self.problem)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeeLine:
+    """A fee of the matter, paid at the unified fee window."""
+
+    item: str
+    amount_text: str
+    """Already formatted, e.g. ``120.00元``."""
+    basis: str = ""
+    """The document that sets the fee, e.g. ``《某省定价目录》``."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabeledValue:
+    """A ``label：value`` line, e.g. the contents of a permit (许可证件名称、有效期限)."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LedgerRow:
+    """One line of the seal usage ledger (用印登记簿)."""
+
+    sealed_at_text: str
+    seal_name: str
+    case_number: str
+    document_kind_label: str
+    document_number: str
+    sealed_by: str
+    site: str
+    """Station and window, e.g. ``县政务服务中心 3号窗口``."""
+    document_sha256: str
+    """Full hex digest; the ledger prints its first 16 characters."""
+
+
+def _as_tuple(value: object) -> tuple[object, ...]:
+    return value if isinstance(value, tuple) else tuple(value)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentContext:
+    """Everything one document says, formatted. See the module docstring."""
+
+    kind: DocumentKind
+    authority_name: str
+    """The issuing authority, e.g. ``某某县行政审批局``: signs the document."""
+    date_text: str
+    """The document's date (成文日期), e.g. ``2026年11月23日``."""
+    document_number: str = ""
+    """文号, e.g. ``某审批受〔2026〕XC01第0001号``."""
+    department_name: str = ""
+    case_number: str = ""
+    applicant_name: str = ""
+    applicant_id_masked: str = ""
+    agent_name: str = ""
+    matter_name: str = ""
+    clerk_name: str = ""
+    window_name: str = ""
+    window_phone: str = ""
+    seal: SealMark | None = None
+    draft: bool = False
+
+    # -- the application
+    applied_on_text: str = ""
+    """When the application was submitted."""
+    accepted_on_text: str = ""
+    """When it was accepted (受理日期)."""
+
+    # -- receipt and one-time notice
+    materials: tuple[MaterialLine, ...] = ()
+    resubmission_address: str = ""
+    """Where to bring the corrected materials (one-time notice)."""
+
+    # -- acceptance notice
+    promised_working_days: int | None = None
+    promised_completion_text: str = ""
+    completion_provisional: bool = False
+    """The holiday calendar for that year is not published yet: the date is 暂定."""
+    fees: tuple[FeeLine, ...] = ()
+    tracking_text: str = ""
+    """How to follow the case, e.g. ``凭受理编号在某某县政务服务网或拨打…查询``."""
+    result_collection_text: str = ""
+    """How the result is delivered, e.g. ``窗口领取`` or ``邮寄送达``."""
+
+    # -- rejection notice and decisions
+    reasons: tuple[str, ...] = ()
+    legal_basis: tuple[str, ...] = ()
+    """Provisions, e.g. ``《中华人民共和国行政许可法》第三十二条第一款第（二）项``."""
+    redirect_authority: str = ""
+    """The authority to apply to instead, when the matter is not within this one's powers."""
+    reconsideration_body: str = ""
+    """From configuration: where to apply for 行政复议."""
+    litigation_court: str = ""
+    """From configuration: where to bring 行政诉讼."""
+    permit_items: tuple[LabeledValue, ...] = ()
+    """Approval decision: the permit granted (名称、编号、有效期限、许可范围)."""
+
+    # -- seal ledger
+    ledger_period_text: str = ""
+    ledger_seal_name: str = ""
+    ledger_rows: tuple[LedgerRow, ...] = ()
+
+    notes: tuple[str, ...] = field(default=())
+    """Extra 附注 lines printed below the date."""
+
+    def __post_init__(self) -> None:
+        # Accept lists from callers but keep the context immutable (and hashable).
+        for name in (
+            "materials", "fees", "reasons", "legal_basis", "permit_items", "ledger_rows", "notes"
+        ):
+            object.__setattr__(self, name, _as_tuple(getattr(self, name)))
+        object.__setattr__(self, "kind", DocumentKind(self.kind))
+        if self.draft and self.seal is not None:
+            raise ValueError("a draft carries no seal")
+        if self.seal is not None and self.seal.case_number != self.case_number:
+            raise ValueError("the seal use belongs to another case")
+
+    @property
+    def title(self) -> str:
+        """The printed title."""
+        return self.kind.label
+
+    @property
+    def missing_materials(self) -> tuple[MaterialLine, ...]:
+        """Materials that are missing or defective, in catalog order."""
+        return tuple(m for m in self.materials if m.needs_correction)
+
+    @property
+    def received_materials(self) -> tuple[MaterialLine, ...]:
+        """Materials handed over at the counter."""
+        return tuple(m for m in self.materials if m.received)

@@ -1,0 +1,143 @@
+"""Example contexts of every document, with made-up people and places.
+
+Used by the tests, the benchmark and the README's example pictures, and handy in a
+Python shell: ``render_pdf(sample_context(DocumentKind.ACCEPTANCE_NOTICE))``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from app.print_templates.context import (
+    DocumentContext,
+    DocumentKind,
+    FeeLine,
+    LabeledValue,
+    LedgerRow,
+    MaterialLine,
+    SealAppearance,
+)
+from app.print_templates.verification import seal_context
+
+SAMPLE_AUTHORITY = "某某县行政审批局"
+SAMPLE_SEAL = SealAppearance(authority_name=SAMPLE_AUTHORITY, serial="3201250012345")
+SAMPLE_SEALED_AT = "2026年11月23日 10:32"
+
+_NUMBERS = {
+    DocumentKind.RECEIPT: "某审批收〔2026〕XC01第0031号",
+    DocumentKind.ONE_TIME_NOTICE: "某审批补〔2026〕XC01第0012号",
+    DocumentKind.ACCEPTANCE_NOTICE: "某审批受〔2026〕XC01第0027号",
+    DocumentKind.REJECTION_NOTICE: "某审批不受〔2026〕XC01第0004号",
+    DocumentKind.APPROVAL_DECISION: "某审批许〔2026〕XC01第0019号",
+    DocumentKind.DENIAL_DECISION: "某审批不许〔2026〕XC01第0002号",
+    DocumentKind.SEAL_LEDGER: "",
+}
+
+SAMPLE_MATERIALS = (
+    MaterialLine(name="食品经营许可申请书", form="原件", copies=1),
+    MaterialLine(name="营业执照", form="复印件", copies=1),
+    MaterialLine(
+        name="法定代表人（负责人）身份证明",
+        form="复印件",
+        copies=1,
+        received=False,
+        needed="身份证正反面复印件，须本人签字",
+    ),
+    MaterialLine(
+        name="经营场所平面布局图",
+        form="原件",
+        copies=1,
+        problem="未标明食品处理区与非食品处理区",
+        needed="按比例绘制并标明各功能区面积",
+    ),
+    MaterialLine(name="食品安全管理制度文本", form="原件", copies=1),
+)
+
+
+def sample_context(
+    kind: DocumentKind, *, sealed: bool = True, draft: bool = False
+) -> DocumentContext:
+    """A complete example of ``kind``; sealed when the kind requires it, unless a draft."""
+    context = DocumentContext(
+        kind=kind,
+        document_number=_NUMBERS[kind],
+        authority_name=SAMPLE_AUTHORITY,
+        department_name="商事登记科",
+        case_number="XC01-20261123-0007",
+        applicant_name="某某县张记餐饮有限公司",
+        applicant_id_masked="91320***********7X",
+        agent_name="李四",
+        matter_name="食品经营许可（新办）",
+        date_text="2026年11月23日",
+        clerk_name="王芳",
+        window_name="县政务服务中心3号窗口",
+        window_phone="0512-12345678",
+        draft=draft,
+        applied_on_text="2026年11月20日",
+        accepted_on_text="2026年11月20日",
+        materials=SAMPLE_MATERIALS,
+        resubmission_address="某某县政务服务中心一楼3号窗口（某某路88号）",
+        promised_working_days=10,
+        promised_completion_text="2027年1月6日",
+        completion_provisional=True,
+        fees=(FeeLine(item="工本费", amount_text="10.00元", basis="某价费〔2020〕12号"),),
+        tracking_text="凭受理编号登录某某县政务服务网查询，或拨打0512-12345678",
+        result_collection_text="县政务服务中心3号窗口领取，或申请邮寄送达",
+        reasons=(
+            "申请人拟经营场所位于规划确定的居住区内，与食品经营场所选址要求不符；",
+            "提交的食品安全管理人员未取得相应培训合格证明。",
+        ),
+        legal_basis=(
+            "《中华人民共和国食品安全法》第三十三条",
+            "《食品经营许可和备案管理办法》第十二条",
+        ),
+        redirect_authority="",
+        reconsideration_body="某某县人民政府",
+        litigation_court="某某县人民法院",
+        permit_items=(
+            LabeledValue(label="许可证名称", value="食品经营许可证"),
+            LabeledValue(label="许可证编号", value="JY13201250012345"),
+            LabeledValue(label="经营项目", value="热食类食品制售；冷食类食品制售"),
+            LabeledValue(label="有效期限", value="2026年11月23日至2031年11月22日"),
+        ),
+        ledger_period_text="2026年11月1日至2026年11月30日",
+        ledger_seal_name="某某县行政审批局行政审批专用章（3201250012345）",
+        ledger_rows=tuple(
+            LedgerRow(
+                sealed_at_text=f"2026-11-{day:02d} 10:{day:02d}",
+                seal_name="行政审批专用章",
+                case_number=f"XC01-202611{day:02d}-00{day:02d}",
+                document_kind_label=DocumentKind.ACCEPTANCE_NOTICE.label,
+                document_number=f"某审批受〔2026〕XC01第00{day:02d}号",
+                sealed_by="赵敏",
+                site="县政务服务中心3号窗口",
+                document_sha256=f"{day:02d}" * 32,
+            )
+            for day in range(2, 12)
+        ),
+    )
+    if kind is DocumentKind.REJECTION_NOTICE:
+        context = dataclasses.replace(
+            context,
+            reasons=("申请事项为药品零售企业许可，依法不属于本机关职权范围。",),
+            legal_basis=("《中华人民共和国行政许可法》第三十二条第一款第（二）项",),
+            redirect_authority="某某市市场监督管理局",
+        )
+    if sealed and not draft and kind.requires_seal:
+        context = seal_context(context, appearance=SAMPLE_SEAL, sealed_at_text=SAMPLE_SEALED_AT)
+    return context
+
+
+def sample_missing_materials(count: int) -> tuple[MaterialLine, ...]:
+    """``count`` distinct missing or defective materials, for long one-time notices."""
+    return tuple(
+        MaterialLine(
+            name=f"第{i:02d}项申请材料",
+            form="原件" if i % 2 else "复印件",
+            copies=1 + i % 3,
+            received=bool(i % 3),
+            problem="" if not i % 3 else f"第{i:02d}项材料缺少经办人签字，且未加盖单位公章",
+            needed=f"按办事指南第{i:02d}条的要求重新提供，复印件须注明“与原件一致”并签字",
+        )
+        for i in range(1, count + 1)
+    )
