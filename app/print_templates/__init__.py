@@ -1,0 +1,50 @@
+"""Documents: what each one says (templates) and how it is laid out (PDF and Word).
+
+Pure rendering: a :class:`DocumentContext` (every field already formatted) goes in,
+bytes come out. No database, no Qt, no clock.
+"""
+
+from app.print_templates.context import (
+    DocumentContext,
+    DocumentKind,
+    FeeLine,
+    LabeledValue,
+    LedgerRow,
+    MaterialLine,
+    SealAppearance,
+    SealMark,
+)
+from app.print_templates.docx import render_docx
+from app.print_templates.fonts import FontSet, resolve_fonts
+from app.print_templates.pdf import render_pdf
+from app.print_templates.verification import (
+    content_digest,
+    parse_qr_payload,
+    qr_payload,
+    seal_context,
+    seal_matches_content,
+    verification_code,
+    verification_code_for,
+)
+
+__all__ = [
+    "DocumentContext",
+    "DocumentKind",
+    "FeeLine",
+    "FontSet",
+    "LabeledValue",
+    "LedgerRow",
+    "MaterialLine",
+    "SealAppearance",
+    "SealMark",
+    "content_digest",
+    "parse_qr_payload",
+    "qr_payload",
+    "render_docx",
+    "render_pdf",
+    "resolve_fonts",
+    "seal_context",
+    "seal_matches_content",
+    "verification_code",
+    "verification_code_for",
+]

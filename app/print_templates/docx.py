@@ -1,0 +1,447 @@
+"""The Word renderer: the same blocks as the PDF, as an editable .docx (python-docx).
+
+Same page set-up as the PDF (A4, margins 37/35/28/26 mm, 22 pt title, 16 pt body on an
+exact 22-lines-a-page leading). Fonts are named, not embedded: East Asian text asks for
+仿宋_GB2312 (body) and 方正小标宋简体 (titles) through ``w:rFonts/@w:eastAsia``, and the
+font table lists 仿宋 / 宋体 as alternatives for machines without them. The seal is a
+transparent PNG (Pillow, from the same geometry as the PDF's) floating over the
+signature; with no usable CJK font file it is written as red text instead.
+
+The output is deterministic: fixed core properties and fixed zip timestamps.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import zipfile
+from datetime import UTC, datetime
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Emu, Mm, Pt, RGBColor
+from docx.table import Table as DocxTable
+from docx.text.paragraph import Paragraph as DocxParagraph
+from docx.text.run import Run
+from lxml import etree
+
+from app import __version__
+from app.print_templates.blocks import (
+    Addressee,
+    Block,
+    DocumentNumberLine,
+    InfoTable,
+    Layout,
+    Note,
+    NumberedList,
+    Para,
+    Signature,
+    SignLines,
+    Table,
+    Title,
+)
+from app.print_templates.context import DocumentContext, SealMark
+from app.print_templates.fonts import (
+    DOCX_BODY_ALTERNATIVES,
+    DOCX_BODY_FONT,
+    DOCX_LATIN_FONT,
+    DOCX_TITLE_ALTERNATIVES,
+    DOCX_TITLE_FONT,
+    FontSet,
+    resolve_fonts,
+)
+from app.print_templates.page import (
+    BODY_SIZE,
+    DRAFT_BANNER,
+    DRAFT_LABEL,
+    INFO_LABEL_CHARS,
+    LEDGER_TABLE_SIZE,
+    LINES_PER_PAGE,
+    MARGIN_BOTTOM_MM,
+    MARGIN_LEFT_MM,
+    MARGIN_RIGHT_MM,
+    MARGIN_TOP_MM,
+    NOTE_SIZE,
+    PAGE_HEIGHT_MM,
+    PAGE_WIDTH_MM,
+    QR_SIZE_MM,
+    TABLE_SIZE,
+    TITLE_SIZE,
+)
+from app.print_templates.qr import qr_png
+from app.print_templates.seal import SEAL_DIAMETER_MM, SEAL_RED, seal_png
+from app.print_templates.templates import build_layout
+from app.print_templates.verification import qr_payload
+
+_FIXED_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+_ALIGN = {
+    "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+}
+_RED = RGBColor(*(round(c * 255) for c in SEAL_RED))
+
+
+def render_docx(
+    context: DocumentContext, *, font_path: str | None = None, fonts: FontSet | None = None
+) -> bytes:
+    """The document as .docx bytes; identical bytes for an identical context and fonts.
+
+    ``font_path``/``fonts`` only matter for drawing the seal picture. Raises ValueError
+    for a document that needs the seal but is neither sealed nor a draft.
+    """
+    return render_layout_docx(build_layout(context), fonts or resolve_fonts(font_path))
+
+
+def render_layout_docx(layout: Layout, fonts: FontSet) -> bytes:
+    """Render already-built blocks (see :mod:`app.print_templates.blocks`)."""
+    writer = _Writer(layout, fonts)
+    for block in layout.blocks:
+        writer.add(block)
+    return writer.finish()
+
+
+def _text_width_pt(text: str, size: float) -> float:
+    """Rough width: CJK and full-width forms one em, ASCII half an em."""
+    return sum(size * (0.5 if ord(ch) < 0x2E80 else 1.0) for ch in text)
+
+
+class _Writer:
+    def __init__(self, layout: Layout, fonts: FontSet) -> None:
+        self.layout = layout
+        self.fonts = fonts
+        self.doc: DocxDocument = Document()
+        section = self.doc.sections[0]
+        page_width_mm, page_height_mm = PAGE_WIDTH_MM, PAGE_HEIGHT_MM
+        if layout.landscape:
+            section.orientation = WD_ORIENT.LANDSCAPE
+            page_width_mm, page_height_mm = page_height_mm, page_width_mm
+        section.page_width, section.page_height = Mm(page_width_mm), Mm(page_height_mm)
+        section.top_margin = Mm(MARGIN_TOP_MM)
+        section.bottom_margin = Mm(MARGIN_BOTTOM_MM)
+        section.left_margin = Mm(MARGIN_LEFT_MM)
+        section.right_margin = Mm(MARGIN_RIGHT_MM)
+        section.header_distance = Mm(15)
+        section.footer_distance = Mm(21)
+        text_height = Mm(page_height_mm - MARGIN_TOP_MM - MARGIN_BOTTOM_MM).pt
+        self.text_width_pt = Mm(page_width_mm - MARGIN_LEFT_MM - MARGIN_RIGHT_MM).pt
+        self.leading = Pt(text_height / LINES_PER_PAGE)
+        self.table_size = LEDGER_TABLE_SIZE if layout.landscape else TABLE_SIZE
+        self._setup_normal_style()
+        self._setup_footer()
+        if layout.draft:
+            header = section.header.paragraphs[0]
+            header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            self._run(header, f"{DRAFT_LABEL}（未经用印）", size=12, title=True, color=_RED)
+
+    # -- fonts and styles
+
+    def _setup_normal_style(self) -> None:
+        normal = self.doc.styles["Normal"]
+        normal.font.size = Pt(BODY_SIZE)
+        normal.font.name = DOCX_LATIN_FONT
+        _east_asia(normal.element.get_or_add_rPr(), DOCX_BODY_FONT)
+        fmt = normal.paragraph_format
+        fmt.space_before = Pt(0)
+        fmt.space_after = Pt(0)
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = self.leading
+        fmt.widow_control = True
+        self._add_font_alternatives()
+
+    def _add_font_alternatives(self) -> None:
+        """Tell Word/WPS which installed faces stand in for 仿宋_GB2312 and 小标宋."""
+        part = next(
+            (p for p in self.doc.part.package.iter_parts()
+             if str(p.partname) == "/word/fontTable.xml"),
+            None,
+        )
+        if part is None:  # pragma: no cover - python-docx's template has one
+            return
+        root = etree.fromstring(part.blob)
+        for name, alternatives, family in (
+            (DOCX_BODY_FONT, DOCX_BODY_ALTERNATIVES, "modern"),
+            (DOCX_TITLE_FONT, DOCX_TITLE_ALTERNATIVES, "roman"),
+        ):
+            font = etree.SubElement(root, qn("w:font"))
+            font.set(qn("w:name"), name)
+            alt = etree.SubElement(font, qn("w:altName"))
+            alt.set(qn("w:val"), ",".join(alternatives))
+            charset = etree.SubElement(font, qn("w:charset"))
+            charset.set(qn("w:val"), "86")  # GB2312
+            fam = etree.SubElement(font, qn("w:family"))
+            fam.set(qn("w:val"), family)
+        part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    def _run(
+        self,
+        paragraph: DocxParagraph,
+        text: str,
+        *,
+        size: float = BODY_SIZE,
+        title: bool = False,
+        color: RGBColor | None = None,
+    ) -> Run:
+        run = paragraph.add_run(text)
+        run.font.size = Pt(size)
+        run.font.name = DOCX_LATIN_FONT
+        _east_asia(run._element.get_or_add_rPr(), DOCX_TITLE_FONT if title else DOCX_BODY_FONT)
+        if color is not None:
+            run.font.color.rgb = color
+        return run
+
+    def _paragraph(
+        self, text: str = "", *, align: str = "justify", indent: bool = False,
+        size: float = BODY_SIZE, title: bool = False, color: RGBColor | None = None,
+    ) -> DocxParagraph:
+        paragraph = self.doc.add_paragraph()
+        paragraph.alignment = _ALIGN[align]
+        if indent:
+            paragraph.paragraph_format.first_line_indent = Pt(2 * size)
+        if text:
+            self._run(paragraph, text, size=size, title=title, color=color)
+        return paragraph
+
+    def _setup_footer(self) -> None:
+        footer = self.doc.sections[0].footer.paragraphs[0]
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        self._run(footer, "- ", size=14)
+        run = self._run(footer, "", size=14)
+        for kind, instr in (("begin", None), (None, " PAGE "), ("separate", None), ("end", None)):
+            if kind:
+                fld = OxmlElement("w:fldChar")
+                fld.set(qn("w:fldCharType"), kind)
+                run._element.append(fld)
+            else:
+                text = OxmlElement("w:instrText")
+                text.set(qn("xml:space"), "preserve")
+                text.text = instr
+                run._element.append(text)
+        self._run(footer, " -", size=14)
+
+    # -- blocks
+
+    def add(self, block: Block) -> None:
+        match block:
+            case Title(text):
+                paragraph = self._paragraph(text, align="center", size=TITLE_SIZE, title=True)
+                paragraph.paragraph_format.line_spacing = Pt(TITLE_SIZE * 1.5)
+                paragraph.paragraph_format.space_after = Pt(self.leading.pt * 0.5)
+                if self.layout.draft:
+                    self._paragraph(
+                        DRAFT_BANNER, align="center",
+                        title=True, color=_RED,
+                    )
+            case DocumentNumberLine(text):
+                paragraph = self._paragraph(text, align="center")
+                paragraph.paragraph_format.space_after = Pt(self.leading.pt * 0.5)
+            case Addressee(text):
+                self._paragraph(text, align="left")
+            case Para(text, indent, align):
+                self._paragraph(text, align=align, indent=indent)
+            case InfoTable():
+                self._info_table(block)
+            case NumberedList(items):
+                for i, item in enumerate(items, start=1):
+                    self._paragraph(f"{i}．{item}", indent=True)
+            case Table():
+                self._table(block)
+            case Signature(authority, date_text):
+                self._signature(authority, date_text)
+            case SignLines(labels):
+                self._paragraph()
+                table = self.doc.add_table(rows=1, cols=len(labels))
+                table.autofit = False
+                for i, label in enumerate(labels):
+                    width = Pt(self.text_width_pt / len(labels))
+                    self._cell(table, 0, i, label, width, "left")
+                table.rows[0].height = Pt(self.leading.pt * 1.5)
+            case Note(text):
+                paragraph = self._paragraph(text, align="left", indent=True, size=NOTE_SIZE)
+                paragraph.paragraph_format.line_spacing = Pt(NOTE_SIZE * 1.5)
+            case _:  # pragma: no cover
+                raise TypeError(f"unknown block {block!r}")
+
+    def _table(self, block: Table) -> None:
+        total = sum(c.weight for c in block.columns)
+        widths = [Pt(self.text_width_pt * c.weight / total) for c in block.columns]
+        table = self.doc.add_table(rows=1 + len(block.rows), cols=len(block.columns))
+        table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        header_row = table.rows[0]
+        tr_pr = header_row._tr.get_or_add_trPr()
+        repeat = OxmlElement("w:tblHeader")
+        repeat.set(qn("w:val"), "true")
+        tr_pr.append(repeat)
+        for i, column in enumerate(block.columns):
+            self._cell(table, 0, i, column.header, widths[i], "center", title=True)
+        for r, row in enumerate(block.rows, start=1):
+            for i, (column, value) in enumerate(zip(block.columns, row, strict=True)):
+                self._cell(table, r, i, value, widths[i], column.align)
+        self._paragraph()
+
+    def _info_table(self, block: InfoTable) -> None:
+        label_width = Pt(INFO_LABEL_CHARS * self.table_size + 8)
+        value_width = Pt((self.text_width_pt - 2 * label_width.pt) / 2)
+        widths = (label_width, value_width, label_width, value_width)
+        table = self.doc.add_table(rows=len(block.rows), cols=4)
+        table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        for r, pairs in enumerate(block.rows):
+            if len(pairs) == 1:
+                (name, text), = pairs
+                self._cell(table, r, 0, name, widths[0], "center")
+                merged = table.cell(r, 1).merge(table.cell(r, 3))
+                merged.width = Pt(self.text_width_pt - label_width.pt)
+                self._cell(table, r, 1, text, merged.width, "left")
+            else:
+                for i, (name, text) in enumerate(pairs[:2]):
+                    self._cell(table, r, 2 * i, name, widths[2 * i], "center")
+                    self._cell(table, r, 2 * i + 1, text, widths[2 * i + 1], "left")
+        self._paragraph()
+
+    def _cell(
+        self, table: DocxTable, row: int, col: int, text: str, width: Emu, align: str,
+        *, title: bool = False,
+    ) -> None:
+        cell = table.cell(row, col)
+        cell.width = width
+        paragraph = cell.paragraphs[0]
+        paragraph.alignment = _ALIGN[align]
+        paragraph.paragraph_format.line_spacing = Pt(self.table_size * 1.35)
+        self._run(paragraph, text, size=self.table_size, title=title)
+
+    def _signature(self, authority: str, date_text: str) -> None:
+        seal = self.layout.seal
+        reserve = seal is not None or self.layout.draft
+        self._paragraph()
+        date_width = _text_width_pt(date_text, BODY_SIZE)
+        authority_width = _text_width_pt(authority, BODY_SIZE)
+        date_indent = 4 * BODY_SIZE
+        if authority_width > date_width + 2 * BODY_SIZE:
+            authority_indent = 2 * BODY_SIZE
+            date_indent = authority_indent + (authority_width - date_width) / 2
+        else:
+            authority_indent = date_indent + (date_width - authority_width) / 2
+        signed = self._paragraph(authority, align="right")
+        signed.paragraph_format.right_indent = Pt(authority_indent)
+        signed.paragraph_format.keep_with_next = True
+        dated = self._paragraph(date_text, align="right")
+        dated.paragraph_format.right_indent = Pt(date_indent)
+        centre_from_left = self.text_width_pt - date_indent - date_width / 2
+        if seal is not None:
+            self._seal(signed, seal, centre_from_left)
+        if reserve:
+            self._paragraph()
+        if seal is not None:
+            self._qr(seal)
+
+    def _seal(self, paragraph: DocxParagraph, seal: SealMark, centre_from_left: float) -> None:
+        png = seal_png(seal.appearance, self.fonts.raster_file)
+        if png is None:
+            text = f"（印章：{seal.appearance.authority_name}{seal.appearance.seal_title}）"
+            self._paragraph(text, align="right", color=_RED)
+            return
+        radius = Mm(SEAL_DIAMETER_MM / 2)
+        left = Pt(centre_from_left) - radius
+        # The seal's centre a little above the gap between the two lines (居中偏下).
+        top = Pt(self.leading.pt) - Mm(4) - radius
+        run = paragraph.add_run()
+        _float_picture(run, png, Mm(SEAL_DIAMETER_MM), Emu(left), Emu(top))
+
+    def _qr(self, seal: SealMark) -> None:
+        png = qr_png(qr_payload(seal))
+        table = self.doc.add_table(rows=1, cols=2)
+        table.autofit = False
+        widths = (Mm(QR_SIZE_MM + 4), Mm(62))
+        picture_cell, caption_cell = table.rows[0].cells
+        picture_cell.width, caption_cell.width = widths
+        picture = picture_cell.paragraphs[0]
+        picture.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        picture.add_run().add_picture(io.BytesIO(png), width=Mm(QR_SIZE_MM))
+        lines = (
+            "扫码核验",
+            f"办件编号：{seal.case_number}",
+            f"核验码：{seal.verification_code}",
+            f"用印时间：{seal.sealed_at_text}",
+        )
+        first = caption_cell.paragraphs[0]
+        for i, line in enumerate(lines):
+            paragraph = first if i == 0 else caption_cell.add_paragraph()
+            paragraph.paragraph_format.line_spacing = Pt(9 * 1.5)
+            self._run(paragraph, line, size=9)
+
+    # -- output
+
+    def finish(self) -> bytes:
+        props = self.doc.core_properties
+        props.title = self.layout.title
+        props.author = self.layout.author
+        props.subject = self.layout.subject
+        props.keywords = qr_payload(self.layout.seal) if self.layout.seal else ""
+        props.comments = ""
+        props.last_modified_by = f"CounterDesk {__version__}"
+        props.revision = 1
+        props.created = _FIXED_TIME
+        props.modified = _FIXED_TIME
+        props.last_printed = _FIXED_TIME
+        package = self.doc.part.package
+        for r_id, rel in list(package.rels.items()):
+            if rel.reltype == RT.THUMBNAIL:
+                package.rels.pop(r_id)
+        raw = io.BytesIO()
+        self.doc.save(raw)
+        return _normalise_zip(raw.getvalue())
+
+
+def _east_asia(r_pr: etree._Element, font_name: str) -> None:
+    r_fonts = r_pr.get_or_add_rFonts()  # type: ignore[attr-defined]
+    r_fonts.set(qn("w:eastAsia"), font_name)
+    r_fonts.set(qn("w:hint"), "eastAsia")
+
+
+def _float_picture(run: Run, png: bytes, width: Emu, left: Emu, top: Emu) -> None:
+    """Add a picture that floats in front of the text, positioned from the margin and
+    from the top of its paragraph (python-docx only makes inline pictures)."""
+    inline = run.add_picture(io.BytesIO(png), width=width)._inline
+    anchor = parse_xml(
+        f'<wp:anchor {nsdecls("wp", "a", "pic", "r")} distT="0" distB="0" distL="0" distR="0"'
+        ' simplePos="0" relativeHeight="251659264" behindDoc="0" locked="1"'
+        ' layoutInCell="1" allowOverlap="1">'
+        '<wp:simplePos x="0" y="0"/>'
+        f'<wp:positionH relativeFrom="margin"><wp:posOffset>{int(left)}</wp:posOffset>'
+        "</wp:positionH>"
+        f'<wp:positionV relativeFrom="paragraph"><wp:posOffset>{int(top)}</wp:posOffset>'
+        "</wp:positionV>"
+        "</wp:anchor>"
+    )
+    anchor.append(copy.deepcopy(inline.extent))
+    anchor.append(parse_xml(f'<wp:effectExtent {nsdecls("wp")} l="0" t="0" r="0" b="0"/>'))
+    anchor.append(parse_xml(f'<wp:wrapNone {nsdecls("wp")}/>'))
+    anchor.append(copy.deepcopy(inline.docPr))
+    anchor.append(parse_xml(f'<wp:cNvGraphicFramePr {nsdecls("wp")}/>'))
+    anchor.append(copy.deepcopy(inline.graphic))
+    inline.getparent().replace(inline, anchor)
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Same entries, fixed timestamps: the zip python-docx writes stamps the current time."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(
+        out, "w", compression=zipfile.ZIP_DEFLATED
+    ) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()

@@ -1,0 +1,520 @@
+"""The PDF renderer: every block type laid out once with reportlab platypus.
+
+Page set-up after GB/T 9704-2012: A4, margins top 37 mm, bottom 35 mm, left 28 mm,
+right 26 mm; title 22 pt (二号) in the title face, body 16 pt (三号) with a leading that
+gives 22 lines a page; ``- 1 -`` page numbers 7 mm below the text block on documents of
+more than one page; authority and date at the lower right with the seal over them.
+
+Output is deterministic (reportlab's invariant mode and fixed metadata): the same
+context and fonts always give the same bytes, which is what lets a re-print be checked
+against the hash in the seal usage record.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
+from reportlab.platypus import Table as RLTable
+from reportlab.platypus import TableStyle as RLTableStyle
+
+from app import __version__
+from app.print_templates.blocks import (
+    Addressee,
+    Block,
+    DocumentNumberLine,
+    InfoTable,
+    Layout,
+    Note,
+    NumberedList,
+    Para,
+    Signature,
+    SignLines,
+    Table,
+    Title,
+)
+from app.print_templates.context import DocumentContext, SealMark
+from app.print_templates.fonts import FontSet, resolve_fonts
+from app.print_templates.linebreak import break_lines
+from app.print_templates.page import (
+    BODY_SIZE,
+    DRAFT_BANNER,
+    DRAFT_LABEL,
+    INFO_LABEL_CHARS,
+    LEDGER_TABLE_SIZE,
+    LINES_PER_PAGE,
+    MARGIN_BOTTOM_MM,
+    MARGIN_LEFT_MM,
+    MARGIN_RIGHT_MM,
+    MARGIN_TOP_MM,
+    NOTE_SIZE,
+    PAGE_NUMBER_GAP_MM,
+    PAGE_NUMBER_SIZE,
+    QR_SIZE_MM,
+    TABLE_SIZE,
+    TITLE_SIZE,
+)
+from app.print_templates.qr import dark_runs, qr_matrix
+from app.print_templates.seal import SEAL_DIAMETER_MM, draw_seal
+from app.print_templates.templates import build_layout
+from app.print_templates.verification import qr_payload
+
+MARGIN_TOP = MARGIN_TOP_MM * mm
+MARGIN_BOTTOM = MARGIN_BOTTOM_MM * mm
+MARGIN_LEFT = MARGIN_LEFT_MM * mm
+MARGIN_RIGHT = MARGIN_RIGHT_MM * mm
+QR_SIZE = QR_SIZE_MM * mm
+SIGNATURE_HEIGHT_MM = 36.0
+SEAL_OVERHANG_MM = 8.0
+
+_ALIGN = {"justify": TA_JUSTIFY, "left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
+
+
+def render_pdf(
+    context: DocumentContext, *, font_path: str | None = None, fonts: FontSet | None = None
+) -> bytes:
+    """The document as PDF bytes; identical bytes for an identical context and fonts.
+
+    ``font_path`` is the CJK font from settings (optional); ``fonts`` overrides the
+    font search altogether (tests). Raises ValueError for a document that needs the
+    seal but is neither sealed nor a draft.
+    """
+    return render_layout_pdf(build_layout(context), fonts or resolve_fonts(font_path))
+
+
+def render_layout_pdf(layout: Layout, fonts: FontSet) -> bytes:
+    """Render already-built blocks (see :mod:`app.print_templates.blocks`)."""
+    pagesize = landscape(A4) if layout.landscape else A4
+    page_width, page_height = pagesize
+    frame_width = page_width - MARGIN_LEFT - MARGIN_RIGHT
+    frame_height = page_height - MARGIN_TOP - MARGIN_BOTTOM
+    # The leading of 22 lines on a portrait page, also on landscape pages.
+    portrait_frame_height = A4[1] - MARGIN_TOP - MARGIN_BOTTOM
+    styles = _Styles(fonts, portrait_frame_height, ledger=layout.landscape)
+
+    out = io.BytesIO()
+    doc = BaseDocTemplate(
+        out,
+        pagesize=pagesize,
+        leftMargin=MARGIN_LEFT,
+        rightMargin=MARGIN_RIGHT,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=layout.title,
+        author=layout.author,
+        subject=layout.subject,
+        creator=f"CounterDesk {__version__}",
+        producer="CounterDesk",
+        keywords=qr_payload(layout.seal) if layout.seal else "",
+        invariant=1,
+        lang="zh-CN",
+    )
+    frame = Frame(
+        MARGIN_LEFT, MARGIN_BOTTOM, frame_width, frame_height,
+        leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body",
+    )
+
+    def on_page(canvas: Canvas, _doc: Any) -> None:
+        if layout.draft:
+            _draw_watermark(canvas, page_width, page_height, fonts.title)
+
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
+    story = _story(layout, styles, frame_width)
+    doc.build(story, canvasmaker=_numbered_canvas(fonts.body, pagesize))
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- paragraphs
+
+
+class CJKParagraph(Paragraph):
+    """A paragraph that breaks Chinese lines by the rules of :mod:`linebreak`."""
+
+    def breakLinesCJK(self, maxWidths: Any) -> Any:  # noqa: N802, N803 - reportlab's names
+        frags = self.frags
+        plain = (
+            len(frags) == 1
+            and not hasattr(frags[0], "cbDefn")
+            and not self.style.endDots
+            and not getattr(self, "_splitpara", 0)
+        )
+        if not plain:
+            return super().breakLinesCJK(maxWidths)
+        if not isinstance(maxWidths, list | tuple):
+            maxWidths = [maxWidths]
+        self.height = 0
+        frag = frags[0]
+        text = frag.text if hasattr(frag, "text") else "".join(getattr(frag, "words", []))
+        widths = [pdfmetrics.stringWidth(ch, frag.fontName, frag.fontSize) for ch in text]
+        lines = [(extra, [line]) for extra, line in break_lines(text, widths, maxWidths)]
+        return frag.clone(
+            kind=0, lines=lines, ascent=frag.fontSize, descent=-0.2 * frag.fontSize
+        )
+
+
+# ---------------------------------------------------------------- styles and story
+
+
+class _Styles:
+    def __init__(self, fonts: FontSet, frame_height: float, *, ledger: bool) -> None:
+        self.fonts = fonts
+        self.leading = frame_height / LINES_PER_PAGE
+        indent = 2 * BODY_SIZE
+        common: dict[str, Any] = {"wordWrap": "CJK", "fontName": fonts.body}
+        self.title = ParagraphStyle(
+            "title", **{**common, "fontName": fonts.title}, fontSize=TITLE_SIZE,
+            leading=TITLE_SIZE * 1.5, alignment=TA_CENTER, spaceAfter=self.leading * 0.25,
+        )
+        self.number = ParagraphStyle(
+            "number", **common, fontSize=BODY_SIZE, leading=self.leading, alignment=TA_CENTER,
+            spaceAfter=self.leading * 0.25,
+        )
+        self.addressee = ParagraphStyle(
+            "addressee", **common, fontSize=BODY_SIZE, leading=self.leading, alignment=TA_LEFT,
+        )
+        self.body = {
+            (align, indented): ParagraphStyle(
+                f"body-{align}-{indented}", **common, fontSize=BODY_SIZE, leading=self.leading,
+                firstLineIndent=indent if indented else 0, alignment=_ALIGN[align],
+            )
+            for align in _ALIGN
+            for indented in (True, False)
+        }
+        self.draft = ParagraphStyle(
+            "draft", **{**common, "fontName": fonts.title}, fontSize=BODY_SIZE,
+            leading=self.leading, alignment=TA_CENTER, textColor=(0.8, 0.0, 0.0),
+        )
+        self.note = ParagraphStyle(
+            "note", **common, fontSize=NOTE_SIZE, leading=NOTE_SIZE * 1.5,
+            firstLineIndent=2 * NOTE_SIZE, alignment=TA_JUSTIFY,
+        )
+        table_size = LEDGER_TABLE_SIZE if ledger else TABLE_SIZE
+        self.cell = {
+            align: ParagraphStyle(
+                f"cell-{align}", **common, fontSize=table_size, leading=table_size * 1.35,
+                alignment=_ALIGN[align],
+            )
+            for align in ("left", "center")
+        }
+        self.header = ParagraphStyle(
+            "header", **{**common, "fontName": fonts.title}, fontSize=table_size,
+            leading=table_size * 1.35, alignment=TA_CENTER,
+        )
+        self.caption_size = 9.0
+
+
+def _text(value: str) -> str:
+    return escape(value)
+
+
+def _story(layout: Layout, styles: _Styles, frame_width: float) -> list[Flowable]:
+    story: list[Flowable] = []
+    reserve_seal_space = layout.seal is not None or layout.draft
+    blocks = list(layout.blocks)
+    for i, block in enumerate(blocks):
+        if isinstance(block, Signature):
+            # GB/T 9704: the authority, date and seal never stand alone on a page, and
+            # the notes below the date stay with them.
+            tail = _flowables(block, layout, styles, frame_width)
+            if reserve_seal_space and i + 1 < len(blocks):
+                tail.append(Spacer(1, SEAL_OVERHANG_MM * mm))
+            for after in blocks[i + 1 :]:
+                tail.extend(_flowables(after, layout, styles, frame_width))
+            head = story.pop() if story and isinstance(story[-1], Paragraph) else None
+            if story and head is None:
+                story[-1].keepWithNext = 1
+            story.append(_WithSignature(head, tail))
+            break
+        story.extend(_flowables(block, layout, styles, frame_width))
+        if isinstance(block, Title) and layout.draft:
+            story.append(CJKParagraph(DRAFT_BANNER, styles.draft))
+    return story
+
+
+def _flowables(
+    block: Block, layout: Layout, styles: _Styles, frame_width: float
+) -> list[Flowable]:
+    body = styles.body
+    match block:
+        case Title(text):
+            return [CJKParagraph(_text(text), styles.title)]
+        case DocumentNumberLine(text):
+            return [CJKParagraph(_text(text), styles.number)]
+        case Addressee(text):
+            return [CJKParagraph(_text(text), styles.addressee)]
+        case Para(text, indent, align):
+            return [CJKParagraph(_text(text), body[(align, indent)])]
+        case InfoTable():
+            return [_info_table(block, styles, frame_width)]
+        case NumberedList(items):
+            return [
+                CJKParagraph(_text(f"{i}．{item}"), body[("justify", True)])
+                for i, item in enumerate(items, start=1)
+            ]
+        case Table():
+            return [Spacer(1, styles.leading * 0.25), _table(block, styles, frame_width),
+                    Spacer(1, styles.leading * 0.25)]
+        case Signature(authority, date_text):
+            return [
+                _SignatureBlock(
+                    authority=authority,
+                    date_text=date_text,
+                    seal=layout.seal,
+                    reserve_seal_space=layout.seal is not None or layout.draft,
+                    styles=styles,
+                    width=frame_width,
+                )
+            ]
+        case SignLines(labels):
+            cells = [[CJKParagraph(_text(label), styles.cell["left"]) for label in labels]]
+            sign = RLTable(cells, colWidths=[frame_width / len(labels)] * len(labels),
+                           rowHeights=[styles.leading * 1.25])
+            sign.setStyle(RLTableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                        ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+            return [Spacer(1, styles.leading * 0.25), sign]
+        case Note(text):
+            return [CJKParagraph(_text(text), styles.note)]
+    raise TypeError(f"unknown block {block!r}")  # pragma: no cover
+
+
+_GRID = [
+    ("GRID", (0, 0), (-1, -1), 0.6, (0, 0, 0)),
+    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ("TOPPADDING", (0, 0), (-1, -1), 2),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
+    ("LEFTPADDING", (0, 0), (-1, -1), 4),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+]
+
+
+def _info_table(block: InfoTable, styles: _Styles, frame_width: float) -> RLTable:
+    label_width = INFO_LABEL_CHARS * styles.cell["center"].fontSize + 8
+    value_width = (frame_width - 2 * label_width) / 2
+    label, value = styles.cell["center"], styles.cell["left"]
+    data: list[list[Flowable | str]] = []
+    commands = list(_GRID)
+    for r, pairs in enumerate(block.rows):
+        if len(pairs) == 1:
+            (name, text), = pairs
+            data.append([CJKParagraph(_text(name), label), CJKParagraph(_text(text), value), "", ""])
+            commands.append(("SPAN", (1, r), (3, r)))
+        else:
+            row: list[Flowable | str] = []
+            for name, text in pairs[:2]:
+                row += [CJKParagraph(_text(name), label), CJKParagraph(_text(text), value)]
+            data.append(row)
+    table = RLTable(data, colWidths=[label_width, value_width, label_width, value_width])
+    table.setStyle(RLTableStyle(commands))
+    return table
+
+
+def _table(block: Table, styles: _Styles, frame_width: float) -> RLTable:
+    total = sum(c.weight for c in block.columns)
+    widths = [frame_width * c.weight / total for c in block.columns]
+    data: list[list[Flowable]] = [
+        [CJKParagraph(_text(c.header), styles.header) for c in block.columns]
+    ]
+    for row in block.rows:
+        data.append(
+            [
+                CJKParagraph(_text(value), styles.cell[column.align])
+                for column, value in zip(block.columns, row, strict=True)
+            ]
+        )
+    table = RLTable(data, colWidths=widths, repeatRows=1)
+    table.setStyle(RLTableStyle(_GRID))
+    return table
+
+
+# ---------------------------------------------------------------- signature, seal, QR
+
+
+class _SignatureBlock(Flowable):
+    """Authority over date at the lower right (date 4 characters from the right edge),
+    the seal pressed over both, and the QR code with its caption at the left."""
+
+    def __init__(
+        self,
+        *,
+        authority: str,
+        date_text: str,
+        seal: SealMark | None,
+        reserve_seal_space: bool,
+        styles: _Styles,
+        width: float,
+    ) -> None:
+        super().__init__()
+        self.authority = authority
+        self.date_text = date_text
+        self.seal = seal
+        self.styles = styles
+        self.width = width
+        self.leading = styles.leading
+        self.reserve_seal_space = reserve_seal_space
+        if reserve_seal_space:
+            # From the seal's top down to the date line; the seal's lower rim hangs
+            # SEAL_OVERHANG below, over the margin or over a spacer before the notes.
+            self.height = SIGNATURE_HEIGHT_MM * mm
+        else:
+            self.height = 2.6 * self.leading
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        font = self.styles.fonts.body
+        right_indent = 4 * BODY_SIZE
+        date_width = pdfmetrics.stringWidth(self.date_text, font, BODY_SIZE)
+        authority_width = pdfmetrics.stringWidth(self.authority, font, BODY_SIZE)
+        if authority_width > date_width + 2 * BODY_SIZE:
+            # A long name: keep it 2 characters from the right, centre the date under it.
+            right_indent = 2 * BODY_SIZE
+            centre = self.width - right_indent - authority_width / 2
+        else:
+            centre = self.width - right_indent - date_width / 2
+        seal_radius = SEAL_DIAMETER_MM / 2 * mm
+        seal_centre_y = self.height - 1.5 * mm - seal_radius
+        # The two lines sit a little below the seal's centre (居印章中心偏下).
+        pair_middle = seal_centre_y - 4 * mm if self.reserve_seal_space else self.leading
+        authority_baseline = pair_middle + self.leading / 2 - BODY_SIZE * 0.35
+        date_baseline = authority_baseline - self.leading
+        canvas.setFillColorRGB(0, 0, 0)
+        canvas.setFont(font, BODY_SIZE)
+        canvas.drawCentredString(centre, authority_baseline, self.authority)
+        canvas.drawCentredString(centre, date_baseline, self.date_text)
+        if self.seal is None:
+            return
+        self._draw_qr(self.seal)
+        draw_seal(
+            canvas,
+            self.seal.appearance,
+            centre_x=centre,
+            centre_y=seal_centre_y,
+            font_name=self.styles.fonts.title,
+        )
+
+    def _draw_qr(self, seal: SealMark) -> None:
+        canvas = self.canv
+        matrix = qr_matrix(qr_payload(seal))
+        module = QR_SIZE / len(matrix)
+        path = canvas.beginPath()
+        for row, column, length in dark_runs(matrix):
+            y = QR_SIZE - (row + 1) * module
+            path.rect(column * module, y, length * module, module)
+        canvas.saveState()
+        canvas.setFillColorRGB(0, 0, 0)
+        canvas.drawPath(path, stroke=0, fill=1)
+        canvas.restoreState()
+        size = self.styles.caption_size
+        lines = (
+            "扫码核验",
+            f"办件编号：{seal.case_number}",
+            f"核验码：{seal.verification_code}",
+            f"用印时间：{seal.sealed_at_text}",
+        )
+        canvas.setFont(self.styles.fonts.body, size)
+        y = QR_SIZE - size * 1.6
+        for line in lines:
+            canvas.drawString(QR_SIZE + 2 * mm, y, line)
+            y -= size * 1.5
+
+
+class _WithSignature(Flowable):
+    """The last paragraph, the signature and the notes, so the signature never starts a
+    page alone and the notes never leave it.
+
+    When they do not fit, the paragraph splits and at least its last line moves to the
+    next page together with the rest (rather than the whole paragraph moving).
+    """
+
+    def __init__(self, head: Paragraph | None, tail: list[Flowable]) -> None:
+        super().__init__()
+        self.head = head
+        self.tail = tail
+        self._heights: list[float] = []
+
+    def _parts(self) -> list[Flowable]:
+        return ([self.head] if self.head is not None else []) + self.tail
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self._heights = [part.wrap(avail_width, avail_height)[1] for part in self._parts()]
+        self.width = avail_width
+        self.height = sum(self._heights)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        y = self.height
+        for part, height in zip(self._parts(), self._heights, strict=True):
+            y -= height
+            part.drawOn(self.canv, 0, y)
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        if self.head is None:
+            return []
+        self.wrap(avail_width, avail_height)
+        head_height = self._heights[0]
+        keep_on_page = min(avail_height, head_height - self.head.style.leading * 0.5)
+        parts = self.head.split(avail_width, keep_on_page)
+        if len(parts) != 2:
+            return []
+        return [parts[0], _WithSignature(parts[1], self.tail)]
+
+
+# ---------------------------------------------------------------- page furniture
+
+
+def _draw_watermark(canvas: Canvas, width: float, height: float, font: str) -> None:
+    canvas.saveState()
+    canvas.setFillColorRGB(0.75, 0.75, 0.75)
+    canvas.setFillAlpha(0.35)
+    canvas.translate(width / 2, height / 2)
+    canvas.rotate(35)
+    canvas.setFont(font, 120)
+    canvas.drawCentredString(0, -40, DRAFT_LABEL)
+    canvas.restoreState()
+
+
+def _numbered_canvas(font: str, pagesize: tuple[float, float]) -> type[Canvas]:
+    """A canvas that holds its pages until the end, then numbers them if more than one."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._held_pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+            self._held_pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._held_pages)
+            for state in self._held_pages:
+                self.__dict__.update(state)
+                if total > 1:
+                    self._draw_page_number()
+                super().showPage()
+            super().save()
+
+        def _draw_page_number(self) -> None:
+            # GB/T 9704: 一字线 page numbers 7 mm below the text block, odd pages at the
+            # right and even pages at the left, one character in from the text block.
+            number = self.getPageNumber()
+            text = f"- {number} -"
+            y = MARGIN_BOTTOM - PAGE_NUMBER_GAP_MM * mm - PAGE_NUMBER_SIZE * 0.8
+            self.setFillColorRGB(0, 0, 0)
+            self.setFont(font, PAGE_NUMBER_SIZE)
+            if number % 2:
+                self.drawRightString(pagesize[0] - MARGIN_RIGHT - PAGE_NUMBER_SIZE, y, text)
+            else:
+                self.drawString(MARGIN_LEFT + PAGE_NUMBER_SIZE, y, text)
+
+    return NumberedCanvas

@@ -1,0 +1,412 @@
+"""Documents read back: every PDF with pdfplumber, every Word file with python-docx."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+
+import pdfplumber
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from app.print_templates import (
+    DocumentContext,
+    DocumentKind,
+    FontSet,
+    parse_qr_payload,
+    qr_payload,
+    render_docx,
+    render_pdf,
+    resolve_fonts,
+    verification_code_for,
+)
+from app.print_templates.fonts import DOCX_BODY_FONT, DOCX_TITLE_FONT
+from app.print_templates.samples import (
+    SAMPLE_AUTHORITY,
+    sample_context,
+    sample_missing_materials,
+)
+
+MM = 72 / 25.4
+TOLERANCE = 3 * MM
+A4_PORTRAIT = (595.28, 841.89)
+PORTRAIT_KINDS = [k for k in DocumentKind if k is not DocumentKind.SEAL_LEDGER]
+
+
+@pytest.fixture(scope="module")
+def system_fonts() -> FontSet:
+    fonts = resolve_fonts()
+    if not fonts.embedded:
+        pytest.skip("no TrueType CJK font installed on this machine")
+    return fonts
+
+
+@pytest.fixture(scope="module")
+def builtin_fonts() -> FontSet:
+    return resolve_fonts(search_dirs=[], windows_fonts_dir=None)
+
+
+@pytest.fixture(scope="module", params=["system", "builtin"])
+def fonts(request: pytest.FixtureRequest) -> FontSet:
+    return request.getfixturevalue(f"{request.param}_fonts")
+
+
+def _pdf(context: DocumentContext, fonts: FontSet) -> pdfplumber.PDF:
+    return pdfplumber.open(io.BytesIO(render_pdf(context, fonts=fonts)))
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _pdf_text(pdf: pdfplumber.PDF) -> str:
+    return _compact("".join(page.extract_text() or "" for page in pdf.pages))
+
+
+def _is_red(color: object) -> bool:
+    return isinstance(color, tuple | list) and len(color) == 3 and color[0] > 0.6 > color[1]
+
+
+def _has_seal(pdf: pdfplumber.PDF) -> bool:
+    return any(
+        _is_red(curve.get("stroking_color")) for page in pdf.pages for curve in page.curves
+    )
+
+
+def _docx_text(data: bytes) -> str:
+    document = Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts.extend(cell.text for row in table.rows for cell in row.cells)
+    return _compact("".join(parts))
+
+
+def _expected_fields(context: DocumentContext) -> list[str]:
+    fields = [context.title, context.authority_name, context.date_text]
+    if context.kind is DocumentKind.SEAL_LEDGER:
+        row = context.ledger_rows[0]
+        return fields + [row.case_number, row.document_sha256[:16], row.sealed_by]
+    return fields + [context.applicant_name, context.case_number, context.document_number,
+                     context.matter_name]
+
+
+# ---------------------------------------------------------------- every document
+
+
+@pytest.mark.parametrize("kind", list(DocumentKind))
+def test_every_kind_renders_to_pdf_with_extractable_chinese(
+    kind: DocumentKind, fonts: FontSet
+) -> None:
+    context = sample_context(kind)
+    text = _pdf_text(_pdf(context, fonts))
+    for field in _expected_fields(context):
+        assert _compact(field) in text, field
+
+
+@pytest.mark.parametrize("kind", list(DocumentKind))
+def test_every_kind_renders_to_docx_with_its_fields(kind: DocumentKind) -> None:
+    context = sample_context(kind)
+    text = _docx_text(render_docx(context))
+    for field in _expected_fields(context):
+        assert _compact(field) in text, field
+
+
+@pytest.mark.parametrize("kind", PORTRAIT_KINDS)
+def test_pdf_is_a4_portrait_with_text_inside_the_gbt9704_margins(
+    kind: DocumentKind, system_fonts: FontSet
+) -> None:
+    _assert_margins(_pdf(sample_context(kind), system_fonts), A4_PORTRAIT)
+
+
+def test_seal_ledger_is_a4_landscape_within_the_margins(system_fonts: FontSet) -> None:
+    pdf = _pdf(sample_context(DocumentKind.SEAL_LEDGER), system_fonts)
+    _assert_margins(pdf, (A4_PORTRAIT[1], A4_PORTRAIT[0]))
+
+
+def _assert_margins(pdf: pdfplumber.PDF, size: tuple[float, float]) -> None:
+    width, height = size
+    for page in pdf.pages:
+        assert page.width == pytest.approx(width, abs=0.5)
+        assert page.height == pytest.approx(height, abs=0.5)
+        # The seal is not part of the text block; page numbers sit below it by design.
+        body = [c for c in page.chars if not _is_red(c.get("non_stroking_color"))]
+        folio = [c for c in body if c["top"] > height - 35 * MM]
+        text = [c for c in body if c not in folio]
+        assert min(c["x0"] for c in text) >= 28 * MM - TOLERANCE
+        assert max(c["x1"] for c in text) <= width - 26 * MM + TOLERANCE
+        assert min(c["top"] for c in text) >= 37 * MM - TOLERANCE
+        assert max(c["bottom"] for c in text) <= height - 35 * MM + TOLERANCE
+        assert re.fullmatch(r"(-\d+-)?", "".join(c["text"] for c in folio).replace(" ", ""))
+
+
+def test_body_text_is_about_16pt_with_22_lines_a_page(system_fonts: FontSet) -> None:
+    context = dataclasses.replace(
+        sample_context(DocumentKind.DENIAL_DECISION),
+        reasons=tuple(f"第{i}条理由：申请人提交的材料与实际情况不符，需要说明。" for i in range(30)),
+    )
+    page = _pdf(context, system_fonts).pages[0]
+    sizes = [round(c["size"]) for c in page.chars]
+    assert max(set(sizes), key=sizes.count) == 16
+    tops = sorted({round(c["top"]) for c in page.chars if round(c["size"]) == 16})
+    text_block = 297 - 37 - 35
+    assert 20 <= len(tops) <= 23
+    assert tops[-1] - tops[-2] == pytest.approx(text_block * MM / 22, abs=1.0)
+
+
+def test_title_is_about_22pt(system_fonts: FontSet) -> None:
+    page = _pdf(sample_context(DocumentKind.ACCEPTANCE_NOTICE), system_fonts).pages[0]
+    title = [c for c in page.chars if c["text"] in "受理通知书" and c["size"] > 20]
+    assert len(title) == 5
+    assert title[0]["size"] == pytest.approx(22, abs=0.5)
+
+
+# ---------------------------------------------------------------- long documents
+
+
+def test_one_time_notice_lists_every_missing_material_once_across_numbered_pages(
+    system_fonts: FontSet,
+) -> None:
+    context = dataclasses.replace(
+        sample_context(DocumentKind.ONE_TIME_NOTICE), materials=sample_missing_materials(25)
+    )
+    pdf = _pdf(context, system_fonts)
+    assert len(pdf.pages) >= 3
+    text = _pdf_text(pdf)
+    for i in range(1, 26):
+        assert text.count(f"第{i:02d}项申请材料") == 1
+    for number, page in enumerate(pdf.pages, start=1):
+        page_text = _compact(page.extract_text())
+        assert f"-{number}-" in page_text
+        assert "材料名称" in page_text or number == len(pdf.pages)  # header repeats
+    _assert_margins(pdf, A4_PORTRAIT)
+
+
+def test_single_page_document_has_no_page_number(system_fonts: FontSet) -> None:
+    pdf = _pdf(sample_context(DocumentKind.ACCEPTANCE_NOTICE), system_fonts)
+    assert len(pdf.pages) == 1
+    assert "-1-" not in _pdf_text(pdf)
+
+
+def _body_lines(page) -> list[dict]:
+    """Lines of black body-size text (no seal, no captions, no page number)."""
+    body = page.filter(
+        lambda obj: obj["object_type"] != "char"
+        or (obj["size"] > 15 and not _is_red(obj.get("non_stroking_color")))
+    )
+    return body.extract_text_lines()
+
+
+def test_signature_never_starts_a_page_alone(system_fonts: FontSet) -> None:
+    for count in range(1, 12):
+        context = dataclasses.replace(
+            sample_context(DocumentKind.DENIAL_DECISION),
+            reasons=tuple(f"理由{i}：申请材料反映的情况与现场核查情况不一致。" for i in range(count)),
+        )
+        lines = _body_lines(_pdf(context, system_fonts).pages[-1])
+        texts = [_compact(line["text"]) for line in lines]
+        assert SAMPLE_AUTHORITY in texts, count
+        assert texts.index(SAMPLE_AUTHORITY) >= 1, count
+
+
+# ---------------------------------------------------------------- seal, draft, QR
+
+
+@pytest.mark.parametrize("kind", [k for k in DocumentKind if k.requires_seal])
+def test_sealed_documents_carry_the_seal_and_drafts_do_not(
+    kind: DocumentKind, system_fonts: FontSet
+) -> None:
+    sealed = _pdf(sample_context(kind), system_fonts)
+    draft = _pdf(sample_context(kind, draft=True), system_fonts)
+    assert _has_seal(sealed)
+    assert "行政审批专用章" in _pdf_text(sealed)
+    assert not _has_seal(draft)
+    assert "行政审批专用章" not in _pdf_text(draft)
+    assert "草稿" in _pdf_text(draft)
+    assert "草稿" not in _pdf_text(sealed)
+
+
+def test_document_needing_a_seal_is_refused_unsealed_unless_draft() -> None:
+    unsealed = dataclasses.replace(sample_context(DocumentKind.ACCEPTANCE_NOTICE), seal=None)
+    with pytest.raises(ValueError, match="印章"):
+        render_pdf(unsealed)
+    with pytest.raises(ValueError, match="印章"):
+        render_docx(unsealed)
+
+
+def test_unsealed_kinds_render_without_a_seal(system_fonts: FontSet) -> None:
+    for kind in (DocumentKind.RECEIPT, DocumentKind.ONE_TIME_NOTICE, DocumentKind.SEAL_LEDGER):
+        assert not _has_seal(_pdf(sample_context(kind), system_fonts))
+
+
+def _page_images(data: bytes, dpi: int = 200) -> list:
+    try:
+        import pypdfium2
+    except ImportError:
+        pypdfium2 = None
+    if pypdfium2 is not None:
+        document = pypdfium2.PdfDocument(data)
+        return [page.render(scale=dpi / 72).to_pil() for page in document]
+    if shutil.which("pdftoppm"):
+        from PIL import Image
+
+        png = subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-png", "-singlefile", "-", "-"],
+            input=data, capture_output=True, check=True,
+        ).stdout
+        return [Image.open(io.BytesIO(png))]
+    pytest.skip("no PDF rasterizer (pypdfium2 or pdftoppm)")
+
+
+def test_sealed_document_has_a_qr_code_with_case_number_and_verification_code(
+    system_fonts: FontSet,
+) -> None:
+    zxingcpp = pytest.importorskip("zxingcpp")
+    context = sample_context(DocumentKind.ACCEPTANCE_NOTICE)
+    images = _page_images(render_pdf(context, fonts=system_fonts))
+    found = [r.text for image in images for r in zxingcpp.read_barcodes(image)]
+    assert found == [qr_payload(context.seal)]
+    assert parse_qr_payload(found[0]) == (context.case_number, verification_code_for(context))
+
+
+def test_draft_has_no_qr_code(system_fonts: FontSet) -> None:
+    zxingcpp = pytest.importorskip("zxingcpp")
+    context = sample_context(DocumentKind.ACCEPTANCE_NOTICE, draft=True)
+    images = _page_images(render_pdf(context, fonts=system_fonts))
+    assert not [r for image in images for r in zxingcpp.read_barcodes(image)]
+
+
+def test_sealed_pdf_names_its_seal_use_in_the_metadata(system_fonts: FontSet) -> None:
+    context = sample_context(DocumentKind.APPROVAL_DECISION)
+    pdf = _pdf(context, system_fonts)
+    assert pdf.metadata["Title"] == "准予行政许可决定书"
+    assert pdf.metadata["Subject"] == context.case_number
+    assert pdf.metadata["Keywords"] == qr_payload(context.seal)
+
+
+def test_seal_is_drawn_over_the_authority_and_date(system_fonts: FontSet) -> None:
+    page = _pdf(sample_context(DocumentKind.ACCEPTANCE_NOTICE), system_fonts).pages[-1]
+    ring = max(
+        (c for c in page.curves if _is_red(c.get("stroking_color"))),
+        key=lambda c: c["x1"] - c["x0"],
+    )
+    assert ring["x1"] - ring["x0"] == pytest.approx(42 * MM, abs=2 * MM)
+    centre_x = (ring["x0"] + ring["x1"]) / 2
+    centre_y = (ring["top"] + ring["bottom"]) / 2
+    black = [c for c in page.chars if not _is_red(c.get("non_stroking_color"))]
+    date_chars = [c for c in black if c["size"] > 15 and c["top"] > ring["top"]
+                  and c["bottom"] < ring["bottom"]]
+    date_line = _compact("".join(c["text"] for c in date_chars))
+    assert SAMPLE_AUTHORITY in date_line and "2026年11月23日" in date_line
+    text_centre = sum(c["top"] + c["bottom"] for c in date_chars) / (2 * len(date_chars))
+    assert text_centre > centre_y  # 居印章中心偏下
+    assert abs(sum(c["x0"] + c["x1"] for c in date_chars) / (2 * len(date_chars)) - centre_x) < 8 * MM
+    assert ring["x1"] > page.width / 2  # lower right
+
+
+# ---------------------------------------------------------------- determinism
+
+
+@pytest.mark.parametrize("kind", list(DocumentKind))
+def test_same_context_gives_identical_bytes(kind: DocumentKind, fonts: FontSet) -> None:
+    context = sample_context(kind)
+    assert render_pdf(context, fonts=fonts) == render_pdf(context, fonts=fonts)
+    assert render_docx(context, fonts=fonts) == render_docx(context, fonts=fonts)
+
+
+def test_another_seal_use_gives_other_bytes(system_fonts: FontSet) -> None:
+    context = sample_context(DocumentKind.ACCEPTANCE_NOTICE)
+    assert context.seal is not None
+    later = dataclasses.replace(
+        context, seal=dataclasses.replace(context.seal, sealed_at_text="2026年11月23日 15:00")
+    )
+    assert render_pdf(context, fonts=system_fonts) != render_pdf(later, fonts=system_fonts)
+
+
+# ---------------------------------------------------------------- Word
+
+
+def test_docx_is_a4_with_the_gbt9704_margins() -> None:
+    section = Document(io.BytesIO(render_docx(sample_context(DocumentKind.RECEIPT)))).sections[0]
+    measured = [section.page_width, section.page_height, section.top_margin,
+                section.bottom_margin, section.left_margin, section.right_margin]
+    assert [round(length.mm, 1) for length in measured] == [210, 297, 37, 35, 28, 26]
+
+
+def test_docx_ledger_is_landscape() -> None:
+    section = Document(io.BytesIO(render_docx(sample_context(DocumentKind.SEAL_LEDGER)))).sections[0]
+    assert section.page_width > section.page_height
+
+
+def _east_asia(run) -> str | None:
+    fonts = run._element.rPr.rFonts
+    return fonts.get(qn("w:eastAsia"))
+
+
+def test_docx_names_east_asian_fonts_for_word_and_wps() -> None:
+    data = render_docx(sample_context(DocumentKind.ACCEPTANCE_NOTICE))
+    document = Document(io.BytesIO(data))
+    title = document.paragraphs[0]
+    assert title.text == "受理通知书"
+    assert {_east_asia(r) for r in title.runs} == {DOCX_TITLE_FONT}
+    assert title.runs[0].font.size.pt == 22
+    body = [p for p in document.paragraphs if p.text.startswith("你（单位）")][0]
+    assert {_east_asia(r) for r in body.runs} == {DOCX_BODY_FONT}
+    assert body.runs[0].font.size.pt == 16
+    normal = document.styles["Normal"].element.rPr.rFonts
+    assert normal.get(qn("w:eastAsia")) == DOCX_BODY_FONT
+    font_table = zipfile.ZipFile(io.BytesIO(data)).read("word/fontTable.xml").decode()
+    assert f'w:name="{DOCX_BODY_FONT}"' in font_table and "仿宋" in font_table
+
+
+def test_docx_table_header_repeats_on_every_page() -> None:
+    context = dataclasses.replace(
+        sample_context(DocumentKind.ONE_TIME_NOTICE), materials=sample_missing_materials(25)
+    )
+    document = Document(io.BytesIO(render_docx(context)))
+    table = next(t for t in document.tables if t.rows[0].cells[1].text == "材料名称")
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    names = [row.cells[1].text for row in table.rows[1:]]
+    assert names == [f"第{i:02d}项申请材料" for i in range(1, 26)]
+
+
+def _media(data: bytes) -> list[str]:
+    return [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("word/media/")]
+
+
+def test_sealed_docx_has_seal_and_qr_images_and_draft_has_none(system_fonts: FontSet) -> None:
+    sealed = render_docx(sample_context(DocumentKind.APPROVAL_DECISION), fonts=system_fonts)
+    draft = render_docx(
+        sample_context(DocumentKind.APPROVAL_DECISION, draft=True), fonts=system_fonts
+    )
+    assert len(_media(sealed)) == 2
+    assert b"wp:anchor" in zipfile.ZipFile(io.BytesIO(sealed)).read("word/document.xml")
+    assert _media(draft) == []
+    assert "草稿" in _docx_text(draft)
+
+
+def test_docx_without_any_cjk_font_writes_the_seal_in_red(builtin_fonts: FontSet) -> None:
+    data = render_docx(sample_context(DocumentKind.APPROVAL_DECISION), fonts=builtin_fonts)
+    document = Document(io.BytesIO(data))
+    seal_text = [p for p in document.paragraphs if p.text.startswith("（印章：")]
+    assert seal_text and seal_text[0].runs[0].font.color.rgb is not None
+    assert len(_media(data)) == 1  # the QR code only
+
+
+# ---------------------------------------------------------------- preview pictures
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils not installed")
+def test_every_kind_rasterizes_with_pdftoppm(tmp_path, system_fonts: FontSet) -> None:
+    for kind in DocumentKind:
+        pdf_path = tmp_path / f"{kind.value}.pdf"
+        pdf_path.write_bytes(render_pdf(sample_context(kind), fonts=system_fonts))
+        subprocess.run(
+            ["pdftoppm", "-r", "30", "-png", str(pdf_path), str(tmp_path / kind.value)],
+            check=True, capture_output=True,
+        )
+        assert list(tmp_path.glob(f"{kind.value}-*.png"))
