@@ -1,0 +1,508 @@
+"""The sync engine: enrollment and one sync round, as plain blocking code.
+
+The UI runs :meth:`SyncEngine.sync_once` in its network worker (never on the UI
+thread); ``python -m app sync`` and the background loop call the same method. One
+round:
+
+1. ask the server who we are (credential, protocol version, epoch, the highest
+   station sequence it has seen from us);
+2. on a new epoch, put every local event back in the outbox and start pulling from
+   the beginning (the server was restored and may have lost some);
+3. refuse to push if our own highest station sequence is below the server's: this
+   database was restored or copied, pushing would overwrite the server;
+4. upload scans not yet uploaded, then our reference records, then the outbox in
+   compressed batches: an event leaves the outbox only when an answer names it;
+5. pull reference records newer than held, then the feed in pages, each page stored
+   with its new cursor in one transaction.
+
+Nothing is lost when the connection drops at any point: the next round repeats what
+was not confirmed, and the server answers a repeat as a duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from app.domain.errors import DomainError
+from app.domain.events import Event
+from app.store import models
+from app.store.repositories import event_from_row
+from app.store.unit_of_work import UnitOfWork
+from app.sync import local
+from app.sync.client import (
+    AuthenticationFailed,
+    ServerRefused,
+    SyncClient,
+    SyncError,
+)
+from app.sync.credentials import CredentialStore, normalise_url
+from app.sync.protocol import (
+    ATTACHMENT_CHUNK_BYTES,
+    DEFAULT_PULL_LIMIT,
+    DEFAULT_PUSH_BATCH,
+    AnswerStatus,
+    EnrollRequest,
+    ErrorCode,
+    PushedEvent,
+    ReferenceKind,
+    StationInfo,
+)
+
+SERVER_URL = "server_url"
+SERVER_EPOCH = "server_epoch"
+PULL_CURSOR = "pull_cursor"
+LAST_SYNC_AT = "last_sync_at"
+STATION_CODE = "station_code"
+
+Progress = Callable[[str, int, int | None], None]
+
+
+class NotEnrolled(SyncError):
+    """No server configured, or no credential for it in the keyring."""
+
+
+class StationRewound(SyncError):
+    """This station's database is older than what the server has seen from it."""
+
+
+@dataclass
+class SyncReport:
+    """What one round did; ``errors`` empty means it completed."""
+
+    pushed: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    retries: int = 0
+    pulled: int = 0
+    notices: int = 0
+    attachments: int = 0
+    reference_sent: int = 0
+    reference_received: int = 0
+    epoch_changed: bool = False
+    requeued: int = 0
+    bytes_sent: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error_code: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def unreachable(self) -> bool:
+        return self.error_code in ("server_unreachable", "server_failure")
+
+    def summary(self) -> str:
+        """The one line ``python -m app sync`` ends with."""
+        return f"pushed {self.pushed} pulled {self.pulled} conflicts {self.conflicts}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _pushed(row: models.EventRow) -> PushedEvent:
+    return PushedEvent(event_from_row(row).to_dict(), row.station_sequence)
+
+
+def _parse_pulled(data: dict[str, Any]) -> Event:
+    try:
+        return Event.from_dict(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise SyncError("bad_answer", f"服务器发来的事件格式不正确：{error}") from error
+
+
+class SyncEngine:
+    """Enrollment and sync rounds for one station profile.
+
+    ``uow_factory`` opens the profile's units of work; ``keyring`` is a keyring backend
+    (tests pass an in-memory one; None means the system's); ``session_factory`` makes
+    the ``requests.Session`` (tests wrap it to cut connections); ``attachments_dir`` is
+    where scans are stored by SHA-256.
+    """
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        *,
+        keyring: Any | None = None,
+        attachments_dir: Path | None = None,
+        session_factory: Callable[[], requests.Session] | None = None,
+        timeout: tuple[float, float] = (5.0, 60.0),
+        retries: int = 2,
+        push_batch: int = DEFAULT_PUSH_BATCH,
+        pull_limit: int = DEFAULT_PULL_LIMIT,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.credentials = CredentialStore(keyring)
+        self.attachments_dir = attachments_dir
+        self.session_factory = session_factory
+        self.timeout = timeout
+        self.retries = retries
+        self.push_batch = push_batch
+        self.pull_limit = pull_limit
+        self._round_lock = threading.Lock()
+
+    # --- settings and clients --------------------------------------------------------
+
+    def _settings(self) -> dict[str, str]:
+        with self.uow_factory() as uow:
+            return uow.settings.all()
+
+    def _client(self, server_url: str, credential: str | None) -> SyncClient:
+        session = self.session_factory() if self.session_factory else None
+        return SyncClient(server_url, credential=credential, session=session,
+                          timeout=self.timeout, retries=self.retries)
+
+    def is_enrolled(self) -> bool:
+        settings = self._settings()
+        url, station = settings.get(SERVER_URL, ""), settings.get(STATION_CODE, "")
+        return bool(url and station and self.credentials.get(url, station))
+
+    # --- enrollment ------------------------------------------------------------------
+
+    def enroll(self, server_url: str, code: str) -> StationInfo:
+        """Register this station with the server's one-time enrollment code.
+
+        The credential is made here, kept in the keyring before it is sent (so a lost
+        answer can be retried with the same code) and never written to the database.
+        """
+        server_url = normalise_url(server_url)
+        if not server_url.startswith(("http://", "https://")):
+            raise NotEnrolled("bad_url", "服务器地址应以 http:// 或 https:// 开头。",
+                              field="server_url")
+        settings = self._settings()
+        station_code = settings.get(STATION_CODE, "")
+        if not station_code:
+            raise NotEnrolled("no_station", "请先完成首次启动设置（站点代码）再登记到服务器。")
+        credential = self.credentials.get(server_url, station_code) or secrets.token_urlsafe(32)
+        self.credentials.set(server_url, station_code, credential)
+        client = self._client(server_url, None)
+        try:
+            info = client.enroll(EnrollRequest(code.strip(), station_code, credential))
+        except ServerRefused:
+            if settings.get(SERVER_URL) != server_url:
+                self.credentials.delete(server_url, station_code)
+            raise
+        finally:
+            client.close()
+        with self.uow_factory() as uow:
+            previous = uow.settings.get(SERVER_URL, "")
+            if previous and previous != server_url:
+                # Another server: what the old one confirmed means nothing here.
+                local.forget_server_sequences(uow)
+                uow.settings.set(PULL_CURSOR, "0")
+                uow.settings.set(local.REFERENCE_VERSION, "0")
+                local.save_reference_hashes(uow, {})
+            uow.settings.set(SERVER_URL, server_url)
+            if not previous or previous != server_url:
+                uow.settings.set(SERVER_EPOCH, info.epoch)
+            uow.audit.append({"kind": "sync", "action": "enrolled", "server": server_url,
+                              "station": station_code, "at": _now().isoformat()})
+            uow.commit()
+        return info
+
+    # --- one round -------------------------------------------------------------------
+
+    def sync_once(self, *, progress: Progress | None = None) -> SyncReport:
+        """One full round; never raises for network or server trouble (see the report)."""
+        report = SyncReport()
+        with self._round_lock:
+            client: SyncClient | None = None
+            try:
+                settings = self._settings()
+                url = settings.get(SERVER_URL, "")
+                station_code = settings.get(STATION_CODE, "")
+                credential = self.credentials.get(url, station_code) if url else None
+                if not url or not credential:
+                    raise NotEnrolled("not_enrolled", "本站点尚未登记到服务器，请先登记（输入服务器地址和登记码）。")
+                client = self._client(url, credential)
+                self._round(client, station_code, report, progress or _no_progress)
+            except SyncError as error:
+                report.errors.append(error.message)
+                report.error_code = error.code
+            except DomainError as error:
+                report.errors.append(error.message)
+                report.error_code = error.code
+            finally:
+                if client is not None:
+                    report.bytes_sent = client.bytes_sent
+                    client.close()
+            self._record_outcome(report)
+        return report
+
+    def _record_outcome(self, report: SyncReport) -> None:
+        with self.uow_factory() as uow:
+            if report.ok:
+                uow.settings.set(LAST_SYNC_AT, _now().isoformat())
+            uow.settings.set(local.LAST_SYNC_ERROR, "；".join(report.errors))
+            uow.commit()
+
+    def _round(self, client: SyncClient, station_code: str, report: SyncReport,
+               progress: Progress) -> None:
+        progress("connect", 0, None)
+        info = client.station()
+        self._check_epoch(info, report)
+        with self.uow_factory() as uow:
+            local_max = uow.events.max_station_sequence()
+        rewound = local_max < info.max_station_sequence
+        if rewound:
+            report.error_code = "station_rewound"
+            report.errors.append(
+                f"本机数据库的事件序号（{local_max}）低于服务器已收到的序号"
+                f"（{info.max_station_sequence}）：本机数据库可能是从备份恢复或从其他计算机复制的。"
+                "为避免覆盖服务器上的数据，已停止上传（仍可接收）。请联系县中心管理员。"
+            )
+        else:
+            self._upload_attachments(client, report, progress)
+            self._push_reference(client, station_code, info, report)
+            self._push_events(client, info, report, progress)
+        self._pull_reference(client, station_code, info, report)
+        self._pull_events(client, info, report, progress)
+        progress("done", 1, 1)
+
+    def _check_epoch(self, info: StationInfo, report: SyncReport) -> None:
+        with self.uow_factory() as uow:
+            held = uow.settings.get(SERVER_EPOCH, "")
+            if held == info.epoch:
+                return
+            if held:
+                # The server was restored from a backup: it may lack anything we sent
+                # since. Send it all again (duplicates are answered as such) and pull
+                # our feed from the start.
+                report.epoch_changed = True
+                report.requeued = local.forget_server_sequences(uow)
+                uow.settings.set(PULL_CURSOR, "0")
+                uow.settings.set(local.REFERENCE_VERSION, "0")
+                local.save_reference_hashes(uow, {})
+                uow.audit.append({"kind": "sync", "action": "new_server_epoch",
+                                  "old": held, "new": info.epoch, "at": _now().isoformat()})
+                report.warnings.append("服务器已从备份恢复（纪元标识已变化），本站全部事件将重新上传。")
+            uow.settings.set(SERVER_EPOCH, info.epoch)
+            uow.commit()
+
+    def _same_epoch(self, info: StationInfo, epoch: str) -> None:
+        if epoch and epoch != info.epoch:
+            raise SyncError("epoch_changed", "同步过程中服务器纪元标识发生变化，本轮已停止，下一轮将重新上传。")
+
+    # --- push ------------------------------------------------------------------------
+
+    def _push_events(self, client: SyncClient, info: StationInfo, report: SyncReport,
+                     progress: Progress) -> None:
+        with self.uow_factory() as uow:
+            total = uow.events.outbox_count()
+        after = 0
+        done = 0
+        while True:
+            with self.uow_factory() as uow:
+                rows = local.outbox_after(uow, after, self.push_batch)
+                batch = [_pushed(r) for r in rows]
+                positions = {r.id: r.position for r in rows}
+            if not batch:
+                return
+            progress("push", done, total)
+            try:
+                answer = client.push(batch)
+            except ServerRefused as refusal:
+                with self.uow_factory() as uow:
+                    local.mark_attempt(uow, positions, refusal.message)
+                    uow.commit()
+                if refusal.code == ErrorCode.STATION_REWOUND:
+                    raise StationRewound(refusal.code, refusal.message) from refusal
+                raise
+            self._same_epoch(info, answer.epoch)
+            self._apply_answers(answer.answers, report)
+            after = max(positions.values())
+            done += len(batch)
+
+    def _apply_answers(self, answers: list[Any], report: SyncReport) -> None:
+        refused: dict[str, tuple[str, str]] = {}
+        with self.uow_factory() as uow:
+            confirmed = []
+            for answer in answers:
+                row = uow.events.get(answer.id)
+                if row is None:
+                    continue
+                if answer.status in (AnswerStatus.ACCEPTED, AnswerStatus.DUPLICATE):
+                    if answer.server_sequence is not None and row.server_sequence is None:
+                        uow.events.set_server_sequence(answer.id, answer.server_sequence)
+                    confirmed.append(answer.id)
+                    if answer.status is AnswerStatus.ACCEPTED:
+                        report.pushed += 1
+                    else:
+                        report.duplicates += 1
+                    for warning in answer.warnings:
+                        local.add_flag(uow, answer.id, row.case_id, warning.get("code", ""),
+                                       warning.get("reason", ""))
+                        report.warnings.append(warning.get("reason", ""))
+                elif answer.status is AnswerStatus.CONFLICT:
+                    refused[answer.id] = (answer.code or "conflict", answer.reason or "")
+                else:
+                    report.retries += 1
+                    local.mark_attempt(uow, [answer.id], answer.reason or "")
+            uow.events.remove_from_outbox(confirmed)
+            uow.session.flush()
+            dependent = local.drop_refused(uow, refused) if refused else 0
+            uow.commit()
+        report.conflicts += len(refused) + dependent
+
+    def _push_reference(self, client: SyncClient, station_code: str, info: StationInfo,
+                        report: SyncReport) -> None:
+        kinds = set(ReferenceKind) if info.may_publish else {ReferenceKind.STAFF}
+        with self.uow_factory() as uow:
+            changed = local.changed_reference(uow, station_code=station_code, kinds=kinds)
+        if not changed:
+            return
+        answers = client.push_reference(
+            [{"kind": i.kind.value, "key": i.key, "data": i.data} for i, _ in changed]
+        )
+        by_key = {(a.kind, a.key): a for a in answers}
+        with self.uow_factory() as uow:
+            # Refused records are remembered too: they are not re-sent until changed.
+            local.record_sent_reference(uow, changed)
+            uow.commit()
+        for item, _ in changed:
+            answer = by_key.get((item.kind.value, item.key))
+            if answer is None:
+                continue
+            if answer.status == "refused":
+                report.warnings.append(answer.reason)
+            elif answer.status == "accepted":
+                report.reference_sent += 1
+
+    # --- pull ------------------------------------------------------------------------
+
+    def _pull_reference(self, client: SyncClient, station_code: str, info: StationInfo,
+                        report: SyncReport) -> None:
+        with self.uow_factory() as uow:
+            since = int(uow.settings.get(local.REFERENCE_VERSION, "0") or 0)
+        items = []
+        while True:
+            page = client.reference(since, self.pull_limit)
+            self._same_epoch(info, page.epoch)
+            items.extend(page.items)
+            since = page.next_version
+            if not page.more:
+                break
+        with self.uow_factory() as uow:
+            # One transaction for all of it: a matter never arrives without its department.
+            applied = local.apply_reference(uow, items, station_code=station_code) if items \
+                else None
+            uow.settings.set(local.REFERENCE_VERSION, str(since))
+            uow.commit()
+        if applied is not None:
+            report.reference_received += applied.applied
+            report.warnings.extend(applied.skipped or [])
+
+    def _pull_events(self, client: SyncClient, info: StationInfo, report: SyncReport,
+                     progress: Progress) -> None:
+        with self.uow_factory() as uow:
+            cursor = int(uow.settings.get(PULL_CURSOR, "0") or 0)
+        while True:
+            progress("pull", report.pulled, None)
+            page = client.pull(cursor, self.pull_limit)
+            self._same_epoch(info, page.epoch)
+            with self.uow_factory() as uow:
+                for item in page.items:
+                    if item.kind == "event" and item.event is not None:
+                        result = local.store_pulled(uow, _parse_pulled(item.event),
+                                                    item.server_sequence)
+                        report.pulled += int(result.stored)
+                        report.conflicts += result.dropped
+                        if result.refused:
+                            report.warnings.append(result.refused)
+                    elif item.kind == "conflict" and item.conflict is not None:
+                        if local.add_notice(uow, item.conflict):
+                            report.notices += 1
+                            report.warnings.append(item.conflict.reason)
+                # The cursor moves in the same transaction as the rows it brought.
+                uow.settings.set(PULL_CURSOR, str(page.next_cursor))
+                uow.commit()
+            cursor = page.next_cursor
+            if not page.more:
+                return
+
+    # --- attachments -----------------------------------------------------------------
+
+    def _attachment_path(self, sha256: str) -> Path | None:
+        if self.attachments_dir is None:
+            return None
+        for candidate in (self.attachments_dir / sha256,
+                          self.attachments_dir / sha256[:2] / sha256):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def _upload_attachments(self, client: SyncClient, report: SyncReport,
+                            progress: Progress) -> None:
+        with self.uow_factory() as uow:
+            pending = [
+                (a.sha256, a.size, a.mime_type, a.original_name)
+                for a in uow.session.query(models.Attachment).filter(
+                    models.Attachment.uploaded.is_(False))
+            ]
+        for index, (sha256, size, mime_type, name) in enumerate(pending):
+            progress("attachments", index, len(pending))
+            path = self._attachment_path(sha256)
+            if path is None or path.stat().st_size != size or _file_sha256(path) != sha256:
+                report.warnings.append(f"扫描件“{name}”的文件缺失或已损坏，未上传。")
+                continue
+            self.upload_attachment(client, path, sha256=sha256, mime_type=mime_type,
+                                   original_name=name)
+            with self.uow_factory() as uow:
+                row = uow.session.get(models.Attachment, sha256)
+                if row is not None:
+                    row.uploaded = True
+                uow.commit()
+            report.attachments += 1
+
+    @staticmethod
+    def upload_attachment(
+        client: SyncClient, path: Path, *, sha256: str, mime_type: str = "",
+        original_name: str = "", chunk_bytes: int = ATTACHMENT_CHUNK_BYTES,
+    ) -> None:
+        """Send a scan in chunks, resuming where the server says it stopped."""
+        size = path.stat().st_size
+        status = client.attachment_begin(sha256, size, mime_type=mime_type,
+                                         original_name=original_name)
+        with open(path, "rb") as handle:
+            stalls = 0
+            while not status.complete:
+                handle.seek(status.received)
+                chunk = handle.read(chunk_bytes)
+                before = status.received
+                status = client.attachment_chunk(sha256, status.received, chunk)
+                stalls = stalls + 1 if status.received <= before and not status.complete else 0
+                if stalls > 3:
+                    raise SyncError("attachment_stalled", f"扫描件“{original_name}”上传没有进展，稍后重试。")
+
+
+def _no_progress(_stage: str, _done: int, _total: int | None) -> None:
+    return None
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+__all__ = [
+    "AuthenticationFailed",
+    "NotEnrolled",
+    "StationRewound",
+    "SyncEngine",
+    "SyncReport",
+]

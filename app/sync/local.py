@@ -1,0 +1,452 @@
+"""What sync does to the station's own database, inside the caller's unit of work.
+
+The server's order of a case's events is the true one. Locally a case's events are
+replayed in ``events.position`` order, so whenever what the server says would change
+that order (an event pulled for a case with events still in the outbox, an event of
+ours refused) the case's events are put back in server order (those the server holds,
+by server sequence, then ours still queued, in the order they were made) and the case
+is projected again. A queued event of ours that no longer applies on top of the
+server's history would be refused by the server too: it leaves the event log and the
+outbox and becomes a visible conflict (``sync_conflicts`` plus an audit record holding
+the whole event), never a silent loss.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from app.domain.audit import canonical_json
+from app.domain.case import Case, apply_event
+from app.domain.catalog import Department, Matter
+from app.domain.errors import ConflictError, DomainError
+from app.domain.events import Event, EventType
+from app.services.catalog import pinyin_initials
+from app.services.context import local_date
+from app.services.recording import (
+    load_calendar,
+    project_row,
+    recompute_open_deadlines,
+    record_remote,
+    yellow_threshold,
+)
+from app.store import models
+from app.store.repositories import event_from_row
+from app.store.unit_of_work import UnitOfWork
+from app.sync.protocol import ConflictNotice, ReferenceItem, ReferenceKind
+
+# Settings keys sync owns (besides server_url, server_epoch, pull_cursor, last_sync_at).
+REFERENCE_VERSION = "reference_version"
+REFERENCE_HASHES = "sync_reference_hashes"
+LAST_SYNC_ERROR = "sync_last_error"
+
+UNUSABLE_PASSWORD = "!"  # staff created centrally without a password: reset at the station
+
+DEPENDENT_REFUSED = "depends_on_refused"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LocalReplayError(DomainError):
+    """The server's order of a case's events does not replay here: a bug, reported."""
+
+
+# --- the outbox ------------------------------------------------------------------------
+
+
+def outbox_after(uow: UnitOfWork, after_position: int, limit: int) -> list[models.EventRow]:
+    """Queued events made after ``after_position``, oldest first.
+
+    Paging by position (not "the first N") means events the server asked to retry
+    later never block the ones behind them.
+    """
+    query = (
+        select(models.EventRow)
+        .join(models.Outbox, models.Outbox.event_id == models.EventRow.id)
+        .where(models.EventRow.position > after_position)
+        .order_by(models.EventRow.position)
+        .limit(limit)
+    )
+    return list(uow.session.scalars(query))
+
+
+def mark_attempt(uow: UnitOfWork, event_ids: Iterable[str], error: str) -> None:
+    for event_id in event_ids:
+        row = uow.session.get(models.Outbox, event_id)
+        if row is not None:
+            row.attempts += 1
+            row.last_error = error[:500]
+
+
+def forget_server_sequences(uow: UnitOfWork) -> int:
+    """After a new server epoch: old sequence numbers mean nothing and would collide."""
+    uow.session.execute(update(models.EventRow).values(server_sequence=None))
+    return uow.events.requeue_all()
+
+
+def add_notice(uow: UnitOfWork, notice: ConflictNotice) -> bool:
+    """Another station's refused event on one of our cases: show it here too."""
+    if uow.session.get(models.SyncConflict, notice.event_id) is not None:
+        return False
+    uow.session.add(
+        models.SyncConflict(
+            event_id=notice.event_id, case_id=notice.case_id, code=notice.code,
+            reason=notice.reason, received_at=_now(),
+        )
+    )
+    return True
+
+
+def add_flag(uow: UnitOfWork, event_id: str, case_id: str, code: str, reason: str) -> None:
+    """An accepted event the server flagged (a seal used after its revocation)."""
+    if uow.session.get(models.SyncConflict, event_id) is None:
+        uow.session.add(models.SyncConflict(event_id=event_id, case_id=case_id, code=code,
+                                            reason=reason, received_at=_now()))
+
+
+# --- refusals and re-ordering ------------------------------------------------------------
+
+
+def _drop(uow: UnitOfWork, row: models.EventRow, code: str, reason: str) -> None:
+    """Take a refused event of ours out of the log and the outbox, keep it visible."""
+    event = event_from_row(row)
+    outbox = uow.session.get(models.Outbox, row.id)
+    if outbox is not None:
+        uow.session.delete(outbox)
+    uow.audit.append({"kind": "sync_conflict", "code": code, "reason": reason,
+                      "event": event.to_dict(), "at": _now().isoformat()})
+    if uow.session.get(models.SyncConflict, row.id) is None:
+        uow.session.add(models.SyncConflict(event_id=row.id, case_id=row.case_id, code=code,
+                                            reason=reason, received_at=_now()))
+    uow.session.delete(row)
+    uow.session.flush()
+
+
+def drop_refused(uow: UnitOfWork, refused: dict[str, tuple[str, str]]) -> int:
+    """Remove our events the server refused and re-project their cases.
+
+    Returns how many further queued events fell with them (they depended on a refused
+    one and would be refused in turn).
+    """
+    cases: set[str] = set()
+    for event_id, (code, reason) in refused.items():
+        row = uow.events.get(event_id)
+        if row is None:
+            continue
+        cases.add(row.case_id)
+        _drop(uow, row, code, reason)
+    dependent = 0
+    for case_id in sorted(cases):
+        dependent += rebuild_case(uow, case_id)
+    return dependent
+
+
+def _queued_ids(uow: UnitOfWork, case_id: str) -> set[str]:
+    query = (
+        select(models.Outbox.event_id)
+        .join(models.EventRow, models.EventRow.id == models.Outbox.event_id)
+        .where(models.EventRow.case_id == case_id)
+    )
+    return set(uow.session.scalars(query))
+
+
+def rebuild_case(uow: UnitOfWork, case_id: str) -> int:
+    """Put the case's events in server order, re-project it; returns events dropped."""
+    session = uow.session
+    rows = list(session.scalars(
+        select(models.EventRow)
+        .where(models.EventRow.case_id == case_id)
+        .order_by(models.EventRow.position)
+    ))
+    queued = _queued_ids(uow, case_id)
+    held = [r for r in rows if r.id not in queued]
+    # Rows without a sequence (only just after a new epoch) keep their local order, first.
+    held.sort(key=lambda r: (r.server_sequence or 0, r.position))
+    case: Case | None = None
+    for row in held:
+        try:
+            case = apply_event(case, event_from_row(row))
+        except DomainError as error:
+            raise LocalReplayError(
+                "local_replay_failed",
+                f"服务器确认的办件事件在本机无法按服务器顺序重放（{error.message}），"
+                "已停止接收，请联系技术支持。",
+                case_id=case_id,
+            ) from error
+    kept = []
+    dropped = 0
+    for row in [r for r in rows if r.id in queued]:
+        try:
+            case = apply_event(case, event_from_row(row))
+        except DomainError as error:
+            _drop(uow, row, DEPENDENT_REFUSED if error.code != "already_registered"
+                  else error.code,
+                  f"与服务器上已被接受的办理记录冲突，本机的“{EventType(row.type).label}”"
+                  f"未上传：{error.message}")
+            dropped += 1
+        else:
+            kept.append(row)
+    ordered = held + kept
+    if [r.position for r in ordered] != sorted(r.position for r in ordered):
+        base = (session.scalar(select(func.max(models.EventRow.position))) or 0) + 1
+        for offset, row in enumerate(ordered):
+            row.position = base + offset
+        session.flush()
+    _save_projection(uow, case_id, case)
+    return dropped
+
+
+def _save_projection(uow: UnitOfWork, case_id: str, case: Case | None) -> None:
+    if case is None:
+        session = uow.session
+        session.execute(delete(models.CaseRow).where(models.CaseRow.id == case_id))
+        return
+    now = _now()
+    row = project_row(case, load_calendar(uow), today=local_date(now),
+                      yellow_working_days=yellow_threshold(uow))
+    uow.cases.save(row)
+    uow.session.flush()
+
+
+# --- pulled events ------------------------------------------------------------------------
+
+
+@dataclass
+class PulledResult:
+    stored: bool = False
+    dropped: int = 0  # our queued events that fell because of it
+    refused: str = ""  # reason when the pulled event itself could not be taken
+
+
+def store_pulled(uow: UnitOfWork, event: Event, server_sequence: int | None) -> PulledResult:
+    """Store a pulled event; re-order and re-project its case when needed."""
+    if uow.events.get(event.id) is not None:
+        try:
+            record_remote(uow, event, server_sequence=server_sequence)
+        except ConflictError as error:
+            add_notice(uow, ConflictNotice(
+                event_id=event.id, case_id=event.case_id, station=event.station,
+                actor_name=event.actor_name, type=event.type.value, code=error.code,
+                reason=error.message, received_at=_now().isoformat()))
+            return PulledResult(refused=error.message)
+        return PulledResult()
+    if not _queued_ids(uow, event.case_id):
+        savepoint = uow.session.begin_nested()
+        try:
+            record_remote(uow, event, server_sequence=server_sequence)
+        except DomainError:
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+            return PulledResult(stored=True)
+    uow.events.add(event, station_sequence=None, server_sequence=server_sequence,
+                   outbox=False)
+    uow.audit.append({"kind": "event", "event": event.to_dict()})
+    dropped = rebuild_case(uow, event.case_id)
+    return PulledResult(stored=True, dropped=dropped)
+
+
+# --- reference data ------------------------------------------------------------------------
+
+
+def _hash(data: Any) -> str:
+    import hashlib
+
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+
+
+def reference_hashes(uow: UnitOfWork) -> dict[str, str]:
+    try:
+        value = json.loads(uow.settings.get(REFERENCE_HASHES, "{}"))
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def save_reference_hashes(uow: UnitOfWork, hashes: dict[str, str]) -> None:
+    uow.settings.set(REFERENCE_HASHES, json.dumps(hashes, sort_keys=True))
+
+
+def _staff_record(uow: UnitOfWork, user: models.User) -> dict[str, Any]:
+    delegations = [
+        {"department_code": d.department_code,
+         "starts_at": d.starts_at.astimezone(UTC).isoformat(),
+         "ends_at": d.ends_at.astimezone(UTC).isoformat()}
+        for d in uow.users.delegations_for(user.id)
+    ]
+    return {
+        "id": user.id, "username": user.username, "display_name": user.display_name,
+        "roles": sorted(r for r in user.roles.split(",") if r),
+        "department_code": user.department_code or "", "window_name": user.window_name,
+        "station": user.station, "active": user.active,
+        "delegations": sorted(delegations, key=lambda d: (d["starts_at"], d["department_code"])),
+    }
+
+
+def local_reference(
+    uow: UnitOfWork, *, station_code: str, kinds: Iterable[ReferenceKind]
+) -> list[ReferenceItem]:
+    """The station's reference records of ``kinds`` in the protocol's shape."""
+    wanted = set(kinds)
+    items: list[ReferenceItem] = []
+    if ReferenceKind.DEPARTMENT in wanted:
+        for d in uow.catalog.departments():
+            items.append(ReferenceItem(ReferenceKind.DEPARTMENT, d.code, {
+                "code": d.code, "name": d.name,
+                "document_number_pattern": d.document_number_pattern, "phone": d.phone,
+            }))
+    if ReferenceKind.MATTER in wanted:
+        for m in uow.catalog.matters(include_inactive=True):
+            items.append(ReferenceItem(ReferenceKind.MATTER, m.code, m.to_dict()))
+    if ReferenceKind.STAFF in wanted:
+        for user in uow.users.all():
+            if user.station == station_code:
+                items.append(ReferenceItem(ReferenceKind.STAFF, user.id,
+                                           _staff_record(uow, user)))
+    if ReferenceKind.SEAL in wanted:
+        for seal in uow.seals.all():
+            items.append(ReferenceItem(ReferenceKind.SEAL, seal.id,
+                                       {**seal.data, "status": seal.status}))
+    if ReferenceKind.CALENDAR in wanted:
+        for year in uow.calendar.years():
+            # Only years an administrator edited; the built-in ones every station has.
+            if year.source == "admin":
+                items.append(ReferenceItem(ReferenceKind.CALENDAR, str(year.year),
+                                           dict(year.data)))
+    return items
+
+
+def changed_reference(
+    uow: UnitOfWork, *, station_code: str, kinds: Iterable[ReferenceKind]
+) -> list[tuple[ReferenceItem, str]]:
+    """Local records that differ from what was last sent or received, with their hash."""
+    hashes = reference_hashes(uow)
+    changed = []
+    for item in local_reference(uow, station_code=station_code, kinds=kinds):
+        digest = _hash(item.data)
+        if hashes.get(f"{item.kind.value}:{item.key}") != digest:
+            changed.append((item, digest))
+    return changed
+
+
+@dataclass
+class AppliedReference:
+    applied: int = 0
+    calendars: int = 0
+    skipped: list[str] | None = None
+
+
+def apply_reference(
+    uow: UnitOfWork, items: list[ReferenceItem], *, station_code: str
+) -> AppliedReference:
+    """Store pulled reference records in the station's tables, in foreign-key order."""
+    result = AppliedReference(skipped=[])
+    assert result.skipped is not None
+    order = {kind: index for index, kind in enumerate(ReferenceKind)}
+    for item in sorted(items, key=lambda i: (order[i.kind], i.version)):
+        try:
+            problem = _apply_one(uow, item, station_code)
+        except (DomainError, KeyError, TypeError, ValueError) as error:
+            problem = f"{item.kind.value} {item.key}：{error}"
+        if problem:
+            result.skipped.append(problem)
+            continue
+        result.applied += 1
+        if item.kind is ReferenceKind.CALENDAR:
+            result.calendars += 1
+    uow.session.flush()
+    if result.calendars:
+        recompute_open_deadlines(uow)
+    # What we now hold is what the server holds: never send it back.
+    kinds = {i.kind for i in items}
+    hashes = reference_hashes(uow)
+    keys = {f"{i.kind.value}:{i.key}" for i in items}
+    for local in local_reference(uow, station_code=station_code, kinds=kinds):
+        name = f"{local.kind.value}:{local.key}"
+        if name in keys:
+            hashes[name] = _hash(local.data)
+    save_reference_hashes(uow, hashes)
+    return result
+
+
+def _apply_one(uow: UnitOfWork, item: ReferenceItem, station_code: str) -> str:
+    data = item.data
+    now = _now()
+    if item.kind is ReferenceKind.DEPARTMENT:
+        uow.catalog.save_department(Department(
+            code=data["code"], name=data["name"],
+            document_number_pattern=data.get("document_number_pattern")
+            or "〔{year}〕{station}第{seq:04d}号",
+            phone=data.get("phone", ""),
+        ))
+    elif item.kind is ReferenceKind.MATTER:
+        matter = Matter.from_dict(data)
+        if uow.catalog.department(matter.department_code) is None:
+            return f"事项 {matter.code} 的部门 {matter.department_code} 本机没有"
+        uow.catalog.save_matter(matter, pinyin_initials(matter.name))
+    elif item.kind is ReferenceKind.STAFF:
+        if data.get("station") != station_code:
+            return ""
+        return _apply_staff(uow, data, now)
+    elif item.kind is ReferenceKind.SEAL:
+        row = uow.seals.get(item.key)
+        same_serial = uow.session.scalar(
+            select(models.Seal).where(models.Seal.serial == data["serial"])
+        )
+        if same_serial is not None and same_serial.id != item.key:
+            return f"印章编号 {data['serial']} 在本机属于另一枚印章"
+        if row is None:
+            row = models.Seal(id=item.key)
+            uow.seals.save(row)
+        row.department_code = data["department_code"]
+        row.serial = data["serial"]
+        row.status = data["status"]
+        row.data = dict(data)
+        row.updated_at = now
+    else:
+        uow.calendar.save(int(item.key), published=True, source=str(data.get("source", "server")),
+                          data=dict(data))
+    uow.session.flush()
+    return ""
+
+
+def _apply_staff(uow: UnitOfWork, data: dict[str, Any], now: datetime) -> str:
+    row = uow.users.get(data["id"])
+    same_name = uow.users.by_username(data["username"])
+    if same_name is not None and same_name.id != data["id"]:
+        return f"用户名 {data['username']} 在本机属于另一人员"
+    department = data.get("department_code") or None
+    if department and uow.catalog.department(department) is None:
+        return f"人员 {data['username']} 的部门 {department} 本机没有"
+    if row is None:
+        row = models.User(
+            id=data["id"], username=data["username"],
+            password_hash=data.get("password_hash") or UNUSABLE_PASSWORD,
+            failed_attempts=0,
+        )
+        uow.session.add(row)
+    elif data.get("password_hash"):
+        row.password_hash = data["password_hash"]
+    row.username = data["username"]
+    row.display_name = data["display_name"]
+    row.roles = ",".join(sorted(data["roles"]))
+    row.department_code = department
+    row.window_name = data.get("window_name", "")
+    row.station = data["station"]
+    row.active = bool(data.get("active", True))
+    row.updated_at = now
+    return ""
+
+
+def record_sent_reference(uow: UnitOfWork, sent: list[tuple[ReferenceItem, str]]) -> None:
+    hashes = reference_hashes(uow)
+    for item, digest in sent:
+        hashes[f"{item.kind.value}:{item.key}"] = digest
+    save_reference_hashes(uow, hashes)

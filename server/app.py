@@ -1,0 +1,416 @@
+"""The HTTP face of the central server (FastAPI; OpenAPI at /docs and /openapi.json).
+
+Every endpoint under /api/v1 except /health wants the protocol version header (an
+older client gets 426 and a "please upgrade" message) and every one except /health
+and /enroll wants the station's credential. Refusals are JSON: ``{"code", "message",
+"epoch", "details"}``; a refused request stores nothing. Every answer carries the
+server's epoch in a header, and the JSON answers in their body too.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import zlib
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from app import __version__
+from app.sync.protocol import (
+    API_PREFIX,
+    ATTACHMENT_CHUNK_BYTES,
+    ATTACHMENTS_PATH,
+    DEFAULT_PULL_LIMIT,
+    ENROLL_PATH,
+    EPOCH_HEADER,
+    HEALTH_PATH,
+    MAX_INFLATED_BYTES,
+    MAX_PULL_LIMIT,
+    MAX_REFERENCE_ITEMS,
+    MAX_REQUEST_BYTES,
+    MIN_PROTOCOL_VERSION,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    PULL_PATH,
+    PUSH_PATH,
+    REFERENCE_PATH,
+    REFERENCE_PUSH_PATH,
+    STATION_PATH,
+    UPGRADE_MESSAGE,
+    AttachmentStatus,
+    EnrollRequest,
+    ErrorAnswer,
+    ErrorCode,
+    Health,
+    PullPage,
+    PushAnswer,
+    ReferencePage,
+    StationInfo,
+)
+from server import attachments, events, reference, stations
+from server.attachments import AttachmentStore
+from server.database import ServerConfig, current_epoch, make_session_factory, open_database
+from server.errors import ApiError
+from server.models import Station
+
+# Past this many bytes a refused body is no longer drained: the connection is dropped.
+DRAIN_LIMIT = 64 * 1024 * 1024
+EPOCH_CACHE_SECONDS = 2.0
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+def _error_response(status: int, code: str, message: str, epoch: str = "",
+                    details: dict[str, Any] | None = None) -> JSONResponse:
+    body = ErrorAnswer(code, message, epoch, details or {}).to_dict()
+    return JSONResponse(body, status_code=status)
+
+
+class _EpochCache:
+    """The epoch for the response header, re-read from the database every few seconds."""
+
+    def __init__(self, sessions: Callable[[], Session]) -> None:
+        self._sessions = sessions
+        self._value = ""
+        self._read_at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> str:
+        with self._lock:
+            if time.monotonic() - self._read_at > EPOCH_CACHE_SECONDS:
+                with self._sessions() as session:
+                    self._value = current_epoch(session)
+                self._read_at = time.monotonic()
+            return self._value
+
+
+class ProtocolMiddleware:
+    """Checks the protocol version header and stamps the epoch on every answer."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]],
+                 epoch: _EpochCache) -> None:
+        self.app = app
+        self.epoch = epoch
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        epoch = await run_in_threadpool(self.epoch.get)
+
+        async def send_with_epoch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((EPOCH_HEADER.lower().encode(), epoch.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        path = scope["path"]
+        if path.startswith(API_PREFIX) and path != HEALTH_PATH:
+            refusal = self._check_version(scope, epoch)
+            if refusal is not None:
+                await refusal(scope, receive, send_with_epoch)
+                return
+        await self.app(scope, receive, send_with_epoch)
+
+    @staticmethod
+    def _check_version(scope: Scope, epoch: str) -> JSONResponse | None:
+        header = PROTOCOL_HEADER.lower().encode()
+        raw = dict(scope.get("headers", [])).get(header, b"").decode("latin-1").strip()
+        version = int(raw) if raw.isdigit() else 0
+        if version < MIN_PROTOCOL_VERSION:
+            return _error_response(
+                426, ErrorCode.UPGRADE_REQUIRED, UPGRADE_MESSAGE, epoch,
+                {"client_protocol": version, "min_protocol_version": MIN_PROTOCOL_VERSION},
+            )
+        if version > PROTOCOL_VERSION:
+            return _error_response(
+                400, ErrorCode.SERVER_TOO_OLD,
+                "服务器版本低于客户端，暂时无法同步。请联系县中心管理员升级服务器。", epoch,
+                {"client_protocol": version, "server_protocol": PROTOCOL_VERSION},
+            )
+        return None
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, or a 413 if it is larger than ``limit`` bytes as sent."""
+    declared = request.headers.get("content-length", "")
+    too_large = ApiError(413, ErrorCode.TOO_LARGE,
+                         f"请求过大（上限 {limit // 1024} KB），整批未保存，请减小批量后重试。",
+                         limit=limit)
+    if declared.isdigit() and int(declared) > DRAIN_LIMIT:
+        raise too_large
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > DRAIN_LIMIT:
+            break
+        if total <= limit:
+            chunks.append(chunk)
+    if total > limit:
+        raise too_large
+    return b"".join(chunks)
+
+
+def inflate(body: bytes, encoding: str, limit: int = MAX_INFLATED_BYTES) -> bytes:
+    """Undo ``Content-Encoding: gzip`` without letting a small bomb grow past ``limit``."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding != "gzip":
+        raise ApiError(415, ErrorCode.MALFORMED, f"不支持的内容编码 {encoding}，请使用 gzip。")
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error:
+        raise ApiError(422, ErrorCode.MALFORMED, "压缩数据已损坏，整批未保存。") from None
+    if len(data) > limit or inflater.unconsumed_tail:
+        raise ApiError(413, ErrorCode.TOO_LARGE, "解压后的请求过大，整批未保存，请减小批量后重试。")
+    if not inflater.eof:
+        raise ApiError(422, ErrorCode.MALFORMED, "压缩数据不完整，整批未保存。")
+    return data
+
+
+def parse_json(data: bytes) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ApiError(422, ErrorCode.MALFORMED, "请求不是有效的 JSON，整批未保存。") from None
+
+
+def _session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+# Module level: with postponed annotations FastAPI resolves these names here.
+SessionDep = Annotated[Session, Depends(_session)]
+AuthHeader = Annotated[str | None, Header(alias="Authorization")]
+
+
+@dataclass(frozen=True)
+class AttachmentAnnouncement:
+    sha256: str
+    size: int
+    mime_type: str = ""
+    original_name: str = ""
+
+
+def create_app(
+    config: ServerConfig,
+    *,
+    engine: Engine | None = None,
+    max_request_bytes: int = MAX_REQUEST_BYTES,
+) -> FastAPI:
+    """The application; opens (and upgrades) the database unless given an engine."""
+    engine = engine or open_database(config)
+    session_factory = make_session_factory(engine)
+    store = AttachmentStore(config.attachments_dir)
+    epoch_cache = _EpochCache(session_factory)
+
+    app = FastAPI(
+        title="CounterDesk 中心服务器",
+        version=__version__,
+        description="县级政务服务中心服务器：站点登记、事件同步、参考数据下发、附件分块上传。"
+                    "协议说明见 docs/sync-protocol.md。",
+    )
+    app.state.engine = engine
+    app.state.config = config
+    app.state.sessions = session_factory
+
+    @app.exception_handler(ApiError)
+    async def _on_api_error(_request: Request, error: ApiError) -> JSONResponse:
+        return _error_response(error.status, error.code, error.message,
+                               await run_in_threadpool(epoch_cache.get), error.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _on_invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        fields = [".".join(str(p) for p in e.get("loc", ())) for e in error.errors()]
+        return _error_response(422, ErrorCode.MALFORMED, "请求格式不正确。",
+                               await run_in_threadpool(epoch_cache.get), {"fields": fields})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _on_http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = ErrorCode.NOT_FOUND if error.status_code == 404 else "http_error"
+        message = "没有这个接口。" if error.status_code == 404 else str(error.detail)
+        return _error_response(error.status_code, code, message,
+                               await run_in_threadpool(epoch_cache.get))
+
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(ProtocolMiddleware, epoch=epoch_cache)
+
+    def transaction(work: Callable[[Session], Any]) -> Any:
+        """Run ``work`` in one transaction: commit on success, roll back on refusal."""
+        with session_factory() as session:
+            try:
+                result = work(session)
+            except ApiError as error:
+                if error.keep_changes:
+                    session.commit()
+                else:
+                    session.rollback()
+                raise
+            session.commit()
+            return result
+
+    def authenticated(session: Session, authorization: str | None) -> Station:
+        return stations.authenticate(session, authorization)
+
+    # --- endpoints ---------------------------------------------------------------------
+
+    @app.get(HEALTH_PATH, response_model=Health, tags=["sync"])
+    def health(session: SessionDep) -> JSONResponse:
+        """Is the server up; its epoch and protocol versions. No credential needed."""
+        body = Health("ok", current_epoch(session), PROTOCOL_VERSION, MIN_PROTOCOL_VERSION,
+                      datetime.now(UTC).isoformat())
+        return JSONResponse(body.to_dict())
+
+    @app.post(ENROLL_PATH, response_model=StationInfo, tags=["stations"])
+    def enroll(body: EnrollRequest) -> JSONResponse:
+        """Register the station's credential with its one-time enrollment code."""
+
+        def work(session: Session) -> StationInfo:
+            station = stations.enroll(session, code=body.code, station_code=body.station_code,
+                                      credential=body.credential)
+            return stations.station_info(session, station)
+
+        return JSONResponse(transaction(work).to_dict())
+
+    @app.get(STATION_PATH, response_model=StationInfo, tags=["stations"])
+    def station(session: SessionDep, authorization: AuthHeader = None) -> JSONResponse:
+        """Who the credential belongs to and the highest station sequence seen from it."""
+        found = authenticated(session, authorization)
+        return JSONResponse(stations.station_info(session, found).to_dict())
+
+    push_body = {
+        "requestBody": {
+            "required": True,
+            "description": "JSON {\"events\": [{\"event\": Event, \"station_sequence\": int}]}, "
+                           "best sent with Content-Encoding: gzip.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    }
+
+    @app.post(PUSH_PATH, response_model=PushAnswer, tags=["sync"], openapi_extra=push_body)
+    async def push(request: Request, authorization: AuthHeader = None) -> JSONResponse:
+        """Push a batch of events; one answer per event."""
+        raw = await read_body(request, max_request_bytes)
+        data = parse_json(inflate(raw, request.headers.get("content-encoding", "")))
+        if not isinstance(data, dict):
+            raise ApiError(422, ErrorCode.MALFORMED, "请求格式不正确：缺少事件列表。")
+
+        def work(session: Session) -> PushAnswer:
+            found = authenticated(session, authorization)
+            return events.push(session, found, data.get("events"))
+
+        answer = await run_in_threadpool(transaction, work)
+        return JSONResponse(answer.to_dict())
+
+    @app.get(PULL_PATH, response_model=PullPage, tags=["sync"])
+    def pull(
+        session: SessionDep,
+        after: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+        authorization: AuthHeader = None,
+    ) -> JSONResponse:
+        """The station's feed after its cursor: events in its scope and conflict notices."""
+        found = authenticated(session, authorization)
+        return JSONResponse(events.pull(session, found, after, limit).to_dict())
+
+    @app.get(REFERENCE_PATH, response_model=ReferencePage, tags=["reference"])
+    def reference_since(
+        session: SessionDep,
+        since: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+        authorization: AuthHeader = None,
+    ) -> JSONResponse:
+        """Catalog, departments, own staff, seals and calendar years newer than ``since``."""
+        found = authenticated(session, authorization)
+        return JSONResponse(reference.page_since(session, found, since, limit).to_dict())
+
+    @app.post(REFERENCE_PUSH_PATH, tags=["reference"], openapi_extra=push_body)
+    async def reference_push(request: Request, authorization: AuthHeader = None) -> JSONResponse:
+        """Reference records edited at the station: its staff; catalog etc. if it publishes."""
+        raw = await read_body(request, max_request_bytes)
+        data = parse_json(inflate(raw, request.headers.get("content-encoding", "")))
+        items = data.get("items") if isinstance(data, dict) else None
+        if not isinstance(items, list) or len(items) > MAX_REFERENCE_ITEMS:
+            raise ApiError(422, ErrorCode.MALFORMED, "请求格式不正确：缺少参考数据列表。")
+
+        def work(session: Session) -> dict[str, Any]:
+            found = authenticated(session, authorization)
+            answers = reference.push_from_station(session, found, items)
+            return {"epoch": current_epoch(session), "answers": [a.to_dict() for a in answers]}
+
+        return JSONResponse(await run_in_threadpool(transaction, work))
+
+    @app.post(ATTACHMENTS_PATH, response_model=AttachmentStatus, tags=["attachments"])
+    def attachment_begin(body: AttachmentAnnouncement,
+                         authorization: AuthHeader = None) -> JSONResponse:
+        """Announce a scan by SHA-256 and size; answers how many bytes the server holds."""
+
+        def work(session: Session) -> AttachmentStatus:
+            found = authenticated(session, authorization)
+            return attachments.begin(session, store, found, sha256=body.sha256, size=body.size,
+                                     mime_type=body.mime_type, original_name=body.original_name)
+
+        return JSONResponse(transaction(work).to_dict())
+
+    @app.get(ATTACHMENTS_PATH + "/{sha256}", response_model=AttachmentStatus,
+             tags=["attachments"])
+    def attachment_status(sha256: str, session: SessionDep,
+                          authorization: AuthHeader = None) -> JSONResponse:
+        authenticated(session, authorization)
+        return JSONResponse(attachments.status(session, sha256).to_dict())
+
+    chunk_body = {
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                 "format": "binary"}}},
+        }
+    }
+
+    @app.put(ATTACHMENTS_PATH + "/{sha256}", response_model=AttachmentStatus,
+             tags=["attachments"], openapi_extra=chunk_body)
+    async def attachment_chunk(
+        sha256: str,
+        request: Request,
+        offset: Annotated[int, Query(ge=0)],
+        authorization: AuthHeader = None,
+    ) -> JSONResponse:
+        """Bytes of the scan at ``offset`` (409 with the right offset if it is not)."""
+        data = await read_body(request, 2 * ATTACHMENT_CHUNK_BYTES)
+
+        def work(session: Session) -> AttachmentStatus:
+            authenticated(session, authorization)
+            return attachments.put_chunk(session, store, sha256=sha256, offset=offset,
+                                         data=data)
+
+        return JSONResponse((await run_in_threadpool(transaction, work)).to_dict())
+
+    @app.get(ATTACHMENTS_PATH + "/{sha256}/content", tags=["attachments"])
+    def attachment_content(sha256: str, session: SessionDep,
+                           authorization: AuthHeader = None) -> FileResponse:
+        """A complete scan's bytes."""
+        authenticated(session, authorization)
+        path = attachments.content_path(session, store, sha256)
+        return FileResponse(path, media_type="application/octet-stream")
+
+    return app

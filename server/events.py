@@ -1,0 +1,374 @@
+"""Pushed events in, station feeds out.
+
+A push is checked as a whole first (well-formed, from this station, by its staff, not
+from a rewound station database) and refused with a 4xx if any of that fails, storing
+nothing. Then each event gets its own answer: accepted (with the next server
+sequence), duplicate, conflict (with the domain's code and Chinese reason), or retry.
+Every event is validated with the same ``authorize_event`` and ``apply_event`` the
+stations use, against the server's own projection of the case.
+
+Each station has a feed (``deliveries``) holding, in order, the events it should pull:
+events of cases in its scope made elsewhere, and notices of other stations' refused
+events on those cases. A case enters a station's scope when the station registers it
+or when it is forwarded to the station; a case forwarded late brings its whole history
+into the feed at that moment, so a cursor never has to go back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.case import Actor, Case, apply_event, authorize_event
+from app.domain.errors import DomainError
+from app.domain.events import Event, EventType
+from app.domain.roles import Role
+from app.domain.seal import SealStatus
+from app.sync.protocol import (
+    MAX_PULL_LIMIT,
+    MAX_PUSH_EVENTS,
+    AnswerStatus,
+    ConflictNotice,
+    ErrorCode,
+    EventAnswer,
+    PulledItem,
+    PullPage,
+    PushAnswer,
+)
+from server.database import lock_state
+from server.errors import ApiError
+from server.hashing import content_hash
+from server.models import CaseScope, Delivery, EventRow, Rejection, ServerState, Station
+from server.reference import seal_status_at, staff_of_station
+
+REVOKED_SEAL_STATES = {SealStatus.REVOKED.value, SealStatus.SUSPENDED.value,
+                       SealStatus.REPLACED.value}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def event_from_row(row: EventRow) -> Event:
+    return Event(
+        id=row.id, case_id=row.case_id, type=EventType(row.type), actor_id=row.actor_id,
+        actor_name=row.actor_name, station=row.station, device_time=row.device_time,
+        payload=row.payload,
+    )
+
+
+@dataclass
+class _Incoming:
+    event: Event
+    station_sequence: int | None
+    digest: str
+
+
+@dataclass
+class _PushContext:
+    """What one push has learnt so far: projections and scopes of the cases it touched."""
+
+    session: Session
+    state: ServerState
+    station: Station
+    staff: dict[str, dict[str, Any]]
+    cases: dict[str, Case | None] = field(default_factory=dict)
+    scopes: dict[str, set[str]] = field(default_factory=dict)
+    deferred_cases: set[str] = field(default_factory=set)
+
+    def case(self, case_id: str) -> Case | None:
+        if case_id not in self.cases:
+            query = (
+                select(EventRow)
+                .where(EventRow.case_id == case_id)
+                .order_by(EventRow.server_sequence)
+            )
+            case: Case | None = None
+            for row in self.session.scalars(query):
+                case = apply_event(case, event_from_row(row))
+            self.cases[case_id] = case
+        return self.cases[case_id]
+
+    def scope(self, case_id: str) -> set[str]:
+        if case_id not in self.scopes:
+            query = select(CaseScope.station).where(CaseScope.case_id == case_id)
+            self.scopes[case_id] = set(self.session.scalars(query))
+        return self.scopes[case_id]
+
+
+def parse_push(raw_items: Any) -> list[_Incoming]:
+    """Parse the whole batch or refuse it (422) naming the first bad event."""
+    if not isinstance(raw_items, list):
+        raise ApiError(422, ErrorCode.MALFORMED, "请求格式不正确：缺少事件列表。")
+    if len(raw_items) > MAX_PUSH_EVENTS:
+        raise ApiError(413, ErrorCode.TOO_LARGE,
+                       f"一次最多上传{MAX_PUSH_EVENTS}个事件，请分批上传。")
+    parsed = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_items):
+        try:
+            event = Event.from_dict(raw["event"])
+            sequence = raw.get("station_sequence")
+            if sequence is not None and (
+                not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1
+            ):
+                raise ValueError("station_sequence")
+            if not isinstance(event.payload, dict):
+                raise ValueError("payload")
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ApiError(
+                422, ErrorCode.MALFORMED, f"第{index + 1}个事件格式不正确，整批未保存。",
+                index=index,
+            ) from None
+        if event.id in seen:
+            raise ApiError(422, ErrorCode.MALFORMED, f"同一批次中事件 {event.id} 重复。",
+                           index=index)
+        seen.add(event.id)
+        parsed.append(_Incoming(event, sequence, content_hash(event.to_dict())))
+    return parsed
+
+
+def _actor(staff: dict[str, Any], event: Event) -> Actor:
+    deputy_for = frozenset(
+        d["department_code"]
+        for d in staff.get("delegations", [])
+        if datetime.fromisoformat(d["starts_at"]) <= event.device_time
+        < datetime.fromisoformat(d["ends_at"])
+    )
+    return Actor(
+        id=staff["id"], name=staff["display_name"],
+        roles=frozenset(Role(r) for r in staff["roles"]),
+        department_code=staff.get("department_code", ""), station=staff["station"],
+        deputy_for_departments=deputy_for,
+    )
+
+
+def push(session: Session, station: Station, raw_items: Any) -> PushAnswer:
+    """Check and store a pushed batch; the caller commits (or rolls back on ApiError)."""
+    code = station.code or ""
+    incoming = parse_push(raw_items)
+    wrong = [i.event.id for i in incoming if i.event.station != code]
+    if wrong:
+        raise ApiError(403, ErrorCode.WRONG_STATION,
+                       f"事件的站点与本站点（{code}）不符，整批未保存。", event_ids=wrong[:10])
+    state = lock_state(session)
+    session.refresh(station)  # read after the lock: another push may just have committed
+    staff = staff_of_station(session, code)
+    unknown = sorted({i.event.actor_name or i.event.actor_id for i in incoming
+                      if i.event.actor_id not in staff})
+    if unknown:
+        raise ApiError(
+            403, ErrorCode.UNKNOWN_ACTOR,
+            f"服务器上没有本站人员“{'、'.join(unknown)}”，整批未保存。请先同步人员信息。",
+            actors=unknown,
+        )
+    ids = [i.event.id for i in incoming]
+    held = {r.id: r for r in session.scalars(select(EventRow).where(EventRow.id.in_(ids)))}
+    refused = {r.event_id: r for r in
+               session.scalars(select(Rejection).where(Rejection.event_id.in_(ids)))}
+    rewound = [i for i in incoming
+               if i.event.id not in held and i.event.id not in refused
+               and i.station_sequence is not None
+               and i.station_sequence <= station.max_station_sequence]
+    if rewound:
+        raise ApiError(
+            409, ErrorCode.STATION_REWOUND,
+            f"本站数据库的事件序号（{rewound[0].station_sequence}）不大于服务器已收到的序号"
+            f"（{station.max_station_sequence}）：本站数据库可能是从备份恢复或复制的。"
+            "为避免覆盖服务器数据，已拒绝上传，请联系县中心管理员。",
+            max_station_sequence=station.max_station_sequence,
+        )
+    context = _PushContext(session, state, station, staff)
+    answers = []
+    for item in incoming:
+        answers.append(_one(context, item, held, refused))
+        if item.station_sequence is not None and item.event.id not in held:
+            station.max_station_sequence = max(station.max_station_sequence,
+                                               item.station_sequence)
+    station.last_seen_at = _now()
+    session.flush()
+    return PushAnswer(state.epoch, answers, station.max_station_sequence)
+
+
+def _one(
+    context: _PushContext,
+    item: _Incoming,
+    held: dict[str, EventRow],
+    refused: dict[str, Rejection],
+) -> EventAnswer:
+    event = item.event
+    if event.id in held:
+        row = held[event.id]
+        if row.content_hash == item.digest:
+            return EventAnswer(event.id, AnswerStatus.DUPLICATE, row.server_sequence)
+        return _reused(event.id)
+    if event.id in refused:
+        rejection = refused[event.id]
+        if rejection.content_hash != item.digest:
+            return _reused(event.id)
+        return EventAnswer(event.id, AnswerStatus.CONFLICT, code=rejection.code,
+                           reason=rejection.reason)
+    if event.case_id in context.deferred_cases:
+        return EventAnswer(event.id, AnswerStatus.RETRY, code="case_pending",
+                           reason="该办件前面的事件尚未被服务器接受，稍后重试。")
+    try:
+        case = context.case(event.case_id)
+    except DomainError as error:  # a stored history that no longer replays: report it
+        return _refuse(context, item, error.code, f"服务器上该办件的记录无法重放：{error.message}")
+    if case is None and event.type is not EventType.REGISTERED:
+        # Its registration has not reached the server yet (restored server, say).
+        context.deferred_cases.add(event.case_id)
+        return EventAnswer(event.id, AnswerStatus.RETRY, code="unknown_case",
+                           reason="服务器上还没有该办件，稍后重试。")
+    if case is not None and context.station.code not in context.scope(event.case_id):
+        return _refuse(context, item, "not_in_scope",
+                       f"办件{case.number}没有上报到本站点，本站不能办理。")
+    try:
+        authorize_event(case, event, _actor(context.staff[event.actor_id], event))
+        updated = apply_event(case, event)
+    except DomainError as error:
+        return _refuse(context, item, error.code, error.message)
+    return _accept(context, item, updated)
+
+
+def _reused(event_id: str) -> EventAnswer:
+    return EventAnswer(
+        event_id, AnswerStatus.CONFLICT, code="event_id_reused",
+        reason="同一事件编号的内容与服务器上的记录不一致，已拒绝（可能是数据被篡改或复制）。",
+    )
+
+
+def _accept(context: _PushContext, item: _Incoming, updated: Case) -> EventAnswer:
+    session, state, event = context.session, context.state, item.event
+    state.event_sequence += 1
+    sequence = state.event_sequence
+    warnings = _warnings(session, event)
+    session.add(
+        EventRow(
+            server_sequence=sequence, id=event.id, case_id=event.case_id, type=event.type.value,
+            actor_id=event.actor_id, actor_name=event.actor_name, station=event.station,
+            device_time=event.device_time, payload=event.payload, content_hash=item.digest,
+            station_sequence=item.station_sequence, received_at=_now(),
+            flag_code=warnings[0]["code"] if warnings else "",
+            flag_reason=warnings[0]["reason"] if warnings else "",
+        )
+    )
+    session.flush()
+    context.cases[event.case_id] = updated
+    scope = context.scope(event.case_id)
+    if event.type is EventType.REGISTERED:
+        _enter_scope(context, event.case_id, event.station, sequence)
+    for station_code in sorted(scope - {event.station}):
+        session.add(Delivery(station=station_code, event_sequence=sequence))
+    if event.type is EventType.FORWARDED:
+        target = str(event.payload.get("to_station", "")).strip().upper()
+        if target and target not in scope:
+            _enter_scope(context, event.case_id, target, sequence)
+            _backfill(session, event.case_id, target)
+    return EventAnswer(event.id, AnswerStatus.ACCEPTED, sequence, warnings=warnings)
+
+
+def _enter_scope(context: _PushContext, case_id: str, station_code: str, sequence: int) -> None:
+    context.session.add(CaseScope(case_id=case_id, station=station_code,
+                                  since_sequence=sequence))
+    context.scope(case_id).add(station_code)
+
+
+def _backfill(session: Session, case_id: str, station_code: str) -> None:
+    """A case forwarded to a station brings its whole history into that station's feed."""
+    query = (
+        select(EventRow.server_sequence)
+        .where(EventRow.case_id == case_id, EventRow.station != station_code)
+        .order_by(EventRow.server_sequence)
+    )
+    for sequence in session.scalars(query):
+        session.add(Delivery(station=station_code, event_sequence=sequence))
+    session.flush()
+
+
+def _warnings(session: Session, event: Event) -> list[dict[str, str]]:
+    """Accepted but to be looked at: a seal used after the centre revoked it."""
+    if event.type is not EventType.SEALED:
+        return []
+    known = seal_status_at(session, str(event.payload.get("seal_id", "")))
+    if known is None or known[0] not in REVOKED_SEAL_STATES:
+        return []
+    status = SealStatus(known[0]).label
+    return [{
+        "code": "flag.seal_revoked",
+        "reason": f"印章{known[1]}已由县中心设为“{status}”，本次用印发生在本站同步该信息之前，"
+                  "已标记，请核查所出文书。",
+    }]
+
+
+def _refuse(context: _PushContext, item: _Incoming, code: str, reason: str) -> EventAnswer:
+    """Keep the refused event and tell the other stations that see its case."""
+    session, event = context.session, item.event
+    rejection = Rejection(
+        event_id=event.id, case_id=event.case_id, station=event.station,
+        actor_id=event.actor_id, actor_name=event.actor_name, type=event.type.value,
+        code=code, reason=reason, content_hash=item.digest, event=event.to_dict(),
+        received_at=_now(),
+    )
+    session.add(rejection)
+    session.flush()
+    for station_code in sorted(context.scope(event.case_id) - {event.station}):
+        session.add(Delivery(station=station_code, rejection_id=rejection.id))
+    return EventAnswer(event.id, AnswerStatus.CONFLICT, code=code, reason=reason)
+
+
+def pull(session: Session, station: Station, after: int, limit: int) -> PullPage:
+    """The station's feed after ``after``, at most ``limit`` rows."""
+    limit = max(1, min(limit, MAX_PULL_LIMIT))
+    state = session.get(ServerState, 1)
+    assert state is not None
+    query = (
+        select(Delivery)
+        .where(Delivery.station == station.code, Delivery.id > after)
+        .order_by(Delivery.id)
+        .limit(limit + 1)
+    )
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    sequences = [r.event_sequence for r in rows if r.event_sequence is not None]
+    rejection_ids = [r.rejection_id for r in rows if r.rejection_id is not None]
+    events = {
+        e.server_sequence: e
+        for e in session.scalars(select(EventRow).where(EventRow.server_sequence.in_(sequences)))
+    } if sequences else {}
+    rejections = {
+        r.id: r for r in session.scalars(select(Rejection).where(Rejection.id.in_(rejection_ids)))
+    } if rejection_ids else {}
+    items = []
+    for row in rows:
+        if row.event_sequence is not None:
+            event_row = events[row.event_sequence]
+            items.append(PulledItem(row.id, "event", event_row.server_sequence,
+                                    event_from_row(event_row).to_dict()))
+        elif row.rejection_id is not None:
+            r = rejections[row.rejection_id]
+            notice = ConflictNotice(
+                event_id=r.event_id, case_id=r.case_id, station=r.station,
+                actor_name=r.actor_name, type=r.type, code=r.code,
+                reason=f"{r.station}站{r.actor_name}的“{EventType(r.type).label}”被服务器拒绝："
+                       f"{r.reason}",
+                received_at=r.received_at.isoformat(),
+            )
+            items.append(PulledItem(row.id, "conflict", conflict=notice))
+    next_cursor = rows[-1].id if rows else after
+    return PullPage(state.epoch, items, next_cursor, more)
+
+
+def counts(session: Session) -> dict[str, int]:
+    """How many events and refusals the server holds (for the CLI and tests)."""
+    from sqlalchemy import func
+
+    return {
+        "events": session.scalar(select(func.count()).select_from(EventRow)) or 0,
+        "rejections": session.scalar(select(func.count()).select_from(Rejection)) or 0,
+    }

@@ -1,0 +1,196 @@
+"""SQLAlchemy 2.0 models of the central server's database (SQLite or PostgreSQL).
+
+The event log is the record of truth, as on the stations. Two counters in
+``server_state`` number events (``server_sequence``) and reference data (``version``);
+both are taken under a row lock so numbers are handed out in commit order and a
+pulling station never skips a row that commits late. Alembic owns the schema
+(server/migrations); ``create_all`` is for nothing but the schema comparison test.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-numbers an INTEGER PRIMARY KEY; PostgreSQL gets a real bigint.
+AutoBigInt = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on both databases."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ServerState(Base):
+    """One row: the epoch and the two counters."""
+
+    __tablename__ = "server_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # Random id made at init and changed when the database is restored from a backup:
+    # a station that sees a new epoch re-sends what the server may have lost.
+    epoch: Mapped[str] = mapped_column(String(36))
+    event_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
+    reference_version: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    epoch_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Station(Base):
+    """An enrolled (or enrollable) station: one CounterDesk installation."""
+
+    __tablename__ = "stations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # Set at creation (--code) or adopted from the station at enrollment.
+    code: Mapped[str | None] = mapped_column(String(12), unique=True, nullable=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # A publishing station (the centre's administrator desk) may push the catalog,
+    # seals and calendar; every station may push its own staff.
+    may_publish: Mapped[bool] = mapped_column(Boolean, default=False)
+    enrollment_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    enrollment_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    credential_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The highest station_sequence pushed by this station: a lower one later means the
+    # station's database was restored or copied.
+    max_station_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EventRow(Base):
+    """An accepted event, numbered in the order the server accepted it."""
+
+    __tablename__ = "events"
+    server_sequence: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False
+    )
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    type: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[str] = mapped_column(String(36))
+    actor_name: Mapped[str] = mapped_column(String(50))
+    station: Mapped[str] = mapped_column(String(12), index=True)
+    device_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # SHA-256 of the event's canonical JSON: "same id, same content" is a duplicate.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    station_sequence: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Accepted but flagged (a seal used after its central revocation, ...).
+    flag_code: Mapped[str] = mapped_column(String(60), default="")
+    flag_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Rejection(Base):
+    """A pushed event refused for good: kept, answered the same way if pushed again."""
+
+    __tablename__ = "rejections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    station: Mapped[str] = mapped_column(String(12))
+    actor_id: Mapped[str] = mapped_column(String(36))
+    actor_name: Mapped[str] = mapped_column(String(50))
+    type: Mapped[str] = mapped_column(String(30))
+    code: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseScope(Base):
+    """Which stations see a case: the registering station and every station it was
+    forwarded to."""
+
+    __tablename__ = "case_scopes"
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    station: Mapped[str] = mapped_column(String(12), primary_key=True)
+    since_sequence: Mapped[int] = mapped_column(BigInteger)
+
+
+class Delivery(Base):
+    """A station's feed: what it should pull, in order. ``id`` is its pull cursor."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(AutoBigInt, primary_key=True, autoincrement=True)
+    station: Mapped[str] = mapped_column(String(12))
+    event_sequence: Mapped[int | None] = mapped_column(
+        ForeignKey("events.server_sequence"), nullable=True
+    )
+    rejection_id: Mapped[int | None] = mapped_column(ForeignKey("rejections.id"), nullable=True)
+
+    __table_args__ = (Index("ix_deliveries_station_id", "station", "id"),)
+
+
+class ReferenceItem(Base):
+    """Catalog, departments, staff, seals and calendar years, versioned for pulls."""
+
+    __tablename__ = "reference_items"
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # Staff belong to a station and go only to it; "" for everything else.
+    station: Mapped[str] = mapped_column(String(12), default="", index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(40))
+
+
+class Attachment(Base):
+    """A scanned material being received or received, named by its SHA-256."""
+
+    __tablename__ = "attachments"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime_type: Mapped[str] = mapped_column(String(80), default="")
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    station: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

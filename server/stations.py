@@ -1,0 +1,188 @@
+"""Stations: creation by the administrator, one-time enrollment, authentication, revocation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.errors import ValidationError
+from app.domain.numbering import validate_station_code
+from app.sync.protocol import MIN_CREDENTIAL_LENGTH, ErrorCode, StationInfo
+from server.database import current_epoch
+from server.errors import ApiError
+from server.hashing import (
+    new_enrollment_code,
+    normalise_enrollment_code,
+    same_hash,
+    secret_hash,
+)
+from server.models import Station
+
+DEFAULT_CODE_VALID_DAYS = 7
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class NewStation:
+    """What ``create-station`` prints: the station and its one-time enrollment code."""
+
+    id: str
+    code: str | None
+    name: str
+    enrollment_code: str
+    expires_at: datetime
+
+
+def create_station(
+    session: Session,
+    *,
+    name: str,
+    code: str | None = None,
+    may_publish: bool = False,
+    valid_days: int = DEFAULT_CODE_VALID_DAYS,
+) -> NewStation:
+    """Add a station and give it a one-time enrollment code.
+
+    Without ``code`` the station's code is taken from the first installation that
+    enrolls with the enrollment code (its case numbers already carry it).
+    """
+    if not name.strip():
+        raise ValidationError("required", "请填写站点名称。", field="name")
+    if code is not None:
+        code = validate_station_code(code)
+        if session.scalar(select(Station).where(Station.code == code)) is not None:
+            raise ValidationError("duplicate_station", f"站点代码 {code} 已存在。", field="code")
+    enrollment_code = new_enrollment_code()
+    now = _now()
+    station = Station(
+        id=str(uuid.uuid4()), code=code, name=name.strip(), may_publish=may_publish,
+        enrollment_code_hash=secret_hash(enrollment_code),
+        enrollment_expires_at=now + timedelta(days=valid_days),
+        max_station_sequence=0, created_at=now,
+    )
+    session.add(station)
+    session.flush()
+    return NewStation(station.id, code, station.name, enrollment_code,
+                      station.enrollment_expires_at or now)
+
+
+def find_station(session: Session, code_or_id: str) -> Station:
+    key = code_or_id.strip()
+    station = session.scalar(
+        select(Station).where((Station.code == key.upper()) | (Station.id == key))
+    )
+    if station is None:
+        raise ValidationError("station_not_found", f"找不到站点 {code_or_id}。")
+    return station
+
+
+def reissue_enrollment_code(
+    session: Session, code_or_id: str, *, valid_days: int = DEFAULT_CODE_VALID_DAYS
+) -> str:
+    """A new one-time code for a station (its computer was replaced, say).
+
+    The old credential stops working once the new code is used.
+    """
+    station = find_station(session, code_or_id)
+    enrollment_code = new_enrollment_code()
+    station.enrollment_code_hash = secret_hash(enrollment_code)
+    station.enrollment_expires_at = _now() + timedelta(days=valid_days)
+    station.revoked_at = None
+    return enrollment_code
+
+
+def revoke_station(session: Session, code_or_id: str) -> Station:
+    """Stop accepting the station's credential (and any unused enrollment code)."""
+    station = find_station(session, code_or_id)
+    station.revoked_at = _now()
+    station.enrollment_code_hash = None
+    return station
+
+
+def list_stations(session: Session) -> list[Station]:
+    return list(session.scalars(select(Station).order_by(Station.created_at)))
+
+
+def station_state(station: Station) -> str:
+    if station.revoked_at is not None:
+        return "已注销"
+    if station.credential_hash is None:
+        return "待登记"
+    return "已登记"
+
+
+def enroll(session: Session, *, code: str, station_code: str, credential: str) -> Station:
+    """Register a station's credential against its one-time enrollment code.
+
+    Repeating the same request (the first answer was lost) succeeds again; any other
+    use of a spent code is refused.
+    """
+    if len(credential) < MIN_CREDENTIAL_LENGTH:
+        raise ApiError(422, ErrorCode.MALFORMED, "站点凭据过短。")
+    try:
+        station_code = validate_station_code(station_code)
+    except ValidationError as error:
+        raise ApiError(422, ErrorCode.MALFORMED, error.message) from None
+    code_hash = secret_hash(normalise_enrollment_code(code))
+    credential_hash = secret_hash(credential)
+    station = session.scalar(select(Station).where(Station.enrollment_code_hash == code_hash))
+    if station is None:
+        # A repeat of a request that already succeeded: same credential, code spent.
+        station = session.scalar(
+            select(Station).where(Station.credential_hash == credential_hash)
+        )
+        if station is not None and station.revoked_at is None and station.code == station_code:
+            return station
+        raise ApiError(403, ErrorCode.ENROLLMENT_INVALID, "登记码无效、已使用或已过期，请向县中心管理员索取新的登记码。")
+    expires = station.enrollment_expires_at
+    if station.revoked_at is not None or (expires is not None and expires < _now()):
+        raise ApiError(403, ErrorCode.ENROLLMENT_INVALID, "登记码已过期或站点已注销，请向县中心管理员索取新的登记码。")
+    if station.code is None:
+        taken = session.scalar(select(Station).where(Station.code == station_code))
+        if taken is not None:
+            raise ApiError(
+                409, ErrorCode.STATION_CODE_MISMATCH,
+                f"站点代码 {station_code} 已被其他站点使用，请联系县中心管理员。",
+            )
+        station.code = station_code
+    elif station.code != station_code:
+        raise ApiError(
+            409, ErrorCode.STATION_CODE_MISMATCH,
+            f"本机的站点代码为 {station_code}，而该登记码属于站点 {station.code}（{station.name}）。"
+            "请使用本站点的登记码。",
+        )
+    station.credential_hash = credential_hash
+    station.enrollment_code_hash = None
+    station.enrolled_at = _now()
+    session.flush()
+    return station
+
+
+def authenticate(session: Session, authorization: str | None) -> Station:
+    """The station behind ``Authorization: Bearer <credential>``, or a 401."""
+    scheme, _, credential = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        raise ApiError(401, ErrorCode.UNAUTHENTICATED, "缺少站点凭据，请先登记本站点。")
+    wanted = secret_hash(credential.strip())
+    station = session.scalar(select(Station).where(Station.credential_hash == wanted))
+    if station is None or not same_hash(station.credential_hash or "", wanted):
+        raise ApiError(401, ErrorCode.UNAUTHENTICATED, "站点凭据无效，请重新登记本站点。")
+    if station.revoked_at is not None:
+        raise ApiError(401, ErrorCode.STATION_REVOKED, "本站点已被县中心注销，不能同步。请联系县中心管理员。")
+    assert station.code is not None
+    return station
+
+
+def station_info(session: Session, station: Station) -> StationInfo:
+    assert station.code is not None
+    return StationInfo(
+        station_code=station.code, station_name=station.name, epoch=current_epoch(session),
+        may_publish=station.may_publish, max_station_sequence=station.max_station_sequence,
+    )

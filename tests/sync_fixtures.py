@@ -1,0 +1,278 @@
+"""Test helpers for sync: a real server on 127.0.0.1, station profiles, fault injection."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+import uvicorn
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.orm import Session
+
+from app.domain.catalog import CaseType, Department, MaterialForm, Matter, RequiredMaterial
+from app.domain.roles import Role
+from app.services import accounts, catalog
+from app.services.context import CurrentUser
+from app.services.runtime import Runtime, open_runtime
+from app.store import models as client_models
+from app.sync.credentials import MemoryKeyring
+from app.sync.engine import SyncEngine
+from server import stations
+from server.app import create_app
+from server.database import ServerConfig, open_database
+from server.models import EventRow as ServerEventRow
+
+PASSWORD = "counter2026"
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+APPLICANT = {
+    "kind": "natural", "name": "张三", "id_type": "resident_id",
+    "id_number": "11010519491231002X", "phone": "13800138000",
+}
+
+
+def business_matter(**overrides: Any) -> Matter:
+    values: dict[str, Any] = dict(
+        code="SCJ-001", name="个体工商户登记", department_code="SCJ",
+        department_name="县市场监督管理局", case_type=CaseType.PROMISED,
+        statutory_working_days=15, promised_working_days=3,
+        materials=(
+            RequiredMaterial("A", "个体工商户登记申请书", MaterialForm.ORIGINAL, 1),
+            RequiredMaterial("B", "经营者身份证明", MaterialForm.COPY, 1),
+        ),
+    )
+    values.update(overrides)
+    return Matter(**values)
+
+
+def received_materials(matter: Matter | None = None) -> list[dict[str, Any]]:
+    matter = matter or business_matter()
+    return [{"code": m.code, "name": m.name, "form": m.form.value, "copies": m.copies,
+             "received": True} for m in matter.materials]
+
+
+# --- the server ------------------------------------------------------------------------
+
+
+class LiveServer:
+    """The real server app under uvicorn on 127.0.0.1, in a thread, on a free port."""
+
+    def __init__(self, config: ServerConfig, *, engine: Engine | None = None,
+                 **app_options: Any) -> None:
+        self.config = config
+        self.engine = engine or open_database(config)
+        self.app_options = app_options
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, port: int = 0) -> LiveServer:
+        app = create_app(self.config, engine=self.engine, **self.app_options)
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                lifespan="off", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("server did not start")
+            time.sleep(0.01)
+        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+        self._server = None
+
+    def dispose(self) -> None:
+        self.stop()
+        self.engine.dispose()
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def create_station(self, name: str, code: str | None = None, *,
+                       publisher: bool = False) -> str:
+        with self.session() as session:
+            created = stations.create_station(session, name=name, code=code,
+                                              may_publish=publisher)
+            session.commit()
+            return created.enrollment_code
+
+    def event_ids(self) -> list[str]:
+        with self.session() as session:
+            query = select(ServerEventRow.id).order_by(ServerEventRow.server_sequence)
+            return list(session.scalars(query))
+
+    def event_count(self) -> int:
+        with self.session() as session:
+            return session.scalar(select(func.count()).select_from(ServerEventRow)) or 0
+
+
+@contextmanager
+def postgres_database() -> Iterator[str | None]:
+    """A throwaway PostgreSQL database URL, or None when PostgreSQL is not reachable."""
+    try:
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT",
+                              connect_args={"connect_timeout": 3})
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+        yield None
+        return
+    name = f"counterdesk_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+            ), {"n": name})
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+# --- stations ------------------------------------------------------------------------
+
+
+@dataclass
+class StationProfile:
+    """One CounterDesk installation: its profile, its people, its sync engine."""
+
+    code: str
+    runtime: Runtime
+    keyring: MemoryKeyring
+    engine: SyncEngine
+    admin: CurrentUser
+    clerk: CurrentUser
+    chief: CurrentUser
+    clerk2: CurrentUser
+
+    @property
+    def uow(self) -> Any:
+        return self.runtime.uow
+
+    def event_ids(self) -> list[str]:
+        with self.uow() as uow:
+            query = select(client_models.EventRow.id).order_by(client_models.EventRow.position)
+            return list(uow.session.scalars(query))
+
+    def outbox(self) -> list[str]:
+        with self.uow() as uow:
+            return list(uow.session.scalars(select(client_models.Outbox.event_id)))
+
+    def conflicts(self) -> list[client_models.SyncConflict]:
+        with self.uow() as uow:
+            return uow.events.conflicts(unresolved_only=False)
+
+    def setting(self, key: str) -> str:
+        with self.uow() as uow:
+            return uow.settings.get(key, "")
+
+    def close(self) -> None:
+        self.runtime.close()
+
+
+def make_station(
+    data_dir: Path,
+    code: str,
+    name: str,
+    *,
+    session_factory: Callable[[], requests.Session] | None = None,
+    with_catalog: bool = True,
+) -> StationProfile:
+    runtime = open_runtime(data_dir, backups=False)
+    uow = runtime.uow
+    admin = accounts.create_first_administrator(
+        uow, username="admin", display_name=f"{code}管理员", password=PASSWORD,
+        station_code=code, station_name=name, window_name="1号窗口",
+    )
+    if with_catalog:
+        catalog.save_department(uow, admin, Department("SCJ", "县市场监督管理局"))
+        catalog.save_matter(uow, admin, business_matter())
+
+    def user(username: str, display: str, roles: set[Role]) -> CurrentUser:
+        accounts.create_user(uow, admin, username=username, display_name=display,
+                             password=PASSWORD, roles=frozenset(roles),
+                             department_code="SCJ" if with_catalog else None,
+                             window_name="3号窗口")
+        return accounts.authenticate(uow, username=username, password=PASSWORD)
+
+    clerk = user("clerk", f"{code}李受理", {Role.CLERK})
+    clerk2 = user("clerk2", f"{code}周受理", {Role.CLERK})
+    chief = user("chief", f"{code}王首席", {Role.CHIEF})
+    keyring = MemoryKeyring()
+    engine = SyncEngine(uow, keyring=keyring, attachments_dir=runtime.profile.attachments_dir,
+                        session_factory=session_factory, timeout=(2.0, 10.0), retries=0)
+    return StationProfile(code, runtime, keyring, engine, admin, clerk, chief, clerk2)
+
+
+# --- fault injection -------------------------------------------------------------------
+
+
+class CutAfterSend(requests.adapters.HTTPAdapter):
+    """Delivers the request, then loses the answer: "the server committed, the client
+    never heard". ``cut`` decides which requests (method, url) are cut."""
+
+    def __init__(self, cut: Callable[[requests.PreparedRequest], bool]) -> None:
+        super().__init__(max_retries=0)
+        self.cut = cut
+        self.cuts = 0
+
+    def send(self, request: requests.PreparedRequest, *args: Any,  # type: ignore[override]
+             **kwargs: Any) -> requests.Response:
+        response = super().send(request, *args, **kwargs)
+        if self.cut(request):
+            self.cuts += 1
+            response.close()
+            raise requests.ConnectionError("connection reset after the request was sent")
+        return response
+
+
+class FlakyUpload(requests.adapters.HTTPAdapter):
+    """Resets the connection on every ``every``-th chunk upload, after the server took it
+    (half the time) or before it was sent (the other half)."""
+
+    def __init__(self, every: int = 3) -> None:
+        super().__init__(max_retries=0)
+        self.every = every
+        self.count = 0
+        self.resets = 0
+
+    def send(self, request: requests.PreparedRequest, *args: Any,  # type: ignore[override]
+             **kwargs: Any) -> requests.Response:
+        if request.method == "PUT":
+            self.count += 1
+            if self.count % self.every == 0:
+                self.resets += 1
+                if self.resets % 2:
+                    raise requests.ConnectionError("reset before sending")
+                response = super().send(request, *args, **kwargs)
+                response.close()
+                raise requests.ConnectionError("reset after sending")
+        return super().send(request, *args, **kwargs)
+
+
+def session_with(adapter: requests.adapters.HTTPAdapter) -> Callable[[], requests.Session]:
+    def factory() -> requests.Session:
+        session = requests.Session()
+        session.mount("http://", adapter)
+        return session
+
+    return factory
