@@ -1,0 +1,387 @@
+"""The monthly window assessment (窗口考核): per window and per person, exported to Excel and PDF.
+
+What each figure counts, for a calendar month in China time:
+
+- received (收件): cases registered in the month;
+- completed (办结): cases whose legal completion (the decision's seal, or the higher
+  authority's approval or denial of a forwarded case) falls in the month;
+- on time / overdue (按时办结 / 超期办结): of those completed, finished by their due date or
+  after it (cases without a time limit are in neither);
+- overdue open (超期未办结): accepted cases past their due date and not completed when the
+  month ended (or today, for the running month);
+- returned (退回): applications not accepted at intake (不予受理) and forwarded cases the
+  higher authority sent back, decided in the month;
+- average working days (平均办理工作日): from acceptance to completion, on the profile's
+  working-day calendar, for the cases completed in the month;
+- evaluations (好差评): the ratings recorded in the month.
+
+A case counts for the window that registered it and for its first responder (首问负责人).
+Everything is aggregated in SQL except the working days, which need the calendar and
+only touch the month's completed cases.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from io import BytesIO
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from app.domain.case import EVALUATION_RATINGS
+from app.domain.errors import PermissionDenied, ValidationError
+from app.domain.roles import Role
+from app.services.context import CHINA_TZ, CurrentUser, local_date, utc_now
+from app.services.recording import load_calendar
+from app.store import models
+from app.store.unit_of_work import UnitOfWorkFactory
+
+COMPLETED_OUTCOMES = ("approved", "denied")
+RETURNED_OUTCOMES = ("rejected", "returned")
+SATISFIED_RATINGS = ("very_satisfied", "satisfied", "basically_satisfied")
+NO_WINDOW = "（未设窗口）"
+READERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CHIEF})
+
+
+@dataclass(frozen=True)
+class AssessmentRow:
+    """The figures of one window, one person, or the total."""
+
+    key: str
+    label: str
+    window: str = ""
+    received: int = 0
+    completed: int = 0
+    on_time: int = 0
+    overdue_completed: int = 0
+    overdue_open: int = 0
+    returned: int = 0
+    working_days_total: int = 0
+    working_days_cases: int = 0
+    evaluations: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def overdue(self) -> int:
+        """Completed late plus still open past the due date."""
+        return self.overdue_completed + self.overdue_open
+
+    @property
+    def average_working_days(self) -> float | None:
+        if not self.working_days_cases:
+            return None
+        return self.working_days_total / self.working_days_cases
+
+    @property
+    def on_time_rate(self) -> float | None:
+        judged = self.on_time + self.overdue_completed
+        return self.on_time / judged if judged else None
+
+    @property
+    def evaluation_count(self) -> int:
+        return sum(self.evaluations.values())
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        count = self.evaluation_count
+        if not count:
+            return None
+        return sum(self.evaluations.get(r, 0) for r in SATISFIED_RATINGS) / count
+
+    @property
+    def unsatisfied(self) -> int:
+        return self.evaluations.get("unsatisfied", 0) + self.evaluations.get("very_unsatisfied", 0)
+
+    def plus(self, other: AssessmentRow) -> AssessmentRow:
+        ratings = dict(self.evaluations)
+        for rating, count in other.evaluations.items():
+            ratings[rating] = ratings.get(rating, 0) + count
+        return replace(
+            self,
+            received=self.received + other.received,
+            completed=self.completed + other.completed,
+            on_time=self.on_time + other.on_time,
+            overdue_completed=self.overdue_completed + other.overdue_completed,
+            overdue_open=self.overdue_open + other.overdue_open,
+            returned=self.returned + other.returned,
+            working_days_total=self.working_days_total + other.working_days_total,
+            working_days_cases=self.working_days_cases + other.working_days_cases,
+            evaluations=ratings,
+        )
+
+
+@dataclass(frozen=True)
+class MonthlyAssessment:
+    """One month's assessment of a station's windows and staff."""
+
+    year: int
+    month: int
+    station_name: str
+    generated_at: datetime
+    by_window: tuple[AssessmentRow, ...]
+    by_person: tuple[AssessmentRow, ...]
+    total: AssessmentRow
+
+    @property
+    def title(self) -> str:
+        return f"{self.station_name} {self.year}年{self.month}月窗口考核统计"
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    """The month as [start, end) aware UTC moments of China local midnights."""
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise ValidationError("bad_month", "请选择有效的统计年月。", field="month")
+    start = datetime(year, month, 1, tzinfo=CHINA_TZ)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=CHINA_TZ)
+    return start, end
+
+
+def _authorize(user: CurrentUser) -> None:
+    if not user.roles & READERS:
+        raise PermissionDenied("permission.statistics",
+                               f"{user.display_name}无权查看窗口考核统计。")
+
+
+def monthly_assessment(
+    uow_factory: UnitOfWorkFactory,
+    user: CurrentUser,
+    *,
+    year: int,
+    month: int,
+    now: datetime | None = None,
+) -> MonthlyAssessment:
+    """The monthly window assessment, per window and per person, with a total row."""
+    _authorize(user)
+    now = now or utc_now()
+    start, end = month_bounds(year, month)
+    as_of = min(local_date(end - timedelta(seconds=1)) + timedelta(days=1), local_date(now))
+    with uow_factory() as uow:
+        station_name = uow.settings.get("station_name", user.station)
+        people = {u.id: (u.display_name, u.window_name) for u in uow.users.all()}
+        calendar = load_calendar(uow)
+        session = uow.session
+        c = models.CaseRow
+        registered = and_(c.registered_at >= start, c.registered_at < end)
+        completed_in_month = and_(c.completed_at >= start, c.completed_at < end)
+        figures: dict[str, dict[str, dict[str, int]]] = {
+            "window": defaultdict(lambda: defaultdict(int)),
+            "person": defaultdict(lambda: defaultdict(int)),
+        }
+        columns = {"window": c.window_name, "person": c.first_responder_id}
+        for scope, column in columns.items():
+            target = figures[scope]
+            for key, count in session.execute(
+                    select(column, func.count()).where(registered).group_by(column)):
+                target[key]["received"] += count
+            query = (select(column, c.on_time, func.count())
+                     .where(completed_in_month, c.outcome.in_(COMPLETED_OUTCOMES))
+                     .group_by(column, c.on_time))
+            for key, on_time, count in session.execute(query):
+                target[key]["completed"] += count
+                if on_time is True:
+                    target[key]["on_time"] += count
+                elif on_time is False:
+                    target[key]["overdue_completed"] += count
+            query = (select(column, func.count())
+                     .where(completed_in_month, c.outcome.in_(RETURNED_OUTCOMES))
+                     .group_by(column))
+            for key, count in session.execute(query):
+                target[key]["returned"] += count
+            query = (select(column, func.count())
+                     .where(c.accepted_on.is_not(None), c.deadline.is_not(None),
+                            c.deadline < as_of, c.registered_at < end,
+                            or_(c.completed_at.is_(None), c.completed_at >= end))
+                     .group_by(column))
+            for key, count in session.execute(query):
+                target[key]["overdue_open"] += count
+        query = (select(c.window_name, c.first_responder_id, c.accepted_on, c.completed_at)
+                 .where(completed_in_month, c.outcome.in_(COMPLETED_OUTCOMES),
+                        c.accepted_on.is_not(None)))
+        for window, person, accepted_on, completed_at in session.execute(query):
+            days = calendar.working_days_between(accepted_on, local_date(completed_at))
+            for scope, key in (("window", window), ("person", person)):
+                figures[scope][key]["working_days_total"] += max(days, 0)
+                figures[scope][key]["working_days_cases"] += 1
+        ratings: dict[str, dict[str, dict[str, int]]] = {
+            "window": defaultdict(lambda: defaultdict(int)),
+            "person": defaultdict(lambda: defaultdict(int)),
+        }
+        e = models.EventRow
+        query = (select(c.window_name, c.first_responder_id, e.payload)
+                 .join(c, c.id == e.case_id)
+                 .where(e.type == "evaluated", e.device_time >= start, e.device_time < end))
+        for window, person, payload in session.execute(query):
+            rating = str((payload or {}).get("rating", ""))
+            if rating in EVALUATION_RATINGS:
+                ratings["window"][window][rating] += 1
+                ratings["person"][person][rating] += 1
+
+    def rows(scope: str) -> list[AssessmentRow]:
+        keys = set(figures[scope]) | set(ratings[scope])
+        result = []
+        for key in keys:
+            values = figures[scope].get(key, {})
+            if scope == "window":
+                label, window = (key or NO_WINDOW), (key or "")
+            else:
+                name, window = people.get(key, (key or "（未知）", ""))
+                label = name
+            result.append(AssessmentRow(
+                key=key or "", label=label, window=window,
+                evaluations=dict(ratings[scope].get(key, {})),
+                **{k: int(v) for k, v in values.items()},
+            ))
+        return sorted(result, key=lambda r: (-r.received, r.label))
+
+    by_window = rows("window")
+    by_person = rows("person")
+    total = AssessmentRow(key="", label="合计")
+    for row in by_window:
+        total = total.plus(row)
+    return MonthlyAssessment(
+        year=year, month=month, station_name=station_name, generated_at=now,
+        by_window=tuple(by_window), by_person=tuple(by_person), total=total,
+    )
+
+
+# --- export ----------------------------------------------------------------------
+
+HEADERS = ("窗口/人员", "收件", "办结", "按时办结", "超期办结", "超期未办结", "退回",
+           "按时办结率", "平均办理工作日", "评价数", "满意率", "不满意")
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def table_rows(rows: Iterable[AssessmentRow]) -> list[list[Any]]:
+    """The exported table's rows as displayed values (text for rates)."""
+    return [
+        [r.label, r.received, r.completed, r.on_time, r.overdue_completed, r.overdue_open,
+         r.returned, _percent(r.on_time_rate), _days(r.average_working_days),
+         r.evaluation_count, _percent(r.satisfaction_rate), r.unsatisfied]
+        for r in rows
+    ]
+
+
+def export_excel(assessment: MonthlyAssessment) -> bytes:
+    """The assessment as an .xlsx workbook: one sheet per window, one per person."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    thin = Side(style="thin", color="B8C2CC")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    header_fill = PatternFill("solid", fgColor="E8EEF4")
+    sheets = (("按窗口", "窗口", assessment.by_window),
+              ("按人员", "人员（首问负责人）", assessment.by_person))
+    for index, (title, first_header, rows) in enumerate(sheets):
+        sheet = book.active if index == 0 else book.create_sheet()
+        assert sheet is not None
+        sheet.title = title
+        sheet.append([assessment.title])
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
+        sheet["A1"].font = Font(size=14, bold=True)
+        sheet["A1"].alignment = Alignment(horizontal="center")
+        generated = assessment.generated_at.astimezone(CHINA_TZ)
+        sheet.append([f"统计口径：{assessment.year}年{assessment.month}月；生成时间："
+                      f"{generated:%Y-%m-%d %H:%M}"])
+        sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HEADERS))
+        sheet.append([first_header, *HEADERS[1:]])
+        for cell in sheet[3]:
+            cell.font = Font(bold=True)
+            cell.fill = header_fill
+            cell.border = border
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        body = [*rows, assessment.total] if index == 0 else list(rows)
+        for row in body:
+            sheet.append([
+                row.label, row.received, row.completed, row.on_time, row.overdue_completed,
+                row.overdue_open, row.returned, row.on_time_rate,
+                row.average_working_days, row.evaluation_count, row.satisfaction_rate,
+                row.unsatisfied,
+            ])
+            current = sheet.max_row
+            for cell in sheet[current]:
+                cell.border = border
+            for column in (8, 11):
+                sheet.cell(current, column).number_format = "0.0%"
+            sheet.cell(current, 9).number_format = "0.0"
+            if row is assessment.total:
+                for cell in sheet[current]:
+                    cell.font = Font(bold=True)
+        sheet.column_dimensions["A"].width = 22
+        for column in range(2, len(HEADERS) + 1):
+            sheet.column_dimensions[get_column_letter(column)].width = 11
+        sheet.freeze_panes = "B4"
+    output = BytesIO()
+    book.save(output)
+    return output.getvalue()
+
+
+def export_pdf(assessment: MonthlyAssessment, *, font_path: str | None = None) -> bytes:
+    """The assessment as a landscape A4 PDF with the two tables."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from app.print_templates import resolve_fonts
+
+    fonts = resolve_fonts(font_path)
+    output = BytesIO()
+    document = SimpleDocTemplate(output, pagesize=landscape(A4), leftMargin=15 * mm,
+                                 rightMargin=15 * mm, topMargin=15 * mm, bottomMargin=15 * mm,
+                                 title=assessment.title, invariant=True)
+    title = ParagraphStyle("title", fontName=fonts.title, fontSize=16, leading=22, alignment=1)
+    body = ParagraphStyle("body", fontName=fonts.body, fontSize=9, leading=13)
+    heading = ParagraphStyle("heading", fontName=fonts.title, fontSize=12, leading=18)
+    generated = assessment.generated_at.astimezone(CHINA_TZ)
+    story: list[Any] = [
+        Paragraph(assessment.title, title),
+        Paragraph(f"生成时间：{generated:%Y-%m-%d %H:%M}。按时办结率 = 按时办结 ÷（按时办结 + 超期办结）；"
+                  "满意率 = 非常满意、满意、基本满意 ÷ 评价数。", body),
+        Spacer(1, 4 * mm),
+    ]
+    for caption, first_header, rows, with_total in (
+            ("一、按窗口", "窗口", assessment.by_window, True),
+            ("二、按人员（首问负责人）", "人员", assessment.by_person, False)):
+        story.append(Paragraph(caption, heading))
+        data: list[list[Any]] = [[first_header, *HEADERS[1:]]]
+        data += table_rows([*rows, assessment.total] if with_total else rows)
+        if len(data) == 1:
+            data.append(["本月无数据"] + [""] * (len(HEADERS) - 1))
+        table = Table(data, repeatRows=1, colWidths=[52 * mm] + [19 * mm] * (len(HEADERS) - 1))
+        style = [
+            ("FONTNAME", (0, 0), (-1, -1), fonts.body),
+            ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF4")),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9AA5B1")),
+            ("ALIGN", (1, 0), (-1, -1), "CENTER"),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ]
+        if with_total:
+            style.append(("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#F4F6F8")))
+        table.setStyle(TableStyle(style))
+        story += [table, Spacer(1, 6 * mm)]
+    document.build(story)
+    return output.getvalue()
+
+
+def statistics_font_path(uow_factory: UnitOfWorkFactory) -> str | None:
+    """The CJK font the administrator configured for printing, if any."""
+    with uow_factory() as uow:
+        return uow.settings.get("font_path") or None
+
+
+def previous_month(today: date) -> tuple[int, int]:
+    first = today.replace(day=1) - timedelta(days=1)
+    return first.year, first.month
