@@ -15,18 +15,20 @@ from __future__ import annotations
 import copy
 import io
 import zipfile
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Emu, Mm, Pt, RGBColor
+from docx.shared import Emu, Length, Mm, Pt, RGBColor
 from docx.table import Table as DocxTable
+from docx.table import _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.text.run import Run
 from lxml import etree
@@ -200,8 +202,14 @@ class _Writer:
     def _paragraph(
         self, text: str = "", *, align: str = "justify", indent: bool = False,
         size: float = BODY_SIZE, title: bool = False, color: RGBColor | None = None,
+        cell: _Cell | None = None,
     ) -> DocxParagraph:
-        paragraph = self.doc.add_paragraph()
+        if cell is None:
+            paragraph = self.doc.add_paragraph()
+        elif len(cell.paragraphs) == 1 and not cell.paragraphs[0].text:
+            paragraph = cell.paragraphs[0]
+        else:
+            paragraph = cell.add_paragraph()
         paragraph.alignment = _ALIGN[align]
         if indent:
             paragraph.paragraph_format.first_line_indent = Pt(2 * size)
@@ -258,9 +266,10 @@ class _Writer:
             case SignLines(labels):
                 self._paragraph()
                 table = self.doc.add_table(rows=1, cols=len(labels))
-                table.autofit = False
+                width = Pt(self.text_width_pt / len(labels))
+                _set_widths(table, [width] * len(labels))
+                _no_cell_margins(table)
                 for i, label in enumerate(labels):
-                    width = Pt(self.text_width_pt / len(labels))
                     self._cell(table, 0, i, label, width, "left")
                 table.rows[0].height = Pt(self.leading.pt * 1.5)
             case Note(text):
@@ -275,7 +284,7 @@ class _Writer:
         table = self.doc.add_table(rows=1 + len(block.rows), cols=len(block.columns))
         table.style = self.doc.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        table.autofit = False
+        _set_widths(table, widths)
         header_row = table.rows[0]
         tr_pr = header_row._tr.get_or_add_trPr()
         repeat = OxmlElement("w:tblHeader")
@@ -295,7 +304,7 @@ class _Writer:
         table = self.doc.add_table(rows=len(block.rows), cols=4)
         table.style = self.doc.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        table.autofit = False
+        _set_widths(table, widths)
         for r, pairs in enumerate(block.rows):
             if len(pairs) == 1:
                 (name, text), = pairs
@@ -320,10 +329,26 @@ class _Writer:
         paragraph.paragraph_format.line_spacing = Pt(self.table_size * 1.35)
         self._run(paragraph, text, size=self.table_size, title=title)
 
+    def _keep_last_with_next(self) -> None:
+        """The signature never starts a page alone: tie the block before it to it."""
+        body = self.doc.element.body
+        last = body[-2] if body[-1].tag == qn("w:sectPr") else body[-1]
+        if last.tag == qn("w:p"):
+            DocxParagraph(last, self.doc._body).paragraph_format.keep_with_next = True
+        elif last.tag == qn("w:tbl"):
+            for cell in DocxTable(last, self.doc._body).rows[-1].cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
+
     def _signature(self, authority: str, date_text: str) -> None:
         seal = self.layout.seal
         reserve = seal is not None or self.layout.draft
-        self._paragraph()
+        self._keep_last_with_next()
+        gap = self._paragraph()
+        gap.paragraph_format.keep_with_next = True
+        gap_height = Mm(SEAL_DIAMETER_MM / 2 - 6) if reserve else self.leading
+        # Room for the seal's upper half above the authority's name.
+        gap.paragraph_format.line_spacing = gap_height
         date_width = _text_width_pt(date_text, BODY_SIZE)
         authority_width = _text_width_pt(authority, BODY_SIZE)
         date_indent = 4 * BODY_SIZE
@@ -332,20 +357,42 @@ class _Writer:
             date_indent = authority_indent + (authority_width - date_width) / 2
         else:
             authority_indent = date_indent + (date_width - authority_width) / 2
-        signed = self._paragraph(authority, align="right")
+        if seal is None:
+            container = None
+        else:
+            # QR code | caption | authority and date, side by side as in the PDF.
+            container = self.doc.add_table(rows=1, cols=3)
+            qr_width, caption_width = Mm(QR_SIZE_MM + 3), Mm(50)
+            _set_widths(
+                container,
+                (qr_width, caption_width, Pt(self.text_width_pt) - qr_width - caption_width),
+            )
+            _no_cell_margins(container)
+            self._qr(container, seal)
+        signed = self._paragraph(
+            authority, align="right",
+            cell=container.rows[0].cells[2] if container is not None else None,
+        )
         signed.paragraph_format.right_indent = Pt(authority_indent)
         signed.paragraph_format.keep_with_next = True
-        dated = self._paragraph(date_text, align="right")
+        dated = self._paragraph(
+            date_text, align="right",
+            cell=container.rows[0].cells[2] if container is not None else None,
+        )
         dated.paragraph_format.right_indent = Pt(date_indent)
         centre_from_left = self.text_width_pt - date_indent - date_width / 2
         if seal is not None:
-            self._seal(signed, seal, centre_from_left)
+            # Anchored in the gap paragraph, outside the table, so every word processor
+            # positions it from the page margin.
+            self._seal(gap, seal, centre_from_left, authority_top=gap_height)
         if reserve:
-            self._paragraph()
-        if seal is not None:
-            self._qr(seal)
+            tail = self._paragraph()
+            tail.paragraph_format.line_spacing = Mm(6)
 
-    def _seal(self, paragraph: DocxParagraph, seal: SealMark, centre_from_left: float) -> None:
+    def _seal(
+        self, anchor: DocxParagraph, seal: SealMark, centre_from_left: float,
+        *, authority_top: Length,
+    ) -> None:
         png = seal_png(seal.appearance, self.fonts.raster_file)
         if png is None:
             text = f"（印章：{seal.appearance.authority_name}{seal.appearance.seal_title}）"
@@ -354,29 +401,26 @@ class _Writer:
         radius = Mm(SEAL_DIAMETER_MM / 2)
         left = Pt(centre_from_left) - radius
         # The seal's centre a little above the gap between the two lines (居中偏下).
-        top = Pt(self.leading.pt) - Mm(4) - radius
-        run = paragraph.add_run()
+        top = authority_top + Pt(self.leading.pt) - Mm(4) - radius
+        run = anchor.add_run()
         _float_picture(run, png, Mm(SEAL_DIAMETER_MM), Emu(left), Emu(top))
 
-    def _qr(self, seal: SealMark) -> None:
-        png = qr_png(qr_payload(seal))
-        table = self.doc.add_table(rows=1, cols=2)
-        table.autofit = False
-        widths = (Mm(QR_SIZE_MM + 4), Mm(62))
-        picture_cell, caption_cell = table.rows[0].cells
-        picture_cell.width, caption_cell.width = widths
+    def _qr(self, container: DocxTable, seal: SealMark) -> None:
+        picture_cell, caption_cell, _ = container.rows[0].cells
         picture = picture_cell.paragraphs[0]
         picture.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-        picture.add_run().add_picture(io.BytesIO(png), width=Mm(QR_SIZE_MM))
+        picture.add_run().add_picture(io.BytesIO(qr_png(qr_payload(seal))), width=Mm(QR_SIZE_MM))
         lines = (
             "扫码核验",
             f"办件编号：{seal.case_number}",
             f"核验码：{seal.verification_code}",
             f"用印时间：{seal.sealed_at_text}",
         )
+        caption_cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         first = caption_cell.paragraphs[0]
         for i, line in enumerate(lines):
             paragraph = first if i == 0 else caption_cell.add_paragraph()
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
             paragraph.paragraph_format.line_spacing = Pt(9 * 1.5)
             self._run(paragraph, line, size=9)
 
@@ -403,6 +447,56 @@ class _Writer:
         return _normalise_zip(raw.getvalue())
 
 
+_TBL_PR_ORDER = (
+    "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
+    "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd",
+    "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription",
+)
+
+
+def _put_table_property(tbl_pr: etree._Element, element: etree._Element) -> None:
+    """Replace or insert a tblPr child where the schema wants it (Word is strict)."""
+    name = etree.QName(element).localname
+    for old in tbl_pr.findall(qn(f"w:{name}")):
+        tbl_pr.remove(old)
+    rank = _TBL_PR_ORDER.index(name)
+    for i, child in enumerate(tbl_pr):
+        child_name = etree.QName(child).localname
+        if child_name in _TBL_PR_ORDER and _TBL_PR_ORDER.index(child_name) > rank:
+            tbl_pr.insert(i, element)
+            return
+    tbl_pr.append(element)
+
+
+def _set_widths(table: DocxTable, widths: Sequence[Length]) -> None:
+    """Fixed column widths that Word, WPS and LibreOffice all honour (grid and cells)."""
+    table.autofit = False  # w:tblLayout fixed
+    total = OxmlElement("w:tblW")
+    widths = [Emu(w) for w in widths]
+    total.set(qn("w:w"), str(sum(w.twips for w in widths)))
+    total.set(qn("w:type"), "dxa")
+    _put_table_property(table._tbl.tblPr, total)
+    for grid_col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+        grid_col.set(qn("w:w"), str(width.twips))
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+        # Rows never break across pages (cantSplit comes first among our row properties).
+        tr_pr = row._tr.get_or_add_trPr()
+        if tr_pr.find(qn("w:cantSplit")) is None:
+            tr_pr.insert(0, OxmlElement("w:cantSplit"))
+
+
+def _no_cell_margins(table: DocxTable) -> None:
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), "0")
+        edge.set(qn("w:type"), "dxa")
+        margins.append(edge)
+    _put_table_property(table._tbl.tblPr, margins)
+
+
 def _east_asia(r_pr: etree._Element, font_name: str) -> None:
     r_fonts = r_pr.get_or_add_rFonts()  # type: ignore[attr-defined]
     r_fonts.set(qn("w:eastAsia"), font_name)
@@ -416,7 +510,7 @@ def _float_picture(run: Run, png: bytes, width: Emu, left: Emu, top: Emu) -> Non
     anchor = parse_xml(
         f'<wp:anchor {nsdecls("wp", "a", "pic", "r")} distT="0" distB="0" distL="0" distR="0"'
         ' simplePos="0" relativeHeight="251659264" behindDoc="0" locked="1"'
-        ' layoutInCell="1" allowOverlap="1">'
+        ' layoutInCell="0" allowOverlap="1">'
         '<wp:simplePos x="0" y="0"/>'
         f'<wp:positionH relativeFrom="margin"><wp:posOffset>{int(left)}</wp:posOffset>'
         "</wp:positionH>"

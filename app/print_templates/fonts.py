@@ -14,6 +14,7 @@ alternatives in the font table, so Word and WPS pick the intended face.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sys
@@ -221,8 +222,10 @@ def _first_rasterizable(candidates: Sequence[Path]) -> FontFile | None:
 @lru_cache(maxsize=64)
 def _register_ttf(font_file: FontFile) -> str | None:
     """Register a TrueType font with reportlab; None if it cannot be used for Chinese."""
-    stem = Path(font_file.path).name
-    name = f"CD-{stem}-{font_file.subfont_index}"
+    # The file name for readability, a hash of the path so two files of the same name
+    # (a settings font and a system font) never share a registration.
+    where = hashlib.sha1(font_file.path.encode("utf-8")).hexdigest()[:8]
+    name = f"CD-{Path(font_file.path).name}-{font_file.subfont_index}-{where}"
     if name in pdfmetrics.getRegisteredFontNames():
         return name
     try:

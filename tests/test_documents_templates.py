@@ -1,0 +1,243 @@
+"""What the documents say: the templates' blocks, without rendering."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from app.print_templates import DocumentContext, DocumentKind, FeeLine, MaterialLine
+from app.print_templates.blocks import (
+    Addressee,
+    DocumentNumberLine,
+    InfoTable,
+    Layout,
+    Note,
+    NumberedList,
+    Para,
+    Signature,
+    SignLines,
+    Table,
+    Title,
+)
+from app.print_templates.samples import sample_context
+from app.print_templates.templates import build_layout
+
+
+def _text(layout: Layout) -> str:
+    parts: list[str] = []
+    for block in layout.blocks:
+        match block:
+            case Title(text) | DocumentNumberLine(text) | Addressee(text) | Para(text) | Note(text):
+                parts.append(text)
+            case NumberedList(items):
+                parts.extend(items)
+            case InfoTable(rows):
+                parts.extend(f"{label}：{value}" for row in rows for label, value in row)
+            case Table(columns, rows):
+                parts.extend(c.header for c in columns)
+                parts.extend(cell for row in rows for cell in row)
+            case Signature(authority, date_text):
+                parts.extend((authority, date_text))
+    return "\n".join(parts)
+
+
+def _table(layout: Layout) -> Table:
+    return next(b for b in layout.blocks if isinstance(b, Table))
+
+
+def test_kinds_have_their_chinese_labels() -> None:
+    assert [k.label for k in DocumentKind] == [
+        "材料接收凭证", "一次性告知书", "受理通知书", "不予受理通知书",
+        "准予行政许可决定书", "不予行政许可决定书", "用印登记簿",
+    ]
+    assert {k for k in DocumentKind if k.requires_seal} == {
+        DocumentKind.ACCEPTANCE_NOTICE, DocumentKind.REJECTION_NOTICE,
+        DocumentKind.APPROVAL_DECISION, DocumentKind.DENIAL_DECISION,
+    }
+
+
+@pytest.mark.parametrize("kind", list(DocumentKind))
+def test_every_document_starts_with_its_title_and_ends_signed(kind: DocumentKind) -> None:
+    layout = build_layout(sample_context(kind))
+    assert layout.blocks[0] == Title(kind.label)
+    signature = next(b for b in layout.blocks if isinstance(b, Signature))
+    assert signature == Signature("某某县行政审批局", "2026年11月23日")
+    after = layout.blocks[layout.blocks.index(signature) + 1 :]
+    assert all(isinstance(b, Note | SignLines) for b in after)
+
+
+@pytest.mark.parametrize(
+    ("kind", "paper"),
+    [(DocumentKind.REJECTION_NOTICE, "通知书"), (DocumentKind.DENIAL_DECISION, "决定书")],
+)
+def test_rejection_and_denial_state_the_remedies_with_configured_bodies(
+    kind: DocumentKind, paper: str
+) -> None:
+    text = _text(build_layout(sample_context(kind)))
+    assert f"自收到本{paper}之日起六十日内" in text
+    assert "依照《中华人民共和国行政复议法》的规定向某某县人民政府申请行政复议" in text
+    assert f"自收到本{paper}之日起六个月内" in text
+    assert "依照《中华人民共和国行政诉讼法》的规定向某某县人民法院提起行政诉讼" in text
+
+
+def test_remedies_name_generic_bodies_when_none_is_configured() -> None:
+    context = dataclasses.replace(
+        sample_context(DocumentKind.DENIAL_DECISION), reconsideration_body="", litigation_court=""
+    )
+    text = _text(build_layout(context))
+    assert "向有管辖权的行政复议机关申请行政复议" in text
+    assert "向有管辖权的人民法院提起行政诉讼" in text
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [DocumentKind.RECEIPT, DocumentKind.ONE_TIME_NOTICE, DocumentKind.ACCEPTANCE_NOTICE,
+     DocumentKind.APPROVAL_DECISION],
+)
+def test_other_documents_state_no_remedies(kind: DocumentKind) -> None:
+    assert "行政复议" not in _text(build_layout(sample_context(kind)))
+
+
+def test_rejection_gives_reasons_basis_and_the_authority_to_apply_to() -> None:
+    text = _text(build_layout(sample_context(DocumentKind.REJECTION_NOTICE)))
+    assert "申请事项为药品零售企业许可，依法不属于本机关职权范围。" in text
+    assert "根据《中华人民共和国行政许可法》第三十二条第一款第（二）项的规定，本机关决定不予受理。" in text
+    assert "请你（单位）向某某市市场监督管理局提出申请。" in text
+
+
+def test_several_reasons_are_numbered_and_one_is_a_paragraph() -> None:
+    several = build_layout(sample_context(DocumentKind.DENIAL_DECISION))
+    assert any(isinstance(b, NumberedList) and len(b.items) == 2 for b in several.blocks)
+    one = build_layout(
+        dataclasses.replace(sample_context(DocumentKind.DENIAL_DECISION), reasons=("唯一理由。",))
+    )
+    assert Para("唯一理由。") in one.blocks
+    assert not any(isinstance(b, NumberedList) for b in one.blocks)
+
+
+def test_decisions_default_to_article_38_of_the_licensing_law() -> None:
+    for kind, clause in ((DocumentKind.APPROVAL_DECISION, "第三十八条第一款"),
+                         (DocumentKind.DENIAL_DECISION, "第三十八条第二款")):
+        context = dataclasses.replace(sample_context(kind), legal_basis=())
+        assert f"根据《中华人民共和国行政许可法》{clause}的规定" in _text(build_layout(context))
+
+
+def test_one_time_notice_lists_only_missing_or_defective_materials_with_what_is_needed() -> None:
+    layout = build_layout(sample_context(DocumentKind.ONE_TIME_NOTICE))
+    rows = _table(layout).rows
+    assert [row[1] for row in rows] == ["法定代表人（负责人）身份证明", "经营场所平面布局图"]
+    assert rows[0][2] == "未提交"
+    assert rows[0][3] == "复印件1份；身份证正反面复印件，须本人签字"
+    assert rows[1][2] == "未标明食品处理区与非食品处理区"
+    text = _text(layout)
+    assert "共2项" in text and "一次性告知如下" in text
+    assert "某某县政务服务中心一楼3号窗口（某某路88号）" in text
+    assert "经办人：王芳" in text and "联系电话：0512-12345678" in text
+
+
+def test_receipt_lists_what_was_received_with_form_and_copies() -> None:
+    layout = build_layout(sample_context(DocumentKind.RECEIPT))
+    rows = _table(layout).rows
+    assert [(r[1], r[2], r[3]) for r in rows] == [
+        ("食品经营许可申请书", "原件", "1"),
+        ("营业执照", "复印件", "1"),
+        ("经营场所平面布局图", "原件", "1"),  # received, though it needs correcting
+        ("食品安全管理制度文本", "原件", "1"),
+    ]
+    assert "共4项4份" in _text(layout)
+    assert "不表示申请已被受理" in _text(layout)
+
+
+def test_acceptance_notice_marks_a_provisional_completion_date() -> None:
+    text = _text(build_layout(sample_context(DocumentKind.ACCEPTANCE_NOTICE)))
+    assert "承诺办结日期：2027年1月6日（暂定）" in text
+    assert "法定节假日安排尚未公布" in text
+    assert "承诺时限：10个工作日" in text
+
+
+def test_acceptance_notice_without_provisional_date_has_no_mark() -> None:
+    context = dataclasses.replace(
+        sample_context(DocumentKind.ACCEPTANCE_NOTICE), completion_provisional=False
+    )
+    text = _text(build_layout(context))
+    assert "暂定" not in text
+    assert "承诺办结日期：2027年1月6日" in text
+
+
+def test_acceptance_notice_states_fees_or_that_there_are_none() -> None:
+    context = sample_context(DocumentKind.ACCEPTANCE_NOTICE)
+    assert "工本费10.00元（依据：某价费〔2020〕12号），请到统一收费窗口缴纳" in _text(
+        build_layout(context)
+    )
+    free = dataclasses.replace(context, fees=())
+    assert "收费：本事项不收费" in _text(build_layout(free))
+    two = dataclasses.replace(
+        context, fees=(FeeLine(item="甲", amount_text="1.00元"), FeeLine(item="乙", amount_text="2.00元"))
+    )
+    assert "甲1.00元；乙2.00元" in _text(build_layout(two))
+
+
+def test_acceptance_notice_tells_how_to_follow_the_case_and_collect_the_result() -> None:
+    text = _text(build_layout(sample_context(DocumentKind.ACCEPTANCE_NOTICE)))
+    assert "进度查询：凭受理编号登录某某县政务服务网查询" in text
+    assert "结果领取：县政务服务中心3号窗口领取" in text
+    assert "受理编号：XC01-20261123-0007" in text
+    assert "第三十二条第一款第（五）项" in text
+
+
+def test_approval_decision_lists_the_permit() -> None:
+    text = _text(build_layout(sample_context(DocumentKind.APPROVAL_DECISION)))
+    assert "本机关决定准予行政许可" in text
+    assert "许可证编号：JY13201250012345" in text
+    assert "十日内" in text and "颁发、送达行政许可证件" in text
+
+
+def test_ledger_is_landscape_with_nine_columns_and_short_digests() -> None:
+    layout = build_layout(sample_context(DocumentKind.SEAL_LEDGER))
+    assert layout.landscape
+    table = _table(layout)
+    assert [c.header for c in table.columns] == [
+        "序号", "用印时间", "印章", "办件编号", "文书种类", "文号", "用印人", "站点/窗口", "文件摘要",
+    ]
+    assert table.rows[0][8] == "02" * 8
+    assert len(table.rows) == 10
+
+
+def test_empty_ledger_says_so() -> None:
+    context = dataclasses.replace(sample_context(DocumentKind.SEAL_LEDGER), ledger_rows=())
+    assert "本期间无用印记录" in _text(build_layout(context))
+
+
+def test_document_needing_a_seal_is_refused_when_neither_sealed_nor_draft() -> None:
+    context = dataclasses.replace(sample_context(DocumentKind.REJECTION_NOTICE), seal=None)
+    with pytest.raises(ValueError):
+        build_layout(context)
+    assert build_layout(dataclasses.replace(context, draft=True)).draft
+
+
+def test_draft_cannot_carry_a_seal() -> None:
+    sealed = sample_context(DocumentKind.ACCEPTANCE_NOTICE)
+    with pytest.raises(ValueError, match="draft"):
+        dataclasses.replace(sealed, draft=True)
+
+
+def test_seal_must_belong_to_the_documents_case() -> None:
+    sealed = sample_context(DocumentKind.ACCEPTANCE_NOTICE)
+    with pytest.raises(ValueError, match="another case"):
+        dataclasses.replace(sealed, case_number="XC01-20261123-0008")
+
+
+def test_context_accepts_lists_and_stays_immutable_and_hashable() -> None:
+    context = DocumentContext(
+        kind="receipt",
+        authority_name="某某县行政审批局",
+        date_text="2026年11月23日",
+        materials=[MaterialLine(name="申请书")],
+        reasons=["甲"],
+    )
+    assert context.kind is DocumentKind.RECEIPT
+    assert context.materials == (MaterialLine(name="申请书"),)
+    assert hash(context)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        context.case_number = "x"  # type: ignore[misc]
