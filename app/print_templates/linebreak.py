@@ -17,7 +17,8 @@ _FUZZ = 1e-6
 
 
 def _is_latin(ch: str) -> bool:
-    return ord(ch) < 0x2E80 and not ch.isspace() and ch not in CANNOT_START
+    """Part of a run of letters, digits and ASCII signs (``10:32``, ``0512-12345678``)."""
+    return ch.isascii() and not ch.isspace()
 
 
 def break_lines(

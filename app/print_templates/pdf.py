@@ -474,8 +474,8 @@ class _WithSignature(Flowable):
 
 def _draw_watermark(canvas: Canvas, width: float, height: float, font: str) -> None:
     canvas.saveState()
-    canvas.setFillColorRGB(0.75, 0.75, 0.75)
-    canvas.setFillAlpha(0.35)
+    canvas.setFillColorRGB(0.6, 0.6, 0.6)
+    canvas.setFillAlpha(0.3)
     canvas.translate(width / 2, height / 2)
     canvas.rotate(35)
     canvas.setFont(font, 120)
