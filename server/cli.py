@@ -62,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--code", default=None, help="站点代码（不填则采用首次登记的计算机的代码）")
     create.add_argument("--publisher", action="store_true",
                         help="允许该站点发布事项目录、印章和节假日安排（县中心管理端）")
+    create.add_argument("--all-cases", action="store_true",
+                        help="县中心窗口计算机：接收全部办件（而非仅本站登记和上报到本站的办件）")
     create.add_argument("--valid-days", type=int, default=stations.DEFAULT_CODE_VALID_DAYS)
     code = sub.add_parser("enrollment-code", parents=[common],
                           help="为已有站点重新生成登记码（更换计算机时）；最后一行输出登记码")
@@ -195,7 +197,7 @@ def _status(engine: Engine, config: ServerConfig, _args: argparse.Namespace) -> 
 def _create_station(engine: Engine, _config: ServerConfig, args: argparse.Namespace) -> int:
     created = _in_transaction(engine, lambda s: stations.create_station(
         s, name=args.name, code=args.code, may_publish=args.publisher,
-        valid_days=args.valid_days))
+        sees_all_cases=args.all_cases, valid_days=args.valid_days))
     print(f"站点：{created.name}（代码：{created.code or '首次登记时采用计算机上的站点代码'}）")
     print(f"登记码有效期至：{created.expires_at.astimezone().strftime('%Y-%m-%d %H:%M')}，只能使用一次。")
     print(created.enrollment_code)
@@ -215,7 +217,8 @@ def _list_stations(engine: Engine, _config: ServerConfig, args: argparse.Namespa
         rows = stations.list_stations(session)
         records = [
             {"code": s.code or "", "name": s.name, "state": stations.station_state(s),
-             "publisher": s.may_publish, "max_station_sequence": s.max_station_sequence,
+             "publisher": s.may_publish, "all_cases": s.sees_all_cases,
+             "max_station_sequence": s.max_station_sequence,
              "last_seen_at": s.last_seen_at.isoformat() if s.last_seen_at else ""}
             for s in rows
         ]
@@ -223,7 +226,8 @@ def _list_stations(engine: Engine, _config: ServerConfig, args: argparse.Namespa
         print(json.dumps(records, ensure_ascii=False, indent=2))
         return 0
     for r in records:
-        publisher = " 可发布目录" if r["publisher"] else ""
+        publisher = (" 可发布目录" if r["publisher"] else "") + (
+            " 接收全部办件" if r["all_cases"] else "")
         print(f"{r['code'] or '（未登记）':<12} {r['state']}  {r['name']}{publisher}  "
               f"最近同步：{r['last_seen_at'] or '从未'}")
     return 0

@@ -44,6 +44,7 @@ from server.errors import ApiError
 from server.hashing import content_hash
 from server.models import CaseScope, Delivery, EventRow, Rejection, ServerState, Station
 from server.reference import seal_status_at, staff_of_station
+from server.stations import all_case_stations
 
 REVOKED_SEAL_STATES = {SealStatus.REVOKED.value, SealStatus.SUSPENDED.value,
                        SealStatus.REPLACED.value}
@@ -79,6 +80,8 @@ class _PushContext:
     cases: dict[str, Case | None] = field(default_factory=dict)
     scopes: dict[str, set[str]] = field(default_factory=dict)
     deferred_cases: set[str] = field(default_factory=set)
+    # Centre windows that see every case (read once per push).
+    everywhere: set[str] = field(default_factory=set)
 
     def case(self, case_id: str) -> Case | None:
         if case_id not in self.cases:
@@ -92,6 +95,10 @@ class _PushContext:
                 case = apply_event(case, event_from_row(row))
             self.cases[case_id] = case
         return self.cases[case_id]
+
+    def audience(self, case_id: str, author: str) -> list[str]:
+        """Stations whose feed gets what happens to the case, but not its author."""
+        return sorted((self.scope(case_id) | self.everywhere) - {author})
 
     def scope(self, case_id: str) -> set[str]:
         if case_id not in self.scopes:
@@ -170,28 +177,47 @@ def push(session: Session, station: Station, raw_items: Any) -> PushAnswer:
     held = {r.id: r for r in session.scalars(select(EventRow).where(EventRow.id.in_(ids)))}
     refused = {r.event_id: r for r in
                session.scalars(select(Rejection).where(Rejection.event_id.in_(ids)))}
-    rewound = [i for i in incoming
-               if i.event.id not in held and i.event.id not in refused
-               and i.station_sequence is not None
-               and i.station_sequence <= station.max_station_sequence]
-    if rewound:
-        raise ApiError(
-            409, ErrorCode.STATION_REWOUND,
-            f"本站数据库的事件序号（{rewound[0].station_sequence}）不大于服务器已收到的序号"
-            f"（{station.max_station_sequence}）：本站数据库可能是从备份恢复或复制的。"
-            "为避免覆盖服务器数据，已拒绝上传，请联系县中心管理员。",
-            max_station_sequence=station.max_station_sequence,
-        )
-    context = _PushContext(session, state, station, staff)
+    _refuse_rewound(session, code, [i for i in incoming
+                                     if i.event.id not in held and i.event.id not in refused],
+                    station.max_station_sequence)
+    context = _PushContext(session, state, station, staff,
+                           everywhere=all_case_stations(session))
     answers = []
     for item in incoming:
-        answers.append(_one(context, item, held, refused))
-        if item.station_sequence is not None and item.event.id not in held:
+        answer = _one(context, item, held, refused)
+        answers.append(answer)
+        stored = answer.status in (AnswerStatus.ACCEPTED, AnswerStatus.CONFLICT)
+        if stored and item.station_sequence is not None:
             station.max_station_sequence = max(station.max_station_sequence,
                                                item.station_sequence)
     station.last_seen_at = _now()
     session.flush()
     return PushAnswer(state.epoch, answers, station.max_station_sequence)
+
+
+def _refuse_rewound(session: Session, station_code: str, new: list[_Incoming],
+                    max_seen: int) -> None:
+    """A new event under a station sequence already stored for another event means the
+    station's database was restored or copied: refuse before it overwrites anything."""
+    numbers = {i.station_sequence: i for i in new if i.station_sequence is not None}
+    if not numbers:
+        return
+    clashes = []
+    for model in (EventRow, Rejection):
+        query = select(model.station_sequence, model.id if model is EventRow
+                       else Rejection.event_id).where(
+            model.station == station_code, model.station_sequence.in_(list(numbers)))
+        clashes += [(sequence, event_id) for sequence, event_id in session.execute(query)
+                    if numbers[sequence].event.id != event_id]
+    if clashes:
+        sequence = min(s for s, _ in clashes)
+        raise ApiError(
+            409, ErrorCode.STATION_REWOUND,
+            f"本站事件序号 {sequence} 在服务器上已属于另一个事件（服务器已收到至 {max_seen}）："
+            "本站数据库可能是从备份恢复或复制的。为避免覆盖服务器数据，整批未保存，"
+            "请联系县中心管理员。",
+            max_station_sequence=max_seen,
+        )
 
 
 def _one(
@@ -224,7 +250,8 @@ def _one(
         context.deferred_cases.add(event.case_id)
         return EventAnswer(event.id, AnswerStatus.RETRY, code="unknown_case",
                            reason="服务器上还没有该办件，稍后重试。")
-    if case is not None and context.station.code not in context.scope(event.case_id):
+    if (case is not None and context.station.code not in context.scope(event.case_id)
+            and context.station.code not in context.everywhere):
         return _refuse(context, item, "not_in_scope",
                        f"办件{case.number}没有上报到本站点，本站不能办理。")
     try:
@@ -262,11 +289,11 @@ def _accept(context: _PushContext, item: _Incoming, updated: Case) -> EventAnswe
     scope = context.scope(event.case_id)
     if event.type is EventType.REGISTERED:
         _enter_scope(context, event.case_id, event.station, sequence)
-    for station_code in sorted(scope - {event.station}):
+    for station_code in context.audience(event.case_id, event.station):
         session.add(Delivery(station=station_code, event_sequence=sequence))
     if event.type is EventType.FORWARDED:
         target = str(event.payload.get("to_station", "")).strip().upper()
-        if target and target not in scope:
+        if target and target not in scope and target not in context.everywhere:
             _enter_scope(context, event.case_id, target, sequence)
             _backfill(session, event.case_id, target)
     return EventAnswer(event.id, AnswerStatus.ACCEPTED, sequence, warnings=warnings)
@@ -311,12 +338,13 @@ def _refuse(context: _PushContext, item: _Incoming, code: str, reason: str) -> E
     rejection = Rejection(
         event_id=event.id, case_id=event.case_id, station=event.station,
         actor_id=event.actor_id, actor_name=event.actor_name, type=event.type.value,
-        code=code, reason=reason, content_hash=item.digest, event=event.to_dict(),
+        code=code, reason=reason, content_hash=item.digest,
+        station_sequence=item.station_sequence, event=event.to_dict(),
         received_at=_now(),
     )
     session.add(rejection)
     session.flush()
-    for station_code in sorted(context.scope(event.case_id) - {event.station}):
+    for station_code in context.audience(event.case_id, event.station):
         session.add(Delivery(station=station_code, rejection_id=rejection.id))
     return EventAnswer(event.id, AnswerStatus.CONFLICT, code=code, reason=reason)
 

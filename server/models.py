@@ -88,13 +88,17 @@ class Station(Base):
     # A publishing station (the centre's administrator desk) may push the catalog,
     # seals and calendar; every station may push its own staff.
     may_publish: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A window computer of the county centre sees every case, not only its own and
+    # those forwarded to it (several windows and chief representatives share cases).
+    sees_all_cases: Mapped[bool] = mapped_column(Boolean, default=False)
     enrollment_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     enrollment_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     credential_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # The highest station_sequence pushed by this station: a lower one later means the
-    # station's database was restored or copied.
+    # The highest station_sequence stored from this station. A station holding less, or
+    # pushing a new event under a number already stored, runs on a restored or copied
+    # database.
     max_station_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -123,6 +127,8 @@ class EventRow(Base):
     flag_code: Mapped[str] = mapped_column(String(60), default="")
     flag_reason: Mapped[str] = mapped_column(Text, default="")
 
+    __table_args__ = (Index("ix_events_station_sequence", "station", "station_sequence"),)
+
 
 class Rejection(Base):
     """A pushed event refused for good: kept, answered the same way if pushed again."""
@@ -138,8 +144,11 @@ class Rejection(Base):
     code: Mapped[str] = mapped_column(String(60))
     reason: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    station_sequence: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     event: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_rejections_station_sequence", "station", "station_sequence"),)
 
 
 class CaseScope(Base):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.domain.errors import ValidationError
 from app.domain.numbering import validate_station_code
 from app.sync.protocol import MIN_CREDENTIAL_LENGTH, ErrorCode, StationInfo
-from server.database import current_epoch
+from server.database import current_epoch, lock_state
 from server.errors import ApiError
 from server.hashing import (
     new_enrollment_code,
@@ -20,7 +20,7 @@ from server.hashing import (
     same_hash,
     secret_hash,
 )
-from server.models import Station
+from server.models import Delivery, EventRow, Station
 
 DEFAULT_CODE_VALID_DAYS = 7
 
@@ -46,6 +46,7 @@ def create_station(
     name: str,
     code: str | None = None,
     may_publish: bool = False,
+    sees_all_cases: bool = False,
     valid_days: int = DEFAULT_CODE_VALID_DAYS,
 ) -> NewStation:
     """Add a station and give it a one-time enrollment code.
@@ -63,6 +64,7 @@ def create_station(
     now = _now()
     station = Station(
         id=str(uuid.uuid4()), code=code, name=name.strip(), may_publish=may_publish,
+        sees_all_cases=sees_all_cases,
         enrollment_code_hash=secret_hash(enrollment_code),
         enrollment_expires_at=now + timedelta(days=valid_days),
         max_station_sequence=0, created_at=now,
@@ -158,11 +160,27 @@ def enroll(session: Session, *, code: str, station_code: str, credential: str) -
             f"本机的站点代码为 {station_code}，而该登记码属于站点 {station.code}（{station.name}）。"
             "请使用本站点的登记码。",
         )
+    first_time = station.enrolled_at is None
     station.credential_hash = credential_hash
     station.enrollment_code_hash = None
     station.enrolled_at = _now()
     session.flush()
+    if first_time and station.sees_all_cases:
+        _backfill_everything(session, station.code)
     return station
+
+
+def _backfill_everything(session: Session, station_code: str) -> None:
+    """A centre window enrolled after cases exist receives their whole history."""
+    lock_state(session)
+    query = (
+        select(EventRow.server_sequence)
+        .where(EventRow.station != station_code)
+        .order_by(EventRow.server_sequence)
+    )
+    for sequence in session.scalars(query):
+        session.add(Delivery(station=station_code, event_sequence=sequence))
+    session.flush()
 
 
 def authenticate(session: Session, authorization: str | None) -> Station:
@@ -178,6 +196,15 @@ def authenticate(session: Session, authorization: str | None) -> Station:
         raise ApiError(401, ErrorCode.STATION_REVOKED, "本站点已被县中心注销，不能同步。请联系县中心管理员。")
     assert station.code is not None
     return station
+
+
+def all_case_stations(session: Session) -> set[str]:
+    """Codes of the enrolled centre windows that see every case."""
+    query = select(Station.code).where(
+        Station.sees_all_cases.is_(True), Station.code.is_not(None),
+        Station.revoked_at.is_(None),
+    )
+    return {code for code in session.scalars(query) if code}
 
 
 def station_info(session: Session, station: Station) -> StationInfo:

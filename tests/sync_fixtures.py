@@ -106,10 +106,11 @@ class LiveServer:
         return Session(self.engine, expire_on_commit=False)
 
     def create_station(self, name: str, code: str | None = None, *,
-                       publisher: bool = False) -> str:
+                       publisher: bool = False, all_cases: bool = False) -> str:
         with self.session() as session:
             created = stations.create_station(session, name=name, code=code,
-                                              may_publish=publisher)
+                                              may_publish=publisher,
+                                              sees_all_cases=all_cases)
             session.commit()
             return created.enrollment_code
 
@@ -203,16 +204,20 @@ def make_station(
         uow, username="admin", display_name=f"{code}管理员", password=PASSWORD,
         station_code=code, station_name=name, window_name="1号窗口",
     )
+    catalog.save_department(uow, admin, Department("SCJ", "县市场监督管理局"))
     if with_catalog:
-        catalog.save_department(uow, admin, Department("SCJ", "县市场监督管理局"))
         catalog.save_matter(uow, admin, business_matter())
 
     def user(username: str, display: str, roles: set[Role]) -> CurrentUser:
-        accounts.create_user(uow, admin, username=username, display_name=display,
-                             password=PASSWORD, roles=frozenset(roles),
-                             department_code="SCJ" if with_catalog else None,
-                             window_name="3号窗口")
-        return accounts.authenticate(uow, username=username, password=PASSWORD)
+        department = "SCJ"
+        user_id = accounts.create_user(uow, admin, username=username, display_name=display,
+                                       password=PASSWORD, roles=frozenset(roles),
+                                       department_code=department or None,
+                                       window_name="3号窗口")
+        # Built directly: logging in would cost another argon2 hash per person.
+        return CurrentUser(id=user_id, username=username, display_name=display,
+                           roles=frozenset(roles), station=code, department_code=department,
+                           window_name="3号窗口")
 
     clerk = user("clerk", f"{code}李受理", {Role.CLERK})
     clerk2 = user("clerk2", f"{code}周受理", {Role.CLERK})

@@ -56,6 +56,7 @@ def upgrade() -> None:
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_events_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_station'), ['station'], unique=False)
+        batch_op.create_index('ix_events_station_sequence', ['station', 'station_sequence'], unique=False)
 
     op.create_table('reference_items',
     sa.Column('kind', sa.String(length=20), nullable=False),
@@ -83,6 +84,7 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=60), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('station_sequence', sa.BigInteger(), nullable=True),
     sa.Column('event', sa.JSON(), nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rejections')),
@@ -90,6 +92,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('rejections', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rejections_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_rejections_station_sequence', ['station', 'station_sequence'], unique=False)
 
     op.create_table('server_state',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
@@ -105,6 +108,7 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=12), nullable=True),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('may_publish', sa.Boolean(), nullable=False),
+    sa.Column('sees_all_cases', sa.Boolean(), nullable=False),
     sa.Column('enrollment_code_hash', sa.String(length=64), nullable=True),
     sa.Column('enrollment_expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('credential_hash', sa.String(length=64), nullable=True),
@@ -139,6 +143,7 @@ def downgrade() -> None:
     op.drop_table('stations')
     op.drop_table('server_state')
     with op.batch_alter_table('rejections', schema=None) as batch_op:
+        batch_op.drop_index('ix_rejections_station_sequence')
         batch_op.drop_index(batch_op.f('ix_rejections_case_id'))
 
     op.drop_table('rejections')
@@ -147,6 +152,7 @@ def downgrade() -> None:
 
     op.drop_table('reference_items')
     with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_index('ix_events_station_sequence')
         batch_op.drop_index(batch_op.f('ix_events_station'))
         batch_op.drop_index(batch_op.f('ix_events_case_id'))
 
