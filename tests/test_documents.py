@@ -73,9 +73,7 @@ def _is_red(color: object) -> bool:
 
 
 def _has_seal(pdf: pdfplumber.PDF) -> bool:
-    return any(
-        _is_red(curve.get("stroking_color")) for page in pdf.pages for curve in page.curves
-    )
+    return any(_is_red(curve.get("stroking_color")) for page in pdf.pages for curve in page.curves)
 
 
 def _docx_text(data: bytes) -> str:
@@ -91,8 +89,12 @@ def _expected_fields(context: DocumentContext) -> list[str]:
     if context.kind is DocumentKind.SEAL_LEDGER:
         row = context.ledger_rows[0]
         return fields + [row.case_number, row.document_sha256[:16], row.sealed_by]
-    return fields + [context.applicant_name, context.case_number, context.document_number,
-                     context.matter_name]
+    return fields + [
+        context.applicant_name,
+        context.case_number,
+        context.document_number,
+        context.matter_name,
+    ]
 
 
 # ---------------------------------------------------------------- every document
@@ -147,7 +149,9 @@ def _assert_margins(pdf: pdfplumber.PDF, size: tuple[float, float]) -> None:
 def test_body_text_is_about_16pt_with_22_lines_a_page(system_fonts: FontSet) -> None:
     context = dataclasses.replace(
         sample_context(DocumentKind.DENIAL_DECISION),
-        reasons=tuple(f"第{i}条理由：申请人提交的材料与实际情况不符，需要说明。" for i in range(30)),
+        reasons=tuple(
+            f"第{i}条理由：申请人提交的材料与实际情况不符，需要说明。" for i in range(30)
+        ),
     )
     page = _pdf(context, system_fonts).pages[0]
     sizes = [round(c["size"]) for c in page.chars]
@@ -195,8 +199,10 @@ def test_single_page_document_has_no_page_number(system_fonts: FontSet) -> None:
 def _body_lines(page) -> list[dict]:
     """Lines of black body-size text (no seal, no captions, no page number)."""
     body = page.filter(
-        lambda obj: obj["object_type"] != "char"
-        or (obj["size"] > 15 and not _is_red(obj.get("non_stroking_color")))
+        lambda obj: (
+            obj["object_type"] != "char"
+            or (obj["size"] > 15 and not _is_red(obj.get("non_stroking_color")))
+        )
     )
     return body.extract_text_lines()
 
@@ -205,7 +211,9 @@ def test_signature_never_starts_a_page_alone(system_fonts: FontSet) -> None:
     for count in range(1, 12):
         context = dataclasses.replace(
             sample_context(DocumentKind.DENIAL_DECISION),
-            reasons=tuple(f"理由{i}：申请材料反映的情况与现场核查情况不一致。" for i in range(count)),
+            reasons=tuple(
+                f"理由{i}：申请材料反映的情况与现场核查情况不一致。" for i in range(count)
+            ),
         )
         lines = _body_lines(_pdf(context, system_fonts).pages[-1])
         texts = [_compact(line["text"]) for line in lines]
@@ -256,7 +264,9 @@ def _page_images(data: bytes, dpi: int = 200) -> list:
 
         png = subprocess.run(
             ["pdftoppm", "-r", str(dpi), "-png", "-singlefile", "-", "-"],
-            input=data, capture_output=True, check=True,
+            input=data,
+            capture_output=True,
+            check=True,
         ).stdout
         return [Image.open(io.BytesIO(png))]
     pytest.skip("no PDF rasterizer (pypdfium2 or pdftoppm)")
@@ -298,13 +308,18 @@ def test_seal_is_drawn_over_the_authority_and_date(system_fonts: FontSet) -> Non
     centre_x = (ring["x0"] + ring["x1"]) / 2
     centre_y = (ring["top"] + ring["bottom"]) / 2
     black = [c for c in page.chars if not _is_red(c.get("non_stroking_color"))]
-    date_chars = [c for c in black if c["size"] > 15 and c["top"] > ring["top"]
-                  and c["bottom"] < ring["bottom"]]
+    date_chars = [
+        c
+        for c in black
+        if c["size"] > 15 and c["top"] > ring["top"] and c["bottom"] < ring["bottom"]
+    ]
     date_line = _compact("".join(c["text"] for c in date_chars))
     assert SAMPLE_AUTHORITY in date_line and "2026年11月23日" in date_line
     text_centre = sum(c["top"] + c["bottom"] for c in date_chars) / (2 * len(date_chars))
     assert text_centre > centre_y  # 居印章中心偏下
-    assert abs(sum(c["x0"] + c["x1"] for c in date_chars) / (2 * len(date_chars)) - centre_x) < 8 * MM
+    assert (
+        abs(sum(c["x0"] + c["x1"] for c in date_chars) / (2 * len(date_chars)) - centre_x) < 8 * MM
+    )
     assert ring["x1"] > page.width / 2  # lower right
 
 
@@ -332,13 +347,21 @@ def test_another_seal_use_gives_other_bytes(system_fonts: FontSet) -> None:
 
 def test_docx_is_a4_with_the_gbt9704_margins() -> None:
     section = Document(io.BytesIO(render_docx(sample_context(DocumentKind.RECEIPT)))).sections[0]
-    measured = [section.page_width, section.page_height, section.top_margin,
-                section.bottom_margin, section.left_margin, section.right_margin]
+    measured = [
+        section.page_width,
+        section.page_height,
+        section.top_margin,
+        section.bottom_margin,
+        section.left_margin,
+        section.right_margin,
+    ]
     assert [round(length.mm, 1) for length in measured] == [210, 297, 37, 35, 28, 26]
 
 
 def test_docx_ledger_is_landscape() -> None:
-    section = Document(io.BytesIO(render_docx(sample_context(DocumentKind.SEAL_LEDGER)))).sections[0]
+    section = Document(io.BytesIO(render_docx(sample_context(DocumentKind.SEAL_LEDGER)))).sections[
+        0
+    ]
     assert section.page_width > section.page_height
 
 
@@ -407,6 +430,7 @@ def test_every_kind_rasterizes_with_pdftoppm(tmp_path, system_fonts: FontSet) ->
         pdf_path.write_bytes(render_pdf(sample_context(kind), fonts=system_fonts))
         subprocess.run(
             ["pdftoppm", "-r", "30", "-png", str(pdf_path), str(tmp_path / kind.value)],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         assert list(tmp_path.glob(f"{kind.value}-*.png"))

@@ -48,12 +48,19 @@ def _table(layout: Layout) -> Table:
 
 def test_kinds_have_their_chinese_labels() -> None:
     assert [k.label for k in DocumentKind] == [
-        "材料接收凭证", "一次性告知书", "受理通知书", "不予受理通知书",
-        "准予行政许可决定书", "不予行政许可决定书", "用印登记簿",
+        "材料接收凭证",
+        "一次性告知书",
+        "受理通知书",
+        "不予受理通知书",
+        "准予行政许可决定书",
+        "不予行政许可决定书",
+        "用印登记簿",
     ]
     assert {k for k in DocumentKind if k.requires_seal} == {
-        DocumentKind.ACCEPTANCE_NOTICE, DocumentKind.REJECTION_NOTICE,
-        DocumentKind.APPROVAL_DECISION, DocumentKind.DENIAL_DECISION,
+        DocumentKind.ACCEPTANCE_NOTICE,
+        DocumentKind.REJECTION_NOTICE,
+        DocumentKind.APPROVAL_DECISION,
+        DocumentKind.DENIAL_DECISION,
     }
 
 
@@ -92,8 +99,12 @@ def test_remedies_name_generic_bodies_when_none_is_configured() -> None:
 
 @pytest.mark.parametrize(
     "kind",
-    [DocumentKind.RECEIPT, DocumentKind.ONE_TIME_NOTICE, DocumentKind.ACCEPTANCE_NOTICE,
-     DocumentKind.APPROVAL_DECISION],
+    [
+        DocumentKind.RECEIPT,
+        DocumentKind.ONE_TIME_NOTICE,
+        DocumentKind.ACCEPTANCE_NOTICE,
+        DocumentKind.APPROVAL_DECISION,
+    ],
 )
 def test_other_documents_state_no_remedies(kind: DocumentKind) -> None:
     assert "行政复议" not in _text(build_layout(sample_context(kind)))
@@ -102,7 +113,10 @@ def test_other_documents_state_no_remedies(kind: DocumentKind) -> None:
 def test_rejection_gives_reasons_basis_and_the_authority_to_apply_to() -> None:
     text = _text(build_layout(sample_context(DocumentKind.REJECTION_NOTICE)))
     assert "申请事项为药品零售企业许可，依法不属于本机关职权范围。" in text
-    assert "根据《中华人民共和国行政许可法》第三十二条第一款第（二）项的规定，本机关决定不予受理。" in text
+    assert (
+        "根据《中华人民共和国行政许可法》第三十二条第一款第（二）项的规定，本机关决定不予受理。"
+        in text
+    )
     assert "请你（单位）向某某市市场监督管理局提出申请。" in text
 
 
@@ -117,8 +131,10 @@ def test_several_reasons_are_numbered_and_one_is_a_paragraph() -> None:
 
 
 def test_decisions_default_to_article_38_of_the_licensing_law() -> None:
-    for kind, clause in ((DocumentKind.APPROVAL_DECISION, "第三十八条第一款"),
-                         (DocumentKind.DENIAL_DECISION, "第三十八条第二款")):
+    for kind, clause in (
+        (DocumentKind.APPROVAL_DECISION, "第三十八条第一款"),
+        (DocumentKind.DENIAL_DECISION, "第三十八条第二款"),
+    ):
         context = dataclasses.replace(sample_context(kind), legal_basis=())
         assert f"根据《中华人民共和国行政许可法》{clause}的规定" in _text(build_layout(context))
 
@@ -173,7 +189,8 @@ def test_acceptance_notice_states_fees_or_that_there_are_none() -> None:
     free = dataclasses.replace(context, fees=())
     assert "收费：本事项不收费" in _text(build_layout(free))
     two = dataclasses.replace(
-        context, fees=(FeeLine(item="甲", amount_text="1.00元"), FeeLine(item="乙", amount_text="2.00元"))
+        context,
+        fees=(FeeLine(item="甲", amount_text="1.00元"), FeeLine(item="乙", amount_text="2.00元")),
     )
     assert "甲1.00元；乙2.00元" in _text(build_layout(two))
 
@@ -198,7 +215,15 @@ def test_ledger_is_landscape_with_nine_columns_and_short_digests() -> None:
     assert layout.landscape
     table = _table(layout)
     assert [c.header for c in table.columns] == [
-        "序号", "用印时间", "印章", "办件编号", "文书种类", "文号", "用印人", "站点/窗口", "文件摘要",
+        "序号",
+        "用印时间",
+        "印章",
+        "办件编号",
+        "文书种类",
+        "文号",
+        "用印人",
+        "站点/窗口",
+        "文件摘要",
     ]
     assert table.rows[0][8] == "02" * 8
     assert len(table.rows) == 10

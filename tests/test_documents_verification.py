@@ -104,8 +104,9 @@ def test_a_long_authority_name_gets_smaller_characters_within_the_arc() -> None:
     short = seal_geometry(SealAppearance(authority_name="某县审批局"))
     long = seal_geometry(SealAppearance(authority_name="某某省某某市某某县行政审批服务管理局"))
     assert long.name[0].size < short.name[0].size
-    span = math.degrees(math.atan2(long.name[0].y, long.name[0].x)
-                        - math.atan2(long.name[-1].y, long.name[-1].x))
+    span = math.degrees(
+        math.atan2(long.name[0].y, long.name[0].x) - math.atan2(long.name[-1].y, long.name[-1].x)
+    )
     assert span <= 250.5
 
 

@@ -101,8 +101,16 @@ class Note:
 
 
 Block = (
-    Title | DocumentNumberLine | Addressee | Para | InfoTable | NumberedList | Table
-    | Signature | SignLines | Note
+    Title
+    | DocumentNumberLine
+    | Addressee
+    | Para
+    | InfoTable
+    | NumberedList
+    | Table
+    | Signature
+    | SignLines
+    | Note
 )
 
 

@@ -217,7 +217,13 @@ class DocumentContext:
     def __post_init__(self) -> None:
         # Accept lists from callers but keep the context immutable (and hashable).
         for name in (
-            "materials", "fees", "reasons", "legal_basis", "permit_items", "ledger_rows", "notes"
+            "materials",
+            "fees",
+            "reasons",
+            "legal_basis",
+            "permit_items",
+            "ledger_rows",
+            "notes",
         ):
             object.__setattr__(self, name, _as_tuple(getattr(self, name)))
         object.__setattr__(self, "kind", DocumentKind(self.kind))

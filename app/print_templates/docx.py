@@ -161,8 +161,11 @@ class _Writer:
     def _add_font_alternatives(self) -> None:
         """Tell Word/WPS which installed faces stand in for 仿宋_GB2312 and 小标宋."""
         part = next(
-            (p for p in self.doc.part.package.iter_parts()
-             if str(p.partname) == "/word/fontTable.xml"),
+            (
+                p
+                for p in self.doc.part.package.iter_parts()
+                if str(p.partname) == "/word/fontTable.xml"
+            ),
             None,
         )
         if part is None:  # pragma: no cover - python-docx's template has one
@@ -200,8 +203,14 @@ class _Writer:
         return run
 
     def _paragraph(
-        self, text: str = "", *, align: str = "justify", indent: bool = False,
-        size: float = BODY_SIZE, title: bool = False, color: RGBColor | None = None,
+        self,
+        text: str = "",
+        *,
+        align: str = "justify",
+        indent: bool = False,
+        size: float = BODY_SIZE,
+        title: bool = False,
+        color: RGBColor | None = None,
         cell: _Cell | None = None,
     ) -> DocxParagraph:
         if cell is None:
@@ -244,8 +253,10 @@ class _Writer:
                 paragraph.paragraph_format.space_after = Pt(self.leading.pt * 0.5)
                 if self.layout.draft:
                     self._paragraph(
-                        DRAFT_BANNER, align="center",
-                        title=True, color=_RED,
+                        DRAFT_BANNER,
+                        align="center",
+                        title=True,
+                        color=_RED,
                     )
             case DocumentNumberLine(text):
                 paragraph = self._paragraph(text, align="center")
@@ -307,7 +318,7 @@ class _Writer:
         _set_widths(table, widths)
         for r, pairs in enumerate(block.rows):
             if len(pairs) == 1:
-                (name, text), = pairs
+                ((name, text),) = pairs
                 self._cell(table, r, 0, name, widths[0], "center")
                 merged = table.cell(r, 1).merge(table.cell(r, 3))
                 merged.width = Pt(self.text_width_pt - label_width.pt)
@@ -319,8 +330,15 @@ class _Writer:
         self._paragraph()
 
     def _cell(
-        self, table: DocxTable, row: int, col: int, text: str, width: Emu, align: str,
-        *, title: bool = False,
+        self,
+        table: DocxTable,
+        row: int,
+        col: int,
+        text: str,
+        width: Length,
+        align: str,
+        *,
+        title: bool = False,
     ) -> None:
         cell = table.cell(row, col)
         cell.width = width
@@ -370,13 +388,15 @@ class _Writer:
             _no_cell_margins(container)
             self._qr(container, seal)
         signed = self._paragraph(
-            authority, align="right",
+            authority,
+            align="right",
             cell=container.rows[0].cells[2] if container is not None else None,
         )
         signed.paragraph_format.right_indent = Pt(authority_indent)
         signed.paragraph_format.keep_with_next = True
         dated = self._paragraph(
-            date_text, align="right",
+            date_text,
+            align="right",
             cell=container.rows[0].cells[2] if container is not None else None,
         )
         dated.paragraph_format.right_indent = Pt(date_indent)
@@ -390,8 +410,12 @@ class _Writer:
             tail.paragraph_format.line_spacing = Mm(6)
 
     def _seal(
-        self, anchor: DocxParagraph, seal: SealMark, centre_from_left: float,
-        *, authority_top: Length,
+        self,
+        anchor: DocxParagraph,
+        seal: SealMark,
+        centre_from_left: float,
+        *,
+        authority_top: Length,
     ) -> None:
         png = seal_png(seal.appearance, self.fonts.raster_file)
         if png is None:
@@ -448,9 +472,23 @@ class _Writer:
 
 
 _TBL_PR_ORDER = (
-    "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
-    "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd",
-    "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription",
+    "tblStyle",
+    "tblpPr",
+    "tblOverlap",
+    "bidiVisual",
+    "tblStyleRowBandSize",
+    "tblStyleColBandSize",
+    "tblW",
+    "jc",
+    "tblCellSpacing",
+    "tblInd",
+    "tblBorders",
+    "shd",
+    "tblLayout",
+    "tblCellMar",
+    "tblLook",
+    "tblCaption",
+    "tblDescription",
 )
 
 
@@ -468,11 +506,11 @@ def _put_table_property(tbl_pr: etree._Element, element: etree._Element) -> None
     tbl_pr.append(element)
 
 
-def _set_widths(table: DocxTable, widths: Sequence[Length]) -> None:
+def _set_widths(table: DocxTable, lengths: Sequence[int]) -> None:
     """Fixed column widths that Word, WPS and LibreOffice all honour (grid and cells)."""
     table.autofit = False  # w:tblLayout fixed
     total = OxmlElement("w:tblW")
-    widths = [Emu(w) for w in widths]
+    widths = [Emu(length) for length in lengths]
     total.set(qn("w:w"), str(sum(w.twips for w in widths)))
     total.set(qn("w:type"), "dxa")
     _put_table_property(table._tbl.tblPr, total)
@@ -503,7 +541,7 @@ def _east_asia(r_pr: etree._Element, font_name: str) -> None:
     r_fonts.set(qn("w:hint"), "eastAsia")
 
 
-def _float_picture(run: Run, png: bytes, width: Emu, left: Emu, top: Emu) -> None:
+def _float_picture(run: Run, png: bytes, width: Length, left: Length, top: Length) -> None:
     """Add a picture that floats in front of the text, positioned from the margin and
     from the top of its paragraph (python-docx only makes inline pictures)."""
     inline = run.add_picture(io.BytesIO(png), width=width)._inline
@@ -520,9 +558,9 @@ def _float_picture(run: Run, png: bytes, width: Emu, left: Emu, top: Emu) -> Non
     )
     anchor.append(copy.deepcopy(inline.extent))
     anchor.append(parse_xml(f'<wp:effectExtent {nsdecls("wp")} l="0" t="0" r="0" b="0"/>'))
-    anchor.append(parse_xml(f'<wp:wrapNone {nsdecls("wp")}/>'))
+    anchor.append(parse_xml(f"<wp:wrapNone {nsdecls('wp')}/>"))
     anchor.append(copy.deepcopy(inline.docPr))
-    anchor.append(parse_xml(f'<wp:cNvGraphicFramePr {nsdecls("wp")}/>'))
+    anchor.append(parse_xml(f"<wp:cNvGraphicFramePr {nsdecls('wp')}/>"))
     anchor.append(copy.deepcopy(inline.graphic))
     inline.getparent().replace(inline, anchor)
 
@@ -530,9 +568,10 @@ def _float_picture(run: Run, png: bytes, width: Emu, left: Emu, top: Emu) -> Non
 def _normalise_zip(data: bytes) -> bytes:
     """Same entries, fixed timestamps: the zip python-docx writes stamps the current time."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(
-        out, "w", compression=zipfile.ZIP_DEFLATED
-    ) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target,
+    ):
         for info in source.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED

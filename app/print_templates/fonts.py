@@ -41,15 +41,46 @@ DOCX_LATIN_FONT = "Times New Roman"
 # File-name prefixes (lower case), best first. Body text wants a FangSong face, titles a
 # 小标宋/黑体 face; any CJK face beats the CID fallback.
 BODY_FONT_NAMES = (
-    "fs_gb2312", "仿宋_gb2312", "simfang", "fangsong", "stfangso", "fzfsk", "fzfsjw",
-    "simsun", "songti", "stsong", "uming", "ukai", "wqy-microhei", "wqy-zenhei",
-    "simhei", "msyh", "droidsansfallback", "notoserifcjk", "notosanscjk",
-    "sourcehanserif", "sourcehansans",
+    "fs_gb2312",
+    "仿宋_gb2312",
+    "simfang",
+    "fangsong",
+    "stfangso",
+    "fzfsk",
+    "fzfsjw",
+    "simsun",
+    "songti",
+    "stsong",
+    "uming",
+    "ukai",
+    "wqy-microhei",
+    "wqy-zenhei",
+    "simhei",
+    "msyh",
+    "droidsansfallback",
+    "notoserifcjk",
+    "notosanscjk",
+    "sourcehanserif",
+    "sourcehansans",
 )
 TITLE_FONT_NAMES = (
-    "fzxbsjw", "方正小标宋", "simhei", "stheiti", "simsun", "songti", "wqy-zenhei",
-    "wqy-microhei", "uming", "ukai", "simfang", "msyh", "droidsansfallback",
-    "notoserifcjk", "notosanscjk", "sourcehanserif", "sourcehansans",
+    "fzxbsjw",
+    "方正小标宋",
+    "simhei",
+    "stheiti",
+    "simsun",
+    "songti",
+    "wqy-zenhei",
+    "wqy-microhei",
+    "uming",
+    "ukai",
+    "simfang",
+    "msyh",
+    "droidsansfallback",
+    "notoserifcjk",
+    "notosanscjk",
+    "sourcehanserif",
+    "sourcehansans",
 )
 FONT_SUFFIXES = (".ttf", ".ttc", ".otf")
 
@@ -169,9 +200,7 @@ def _windows_candidates(windows_dir: str | None) -> Iterable[Path]:
     if not windows_dir:
         return ()
     try:
-        return sorted(
-            p for p in Path(windows_dir).iterdir() if p.suffix.lower() in FONT_SUFFIXES
-        )
+        return sorted(p for p in Path(windows_dir).iterdir() if p.suffix.lower() in FONT_SUFFIXES)
     except OSError:
         return ()
 
@@ -187,7 +216,7 @@ def _scan(dirs: Sequence[str]) -> list[Path]:
 
 
 def _ranked(candidates: Sequence[Path], names: Sequence[str]) -> list[Path]:
-    ranked = []
+    ranked: list[Path] = []
     for prefix in names:
         ranked.extend(p for p in candidates if p.name.lower().startswith(prefix))
     return ranked

@@ -118,8 +118,15 @@ def render_layout_pdf(layout: Layout, fonts: FontSet) -> bytes:
         lang="zh-CN",
     )
     frame = Frame(
-        MARGIN_LEFT, MARGIN_BOTTOM, frame_width, frame_height,
-        leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body",
+        MARGIN_LEFT,
+        MARGIN_BOTTOM,
+        frame_width,
+        frame_height,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="body",
     )
 
     def on_page(canvas: Canvas, _doc: Any) -> None:
@@ -155,9 +162,7 @@ class CJKParagraph(Paragraph):
         text = frag.text if hasattr(frag, "text") else "".join(getattr(frag, "words", []))
         widths = [pdfmetrics.stringWidth(ch, frag.fontName, frag.fontSize) for ch in text]
         lines = [(extra, [line]) for extra, line in break_lines(text, widths, maxWidths)]
-        return frag.clone(
-            kind=0, lines=lines, ascent=frag.fontSize, descent=-0.2 * frag.fontSize
-        )
+        return frag.clone(kind=0, lines=lines, ascent=frag.fontSize, descent=-0.2 * frag.fontSize)
 
 
 # ---------------------------------------------------------------- styles and story
@@ -170,43 +175,73 @@ class _Styles:
         indent = 2 * BODY_SIZE
         common: dict[str, Any] = {"wordWrap": "CJK", "fontName": fonts.body}
         self.title = ParagraphStyle(
-            "title", **{**common, "fontName": fonts.title}, fontSize=TITLE_SIZE,
-            leading=TITLE_SIZE * 1.5, alignment=TA_CENTER, spaceAfter=self.leading * 0.25,
+            "title",
+            **{**common, "fontName": fonts.title},
+            fontSize=TITLE_SIZE,
+            leading=TITLE_SIZE * 1.5,
+            alignment=TA_CENTER,
+            spaceAfter=self.leading * 0.25,
         )
         self.number = ParagraphStyle(
-            "number", **common, fontSize=BODY_SIZE, leading=self.leading, alignment=TA_CENTER,
+            "number",
+            **common,
+            fontSize=BODY_SIZE,
+            leading=self.leading,
+            alignment=TA_CENTER,
             spaceAfter=self.leading * 0.25,
         )
         self.addressee = ParagraphStyle(
-            "addressee", **common, fontSize=BODY_SIZE, leading=self.leading, alignment=TA_LEFT,
+            "addressee",
+            **common,
+            fontSize=BODY_SIZE,
+            leading=self.leading,
+            alignment=TA_LEFT,
         )
         self.body = {
             (align, indented): ParagraphStyle(
-                f"body-{align}-{indented}", **common, fontSize=BODY_SIZE, leading=self.leading,
-                firstLineIndent=indent if indented else 0, alignment=_ALIGN[align],
+                f"body-{align}-{indented}",
+                **common,
+                fontSize=BODY_SIZE,
+                leading=self.leading,
+                firstLineIndent=indent if indented else 0,
+                alignment=_ALIGN[align],
             )
             for align in _ALIGN
             for indented in (True, False)
         }
         self.draft = ParagraphStyle(
-            "draft", **{**common, "fontName": fonts.title}, fontSize=BODY_SIZE,
-            leading=self.leading, alignment=TA_CENTER, textColor=(0.8, 0.0, 0.0),
+            "draft",
+            **{**common, "fontName": fonts.title},
+            fontSize=BODY_SIZE,
+            leading=self.leading,
+            alignment=TA_CENTER,
+            textColor=(0.8, 0.0, 0.0),
         )
         self.note = ParagraphStyle(
-            "note", **common, fontSize=NOTE_SIZE, leading=NOTE_SIZE * 1.5,
-            firstLineIndent=2 * NOTE_SIZE, alignment=TA_JUSTIFY,
+            "note",
+            **common,
+            fontSize=NOTE_SIZE,
+            leading=NOTE_SIZE * 1.5,
+            firstLineIndent=2 * NOTE_SIZE,
+            alignment=TA_JUSTIFY,
         )
         table_size = LEDGER_TABLE_SIZE if ledger else TABLE_SIZE
         self.cell = {
             align: ParagraphStyle(
-                f"cell-{align}", **common, fontSize=table_size, leading=table_size * 1.35,
+                f"cell-{align}",
+                **common,
+                fontSize=table_size,
+                leading=table_size * 1.35,
                 alignment=_ALIGN[align],
             )
             for align in ("left", "center")
         }
         self.header = ParagraphStyle(
-            "header", **{**common, "fontName": fonts.title}, fontSize=table_size,
-            leading=table_size * 1.35, alignment=TA_CENTER,
+            "header",
+            **{**common, "fontName": fonts.title},
+            fontSize=table_size,
+            leading=table_size * 1.35,
+            alignment=TA_CENTER,
         )
         self.caption_size = 9.0
 
@@ -239,9 +274,7 @@ def _story(layout: Layout, styles: _Styles, frame_width: float) -> list[Flowable
     return story
 
 
-def _flowables(
-    block: Block, layout: Layout, styles: _Styles, frame_width: float
-) -> list[Flowable]:
+def _flowables(block: Block, layout: Layout, styles: _Styles, frame_width: float) -> list[Flowable]:
     body = styles.body
     match block:
         case Title(text):
@@ -260,8 +293,11 @@ def _flowables(
                 for i, item in enumerate(items, start=1)
             ]
         case Table():
-            return [Spacer(1, styles.leading * 0.25), _table(block, styles, frame_width),
-                    Spacer(1, styles.leading * 0.25)]
+            return [
+                Spacer(1, styles.leading * 0.25),
+                _table(block, styles, frame_width),
+                Spacer(1, styles.leading * 0.25),
+            ]
         case Signature(authority, date_text):
             return [
                 _SignatureBlock(
@@ -275,10 +311,16 @@ def _flowables(
             ]
         case SignLines(labels):
             cells = [[CJKParagraph(_text(label), styles.cell["left"]) for label in labels]]
-            sign = RLTable(cells, colWidths=[frame_width / len(labels)] * len(labels),
-                           rowHeights=[styles.leading * 1.25])
-            sign.setStyle(RLTableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                        ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+            sign = RLTable(
+                cells,
+                colWidths=[frame_width / len(labels)] * len(labels),
+                rowHeights=[styles.leading * 1.25],
+            )
+            sign.setStyle(
+                RLTableStyle(
+                    [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]
+                )
+            )
             return [Spacer(1, styles.leading * 0.25), sign]
         case Note(text):
             return [CJKParagraph(_text(text), styles.note)]
@@ -303,8 +345,10 @@ def _info_table(block: InfoTable, styles: _Styles, frame_width: float) -> RLTabl
     commands = list(_GRID)
     for r, pairs in enumerate(block.rows):
         if len(pairs) == 1:
-            (name, text), = pairs
-            data.append([CJKParagraph(_text(name), label), CJKParagraph(_text(text), value), "", ""])
+            ((name, text),) = pairs
+            data.append(
+                [CJKParagraph(_text(name), label), CJKParagraph(_text(text), value), "", ""]
+            )
             commands.append(("SPAN", (1, r), (3, r)))
         else:
             row: list[Flowable | str] = []

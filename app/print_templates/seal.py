@@ -69,7 +69,9 @@ class SealGeometry:
     serial_max_width: float
 
 
-def seal_geometry(appearance: SealAppearance, diameter_mm: float = SEAL_DIAMETER_MM) -> SealGeometry:
+def seal_geometry(
+    appearance: SealAppearance, diameter_mm: float = SEAL_DIAMETER_MM
+) -> SealGeometry:
     """Lay out a seal; sizes scale with ``diameter_mm`` (42 mm is the standard)."""
     k = diameter_mm / SEAL_DIAMETER_MM
     radius = diameter_mm / 2
@@ -166,11 +168,23 @@ def draw_seal(
         canvas.drawCentredString(0, -middle * size, arc_char.char)
         canvas.restoreState()
 
-    _draw_fitted(canvas, geo.title, font_name, geo.title_size * mm, geo.title_baseline_y * mm,
-                 geo.title_max_width * mm)
+    _draw_fitted(
+        canvas,
+        geo.title,
+        font_name,
+        geo.title_size * mm,
+        geo.title_baseline_y * mm,
+        geo.title_max_width * mm,
+    )
     if geo.serial:
-        _draw_fitted(canvas, geo.serial, font_name, geo.serial_size * mm,
-                     geo.serial_baseline_y * mm, geo.serial_max_width * mm)
+        _draw_fitted(
+            canvas,
+            geo.serial,
+            font_name,
+            geo.serial_size * mm,
+            geo.serial_baseline_y * mm,
+            geo.serial_max_width * mm,
+        )
     canvas.restoreState()
 
 
@@ -242,8 +256,11 @@ def seal_png(
         glyph_side = math.ceil(arc_char.size * px_per_mm * 1.4)
         glyph = Image.new("RGBA", (glyph_side, glyph_side), (0, 0, 0, 0))
         ImageDraw.Draw(glyph).text(
-            (glyph_side / 2, glyph_side / 2), arc_char.char, font=font(arc_char.size),
-            fill=red, anchor="mm",
+            (glyph_side / 2, glyph_side / 2),
+            arc_char.char,
+            font=font(arc_char.size),
+            fill=red,
+            anchor="mm",
         )
         glyph = glyph.resize((max(1, round(glyph_side * _CHAR_ASPECT)), glyph_side))
         glyph = glyph.rotate(arc_char.rotation, resample=Image.Resampling.BICUBIC, expand=True)
@@ -258,7 +275,8 @@ def seal_png(
             continue
         face = font(size)
         left, top, right, bottom = face.getbbox(text, anchor="ls")
-        strip = Image.new("RGBA", (right - left + 4, bottom - top + 4), (0, 0, 0, 0))
+        size_px = (math.ceil(right - left) + 4, math.ceil(bottom - top) + 4)
+        strip = Image.new("RGBA", size_px, (0, 0, 0, 0))
         ImageDraw.Draw(strip).text((2 - left, 2 - top), text, font=face, fill=red, anchor="ls")
         natural = strip.width * _CHAR_ASPECT
         width = natural * min(1.0, max_width * px_per_mm / natural)

@@ -247,10 +247,13 @@ def _acceptance_notice(context: DocumentContext) -> list[Block]:
     if completion and context.completion_provisional:
         completion += "（暂定）"
     if context.fees:
-        fee = "；".join(
-            f"{f.item}{f.amount_text}" + (f"（依据：{f.basis}）" if f.basis else "")
-            for f in context.fees
-        ) + "，请到统一收费窗口缴纳"
+        fee = (
+            "；".join(
+                f"{f.item}{f.amount_text}" + (f"（依据：{f.basis}）" if f.basis else "")
+                for f in context.fees
+            )
+            + "，请到统一收费窗口缴纳"
+        )
     else:
         fee = "本事项不收费"
     blocks.append(
@@ -258,17 +261,19 @@ def _acceptance_notice(context: DocumentContext) -> list[Block]:
             tuple(
                 row
                 for row in (
-                    _pairs(("受理编号", context.case_number),
-                           ("受理日期", _accepted_on(context))),
+                    _pairs(("受理编号", context.case_number), ("受理日期", _accepted_on(context))),
                     _pairs(("申请人", _applicant(context))),
                     _pairs(("申请事项", context.matter_name), ("代理人", context.agent_name)),
-                    _pairs(("承诺时限", f"{days}个工作日" if days is not None else ""),
-                           ("承诺办结日期", completion)),
+                    _pairs(
+                        ("承诺时限", f"{days}个工作日" if days is not None else ""),
+                        ("承诺办结日期", completion),
+                    ),
                     _pairs(("收费", fee)),
                     _pairs(("进度查询", context.tracking_text)),
                     _pairs(("结果领取", context.result_collection_text)),
-                    _pairs(("经办人", _clerk_at_window(context)),
-                           ("联系电话", context.window_phone)),
+                    _pairs(
+                        ("经办人", _clerk_at_window(context)), ("联系电话", context.window_phone)
+                    ),
                 )
                 if row
             )
@@ -320,9 +325,7 @@ def _approval_decision(context: DocumentContext) -> list[Block]:
     if rows:
         blocks.append(Para("许可内容如下："))
         blocks.append(InfoTable(rows))
-    blocks.append(
-        Para("本机关将自作出本决定之日起十日内向你（单位）颁发、送达行政许可证件。")
-    )
+    blocks.append(Para("本机关将自作出本决定之日起十日内向你（单位）颁发、送达行政许可证件。"))
     return blocks + _tail(context, contact=False)
 
 

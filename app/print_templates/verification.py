@@ -34,9 +34,9 @@ def canonical_content(context: DocumentContext) -> bytes:
     """The context without its seal, as canonical UTF-8 JSON (the hashed content)."""
     unsealed = dataclasses.replace(context, seal=None, draft=False)
     payload = {"v": _CONTENT_VERSION, "document": dataclasses.asdict(unsealed)}
-    return json.dumps(
-        payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")
-    ).encode("utf-8")
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
+        "utf-8"
+    )
 
 
 def content_digest(context: DocumentContext) -> str:
