@@ -18,11 +18,13 @@ from app.print_templates import (
     DocumentContext,
     DocumentKind,
     FontSet,
+    SealAppearance,
     parse_qr_payload,
     qr_payload,
     render_docx,
     render_pdf,
     resolve_fonts,
+    seal_context,
     verification_code_for,
 )
 from app.print_templates.fonts import DOCX_BODY_FONT, DOCX_TITLE_FONT
@@ -434,3 +436,32 @@ def test_every_kind_rasterizes_with_pdftoppm(tmp_path, system_fonts: FontSet) ->
             capture_output=True,
         )
         assert list(tmp_path.glob(f"{kind.value}-*.png"))
+
+
+def _boxes_overlap(a: dict, b: dict) -> bool:
+    return (
+        a["x0"] < b["x1"]
+        and b["x0"] < a["x1"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    )
+
+
+@pytest.mark.parametrize("authority", ["某某县行政审批局", "某某省某某市某某县行政审批服务管理局"])
+def test_qr_caption_never_overlaps_the_signature(authority: str, system_fonts: FontSet) -> None:
+    context = dataclasses.replace(
+        sample_context(DocumentKind.APPROVAL_DECISION, draft=True), authority_name=authority
+    )
+    context = seal_context(
+        context,
+        appearance=SealAppearance(authority_name=authority, serial="3201250012345"),
+        sealed_at_text="2026年11月23日 10:32",
+    )
+    page = _pdf(context, system_fonts).pages[-1]
+    black = [c for c in page.chars if not _is_red(c.get("non_stroking_color"))]
+    caption = [c for c in black if c["size"] < 10]
+    signature = [
+        c for c in black if c["size"] > 15 and c["top"] > min(x["top"] for x in caption) - 60
+    ]
+    assert caption and signature
+    assert not any(_boxes_overlap(a, b) for a in caption for b in signature)

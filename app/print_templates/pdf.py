@@ -381,9 +381,19 @@ def _table(block: Table, styles: _Styles, frame_width: float) -> RLTable:
 # ---------------------------------------------------------------- signature, seal, QR
 
 
+def _qr_caption(seal: SealMark) -> tuple[str, ...]:
+    return (
+        "扫码核验",
+        f"办件编号：{seal.case_number}",
+        f"核验码：{seal.verification_code}",
+        f"用印时间：{seal.sealed_at_text}",
+    )
+
+
 class _SignatureBlock(Flowable):
     """Authority over date at the lower right (date 4 characters from the right edge),
-    the seal pressed over both, and the QR code with its caption at the left."""
+    the seal pressed over both, and the QR code with its caption at the left — or below,
+    when a long authority name leaves no room beside it."""
 
     def __init__(
         self,
@@ -403,10 +413,32 @@ class _SignatureBlock(Flowable):
         self.width = width
         self.leading = styles.leading
         self.reserve_seal_space = reserve_seal_space
+        font = styles.fonts.body
+        date_width = pdfmetrics.stringWidth(date_text, font, BODY_SIZE)
+        authority_width = pdfmetrics.stringWidth(authority, font, BODY_SIZE)
+        if authority_width > date_width + 2 * BODY_SIZE:
+            # A long name: keep it 2 characters from the right, centre the date under it.
+            self.centre = width - 2 * BODY_SIZE - authority_width / 2
+        else:
+            self.centre = width - 4 * BODY_SIZE - date_width / 2
+        self.qr_below = False
+        if seal is not None:
+            caption_width = max(
+                pdfmetrics.stringWidth(line, font, styles.caption_size)
+                for line in _qr_caption(seal)
+            )
+            caption_right = QR_SIZE + 2 * mm + caption_width
+            leftmost = min(
+                self.centre - max(authority_width, date_width) / 2,
+                self.centre - SEAL_DIAMETER_MM / 2 * mm,
+            )
+            self.qr_below = leftmost < caption_right + 2 * mm
         if reserve_seal_space:
             # From the seal's top down to the date line; the seal's lower rim hangs
             # SEAL_OVERHANG below, over the margin or over a spacer before the notes.
             self.height = SIGNATURE_HEIGHT_MM * mm
+            if self.qr_below:
+                self.height += QR_SIZE + SEAL_OVERHANG_MM * mm
         else:
             self.height = 2.6 * self.leading
 
@@ -415,16 +447,6 @@ class _SignatureBlock(Flowable):
 
     def draw(self) -> None:
         canvas = self.canv
-        font = self.styles.fonts.body
-        right_indent = 4 * BODY_SIZE
-        date_width = pdfmetrics.stringWidth(self.date_text, font, BODY_SIZE)
-        authority_width = pdfmetrics.stringWidth(self.authority, font, BODY_SIZE)
-        if authority_width > date_width + 2 * BODY_SIZE:
-            # A long name: keep it 2 characters from the right, centre the date under it.
-            right_indent = 2 * BODY_SIZE
-            centre = self.width - right_indent - authority_width / 2
-        else:
-            centre = self.width - right_indent - date_width / 2
         seal_radius = SEAL_DIAMETER_MM / 2 * mm
         seal_centre_y = self.height - 1.5 * mm - seal_radius
         # The two lines sit a little below the seal's centre (居印章中心偏下).
@@ -432,16 +454,16 @@ class _SignatureBlock(Flowable):
         authority_baseline = pair_middle + self.leading / 2 - BODY_SIZE * 0.35
         date_baseline = authority_baseline - self.leading
         canvas.setFillColorRGB(0, 0, 0)
-        canvas.setFont(font, BODY_SIZE)
-        canvas.drawCentredString(centre, authority_baseline, self.authority)
-        canvas.drawCentredString(centre, date_baseline, self.date_text)
+        canvas.setFont(self.styles.fonts.body, BODY_SIZE)
+        canvas.drawCentredString(self.centre, authority_baseline, self.authority)
+        canvas.drawCentredString(self.centre, date_baseline, self.date_text)
         if self.seal is None:
             return
         self._draw_qr(self.seal)
         draw_seal(
             canvas,
             self.seal.appearance,
-            centre_x=centre,
+            centre_x=self.centre,
             centre_y=seal_centre_y,
             font_name=self.styles.fonts.title,
         )
@@ -459,15 +481,9 @@ class _SignatureBlock(Flowable):
         canvas.drawPath(path, stroke=0, fill=1)
         canvas.restoreState()
         size = self.styles.caption_size
-        lines = (
-            "扫码核验",
-            f"办件编号：{seal.case_number}",
-            f"核验码：{seal.verification_code}",
-            f"用印时间：{seal.sealed_at_text}",
-        )
         canvas.setFont(self.styles.fonts.body, size)
         y = QR_SIZE - size * 1.6
-        for line in lines:
+        for line in _qr_caption(seal):
             canvas.drawString(QR_SIZE + 2 * mm, y, line)
             y -= size * 1.5
 
