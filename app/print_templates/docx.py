@@ -375,16 +375,14 @@ class _Writer:
             date_indent = authority_indent + (authority_width - date_width) / 2
         else:
             authority_indent = date_indent + (date_width - authority_width) / 2
-        if seal is None:
-            container = None
-        else:
+        qr_width, caption_width = Mm(QR_SIZE_MM + 3), Mm(50)
+        signature_width = Pt(self.text_width_pt) - qr_width - caption_width
+        beside = Pt(authority_indent + authority_width + BODY_SIZE) <= signature_width
+        container = None
+        if seal is not None and beside:
             # QR code | caption | authority and date, side by side as in the PDF.
             container = self.doc.add_table(rows=1, cols=3)
-            qr_width, caption_width = Mm(QR_SIZE_MM + 3), Mm(50)
-            _set_widths(
-                container,
-                (qr_width, caption_width, Pt(self.text_width_pt) - qr_width - caption_width),
-            )
+            _set_widths(container, (qr_width, caption_width, signature_width))
             _no_cell_margins(container)
             self._qr(container, seal)
         signed = self._paragraph(
@@ -408,6 +406,15 @@ class _Writer:
         if reserve:
             tail = self._paragraph()
             tail.paragraph_format.line_spacing = Mm(6)
+        if seal is not None and not beside:
+            # A long authority name takes the width: the QR code goes below.
+            tail.paragraph_format.line_spacing = Mm(12)
+            for paragraph in (dated, tail):
+                paragraph.paragraph_format.keep_with_next = True
+            below = self.doc.add_table(rows=1, cols=3)
+            _set_widths(below, (qr_width, caption_width, signature_width))
+            _no_cell_margins(below)
+            self._qr(below, seal)
 
     def _seal(
         self,
