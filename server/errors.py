@@ -13,14 +13,14 @@ class ApiError(Exception):
     """
 
     def __init__(
-        self, status: int, code: str, message: str, *, keep_changes: bool = False,
+        self, http_status: int, code: str, message: str, *, keep_changes: bool = False,
         **details: Any,
     ) -> None:
         super().__init__(message)
         # True where the refusal itself changed state that must be committed (a
         # discarded partial upload), so the handler commits before answering.
         self.keep_changes = keep_changes
-        self.status = status
+        self.status = http_status
         self.code = code
         self.message = message
         self.details = details

@@ -142,6 +142,7 @@ class SyncEngine:
         retries: int = 2,
         push_batch: int = DEFAULT_PUSH_BATCH,
         pull_limit: int = DEFAULT_PULL_LIMIT,
+        attachment_chunk_bytes: int = ATTACHMENT_CHUNK_BYTES,
     ) -> None:
         self.uow_factory = uow_factory
         self.credentials = CredentialStore(keyring)
@@ -151,6 +152,7 @@ class SyncEngine:
         self.retries = retries
         self.push_batch = push_batch
         self.pull_limit = pull_limit
+        self.attachment_chunk_bytes = attachment_chunk_bytes
         self._round_lock = threading.Lock()
 
     # --- settings and clients --------------------------------------------------------
@@ -458,7 +460,7 @@ class SyncEngine:
                 report.warnings.append(f"扫描件“{name}”的文件缺失或已损坏，未上传。")
                 continue
             self.upload_attachment(client, path, sha256=sha256, mime_type=mime_type,
-                                   original_name=name)
+                                   original_name=name, chunk_bytes=self.attachment_chunk_bytes)
             with self.uow_factory() as uow:
                 row = uow.session.get(models.Attachment, sha256)
                 if row is not None:

@@ -1,0 +1,586 @@
+"""The central server's HTTP API and CLI, driven over a real socket on 127.0.0.1.
+
+Every refusal is a 4xx with a JSON reason, and a refused request stores nothing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import secrets
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select
+
+from app.domain.seal import SealRecord, SealStatus
+from app.services import accounts, cases
+from app.store.models import Seal as SealRow
+from app.sync.client import ServerUnreachable, SyncClient
+from app.sync.engine import SyncEngine
+from app.sync.protocol import (
+    EPOCH_HEADER,
+    MAX_REQUEST_BYTES,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+)
+from server import reference
+from server.cli import main as server_main
+from server.database import ServerConfig, make_engine, upgrade
+from server.models import Attachment, Base
+from tests.sync_fixtures import (
+    APPLICANT,
+    PASSWORD,
+    FlakyUpload,
+    LiveServer,
+    business_matter,
+    make_station,
+    postgres_database,
+    received_materials,
+    session_with,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LiveServer]:
+    live = LiveServer(ServerConfig(tmp_path / "server")).start()
+    yield live
+    live.dispose()
+
+
+@dataclass
+class RawStation:
+    """A station driven by hand: its credential and two staff members on the server."""
+
+    url: str
+    code: str
+    credential: str
+    clerk_id: str
+    chief_id: str
+
+    def headers(self, **extra: str) -> dict[str, str]:
+        return {PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+                "Authorization": f"Bearer {self.credential}", **extra}
+
+    def push(self, events: list[dict[str, Any]], *, first_sequence: int = 1,
+             raw: bytes | None = None, **headers: str) -> requests.Response:
+        body = {"events": [{"event": e, "station_sequence": first_sequence + i}
+                           for i, e in enumerate(events)]}
+        data = raw if raw is not None else gzip.compress(json.dumps(body).encode())
+        extra = {"Content-Encoding": "gzip", "Content-Type": "application/json", **headers}
+        return requests.post(f"{self.url}/api/v1/events/push", data=data,
+                             headers=self.headers(**extra), timeout=10)
+
+    def event(self, event_type: str, case_id: str, payload: dict[str, Any], *,
+              actor: str = "clerk", station: str | None = None) -> dict[str, Any]:
+        actor_id = self.clerk_id if actor == "clerk" else self.chief_id
+        return {"id": str(uuid.uuid4()), "case_id": case_id, "type": event_type,
+                "actor_id": actor_id, "actor_name": actor, "station": station or self.code,
+                "device_time": datetime.now(UTC).isoformat(), "payload": payload}
+
+
+def staff_record(user_id: str, username: str, roles: list[str], station: str) -> dict[str, Any]:
+    return {"id": user_id, "username": username, "display_name": username, "roles": roles,
+            "department_code": "SCJ", "window_name": "", "station": station,
+            "active": True, "delegations": []}
+
+
+def raw_station(server: LiveServer, code: str) -> RawStation:
+    enrollment = server.create_station(f"站点{code}", code)
+    credential = secrets.token_urlsafe(32)
+    answer = requests.post(
+        f"{server.url}/api/v1/enroll",
+        json={"code": enrollment, "station_code": code, "credential": credential},
+        headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)}, timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    station = RawStation(server.url, code, credential, str(uuid.uuid4()), str(uuid.uuid4()))
+    items = [
+        {"kind": "staff", "key": station.clerk_id,
+         "data": staff_record(station.clerk_id, "clerk", ["clerk"], code)},
+        {"kind": "staff", "key": station.chief_id,
+         "data": staff_record(station.chief_id, "chief", ["chief"], code)},
+    ]
+    answer = requests.post(f"{server.url}/api/v1/reference/push", json={"items": items},
+                           headers=station.headers(), timeout=10)
+    assert [a["status"] for a in answer.json()["answers"]] == ["accepted", "accepted"]
+    return station
+
+
+@pytest.fixture
+def station(server: LiveServer) -> RawStation:
+    return raw_station(server, "XC01")
+
+
+def registration(station: RawStation, case_id: str | None = None) -> dict[str, Any]:
+    return station.event("registered", case_id or str(uuid.uuid4()), {
+        "number": f"{station.code}-20261123-0001", "matter": business_matter().to_dict(),
+        "applicant": APPLICANT, "materials": received_materials(),
+    })
+
+
+def assert_refusal(answer: requests.Response, status: int, code: str) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/json")
+    body = answer.json()
+    assert body["code"] == code and body["message"] and body["epoch"]
+    return body
+
+
+# --- the basics ------------------------------------------------------------------------
+
+
+def test_health_gives_epoch_and_protocol_without_credentials(server: LiveServer) -> None:
+    answer = requests.get(f"{server.url}/api/v1/health", timeout=10)
+    body = answer.json()
+    assert answer.status_code == 200 and body["status"] == "ok"
+    assert body["protocol_version"] == PROTOCOL_VERSION
+    assert body["epoch"] and answer.headers[EPOCH_HEADER] == body["epoch"]
+
+
+def test_openapi_description_is_served(server: LiveServer) -> None:
+    spec = requests.get(f"{server.url}/openapi.json", timeout=10).json()
+    assert {"/api/v1/events/push", "/api/v1/events", "/api/v1/enroll",
+            "/api/v1/reference", "/api/v1/attachments/{sha256}"} <= set(spec["paths"])
+    assert requests.get(f"{server.url}/docs", timeout=10).status_code == 200
+
+
+def test_client_without_protocol_version_is_told_to_upgrade(
+    server: LiveServer, station: RawStation
+) -> None:
+    answer = requests.get(f"{server.url}/api/v1/events",
+                          headers={"Authorization": f"Bearer {station.credential}"}, timeout=10)
+    body = assert_refusal(answer, 426, "upgrade_required")
+    assert "请升级" in body["message"]
+    assert answer.headers[EPOCH_HEADER] == body["epoch"]
+    old = requests.get(f"{server.url}/api/v1/events",
+                       headers=station.headers(**{PROTOCOL_HEADER: "0"}), timeout=10)
+    assert_refusal(old, 426, "upgrade_required")
+
+
+def test_client_newer_than_the_server_is_told_so(server: LiveServer,
+                                                 station: RawStation) -> None:
+    answer = requests.get(f"{server.url}/api/v1/events",
+                          headers=station.headers(**{PROTOCOL_HEADER: "99"}), timeout=10)
+    assert "升级服务器" in assert_refusal(answer, 400, "server_too_old")["message"]
+
+
+def test_missing_or_wrong_credential_is_refused(server: LiveServer,
+                                                station: RawStation) -> None:
+    version = {PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+    assert_refusal(requests.get(f"{server.url}/api/v1/events", headers=version, timeout=10),
+                   401, "unauthenticated")
+    wrong = requests.post(f"{server.url}/api/v1/events/push", json={"events": []},
+                          headers={**version, "Authorization": "Bearer nope"}, timeout=10)
+    assert_refusal(wrong, 401, "unauthenticated")
+
+
+def test_revoked_station_cannot_push(server: LiveServer, station: RawStation) -> None:
+    assert server_main(["revoke-station", "XC01", "--data-dir",
+                        str(server.config.data_dir)]) == 0
+    answer = station.push([registration(station)])
+    assert "注销" in assert_refusal(answer, 401, "station_revoked")["message"]
+    assert server.event_count() == 0
+
+
+# --- what a push may contain -------------------------------------------------------------
+
+
+def test_malformed_event_refuses_the_whole_batch(server: LiveServer,
+                                                 station: RawStation) -> None:
+    good = registration(station)
+    bad = {**registration(station), "device_time": "yesterday"}
+    body = assert_refusal(station.push([good, bad]), 422, "malformed")
+    assert body["details"]["index"] == 1
+    assert server.event_count() == 0
+
+
+@pytest.mark.parametrize("raw", [b"not json at all", gzip.compress(b"{broken"),
+                                 b"\x1f\x8b\x08garbage"])
+def test_unreadable_body_is_refused(server: LiveServer, station: RawStation,
+                                    raw: bytes) -> None:
+    assert_refusal(station.push([], raw=raw), 422, "malformed")
+    assert server.event_count() == 0
+
+
+def test_oversized_push_is_refused_with_413(server: LiveServer, station: RawStation) -> None:
+    big = os.urandom(MAX_REQUEST_BYTES + 1024)
+    assert_refusal(station.push([], raw=big), 413, "too_large")
+    # A small body that inflates past the limit is refused too.
+    bomb = gzip.compress(b"[" + b" " * (40 * 1024 * 1024) + b"]")
+    assert len(bomb) < MAX_REQUEST_BYTES
+    assert_refusal(station.push([], raw=bomb), 413, "too_large")
+    assert server.event_count() == 0
+
+
+def test_events_by_people_who_are_not_staff_of_the_station_are_refused(
+    server: LiveServer, station: RawStation
+) -> None:
+    other = raw_station(server, "XC02")
+    stranger = registration(station)
+    stranger["actor_id"] = other.clerk_id  # staff of another station
+    body = assert_refusal(station.push([registration(station), stranger]), 403,
+                          "unknown_actor")
+    assert "整批未保存" in body["message"]
+    assert server.event_count() == 0
+
+
+def test_events_claiming_another_station_are_refused(server: LiveServer,
+                                                     station: RawStation) -> None:
+    forged = registration(station)
+    forged["station"] = "XC02"
+    assert_refusal(station.push([forged]), 403, "wrong_station")
+    assert server.event_count() == 0
+
+
+def test_each_event_is_checked_against_the_servers_projection(
+    server: LiveServer, station: RawStation
+) -> None:
+    registered = registration(station)
+    case_id = registered["case_id"]
+    too_early = station.event("approved", case_id, {"opinion": "同意"}, actor="chief")
+    not_a_chief = station.event("accepted", case_id, {"accepted_on": "2026-11-23"},
+                                actor="clerk")
+    elsewhere = station.event("accepted", str(uuid.uuid4()), {"accepted_on": "2026-11-23"})
+    answer = station.push([registered, too_early, not_a_chief, elsewhere])
+    assert answer.status_code == 200
+    answers = answer.json()["answers"]
+    assert [a["status"] for a in answers] == ["accepted", "conflict", "accepted", "retry"]
+    assert answers[0]["server_sequence"] == 1 and answers[2]["server_sequence"] == 2
+    assert answers[1]["code"] == "illegal_transition" and "不能" in answers[1]["reason"]
+    assert answers[3]["code"] == "unknown_case"
+    # The same batch again: duplicates, the same conflict, still retry.
+    again = station.push([registered, too_early, not_a_chief, elsewhere]).json()["answers"]
+    assert [a["status"] for a in again] == ["duplicate", "conflict", "duplicate", "retry"]
+    assert again[1]["code"] == "illegal_transition"
+    assert server.event_count() == 2
+
+
+def test_role_check_uses_the_staff_the_station_sent(server: LiveServer,
+                                                    station: RawStation) -> None:
+    registered = registration(station)
+    case_id = registered["case_id"]
+    events = [
+        registered,
+        station.event("accepted", case_id, {"accepted_on": "2026-11-23"}),
+        station.event("reviewed", case_id, {"conforms": True, "opinion": "符合"}),
+        station.event("approved", case_id, {"opinion": "同意"}, actor="clerk"),
+    ]
+    answers = station.push(events).json()["answers"]
+    assert answers[-1]["status"] == "conflict"
+    assert answers[-1]["code"] == "permission.role"
+
+
+def test_seal_used_before_its_central_revocation_reached_the_station_is_flagged(
+    server: LiveServer, station: RawStation
+) -> None:
+    seal = SealRecord(
+        id=str(uuid.uuid4()), authority_name="某县市场监督管理局", department_code="SCJ",
+        department_name="县市场监督管理局", serial="SCJ-001", custodian_id=station.chief_id,
+        custodian_name="chief", valid_from=date(2026, 1, 1), valid_to=None,
+        status=SealStatus.IN_USE, replaced_by=None, made_on=date(2026, 1, 1),
+        made_by="刻章厂", image_sha256=None,
+    )
+    with server.session() as session:
+        reference.save_seal(session, seal)
+        session.commit()
+    assert server_main(["revoke-seal", "SCJ-001", "--data-dir",
+                        str(server.config.data_dir)]) == 0
+    registered = registration(station)
+    case_id = registered["case_id"]
+    events = [
+        registered,
+        station.event("accepted", case_id, {"accepted_on": "2026-11-23"}),
+        station.event("reviewed", case_id, {"conforms": True, "opinion": "符合"}),
+        station.event("approved", case_id, {"opinion": "同意"}, actor="chief"),
+        station.event("sealed", case_id, {
+            "document_kind": "approval_decision", "document_number": "县市监〔2026〕1号",
+            "seal_id": seal.id, "seal_use_id": str(uuid.uuid4()), "pdf_sha256": "a" * 64,
+        }, actor="chief"),
+    ]
+    answers = station.push(events).json()["answers"]
+    assert [a["status"] for a in answers] == ["accepted"] * 5
+    assert answers[-1]["warnings"][0]["code"] == "flag.seal_revoked"
+    assert "已注销" in answers[-1]["warnings"][0]["reason"]
+
+
+def test_reference_records_of_other_stations_staff_are_refused(
+    server: LiveServer, station: RawStation
+) -> None:
+    intruder = staff_record(str(uuid.uuid4()), "spy", ["chief"], "XC02")
+    matter = business_matter().to_dict()
+    answer = requests.post(
+        f"{server.url}/api/v1/reference/push",
+        json={"items": [{"kind": "staff", "key": intruder["id"], "data": intruder},
+                        {"kind": "matter", "key": matter["code"], "data": matter}]},
+        headers=station.headers(), timeout=10,
+    ).json()["answers"]
+    assert [(a["status"], a["code"]) for a in answer] == [
+        ("refused", "wrong_station"), ("refused", "not_publisher")]
+
+
+# --- attachments -----------------------------------------------------------------------
+
+
+def test_twenty_megabyte_scan_survives_a_connection_that_keeps_resetting(
+    server: LiveServer, station: RawStation, tmp_path: Path
+) -> None:
+    scan = tmp_path / "scan.pdf"
+    content = os.urandom(20 * 1024 * 1024)
+    scan.write_bytes(content)
+    digest = hashlib.sha256(content).hexdigest()
+    flaky = FlakyUpload(every=2)
+    client = SyncClient(server.url, credential=station.credential,
+                        session=session_with(flaky)())
+    for _attempt in range(200):
+        try:
+            SyncEngine.upload_attachment(client, scan, sha256=digest, original_name="身份证.pdf",
+                                         chunk_bytes=256 * 1024)
+            break
+        except ServerUnreachable:
+            continue
+    else:
+        pytest.fail("upload never completed")
+    assert flaky.resets >= 20
+    stored = server.config.attachments_dir / digest[:2] / digest
+    assert hashlib.sha256(stored.read_bytes()).hexdigest() == digest
+    with server.session() as session:
+        row = session.get(Attachment, digest)
+        assert row is not None and row.complete and row.received == len(content)
+
+
+def test_scan_whose_bytes_do_not_match_its_hash_is_not_acknowledged(
+    server: LiveServer, station: RawStation
+) -> None:
+    real = os.urandom(100_000)
+    digest = hashlib.sha256(real).hexdigest()
+    client = SyncClient(server.url, credential=station.credential)
+    status = client.attachment_begin(digest, len(real))
+    assert (status.received, status.complete) == (0, False)
+    url = f"{server.url}/api/v1/attachments/{digest}"
+    wrong_place = requests.put(url, params={"offset": 500}, data=real[:10],
+                               headers=station.headers(), timeout=10)
+    assert assert_refusal(wrong_place, 409, "offset_mismatch")["details"]["status"]["received"] == 0
+    forged = os.urandom(len(real))
+    mismatch = requests.put(url, params={"offset": 0}, data=forged,
+                            headers=station.headers(), timeout=10)
+    body = assert_refusal(mismatch, 422, "hash_mismatch")
+    assert body["details"]["status"]["complete"] is False
+    assert client.attachment_chunk(digest, 0, real).complete
+
+
+def test_station_uploads_its_scans_before_its_events(server: LiveServer,
+                                                     tmp_path: Path) -> None:
+    profile = make_station(tmp_path / "xc01", "XC01", "城关镇")
+    try:
+        profile.engine.enroll(server.url, server.create_station("城关镇", "XC01"))
+        content = os.urandom(1_300_000)
+        digest = hashlib.sha256(content).hexdigest()
+        folder = profile.runtime.profile.attachments_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / digest).write_bytes(content)
+        from app.store import models as client_models
+
+        with profile.uow() as uow:
+            uow.session.add(client_models.Attachment(
+                sha256=digest, size=len(content), mime_type="application/pdf",
+                original_name="营业执照.pdf", uploaded=False, created_at=datetime.now(UTC)))
+            uow.commit()
+        cases.register_case(profile.uow, profile.clerk, matter_code="SCJ-001",
+                            applicant=APPLICANT, materials=received_materials())
+        flaky = FlakyUpload(every=2)
+        profile.engine.session_factory = session_with(flaky)
+        profile.engine.attachment_chunk_bytes = 256 * 1024
+        reports = [profile.engine.sync_once() for _ in range(12)]
+        assert any(not r.ok for r in reports) and reports[-1].ok
+        first_ok = next(i for i, r in enumerate(reports) if r.ok)
+        assert reports[first_ok].attachments == 1 and reports[first_ok].pushed == 1
+        assert all(r.pushed == 0 for r in reports[:first_ok])
+        with profile.uow() as uow:
+            row = uow.session.get(client_models.Attachment, digest)
+            assert row is not None and row.uploaded
+    finally:
+        profile.close()
+
+
+# --- reference data reaches the stations ---------------------------------------------
+
+
+def test_catalog_calendar_staff_and_seal_revocation_published_on_the_server_reach_stations(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    data_dir = ["--data-dir", str(server.config.data_dir)]
+    profile = make_station(tmp_path / "xc01", "XC01", "城关镇")
+    try:
+        profile.engine.enroll(server.url, server.create_station("城关镇", "XC01"))
+        catalog_file = tmp_path / "catalog.json"
+        new_matter = business_matter(code="ZJJ-007", name="建筑工程施工许可",
+                                     department_code="ZJJ", department_name="")
+        document = {"departments": [{"code": "SCJ", "name": "县市场监督管理局"},
+                                    {"code": "ZJJ", "name": "县住房和城乡建设局"}],
+                    "matters": [{k: v for k, v in new_matter.to_dict().items()
+                                 if k != "department_name"}]}
+        catalog_file.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        assert server_main(["import-catalog", str(catalog_file), *data_dir]) == 0
+        calendar_file = tmp_path / "2027.json"
+        calendar_file.write_text(json.dumps({"holidays": ["2027-01-01"],
+                                             "adjusted_workdays": []}), encoding="utf-8")
+        assert server_main(["publish-calendar", "2027", str(calendar_file), *data_dir]) == 0
+        assert server_main(["add-staff", "--station", "XC01", "--username", "newclerk",
+                            "--name", "新受理员", "--roles", "clerk", "--department", "ZJJ",
+                            "--password", "welcome2027", *data_dir]) == 0
+        assert server_main(["add-seal", "--department", "SCJ", "--serial", "SCJ-2026-01",
+                            "--authority", "某县市场监督管理局", "--station", "XC01",
+                            "--custodian", "chief", *data_dir]) != 0  # not yet known
+
+        first = profile.engine.sync_once()  # the station's own staff reach the server
+        assert first.ok, first.errors
+        assert server_main(["add-seal", "--department", "SCJ", "--serial", "SCJ-2026-01",
+                            "--authority", "某县市场监督管理局", "--station", "XC01",
+                            "--custodian", "chief", *data_dir]) == 0
+        assert profile.engine.sync_once().ok
+        with profile.uow() as uow:
+            matter = uow.catalog.matter("ZJJ-007")
+            assert matter is not None and matter.department_name == "县住房和城乡建设局"
+            year = uow.calendar.get(2027)
+            assert year is not None and year.source == "server"
+            seal = uow.session.scalars(select(SealRow)).one()
+            assert seal.serial == "SCJ-2026-01" and seal.status == "in_use"
+        newcomer = accounts.authenticate(profile.uow, username="newclerk",
+                                         password="welcome2027")
+        assert newcomer.display_name == "新受理员" and newcomer.station == "XC01"
+
+        assert server_main(["revoke-seal", "SCJ-2026-01", *data_dir]) == 0
+        report = profile.engine.sync_once()
+        assert report.ok and report.reference_received >= 1
+        with profile.uow() as uow:
+            assert uow.session.scalars(select(SealRow)).one().status == "revoked"
+        # Nothing bounces back: the next round sends no reference records.
+        assert profile.engine.sync_once().reference_sent == 0
+    finally:
+        profile.close()
+
+
+def test_only_a_publishing_station_sends_its_catalog(server: LiveServer,
+                                                     tmp_path: Path) -> None:
+    from app.services import catalog
+
+    publisher = make_station(tmp_path / "admin", "XZGL", "县中心管理端")
+    township = make_station(tmp_path / "xc01", "XC01", "城关镇")
+    try:
+        publisher.engine.enroll(server.url, server.create_station("管理端", "XZGL",
+                                                                  publisher=True))
+        township.engine.enroll(server.url, server.create_station("城关镇", "XC01"))
+        catalog.save_matter(publisher.uow, publisher.admin,
+                            business_matter(code="SCJ-002", name="食品经营许可"))
+        catalog.save_matter(township.uow, township.admin,
+                            business_matter(code="SCJ-099", name="乡镇自编事项"))
+        assert publisher.engine.sync_once().ok
+        report = township.engine.sync_once()
+        assert report.ok
+        with server.session() as session:
+            keys = {r.key for r in reference.items(session, reference.ReferenceKind.MATTER)}
+        assert keys == {"SCJ-001", "SCJ-002"}
+        with township.uow() as uow:
+            assert uow.catalog.matter("SCJ-002") is not None  # published reaches the town
+    finally:
+        publisher.close()
+        township.close()
+
+
+# --- schema and CLI ----------------------------------------------------------------------
+
+
+def _schema_differences(url: str) -> list[Any]:
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def test_migrations_produce_exactly_the_models_schema_on_sqlite(tmp_path: Path) -> None:
+    assert _schema_differences(f"sqlite:///{tmp_path / 'schema.sqlite3'}") == []
+
+
+@pytest.mark.postgres
+def test_migrations_produce_exactly_the_models_schema_on_postgresql() -> None:
+    with postgres_database() as url:
+        if url is None:
+            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+        assert _schema_differences(url) == []
+
+
+def test_create_station_prints_the_enrollment_code_alone_on_its_last_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = ["--data-dir", str(tmp_path / "server")]
+    assert server_main(["create-station", "城关镇便民服务站", "--code", "XC01", *data_dir]) == 0
+    code = capsys.readouterr().out.strip().splitlines()[-1]
+    assert len(code.replace("-", "")) == 16 and " " not in code
+    assert server_main(["list-stations", "--json", *data_dir]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed[0]["code"] == "XC01" and listed[0]["state"] == "待登记"
+    assert server_main(["create-station", "重复", "--code", "XC01", *data_dir]) == 1
+    assert "已存在" in capsys.readouterr().err
+
+
+def test_server_runs_as_a_module(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "server", "create-station", "城关镇", "--data-dir",
+         str(tmp_path / "server")],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+    )
+    assert len(result.stdout.strip().splitlines()[-1]) == 19
+
+
+def test_enrollment_code_expires(server: LiveServer, tmp_path: Path) -> None:
+    from server.models import Station
+
+    code = server.create_station("城关镇", "XC01")
+    with server.session() as session:
+        row = session.scalars(select(Station)).one()
+        row.enrollment_expires_at = datetime.now(UTC) - timedelta(minutes=1)
+        session.commit()
+    answer = requests.post(
+        f"{server.url}/api/v1/enroll",
+        json={"code": code, "station_code": "XC01", "credential": "z" * 40},
+        headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)}, timeout=10,
+    )
+    assert "过期" in assert_refusal(answer, 403, "enrollment_invalid")["message"]
+
+
+def test_staff_created_centrally_without_password_cannot_log_in_until_reset(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    profile = make_station(tmp_path / "xc01", "XC01", "城关镇")
+    try:
+        profile.engine.enroll(server.url, server.create_station("城关镇", "XC01"))
+        assert server_main(["add-staff", "--station", "XC01", "--username", "temp",
+                            "--name", "临时人员", "--roles", "clerk",
+                            "--data-dir", str(server.config.data_dir)]) == 0
+        assert profile.engine.sync_once().ok
+        from app.domain.errors import AuthenticationError
+
+        with pytest.raises(AuthenticationError):
+            accounts.authenticate(profile.uow, username="temp", password=PASSWORD)
+    finally:
+        profile.close()
+
