@@ -199,16 +199,19 @@ def _refuse_rewound(session: Session, station_code: str, new: list[_Incoming],
                     max_seen: int) -> None:
     """A new event under a station sequence already stored for another event means the
     station's database was restored or copied: refuse before it overwrites anything."""
-    numbers = {i.station_sequence: i for i in new if i.station_sequence is not None}
+    numbers = {i.station_sequence: i.event.id for i in new if i.station_sequence is not None}
     if not numbers:
         return
-    clashes = []
-    for model in (EventRow, Rejection):
-        query = select(model.station_sequence, model.id if model is EventRow
-                       else Rejection.event_id).where(
-            model.station == station_code, model.station_sequence.in_(list(numbers)))
+    clashes: list[tuple[int, str]] = []
+    queries = (
+        select(EventRow.station_sequence, EventRow.id).where(
+            EventRow.station == station_code, EventRow.station_sequence.in_(list(numbers))),
+        select(Rejection.station_sequence, Rejection.event_id).where(
+            Rejection.station == station_code, Rejection.station_sequence.in_(list(numbers))),
+    )
+    for query in queries:
         clashes += [(sequence, event_id) for sequence, event_id in session.execute(query)
-                    if numbers[sequence].event.id != event_id]
+                    if sequence is not None and numbers.get(sequence) != event_id]
     if clashes:
         sequence = min(s for s, _ in clashes)
         raise ApiError(

@@ -343,12 +343,23 @@ class AppliedReference:
     skipped: list[str] | None = None
 
 
+def _snapshot(uow: UnitOfWork, station_code: str,
+              kinds: set[ReferenceKind]) -> dict[str, str]:
+    return {f"{i.kind.value}:{i.key}": _hash(i.data)
+            for i in local_reference(uow, station_code=station_code, kinds=kinds)}
+
+
 def apply_reference(
     uow: UnitOfWork, items: list[ReferenceItem], *, station_code: str
 ) -> AppliedReference:
-    """Store pulled reference records in the station's tables, in foreign-key order."""
+    """Store pulled reference records in the station's tables, in foreign-key order.
+
+    ``applied`` counts the records that changed something here.
+    """
     result = AppliedReference(skipped=[])
     assert result.skipped is not None
+    kinds = {i.kind for i in items}
+    before = _snapshot(uow, station_code, kinds)
     order = {kind: index for index, kind in enumerate(ReferenceKind)}
     for item in sorted(items, key=lambda i: (order[i.kind], i.version)):
         try:
@@ -357,21 +368,18 @@ def apply_reference(
             problem = f"{item.kind.value} {item.key}：{error}"
         if problem:
             result.skipped.append(problem)
-            continue
-        result.applied += 1
-        if item.kind is ReferenceKind.CALENDAR:
+        elif item.kind is ReferenceKind.CALENDAR:
             result.calendars += 1
     uow.session.flush()
     if result.calendars:
         recompute_open_deadlines(uow)
     # What we now hold is what the server holds: never send it back.
-    kinds = {i.kind for i in items}
+    after = _snapshot(uow, station_code, kinds)
     hashes = reference_hashes(uow)
-    keys = {f"{i.kind.value}:{i.key}" for i in items}
-    for local in local_reference(uow, station_code=station_code, kinds=kinds):
-        name = f"{local.kind.value}:{local.key}"
-        if name in keys:
-            hashes[name] = _hash(local.data)
+    for name in {f"{i.kind.value}:{i.key}" for i in items}:
+        if name in after:
+            hashes[name] = after[name]
+            result.applied += int(before.get(name) != after[name])
     save_reference_hashes(uow, hashes)
     return result
 
