@@ -1,0 +1,603 @@
+"""系统管理 (administrators): staff and roles, departments, seals, holidays, settings."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PyQt6.QtCore import QDate
+from PyQt6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.calendar import CalendarSource, YearCalendar
+from app.domain.catalog import Department
+from app.domain.errors import DomainError, ValidationError
+from app.domain.roles import ROLE_LABELS, Role
+from app.forms.dialogs import FieldSpec, FormDialog
+from app.services import accounts, calendar_admin, catalog, system
+from app.ui.context import AppContext, optional_service
+from app.ui.documents import DocumentPreviewDialog, PreviewItem
+from app.ui.page import Page
+from app.ui.widgets import local_time, set_kind
+
+
+def _tree(parent: QWidget, headers: list[str], name: str) -> QTreeWidget:
+    # Staff, departments, seals and years are short lists: a tree widget is clearest.
+    tree = QTreeWidget(parent)
+    tree.setObjectName(name)
+    tree.setHeaderLabels(headers)
+    tree.setRootIsDecorated(False)
+    tree.setAlternatingRowColors(True)
+    tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    header = tree.header()
+    assert header is not None
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    return tree
+
+
+class AdminPage(Page):
+    """系统管理."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, _tr("系统管理"), parent)
+        self.setObjectName("adminPage")
+        self.dialog: QWidget | None = None
+        self.departments: list[Department] = []
+        self.users: list[dict[str, Any]] = []
+        self.years: list[YearCalendar] = []
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("adminTabs")
+        self.root_layout.addWidget(self.tabs, 1)
+        self._build_staff_tab()
+        self._build_departments_tab()
+        self._build_seals_tab()
+        self._build_calendar_tab()
+        self._build_settings_tab()
+        self._loaded = False
+
+    # --- staff --------------------------------------------------------------------
+
+    def _build_staff_tab(self) -> None:
+        tab = QWidget(self.tabs)
+        layout = QVBoxLayout(tab)
+        self.staff_tree = _tree(tab, [self.tr("用户名"), self.tr("姓名"), self.tr("角色"),
+                                      self.tr("部门"), self.tr("窗口"), self.tr("状态")],
+                                "staffTree")
+        layout.addWidget(self.staff_tree)
+        buttons = QHBoxLayout()
+        self.add_user_button = QPushButton(self.tr("添加工作人员…"), tab)
+        self.add_user_button.setObjectName("addUserButton")
+        set_kind(self.add_user_button, "primary")
+        buttons.addWidget(self.add_user_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.tabs.addTab(tab, self.tr("人员与角色"))
+        self.add_user_button.clicked.connect(self._on_add_user_button_clicked)
+
+    def _on_users(self, users: list[dict[str, Any]]) -> None:
+        self.users = users
+        names = {d.code: d.name for d in self.departments}
+        self.staff_tree.clear()
+        for user in users:
+            roles = "、".join(ROLE_LABELS[Role(r)] for r in user["roles"] if r)
+            department = names.get(user["department_code"], user["department_code"])
+            item = QTreeWidgetItem([user["username"], user["display_name"], roles, department,
+                                    user["window_name"],
+                                    self.tr("在用") if user["active"] else self.tr("停用")])
+            self.staff_tree.addTopLevelItem(item)
+
+    def _on_add_user_button_clicked(self) -> None:
+        departments = [("", self.tr("（无）"))] + [(d.code, d.name) for d in self.departments]
+        fields = [
+            FieldSpec("username", "用户名", required=True, object_name="newUsernameEdit",
+                      placeholder="字母和数字，登录时使用"),
+            FieldSpec("display_name", "姓名", required=True, object_name="newDisplayNameEdit"),
+            FieldSpec("password", "初始密码", "password", required=True,
+                      object_name="newPasswordEdit", placeholder="至少8位，含字母和数字"),
+            *[FieldSpec(f"role_{role.value}", "角色" if index == 0 else "", "check",
+                        placeholder=ROLE_LABELS[role], default=role is Role.CLERK)
+              for index, role in enumerate(Role)],
+            FieldSpec("department_code", "部门", "combo", options=departments),
+            FieldSpec("window_name", "窗口", placeholder="如 3号窗口"),
+        ]
+        dialog = FormDialog(self.tr("添加工作人员"), fields, submit_text=self.tr("添加"),
+                            parent=self)
+        dialog.setObjectName("addUserDialog")
+        dialog.errors.add("roles", dialog.inputs["role_clerk"], QLabel(dialog))
+        dialog.errors.add("department_code", dialog.inputs["department_code"], QLabel(dialog))
+
+        def submitted(values: dict[str, Any]) -> None:
+            roles = frozenset(role for role in Role if values.get(f"role_{role.value}"))
+            uow, admin = self.context.uow, self.context.user
+            self.context.runner.run(
+                lambda: accounts.create_user(
+                    uow, admin, username=values["username"], display_name=values["display_name"],
+                    password=values["password"], roles=roles,
+                    department_code=values["department_code"] or None,
+                    window_name=values["window_name"]),
+                on_done=lambda _id: (dialog.finish(), self.message_bar.success(
+                    self.tr("已添加工作人员“{0}”。").format(values["display_name"])),
+                    self._load_users()),
+                on_error=dialog.show_error, owner=self)
+
+        dialog.submitted.connect(submitted)
+        self.dialog = dialog
+        dialog.open()
+
+    def _load_users(self) -> None:
+        uow = self.context.uow
+        self.context.runner.run(lambda: accounts.list_users(uow), on_done=self._on_users,
+                                on_error=self.message_bar.show_error, owner=self)
+
+    # --- departments --------------------------------------------------------------
+
+    def _build_departments_tab(self) -> None:
+        tab = QWidget(self.tabs)
+        layout = QVBoxLayout(tab)
+        self.department_tree = _tree(tab, [self.tr("代码"), self.tr("部门名称"),
+                                           self.tr("文号格式"), self.tr("窗口电话")],
+                                     "departmentTree")
+        layout.addWidget(self.department_tree)
+        buttons = QHBoxLayout()
+        self.add_department_button = QPushButton(self.tr("添加部门…"), tab)
+        self.edit_department_button = QPushButton(self.tr("修改所选部门…"), tab)
+        buttons.addWidget(self.add_department_button)
+        buttons.addWidget(self.edit_department_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.tabs.addTab(tab, self.tr("部门"))
+        self.add_department_button.clicked.connect(lambda: self._edit_department(None))
+        self.edit_department_button.clicked.connect(self._on_edit_department_clicked)
+        self.department_tree.itemActivated.connect(
+            lambda _item, _column: self._on_edit_department_clicked())
+
+    def _on_departments(self, departments: list[Department]) -> None:
+        self.departments = departments
+        self.department_tree.clear()
+        for department in departments:
+            self.department_tree.addTopLevelItem(QTreeWidgetItem([
+                department.code, department.name, department.document_number_pattern,
+                department.phone]))
+        self._load_users()
+
+    def _on_edit_department_clicked(self) -> None:
+        index = self.department_tree.indexOfTopLevelItem(self.department_tree.currentItem())
+        if 0 <= index < len(self.departments):
+            self._edit_department(self.departments[index])
+
+    def _edit_department(self, department: Department | None) -> None:
+        fields = [
+            FieldSpec("code", "部门代码", required=True,
+                      default=department.code if department else ""),
+            FieldSpec("name", "部门名称", required=True,
+                      default=department.name if department else ""),
+            FieldSpec("document_number_pattern", "文号格式", required=True,
+                      default=department.document_number_pattern if department
+                      else "〔{year}〕{station}第{seq:04d}号",
+                      placeholder="占位符 {year} {station} {dept} {seq:04d}"),
+            FieldSpec("phone", "窗口电话", default=department.phone if department else ""),
+        ]
+        dialog = FormDialog(self.tr("部门"), fields, submit_text=self.tr("保存"), parent=self)
+        if department is not None:
+            code_input = dialog.inputs["code"]
+            assert isinstance(code_input, QLineEdit)
+            code_input.setReadOnly(True)
+
+        def submitted(values: dict[str, Any]) -> None:
+            uow, admin = self.context.uow, self.context.user
+            saved = Department(values["code"], values["name"], values["document_number_pattern"],
+                               values["phone"])
+            self.context.runner.run(lambda: catalog.save_department(uow, admin, saved),
+                                    on_done=lambda _r: (dialog.finish(), self._load_departments()),
+                                    on_error=dialog.show_error, owner=self)
+
+        dialog.submitted.connect(submitted)
+        self.dialog = dialog
+        dialog.open()
+
+    def _load_departments(self) -> None:
+        uow = self.context.uow
+        self.context.runner.run(lambda: catalog.list_departments(uow),
+                                on_done=self._on_departments,
+                                on_error=self.message_bar.show_error, owner=self)
+
+    # --- seals --------------------------------------------------------------------
+
+    def _build_seals_tab(self) -> None:
+        tab = QWidget(self.tabs)
+        layout = QVBoxLayout(tab)
+        self.seal_tree = _tree(tab, [self.tr("印章编号"), self.tr("印文"), self.tr("部门"),
+                                     self.tr("保管人"), self.tr("有效期"), self.tr("状态")],
+                               "sealTree")
+        layout.addWidget(self.seal_tree)
+        ledger_row = QHBoxLayout()
+        ledger_row.addWidget(QLabel(self.tr("用印登记簿："), tab))
+        self.ledger_from = QDateEdit(QDate.currentDate().addDays(-QDate.currentDate().day() + 1),
+                                     tab)
+        self.ledger_to = QDateEdit(QDate.currentDate(), tab)
+        for edit in (self.ledger_from, self.ledger_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        ledger_row.addWidget(self.ledger_from)
+        ledger_row.addWidget(QLabel(self.tr("至"), tab))
+        ledger_row.addWidget(self.ledger_to)
+        self.ledger_button = QPushButton(self.tr("打印用印登记簿…"), tab)
+        self.ledger_button.setObjectName("sealLedgerButton")
+        ledger_row.addWidget(self.ledger_button)
+        ledger_row.addStretch(1)
+        layout.addLayout(ledger_row)
+        note = QLabel(self.tr("印章的登记、停用和更换须经中心管理员按制度办理；"
+                              "每次用印都记入用印登记簿，不可修改。"), tab)
+        note.setProperty("role", "subtle")
+        layout.addWidget(note)
+        self.tabs.addTab(tab, self.tr("印章"))
+        self.ledger_button.clicked.connect(self._on_ledger_button_clicked)
+        if optional_service("seals") is None:
+            self.ledger_button.setEnabled(False)
+
+    def _load_seals(self) -> None:
+        seals = optional_service("seals")
+        if seals is None:
+            return
+        uow = self.context.uow
+        self.context.runner.run(lambda: seals.list_seals(uow), on_done=self._on_seals,
+                                on_error=self.message_bar.show_error, owner=self)
+
+    def _on_seals(self, records: list[Any]) -> None:
+        self.seal_tree.clear()
+        for record in records:
+            until = record.valid_to.isoformat() if record.valid_to else self.tr("长期")
+            self.seal_tree.addTopLevelItem(QTreeWidgetItem([
+                record.serial, record.full_title, record.department_name, record.custodian_name,
+                f"{record.valid_from.isoformat()} 至 {until}",
+                getattr(record.status, "label", str(record.status))]))
+
+    def _on_ledger_button_clicked(self) -> None:
+        seals = optional_service("seals")
+        if seals is None:
+            return
+        uow, user = self.context.uow, self.context.user
+        start: date = self.ledger_from.date().toPyDate()
+        end: date = self.ledger_to.date().toPyDate()
+        self.context.runner.run(
+            lambda: seals.ledger_pdf(uow, user, start=start, end=end),
+            on_done=lambda pdf: self._show_pdf(self.tr("用印登记簿"), pdf,
+                                               f"用印登记簿-{start}-{end}.pdf"),
+            on_error=self.message_bar.show_error, label=self.tr("正在生成…"), parent=self)
+
+    def _show_pdf(self, title: str, pdf: bytes, file_name: str) -> None:
+        dialog = DocumentPreviewDialog([PreviewItem(title, pdf, file_name)], parent=self)
+        self.dialog = dialog
+        dialog.open()
+
+    # --- calendar -----------------------------------------------------------------
+
+    def _build_calendar_tab(self) -> None:
+        tab = QWidget(self.tabs)
+        layout = QHBoxLayout(tab)
+        left = QVBoxLayout()
+        self.year_list = QListWidget(tab)
+        self.year_list.setObjectName("calendarYears")
+        self.year_list.setMaximumWidth(220)
+        left.addWidget(self.year_list)
+        self.add_year_spin = QSpinBox(tab)
+        self.add_year_spin.setRange(2000, 2100)
+        self.add_year_spin.setValue(QDate.currentDate().year() + 1)
+        self.add_year_button = QPushButton(self.tr("新建年度"), tab)
+        row = QHBoxLayout()
+        row.addWidget(self.add_year_spin)
+        row.addWidget(self.add_year_button)
+        left.addLayout(row)
+        layout.addLayout(left)
+        right = QVBoxLayout()
+        self.calendar_source = QLabel(tab)
+        self.calendar_source.setProperty("role", "subtle")
+        right.addWidget(self.calendar_source)
+        lists = QHBoxLayout()
+        holidays_box = QGroupBox(self.tr("放假日"), tab)
+        QVBoxLayout(holidays_box).addWidget(holidays := QListWidget(holidays_box))
+        workdays_box = QGroupBox(self.tr("调休上班日（周末）"), tab)
+        QVBoxLayout(workdays_box).addWidget(workdays := QListWidget(workdays_box))
+        self.holiday_list = holidays
+        self.workday_list = workdays
+        lists.addWidget(holidays_box)
+        lists.addWidget(workdays_box)
+        right.addLayout(lists, 1)
+        edit_row = QHBoxLayout()
+        self.day_edit = QDateEdit(QDate.currentDate(), tab)
+        self.day_edit.setCalendarPopup(True)
+        self.day_edit.setDisplayFormat("yyyy-MM-dd")
+        self.day_kind = QComboBox(tab)
+        self.day_kind.addItem(self.tr("放假日"), "holiday")
+        self.day_kind.addItem(self.tr("调休上班日"), "workday")
+        self.add_day_button = QPushButton(self.tr("加入"), tab)
+        self.remove_day_button = QPushButton(self.tr("删除所选日期"), tab)
+        self.publish_button = QPushButton(self.tr("发布本年度安排"), tab)
+        set_kind(self.publish_button, "primary")
+        for widget in (self.day_edit, self.day_kind, self.add_day_button,
+                       self.remove_day_button):
+            edit_row.addWidget(widget)
+        edit_row.addStretch(1)
+        edit_row.addWidget(self.publish_button)
+        right.addLayout(edit_row)
+        note = QLabel(self.tr("发布后，所有未办结办件的办结期限按新的安排重新计算。"), tab)
+        note.setProperty("role", "subtle")
+        right.addWidget(note)
+        layout.addLayout(right, 1)
+        self.tabs.addTab(tab, self.tr("节假日"))
+        self._editing: dict[str, set[date]] = {"holiday": set(), "workday": set()}
+        self.year_list.currentRowChanged.connect(self._on_year_list_current_row_changed)
+        self.add_year_button.clicked.connect(self._on_add_year_button_clicked)
+        self.add_day_button.clicked.connect(self._on_add_day_button_clicked)
+        self.remove_day_button.clicked.connect(self._on_remove_day_button_clicked)
+        self.publish_button.clicked.connect(self._on_publish_button_clicked)
+
+    def _load_calendar(self) -> None:
+        uow = self.context.uow
+        self.context.runner.run(lambda: calendar_admin.calendar_years(uow),
+                                on_done=self._on_years, on_error=self.message_bar.show_error, owner=self)
+
+    def _on_years(self, years: list[YearCalendar]) -> None:
+        current = self.year_list.currentItem()
+        chosen = current.text() if current else ""
+        self.years = years
+        self.year_list.clear()
+        for year in years:
+            self.year_list.addItem(str(year.year))
+        texts = [str(y.year) for y in years]
+        today = str(date.today().year)
+        target = chosen if chosen in texts else (today if today in texts else "")
+        if target:
+            self.year_list.setCurrentRow(texts.index(target))
+        elif years:
+            self.year_list.setCurrentRow(len(years) - 1)
+
+    def _selected_year(self) -> int | None:
+        item = self.year_list.currentItem()
+        return int(item.text()) if item is not None else None
+
+    def _on_year_list_current_row_changed(self, row: int) -> None:
+        if not 0 <= row < len(self.years):
+            return
+        year = self.years[row]
+        self._editing = {"holiday": set(year.holidays), "workday": set(year.adjusted_workdays)}
+        self.calendar_source.setText(self.tr("{0}年：{1}{2}").format(
+            year.year, year.source.label, "" if year.published else self.tr("（未发布）")))
+        self._show_days()
+
+    def _show_days(self) -> None:
+        weekdays = "一二三四五六日"
+        for kind, widget in (("holiday", self.holiday_list), ("workday", self.workday_list)):
+            widget.clear()
+            for day in sorted(self._editing[kind]):
+                widget.addItem(f"{day.isoformat()}（周{weekdays[day.weekday()]}）")
+
+    def _on_add_year_button_clicked(self) -> None:
+        year = self.add_year_spin.value()
+        if any(y.year == year for y in self.years):
+            self.year_list.setCurrentRow([y.year for y in self.years].index(year))
+            return
+        self.years.append(YearCalendar(year, frozenset(), frozenset(), CalendarSource.ADMIN,
+                                       False))
+        self.year_list.addItem(str(year))
+        self.year_list.setCurrentRow(self.year_list.count() - 1)
+
+    def _on_add_day_button_clicked(self) -> None:
+        day = self.day_edit.date().toPyDate()
+        kind = self.day_kind.currentData()
+        if self._selected_year() != day.year:
+            self.message_bar.error(self.tr("日期须在所选年度内。"))
+            return
+        other = "workday" if kind == "holiday" else "holiday"
+        self._editing[other].discard(day)
+        self._editing[kind].add(day)
+        self._show_days()
+
+    def _on_remove_day_button_clicked(self) -> None:
+        for kind, widget in (("holiday", self.holiday_list), ("workday", self.workday_list)):
+            item = widget.currentItem()
+            if item is not None and widget.hasFocus() or item is not None and item.isSelected():
+                self._editing[kind].discard(date.fromisoformat(item.text()[:10]))
+        self._show_days()
+
+    def _on_publish_button_clicked(self) -> None:
+        year = self._selected_year()
+        if year is None:
+            return
+        try:
+            calendar = YearCalendar(year, frozenset(self._editing["holiday"]),
+                                    frozenset(self._editing["workday"]), CalendarSource.ADMIN,
+                                    True)
+        except ValidationError as error:
+            self.message_bar.error(error.message)
+            return
+        uow, admin = self.context.uow, self.context.user
+        self.context.runner.run(
+            lambda: calendar_admin.publish_year(uow, admin, calendar),
+            on_done=lambda count: (self.message_bar.success(
+                self.tr("已发布{0}年节假日安排，重新计算了 {1} 件办件的办结期限。").format(year, count)),
+                self._load_calendar()),
+            on_error=self.message_bar.show_error, label=self.tr("正在重新计算办结期限…"),
+            parent=self)
+
+    # --- settings -----------------------------------------------------------------
+
+    def _build_settings_tab(self) -> None:
+        tab = QWidget(self.tabs)
+        layout = QVBoxLayout(tab)
+        box = QGroupBox(self.tr("本机设置"), tab)
+        form = QFormLayout(box)
+        self.idle_spin = QSpinBox(box)
+        self.idle_spin.setObjectName("idleMinutesSpin")
+        self.idle_spin.setRange(0, 240)
+        self.idle_spin.setSuffix(self.tr(" 分钟（0 为不锁定）"))
+        self.font_edit = QLineEdit(box)
+        self.font_edit.setPlaceholderText(self.tr("文书使用的中文字体文件，如 C:\\Windows\\Fonts\\simfang.ttf；留空自动查找"))
+        self.save_settings_button = QPushButton(self.tr("保存设置"), box)
+        self.save_settings_button.setObjectName("saveSettingsButton")
+        form.addRow(self.tr("无操作自动锁屏"), self.idle_spin)
+        form.addRow(self.tr("文书字体"), self.font_edit)
+        form.addRow("", self.save_settings_button)
+        layout.addWidget(box)
+        server = QGroupBox(self.tr("县中心服务器"), tab)
+        server_form = QFormLayout(server)
+        self.server_edit = QLineEdit(server)
+        self.server_edit.setObjectName("serverUrlEdit")
+        self.server_edit.setPlaceholderText("https://zwfw.example.gov.cn/counterdesk")
+        self.enroll_code_edit = QLineEdit(server)
+        self.enroll_code_edit.setObjectName("enrollCodeEdit")
+        self.enroll_code_edit.setPlaceholderText(self.tr("县中心信息管理员提供的一次性登记码"))
+        self.enroll_button = QPushButton(self.tr("登记到服务器"), server)
+        self.enroll_button.setObjectName("enrollButton")
+        self.sync_button = QPushButton(self.tr("立即同步"), server)
+        server_form.addRow(self.tr("服务器地址"), self.server_edit)
+        server_form.addRow(self.tr("登记码"), self.enroll_code_edit)
+        row = QHBoxLayout()
+        row.addWidget(self.enroll_button)
+        row.addWidget(self.sync_button)
+        row.addStretch(1)
+        server_form.addRow("", row)
+        layout.addWidget(server)
+        audit = QGroupBox(self.tr("审计"), tab)
+        audit_layout = QHBoxLayout(audit)
+        self.audit_button = QPushButton(self.tr("校验审计哈希链"), audit)
+        self.audit_button.setObjectName("verifyAuditButton")
+        self.audit_label = QLabel(audit)
+        audit_layout.addWidget(self.audit_button)
+        audit_layout.addWidget(self.audit_label, 1)
+        layout.addWidget(audit)
+        self.settings_problems = QLabel(tab)
+        self.settings_problems.setProperty("role", "fieldError")
+        self.settings_problems.setWordWrap(True)
+        layout.addWidget(self.settings_problems)
+        layout.addStretch(1)
+        self.tabs.addTab(tab, self.tr("系统设置"))
+        self.save_settings_button.clicked.connect(self._on_save_settings_button_clicked)
+        self.enroll_button.clicked.connect(self._on_enroll_button_clicked)
+        self.sync_button.clicked.connect(self._on_sync_button_clicked)
+        self.audit_button.clicked.connect(self._on_audit_button_clicked)
+        has_engine = self.context.sync_engine is not None
+        self.enroll_button.setEnabled(has_engine)
+        self.sync_button.setEnabled(has_engine)
+
+    def _show_settings(self) -> None:
+        settings = self.context.settings
+        self.idle_spin.setValue(self.context.idle_minutes)
+        if settings is None:
+            return
+        self.font_edit.setText(str(settings.get("font_path")))
+        self.server_edit.setText(str(settings.get("server_url")))
+        for key, widget in (("idle_lock_minutes", self.idle_spin),
+                            ("font_path", self.font_edit), ("server_url", self.server_edit)):
+            if settings.is_locked(key):
+                widget.setEnabled(False)
+                widget.setToolTip(self.tr("由站点设置文件统一设定"))
+        self.settings_problems.setText("\n".join(settings.problems))
+
+    def _on_save_settings_button_clicked(self) -> None:
+        settings = self.context.settings
+        if settings is None:
+            return
+        try:
+            for key, value in (("idle_lock_minutes", self.idle_spin.value()),
+                               ("font_path", self.font_edit.text().strip())):
+                if not settings.is_locked(key) and settings.get(key) != value:
+                    settings.set(key, value)
+        except (DomainError, OSError) as error:
+            self.message_bar.show_error(error)
+            return
+        window = self.window()
+        watcher = getattr(window, "idle_watcher", None)
+        if watcher is not None:
+            watcher.set_minutes(self.context.idle_minutes)
+        self.message_bar.success(self.tr("设置已保存。"))
+
+    def _on_enroll_button_clicked(self) -> None:
+        engine = self.context.sync_engine
+        if engine is None:
+            return
+        url, code = self.server_edit.text().strip(), self.enroll_code_edit.text().strip()
+        if not url or not code:
+            self.message_bar.error(self.tr("请填写服务器地址和登记码。"))
+            return
+        self.enroll_button.setEnabled(False)
+
+        def done(_info: object) -> None:
+            self.enroll_button.setEnabled(True)
+            self.enroll_code_edit.clear()
+            if self.context.settings is not None and not self.context.settings.is_locked(
+                    "server_url"):
+                self.context.settings.set("server_url", url)
+            self.message_bar.success(self.tr("已登记到服务器，开始同步。"))
+            self._on_sync_button_clicked()
+
+        def failed(error: BaseException) -> None:
+            self.enroll_button.setEnabled(True)
+            self.message_bar.show_error(error)
+
+        self.context.runner.run(lambda: engine.enroll(url, code), on_done=done, on_error=failed,
+                                network=True, label=self.tr("正在连接服务器…"), parent=self)
+
+    def _on_sync_button_clicked(self) -> None:
+        window = self.window()
+        sync_now = getattr(window, "sync_now", None)
+        if sync_now is not None:
+            sync_now()
+
+    def _on_audit_button_clicked(self) -> None:
+        uow = self.context.uow
+        self.audit_label.setText(self.tr("正在校验…"))
+        self.context.runner.run(lambda: system.verify_audit(uow), on_done=self._on_audit,
+                                on_error=self.message_bar.show_error,
+                                label=self.tr("正在校验审计链…"), cancellable=True, parent=self)
+
+    def _on_audit(self, result: tuple[int, Any]) -> None:
+        checked, broken = result
+        if broken is None:
+            self.audit_label.setText(self.tr("审计链完整：已校验 {0} 条记录（{1}）。").format(
+                checked, local_time(_now())))
+        else:
+            self.audit_label.setText(self.tr("审计链在第 {0} 条记录处断裂：{1}").format(
+                broken.sequence, broken.reason))
+
+    # --- page ---------------------------------------------------------------------
+
+    def activate(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            self._load_departments()
+            self._load_seals()
+            self._load_calendar()
+            self._show_settings()
+
+
+def _now() -> Any:
+    from app.services.context import utc_now
+
+    return utc_now()
+
+
+def _tr(text: str) -> str:
+    from PyQt6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate("AdminPage", text)
+
+

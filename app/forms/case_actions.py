@@ -1,0 +1,252 @@
+"""Which actions a user may take on a case now, and what each one asks for.
+
+The domain and the services decide and enforce; this only chooses which buttons to
+show, so that a role that must not do something does not even see it. Everything
+shown here is still checked again below the UI when the button is pressed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.case import (
+    EVALUATION_RATINGS,
+    FORWARD_RESULTS,
+    SUSPENSION_REASONS,
+    Case,
+    CaseState,
+    pending_countersigns,
+    single_officer_allowed,
+)
+from app.domain.catalog import CaseType
+from app.domain.roles import Action
+from app.forms.dialogs import FieldSpec, reject_fields
+from app.services import cases
+from app.services.context import CurrentUser
+from app.store.unit_of_work import UnitOfWorkFactory
+from app.ui.context import AppContext, optional_service
+
+OPEN_CLOCK_STATES = (CaseState.ACCEPTED, CaseState.REVIEWED)
+SEALABLE_NOTICE_STATES = (CaseState.ACCEPTED, CaseState.REVIEWED, CaseState.APPROVED,
+                          CaseState.DENIED, CaseState.COMPLETED, CaseState.DELIVERED)
+DELIVERY_METHODS = [("窗口领取", "窗口领取"), ("邮寄送达", "邮寄送达"),
+                    ("电子送达", "电子送达"), ("代办员送达", "代办员送达")]
+
+# (uow, user, case, dialog values) -> the updated case (or an issued document)
+Runner = Callable[[UnitOfWorkFactory, CurrentUser, Case, dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    """A button on the case page: its label, its dialog's fields and the use case."""
+
+    key: str
+    label: str
+    run: Runner
+    fields: tuple[FieldSpec, ...] = ()
+    intro: str = ""
+    kind: str = "normal"  # normal | primary | danger
+    dialog: str = "form"  # form | notice | supplement | seal | none
+
+
+def _sealed_kinds(case: Case) -> set[str]:
+    return {str(s["document_kind"]) for s in case.seals}
+
+
+def seal_kinds(case: Case) -> list[tuple[str, str]]:
+    """The documents of this case that may now carry the approval seal: (kind, label)."""
+    done = _sealed_kinds(case)
+    kinds: list[tuple[str, str]] = []
+    if case.state is CaseState.APPROVED:
+        kinds.append(("approval_decision", "准予行政许可决定书"))
+    if case.state is CaseState.DENIED:
+        kinds.append(("denial_decision", "不予行政许可决定书"))
+    if case.state is CaseState.REJECTED and "rejection_notice" not in done:
+        kinds.append(("rejection_notice", "不予受理通知书"))
+    if case.state in SEALABLE_NOTICE_STATES and "acceptance_notice" not in done:
+        kinds.append(("acceptance_notice", "受理通知书"))
+    return kinds
+
+
+def _fen(text: str) -> int:
+    try:
+        value = round(float(text.replace("元", "").replace(",", "").strip()) * 100)
+    except ValueError:
+        from app.domain.errors import ValidationError
+
+        raise ValidationError("bad_amount", "请输入金额，如 10.00。", field="amount") from None
+    return int(value)
+
+
+def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
+    """The actions this user may take on this case in its current state."""
+    user = context.user
+    state = case.state
+    actions: list[CaseAction] = []
+    chief = context.chief_of(case.department_code)
+
+    def allowed(action: Action) -> bool:
+        return context.can(action)
+
+    if state is CaseState.REGISTERED:
+        if allowed(Action.ACCEPT):
+            actions.append(CaseAction("accept", "受理", lambda u, p, c, v: cases.accept(u, p, c.id),
+                                      kind="primary", dialog="none"))
+        if allowed(Action.ISSUE_NOTICE):
+            actions.append(CaseAction(
+                "notice", "一次性告知…",
+                lambda u, p, c, v: cases.issue_one_time_notice(u, p, c.id, missing=v["missing"]),
+                dialog="notice"))
+    if state is CaseState.AWAITING_SUPPLEMENT and allowed(Action.SUPPLEMENT):
+        actions.append(CaseAction(
+            "supplement", "登记补正材料…",
+            lambda u, p, c, v: cases.supplement(u, p, c.id, received=v["received"]),
+            kind="primary", dialog="supplement"))
+    if state in (CaseState.REGISTERED, CaseState.AWAITING_SUPPLEMENT) and allowed(Action.REJECT):
+        actions.append(CaseAction(
+            "reject", "不予受理…", lambda u, p, c, v: cases.reject(u, p, c.id, **v),
+            tuple(reject_fields()), kind="danger",
+            intro="不予受理通知书将载明理由，并告知申请人申请行政复议或提起行政诉讼的权利。"))
+    if state is CaseState.ACCEPTED and allowed(Action.REVIEW) and not case.suspended:
+        actions.append(CaseAction(
+            "review", "审查…",
+            lambda u, p, c, v: cases.review(
+                u, p, c.id, conforms=v["conforms"] == "yes", opinion=v["opinion"],
+                site_inspection_done=v["site_inspection_done"],
+                site_inspection_result=v["site_inspection_result"]),
+            review_fields(case), kind="primary"))
+    if state is CaseState.REVIEWED:
+        pending = [d for d in pending_countersigns(case) if context.chief_of(d)]
+        if case.matter.case_type is CaseType.JOINT and pending and allowed(Action.COUNTERSIGN):
+            actions.append(CaseAction(
+                "countersign", "会签…",
+                lambda u, p, c, v: cases.countersign(
+                    u, p, c.id, department_code=v["department_code"], agree=v["agree"] == "yes",
+                    opinion=v["opinion"]),
+                (FieldSpec("department_code", "会签部门", "combo",
+                           options=[(d, d) for d in pending]),
+                 FieldSpec("agree", "会签意见", "combo", options=[("yes", "同意"), ("no", "不同意")]),
+                 FieldSpec("opinion", "意见说明", "text", required=True))))
+        same_person = case.reviewer_id == user.id and not single_officer_allowed(case)
+        if chief and not same_person and not pending_countersigns(case):
+            actions.append(CaseAction(
+                "approve", "核准（准予）…",
+                lambda u, p, c, v: cases.approve(u, p, c.id, opinion=v["opinion"]),
+                (FieldSpec("opinion", "核准意见", "text", required=True,
+                           default="经审核，申请材料齐全，符合法定条件，同意准予许可。",
+                           object_name="approveOpinionEdit"),), kind="primary"))
+            actions.append(CaseAction(
+                "deny", "不予许可…", lambda u, p, c, v: cases.deny(u, p, c.id, **v),
+                deny_fields(), kind="danger",
+                intro="不予许可决定书将载明理由，并告知申请人申请行政复议或提起行政诉讼的权利。"))
+    if (chief or user.deputy_for_departments) and optional_service("seals") is not None \
+            and context.key_store is not None and seal_kinds(case):
+        actions.append(CaseAction("seal", "加盖审批专用章…", _apply_seal(context), kind="primary",
+                                  dialog="seal"))
+    if state is CaseState.COMPLETED and allowed(Action.DELIVER):
+        actions.append(CaseAction(
+            "deliver", "送达…", lambda u, p, c, v: cases.deliver(u, p, c.id, **v),
+            (FieldSpec("method", "送达方式", "combo", options=DELIVERY_METHODS),
+             FieldSpec("receiver", "签收人", placeholder="申请人本人或受托人姓名")),
+            kind="primary"))
+    if state in (CaseState.REGISTERED, CaseState.ACCEPTED) and allowed(Action.FORWARD):
+        actions.append(CaseAction(
+            "forward", "上报…", lambda u, p, c, v: cases.forward(u, p, c.id, **v),
+            (FieldSpec("authority", "上报机关", required=True, placeholder="如 市行政审批局"),
+             FieldSpec("to_station", "接收站点代码", placeholder="县中心或上级站点代码（可不填）"),
+             FieldSpec("reason", "上报理由", "text"))))
+    if state is CaseState.FORWARDED and allowed(Action.RETURN_FORWARD):
+        actions.append(CaseAction(
+            "forward_return", "登记上报结果…",
+            lambda u, p, c, v: cases.record_forward_return(u, p, c.id, **v),
+            (FieldSpec("result", "办理结果", "combo", options=list(FORWARD_RESULTS.items())),
+             FieldSpec("opinion", "上级意见", "text", required=True),
+             FieldSpec("document_number", "文号")), kind="primary"))
+    if state in OPEN_CLOCK_STATES and allowed(Action.SUSPEND):
+        if case.suspended:
+            actions.append(CaseAction("resume", "恢复计时",
+                                      lambda u, p, c, v: cases.resume(u, p, c.id), dialog="none"))
+        else:
+            actions.append(CaseAction(
+                "suspend", "中止计时…", lambda u, p, c, v: cases.suspend(u, p, c.id, **v),
+                (FieldSpec("reason_code", "中止原因", "combo",
+                           options=list(SUSPENSION_REASONS.items())),
+                 FieldSpec("reason", "说明", "text")),
+                intro="现场核查、听证、检验检测、专家评审所需时间不计入承诺时限。"))
+    if state in OPEN_CLOCK_STATES and chief:
+        actions.append(CaseAction(
+            "extend", "批准延期…", lambda u, p, c, v: cases.extend(u, p, c.id, **v),
+            (FieldSpec("working_days", "延长工作日", "spin", default=5, minimum=1, maximum=60),
+             FieldSpec("reason", "延期理由", "text", required=True))))
+    closed = state in (CaseState.REJECTED, CaseState.WITHDRAWN)
+    if not closed and case.matter.fee_items and allowed(Action.RECORD_FEE):
+        charged = {str(f.get("code")) for f in case.fees}
+        uncharged = [f for f in case.matter.fee_items if f.code not in charged]
+        if uncharged:
+            actions.append(CaseAction(
+                "fee", "登记收费…",
+                lambda u, p, c, v: cases.record_fee(
+                    u, p, c.id, fee_codes=[k.removeprefix("fee_") for k, on in v.items() if on]),
+                tuple(FieldSpec(f"fee_{f.code}", f.name, "check", default=True,
+                                placeholder=f"{f.amount_fen / 100:.2f} 元（{f.basis}）")
+                      for f in uncharged)))
+    if case.fee_total_fen > case.paid_total_fen and allowed(Action.RECORD_FEE):
+        due = case.fee_total_fen - case.paid_total_fen
+        actions.append(CaseAction(
+            "payment", "登记缴费…",
+            lambda u, p, c, v: cases.record_payment(
+                u, p, c.id, amount_fen=_fen(v["amount"]), receipt_number=v["receipt_number"]),
+            (FieldSpec("amount", "缴费金额（元）", required=True, default=f"{due / 100:.2f}"),
+             FieldSpec("receipt_number", "缴费票据号", required=True)),
+            intro="在统一收费窗口缴费后，登记票据号。"))
+    if case.evaluation is None and state not in (CaseState.WITHDRAWN,) \
+            and allowed(Action.RECORD_EVALUATION) and case.state is not CaseState.AWAITING_SUPPLEMENT:
+        actions.append(CaseAction(
+            "evaluate", "登记评价…", lambda u, p, c, v: cases.record_evaluation(u, p, c.id, **v),
+            (FieldSpec("rating", "评价", "combo", options=list(EVALUATION_RATINGS.items()),
+                       default="very_satisfied"),
+             FieldSpec("comment", "评价内容", "text"))))
+    if state in (CaseState.REGISTERED, CaseState.AWAITING_SUPPLEMENT, CaseState.ACCEPTED,
+                 CaseState.REVIEWED) and allowed(Action.WITHDRAW):
+        actions.append(CaseAction(
+            "withdraw", "申请人撤回…", lambda u, p, c, v: cases.withdraw(u, p, c.id, **v),
+            (FieldSpec("reason", "撤回理由", "text", required=True),), kind="danger"))
+    return actions
+
+
+def review_fields(case: Case) -> tuple[FieldSpec, ...]:
+    return (
+        FieldSpec("conforms", "审查结论", "combo",
+                  options=[("yes", "符合法定条件、标准"), ("no", "不符合法定条件、标准")],
+                  object_name="reviewConformsCombo"),
+        FieldSpec("opinion", "审查意见", "text", required=True, object_name="reviewOpinionEdit",
+                  default="申请材料齐全，符合法定形式，经审查符合法定条件，建议准予许可。"),
+        FieldSpec("site_inspection_done", "现场核查", "check",
+                  default=False, placeholder="已完成现场核查"
+                  + ("（本事项必须现场核查）" if case.matter.site_inspection else ""),
+                  object_name="siteInspectionCheck"),
+        FieldSpec("site_inspection_result", "核查结果", object_name="siteInspectionEdit"),
+    )
+
+
+def deny_fields() -> tuple[FieldSpec, ...]:
+    return (
+        FieldSpec("opinion", "核准意见", "text", required=True, object_name="denyOpinionEdit"),
+        FieldSpec("reasons", "不予许可理由", "text", required=True, object_name="denyReasonsEdit"),
+        FieldSpec("legal_basis", "法律依据", object_name="denyLegalBasisEdit"),
+    )
+
+
+def _apply_seal(context: AppContext) -> Runner:
+    key_store = context.key_store
+
+    def run(uow: UnitOfWorkFactory, user: CurrentUser, case: Case,
+            values: dict[str, Any]) -> Any:
+        seals = optional_service("seals")
+        assert seals is not None
+        return seals.apply_seal(uow, user, case.id, document_kind=values["document_kind"],
+                                password=values["password"], key_store=key_store)
+
+    return run

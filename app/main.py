@@ -1,0 +1,193 @@
+"""The composition root of the desktop program.
+
+settings → logging and the crash hook → the profile (engine, unit-of-work factory,
+seal keys) → sync engine → QApplication → first start or login → main window. Nothing
+else in the program builds these; every screen receives what it needs through an
+:class:`app.ui.context.AppContext`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from PyQt6.QtCore import QObject, Qt
+from PyQt6.QtGui import QFont
+from PyQt6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from app import __version__
+from app.domain.errors import DomainError
+from app.services.context import CurrentUser
+from app.services.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+UI_FONT_FAMILIES = ["Microsoft YaHei UI", "Microsoft YaHei", "PingFang SC",
+                    "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+                    "WenQuanYi Zen Hei", "sans-serif"]
+
+
+def configure_application(app: QApplication) -> None:
+    """Name, font and style sheet: the same for the program, the tests and screenshots."""
+    from app.ui.resources import icon, load_style_sheet
+
+    app.setApplicationName("CounterDesk")
+    app.setApplicationDisplayName("CounterDesk 政务服务窗口受理台")
+    app.setOrganizationName("CounterDesk")
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(icon("app"))
+    font = QFont(app.font())
+    font.setFamilies(UI_FONT_FAMILIES)
+    if font.pointSizeF() < 10:
+        font.setPointSizeF(10)
+    app.setFont(font)
+    app.setStyle("Fusion")
+    app.setStyleSheet(load_style_sheet())
+
+
+def station_name(runtime: Runtime) -> str:
+    """The name the first start gave this station (shown in the window title)."""
+    # The composition root may read one profile value; screens never touch the store.
+    with runtime.uow() as unit:
+        return unit.settings.get("station_name", "")
+
+
+def make_sync_engine(runtime: Runtime) -> Any:
+    """The station's sync engine when this build has one, else None (offline only)."""
+    try:
+        from app.sync.engine import SyncEngine
+    except ImportError:
+        return None
+    try:
+        return SyncEngine(runtime.uow, attachments_dir=runtime.profile.attachments_dir)
+    except Exception:  # a broken keyring must not stop the counter: work offline
+        log.exception("sync engine unavailable; working offline")
+        return None
+
+
+class Controller(QObject):
+    """First start or login, then the main window; logout goes back to the login."""
+
+    def __init__(self, runtime: Runtime, *, settings: Any = None, log_dir: str = "",
+                 sync_engine: Any = None) -> None:
+        super().__init__()
+        from app.ui.tasks import TaskRunner
+
+        self.runtime = runtime
+        self.settings = settings
+        self.log_dir = log_dir
+        self.sync_engine = sync_engine
+        self.runner = TaskRunner(self)
+        self.window: QWidget | None = None
+        self.dialog: QWidget | None = None
+
+    def start(self) -> None:
+        from app.services.accounts import needs_first_start
+
+        if needs_first_start(self.runtime.uow):
+            self._first_start()
+        else:
+            self._login()
+
+    def _first_start(self) -> None:
+        from app.forms.login import FirstStartDialog
+
+        dialog = FirstStartDialog(self.runtime.uow, self.runner)
+        dialog.created.connect(self._on_logged_in)
+        dialog.rejected.connect(self._on_dialog_rejected)
+        self.dialog = dialog
+        dialog.show()
+
+    def _login(self) -> None:
+        from app.forms.login import LoginDialog
+
+        dialog = LoginDialog(self.runtime.uow, self.runner,
+                             station_name=station_name(self.runtime))
+        dialog.loggedIn.connect(self._on_logged_in)
+        dialog.rejected.connect(self._on_dialog_rejected)
+        self.dialog = dialog
+        dialog.show()
+
+    def _on_dialog_rejected(self) -> None:
+        if self.window is None:
+            QApplication.quit()
+
+    def _on_logged_in(self, user: CurrentUser) -> None:
+        from app.logs import set_log_identity
+        from app.ui.context import AppContext
+        from app.ui.main_window import MainWindow
+
+        set_log_identity(user=user.username, station=user.station)
+        log.info("login: %s", user.username)
+        context = AppContext(
+            uow=self.runtime.uow, runner=self.runner, data_dir=self.runtime.profile.data_dir,
+            user=user, station_name=station_name(self.runtime), settings=self.settings,
+            key_store=self.runtime.key_store, log_dir=self.log_dir,
+            sync_engine=self.sync_engine,
+        )
+        window = MainWindow(context)
+        window.logoutRequested.connect(self._on_logout_requested)
+        self.window = window
+        self.dialog = None
+        window.show()
+
+    def _on_logout_requested(self) -> None:
+        from app.logs import set_log_identity
+
+        window = self.window
+        self.window = None
+        set_log_identity()
+        if window is not None:
+            window.close()
+            window.deleteLater()
+        self._login()
+
+
+def _show_crash(text: str) -> None:
+    """What the crash hook shows: the program stays open, the user knows where the log is."""
+    parent = QApplication.activeWindow()
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle("CounterDesk")
+    box.setText(text)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    box.open()
+
+
+def run_gui(data_dir: Path) -> int:
+    """Start the desktop program on the profile in ``data_dir``; returns the exit code."""
+    from app.logs import install_excepthook, setup_logging
+    from app.services.runtime import open_runtime
+    from app.settings import Settings
+
+    settings = Settings.load()
+    try:
+        log_path = setup_logging()
+        log_dir = str(log_path.parent)
+    except OSError:
+        log_dir = ""
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    configure_application(app)
+    install_excepthook(show=_show_crash)
+    log.info("CounterDesk %s starting with profile %s", __version__, data_dir)
+    try:
+        runtime = open_runtime(Path(data_dir))
+    except DomainError as error:
+        QMessageBox.critical(None, "CounterDesk", error.message)
+        return 2
+    except OSError as error:
+        QMessageBox.critical(None, "CounterDesk",
+                             f"无法打开数据目录 {data_dir}：{error.strerror or error}。"
+                             "请检查磁盘空间和文件夹权限。")
+        return 2
+    controller = Controller(runtime, settings=settings, log_dir=log_dir,
+                            sync_engine=make_sync_engine(runtime))
+    controller.start()
+    try:
+        return app.exec()
+    finally:
+        controller.runner.wait_for_done(10_000)
+        runtime.close()

@@ -1,0 +1,424 @@
+"""The main window: navigation by task, the pages, the status bar and the idle lock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PyQt6.QtCore import QEvent, QObject, QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
+from PyQt6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import __version__
+from app.domain.roles import Action, Role
+from app.services import queries
+from app.ui.context import AppContext
+from app.ui.feedback import show_unexpected
+from app.ui.page import Page
+from app.ui.resources import icon
+
+STATUS_REFRESH_MS = 30_000
+SYNC_INTERVAL_MS = 60_000
+
+
+class IdleWatcher(QObject):
+    """Emits ``idle`` after ``minutes`` without a key press or mouse action anywhere."""
+
+    idle = pyqtSignal()
+    _ACTIVITY = frozenset({
+        QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
+        QEvent.Type.Wheel, QEvent.Type.TouchBegin,
+    })
+
+    def __init__(self, minutes: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self.set_minutes(minutes)
+        self._timer.timeout.connect(self.idle)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    def set_minutes(self, minutes: int) -> None:
+        self.minutes = minutes
+        if minutes <= 0:
+            self._timer.stop()
+            return
+        self._timer.setInterval(minutes * 60_000)
+        self._timer.start()
+
+    def pause(self) -> None:
+        self._timer.stop()
+
+    def restart(self) -> None:
+        if self.minutes > 0:
+            self._timer.start()
+
+    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:  # noqa: N802
+        if event is not None and event.type() in self._ACTIVITY and self._timer.isActive():
+            self._timer.start()
+        return False
+
+    def detach(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self._timer.stop()
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    key: str
+    title: str
+    icon_name: str
+    factory: Callable[[AppContext], Page]
+    visible: Callable[[AppContext], bool]
+
+
+def _chief_like(context: AppContext) -> bool:
+    return context.has_role(Role.CHIEF) or bool(context.user.deputy_for_departments)
+
+
+def navigation_entries() -> list[NavEntry]:
+    """The tasks of the navigation, in order, and who sees each."""
+    from app.forms.admin_page import AdminPage
+    from app.forms.case_search import CaseSearchPage
+    from app.forms.catalog_page import CatalogPage
+    from app.forms.queues import ApprovalQueuePage, ReviewQueuePage, SealPage
+    from app.forms.registration import RegistrationPage
+    from app.forms.statistics_page import StatisticsPage
+
+    return [
+        NavEntry("register", "受理登记", "register", RegistrationPage,
+                 lambda c: c.can(Action.REGISTER)),
+        NavEntry("search", "办件查询", "search", CaseSearchPage,
+                 lambda c: c.can(Action.VIEW_CASES)),
+        NavEntry("review", "待我审查", "review", ReviewQueuePage,
+                 lambda c: c.can(Action.REVIEW)),
+        NavEntry("approve", "待我核准", "approve", ApprovalQueuePage, _chief_like),
+        NavEntry("seal", "用印", "seal", SealPage, _chief_like),
+        NavEntry("statistics", "统计", "statistics", StatisticsPage,
+                 lambda c: c.has_role(Role.ADMIN) or c.has_role(Role.SUPERVISOR)
+                 or c.has_role(Role.CHIEF)),
+        NavEntry("catalog", "事项目录", "catalog", CatalogPage, lambda c: True),
+        NavEntry("admin", "系统管理", "admin", AdminPage, lambda c: c.has_role(Role.ADMIN)),
+    ]
+
+
+class MainWindow(QMainWindow):
+    """Everything a logged-in user works with."""
+
+    logoutRequested = pyqtSignal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setObjectName("mainWindow")
+        station = context.station_name or context.user.station
+        self.setWindowTitle(self.tr("{0} — CounterDesk 政务服务窗口受理台").format(station))
+        self.setWindowIcon(icon("app"))
+        self.resize(1366, 768)
+        self.setMinimumSize(1024, 640)
+        self.pages: dict[str, Page] = {}
+        self._keys: list[str] = []
+        self._previous_index = 0
+        self._sync_running = False
+        self._sync_problem = ""
+        self._online: bool | None = None
+        self._locked = False
+        self.unlock_dialog: QWidget | None = None
+
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        side = QWidget(central)
+        side.setObjectName("sidePanel")
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 12, 0, 8)
+        brand = QLabel(self.tr("政务服务\n窗口受理台"), side)
+        brand.setObjectName("brandLabel")
+        brand.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        brand.setToolTip(self.tr("CounterDesk 版本 {0}").format(__version__))
+        side_layout.addWidget(brand)
+        self.nav = QListWidget(side)
+        self.nav.setObjectName("navigationList")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        side_layout.addWidget(self.nav, 1)
+        self.user_card = QLabel(side)
+        self.user_card.setObjectName("userCard")
+        self.user_card.setWordWrap(True)
+        side_layout.addWidget(self.user_card)
+        side.setFixedWidth(168)
+        layout.addWidget(side)
+        self.stack = QStackedWidget(central)
+        self.stack.setObjectName("pageStack")
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        for number, entry in enumerate(e for e in navigation_entries() if e.visible(context)):
+            page = entry.factory(context)
+            self.pages[entry.key] = page
+            self._keys.append(entry.key)
+            self.stack.addWidget(page)
+            item = QListWidgetItem(icon(entry.icon_name), self.tr(entry.title))
+            item.setData(Qt.ItemDataRole.UserRole, entry.key)
+            if number < 9:
+                item.setToolTip(self.tr("{0}（Ctrl+{1}）").format(entry.title, number + 1))
+            self.nav.addItem(item)
+            page.openCaseRequested.connect(self.open_case)
+            page.caseChanged.connect(self._on_page_case_changed)
+
+        from app.forms.case_page import CasePage
+
+        self.case_page = CasePage(context, self.stack)
+        self.stack.addWidget(self.case_page)
+        self.case_page.backRequested.connect(self._on_case_page_back_requested)
+        self.case_page.caseChanged.connect(self._on_page_case_changed)
+        self.case_page.openCaseRequested.connect(self.open_case)
+
+        self._build_menus()
+        self._build_status_bar()
+        self.idle_watcher = IdleWatcher(context.idle_minutes, self)
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(STATUS_REFRESH_MS)
+        self._sync_timer = QTimer(self)
+        self._sync_timer.setInterval(SYNC_INTERVAL_MS)
+        self._connect_signals()
+        self._update_user_card()
+        if self.nav.count():
+            self.nav.setCurrentRow(0)
+        self.refresh_status()
+        self._status_timer.start()
+        self._start_sync()
+
+    def _connect_signals(self) -> None:
+        self.nav.currentRowChanged.connect(self._on_nav_current_row_changed)
+        self.idle_watcher.idle.connect(self._on_idle_watcher_idle)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self._sync_timer.timeout.connect(self._on_sync_timer_timeout)
+        self.context.runner.unexpectedError.connect(self._on_runner_unexpected_error)
+
+    # --- menus and status bar ----------------------------------------------------
+
+    def _build_menus(self) -> None:
+        menu_bar = self.menuBar()
+        assert menu_bar is not None
+        file_menu = menu_bar.addMenu(self.tr("系统(&S)"))
+        assert file_menu is not None
+        self.lock_action = QAction(icon("lock"), self.tr("锁定屏幕"), self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.logout_action = QAction(self.tr("注销"), self)
+        self.quit_action = QAction(self.tr("退出"), self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        file_menu.addAction(self.lock_action)
+        file_menu.addAction(self.logout_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        go_menu = menu_bar.addMenu(self.tr("转到(&G)"))
+        assert go_menu is not None
+        for index in range(self.nav.count()):
+            item = self.nav.item(index)
+            assert item is not None
+            action = QAction(item.icon(), item.text(), self)
+            if index < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _c=False, i=index: self.nav.setCurrentRow(i))
+            go_menu.addAction(action)
+        help_menu = menu_bar.addMenu(self.tr("帮助(&H)"))
+        assert help_menu is not None
+        self.about_action = QAction(self.tr("关于 CounterDesk"), self)
+        help_menu.addAction(self.about_action)
+        self.lock_action.triggered.connect(self.lock)
+        self.logout_action.triggered.connect(self.logoutRequested)
+        self.quit_action.triggered.connect(self.close)
+        self.about_action.triggered.connect(self.show_about)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        assert bar is not None
+        user = self.context.user
+        self.user_status = QLabel(self.tr("{0}（{1}）").format(user.display_name,
+                                                             user.role_labels), self)
+        self.user_status.setObjectName("userStatus")
+        station = self.context.station_name or user.station
+        window = user.window_name or self.tr("未设窗口")
+        self.station_status = QLabel(f"{station}（{user.station}） · {window}", self)
+        self.station_status.setObjectName("stationStatus")
+        self.station_status.setToolTip(self.tr("CounterDesk 版本 {0}").format(__version__))
+        self.sync_status = QLabel(self.tr("同步状态读取中…"), self)
+        self.sync_status.setObjectName("syncStatus")
+        for label in (self.user_status, self.station_status):
+            bar.addWidget(label)
+        bar.addPermanentWidget(self.sync_status)
+
+    def _update_user_card(self) -> None:
+        user = self.context.user
+        self.user_card.setText(f"<b>{user.display_name}</b><br>{user.role_labels}"
+                               + (f"<br>{user.window_name}" if user.window_name else ""))
+
+    def refresh_status(self) -> None:
+        uow = self.context.uow
+        self.context.runner.run(lambda: queries.sync_status(uow), on_done=self._on_sync_status,
+                                on_error=lambda _e: None, owner=self)
+
+    def _on_sync_status(self, status: queries.SyncStatus) -> None:
+        if not status.server_url:
+            state = self.tr("离线（未配置服务器）")
+        elif self._online is None:
+            state = self._sync_problem or self.tr("未同步")
+        else:
+            state = self.tr("在线") if self._online else self.tr("离线")
+        last = status.last_sync_at or "—"
+        if status.last_sync_at:
+            from datetime import datetime
+
+            from app.ui.widgets import local_time
+            try:
+                last = local_time(datetime.fromisoformat(status.last_sync_at))
+            except ValueError:
+                last = status.last_sync_at
+        text = self.tr("{0} · 待同步 {1} 条 · 上次同步 {2}").format(
+            state, status.waiting_events, last)
+        if status.conflicts:
+            text += self.tr(" · 冲突 {0} 件").format(status.conflicts)
+        self.sync_status.setText(text)
+        self.sync_status.setProperty("online", bool(self._online))
+        tip = status.server_url or self.tr("在“系统管理”中登记到县中心服务器")
+        if self._sync_problem:
+            tip += "\n" + self._sync_problem
+        self.sync_status.setToolTip(tip)
+
+    # --- sync ---------------------------------------------------------------------
+
+    def _start_sync(self) -> None:
+        if self.context.sync_engine is None:
+            return
+        self._sync_timer.start()
+        self._on_sync_timer_timeout()
+
+    def sync_now(self) -> None:
+        self._on_sync_timer_timeout()
+
+    def _on_sync_timer_timeout(self) -> None:
+        engine = self.context.sync_engine
+        if engine is None or self._sync_running:
+            return
+        self._sync_running = True
+        self.context.runner.run(engine.sync_once, on_done=self._on_synced,
+                                on_error=self._on_sync_failed, network=True, owner=self)
+
+    def _on_synced(self, report: object) -> None:
+        self._sync_running = False
+        self._sync_problem = ""
+        if getattr(report, "ok", False):
+            self._online = True
+        elif getattr(report, "error_code", "") == "not_enrolled":
+            self._online = None
+            self._sync_problem = self.tr("未登记到服务器")
+        else:
+            self._online = not getattr(report, "unreachable", True)
+            errors = getattr(report, "errors", [])
+            self._sync_problem = errors[0] if errors else ""
+        self.refresh_status()
+
+    def _on_sync_failed(self, error: BaseException) -> None:
+        self._sync_running = False
+        self._online = False
+        self._sync_problem = getattr(error, "message", "") or self.tr("同步失败")
+        self.refresh_status()
+
+    # --- navigation ---------------------------------------------------------------
+
+    def page(self, key: str) -> Page:
+        return self.pages[key]
+
+    def show_page(self, key: str) -> None:
+        self.nav.setCurrentRow(self._keys.index(key))
+
+    def _on_nav_current_row_changed(self, row: int) -> None:
+        if 0 <= row < len(self._keys):
+            page = self.pages[self._keys[row]]
+            self.stack.setCurrentWidget(page)
+            page.activate()
+
+    def open_case(self, case_id: str) -> None:
+        if self.stack.currentWidget() is not self.case_page:
+            self._previous_index = self.stack.currentIndex()
+        self.stack.setCurrentWidget(self.case_page)
+        self.case_page.load(case_id)
+
+    def _on_case_page_back_requested(self) -> None:
+        self.stack.setCurrentIndex(self._previous_index)
+        current = self.stack.currentWidget()
+        if isinstance(current, Page):
+            current.activate()
+
+    def _on_page_case_changed(self, _case_id: str) -> None:
+        self.refresh_status()
+
+    # --- lock, about, errors ------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+    def lock(self) -> None:
+        """Hide the work behind the unlock dialog until the password is entered."""
+        if self._locked:
+            return
+        from app.forms.login import UnlockDialog
+
+        self._locked = True
+        self.idle_watcher.pause()
+        self.centralWidget().setVisible(False)  # type: ignore[union-attr]
+        dialog = UnlockDialog(self.context.uow, self.context.runner, self.context.user, self)
+        dialog.unlocked.connect(self._on_unlock_dialog_unlocked)
+        dialog.logoutRequested.connect(self.logoutRequested)
+        self.unlock_dialog = dialog
+        dialog.open()
+
+    def _on_unlock_dialog_unlocked(self) -> None:
+        self._locked = False
+        self.centralWidget().setVisible(True)  # type: ignore[union-attr]
+        self.idle_watcher.restart()
+        self.unlock_dialog = None
+
+    def _on_idle_watcher_idle(self) -> None:
+        self.lock()
+
+    def show_about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle(self.tr("关于 CounterDesk"))
+        box.setIconPixmap(icon("app").pixmap(64, 64))
+        box.setText(self.tr(
+            "<h3>CounterDesk 政务服务窗口受理台</h3>"
+            "<p>版本 {0}</p>"
+            "<p>离线可用的窗口受理、审查、核准、用印与统计程序；"
+            "网络恢复后自动与县级中心同步。</p>"
+            "<p>数据目录：{1}</p>").format(__version__, self.context.data_dir))
+        box.setObjectName("aboutBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        box.open()
+
+    def _on_runner_unexpected_error(self, message: str) -> None:
+        show_unexpected(self, message, self.context.log_dir)
+
+    def closeEvent(self, event: QCloseEvent | None) -> None:  # noqa: N802
+        self._status_timer.stop()
+        self._sync_timer.stop()
+        self.idle_watcher.detach()
+        super().closeEvent(event)

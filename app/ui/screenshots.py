@@ -1,0 +1,193 @@
+"""Screenshots of every main screen on the demo profile: ``python -m app.ui.screenshots DIR``.
+
+Runs offscreen on a temporary demo profile (``app.services.demo``), drives each screen
+the way a clerk would and grabs it with ``QWidget.grab()``. A CJK font must be
+installed (``fonts-noto-cjk``), or the Chinese text renders as boxes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+WIDTH, HEIGHT = 1366, 768
+
+
+def _settle(runner: Any, seconds: float = 20.0) -> None:
+    """Let queued work and repaints finish (a tool's wait, not the program's)."""
+    from PyQt6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + seconds
+    quiet = 0
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        quiet = quiet + 1 if runner.idle else 0
+        if quiet > 15:
+            return
+        time.sleep(0.02)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("output", type=Path, nargs="?", default=Path("docs/screenshots"))
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="device pixel ratio (1.5 for the 150 % check)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.scale != 1.0:
+        os.environ["QT_SCALE_FACTOR"] = str(args.scale)
+    from PyQt6.QtWidgets import QApplication
+
+    from app.main import configure_application
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    configure_application(app)
+    args.output.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="counterdesk-shots-") as folder:
+        Shooter(Path(folder), args.output, suffix="" if args.scale == 1.0 else
+                f"@{args.scale:g}x").run()
+    return 0
+
+
+class Shooter:
+    def __init__(self, data_dir: Path, output: Path, suffix: str = "") -> None:
+        from app.services.demo import DEMO_PASSWORD, create_demo
+        from app.services.runtime import open_runtime
+        from app.ui.tasks import TaskRunner
+
+        self.data_dir = data_dir
+        self.output = output
+        self.suffix = suffix
+        self.runtime = open_runtime(data_dir, backups=False)
+        self.summary = create_demo(self.runtime.uow, self.runtime.key_store)
+        self.password = DEMO_PASSWORD
+        self.runner = TaskRunner()
+        self.saved: list[Path] = []
+
+    def user(self, username: str) -> Any:
+        from app.services.accounts import authenticate
+
+        return authenticate(self.runtime.uow, username=username, password=self.password)
+
+    def context(self, username: str) -> Any:
+        from app.ui.context import AppContext
+
+        return AppContext(uow=self.runtime.uow, runner=self.runner, data_dir=self.data_dir,
+                          user=self.user(username), station_name="清河县政务服务中心",
+                          key_store=self.runtime.key_store)
+
+    def save(self, widget: Any, name: str) -> None:
+        _settle(self.runner)
+        path = self.output / f"{name}{self.suffix}.png"
+        widget.grab().save(str(path), "PNG")
+        self.saved.append(path)
+        print(path)
+
+    def window(self, username: str, page: str, prepare: Callable[[Any], None] | None = None,
+               name: str = "") -> Any:
+        from app.ui.main_window import MainWindow
+
+        window = MainWindow(self.context(username))
+        window.resize(WIDTH, HEIGHT)
+        window.show()
+        window.show_page(page)
+        _settle(self.runner)
+        if prepare is not None:
+            prepare(window)
+            _settle(self.runner)
+        self.save(window, name or page)
+        return window
+
+    def run(self) -> None:
+        from app.forms.login import FirstStartDialog, LoginDialog
+
+        login = LoginDialog(self.runtime.uow, self.runner, station_name="清河县政务服务中心",
+                            last_username="clerk_scj")
+        login.show()
+        self.save(login, "login")
+        login.close()
+        first = FirstStartDialog(self.runtime.uow, self.runner)
+        first.show()
+        self.save(first, "first-start")
+        first.close()
+
+        def registration(window: Any) -> None:
+            page = window.page("register")
+            page.picker.search_edit.setText("gtgshdj")
+            page.picker.search()
+            _settle(self.runner)
+            page.picker.result_list.setCurrentRow(0)
+            page.applicant.name_edit.setText("张建国")
+            page.applicant.id_edit.setText("11010519491231002X")
+            page.applicant.check_id(finished=True)
+            page.applicant.phone_edit.setText("13800138000")
+            page.address_edit.setText("清河县城关镇人民路1号")
+            if page.materials.rows:
+                page.materials.rows[0].received_check.setChecked(True)
+                page.materials.rows[1].received_check.setChecked(True)
+
+        self.window("clerk_scj", "register", registration, "registration")
+
+        def invalid(window: Any) -> None:
+            registration(window)
+            page = window.page("register")
+            page.applicant.id_edit.setText("110105194912310021")
+            page.applicant.check_id(finished=True)
+            page.accept_button.click()
+
+        self.window("clerk_scj", "register", invalid, "registration-invalid-id")
+
+        def notice(window: Any) -> None:
+            registration(window)
+            page = window.page("register")
+            page.notice_button.click()
+
+        shown = self.window("clerk_scj", "register", notice, "registration-notice-main")
+        dialog = shown.page("register").notice_dialog
+        if dialog is not None:
+            self.save(dialog, "one-time-notice-dialog")
+            dialog.close()
+        self.saved.remove(self.output / f"registration-notice-main{self.suffix}.png")
+        (self.output / f"registration-notice-main{self.suffix}.png").unlink(missing_ok=True)
+
+        self.window("supervisor", "search", name="case-search")
+
+        def open_busy_case(window: Any) -> None:
+            model = window.page("search").model
+            rows = model.summaries()
+            target = max(rows, key=lambda s: (s.state == "accepted", s.warning == "red"))
+            window.open_case(target.id)
+            _settle(self.runner)
+            window.case_page.tabs.setCurrentIndex(0)
+
+        self.window("chief_scj", "search", open_busy_case, "case-page")
+
+        def timeline(window: Any) -> None:
+            open_busy_case(window)
+            window.case_page.tabs.setCurrentIndex(2)
+
+        self.window("chief_scj", "search", timeline, "case-timeline")
+        self.window("clerk_scj", "review", name="review-queue")
+        self.window("chief_zjj", "approve", name="approval-queue")
+        self.window("chief_scj", "seal", name="seal")
+        self.window("admin", "statistics", name="statistics")
+        self.window("admin", "catalog", name="catalog")
+        self.window("admin", "admin", name="administration")
+
+        def calendar(window: Any) -> None:
+            window.page("admin").tabs.setCurrentIndex(3)
+
+        self.window("admin", "admin", calendar, "administration-calendar")
+        self.runner.wait_for_done()
+        self.runtime.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

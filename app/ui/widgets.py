@@ -1,0 +1,137 @@
+"""Small building blocks shared by the forms: labelled fields, Enter-as-Tab, badges."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from PyQt6.QtCore import QEvent, QObject, Qt
+from PyQt6.QtGui import QKeyEvent
+from PyQt6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.context import CHINA_TZ
+from app.ui.feedback import FieldErrors
+
+
+def field_with_error(widget: QWidget, parent: QWidget | None = None) -> tuple[QWidget, QLabel]:
+    """A container holding ``widget`` with an (initially hidden) error label under it."""
+    box = QWidget(parent)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(widget)
+    error = QLabel(box)
+    layout.addWidget(error)
+    return box, error
+
+
+def add_field(
+    form: QFormLayout,
+    label: str,
+    widget: QWidget,
+    errors: FieldErrors,
+    name: str,
+    *,
+    required: bool = False,
+) -> QLabel:
+    """Add a labelled row whose errors ``errors`` can show under the field."""
+    box, error = field_with_error(widget)
+    errors.add(name, widget, error)
+    caption = QLabel(label + ("<span style='color:#c0392b'> *</span>" if required else ""))
+    caption.setBuddy(widget)
+    form.addRow(caption, box)
+    return caption
+
+
+def set_kind(button: QWidget, kind: str) -> None:
+    """Mark a button primary, danger or warning for the style sheet (re-polished now)."""
+    from app.ui.feedback import restyle
+
+    button.setProperty("kind", kind)
+    restyle(button)
+
+
+def title_label(text: str, parent: QWidget | None = None, *, role: str = "title") -> QLabel:
+    label = QLabel(text, parent)
+    label.setProperty("role", role)
+    return label
+
+
+def separator(parent: QWidget | None = None) -> QFrame:
+    line = QFrame(parent)
+    line.setFrameShape(QFrame.Shape.HLine)
+    line.setProperty("role", "separator")
+    return line
+
+
+class EnterMovesFocus(QObject):
+    """Enter in a line edit, combo or spin box moves on like Tab, as counter clerks expect.
+
+    On the last watched widget, Enter calls ``on_last`` (e.g. the default action). A
+    plain text edit keeps Enter for new lines; Ctrl+Enter is left to shortcuts.
+    """
+
+    def __init__(self, widgets: list[QWidget], on_last: Callable[[], None] | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._widgets = widgets
+        self._on_last = on_last
+        for widget in widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:  # noqa: N802
+        if event is None or event.type() != QEvent.Type.KeyPress:
+            return False
+        assert isinstance(event, QKeyEvent)
+        if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return False
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            return False
+        if isinstance(watched, QComboBox) and watched.view().isVisible():
+            return False
+        if not isinstance(watched, QLineEdit | QComboBox | QAbstractSpinBox):
+            return False
+        assert isinstance(watched, QWidget)
+        visible = [w for w in self._widgets if w.isVisibleTo(w.window()) and w.isEnabled()]
+        if watched not in visible:
+            return False
+        index = visible.index(watched)
+        if index + 1 < len(visible):
+            visible[index + 1].setFocus(Qt.FocusReason.TabFocusReason)
+        elif self._on_last is not None:
+            self._on_last()
+        return True
+
+
+def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A moment as the clock on the counter's wall shows it."""
+    if moment is None:
+        return ""
+    return moment.astimezone(CHINA_TZ).strftime(fmt)
+
+
+def iso_local_time(text: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An ISO timestamp from an event payload, in local time."""
+    if not text:
+        return ""
+    try:
+        return local_time(datetime.fromisoformat(text), fmt)
+    except ValueError:
+        return text
+
+
+def format_date(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def yuan(fen: int) -> str:
+    return f"{fen / 100:,.2f} 元"

@@ -1,0 +1,108 @@
+"""The main window: what each role sees, the status bar, the lock, the size of a counter PC."""
+
+from __future__ import annotations
+
+from app import __version__
+from app.ui.main_window import MainWindow
+from tests import test_ui_support
+from tests.test_ui_support import GUI, GuiProfile, wait_idle
+
+pytestmark = GUI
+gui_profile = test_ui_support.gui_profile
+
+
+def _nav_titles(window: MainWindow) -> list[str]:
+    return [window.nav.item(i).text() for i in range(window.nav.count())]
+
+
+def test_main_window_renders_at_1366_by_768(qtbot, gui_profile: GuiProfile) -> None:
+    context = gui_profile.context(gui_profile.staff.clerk)
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    wait_idle(qtbot, context)
+    pixmap = window.grab()
+    assert (pixmap.width(), pixmap.height()) == (1366, 768)
+    assert "城关镇便民服务站" in window.windowTitle()
+    assert window.minimumSizeHint().width() <= 1366
+    assert window.minimumSizeHint().height() <= 768
+
+
+def test_a_clerk_sees_the_counter_tasks_only(qtbot, gui_profile: GuiProfile) -> None:
+    window = MainWindow(gui_profile.context(gui_profile.staff.clerk))
+    qtbot.addWidget(window)
+    assert _nav_titles(window) == ["受理登记", "办件查询", "待我审查", "事项目录"]
+
+
+def test_a_chief_sees_approval_and_seal(qtbot, gui_profile: GuiProfile) -> None:
+    window = MainWindow(gui_profile.context(gui_profile.staff.chief))
+    qtbot.addWidget(window)
+    titles = _nav_titles(window)
+    assert {"待我核准", "用印", "统计"} <= set(titles)
+    assert "系统管理" not in titles
+
+
+def test_the_administrator_sees_administration_but_no_counter_work(
+        qtbot, gui_profile: GuiProfile) -> None:
+    window = MainWindow(gui_profile.context(gui_profile.staff.admin))
+    qtbot.addWidget(window)
+    titles = _nav_titles(window)
+    assert "系统管理" in titles
+    assert "受理登记" not in titles and "待我核准" not in titles
+
+
+def test_status_bar_shows_user_station_window_and_sync(qtbot, gui_profile: GuiProfile) -> None:
+    context = gui_profile.context(gui_profile.staff.clerk)
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    wait_idle(qtbot, context)
+    assert "李受理" in window.user_status.text()
+    assert "窗口受理员" in window.user_status.text()
+    assert "城关镇便民服务站" in window.station_status.text()
+    assert "3号窗口" in window.station_status.text()
+    assert "待同步" in window.sync_status.text()
+    assert "离线" in window.sync_status.text()
+    assert __version__ in window.station_status.toolTip()
+
+
+def test_idle_lock_hides_the_work_until_the_password(qtbot, gui_profile: GuiProfile) -> None:
+    from PyQt6.QtWidgets import QLineEdit, QPushButton
+
+    context = gui_profile.context(gui_profile.staff.clerk)
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.idle_watcher.idle, timeout=2000):
+        window.idle_watcher.set_minutes(1)
+        window.idle_watcher._timer.setInterval(50)
+        window.idle_watcher._timer.start()
+    assert window.locked
+    assert not window.centralWidget().isVisible()
+    dialog = window.unlock_dialog
+    assert dialog is not None
+    dialog.findChild(QLineEdit, "unlockPasswordEdit").setText("wrong-password1")
+    dialog.findChild(QPushButton, "unlockButton").click()
+    wait_idle(qtbot, context)
+    assert window.locked
+    assert "密码不正确" in dialog.findChild(type(dialog.error_label), "unlockError").text()
+    dialog.findChild(QLineEdit, "unlockPasswordEdit").setText("counter2026")
+    dialog.findChild(QPushButton, "unlockButton").click()
+    wait_idle(qtbot, context)
+    assert not window.locked
+    assert window.centralWidget().isVisible()
+
+
+def test_every_page_of_every_role_opens(qtbot, gui_profile: GuiProfile) -> None:
+    staff = gui_profile.staff
+    for user in (staff.clerk, staff.chief, staff.admin, staff.supervisor):
+        context = gui_profile.context(user)
+        window = MainWindow(context)
+        qtbot.addWidget(window)
+        window.show()
+        for row in range(window.nav.count()):
+            window.nav.setCurrentRow(row)
+            wait_idle(qtbot, context)
+            assert not window.stack.currentWidget().message_bar.isVisible() or \
+                window.stack.currentWidget().message_bar.level != "error"
+        window.close()

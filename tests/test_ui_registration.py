@@ -1,0 +1,226 @@
+"""受理登记 through the real widgets: type, tick, click; check the result through the services."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QPushButton
+
+from app.domain.case import CaseState
+from app.forms.case_page import CasePage
+from app.forms.registration import RegistrationPage
+from app.services import cases, queries
+from tests import test_ui_support
+from tests.test_ui_support import GUI, GuiProfile, find, type_into, wait_idle
+
+pytestmark = GUI
+gui_profile = test_ui_support.gui_profile
+
+VALID_ID = "11010519491231002X"
+BAD_CHECK_DIGIT = "110105194912310021"
+
+
+def _page(qtbot, gui_profile: GuiProfile) -> RegistrationPage:
+    context = gui_profile.context(gui_profile.staff.clerk)
+    page = RegistrationPage(context)
+    qtbot.addWidget(page)
+    page.resize(1280, 720)
+    page.show()
+    page.activate()
+    wait_idle(qtbot, context)
+    return page
+
+
+def _choose_matter(qtbot, page: RegistrationPage) -> None:
+    search = find(page, QLineEdit, "matterSearchEdit")
+    type_into(qtbot, search, "gtgshdj")
+    qtbot.waitUntil(lambda: page.picker.result_list.count() == 1
+                    and page.picker.matter is not None)
+    assert page.picker.matter.name == "个体工商户登记"
+
+
+def _fill_applicant(qtbot, page: RegistrationPage, id_number: str = VALID_ID) -> None:
+    type_into(qtbot, find(page, QLineEdit, "applicantNameEdit"), "张三")
+    type_into(qtbot, find(page, QLineEdit, "applicantIdEdit"), id_number)
+    type_into(qtbot, find(page, QLineEdit, "applicantPhoneEdit"), "13800138000")
+    type_into(qtbot, find(page, QLineEdit, "applicantAddressEdit"), "城关镇人民路1号")
+
+
+def _receive(page: RegistrationPage, *indexes: int) -> None:
+    for index, row in enumerate(page.materials.rows):
+        if row.received_check.isChecked() != (index in indexes):
+            row.received_check.click()
+
+
+def _count(gui_profile: GuiProfile) -> int:
+    return queries.count_cases(gui_profile.runtime.uow, gui_profile.staff.clerk)
+
+
+def test_pinyin_initials_find_the_matter_and_show_its_guide(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    assert "经营场所使用证明" in page.picker.guide_view.toPlainText()
+    assert [row.material.name for row in page.materials.rows] == [
+        "个体工商户登记申请书", "经营者身份证明", "经营场所使用证明"]
+
+
+def test_registering_and_accepting_through_the_form(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page)
+    _receive(page, 0, 1, 2)
+    with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
+        qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    outcome = blocker.args[0]
+    assert outcome.error is None
+    case = cases.get_case(gui_profile.runtime.uow, outcome.case.id)
+    assert case.state is CaseState.ACCEPTED
+    assert case.applicant["id_number"] == VALID_ID
+    assert case.first_responder_id == gui_profile.staff.clerk.id
+    assert all(m["received"] for m in case.materials)
+    assert case.number in page.message_bar.text
+    assert page.applicant.name_edit.text() == ""  # ready for the next applicant
+    wait_idle(qtbot, page.context)
+    if page.preview_dialog is not None:
+        page.preview_dialog.close()
+
+
+def test_an_invalid_id_number_is_marked_as_typed_and_accept_saves_nothing(
+        qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page, BAD_CHECK_DIGIT)
+    error = find(page, QLabel, "applicantIdEditError")
+    assert error.isVisible()
+    assert "校验位错误" in error.text()
+    _receive(page, 0, 1, 2)
+    qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, page.context)
+    assert page.message_bar.level == "error"
+    assert error.isVisible()
+    assert QApplication.focusWidget() in (None, page.applicant.id_edit)
+    assert _count(gui_profile) == 0
+    assert page.applicant.name_edit.text() == "张三"  # nothing typed is lost
+
+
+def test_a_partial_id_number_is_not_nagged_about_until_complete(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    type_into(qtbot, page.applicant.id_edit, "1101051949")
+    assert not find(page, QLabel, "applicantIdEditError").isVisible()
+    assert page.applicant.id_hint.text() == "10/18"
+
+
+def test_accept_with_a_material_missing_is_refused_and_points_to_the_notice(
+        qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page)
+    _receive(page, 0, 1)
+    qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, page.context)
+    assert "一次性告知" in page.message_bar.text
+    assert "经营场所使用证明" in page.message_bar.text
+    assert _count(gui_profile) == 0
+
+
+def test_one_time_notice_then_supplement_then_accept(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page)
+    _receive(page, 0)
+    qtbot.mouseClick(find(page, QPushButton, "noticeButton"), Qt.MouseButton.LeftButton)
+    dialog = page.notice_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert [c.isChecked() for c in dialog.checks] == [False, True, True]
+    with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
+        qtbot.mouseClick(find(dialog, QPushButton, "noticeSubmitButton"),
+                         Qt.MouseButton.LeftButton)
+    case_id = blocker.args[0].case.id
+    uow = gui_profile.runtime.uow
+    case = cases.get_case(uow, case_id)
+    assert case.state is CaseState.AWAITING_SUPPLEMENT
+    assert [m["name"] for m in case.missing_materials] == ["经营者身份证明", "经营场所使用证明"]
+    assert not dialog.isVisible()
+    wait_idle(qtbot, page.context)
+    if page.preview_dialog is not None:
+        page.preview_dialog.close()
+
+    case_page = CasePage(page.context)
+    qtbot.addWidget(case_page)
+    case_page.show()
+    with qtbot.waitSignal(case_page.loaded, timeout=10000):
+        case_page.load(case_id)
+    case_page.action_buttons["supplement"].click()
+    supplement = case_page.dialog
+    with qtbot.waitSignal(case_page.loaded, timeout=10000):
+        qtbot.mouseClick(find(supplement, QPushButton, "dialogSubmitButton"),
+                         Qt.MouseButton.LeftButton)
+    assert cases.get_case(uow, case_id).state is CaseState.REGISTERED
+    with qtbot.waitSignal(case_page.loaded, timeout=10000):
+        case_page.action_buttons["accept"].click()
+    assert cases.get_case(uow, case_id).state is CaseState.ACCEPTED
+    wait_idle(qtbot, page.context)
+
+
+def test_reject_needs_a_reason(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page)
+    qtbot.mouseClick(find(page, QPushButton, "rejectButton"), Qt.MouseButton.LeftButton)
+    dialog = page.reject_dialog
+    assert dialog is not None and dialog.isVisible()
+    submit = find(dialog, QPushButton, "dialogSubmitButton")
+    qtbot.mouseClick(submit, Qt.MouseButton.LeftButton)
+    assert find(dialog, QLabel, "rejectReasonsEditError").isVisible()
+    assert _count(gui_profile) == 0
+    find(dialog, QPlainTextEdit, "rejectReasonsEdit").setPlainText("申请事项不属于本机关职权范围")
+    with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
+        qtbot.mouseClick(submit, Qt.MouseButton.LeftButton)
+    case = cases.get_case(gui_profile.runtime.uow, blocker.args[0].case.id)
+    assert case.state is CaseState.REJECTED
+    assert case.rejection["reasons"] == "申请事项不属于本机关职权范围"
+    wait_idle(qtbot, page.context)
+    if page.preview_dialog is not None:
+        page.preview_dialog.close()
+
+
+def test_a_legal_person_with_an_agent_whose_phone_is_wrong(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    page.legal_radio.click()
+    assert [page.applicant.id_type_combo.itemData(i)
+            for i in range(page.applicant.id_type_combo.count())] == ["uscc"]
+    type_into(qtbot, page.applicant.name_edit, "城关镇好运来商店")
+    type_into(qtbot, page.applicant.id_edit, "91110000100000000A")
+    assert "统一社会信用代码" in find(page, QLabel, "applicantIdEditError").text()
+    type_into(qtbot, page.applicant.id_edit, "91110000100000000R")
+    type_into(qtbot, page.applicant.phone_edit, "0571-87654321")
+    find(page, type(page.agent_check), "agentCheck").click()
+    type_into(qtbot, find(page, QLineEdit, "agentNameEdit"), "李四")
+    type_into(qtbot, find(page, QLineEdit, "agentIdEdit"), VALID_ID)
+    type_into(qtbot, find(page, QLineEdit, "agentPhoneEdit"), "12345")
+    _receive(page, 0, 1, 2)
+    qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    assert "代理人" in find(page, QLabel, "agentPhoneEditError").text()
+    assert _count(gui_profile) == 0
+    type_into(qtbot, find(page, QLineEdit, "agentPhoneEdit"), "13900139000")
+    with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
+        qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    case = cases.get_case(gui_profile.runtime.uow, blocker.args[0].case.id)
+    assert case.applicant["kind"] == "legal"
+    assert case.applicant["agent"]["name"] == "李四"
+    wait_idle(qtbot, page.context)
+    if page.preview_dialog is not None:
+        page.preview_dialog.close()
+
+
+def test_enter_moves_on_through_the_applicant_fields(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    page.activateWindow()
+    _choose_matter(qtbot, page)
+    qtbot.keyClick(page.picker.search_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.applicant.name_edit)
+    type_into(qtbot, page.applicant.name_edit, "张三")
+    qtbot.keyClick(page.applicant.name_edit, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is page.applicant.id_type_combo
+    qtbot.keyClick(page.applicant.id_type_combo, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is page.applicant.id_edit
