@@ -110,3 +110,22 @@ def test_db_rebuild_reprojects_every_case(demo_dir: Path) -> None:
     assert "重建" in run("db", "rebuild", "--data-dir", str(demo_dir)).stdout
     after = json.loads(run("cases", "--json", "--data-dir", str(demo_dir)).stdout)
     assert before == after
+
+
+def test_verify_doc_accepts_an_issued_decision_and_refuses_a_changed_one(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    database = sqlite3.connect(demo_dir / "counterdesk.sqlite3")
+    [pdf] = database.execute(
+        "SELECT pdf FROM documents WHERE seal_use_id IS NOT NULL LIMIT 1").fetchone()
+    database.close()
+    original = tmp_path / "decision.pdf"
+    original.write_bytes(pdf)
+    assert "通过" in run("verify-doc", str(original), "--data-dir", str(demo_dir)).stdout
+    changed = bytearray(pdf)
+    changed[pdf.index(b"/Type /Page") + 2] ^= 0x01
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(bytes(changed))
+    result = run("verify-doc", str(tampered), "--data-dir", str(demo_dir), check=False)
+    assert result.returncode == 4
+    assert "未通过" in result.stdout

@@ -16,7 +16,7 @@ from app.domain.calendar import WorkingCalendar
 from app.domain.catalog import CaseType, Department, FeeItem, MaterialForm, Matter, RequiredMaterial
 from app.domain.identity import resident_id_check_char, uscc_check_char
 from app.domain.roles import Role
-from app.services import accounts, cases, catalog
+from app.services import accounts, cases, catalog, system
 from app.services.context import CHINA_TZ, CurrentUser, local_date, utc_now
 from app.services.recording import load_calendar
 from app.signing import SealKeyStore
@@ -26,7 +26,7 @@ DEMO_PASSWORD = "demo2026"
 STATION_CODE = "XZ01"
 STATION_NAME = "清河县政务服务中心"
 
-O, C, B = MaterialForm.ORIGINAL, MaterialForm.COPY, MaterialForm.BOTH
+O, C, B = MaterialForm.ORIGINAL, MaterialForm.COPY, MaterialForm.BOTH  # noqa: E741
 
 DEPARTMENTS = (
     Department("SCJ", "清河县市场监督管理局", "清市监〔{year}〕{station}第{seq:04d}号", "0315-5551201"),
@@ -195,6 +195,11 @@ def create_demo(uow: UnitOfWorkFactory, key_store: SealKeyStore, *,
         uow, username="admin", display_name="系统管理员", password=DEMO_PASSWORD,
         station_code=STATION_CODE, station_name=STATION_NAME, window_name="综合窗口",
     )
+    system.update_station_settings(uow, admin, {
+        "reconsideration_body": "清河县人民政府",
+        "litigation_court": "清河县人民法院",
+        "resubmission_address": "清河县政务服务中心一楼综合受理窗口（清河县长江东街88号）",
+    })
     for department in DEPARTMENTS:
         catalog.save_department(uow, admin, department)
     for matter in MATTERS:

@@ -330,7 +330,7 @@ def ledger_pdf(
         fonts = font_path(uow)
     rows = tuple(
         LedgerRow(
-            sealed_at_text=_moment_text(e.used_at), seal_name=f"{e.seal_title}（{e.seal_serial}）",
+            sealed_at_text=_moment_text(e.used_at), seal_name=e.seal_serial,
             case_number=e.case_number, document_kind_label=DocumentKind(e.document_kind).label,
             document_number=e.document_number, sealed_by=e.actor_name,
             site=f"{e.station} {e.window_name}".strip(), document_sha256=e.pdf_sha256,
