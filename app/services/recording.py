@@ -7,6 +7,7 @@ caller's unit of work: all of them commit together or none does.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from typing import Any
 
@@ -19,11 +20,13 @@ from app.domain.calendar import (
     yellow_from,
 )
 from app.domain.case import Actor, Case, apply_event, authorize_event, category, replay
-from app.domain.errors import ConflictError, NotFound
+from app.domain.errors import ConflictError, DomainError, NotFound
 from app.domain.events import Event
 from app.services.context import local_date, utc_now
 from app.store import models
 from app.store.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 STATION_EVENT_SEQUENCE = "station-events"
 DEFAULT_YELLOW_WORKING_DAYS = 2
@@ -142,8 +145,15 @@ def record_local(
     uow: UnitOfWork, case: Case | None, event: Event, actor: Actor, *, now: datetime | None = None
 ) -> Case:
     """Check, apply and store an event made at this station; queue it for sync."""
-    authorize_event(case, event, actor)
-    updated = apply_event(case, event)
+    try:
+        authorize_event(case, event, actor)
+        updated = apply_event(case, event)
+    except DomainError as error:
+        # Refusals are logged with codes only: no names, ID or phone numbers.
+        log.info("refused %s on case %s by user %s: %s", event.type.value, event.case_id,
+                 actor.id, error.code)
+        raise
+    log.info("recorded %s on case %s by user %s", event.type.value, event.case_id, actor.id)
     station_sequence = uow.sequences.next(STATION_EVENT_SEQUENCE)
     _store(
         uow, updated, event, station_sequence=station_sequence, server_sequence=None,

@@ -9,6 +9,7 @@ audit record; a decision's seal time is the case's legal completion time.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,7 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from app.domain.case import apply_event
-from app.domain.errors import NotFound, SealRefused, ValidationError
+from app.domain.errors import DomainError, NotFound, SealRefused, ValidationError
 from app.domain.events import Event, EventType
 from app.domain.roles import Action, Role, authorize
 from app.domain.seal import Delegation, SealRecord, SealStatus, check_seal_use
@@ -50,6 +51,8 @@ from app.signing import (
 )
 from app.store import models
 from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
 
 SEALABLE = {
     DocumentKind.ACCEPTANCE_NOTICE,
@@ -194,6 +197,25 @@ def apply_seal(
               Action.SEAL, who=user.display_name)
     confirm_password(uow_factory, user, password)
     now = now or utc_now()
+    try:
+        return _apply_seal(uow_factory, user, case_id, kind=kind, key_store=key_store,
+                           seal_id=seal_id, supersedes=supersedes, now=now)
+    except DomainError as error:
+        log.info("seal refused on case %s for user %s: %s", case_id, user.id, error.code)
+        raise
+
+
+def _apply_seal(
+    uow_factory: UnitOfWorkFactory,
+    user: CurrentUser,
+    case_id: str,
+    *,
+    kind: DocumentKind,
+    key_store: SealKeyStore,
+    seal_id: str | None,
+    supersedes: str | None,
+    now: datetime,
+) -> IssuedDocument:
     with uow_factory() as uow:
         case = load_case(uow, case_id)
         row = _seal_for(uow, case.department_code, seal_id)
@@ -252,6 +274,8 @@ def apply_seal(
                               supersedes)
         record_local(uow, case, event, user.actor(), now=now)
         uow.commit()
+        log.info("seal %s used on case %s (%s) by user %s", seal.id, case.id, kind.value,
+                 user.id)
         return IssuedDocument(
             id=use_id, case_id=case.id, kind=kind, document_number=number, pdf=pdf,
             pdf_sha256=digest, sealed=True, created_at=now,
