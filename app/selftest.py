@@ -16,6 +16,7 @@ temporary folder is used instead and removed afterwards.
 
 from __future__ import annotations
 
+import faulthandler
 import io
 import json
 import logging
@@ -84,12 +85,16 @@ class _State:
     users: dict[str, Any] = field(default_factory=dict)
     documents: dict[str, Any] = field(default_factory=dict)
     sealed_pdf: bytes | None = None
+    settings: Any = None
 
 
 def run_self_test(data_dir: Path | None, *, out: TextIO | None = None) -> int:
     """Run every check against ``data_dir`` (None: a temporary folder); 0 when all pass."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     stream = out or sys.stdout
+    if sys.stderr is not None and not faulthandler.is_enabled():
+        # A hard crash (Qt abort, segfault) still names the check it happened in.
+        faulthandler.enable()
     temporary = data_dir is None or _is_user_data_dir(Path(data_dir))
     folder = Path(tempfile.mkdtemp(prefix="counterdesk-selftest-")) if temporary \
         else Path(data_dir)  # type: ignore[arg-type]
@@ -150,6 +155,7 @@ class SelfTest:
         self.results: list[CheckResult] = []
         self.state = _State()
         self._logging_installed = False
+        self._application: Any = None
 
     # --- running ------------------------------------------------------------------
 
@@ -167,6 +173,7 @@ class SelfTest:
         self.check("database", self._check_database)
         self.check("demo-profile", self._check_demo, needs=("database",))
         self.check("main-window", self._check_main_window, needs=("demo-profile",))
+        self.check("icons-and-style", self._check_icons_and_style)
         from app.print_templates import DocumentKind
 
         for kind in DocumentKind:
@@ -289,6 +296,7 @@ class SelfTest:
         again = Settings.load(config, station_file=station_file)
         if (again.values.backups_kept, again.values.idle_lock_minutes) != (7, 5):
             raise CheckFailed(f"设置未保存或锁定无效：{again.values}")
+        self.state.settings = again
         in_use = find_station_file()
         return ("用户设置可保存，站点设置锁定有效；本机站点设置文件："
                 + (str(in_use) if in_use else "无"))
@@ -342,16 +350,14 @@ class SelfTest:
 
     # --- the window -----------------------------------------------------------------
 
-    def _check_main_window(self) -> str:
-        import importlib.util
-
-        if importlib.util.find_spec("app.ui.main_window") is None:
-            raise CheckFailed("主窗口不存在：本版本缺少 app.ui.main_window")
+    def _qt_application(self) -> Any:
+        """The QApplication, configured as the program configures it (style, fonts)."""
         from PyQt6.QtCore import QtMsgType, qInstallMessageHandler
-        from PyQt6.QtWidgets import QApplication, QWidget
+        from PyQt6.QtWidgets import QApplication
 
-        from app.ui.main_window import MainWindow
-
+        existing = QApplication.instance()
+        if existing is not None:
+            return existing
         qt_log = logging.getLogger("qt")
 
         def _on_qt_message(kind: QtMsgType, _context: object, message: str | None) -> None:
@@ -359,8 +365,25 @@ class SelfTest:
             qt_log.log(level, "%s", message)
 
         qInstallMessageHandler(_on_qt_message)
-        application = QApplication.instance() or QApplication([sys.argv[0]])
-        platform_name = QApplication.platformName()
+        # Kept on self: a QApplication that Python collects takes every widget with it.
+        self._application = QApplication([sys.argv[0]])
+        try:
+            from app.main import configure_application
+        except ImportError:  # a build without the composition root: plain Qt look
+            return self._application
+        configure_application(self._application)
+        return self._application
+
+    def _check_main_window(self) -> str:
+        import importlib.util
+
+        if importlib.util.find_spec("app.ui.main_window") is None:
+            raise CheckFailed("主窗口不存在：本版本缺少 app.ui.main_window")
+        from PyQt6.QtWidgets import QApplication, QWidget
+
+        from app.ui.main_window import MainWindow
+
+        self._qt_application()
         output = self.data_dir / OUTPUT_DIR
         output.mkdir(exist_ok=True)
         shots = []
@@ -378,9 +401,34 @@ class SelfTest:
                 ]
                 version_visible |= any(__version__ in t for t in texts)
                 shots.append(f"{username} {pixmap.width()}x{pixmap.height()}")
-        assert application is not None
-        return (f"{platform_name}: {', '.join(shots)}；版本号"
+        return (f"{QApplication.platformName()}: {', '.join(shots)}；版本号"
                 f"{'可见' if version_visible else '未在标题或提示中出现'}；截图在 {output}")
+
+    def _check_icons_and_style(self) -> str:
+        """Every shipped SVG icon draws (Qt's SVG plugins are in the build) and the
+        style sheet loads."""
+        from PyQt6.QtGui import QIcon, QImageReader
+
+        from app.resources import resource_path
+
+        self._qt_application()
+        icons = sorted(resource_path("resources", "icons").glob("*.svg"))
+        formats = {bytes(f).decode() for f in QImageReader.supportedImageFormats()}
+        if icons and "svg" not in formats:
+            raise CheckFailed("Qt 缺少 SVG 图像插件（imageformats/qsvg），图标无法显示")
+        broken = [p.name for p in icons if QIcon(str(p)).pixmap(24, 24).isNull()]
+        if broken:
+            raise CheckFailed(f"图标无法绘制：{'、'.join(broken)}")
+        style = resource_path("resources", "style.qss")
+        sheet = ""
+        if style.is_file():
+            from app.ui.resources import load_style_sheet
+
+            sheet = load_style_sheet()
+            if not sheet:
+                raise CheckFailed(f"样式表 {style} 读取失败")
+        return (f"{len(icons)} 个 SVG 图标可绘制；样式表"
+                f"{f'{len(sheet)} 字符' if sheet else '未提供'}")
 
     @contextmanager
     def _main_window(self, window_class: type, username: str) -> Iterator[Any]:
@@ -395,8 +443,8 @@ class SelfTest:
         runner = TaskRunner()
         context = AppContext(
             uow=runtime.uow, runner=runner, data_dir=self.data_dir, user=user,
-            station_name="清河县政务服务中心", key_store=runtime.key_store,
-            log_dir=str(log_file().parent) if log_file() else "",
+            station_name="清河县政务服务中心", settings=self.state.settings,
+            key_store=runtime.key_store, log_dir=str(log_file().parent) if log_file() else "",
         )
         window = window_class(context)
         try:
@@ -406,6 +454,7 @@ class SelfTest:
         finally:
             window.close()
             _settle(runner, WINDOW_SETTLE_SECONDS)
+            runner.wait_for_done(int(WINDOW_SETTLE_SECONDS * 1000))
             window.deleteLater()
             runner.deleteLater()
             QApplication.processEvents()
