@@ -494,8 +494,8 @@ class SealPage(QueuePage):
 
     def load_queue(self) -> list[CaseSummary]:
         user = self.context.user
-        departments = set(user.deputy_for_departments) | (
-            {user.department_code} if user.department_code else set())
+        departments = {d for d in {user.department_code, *user.deputy_for_departments}
+                       if d and self.context.chief_of(d)}
         rows = queries.sealing_queue(self.context.uow, user)
         return [s for s in rows if s.department_code in departments]
 

@@ -1,0 +1,171 @@
+"""The case list (pages fetched as needed) and the case page (what each role may do)."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QLineEdit, QPushButton
+
+from app.domain.case import CaseState
+from app.forms.case_page import CasePage
+from app.forms.case_search import CaseSearchPage
+from app.services import cases, queries
+from app.services.queries import CaseFilter
+from app.ui.case_model import COLUMN_INDEX, CaseTableModel
+from tests import test_ui_support
+from tests.test_ui_support import GUI, GuiProfile, accepted, find, register, reviewed, wait_idle
+
+pytestmark = GUI
+gui_profile = test_ui_support.gui_profile
+
+
+def _many(profile: GuiProfile, count: int) -> None:
+    for _ in range(count):
+        register(profile, complete=False)
+
+
+def test_the_case_list_fetches_page_by_page(qtbot, gui_profile) -> None:
+    _many(gui_profile, 120)
+    context = gui_profile.context(gui_profile.staff.clerk)
+    uow, user = context.uow, context.user
+    loaded: list[tuple[int, int]] = []
+
+    def loader(offset: int, limit: int, sort: str, descending: bool):
+        loaded.append((offset, limit))
+        return queries.list_cases(uow, user, CaseFilter(), offset=offset, limit=limit,
+                                  sort=sort, descending=descending)
+
+    model = CaseTableModel(context.runner, page_size=50)
+    model.set_loader(loader)
+    qtbot.waitUntil(lambda: model.rowCount() == 50)
+    assert model.canFetchMore()
+    model.fetchMore()
+    qtbot.waitUntil(lambda: model.rowCount() == 100)
+    model.fetchMore()
+    qtbot.waitUntil(lambda: model.rowCount() == 120)
+    assert not model.canFetchMore()
+    assert loaded == [(0, 50), (50, 50), (100, 50)]
+    assert len({model.summary(i).id for i in range(120)}) == 120
+
+
+def test_the_list_masks_id_numbers_and_colours_nothing_for_fresh_cases(qtbot, gui_profile):
+    register(gui_profile)
+    context = gui_profile.context(gui_profile.staff.clerk)
+    page = CaseSearchPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    wait_idle(qtbot, context)
+    model = page.model
+    assert model.rowCount() == 1
+    id_cell = model.index(0, COLUMN_INDEX["id"]).data()
+    assert id_cell == "110105********002X"
+    assert model.index(0, COLUMN_INDEX["deadline"]).data(Qt.ItemDataRole.BackgroundRole) is None
+    assert page.count_label.text() == "共 1 件"
+
+
+def test_search_by_name_and_by_state(qtbot, gui_profile) -> None:
+    register(gui_profile, name="王五", id_number="110105198001011238")
+    register(gui_profile)
+    accepted(gui_profile)
+    context = gui_profile.context(gui_profile.staff.clerk)
+    page = CaseSearchPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    wait_idle(qtbot, context)
+    assert page.model.rowCount() == 3
+    page.text_edit.setText("王五")
+    page.search()
+    wait_idle(qtbot, context)
+    assert [s.applicant_name for s in page.model.summaries()] == ["王五"]
+    page.text_edit.clear()
+    page.state_combo.setCurrentIndex(page.state_combo.findData("accepted"))
+    wait_idle(qtbot, context)
+    assert [s.state for s in page.model.summaries()] == ["accepted"]
+    assert page.count_label.text() == "共 1 件"
+
+
+def test_sorting_by_the_header_asks_the_database_again(qtbot, gui_profile) -> None:
+    first = register(gui_profile, name="甲某某")
+    register(gui_profile, name="乙某某")
+    context = gui_profile.context(gui_profile.staff.clerk)
+    page = CaseSearchPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    wait_idle(qtbot, context)
+    page.table.sortByColumn(COLUMN_INDEX["number"], Qt.SortOrder.AscendingOrder)
+    wait_idle(qtbot, context)
+    assert page.model.sort_order == ("number", False)
+    assert page.model.summary(0).id == first.id
+
+
+def _case_page(qtbot, profile: GuiProfile, user, case_id: str) -> CasePage:
+    context = profile.context(user)
+    page = CasePage(context)
+    qtbot.addWidget(page)
+    page.show()
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        page.load(case_id)
+    return page
+
+
+def test_a_clerk_cannot_see_approve_on_a_reviewed_case(qtbot, gui_profile) -> None:
+    case = reviewed(gui_profile)
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.clerk2, case.id)
+    assert not {"approve", "deny", "seal", "extend"} & set(page.action_buttons)
+    chief = _case_page(qtbot, gui_profile, gui_profile.staff.chief, case.id)
+    assert {"approve", "deny"} <= set(chief.action_buttons)
+
+
+def test_the_chief_of_another_department_sees_no_approval(qtbot, gui_profile) -> None:
+    case = reviewed(gui_profile)
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.other_chief, case.id)
+    assert "approve" not in page.action_buttons
+
+
+def test_the_supervisor_reads_but_acts_on_nothing_and_sees_no_full_id(qtbot, gui_profile):
+    case = accepted(gui_profile)
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.supervisor, case.id)
+    assert page.action_buttons == {}
+    text = page.overview.toPlainText()
+    assert "110105********002X" in text
+    assert "11010519491231002X" not in text
+    clerk = _case_page(qtbot, gui_profile, gui_profile.staff.clerk, case.id)
+    assert "11010519491231002X" in clerk.overview.toPlainText()
+
+
+def test_the_timeline_lists_every_event_with_who(qtbot, gui_profile) -> None:
+    case = reviewed(gui_profile)
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.chief, case.id)
+    rows = [page.timeline.topLevelItem(i) for i in range(page.timeline.topLevelItemCount())]
+    assert [r.text(1) for r in rows] == ["登记收件", "登记材料", "受理", "审查"]
+    assert {r.text(2) for r in rows} == {"李受理"}
+
+
+def test_review_from_the_case_page_keeps_the_opinion_when_refused(qtbot, gui_profile):
+    case = accepted(gui_profile)
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.clerk, case.id)
+    page.action_buttons["review"].click()
+    dialog = page.dialog
+    opinion = dialog.inputs["opinion"]
+    opinion.setPlainText("")
+    qtbot.mouseClick(find(dialog, QPushButton, "dialogSubmitButton"), Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()
+    assert "请填写审查意见" in dialog.errors.errors()["opinion"]
+    opinion.setPlainText("材料齐全，符合条件。")
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        qtbot.mouseClick(find(dialog, QPushButton, "dialogSubmitButton"),
+                         Qt.MouseButton.LeftButton)
+    assert cases.get_case(gui_profile.runtime.uow, case.id).state is CaseState.REVIEWED
+    assert "approve" not in page.action_buttons
+
+
+def test_search_box_is_focused_for_typing(qtbot, gui_profile) -> None:
+    context = gui_profile.context(gui_profile.staff.clerk)
+    page = CaseSearchPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    wait_idle(qtbot, context)
+    assert find(page, QLineEdit, "caseSearchEdit").placeholderText()

@@ -1,0 +1,97 @@
+"""First start and login."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QLabel, QLineEdit, QPushButton
+
+from app.domain.roles import Role
+from app.forms.login import FirstStartDialog, LoginDialog
+from app.services import accounts
+from app.services.runtime import open_runtime
+from app.ui.tasks import TaskRunner
+from tests import test_ui_support
+from tests.test_ui_support import GUI, find, type_into
+
+pytestmark = GUI
+gui_profile = test_ui_support.gui_profile
+
+
+def test_first_start_creates_the_administrator_and_names_the_station(qtbot, tmp_path: Path):
+    runtime = open_runtime(tmp_path / "new", backups=False)
+    runner = TaskRunner()
+    try:
+        assert accounts.needs_first_start(runtime.uow)
+        dialog = FirstStartDialog(runtime.uow, runner)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        type_into(qtbot, find(dialog, QLineEdit, "stationCodeEdit"), "XC09")
+        type_into(qtbot, find(dialog, QLineEdit, "stationNameEdit"), "河西镇便民服务站")
+        type_into(qtbot, find(dialog, QLineEdit, "windowNameEdit"), "综合窗口")
+        type_into(qtbot, find(dialog, QLineEdit, "adminUserEdit"), "admin")
+        type_into(qtbot, find(dialog, QLineEdit, "adminNameEdit"), "周管理")
+        type_into(qtbot, find(dialog, QLineEdit, "adminPasswordEdit"), "station2026")
+        type_into(qtbot, find(dialog, QLineEdit, "adminPasswordConfirmEdit"), "station2026")
+        with qtbot.waitSignal(dialog.created, timeout=10000) as blocker:
+            qtbot.mouseClick(find(dialog, QPushButton, "createButton"), Qt.MouseButton.LeftButton)
+        user = blocker.args[0]
+        assert user.roles == frozenset({Role.ADMIN})
+        assert user.station == "XC09"
+        assert not accounts.needs_first_start(runtime.uow)
+        assert accounts.authenticate(runtime.uow, username="admin", password="station2026")
+    finally:
+        runner.wait_for_done()
+        runtime.close()
+
+
+def test_first_start_shows_a_weak_password_by_its_field(qtbot, tmp_path: Path) -> None:
+    runtime = open_runtime(tmp_path / "new", backups=False)
+    runner = TaskRunner()
+    try:
+        dialog = FirstStartDialog(runtime.uow, runner)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        type_into(qtbot, dialog.station_code_edit, "XC09")
+        type_into(qtbot, dialog.station_name_edit, "河西镇便民服务站")
+        type_into(qtbot, dialog.admin_name_edit, "周管理")
+        type_into(qtbot, dialog.admin_password_edit, "short")
+        type_into(qtbot, dialog.admin_confirm_edit, "short")
+        dialog.create_button.click()
+        qtbot.waitUntil(lambda: runner.idle and dialog.create_button.isEnabled())
+        error = find(dialog, QLabel, "adminPasswordEditError")
+        assert "至少需要8位" in error.text()
+        assert accounts.needs_first_start(runtime.uow)
+    finally:
+        runner.wait_for_done()
+        runtime.close()
+
+
+def test_login_with_a_wrong_password_shows_the_message(qtbot, gui_profile) -> None:
+    runner = TaskRunner()
+    gui_profile.runners.append(runner)
+    dialog = LoginDialog(gui_profile.runtime.uow, runner, station_name="城关镇便民服务站")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_into(qtbot, find(dialog, QLineEdit, "usernameEdit"), "clerk")
+    type_into(qtbot, find(dialog, QLineEdit, "passwordEdit"), "not-the-password1")
+    qtbot.mouseClick(find(dialog, QPushButton, "loginButton"), Qt.MouseButton.LeftButton)
+    error = find(dialog, QLabel, "loginError")
+    qtbot.waitUntil(lambda: error.isVisible())
+    assert error.text() == "用户名或密码错误，还可尝试4次。"
+    assert dialog.user is None
+    assert dialog.password_edit.text() == ""
+
+
+def test_login_with_the_right_password_logs_in(qtbot, gui_profile) -> None:
+    runner = TaskRunner()
+    gui_profile.runners.append(runner)
+    dialog = LoginDialog(gui_profile.runtime.uow, runner)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_into(qtbot, dialog.username_edit, "chief")
+    type_into(qtbot, dialog.password_edit, "counter2026")
+    with qtbot.waitSignal(dialog.loggedIn, timeout=10000) as blocker:
+        qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
+    assert blocker.args[0].display_name == "王首席"

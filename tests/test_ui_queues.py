@@ -1,0 +1,144 @@
+"""Review, approval and seal queues, and delivery: 一审一核 through the real screens."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton
+
+from app.domain.case import CaseState
+from app.forms.case_page import CasePage
+from app.forms.queues import ApprovalQueuePage, ReviewQueuePage, SealPage
+from app.services import cases, seals
+from tests import test_ui_support
+from tests.test_ui_support import GUI, GuiProfile, accepted, find, reviewed, wait_idle
+
+pytestmark = GUI
+gui_profile = test_ui_support.gui_profile
+
+
+def _open(qtbot, page_class, profile: GuiProfile, user):
+    context = profile.context(user)
+    page = page_class(context)
+    qtbot.addWidget(page)
+    page.resize(1200, 700)
+    page.show()
+    page.activate()
+    qtbot.waitUntil(lambda: context.runner.idle and (page.case is not None
+                                                     or page.model.exhausted))
+    wait_idle(qtbot, context)
+    return page
+
+
+def test_review_through_the_review_queue(qtbot, gui_profile) -> None:
+    case = accepted(gui_profile)
+    page = _open(qtbot, ReviewQueuePage, gui_profile, gui_profile.staff.clerk2)
+    assert page.case is not None and page.case.id == case.id
+    opinion = find(page, QPlainTextEdit, "reviewOpinionEdit")
+    opinion.setPlainText("申请材料齐全，经审查符合法定条件。")
+    with qtbot.waitSignal(page.caseChanged, timeout=10000):
+        qtbot.mouseClick(find(page, QPushButton, "reviewSubmitButton"), Qt.MouseButton.LeftButton)
+    reviewed_case = cases.get_case(gui_profile.runtime.uow, case.id)
+    assert reviewed_case.state is CaseState.REVIEWED
+    assert reviewed_case.reviewer_id == gui_profile.staff.clerk2.id
+    wait_idle(qtbot, page.context)
+    assert page.model.rowCount() == 0
+
+
+def test_approval_through_the_approval_page(qtbot, gui_profile) -> None:
+    case = reviewed(gui_profile)
+    page = _open(qtbot, ApprovalQueuePage, gui_profile, gui_profile.staff.chief)
+    assert page.model.rowCount() == 1
+    assert "材料齐全，符合法定条件" in page.detail.toPlainText()
+    opinion = find(page, QPlainTextEdit, "approvalOpinionEdit")
+    opinion.setPlainText("同意，准予许可。")
+    with qtbot.waitSignal(page.caseChanged, timeout=10000):
+        qtbot.mouseClick(find(page, QPushButton, "approveButton"), Qt.MouseButton.LeftButton)
+    approved = cases.get_case(gui_profile.runtime.uow, case.id)
+    assert approved.state is CaseState.APPROVED
+    assert approved.decision["opinion"] == "同意，准予许可。"
+    assert "准予许可" in page.message_bar.text
+
+
+def test_deny_needs_reasons_and_keeps_the_opinion(qtbot, gui_profile) -> None:
+    case = reviewed(gui_profile)
+    page = _open(qtbot, ApprovalQueuePage, gui_profile, gui_profile.staff.chief)
+    find(page, QPlainTextEdit, "approvalOpinionEdit").setPlainText("不同意。")
+    qtbot.mouseClick(find(page, QPushButton, "denyButton"), Qt.MouseButton.LeftButton)
+    assert find(page, QLabel, "denyReasonsEditError").isVisible()
+    assert cases.get_case(gui_profile.runtime.uow, case.id).state is CaseState.REVIEWED
+    assert find(page, QPlainTextEdit, "approvalOpinionEdit").toPlainText() == "不同意。"
+    find(page, QPlainTextEdit, "denyReasonsEdit").setPlainText("经营场所不符合规定。")
+    with qtbot.waitSignal(page.caseChanged, timeout=10000):
+        qtbot.mouseClick(find(page, QPushButton, "denyButton"), Qt.MouseButton.LeftButton)
+    assert cases.get_case(gui_profile.runtime.uow, case.id).state is CaseState.DENIED
+
+
+def test_the_chief_who_reviewed_may_not_approve_it(qtbot, gui_profile) -> None:
+    reviewed(gui_profile, reviewer=gui_profile.staff.chief)
+    page = _open(qtbot, ApprovalQueuePage, gui_profile, gui_profile.staff.chief)
+    assert find(page, QLabel, "samePersonLabel").isVisible()
+    assert not find(page, QPushButton, "approveButton").isEnabled()
+
+
+@pytest.fixture
+def sealed_profile(gui_profile):
+    staff = gui_profile.staff
+    seals.register_seal(
+        gui_profile.runtime.uow, staff.admin, gui_profile.runtime.key_store,
+        department_code="SCJ", authority_name="县市场监督管理局", serial="1305340000001",
+        custodian_id=staff.chief.id, valid_from=date(2026, 1, 1), valid_to=None,
+        made_on=date(2025, 12, 20), made_by="县公安局备案刻章点",
+    )
+    return gui_profile
+
+
+def test_seal_then_deliver(qtbot, sealed_profile) -> None:
+    profile = sealed_profile
+    case = reviewed(profile)
+    cases.approve(profile.runtime.uow, profile.staff.chief, case.id, opinion="同意")
+    page = _open(qtbot, SealPage, profile, profile.staff.chief)
+    assert page.model.rowCount() == 1
+    assert page.kind_combo.currentData() == "approval_decision"
+    password = find(page, QLineEdit, "sealPasswordEdit")
+    password.setText("wrong-password9")
+    qtbot.mouseClick(find(page, QPushButton, "sealButton"), Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, page.context)
+    assert "密码不正确" in find(page, QLabel, "sealPasswordEditError").text()
+    assert cases.get_case(profile.runtime.uow, case.id).state is CaseState.APPROVED
+    password.setText("counter2026")
+    with qtbot.waitSignal(page.caseChanged, timeout=30000):
+        qtbot.mouseClick(find(page, QPushButton, "sealButton"), Qt.MouseButton.LeftButton)
+    sealed = cases.get_case(profile.runtime.uow, case.id)
+    assert sealed.state is CaseState.COMPLETED
+    assert sealed.completed_at is not None
+    wait_idle(qtbot, page.context)
+    assert page.preview_dialog is not None
+    page.preview_dialog.close()
+
+    context = profile.context(profile.staff.clerk)
+    case_page = CasePage(context)
+    qtbot.addWidget(case_page)
+    case_page.show()
+    with qtbot.waitSignal(case_page.loaded, timeout=10000):
+        case_page.load(case.id)
+    assert case_page.documents_list.topLevelItemCount() == 1
+    case_page.action_buttons["deliver"].click()
+    dialog = case_page.dialog
+    dialog.inputs["receiver"].setText("张三")
+    with qtbot.waitSignal(case_page.loaded, timeout=10000):
+        qtbot.mouseClick(find(dialog, QPushButton, "dialogSubmitButton"),
+                         Qt.MouseButton.LeftButton)
+    delivered = cases.get_case(profile.runtime.uow, case.id)
+    assert delivered.state is CaseState.DELIVERED
+    assert delivered.delivery["receiver"] == "张三"
+
+
+def test_a_clerk_has_no_seal_page_work(qtbot, sealed_profile) -> None:
+    profile = sealed_profile
+    case = reviewed(profile)
+    cases.approve(profile.runtime.uow, profile.staff.chief, case.id, opinion="同意")
+    page = _open(qtbot, SealPage, profile, profile.staff.clerk)
+    assert page.model.rowCount() == 0
