@@ -195,8 +195,11 @@ def install_excepthook(show: ShowFunction | None = None) -> Callable[..., None]:
     """Log every uncaught exception (main thread and worker threads) and tell the user.
 
     ``show`` receives :func:`crash_message`; the desktop program passes a function that
-    opens a QMessageBox. With a custom ``sys.excepthook`` installed, PyQt6 reports an
-    exception raised in a slot through it and keeps running instead of aborting.
+    opens a QMessageBox. ``show`` is called on the thread that crashed (PyQt6 also routes
+    exceptions raised in a QRunnable through ``sys.excepthook``), so a Qt ``show`` must
+    hand the message to the GUI thread, e.g. by emitting a signal of a QObject that lives
+    there. With a custom ``sys.excepthook`` installed, PyQt6 reports an exception raised
+    in a slot through it and keeps running instead of aborting.
     Returns the hook (``sys.excepthook``) that was installed.
     """
     log = logging.getLogger("app.crash")
