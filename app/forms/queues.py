@@ -42,7 +42,7 @@ from app.ui.feedback import FieldErrors
 from app.ui.page import Page
 from app.ui.widgets import field_with_error, iso_local_time, local_time, set_kind
 
-QUEUE_COLUMNS = ("number", "matter", "applicant", "state", "deadline", "warning")
+QUEUE_COLUMNS = ("number", "matter", "applicant", "deadline", "warning")
 
 
 def _tr(context: str, text: str) -> str:
@@ -89,8 +89,8 @@ class QueuePage(Page):
         header.setStretchLastSection(False)
         for key, index in COLUMN_INDEX.items():
             self.table.setColumnHidden(index, key not in QUEUE_COLUMNS)
-        for key, width in (("number", 160), ("applicant", 110), ("state", 96),
-                           ("deadline", 96), ("warning", 70)):
+        for key, width in (("number", 150), ("applicant", 100), ("deadline", 96),
+                           ("warning", 70)):
             self.table.setColumnWidth(COLUMN_INDEX[key], width)
         left_layout.addWidget(self.table)
         splitter.addWidget(left)
@@ -114,6 +114,7 @@ class QueuePage(Page):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 4)
+        splitter.setSizes([640, 520])
         self.root_layout.addWidget(splitter, 1)
         self.errors = FieldErrors()
         self._queue_connected = False

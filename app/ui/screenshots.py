@@ -38,7 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("output", type=Path, nargs="?", default=Path("docs/screenshots"))
     parser.add_argument("--scale", type=float, default=1.0,
                         help="device pixel ratio (1.5 for the 150 % check)")
+    parser.add_argument("--size", default=f"{WIDTH}x{HEIGHT}",
+                        help="logical window size, e.g. 1280x720 (1920x1080 at 150 %%)")
+    parser.add_argument("--only", default="", help="comma-separated shot names")
     args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if args.scale != 1.0:
         os.environ["QT_SCALE_FACTOR"] = str(args.scale)
@@ -52,12 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="counterdesk-shots-") as folder:
         Shooter(Path(folder), args.output, suffix="" if args.scale == 1.0 else
-                f"@{args.scale:g}x").run()
+                f"@{args.scale:g}x", size=(width, height),
+                only=frozenset(n for n in args.only.split(",") if n)).run()
     return 0
 
 
 class Shooter:
-    def __init__(self, data_dir: Path, output: Path, suffix: str = "") -> None:
+    def __init__(self, data_dir: Path, output: Path, suffix: str = "",
+                 size: tuple[int, int] = (WIDTH, HEIGHT),
+                 only: frozenset[str] = frozenset()) -> None:
         from app.services.demo import DEMO_PASSWORD, create_demo
         from app.services.runtime import open_runtime
         from app.ui.tasks import TaskRunner
@@ -65,6 +72,8 @@ class Shooter:
         self.data_dir = data_dir
         self.output = output
         self.suffix = suffix
+        self.size = size
+        self.only = only
         self.runtime = open_runtime(data_dir, backups=False)
         self.summary = create_demo(self.runtime.uow, self.runtime.key_store)
         self.password = DEMO_PASSWORD
@@ -84,6 +93,8 @@ class Shooter:
                           key_store=self.runtime.key_store)
 
     def save(self, widget: Any, name: str) -> None:
+        if self.only and name not in self.only:
+            return
         _settle(self.runner)
         path = self.output / f"{name}{self.suffix}.png"
         widget.grab().save(str(path), "PNG")
@@ -94,15 +105,18 @@ class Shooter:
                name: str = "") -> Any:
         from app.ui.main_window import MainWindow
 
+        name = name or page
+        if self.only and name not in self.only:
+            return None
         window = MainWindow(self.context(username))
-        window.resize(WIDTH, HEIGHT)
+        window.resize(*self.size)
         window.show()
         window.show_page(page)
         _settle(self.runner)
         if prepare is not None:
             prepare(window)
             _settle(self.runner)
-        self.save(window, name or page)
+        self.save(window, name)
         return window
 
     def run(self) -> None:
@@ -149,13 +163,17 @@ class Shooter:
             page = window.page("register")
             page.notice_button.click()
 
-        shown = self.window("clerk_scj", "register", notice, "registration-notice-main")
-        dialog = shown.page("register").notice_dialog
-        if dialog is not None:
-            self.save(dialog, "one-time-notice-dialog")
-            dialog.close()
-        self.saved.remove(self.output / f"registration-notice-main{self.suffix}.png")
-        (self.output / f"registration-notice-main{self.suffix}.png").unlink(missing_ok=True)
+        if not self.only or "one-time-notice-dialog" in self.only:
+            only, self.only = self.only, frozenset({"notice-main"})
+            shown = self.window("clerk_scj", "register", notice, "notice-main")
+            self.only = only
+            dialog = shown.page("register").notice_dialog
+            if dialog is not None:
+                self.save(dialog, "one-time-notice-dialog")
+                dialog.close()
+            main_shot = self.output / f"notice-main{self.suffix}.png"
+            self.saved.remove(main_shot)
+            main_shot.unlink(missing_ok=True)
 
         self.window("supervisor", "search", name="case-search")
 
