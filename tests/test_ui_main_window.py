@@ -106,3 +106,88 @@ def test_every_page_of_every_role_opens(qtbot, gui_profile: GuiProfile) -> None:
             assert not window.stack.currentWidget().message_bar.isVisible() or \
                 window.stack.currentWidget().message_bar.level != "error"
         window.close()
+
+
+def test_the_composition_root_logs_in_and_out(qtbot, gui_profile: GuiProfile) -> None:
+    from app.forms.login import LoginDialog
+    from app.main import Controller
+
+    controller = Controller(gui_profile.runtime)
+    controller.start()
+    dialog = controller.dialog
+    assert isinstance(dialog, LoginDialog)
+    qtbot.addWidget(dialog)
+    dialog.username_edit.setText("clerk")
+    dialog.password_edit.setText("counter2026")
+    dialog.login_button.click()
+    qtbot.waitUntil(lambda: controller.window is not None, timeout=10000)
+    window = controller.window
+    qtbot.addWidget(window)
+    assert "城关镇便民服务站" in window.windowTitle()
+    window.logoutRequested.emit()
+    assert controller.window is None
+    assert isinstance(controller.dialog, LoginDialog)
+    qtbot.addWidget(controller.dialog)
+    controller.dialog.close()
+    qtbot.waitUntil(lambda: controller.runner.idle)
+    controller.runner.wait_for_done()
+
+
+def test_opening_a_case_from_the_list_and_going_back(qtbot, gui_profile: GuiProfile) -> None:
+    from tests.test_ui_support import register
+
+    case = register(gui_profile)
+    context = gui_profile.context(gui_profile.staff.clerk)
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("search")
+    wait_idle(qtbot, context)
+    page = window.page("search")
+    index = page.model.index(0, 0)
+    with qtbot.waitSignal(window.case_page.loaded, timeout=10000):
+        page.table.activated.emit(index)
+    assert window.stack.currentWidget() is window.case_page
+    assert case.number in window.case_page.title.text()
+    window.case_page.back_button.click()
+    assert window.stack.currentWidget() is page
+
+
+def test_a_scan_attached_to_a_material_goes_with_the_case(qtbot, gui_profile, tmp_path) -> None:
+    import hashlib
+
+    from PyQt6.QtWidgets import QPushButton
+
+    from app.forms.registration import RegistrationPage
+    from app.services import cases
+
+    scan = tmp_path / "营业场所租赁合同.pdf"
+    scan.write_bytes(b"%PDF-1.4 scanned contract")
+    context = gui_profile.context(gui_profile.staff.clerk)
+    page = RegistrationPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    wait_idle(qtbot, context)
+    page.picker.search_edit.setText("SCJ-001")
+    page.picker.search(confirm=True)
+    qtbot.waitUntil(lambda: page.picker.matter is not None)
+    page.materials.attachRequested.emit(2, [str(scan)])
+    wait_idle(qtbot, context)
+    row = page.materials.rows[2]
+    assert row.received_check.isChecked()
+    assert row.attachments_label.text() == "1 个文件"
+    page.applicant.name_edit.setText("张三")
+    page.applicant.id_edit.setText("11010519491231002X")
+    page.applicant.phone_edit.setText("13800138000")
+    for other in page.materials.rows[:2]:
+        other.received_check.setChecked(True)
+    with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
+        page.findChild(QPushButton, "acceptButton").click()
+    case = cases.get_case(gui_profile.runtime.uow, blocker.args[0].case.id)
+    [attachment] = case.materials[2]["attachments"]
+    assert attachment["sha256"] == hashlib.sha256(scan.read_bytes()).hexdigest()
+    assert attachment["name"] == "营业场所租赁合同.pdf"
+    wait_idle(qtbot, context)
+    if page.preview_dialog is not None:
+        page.preview_dialog.close()

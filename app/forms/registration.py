@@ -213,6 +213,8 @@ class MatterPicker(QWidget):
         self._confirm_current()
 
     def set_matter(self, matter: Matter | None) -> None:
+        if matter is not None and matter == self.matter:
+            return  # a refreshed result list: keep what the clerk ticked
         self.matter = matter
         if matter is None:
             self.guide_view.clear()

@@ -143,6 +143,8 @@ class TaskRunner(QObject):
 
     def wait_for_done(self, msecs: int = 30000) -> bool:
         """Block until the workers are idle (at shutdown; tests use waitUntil instead)."""
+        if sip.isdeleted(self):
+            return True
         return self._database.waitForDone(msecs) and self._network.waitForDone(msecs)
 
     def _show_progress(self, task: Task, parent: QWidget) -> None:
