@@ -14,7 +14,7 @@ from app.selftest import MARKER, SelfTestRefused, prepare_data_dir
 ROOT = Path(__file__).resolve().parent.parent
 CHECKS = (
     "data-dir", "logging", "program", "resources", "settings", "keyring", "database",
-    "demo-profile", "main-window", "icons-and-style",
+    "demo-profile", "main-window", "icons-and-style", "qt-platforms",
     "document:receipt", "document:one_time_notice", "document:acceptance_notice",
     "document:rejection_notice", "document:approval_decision", "document:denial_decision",
     "document:seal_ledger", "word-files", "seal-signature", "audit-chain", "integrity",
