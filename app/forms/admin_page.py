@@ -30,6 +30,7 @@ from app.domain.calendar import CalendarSource, YearCalendar
 from app.domain.catalog import Department
 from app.domain.errors import DomainError, ValidationError
 from app.domain.roles import ROLE_LABELS, Role
+from app.domain.seal import SEAL_STATUS_LABELS
 from app.forms.dialogs import FieldSpec, FormDialog
 from app.services import accounts, calendar_admin, catalog, system
 from app.ui.context import AppContext, optional_service
@@ -228,6 +229,21 @@ class AdminPage(Page):
                                      self.tr("保管人"), self.tr("有效期"), self.tr("状态")],
                                "sealTree")
         layout.addWidget(self.seal_tree)
+        seal_buttons = QHBoxLayout()
+        self.register_seal_button = QPushButton(self.tr("登记印章…"), tab)
+        self.register_seal_button.setObjectName("registerSealButton")
+        self.seal_status_combo = QComboBox(tab)
+        self.seal_status_combo.setObjectName("sealStatusCombo")
+        for status, label in SEAL_STATUS_LABELS.items():
+            self.seal_status_combo.addItem(label, status.value)
+        self.seal_status_button = QPushButton(self.tr("设为所选状态"), tab)
+        self.seal_status_button.setObjectName("sealStatusButton")
+        seal_buttons.addWidget(self.register_seal_button)
+        seal_buttons.addStretch(1)
+        seal_buttons.addWidget(QLabel(self.tr("所选印章："), tab))
+        seal_buttons.addWidget(self.seal_status_combo)
+        seal_buttons.addWidget(self.seal_status_button)
+        layout.addLayout(seal_buttons)
         ledger_row = QHBoxLayout()
         ledger_row.addWidget(QLabel(self.tr("用印登记簿："), tab))
         self.ledger_from = QDateEdit(QDate.currentDate().addDays(-QDate.currentDate().day() + 1),
@@ -250,8 +266,12 @@ class AdminPage(Page):
         layout.addWidget(note)
         self.tabs.addTab(tab, self.tr("印章"))
         self.ledger_button.clicked.connect(self._on_ledger_button_clicked)
-        if optional_service("seals") is None:
-            self.ledger_button.setEnabled(False)
+        self.register_seal_button.clicked.connect(self._on_register_seal_button_clicked)
+        self.seal_status_button.clicked.connect(self._on_seal_status_button_clicked)
+        self.seals: list[Any] = []
+        available = optional_service("seals") is not None and self.context.key_store is not None
+        for widget in (self.ledger_button, self.register_seal_button, self.seal_status_button):
+            widget.setEnabled(available)
 
     def _load_seals(self) -> None:
         seals = optional_service("seals")
@@ -262,6 +282,7 @@ class AdminPage(Page):
                                 on_error=self.message_bar.show_error, owner=self)
 
     def _on_seals(self, records: list[Any]) -> None:
+        self.seals = records
         self.seal_tree.clear()
         for record in records:
             until = record.valid_to.isoformat() if record.valid_to else self.tr("长期")
@@ -269,6 +290,62 @@ class AdminPage(Page):
                 record.serial, record.full_title, record.department_name, record.custodian_name,
                 f"{record.valid_from.isoformat()} 至 {until}",
                 getattr(record.status, "label", str(record.status))]))
+
+    def _on_register_seal_button_clicked(self) -> None:
+        seals = optional_service("seals")
+        if seals is None:
+            return
+        chiefs = [(u["id"], f"{u['display_name']}（{u['username']}）") for u in self.users
+                  if "chief" in u["roles"] and u["active"]]
+        if not self.departments or not chiefs:
+            self.message_bar.warning(self.tr("请先添加部门及其首席代表（印章保管人）。"))
+            return
+        fields = [
+            FieldSpec("department_code", "部门", "combo",
+                      options=[(d.code, d.name) for d in self.departments]),
+            FieldSpec("authority_name", "印文机关名称", required=True,
+                      placeholder="刻在印章上的机关名称"),
+            FieldSpec("serial", "印章编号", required=True, object_name="sealSerialEdit"),
+            FieldSpec("custodian_id", "保管人（首席代表）", "combo", options=chiefs),
+            FieldSpec("valid_from", "启用日期", "date"),
+            FieldSpec("valid_to", "停用日期", "optional_date", placeholder="长期有效"),
+            FieldSpec("made_on", "刻制日期", "date"),
+            FieldSpec("made_by", "刻制单位", required=True, placeholder="备案刻章单位"),
+        ]
+        dialog = FormDialog(self.tr("登记审批专用章"), fields, submit_text=self.tr("登记"),
+                            intro=self.tr("登记后生成该印章的电子签名密钥（保存在本机，不进入数据库）。"),
+                            parent=self)
+        dialog.setObjectName("registerSealDialog")
+        dialog.errors.add("custodian", dialog.inputs["custodian_id"], QLabel(dialog))
+
+        def submitted(values: dict[str, Any]) -> None:
+            uow, admin, key_store = self.context.uow, self.context.user, self.context.key_store
+            self.context.runner.run(
+                lambda: seals.register_seal(uow, admin, key_store, **values),
+                on_done=lambda record: (dialog.finish(), self.message_bar.success(
+                    self.tr("已登记印章“{0}”。").format(record.full_title)), self._load_seals()),
+                on_error=dialog.show_error, label=self.tr("正在生成印章密钥…"), parent=dialog)
+
+        dialog.submitted.connect(submitted)
+        self.dialog = dialog
+        dialog.open()
+
+    def _on_seal_status_button_clicked(self) -> None:
+        seals = optional_service("seals")
+        index = self.seal_tree.indexOfTopLevelItem(self.seal_tree.currentItem())
+        if seals is None or not 0 <= index < len(self.seals):
+            self.message_bar.info(self.tr("请先在列表中选择一枚印章。"))
+            return
+        from app.domain.seal import SealStatus
+
+        record = self.seals[index]
+        status = SealStatus(self.seal_status_combo.currentData())
+        uow, admin = self.context.uow, self.context.user
+        self.context.runner.run(
+            lambda: seals.set_seal_status(uow, admin, record.id, status),
+            on_done=lambda _r: (self.message_bar.success(self.tr("印章“{0}”已设为{1}。").format(
+                record.serial, status.label)), self._load_seals()),
+            on_error=self.message_bar.show_error, owner=self)
 
     def _on_ledger_button_clicked(self) -> None:
         seals = optional_service("seals")

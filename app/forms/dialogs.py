@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtCore import QDate, pyqtSignal
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -41,7 +42,7 @@ class FieldSpec:
 
     name: str
     label: str
-    kind: str = "line"  # line | text | password | combo | check | spin
+    kind: str = "line"  # line | text | password | combo | check | spin | date | optional_date
     required: bool = False
     options: list[tuple[str, str]] = field(default_factory=list)  # (value, label)
     default: Any = None
@@ -121,6 +122,19 @@ class FormDialog(QDialog):
             check = QCheckBox(spec.placeholder, self)
             check.setChecked(bool(spec.default))
             return check
+        if spec.kind in ("date", "optional_date"):
+            edit = QDateEdit(self)
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            if spec.kind == "optional_date":
+                # The earliest date reads as "none" (e.g. a seal valid without end).
+                edit.setMinimumDate(QDate(2000, 1, 1))
+                edit.setSpecialValueText(spec.placeholder or "—")
+            value = spec.default
+            edit.setDate(QDate(value.year, value.month, value.day) if value
+                         else (edit.minimumDate() if spec.kind == "optional_date"
+                               else QDate.currentDate()))
+            return edit
         if spec.kind == "spin":
             spin = QSpinBox(self)
             spin.setRange(spec.minimum, spec.maximum)
@@ -146,6 +160,9 @@ class FormDialog(QDialog):
                 result[spec.name] = widget.isChecked()
             elif isinstance(widget, QSpinBox):
                 result[spec.name] = widget.value()
+            elif isinstance(widget, QDateEdit):
+                empty = spec.kind == "optional_date" and widget.date() == widget.minimumDate()
+                result[spec.name] = None if empty else widget.date().toPyDate()
             elif isinstance(widget, QLineEdit):
                 result[spec.name] = widget.text() if spec.kind == "password" \
                     else widget.text().strip()

@@ -1,0 +1,79 @@
+"""Administration: staff, seals, settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt6.QtWidgets import QLineEdit, QPushButton
+
+from app.forms.admin_page import AdminPage
+from app.services import accounts, seals
+from app.settings import Settings
+from tests import test_ui_support
+from tests.test_ui_support import GUI, GuiProfile, find, wait_idle
+
+pytestmark = GUI
+gui_profile = test_ui_support.gui_profile
+
+
+def _page(qtbot, profile: GuiProfile, **extra) -> AdminPage:
+    context = profile.context(profile.staff.admin, **extra)
+    page = AdminPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    wait_idle(qtbot, context)
+    return page
+
+
+def test_adding_a_clerk(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    assert page.staff_tree.topLevelItemCount() == 6
+    page.add_user_button.click()
+    dialog = page.dialog
+    find(dialog, QLineEdit, "newUsernameEdit").setText("clerk3")
+    find(dialog, QLineEdit, "newDisplayNameEdit").setText("吴受理")
+    find(dialog, QLineEdit, "newPasswordEdit").setText("short")
+    dialog.set_value("department_code", "SCJ")
+    dialog.set_value("window_name", "4号窗口")
+    find(dialog, QPushButton, "dialogSubmitButton").click()
+    wait_idle(qtbot, page.context)
+    assert dialog.isVisible()
+    assert "至少需要8位" in dialog.errors.errors()["password"]
+    find(dialog, QLineEdit, "newPasswordEdit").setText("counter2027")
+    find(dialog, QPushButton, "dialogSubmitButton").click()
+    wait_idle(qtbot, page.context)
+    assert not dialog.isVisible()
+    users = {u["username"]: u for u in accounts.list_users(gui_profile.runtime.uow)}
+    assert users["clerk3"]["roles"] == ["clerk"]
+    assert users["clerk3"]["window_name"] == "4号窗口"
+    assert page.staff_tree.topLevelItemCount() == 7
+
+
+def test_registering_the_departments_seal(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    page.register_seal_button.click()
+    dialog = page.dialog
+    dialog.set_value("department_code", "SCJ")
+    dialog.set_value("authority_name", "县市场监督管理局")
+    dialog.set_value("serial", "1305340000009")
+    dialog.set_value("custodian_id", gui_profile.staff.chief.id)
+    dialog.set_value("made_by", "县公安局备案刻章点")
+    find(dialog, QPushButton, "dialogSubmitButton").click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20000)
+    [record] = seals.list_seals(gui_profile.runtime.uow)
+    assert record.serial == "1305340000009"
+    assert record.valid_to is None
+    wait_idle(qtbot, page.context)
+    assert page.seal_tree.topLevelItemCount() == 1
+
+
+def test_the_idle_lock_minutes_are_saved_in_the_users_settings(qtbot, gui_profile,
+                                                                tmp_path: Path) -> None:
+    settings = Settings(tmp_path / "settings.json")
+    page = _page(qtbot, gui_profile, settings=settings)
+    assert page.idle_spin.value() == 10
+    page.idle_spin.setValue(3)
+    page.save_settings_button.click()
+    assert Settings(tmp_path / "settings.json").get("idle_lock_minutes") == 3
+    assert page.message_bar.level == "success"
