@@ -19,9 +19,13 @@ from app.domain.errors import DomainError
 
 
 def default_data_dir() -> Path:
+    """The data folder from the settings files, else the per-user data directory."""
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir("CounterDesk", appauthor=False))
+    from app.settings import Settings
+
+    configured = Settings.load().values.data_dir
+    return Path(configured) if configured else Path(user_data_dir("CounterDesk", appauthor=False))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,18 +78,22 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    data_dir = args.data_dir or default_data_dir()
     if args.self_test:
         from app.selftest import run_self_test
 
-        return run_self_test(data_dir)
+        return run_self_test(args.data_dir)  # None: a temporary folder
+    data_dir = args.data_dir or default_data_dir()
     if args.command is None:
         from app.main import run_gui
 
         return run_gui(data_dir)
+    from app.logs import log_context, setup_logging
+
+    setup_logging()
     handler = _COMMANDS[args.command]
     try:
-        return handler(args, data_dir)
+        with log_context(user=getpass.getuser(), station="cli"):
+            return handler(args, data_dir)
     except DomainError as error:
         print(f"错误：{error.message}", file=sys.stderr)
         return 1

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,8 +17,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# The CLI writes logs and reads settings: keep them off the real user's folders.
+_HOME = tempfile.mkdtemp(prefix="counterdesk-cli-home-")
+
+
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=_HOME,
+               XDG_CONFIG_HOME=f"{_HOME}/config", XDG_STATE_HOME=f"{_HOME}/state",
+               XDG_DATA_HOME=f"{_HOME}/data", XDG_CACHE_HOME=f"{_HOME}/cache")
     result = subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=300)
     if check and result.returncode != 0:
@@ -129,3 +137,12 @@ def test_verify_doc_accepts_an_issued_decision_and_refuses_a_changed_one(
     result = run("verify-doc", str(tampered), "--data-dir", str(demo_dir), check=False)
     assert result.returncode == 4
     assert "未通过" in result.stdout
+
+
+def test_commands_log_what_they_did_without_personal_numbers(demo_dir: Path) -> None:
+    run("audit", "verify", "--data-dir", str(demo_dir))
+    logs = list(Path(_HOME).rglob("*.log"))
+    assert logs, "no log file written"
+    text = "".join(path.read_text(encoding="utf-8") for path in logs)
+    assert "station=cli" in text
+    assert not re.search(r"\b\d{17}[\dX]\b", text)

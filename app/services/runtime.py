@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from app.services.calendar_admin import seed_calendar
 from app.signing import FileSealKeyStore, KeyringSealKeyStore, SealKeyStore
 from app.store.database import (
+    DEFAULT_BACKUPS_KEPT,
     Profile,
     daily_backup,
     make_engine,
@@ -38,19 +39,37 @@ class Runtime:
         self.close()
 
 
-def open_runtime(data_dir: Path, *, backups: bool = True) -> Runtime:
+# Settings a station's locked settings file may impose on the profile at every start.
+STATION_IMPOSED_KEYS = ("font_path", "yellow_working_days", "server_url")
+
+
+def open_runtime(
+    data_dir: Path,
+    *,
+    backups: bool = True,
+    keep: int = DEFAULT_BACKUPS_KEPT,
+    station_values: dict[str, str] | None = None,
+) -> Runtime:
     """Upgrade (backing up first) and open the profile in ``data_dir``.
 
     A new profile gets the published holiday calendars chinesecalendar knows.
+    ``station_values`` are the station settings file's locked values the services
+    need (see ``STATION_IMPOSED_KEYS``); they overwrite the profile's own.
     """
     profile = Profile(Path(data_dir))
-    upgrade(profile)
+    upgrade(profile, keep=keep)
     if backups:
-        daily_backup(profile)
+        daily_backup(profile, keep=keep)
     engine = make_engine(profile.url)
     uow = UnitOfWorkFactory(make_session_factory(engine))
     runtime = Runtime(profile, engine, uow, seal_key_store(profile, uow))
     seed_calendar(runtime.uow)
+    imposed = {k: v for k, v in (station_values or {}).items() if k in STATION_IMPOSED_KEYS}
+    if imposed:
+        with uow() as unit:
+            for key, value in imposed.items():
+                unit.settings.set(key, value)
+            unit.commit()
     return runtime
 
 
