@@ -73,6 +73,25 @@ class AdminPage(Page):
         self._build_calendar_tab()
         self._build_settings_tab()
         self._loaded = False
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
+        self.add_user_button.clicked.connect(self._on_add_user_button_clicked)
+        self.add_department_button.clicked.connect(self._on_add_department_button_clicked)
+        self.edit_department_button.clicked.connect(self._on_edit_department_clicked)
+        self.department_tree.itemActivated.connect(self._on_department_tree_item_activated)
+        self.ledger_button.clicked.connect(self._on_ledger_button_clicked)
+        self.register_seal_button.clicked.connect(self._on_register_seal_button_clicked)
+        self.seal_status_button.clicked.connect(self._on_seal_status_button_clicked)
+        self.year_list.currentRowChanged.connect(self._on_year_list_current_row_changed)
+        self.add_year_button.clicked.connect(self._on_add_year_button_clicked)
+        self.add_day_button.clicked.connect(self._on_add_day_button_clicked)
+        self.remove_day_button.clicked.connect(self._on_remove_day_button_clicked)
+        self.publish_button.clicked.connect(self._on_publish_button_clicked)
+        self.save_settings_button.clicked.connect(self._on_save_settings_button_clicked)
+        self.enroll_button.clicked.connect(self._on_enroll_button_clicked)
+        self.sync_button.clicked.connect(self._on_sync_button_clicked)
+        self.audit_button.clicked.connect(self._on_audit_button_clicked)
 
     # --- staff --------------------------------------------------------------------
 
@@ -91,7 +110,6 @@ class AdminPage(Page):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.tabs.addTab(tab, self.tr("人员与角色"))
-        self.add_user_button.clicked.connect(self._on_add_user_button_clicked)
 
     def _on_users(self, users: list[dict[str, Any]]) -> None:
         self.users = users
@@ -165,10 +183,6 @@ class AdminPage(Page):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.tabs.addTab(tab, self.tr("部门"))
-        self.add_department_button.clicked.connect(lambda: self._edit_department(None))
-        self.edit_department_button.clicked.connect(self._on_edit_department_clicked)
-        self.department_tree.itemActivated.connect(
-            lambda _item, _column: self._on_edit_department_clicked())
 
     def _on_departments(self, departments: list[Department]) -> None:
         self.departments = departments
@@ -178,6 +192,12 @@ class AdminPage(Page):
                 department.code, department.name, department.document_number_pattern,
                 department.phone]))
         self._load_users()
+
+    def _on_add_department_button_clicked(self) -> None:
+        self._edit_department(None)
+
+    def _on_department_tree_item_activated(self, _item: QTreeWidgetItem, _column: int) -> None:
+        self._on_edit_department_clicked()
 
     def _on_edit_department_clicked(self) -> None:
         index = self.department_tree.indexOfTopLevelItem(self.department_tree.currentItem())
@@ -265,9 +285,6 @@ class AdminPage(Page):
         note.setProperty("role", "subtle")
         layout.addWidget(note)
         self.tabs.addTab(tab, self.tr("印章"))
-        self.ledger_button.clicked.connect(self._on_ledger_button_clicked)
-        self.register_seal_button.clicked.connect(self._on_register_seal_button_clicked)
-        self.seal_status_button.clicked.connect(self._on_seal_status_button_clicked)
         self.seals: list[Any] = []
         available = optional_service("seals") is not None and self.context.key_store is not None
         for widget in (self.ledger_button, self.register_seal_button, self.seal_status_button):
@@ -421,11 +438,6 @@ class AdminPage(Page):
         layout.addLayout(right, 1)
         self.tabs.addTab(tab, self.tr("节假日"))
         self._editing: dict[str, set[date]] = {"holiday": set(), "workday": set()}
-        self.year_list.currentRowChanged.connect(self._on_year_list_current_row_changed)
-        self.add_year_button.clicked.connect(self._on_add_year_button_clicked)
-        self.add_day_button.clicked.connect(self._on_add_day_button_clicked)
-        self.remove_day_button.clicked.connect(self._on_remove_day_button_clicked)
-        self.publish_button.clicked.connect(self._on_publish_button_clicked)
 
     def _load_calendar(self) -> None:
         uow = self.context.uow
@@ -490,8 +502,7 @@ class AdminPage(Page):
 
     def _on_remove_day_button_clicked(self) -> None:
         for kind, widget in (("holiday", self.holiday_list), ("workday", self.workday_list)):
-            item = widget.currentItem()
-            if item is not None and widget.hasFocus() or item is not None and item.isSelected():
+            for item in widget.selectedItems():
                 self._editing[kind].discard(date.fromisoformat(item.text()[:10]))
         self._show_days()
 
@@ -567,10 +578,6 @@ class AdminPage(Page):
         layout.addWidget(self.settings_problems)
         layout.addStretch(1)
         self.tabs.addTab(tab, self.tr("系统设置"))
-        self.save_settings_button.clicked.connect(self._on_save_settings_button_clicked)
-        self.enroll_button.clicked.connect(self._on_enroll_button_clicked)
-        self.sync_button.clicked.connect(self._on_sync_button_clicked)
-        self.audit_button.clicked.connect(self._on_audit_button_clicked)
         has_engine = self.context.sync_engine is not None
         self.enroll_button.setEnabled(has_engine)
         self.sync_button.setEnabled(has_engine)

@@ -29,8 +29,10 @@ from app.store.unit_of_work import UnitOfWorkFactory
 from app.ui.context import AppContext, optional_service
 
 OPEN_CLOCK_STATES = (CaseState.ACCEPTED, CaseState.REVIEWED)
+# The acceptance notice is offered for the seal while the case runs (the domain would
+# also take it later; after completion it only clutters the page).
 SEALABLE_NOTICE_STATES = (CaseState.ACCEPTED, CaseState.REVIEWED, CaseState.APPROVED,
-                          CaseState.DENIED, CaseState.COMPLETED, CaseState.DELIVERED)
+                          CaseState.DENIED)
 DELIVERY_METHODS = [("窗口领取", "窗口领取"), ("邮寄送达", "邮寄送达"),
                     ("电子送达", "电子送达"), ("代办员送达", "代办员送达")]
 

@@ -461,8 +461,8 @@ class CasePage(QWidget):
         self.open_document_button.setEnabled(bool(view.documents))
         can_print = available and self.context.can(Action.PRINT)
         has_receipt = any(getattr(d.kind, "value", "") == "receipt" for d in view.documents)
-        self.receipt_button.setVisible(can_print and not has_receipt
-                                       and view.case.state is not CaseState.REJECTED)
+        self.receipt_button.setVisible(can_print and not has_receipt and view.case.state in (
+            CaseState.REGISTERED, CaseState.AWAITING_SUPPLEMENT, CaseState.ACCEPTED))
         self.draft_button.setVisible(can_print and bool(seal_kinds(view.case)))
         self.documents_note.setText("" if available else self.tr("本机未安装文书组件。"))
 

@@ -37,7 +37,7 @@ class CaseSearchPage(Page):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None,
                  *, page_size: int = 100) -> None:
-        super().__init__(context, self_tr("办件查询"), parent)
+        super().__init__(context, _tr("办件查询"), parent)
         self.setObjectName("caseSearchPage")
         self._loaded_once = False
         self._departments_loaded = False
@@ -243,7 +243,7 @@ class CaseSearchPage(Page):
             self.openCaseRequested.emit(summary.id)
 
 
-def self_tr(text: str) -> str:
+def _tr(text: str) -> str:
     from PyQt6.QtCore import QCoreApplication
 
     return QCoreApplication.translate("CaseSearchPage", text)

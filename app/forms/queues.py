@@ -89,7 +89,7 @@ class QueuePage(Page):
         header.setStretchLastSection(False)
         for key, index in COLUMN_INDEX.items():
             self.table.setColumnHidden(index, key not in QUEUE_COLUMNS)
-        for key, width in (("number", 150), ("applicant", 100), ("deadline", 96),
+        for key, width in (("number", 150), ("applicant", 100), ("deadline", 124),
                            ("warning", 70)):
             self.table.setColumnWidth(COLUMN_INDEX[key], width)
         left_layout.addWidget(self.table)
@@ -297,7 +297,10 @@ class ReviewQueuePage(QueuePage):
         self.submit_button = QPushButton(self.tr("提交审查意见"), self.form_box)
         self.submit_button.setObjectName("reviewSubmitButton")
         set_kind(self.submit_button, "primary")
-        form.addRow("", self.submit_button)
+        submit_row = QHBoxLayout()
+        submit_row.addStretch(1)
+        submit_row.addWidget(self.submit_button)
+        form.addRow(submit_row)
         self._connect_signals()
 
     def _connect_signals(self) -> None:

@@ -317,7 +317,7 @@ class MaterialsChecklist(QGroupBox):
     attachRequested = pyqtSignal(int, list)  # row index, file paths
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(self_tr("③ 申请材料"), parent)
+        super().__init__(_tr("MaterialsChecklist", "③ 申请材料"), parent)
         self.setObjectName("materialsBox")
         self.setAcceptDrops(True)
         self.rows: list[MaterialRow] = []
@@ -421,13 +421,6 @@ class MaterialsChecklist(QGroupBox):
 
     def tab_chain(self) -> list[QWidget]:
         return [w for row in self.rows for w in row.widgets()[:4]]
-
-
-def self_tr(text: str) -> str:
-    """Text used before ``super().__init__`` could give ``self.tr`` (kept for Linguist)."""
-    from PyQt6.QtCore import QCoreApplication
-
-    return QCoreApplication.translate("MaterialsChecklist", text)
 
 
 class PersonFields:
@@ -598,7 +591,7 @@ class RegistrationPage(Page):
     registered = pyqtSignal(object)  # Outcome
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(context, self_tr_page("受理登记"), parent)
+        super().__init__(context, _tr("RegistrationPage", "受理登记"), parent)
         self.setObjectName("registrationPage")
         self.errors = FieldErrors()
         self._busy = False
@@ -1026,10 +1019,11 @@ class RegistrationPage(Page):
         self.picker.search_edit.setFocus()
 
 
-def self_tr_page(text: str) -> str:
+def _tr(context: str, text: str) -> str:
+    """Text needed before ``super().__init__`` gives ``self.tr`` (still found by Linguist)."""
     from PyQt6.QtCore import QCoreApplication
 
-    return QCoreApplication.translate("RegistrationPage", text)
+    return QCoreApplication.translate(context, text)
 
 
 def _issue_documents(documents: Any, uow: Any, user: Any, case: Case,

@@ -192,6 +192,26 @@ class Shooter:
             window.case_page.tabs.setCurrentIndex(2)
 
         self.window("chief_scj", "search", timeline, "case-timeline")
+        def documents(window: Any) -> None:
+            rows = window.page("search").model.summaries()
+            target = next(s for s in rows if s.state in ("completed", "delivered")
+                          and s.category != "immediate")
+            window.open_case(target.id)
+            _settle(self.runner)
+            window.case_page.tabs.setCurrentIndex(4)
+
+        shown = self.window("chief_scj", "search", documents, "case-documents")
+        if shown is not None and (not self.only or "document-preview" in self.only):
+            page = shown.case_page
+            page.documents_list.setCurrentItem(page.documents_list.topLevelItem(
+                page.documents_list.topLevelItemCount() - 1))
+            page.open_document_button.click()
+            _settle(self.runner)
+            if page.preview_dialog is not None:
+                page.preview_dialog.resize(900, 720)
+                _settle(self.runner)
+                self.save(page.preview_dialog, "document-preview")
+                page.preview_dialog.close()
         self.window("clerk_scj", "review", name="review-queue")
         self.window("chief_zjj", "approve", name="approval-queue")
         self.window("chief_scj", "seal", name="seal")
