@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
@@ -11,6 +12,7 @@ from PyQt6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -42,6 +44,7 @@ from app.domain.catalog import (
 from app.domain.errors import DomainError, ValidationError
 from app.domain.roles import Action
 from app.services import catalog
+from app.ui import catalog_sheet
 from app.ui.context import AppContext
 from app.ui.feedback import FieldErrors, MessageBar
 from app.ui.guide import matter_guide_html
@@ -332,11 +335,15 @@ class CatalogPage(Page):
         self.add_button.setObjectName("addMatterButton")
         self.edit_button = QPushButton(self.tr("编辑事项…"), self)
         self.edit_button.setObjectName("editMatterButton")
+        self.export_button = QPushButton(self.tr("导出表格…"), self)
+        self.export_button.setObjectName("exportCatalogButton")
+        self.import_button = QPushButton(self.tr("从表格导入…"), self)
+        self.import_button.setObjectName("importCatalogButton")
         manage = context.can(Action.MANAGE_CATALOG)
-        self.add_button.setVisible(manage)
-        self.edit_button.setVisible(manage)
-        bar.addWidget(self.add_button)
-        bar.addWidget(self.edit_button)
+        for button in (self.add_button, self.edit_button, self.export_button,
+                       self.import_button):
+            button.setVisible(manage)
+            bar.addWidget(button)
         self.root_layout.addLayout(bar)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.list = QListWidget(splitter)
@@ -361,6 +368,8 @@ class CatalogPage(Page):
         self.add_button.clicked.connect(lambda: self._edit(None))
         self.edit_button.clicked.connect(self._on_edit_button_clicked)
         self.list.itemActivated.connect(lambda _item: self._on_edit_button_clicked())
+        self.export_button.clicked.connect(self._on_export_button_clicked)
+        self.import_button.clicked.connect(self._on_import_button_clicked)
 
     def activate(self) -> None:
         if not self._loaded:
@@ -418,6 +427,65 @@ class CatalogPage(Page):
         self.editor = MatterEditor(self.context, self.departments, matter, self)
         self.editor.saved.connect(self._on_editor_saved)
         self.editor.open()
+
+    def _on_export_button_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("导出事项目录"), "事项目录.xlsx",
+                                              self.tr("Excel 工作簿 (*.xlsx)"))
+        if path:
+            self.export_catalog(Path(path))
+
+    def export_catalog(self, path: Path) -> None:
+        """Write the catalog's matters in use in the import format."""
+        uow = self.context.uow
+
+        def work() -> int:
+            matters = catalog.search_matters(uow, "")
+            path.write_bytes(catalog_sheet.export_catalog(matters))
+            return len(matters)
+
+        self.context.runner.run(
+            work, on_done=lambda count: self.message_bar.success(
+                self.tr("已导出 {0} 个事项到 {1}。可在表格中修改后再导入。").format(count, path)),
+            on_error=self.message_bar.show_error, label=self.tr("正在导出…"), parent=self)
+
+    def _on_import_button_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("从表格导入事项"), "",
+                                              self.tr("Excel 工作簿 (*.xlsx)"))
+        if path:
+            self.import_catalog(Path(path))
+
+    def import_catalog(self, path: Path) -> None:
+        """Read the workbook and save each matter; report what was saved and what was not."""
+        uow, user = self.context.uow, self.context.user
+        names = {d.code: d.name for d in self.departments}
+
+        def work() -> tuple[int, list[str]]:
+            parsed = catalog_sheet.parse_catalog(path.read_bytes(), names)
+            problems = list(parsed.problems)
+            saved = 0
+            for matter in parsed.matters:
+                try:
+                    catalog.save_matter(uow, user, matter)
+                    saved += 1
+                except DomainError as error:
+                    problems.append(f"事项“{matter.code} {matter.name}”：{error.message}")
+            return saved, problems
+
+        self.context.runner.run(work, on_done=self._on_imported,
+                                on_error=self.message_bar.show_error,
+                                label=self.tr("正在导入事项…"), parent=self)
+
+    def _on_imported(self, result: tuple[int, list[str]]) -> None:
+        saved, problems = result
+        text = self.tr("已导入 {0} 个事项。").format(saved)
+        if problems:
+            shown = "<br>".join(problems[:8])
+            more = self.tr("<br>……另有 {0} 处问题").format(len(problems) - 8) \
+                if len(problems) > 8 else ""
+            self.message_bar.warning(text + self.tr("以下内容未导入：<br>") + shown + more)
+        else:
+            self.message_bar.success(text)
+        self.search()
 
     def _on_editor_saved(self, matter: Matter) -> None:
         self.message_bar.success(self.tr("已保存事项“{0}”。").format(matter.name))

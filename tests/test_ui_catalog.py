@@ -1,0 +1,70 @@
+"""The catalog: guides for everyone, editing and spreadsheet import for administrators."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+from app.forms.catalog_page import CatalogPage
+from app.services import catalog
+from tests import test_ui_support
+from tests.test_ui_support import GUI, GuiProfile, wait_idle
+
+pytestmark = GUI
+gui_profile = test_ui_support.gui_profile
+
+
+def _page(qtbot, profile: GuiProfile, user) -> CatalogPage:
+    context = profile.context(user)
+    page = CatalogPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    wait_idle(qtbot, context)
+    return page
+
+
+def test_a_clerk_reads_the_guide_but_cannot_edit(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile, gui_profile.staff.clerk)
+    assert page.list.count() == 1
+    assert "个体工商户登记" in page.guide.toPlainText()
+    assert not page.add_button.isVisible()
+    assert not page.import_button.isVisible()
+
+
+def test_export_edit_import_round_trip(qtbot, gui_profile, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    page = _page(qtbot, gui_profile, gui_profile.staff.admin)
+    exported = tmp_path / "catalog.xlsx"
+    page.export_catalog(exported)
+    wait_idle(qtbot, page.context)
+    book = load_workbook(BytesIO(exported.read_bytes()))
+    assert [c.value for c in book["事项"][2]][:4] == ["SCJ-001", "个体工商户登记", "SCJ", "承诺件"]
+    book["事项"].append(["ZJJ-009", "临时建筑许可", "ZJJ", "承诺件", 20, 10, "《城乡规划法》",
+                        "", "", "是", "否", "", "是"])
+    book["事项"].append(["BAD-001", "不存在的部门的事项", "NOPE", "承诺件", 5, 5])
+    book["材料"].append(["ZJJ-009", "A", "临时建筑申请表", "原件", 1, "是", "", ""])
+    book["材料"].append(["ZJJ-009", "B", "用地证明", "复印件", 2, "否", "租用土地时", ""])
+    edited = tmp_path / "edited.xlsx"
+    book.save(edited)
+    page.import_catalog(edited)
+    wait_idle(qtbot, page.context)
+    assert page.message_bar.level == "warning"
+    assert "已导入 2 个事项" in page.message_bar.text
+    assert "NOPE" in page.message_bar.text
+    matter = catalog.get_matter(gui_profile.runtime.uow, "ZJJ-009")
+    assert matter.department_name == "县住房和城乡建设局"
+    assert matter.site_inspection
+    assert [(m.name, m.copies, m.required) for m in matter.materials] == [
+        ("临时建筑申请表", 1, True), ("用地证明", 2, False)]
+    assert catalog.get_matter(gui_profile.runtime.uow, "SCJ-001").version == 1  # unchanged
+
+
+def test_a_file_that_is_not_a_workbook_is_explained(qtbot, gui_profile, tmp_path) -> None:
+    page = _page(qtbot, gui_profile, gui_profile.staff.admin)
+    bogus = tmp_path / "notes.xlsx"
+    bogus.write_text("not a workbook")
+    page.import_catalog(bogus)
+    wait_idle(qtbot, page.context)
+    assert "无法读取该文件" in page.message_bar.text
