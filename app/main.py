@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QObject, Qt
+from PyQt6.QtCore import QObject, Qt, pyqtSignal
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -145,15 +145,42 @@ class Controller(QObject):
         self._login()
 
 
-def _show_crash(text: str) -> None:
-    """What the crash hook shows: the program stays open, the user knows where the log is."""
-    parent = QApplication.activeWindow()
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Critical)
-    box.setWindowTitle("CounterDesk")
-    box.setText(text)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-    box.open()
+class CrashReporter(QObject):
+    """Shows the crash hook's message on the GUI thread, whichever thread crashed.
+
+    The hook may run on a worker thread; emitting :attr:`crashed` hands the text to this
+    object, which lives on the GUI thread, by a queued connection. One box at a time.
+    """
+
+    crashed = pyqtSignal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.box: QMessageBox | None = None
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
+        self.crashed.connect(self._on_crashed)
+
+    def show(self, text: str) -> None:
+        """For ``install_excepthook``: callable from any thread."""
+        self.crashed.emit(text)
+
+    def _on_crashed(self, text: str) -> None:
+        if self.box is not None and self.box.isVisible():
+            return
+        box = QMessageBox(QApplication.activeWindow())
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle("CounterDesk")
+        box.setText(text)
+        box.setObjectName("crashBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        box.finished.connect(self._on_box_finished)
+        self.box = box
+        box.open()
+
+    def _on_box_finished(self, _result: int) -> None:
+        self.box = None
 
 
 def run_gui(data_dir: Path) -> int:
@@ -171,7 +198,8 @@ def run_gui(data_dir: Path) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     configure_application(app)
-    install_excepthook(show=_show_crash)
+    reporter = CrashReporter()
+    install_excepthook(show=reporter.show)
     log.info("CounterDesk %s starting with profile %s", __version__, data_dir)
     try:
         runtime = open_runtime(Path(data_dir))

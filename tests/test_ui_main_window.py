@@ -191,3 +191,17 @@ def test_a_scan_attached_to_a_material_goes_with_the_case(qtbot, gui_profile, tm
     wait_idle(qtbot, context)
     if page.preview_dialog is not None:
         page.preview_dialog.close()
+
+
+def test_a_crash_on_a_worker_thread_is_shown_on_the_gui_thread(qtbot) -> None:
+    import threading
+
+    from app.main import CrashReporter
+
+    reporter = CrashReporter()
+    worker = threading.Thread(target=reporter.show, args=("程序遇到意外错误。",))
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: reporter.box is not None)
+    assert reporter.box.text() == "程序遇到意外错误。"
+    reporter.box.close()
