@@ -67,18 +67,23 @@ def test_status_bar_shows_user_station_window_and_sync(qtbot, gui_profile: GuiPr
 
 
 def test_idle_lock_hides_the_work_until_the_password(qtbot, gui_profile: GuiProfile) -> None:
-    from PyQt6.QtWidgets import QLineEdit, QPushButton
+    from PyQt6.QtWidgets import QLineEdit, QMessageBox, QPushButton
 
     context = gui_profile.context(gui_profile.staff.clerk)
     window = MainWindow(context)
     qtbot.addWidget(window)
     window.show()
+    window.show_page("register")
+    window.show_about()
+    about = window.findChild(QMessageBox, "aboutBox")
+    assert about is not None and about.isVisible()
     with qtbot.waitSignal(window.idle_watcher.idle, timeout=2000):
         window.idle_watcher.set_minutes(1)
         window.idle_watcher._timer.setInterval(50)
         window.idle_watcher._timer.start()
     assert window.locked
     assert not window.centralWidget().isVisible()
+    assert not about.isVisible()
     dialog = window.unlock_dialog
     assert dialog is not None
     dialog.findChild(QLineEdit, "unlockPasswordEdit").setText("wrong-password1")
@@ -91,6 +96,8 @@ def test_idle_lock_hides_the_work_until_the_password(qtbot, gui_profile: GuiProf
     wait_idle(qtbot, context)
     assert not window.locked
     assert window.centralWidget().isVisible()
+    assert about.isVisible()
+    about.close()
 
 
 def test_every_page_of_every_role_opens(qtbot, gui_profile: GuiProfile) -> None:

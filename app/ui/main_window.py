@@ -78,6 +78,16 @@ class IdleWatcher(QObject):
         self._timer.stop()
 
 
+def _owned_by(widget: QWidget, window: QWidget) -> bool:
+    """Whether ``widget`` (a dialog, a window of its own) belongs to ``window``."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if parent is window:
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
 @dataclass(frozen=True)
 class NavEntry:
     key: str
@@ -138,6 +148,7 @@ class MainWindow(QMainWindow):
         self._sync_problem = ""
         self._online: bool | None = None
         self._locked = False
+        self._hidden_while_locked: list[QWidget] = []
         self.unlock_dialog: QWidget | None = None
 
         central = QWidget(self)
@@ -385,6 +396,12 @@ class MainWindow(QMainWindow):
         self._locked = True
         self.idle_watcher.pause()
         self.centralWidget().setVisible(False)  # type: ignore[union-attr]
+        # Open dialogs are windows of their own: hide them too until the password.
+        self._hidden_while_locked = [
+            w for w in QApplication.topLevelWidgets()
+            if w is not self and w.isVisible() and _owned_by(w, self)]
+        for widget in self._hidden_while_locked:
+            widget.hide()
         dialog = UnlockDialog(self.context.uow, self.context.runner, self.context.user, self)
         dialog.unlocked.connect(self._on_unlock_dialog_unlocked)
         dialog.logoutRequested.connect(self.logoutRequested)
@@ -394,6 +411,9 @@ class MainWindow(QMainWindow):
     def _on_unlock_dialog_unlocked(self) -> None:
         self._locked = False
         self.centralWidget().setVisible(True)  # type: ignore[union-attr]
+        for widget in self._hidden_while_locked:
+            widget.show()
+        self._hidden_while_locked = []
         self.idle_watcher.restart()
         self.unlock_dialog = None
 
