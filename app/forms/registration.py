@@ -968,13 +968,16 @@ class RegistrationPage(Page):
         self.caseChanged.emit(case.id)
         link = f"<a href='case:{case.id}'>{self.tr('打开办件')}</a>"
         if outcome.error is not None:
+            # The case exists now: continue on its page, never register it a second time.
             message = outcome.error.message if isinstance(outcome.error, DomainError) \
                 else str(outcome.error)
-            self.message_bar.warning(self.tr("已登记收件，编号 {0}，但未能完成：{1} {2}").format(
-                case.number, message, link))
             for dialog in (self.notice_dialog, self.reject_dialog):
                 if dialog is not None and dialog.isVisible():
-                    dialog.show_error(outcome.error)
+                    dialog.finish()
+            self.reset_form()
+            self.message_bar.warning(self.tr(
+                "已登记收件，编号 {0}，但未能完成：{1} 请在办件页继续办理。{2}").format(
+                case.number, message, link))
             self.registered.emit(outcome)
             return
         for dialog in (self.notice_dialog, self.reject_dialog):
