@@ -224,3 +224,26 @@ def test_enter_moves_on_through_the_applicant_fields(qtbot, gui_profile) -> None
     assert QApplication.focusWidget() is page.applicant.id_type_combo
     qtbot.keyClick(page.applicant.id_type_combo, Qt.Key.Key_Return)
     assert QApplication.focusWidget() is page.applicant.id_edit
+
+
+def test_a_refused_outcome_after_registration_never_registers_twice(
+        qtbot, gui_profile, monkeypatch) -> None:
+    from app.domain.errors import TransitionError
+
+    def refuse(*_args, **_kwargs):
+        raise TransitionError("illegal_transition", "办件状态已变化，不能受理。")
+
+    monkeypatch.setattr(cases, "accept", refuse)
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page)
+    _receive(page, 0, 1, 2)
+    with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
+        qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    outcome = blocker.args[0]
+    assert outcome.error is not None
+    assert page.message_bar.level == "warning"
+    assert "办件状态已变化" in page.message_bar.text
+    assert outcome.case.number in page.message_bar.text
+    assert page.applicant.name_edit.text() == ""
+    assert _count(gui_profile) == 1
