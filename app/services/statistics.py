@@ -175,31 +175,33 @@ def monthly_assessment(
             for key, count in session.execute(
                     select(column, func.count()).where(registered).group_by(column)):
                 target[key]["received"] += count
-            query = (select(column, c.on_time, func.count())
-                     .where(completed_in_month, c.outcome.in_(COMPLETED_OUTCOMES))
-                     .group_by(column, c.on_time))
-            for key, on_time, count in session.execute(query):
+            completed = (select(column, c.on_time, func.count())
+                         .where(completed_in_month, c.outcome.in_(COMPLETED_OUTCOMES))
+                         .group_by(column, c.on_time))
+            for key, on_time, count in session.execute(completed):
                 target[key]["completed"] += count
                 if on_time is True:
                     target[key]["on_time"] += count
                 elif on_time is False:
                     target[key]["overdue_completed"] += count
-            query = (select(column, func.count())
-                     .where(completed_in_month, c.outcome.in_(RETURNED_OUTCOMES))
-                     .group_by(column))
-            for key, count in session.execute(query):
+            returned = (select(column, func.count())
+                        .where(completed_in_month, c.outcome.in_(RETURNED_OUTCOMES))
+                        .group_by(column))
+            for key, count in session.execute(returned):
                 target[key]["returned"] += count
-            query = (select(column, func.count())
-                     .where(c.accepted_on.is_not(None), c.deadline.is_not(None),
-                            c.deadline < as_of, c.registered_at < end,
-                            or_(c.completed_at.is_(None), c.completed_at >= end))
-                     .group_by(column))
-            for key, count in session.execute(query):
+            overdue_open = (select(column, func.count())
+                            .where(c.accepted_on.is_not(None), c.deadline.is_not(None),
+                                   c.deadline < as_of, c.registered_at < end,
+                                   or_(c.completed_at.is_(None), c.completed_at >= end))
+                            .group_by(column))
+            for key, count in session.execute(overdue_open):
                 target[key]["overdue_open"] += count
-        query = (select(c.window_name, c.first_responder_id, c.accepted_on, c.completed_at)
-                 .where(completed_in_month, c.outcome.in_(COMPLETED_OUTCOMES),
-                        c.accepted_on.is_not(None)))
-        for window, person, accepted_on, completed_at in session.execute(query):
+        durations = (select(c.window_name, c.first_responder_id, c.accepted_on, c.completed_at)
+                     .where(completed_in_month, c.outcome.in_(COMPLETED_OUTCOMES),
+                            c.accepted_on.is_not(None)))
+        for window, person, accepted_on, completed_at in session.execute(durations):
+            if accepted_on is None or completed_at is None:
+                continue
             days = calendar.working_days_between(accepted_on, local_date(completed_at))
             for scope, key in (("window", window), ("person", person)):
                 figures[scope][key]["working_days_total"] += max(days, 0)
@@ -209,10 +211,10 @@ def monthly_assessment(
             "person": defaultdict(lambda: defaultdict(int)),
         }
         e = models.EventRow
-        query = (select(c.window_name, c.first_responder_id, e.payload)
-                 .join(c, c.id == e.case_id)
-                 .where(e.type == "evaluated", e.device_time >= start, e.device_time < end))
-        for window, person, payload in session.execute(query):
+        evaluated = (select(c.window_name, c.first_responder_id, e.payload)
+                     .join(c, c.id == e.case_id)
+                     .where(e.type == "evaluated", e.device_time >= start, e.device_time < end))
+        for window, person, payload in session.execute(evaluated):
             rating = str((payload or {}).get("rating", ""))
             if rating in EVALUATION_RATINGS:
                 ratings["window"][window][rating] += 1
@@ -222,16 +224,20 @@ def monthly_assessment(
         keys = set(figures[scope]) | set(ratings[scope])
         result = []
         for key in keys:
-            values = figures[scope].get(key, {})
+            values: dict[str, int] = dict(figures[scope].get(key) or {})
             if scope == "window":
                 label, window = (key or NO_WINDOW), (key or "")
             else:
-                name, window = people.get(key, (key or "（未知）", ""))
-                label = name
+                label, window = people.get(key, (key or "（未知）", ""))
             result.append(AssessmentRow(
                 key=key or "", label=label, window=window,
-                evaluations=dict(ratings[scope].get(key, {})),
-                **{k: int(v) for k, v in values.items()},
+                evaluations=dict(ratings[scope].get(key) or {}),
+                received=values.get("received", 0), completed=values.get("completed", 0),
+                on_time=values.get("on_time", 0),
+                overdue_completed=values.get("overdue_completed", 0),
+                overdue_open=values.get("overdue_open", 0), returned=values.get("returned", 0),
+                working_days_total=values.get("working_days_total", 0),
+                working_days_cases=values.get("working_days_cases", 0),
             ))
         return sorted(result, key=lambda r: (-r.received, r.label))
 
