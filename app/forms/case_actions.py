@@ -25,8 +25,7 @@ from app.domain.roles import Action
 from app.forms.dialogs import FieldSpec, reject_fields
 from app.services import cases
 from app.services.context import CurrentUser
-from app.store.unit_of_work import UnitOfWorkFactory
-from app.ui.context import AppContext, optional_service
+from app.ui.context import AppContext, UnitOfWorkFactory, optional_service
 
 OPEN_CLOCK_STATES = (CaseState.ACCEPTED, CaseState.REVIEWED)
 # The acceptance notice is offered for the seal while the case runs (the domain would

@@ -19,7 +19,7 @@ from app import __version__
 from app.domain.errors import DomainError
 from app.services import accounts
 from app.services.context import CurrentUser
-from app.store.unit_of_work import UnitOfWorkFactory
+from app.ui.context import UnitOfWorkFactory
 from app.ui.feedback import FieldErrors, MessageBar
 from app.ui.resources import icon
 from app.ui.tasks import TaskRunner

@@ -16,10 +16,14 @@ from typing import Any
 from app.domain.roles import Action, Role, can
 from app.services.context import CurrentUser
 from app.settings import Settings
-from app.store.unit_of_work import UnitOfWorkFactory
 from app.ui.tasks import TaskRunner
 
 DEFAULT_IDLE_MINUTES = 10
+
+# The services' unit-of-work factory (``Runtime.uow``). The screens only pass it to
+# ``app.services`` functions and never open a unit of work themselves, so they need not
+# import the store to name its type.
+UnitOfWorkFactory = Any
 
 
 def optional_service(name: str) -> ModuleType | None:
