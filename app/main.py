@@ -49,9 +49,9 @@ def configure_application(app: QApplication) -> None:
 
 def station_name(runtime: Runtime) -> str:
     """The name the first start gave this station (shown in the window title)."""
-    # The composition root may read one profile value; screens never touch the store.
-    with runtime.uow() as unit:
-        return unit.settings.get("station_name", "")
+    from app.services.system import station_settings
+
+    return station_settings(runtime.uow).get("station_name", "")
 
 
 def make_sync_engine(runtime: Runtime) -> Any:

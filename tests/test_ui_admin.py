@@ -77,3 +77,21 @@ def test_the_idle_lock_minutes_are_saved_in_the_users_settings(qtbot, gui_profil
     page.save_settings_button.click()
     assert Settings(tmp_path / "settings.json").get("idle_lock_minutes") == 3
     assert page.message_bar.level == "success"
+
+
+def test_station_settings_are_saved_for_the_whole_station(qtbot, gui_profile) -> None:
+    from app.services import system
+
+    page = _page(qtbot, gui_profile)
+    assert page.station_edits["station_name"].text() == "城关镇便民服务站"
+    page.station_edits["reconsideration_body"].setText("县人民政府")
+    page.station_edits["yellow_working_days"].setText("x")
+    page.save_station_button.click()
+    wait_idle(qtbot, page.context)
+    assert page.message_bar.level == "error"
+    page.station_edits["yellow_working_days"].setText("3")
+    page.save_station_button.click()
+    wait_idle(qtbot, page.context)
+    values = system.station_settings(gui_profile.runtime.uow)
+    assert values["reconsideration_body"] == "县人民政府"
+    assert values["yellow_working_days"] == "3"

@@ -11,6 +11,7 @@ from PyQt6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -18,6 +19,7 @@ from PyQt6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTabWidget,
     QTreeWidget,
@@ -89,6 +91,7 @@ class AdminPage(Page):
         self.remove_day_button.clicked.connect(self._on_remove_day_button_clicked)
         self.publish_button.clicked.connect(self._on_publish_button_clicked)
         self.save_settings_button.clicked.connect(self._on_save_settings_button_clicked)
+        self.save_station_button.clicked.connect(self._on_save_station_button_clicked)
         self.enroll_button.clicked.connect(self._on_enroll_button_clicked)
         self.sync_button.clicked.connect(self._on_sync_button_clicked)
         self.audit_button.clicked.connect(self._on_audit_button_clicked)
@@ -529,7 +532,10 @@ class AdminPage(Page):
     # --- settings -----------------------------------------------------------------
 
     def _build_settings_tab(self) -> None:
-        tab = QWidget(self.tabs)
+        scroll = QScrollArea(self.tabs)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        tab = QWidget(scroll)
         layout = QVBoxLayout(tab)
         box = QGroupBox(self.tr("本机设置"), tab)
         form = QFormLayout(box)
@@ -537,14 +543,24 @@ class AdminPage(Page):
         self.idle_spin.setObjectName("idleMinutesSpin")
         self.idle_spin.setRange(0, 240)
         self.idle_spin.setSuffix(self.tr(" 分钟（0 为不锁定）"))
-        self.font_edit = QLineEdit(box)
-        self.font_edit.setPlaceholderText(self.tr("文书使用的中文字体文件，如 C:\\Windows\\Fonts\\simfang.ttf；留空自动查找"))
+        self.idle_spin.setMaximumWidth(260)
         self.save_settings_button = QPushButton(self.tr("保存设置"), box)
         self.save_settings_button.setObjectName("saveSettingsButton")
         form.addRow(self.tr("无操作自动锁屏"), self.idle_spin)
-        form.addRow(self.tr("文书字体"), self.font_edit)
-        form.addRow("", self.save_settings_button)
+        form.addRow("", _right(self.save_settings_button))
         layout.addWidget(box)
+        station = QGroupBox(self.tr("站点设置（文书和期限使用，全站一致）"), tab)
+        station_form = QFormLayout(station)
+        self.station_edits: dict[str, QLineEdit] = {}
+        for key, label in system.STATION_SETTING_KEYS.items():
+            edit = QLineEdit(station)
+            edit.setObjectName(f"station_{key}")
+            self.station_edits[key] = edit
+            station_form.addRow(self.tr(label), edit)
+        self.save_station_button = QPushButton(self.tr("保存站点设置"), station)
+        self.save_station_button.setObjectName("saveStationSettingsButton")
+        station_form.addRow("", _right(self.save_station_button))
+        layout.addWidget(station)
         server = QGroupBox(self.tr("县中心服务器"), tab)
         server_form = QFormLayout(server)
         self.server_edit = QLineEdit(server)
@@ -577,7 +593,8 @@ class AdminPage(Page):
         self.settings_problems.setWordWrap(True)
         layout.addWidget(self.settings_problems)
         layout.addStretch(1)
-        self.tabs.addTab(tab, self.tr("系统设置"))
+        scroll.setWidget(tab)
+        self.tabs.addTab(scroll, self.tr("系统设置"))
         has_engine = self.context.sync_engine is not None
         self.enroll_button.setEnabled(has_engine)
         self.sync_button.setEnabled(has_engine)
@@ -587,10 +604,9 @@ class AdminPage(Page):
         self.idle_spin.setValue(self.context.idle_minutes)
         if settings is None:
             return
-        self.font_edit.setText(str(settings.get("font_path")))
         self.server_edit.setText(str(settings.get("server_url")))
         for key, widget in (("idle_lock_minutes", self.idle_spin),
-                            ("font_path", self.font_edit), ("server_url", self.server_edit)):
+                            ("server_url", self.server_edit)):
             if settings.is_locked(key):
                 widget.setEnabled(False)
                 widget.setToolTip(self.tr("由站点设置文件统一设定"))
@@ -601,8 +617,7 @@ class AdminPage(Page):
         if settings is None:
             return
         try:
-            for key, value in (("idle_lock_minutes", self.idle_spin.value()),
-                               ("font_path", self.font_edit.text().strip())):
+            for key, value in (("idle_lock_minutes", self.idle_spin.value()),):
                 if not settings.is_locked(key) and settings.get(key) != value:
                     settings.set(key, value)
         except (DomainError, OSError) as error:
@@ -613,6 +628,35 @@ class AdminPage(Page):
         if watcher is not None:
             watcher.set_minutes(self.context.idle_minutes)
         self.message_bar.success(self.tr("设置已保存。"))
+
+    def _load_station_settings(self) -> None:
+        uow = self.context.uow
+        self.context.runner.run(lambda: system.station_settings(uow),
+                                on_done=self._on_station_settings,
+                                on_error=self.message_bar.show_error, owner=self)
+
+    def _on_station_settings(self, values: dict[str, str]) -> None:
+        for key, edit in self.station_edits.items():
+            edit.setText(values.get(key, ""))
+
+    def _on_save_station_button_clicked(self) -> None:
+        values = {key: edit.text().strip() for key, edit in self.station_edits.items()}
+        uow, admin = self.context.uow, self.context.user
+        self.save_station_button.setEnabled(False)
+
+        def done(_result: object) -> None:
+            self.save_station_button.setEnabled(True)
+            self.message_bar.success(self.tr("站点设置已保存。"))
+
+        def failed(error: BaseException) -> None:
+            self.save_station_button.setEnabled(True)
+            self.message_bar.show_error(error)
+            field = getattr(error, "field", None)
+            if field in self.station_edits:
+                self.station_edits[field].setFocus()
+
+        self.context.runner.run(lambda: system.update_station_settings(uow, admin, values),
+                                on_done=done, on_error=failed, owner=self)
 
     def _on_enroll_button_clicked(self) -> None:
         engine = self.context.sync_engine
@@ -670,7 +714,18 @@ class AdminPage(Page):
             self._load_departments()
             self._load_seals()
             self._load_calendar()
+            self._load_station_settings()
             self._show_settings()
+
+
+def _right(widget: QWidget) -> QWidget:
+    """A button at the right end of its form row."""
+    holder = QWidget()
+    row = QHBoxLayout(holder)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addStretch(1)
+    row.addWidget(widget)
+    return holder
 
 
 def _now() -> Any:

@@ -223,6 +223,11 @@ class Shooter:
             window.page("admin").tabs.setCurrentIndex(3)
 
         self.window("admin", "admin", calendar, "administration-calendar")
+
+        def settings(window: Any) -> None:
+            window.page("admin").tabs.setCurrentIndex(4)
+
+        self.window("admin", "admin", settings, "administration-settings")
         self.runner.wait_for_done()
         self.runtime.close()
 
