@@ -92,6 +92,7 @@ def test_station_settings_are_saved_for_the_whole_station(qtbot, gui_profile) ->
     page.station_edits["yellow_working_days"].setText("3")
     page.save_station_button.click()
     wait_idle(qtbot, page.context)
+    assert page.message_bar.text == "站点设置已保存。", page.message_bar.text
     values = system.station_settings(gui_profile.runtime.uow)
     assert values["reconsideration_body"] == "县人民政府"
     assert values["yellow_working_days"] == "3"

@@ -66,6 +66,7 @@ class AdminPage(Page):
         self.departments: list[Department] = []
         self.users: list[dict[str, Any]] = []
         self.years: list[YearCalendar] = []
+        self._station_values: dict[str, str] = {}
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("adminTabs")
         self.root_layout.addWidget(self.tabs, 1)
@@ -636,16 +637,23 @@ class AdminPage(Page):
                                 on_error=self.message_bar.show_error, owner=self)
 
     def _on_station_settings(self, values: dict[str, str]) -> None:
+        self._station_values = dict(values)
         for key, edit in self.station_edits.items():
             edit.setText(values.get(key, ""))
 
     def _on_save_station_button_clicked(self) -> None:
-        values = {key: edit.text().strip() for key, edit in self.station_edits.items()}
+        # Only what the administrator changed: an untouched empty value stays "not set".
+        values = {key: edit.text().strip() for key, edit in self.station_edits.items()
+                  if edit.text().strip() != self._station_values.get(key, "")}
+        if not values:
+            self.message_bar.info(self.tr("站点设置没有改动。"))
+            return
         uow, admin = self.context.uow, self.context.user
         self.save_station_button.setEnabled(False)
 
         def done(_result: object) -> None:
             self.save_station_button.setEnabled(True)
+            self._station_values.update(values)
             self.message_bar.success(self.tr("站点设置已保存。"))
 
         def failed(error: BaseException) -> None:
