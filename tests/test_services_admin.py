@@ -131,3 +131,11 @@ def test_only_administrators_publish_calendars(profile) -> None:
     runtime, staff = profile
     with pytest.raises(PermissionDenied):
         calendar_admin.publish_year(runtime.uow, staff.clerk, year_from_chinesecalendar(2026))
+
+
+def test_disabled_matter_is_hidden_from_search_but_listed_for_administrators(profile) -> None:
+    runtime, staff = profile
+    catalog.save_matter(runtime.uow, staff.admin, business_matter(active=False))
+    assert catalog.search_matters(runtime.uow, "个体") == []
+    assert [m.code for m in catalog.list_matters(runtime.uow, include_inactive=True)] == [
+        "SCJ-001"]

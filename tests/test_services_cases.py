@@ -189,3 +189,18 @@ def test_approval_queue_shows_only_the_chiefs_department(profile) -> None:
     cases.review(runtime.uow, staff.clerk, case.id, conforms=True, opinion="符合", now=MONDAY)
     assert [s.number for s in queries.approval_queue(runtime.uow, staff.chief)] == [case.number]
     assert queries.approval_queue(runtime.uow, staff.other_chief) == []
+
+
+def test_search_by_case_number_prefix_and_matter_name(profile) -> None:
+    runtime, staff = profile
+    case = _registered(runtime, staff)
+    supervisor = staff.supervisor
+    assert queries.count_cases(runtime.uow, supervisor, queries.CaseFilter(text="xc01-2026")) == 1
+    assert queries.count_cases(runtime.uow, supervisor, queries.CaseFilter(text="工商户")) == 1
+    assert queries.case_summary(runtime.uow, supervisor, case.id).number == case.number
+
+
+def test_review_queue_is_the_clerks_department(profile) -> None:
+    runtime, staff = profile
+    case = _accepted(runtime, staff)
+    assert [s.id for s in queries.review_queue(runtime.uow, staff.clerk)] == [case.id]

@@ -98,3 +98,9 @@ def get_matter(uow_factory: UnitOfWorkFactory, code: str) -> Matter:
 def list_departments(uow_factory: UnitOfWorkFactory) -> list[Department]:
     with uow_factory() as uow:
         return uow.catalog.departments()
+
+
+def list_matters(uow_factory: UnitOfWorkFactory, *, include_inactive: bool = False) -> list[Matter]:
+    """Every matter of the catalog; administrators also see the disabled ones."""
+    with uow_factory() as uow:
+        return uow.catalog.matters(include_inactive=include_inactive)

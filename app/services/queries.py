@@ -19,6 +19,7 @@ from app.store.unit_of_work import UnitOfWorkFactory
 ALL_CASES = CaseFilter()
 
 __all__ = ["CaseFilter", "CaseSummary", "list_cases", "count_cases", "review_queue",
+           "case_summary",
            "approval_queue", "sync_status"]
 
 
@@ -134,10 +135,29 @@ def count_cases(
 def review_queue(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, *, now: datetime | None = None
 ) -> list[CaseSummary]:
-    """Accepted cases waiting for a review opinion, oldest deadline first (待我审查)."""
+    """Accepted cases of the clerk's department waiting for a review opinion, oldest
+    deadline first (待我审查); a clerk without a department sees every department's."""
     authorize(user.roles, Action.REVIEW, who=user.display_name)
-    return list_cases(uow_factory, user, CaseFilter(states=(CaseState.ACCEPTED.value,)),
-                      limit=500, sort="deadline", descending=False, now=now)
+    case_filter = CaseFilter(states=(CaseState.ACCEPTED.value,),
+                             department_code=user.department_code)
+    return list_cases(uow_factory, user, case_filter, limit=500, sort="deadline",
+                      descending=False, now=now)
+
+
+def case_summary(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    now: datetime | None = None,
+) -> CaseSummary:
+    """The list line of one case: deadline, warning, masked ID (for the case page)."""
+    authorize(user.roles, Action.VIEW_CASES, who=user.display_name)
+    today = local_date(now or utc_now())
+    with uow_factory() as uow:
+        row = uow.cases.get(case_id)
+        if row is None:
+            from app.domain.errors import NotFound
+
+            raise NotFound("case_not_found", "找不到该办件。")
+        return _summaries([row], load_calendar(uow), today, yellow_threshold(uow))[0]
 
 
 def approval_queue(

@@ -258,7 +258,7 @@ class CaseRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
     station: Mapped[str] = mapped_column(String(12))
-    matter_code: Mapped[str] = mapped_column(String(40))
+    matter_code: Mapped[str] = mapped_column(String(40), index=True)
     matter_name: Mapped[str] = mapped_column(String(200))
     department_code: Mapped[str] = mapped_column(String(20), index=True)
     category: Mapped[str] = mapped_column(String(20), index=True)

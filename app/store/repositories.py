@@ -399,15 +399,19 @@ class CaseRepository(_Repository):
         query = select(models.CaseRow)
         f = case_filter
         if f.text:
+            # Prefix and exact matches only, so a million cases still use the indexes
+            # (the connection sets case_sensitive_like so LIKE 'x%' can use them).
             text = f.text.strip()
-            like = f"%{text}%"
+            matter_codes = select(models.Matter.code).where(
+                models.Matter.name.like(f"%{text}%")
+            )
             query = query.where(
                 or_(
-                    models.CaseRow.number.like(like),
-                    models.CaseRow.applicant_name.like(like),
+                    models.CaseRow.number.like(f"{text.upper()}%"),
+                    models.CaseRow.applicant_name.like(f"{text}%"),
                     models.CaseRow.applicant_id_number == text.upper(),
                     models.CaseRow.applicant_phone == text,
-                    models.CaseRow.matter_name.like(like),
+                    models.CaseRow.matter_code.in_(matter_codes),
                 )
             )
         if f.states:
