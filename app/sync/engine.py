@@ -34,6 +34,7 @@ import requests
 
 from app.domain.errors import DomainError
 from app.domain.events import Event
+from app.services.recording import STATION_EVENT_SEQUENCE
 from app.store import models
 from app.store.repositories import event_from_row
 from app.store.unit_of_work import UnitOfWork
@@ -256,7 +257,10 @@ class SyncEngine:
         info = client.station()
         self._check_epoch(info, report)
         with self.uow_factory() as uow:
-            local_max = uow.events.max_station_sequence()
+            # The counter, not the log: events refused and taken out of the log keep
+            # their numbers spent.
+            local_max = max(uow.sequences.peek(STATION_EVENT_SEQUENCE),
+                            uow.events.max_station_sequence())
         rewound = local_max < info.max_station_sequence
         if rewound:
             report.error_code = "station_rewound"

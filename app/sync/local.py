@@ -14,6 +14,7 @@ the whole event), never a silent loss.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +41,8 @@ from app.store.repositories import event_from_row
 from app.store.unit_of_work import UnitOfWork
 from app.sync.protocol import ConflictNotice, ReferenceItem, ReferenceKind
 
+log = logging.getLogger(__name__)
+
 # Settings keys sync owns (besides server_url, server_epoch, pull_cursor, last_sync_at).
 REFERENCE_VERSION = "reference_version"
 REFERENCE_HASHES = "sync_reference_hashes"
@@ -52,10 +55,6 @@ DEPENDENT_REFUSED = "depends_on_refused"
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-class LocalReplayError(DomainError):
-    """The server's order of a case's events does not replay here: a bug, reported."""
 
 
 # --- the outbox ------------------------------------------------------------------------
@@ -114,23 +113,23 @@ def add_flag(uow: UnitOfWork, event_id: str, case_id: str, code: str, reason: st
 # --- refusals and re-ordering ------------------------------------------------------------
 
 
-def _drop(uow: UnitOfWork, row: models.EventRow, code: str, reason: str) -> None:
-    """Take a refused event of ours out of the log and the outbox, keep it visible."""
+def _mark_refused(uow: UnitOfWork, row: models.EventRow, code: str, reason: str) -> None:
+    """Record that the server (or the server's order) refused an event of ours: out of
+    the outbox, into ``sync_conflicts`` and the audit chain with the whole event."""
     event = event_from_row(row)
     outbox = uow.session.get(models.Outbox, row.id)
     if outbox is not None:
         uow.session.delete(outbox)
-    uow.audit.append({"kind": "sync_conflict", "code": code, "reason": reason,
-                      "event": event.to_dict(), "at": _now().isoformat()})
     if uow.session.get(models.SyncConflict, row.id) is None:
+        uow.audit.append({"kind": "sync_conflict", "code": code, "reason": reason,
+                          "event": event.to_dict(), "at": _now().isoformat()})
         uow.session.add(models.SyncConflict(event_id=row.id, case_id=row.case_id, code=code,
                                             reason=reason, received_at=_now()))
-    uow.session.delete(row)
     uow.session.flush()
 
 
 def drop_refused(uow: UnitOfWork, refused: dict[str, tuple[str, str]]) -> int:
-    """Remove our events the server refused and re-project their cases.
+    """Take our events the server refused out of the case's history; re-project.
 
     Returns how many further queued events fell with them (they depended on a refused
     one and would be refused in turn).
@@ -141,7 +140,7 @@ def drop_refused(uow: UnitOfWork, refused: dict[str, tuple[str, str]]) -> int:
         if row is None:
             continue
         cases.add(row.case_id)
-        _drop(uow, row, code, reason)
+        _mark_refused(uow, row, code, reason)
     dependent = 0
     for case_id in sorted(cases):
         dependent += rebuild_case(uow, case_id)
@@ -157,8 +156,28 @@ def _queued_ids(uow: UnitOfWork, case_id: str) -> set[str]:
     return set(uow.session.scalars(query))
 
 
+def _refused_ids(uow: UnitOfWork, case_id: str) -> set[str]:
+    """Our refused events still in the log (waiting for the events that replace them)."""
+    query = (
+        select(models.EventRow.id)
+        .join(models.SyncConflict, models.SyncConflict.event_id == models.EventRow.id)
+        .where(models.EventRow.case_id == case_id, models.EventRow.server_sequence.is_(None))
+    )
+    return set(uow.session.scalars(query))
+
+
+def _unsettled(uow: UnitOfWork, case_id: str) -> bool:
+    return bool(_queued_ids(uow, case_id) or _refused_ids(uow, case_id))
+
+
 def rebuild_case(uow: UnitOfWork, case_id: str) -> int:
-    """Put the case's events in server order, re-project it; returns events dropped."""
+    """Put the case's events in server order and re-project it; returns events dropped.
+
+    Refused events leave the log only once the server's history of the case replays
+    here; until then (the server accepted an event of ours that follows another
+    station's event not pulled yet) the case stays as it was, still openable, and the
+    pull that brings the missing event rebuilds it.
+    """
     session = uow.session
     rows = list(session.scalars(
         select(models.EventRow)
@@ -166,33 +185,35 @@ def rebuild_case(uow: UnitOfWork, case_id: str) -> int:
         .order_by(models.EventRow.position)
     ))
     queued = _queued_ids(uow, case_id)
-    held = [r for r in rows if r.id not in queued]
+    refused = _refused_ids(uow, case_id) - queued
+    held = [r for r in rows if r.id not in queued and r.id not in refused]
     # Rows without a sequence (only just after a new epoch) keep their local order, first.
     held.sort(key=lambda r: (r.server_sequence or 0, r.position))
     case: Case | None = None
     for row in held:
         try:
             case = apply_event(case, event_from_row(row))
-        except DomainError as error:
-            raise LocalReplayError(
-                "local_replay_failed",
-                f"服务器确认的办件事件在本机无法按服务器顺序重放（{error.message}），"
-                "已停止接收，请联系技术支持。",
-                case_id=case_id,
-            ) from error
+        except DomainError:
+            log.info("case %s waits for events not pulled yet", case_id)
+            return 0
     kept = []
     dropped = 0
     for row in [r for r in rows if r.id in queued]:
         try:
             case = apply_event(case, event_from_row(row))
         except DomainError as error:
-            _drop(uow, row, DEPENDENT_REFUSED if error.code != "already_registered"
-                  else error.code,
-                  f"与服务器上已被接受的办理记录冲突，本机的“{EventType(row.type).label}”"
-                  f"未上传：{error.message}")
+            _mark_refused(uow, row, DEPENDENT_REFUSED if error.code != "already_registered"
+                          else error.code,
+                          f"与服务器上已被接受的办理记录冲突，本机的“{EventType(row.type).label}”"
+                          f"未上传：{error.message}")
+            refused.add(row.id)
             dropped += 1
         else:
             kept.append(row)
+    for row in rows:
+        if row.id in refused:
+            session.delete(row)
+    session.flush()
     ordered = held + kept
     if [r.position for r in ordered] != sorted(r.position for r in ordered):
         base = (session.scalar(select(func.max(models.EventRow.position))) or 0) + 1
@@ -237,7 +258,7 @@ def store_pulled(uow: UnitOfWork, event: Event, server_sequence: int | None) -> 
                 reason=error.message, received_at=_now().isoformat()))
             return PulledResult(refused=error.message)
         return PulledResult()
-    if not _queued_ids(uow, event.case_id):
+    if not _unsettled(uow, event.case_id):
         savepoint = uow.session.begin_nested()
         try:
             record_remote(uow, event, server_sequence=server_sequence)
