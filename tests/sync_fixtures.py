@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -281,3 +284,98 @@ def session_with(adapter: requests.adapters.HTTPAdapter) -> Callable[[], request
         return session
 
     return factory
+
+
+class FaultProxy:
+    """A TCP proxy on 127.0.0.1 (asyncio, in a thread) that resets each connection once
+    ``reset_after`` bytes have gone from client to server on it: a network that drops
+    every few hundred kilobytes."""
+
+    def __init__(self, target_port: int, *, reset_after: int) -> None:
+        self.target_port = target_port
+        self.reset_after = reset_after
+        self.resets = 0
+        self.port = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.base_events.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> FaultProxy:
+        ready = threading.Event()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            self._server = loop.run_until_complete(
+                asyncio.start_server(self._handle, "127.0.0.1", 0))
+            self.port = self._server.sockets[0].getsockname()[1]
+            ready.set()
+            loop.run_forever()
+            self._server.close()
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(self._server.wait_closed())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+
+    async def _handle(self, client_reader: asyncio.StreamReader,
+                      client_writer: asyncio.StreamWriter) -> None:
+        try:
+            server_reader, server_writer = await asyncio.open_connection(
+                "127.0.0.1", self.target_port)
+        except OSError:
+            client_writer.close()
+            return
+        budget = self.reset_after
+
+        async def upstream() -> None:
+            nonlocal budget
+            while True:
+                data = await client_reader.read(16384)
+                if not data:
+                    break
+                if len(data) >= budget:
+                    server_writer.write(data[:budget])
+                    await server_writer.drain()
+                    self.resets += 1
+                    return  # the connection is reset below
+                budget -= len(data)
+                server_writer.write(data)
+                await server_writer.drain()
+
+        async def downstream() -> None:
+            while True:
+                data = await server_reader.read(16384)
+                if not data:
+                    break
+                client_writer.write(data)
+                await client_writer.drain()
+
+        tasks = [asyncio.ensure_future(upstream()), asyncio.ensure_future(downstream())]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            for writer in (client_writer, server_writer):
+                transport = writer.transport
+                sock = transport.get_extra_info("socket")
+                if sock is not None:  # RST, not FIN: a real reset
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                    struct.pack("ii", 1, 0))
+                transport.abort()

@@ -43,6 +43,7 @@ from server.models import Attachment, Base
 from tests.sync_fixtures import (
     APPLICANT,
     PASSWORD,
+    FaultProxy,
     FlakyUpload,
     LiveServer,
     business_matter,
@@ -336,31 +337,56 @@ def test_reference_records_of_other_stations_staff_are_refused(
 # --- attachments -----------------------------------------------------------------------
 
 
-def test_twenty_megabyte_scan_survives_a_connection_that_keeps_resetting(
+def test_twenty_megabyte_scan_survives_a_connection_that_resets_every_few_hundred_kb(
     server: LiveServer, station: RawStation, tmp_path: Path
 ) -> None:
     scan = tmp_path / "scan.pdf"
     content = os.urandom(20 * 1024 * 1024)
     scan.write_bytes(content)
     digest = hashlib.sha256(content).hexdigest()
-    flaky = FlakyUpload(every=2)
-    client = SyncClient(server.url, credential=station.credential,
-                        session=session_with(flaky)())
-    for _attempt in range(200):
-        try:
-            SyncEngine.upload_attachment(client, scan, sha256=digest, original_name="身份证.pdf",
-                                         chunk_bytes=256 * 1024)
-            break
-        except ServerUnreachable:
-            continue
-    else:
-        pytest.fail("upload never completed")
-    assert flaky.resets >= 20
+    proxy = FaultProxy(server.port, reset_after=300 * 1024).start()
+    try:
+        client = SyncClient(proxy.url, credential=station.credential, retries=0)
+        for _attempt in range(400):
+            try:
+                SyncEngine.upload_attachment(client, scan, sha256=digest,
+                                             original_name="身份证.pdf", chunk_bytes=256 * 1024)
+                break
+            except ServerUnreachable:
+                continue
+        else:
+            pytest.fail("upload never completed")
+    finally:
+        proxy.stop()
+    assert proxy.resets >= 40
     stored = server.config.attachments_dir / digest[:2] / digest
     assert hashlib.sha256(stored.read_bytes()).hexdigest() == digest
     with server.session() as session:
         row = session.get(Attachment, digest)
         assert row is not None and row.complete and row.received == len(content)
+
+
+def test_scan_upload_resumes_when_answers_are_lost(
+    server: LiveServer, station: RawStation, tmp_path: Path
+) -> None:
+    scan = tmp_path / "scan.pdf"
+    content = os.urandom(3 * 1024 * 1024 + 17)
+    scan.write_bytes(content)
+    digest = hashlib.sha256(content).hexdigest()
+    flaky = FlakyUpload(every=2)
+    client = SyncClient(server.url, credential=station.credential,
+                        session=session_with(flaky)())
+    for _attempt in range(100):
+        try:
+            SyncEngine.upload_attachment(client, scan, sha256=digest, chunk_bytes=256 * 1024)
+            break
+        except ServerUnreachable:
+            continue
+    else:
+        pytest.fail("upload never completed")
+    assert flaky.resets >= 5
+    stored = server.config.attachments_dir / digest[:2] / digest
+    assert stored.read_bytes() == content
 
 
 def test_scan_whose_bytes_do_not_match_its_hash_is_not_acknowledged(
