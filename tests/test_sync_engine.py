@@ -238,6 +238,27 @@ def test_same_batch_pushed_twice_is_answered_duplicate(
 def test_two_stations_pushing_at_once_lose_nothing(
     server: LiveServer, township: StationProfile, center: StationProfile
 ) -> None:
+    _push_at_once(server, township, center)
+
+
+@pytest.mark.postgres
+def test_two_stations_pushing_at_once_on_postgresql_lose_nothing(tmp_path: Path) -> None:
+    with postgres_database() as url:
+        if url is None:
+            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+        live = LiveServer(ServerConfig(tmp_path / "server", url)).start()
+        township = enrolled(live, tmp_path / "xc01", "XC01", "城关镇便民服务站")
+        center = enrolled(live, tmp_path / "xzzx", "XZZX", "县政务服务中心")
+        try:
+            _push_at_once(live, township, center)
+        finally:
+            township.close()
+            center.close()
+            live.dispose()
+
+
+def _push_at_once(server: LiveServer, township: StationProfile,
+                  center: StationProfile) -> None:
     for station in (township, center):
         for _ in range(5):
             register(station)
