@@ -64,6 +64,8 @@ PULL_CURSOR = "pull_cursor"
 LAST_SYNC_AT = "last_sync_at"
 STATION_CODE = "station_code"
 
+REFERENCE_BATCH = 500
+
 Progress = Callable[[str, int, int | None], None]
 
 
@@ -369,9 +371,12 @@ class SyncEngine:
             changed = local.changed_reference(uow, station_code=station_code, kinds=kinds)
         if not changed:
             return
-        answers = client.push_reference(
-            [{"kind": i.kind.value, "key": i.key, "data": i.data} for i, _ in changed]
-        )
+        answers = []
+        for start in range(0, len(changed), REFERENCE_BATCH):
+            answers += client.push_reference([
+                {"kind": i.kind.value, "key": i.key, "data": i.data}
+                for i, _ in changed[start:start + REFERENCE_BATCH]
+            ])
         by_key = {(a.kind, a.key): a for a in answers}
         with self.uow_factory() as uow:
             # Refused records are remembered too: they are not re-sent until changed.
