@@ -169,3 +169,12 @@ def test_search_box_is_focused_for_typing(qtbot, gui_profile) -> None:
     page.activate()
     wait_idle(qtbot, context)
     assert find(page, QLineEdit, "caseSearchEdit").placeholderText()
+
+
+def test_the_case_page_header_shows_the_deadline(qtbot, gui_profile) -> None:
+    case = accepted(gui_profile)
+    summary = queries.case_summary(gui_profile.runtime.uow, gui_profile.staff.clerk, case.id)
+    assert summary.deadline is not None
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.clerk, case.id)
+    assert page.view.summary == summary
+    assert page.deadline_label.text().startswith(f"办结期限 {summary.deadline.isoformat()}")

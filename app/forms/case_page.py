@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC
 from html import escape
 from typing import Any
 
@@ -38,7 +37,7 @@ from app.domain.roles import Action
 from app.forms.case_actions import CaseAction, available_actions, seal_kinds
 from app.forms.dialogs import FieldSpec, FormDialog, NoticeDialog
 from app.services import cases, queries
-from app.services.queries import CaseFilter, CaseSummary
+from app.services.queries import CaseSummary
 from app.ui.context import AppContext, optional_service
 from app.ui.documents import DocumentPreviewDialog, PreviewItem
 from app.ui.feedback import MessageBar
@@ -68,11 +67,7 @@ def load_case_view(context: AppContext, case_id: str) -> CaseView:
     uow, user = context.uow, context.user
     case = cases.get_case(uow, case_id)
     history = cases.case_history(uow, case_id)
-    # The registration day narrows the lookup to an index range (a million rows stay fast).
-    day = case.registered_at.astimezone(UTC).date()
-    lookup = CaseFilter(text=case.number, registered_from=day, registered_to=day)
-    summary = next((s for s in queries.list_cases(uow, user, lookup, limit=5)
-                    if s.id == case_id), None)
+    summary = queries.case_summary(uow, user, case_id)
     documents = optional_service("documents")
     issued = documents.documents_for_case(uow, case_id) if documents is not None else []
     return CaseView(case, history, summary, issued)
