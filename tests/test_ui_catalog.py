@@ -68,3 +68,38 @@ def test_a_file_that_is_not_a_workbook_is_explained(qtbot, gui_profile, tmp_path
     page.import_catalog(bogus)
     wait_idle(qtbot, page.context)
     assert "无法读取该文件" in page.message_bar.text
+
+
+def _disable_the_business_matter(profile: GuiProfile) -> None:
+    from dataclasses import replace
+
+    uow = profile.runtime.uow
+    matter = catalog.get_matter(uow, "SCJ-001")
+    catalog.save_matter(uow, profile.staff.admin, replace(matter, active=False))
+
+
+def test_the_administrator_sees_a_disabled_matter_and_enables_it(qtbot, gui_profile) -> None:
+    _disable_the_business_matter(gui_profile)
+    page = _page(qtbot, gui_profile, gui_profile.staff.admin)
+    assert [page.list.item(i).text() for i in range(page.list.count())] == [
+        "个体工商户登记（已停用）"]
+    page.search_edit.setText("gtgs")
+    page.search()
+    wait_idle(qtbot, page.context)
+    assert page.list.count() == 1
+    page.list.setCurrentRow(0)
+    page.edit_button.click()
+    editor = page.editor
+    assert editor is not None and not editor.active_check.isChecked()
+    editor.active_check.setChecked(True)
+    with qtbot.waitSignal(editor.saved, timeout=10000):
+        editor.save_button.click()
+    assert catalog.get_matter(gui_profile.runtime.uow, "SCJ-001").active
+    wait_idle(qtbot, page.context)
+    assert page.list.item(0).text() == "个体工商户登记"
+
+
+def test_a_clerk_does_not_see_disabled_matters(qtbot, gui_profile) -> None:
+    _disable_the_business_matter(gui_profile)
+    page = _page(qtbot, gui_profile, gui_profile.staff.clerk)
+    assert page.list.count() == 0

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QBrush, QColor
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -388,9 +389,20 @@ class CatalogPage(Page):
         uow = self.context.uow
         text = self.search_edit.text().strip()
         department = self.department_combo.currentData() or ""
-        self.context.runner.run(
-            lambda: catalog.search_matters(uow, text, department_code=department),
-            on_done=self._on_results, on_error=self.message_bar.show_error, owner=self)
+        manage = self.context.can(Action.MANAGE_CATALOG)
+
+        def work() -> list[Matter]:
+            found = catalog.search_matters(uow, text, department_code=department)
+            if not manage:
+                return found
+            # Administrators also see the disabled matters, to enable them again.
+            disabled = [m for m in catalog.list_matters(uow, include_inactive=True)
+                        if not m.active and (not department or m.department_code == department)
+                        and _matches(m, text)]
+            return sorted(found + disabled, key=lambda m: (m.department_code, m.name))
+
+        self.context.runner.run(work, on_done=self._on_results,
+                                on_error=self.message_bar.show_error, owner=self)
 
     def _on_results(self, matters: list[Matter]) -> None:
         current = self.list.currentItem()
@@ -400,6 +412,8 @@ class CatalogPage(Page):
         for matter in matters:
             label = matter.name + ("" if matter.active else self.tr("（已停用）"))
             item = QListWidgetItem(label)
+            if not matter.active:
+                item.setForeground(QBrush(QColor("#7b8794")))
             item.setToolTip(f"{matter.code} · {matter.department_name}")
             item.setData(Qt.ItemDataRole.UserRole, matter.code)
             self.list.addItem(item)
@@ -439,7 +453,8 @@ class CatalogPage(Page):
         uow = self.context.uow
 
         def work() -> int:
-            matters = catalog.search_matters(uow, "")
+            # Disabled matters too: the sheet's 启用 column keeps them disabled on import.
+            matters = catalog.list_matters(uow, include_inactive=True)
             path.write_bytes(catalog_sheet.export_catalog(matters))
             return len(matters)
 
@@ -496,3 +511,16 @@ def _tr(text: str) -> str:
     from PyQt6.QtCore import QCoreApplication
 
     return QCoreApplication.translate("CatalogPage", text)
+
+
+def _matches(matter: Matter, text: str) -> bool:
+    """A disabled matter is found as the catalog search finds the others: by part of its
+    name or code, or by its pinyin initials typed in order."""
+    if not text:
+        return True
+    if text in matter.name or text.upper() in matter.code.upper():
+        return True
+    if not (text.isascii() and text.isalpha()):
+        return False
+    initials = iter(catalog.pinyin_initials(matter.name))
+    return all(letter in initials for letter in text.lower())
