@@ -10,6 +10,7 @@ Dialogs are opened with ``open()``, never ``exec()``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from PyQt6.QtCore import QDate, pyqtSignal
@@ -17,6 +18,7 @@ from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -32,8 +34,9 @@ from PyQt6.QtWidgets import (
 )
 
 from app.domain.errors import DomainError
+from app.services.context import utc_now
 from app.ui.feedback import FieldErrors, MessageBar
-from app.ui.widgets import add_field, set_kind
+from app.ui.widgets import add_field, china_time_zone, from_qdatetime, set_kind, to_qdatetime
 
 
 @dataclass
@@ -42,7 +45,9 @@ class FieldSpec:
 
     name: str
     label: str
-    kind: str = "line"  # line | text | password | combo | check | spin | date | optional_date
+    # line | text | password | combo | check | spin | date | optional_date | datetime
+    # (a datetime is typed in China time and read back as an aware UTC datetime)
+    kind: str = "line"
     required: bool = False
     options: list[tuple[str, str]] = field(default_factory=list)  # (value, label)
     default: Any = None
@@ -135,6 +140,14 @@ class FormDialog(QDialog):
                          else (edit.minimumDate() if spec.kind == "optional_date"
                                else QDate.currentDate()))
             return edit
+        if spec.kind == "datetime":
+            moment = spec.default if isinstance(spec.default, datetime) else utc_now()
+            stamp = QDateTimeEdit(self)
+            stamp.setCalendarPopup(True)
+            stamp.setTimeZone(china_time_zone())
+            stamp.setDisplayFormat("yyyy-MM-dd HH:mm")
+            stamp.setDateTime(to_qdatetime(moment))
+            return stamp
         if spec.kind == "spin":
             spin = QSpinBox(self)
             spin.setRange(spec.minimum, spec.maximum)
@@ -160,6 +173,8 @@ class FormDialog(QDialog):
                 result[spec.name] = widget.isChecked()
             elif isinstance(widget, QSpinBox):
                 result[spec.name] = widget.value()
+            elif isinstance(widget, QDateTimeEdit) and spec.kind == "datetime":
+                result[spec.name] = from_qdatetime(widget.dateTime())
             elif isinstance(widget, QDateEdit):
                 empty = spec.kind == "optional_date" and widget.date() == widget.minimumDate()
                 result[spec.name] = None if empty else widget.date().toPyDate()
@@ -178,6 +193,9 @@ class FormDialog(QDialog):
             widget.setChecked(bool(value))
         elif isinstance(widget, QSpinBox):
             widget.setValue(int(value))
+        elif isinstance(widget, QDateTimeEdit) and not isinstance(widget, QDateEdit) \
+                and isinstance(value, datetime):
+            widget.setDateTime(to_qdatetime(value))
         elif isinstance(widget, QLineEdit):
             widget.setText(str(value))
 
@@ -193,8 +211,19 @@ class FormDialog(QDialog):
         if missing:
             self.inputs[missing[0].name].setFocus()
             return
+        problems = self.check(values)
+        for name, message in problems.items():
+            self.errors.set_error(name, message)
+        if problems:
+            self.inputs[next(iter(problems))].setFocus()
+            return
         self.submit_button.setEnabled(False)
         self.submitted.emit(values)
+
+    def check(self, values: dict[str, Any]) -> dict[str, str]:
+        """What only the form can tell before submitting (e.g. two entries differ):
+        field name → message. The use case checks everything else."""
+        return {}
 
     def show_error(self, error: BaseException) -> None:
         """The use case refused: show why, keep every input, let the user fix it."""

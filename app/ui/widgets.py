@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
-from PyQt6.QtCore import QEvent, QObject, Qt
+from PyQt6.QtCore import QDateTime, QEvent, QObject, Qt, QTimeZone
 from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import (
     QAbstractSpinBox,
@@ -127,6 +127,21 @@ def iso_local_time(text: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return local_time(datetime.fromisoformat(text), fmt)
     except ValueError:
         return text
+
+
+def china_time_zone() -> QTimeZone:
+    """China time (UTC+8, no daylight saving) as Qt names it, whatever the PC's zone is."""
+    return QTimeZone(8 * 3600)
+
+
+def to_qdatetime(moment: datetime) -> QDateTime:
+    """An aware moment as a QDateTime shown in China time."""
+    return QDateTime.fromSecsSinceEpoch(int(moment.timestamp()), china_time_zone())
+
+
+def from_qdatetime(value: QDateTime) -> datetime:
+    """What a date-time edit holds, as an aware UTC datetime (to the second)."""
+    return datetime.fromtimestamp(value.toSecsSinceEpoch(), UTC)
 
 
 def format_date(day: date | None) -> str:
