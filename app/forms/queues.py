@@ -32,6 +32,8 @@ from PyQt6.QtWidgets import (
 
 from app.domain.case import Case, single_officer_allowed
 from app.domain.errors import DomainError
+from app.domain.roles import Role
+from app.forms.account import NameDeputyDialog, open_name_deputy
 from app.forms.case_actions import seal_kinds
 from app.services import cases, queries
 from app.services.queries import CaseSummary
@@ -68,9 +70,11 @@ class QueuePage(Page):
         left = QWidget(splitter)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
+        self.header_row = QHBoxLayout()
         self.count_label = QLabel(left)
         self.count_label.setProperty("role", "subtle")
-        left_layout.addWidget(self.count_label)
+        self.header_row.addWidget(self.count_label, 1)
+        left_layout.addLayout(self.header_row)
         self.model = CaseTableModel(context.runner, server_sort=False, page_size=500, parent=self)
         self.table = QTableView(left)
         self.table.setObjectName("queueTable")
@@ -254,6 +258,21 @@ class QueuePage(Page):
     def after_success(self, case: Case, result: Any) -> None:
         """Subclasses may show what the action produced."""
 
+    def add_name_deputy_button(self) -> None:
+        """A chief representative names their stand-in from the queue (not a deputy)."""
+        self.name_deputy_button = QPushButton(self.tr("指定临时代理人…"), self)
+        self.name_deputy_button.setObjectName("nameDeputyButton")
+        self.name_deputy_button.setToolTip(self.tr(
+            "外出期间，由代理人核准本部门办件并使用审批专用章，期满自动失效"))
+        self.name_deputy_button.setVisible(self.context.has_role(Role.CHIEF))
+        self.header_row.addWidget(self.name_deputy_button)
+        self.name_deputy_button.clicked.connect(self._on_name_deputy_button_clicked)
+        self.deputy_dialog: NameDeputyDialog | None = None
+
+    def _on_name_deputy_button_clicked(self) -> None:
+        self.deputy_dialog = open_name_deputy(self.context, self)
+        self.deputy_dialog.named.connect(self.message_bar.success)
+
 
 def _text_edit(object_name: str, placeholder: str = "") -> QPlainTextEdit:
     edit = QPlainTextEdit()
@@ -358,6 +377,7 @@ class ApprovalQueuePage(QueuePage):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, _tr("ApprovalQueuePage", "待我核准"), parent)
         self.setObjectName("approvalQueuePage")
+        self.add_name_deputy_button()
         self.form_box.setTitle(self.tr("核准"))
         form = QFormLayout(self.form_box)
         self.opinion_edit = _text_edit("approvalOpinionEdit", self.tr("核准意见"))
@@ -459,6 +479,7 @@ class SealPage(QueuePage):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, _tr("SealPage", "用印"), parent)
         self.setObjectName("sealPage")
+        self.add_name_deputy_button()
         self.preview_dialog: DocumentPreviewDialog | None = None
         self.form_box.setTitle(self.tr("加盖审批专用章"))
         form = QFormLayout(self.form_box)

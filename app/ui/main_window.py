@@ -9,11 +9,13 @@ from PyQt6.QtCore import QEvent, QObject, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
 from PyQt6.QtWidgets import (
     QApplication,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QStackedWidget,
     QVBoxLayout,
@@ -22,7 +24,8 @@ from PyQt6.QtWidgets import (
 
 from app import __version__
 from app.domain.roles import Action, Role
-from app.services import queries
+from app.services import accounts, queries
+from app.services.context import CurrentUser
 from app.ui.context import AppContext
 from app.ui.feedback import show_unexpected
 from app.ui.page import Page
@@ -143,7 +146,9 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1024, 640)
         self.pages: dict[str, Page] = {}
         self._keys: list[str] = []
-        self._previous_index = 0
+        self._entries = navigation_entries()
+        self._previous_page: QWidget | None = None
+        self.dialog: QDialog | None = None
         self._sync_running = False
         self._sync_problem = ""
         self._online: bool | None = None
@@ -180,19 +185,6 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        for number, entry in enumerate(e for e in navigation_entries() if e.visible(context)):
-            page = entry.factory(context)
-            self.pages[entry.key] = page
-            self._keys.append(entry.key)
-            self.stack.addWidget(page)
-            item = QListWidgetItem(icon(entry.icon_name), self.tr(entry.title))
-            item.setData(Qt.ItemDataRole.UserRole, entry.key)
-            if number < 9:
-                item.setToolTip(self.tr("{0}（Ctrl+{1}）").format(entry.title, number + 1))
-            self.nav.addItem(item)
-            page.openCaseRequested.connect(self.open_case)
-            page.caseChanged.connect(self._on_page_case_changed)
-
         from app.forms.case_page import CasePage
 
         self.case_page = CasePage(context, self.stack)
@@ -202,6 +194,7 @@ class MainWindow(QMainWindow):
         self.case_page.openCaseRequested.connect(self.open_case)
 
         self._build_menus()
+        self._apply_navigation()
         self._build_status_bar()
         self.idle_watcher = IdleWatcher(context.idle_minutes, self)
         self._status_timer = QTimer(self)
@@ -219,7 +212,7 @@ class MainWindow(QMainWindow):
     def _connect_signals(self) -> None:
         self.nav.currentRowChanged.connect(self._on_nav_current_row_changed)
         self.idle_watcher.idle.connect(self._on_idle_watcher_idle)
-        self._status_timer.timeout.connect(self.refresh_status)
+        self._status_timer.timeout.connect(self._refresh_status_and_user)
         self._sync_timer.timeout.connect(self._on_sync_timer_timeout)
         self.context.runner.unexpectedError.connect(self._on_runner_unexpected_error)
 
@@ -232,28 +225,30 @@ class MainWindow(QMainWindow):
         assert file_menu is not None
         self.lock_action = QAction(icon("lock"), self.tr("锁定屏幕"), self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.change_password_action = QAction(self.tr("修改密码…"), self)
+        self.change_password_action.setObjectName("changePasswordAction")
+        self.name_deputy_action = QAction(self.tr("指定临时代理人…"), self)
+        self.name_deputy_action.setObjectName("nameDeputyAction")
+        self.name_deputy_action.setVisible(self.context.has_role(Role.CHIEF))
         self.logout_action = QAction(self.tr("注销"), self)
         self.quit_action = QAction(self.tr("退出"), self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         file_menu.addAction(self.lock_action)
+        file_menu.addAction(self.change_password_action)
+        file_menu.addAction(self.name_deputy_action)
         file_menu.addAction(self.logout_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         go_menu = menu_bar.addMenu(self.tr("转到(&G)"))
         assert go_menu is not None
-        for index in range(self.nav.count()):
-            item = self.nav.item(index)
-            assert item is not None
-            action = QAction(item.icon(), item.text(), self)
-            if index < 9:
-                action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
-            action.triggered.connect(lambda _c=False, i=index: self.nav.setCurrentRow(i))
-            go_menu.addAction(action)
+        self.go_menu: QMenu = go_menu
         help_menu = menu_bar.addMenu(self.tr("帮助(&H)"))
         assert help_menu is not None
         self.about_action = QAction(self.tr("关于 CounterDesk"), self)
         help_menu.addAction(self.about_action)
         self.lock_action.triggered.connect(self.lock)
+        self.change_password_action.triggered.connect(self.change_password)
+        self.name_deputy_action.triggered.connect(self.name_deputy)
         self.logout_action.triggered.connect(self.logoutRequested)
         self.quit_action.triggered.connect(self.close)
         self.about_action.triggered.connect(self.show_about)
@@ -262,9 +257,9 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         assert bar is not None
         user = self.context.user
-        self.user_status = QLabel(self.tr("{0}（{1}）").format(user.display_name,
-                                                             user.role_labels), self)
+        self.user_status = QLabel(self)
         self.user_status.setObjectName("userStatus")
+        self._update_user_status()
         station = self.context.station_name or user.station
         window = user.window_name or self.tr("未设窗口")
         self.station_status = QLabel(f"{station}（{user.station}） · {window}", self)
@@ -276,10 +271,163 @@ class MainWindow(QMainWindow):
             bar.addWidget(label)
         bar.addPermanentWidget(self.sync_status)
 
+    def _deputy_text(self) -> str:
+        departments = "、".join(sorted(self.context.user.deputy_for_departments))
+        return self.tr("临时代理首席代表（{0}）").format(departments) if departments else ""
+
     def _update_user_card(self) -> None:
         user = self.context.user
+        deputy = self._deputy_text()
         self.user_card.setText(f"<b>{user.display_name}</b><br>{user.role_labels}"
+                               + (f"<br>{deputy}" if deputy else "")
                                + (f"<br>{user.window_name}" if user.window_name else ""))
+
+    def _update_user_status(self) -> None:
+        user = self.context.user
+        roles = user.role_labels
+        deputy = self._deputy_text()
+        if deputy:
+            roles += "、" + deputy
+        self.user_status.setText(self.tr("{0}（{1}）").format(user.display_name, roles))
+
+    # --- the user's roles and delegations -----------------------------------------
+
+    def refresh_user(self, then: Callable[[], None] | None = None) -> None:
+        """Re-read the user's delegations (a deputy's authority ends by itself), then
+        show or hide the tasks that depend on them, then call ``then``."""
+        uow, user = self.context.uow, self.context.user
+
+        def done(current: CurrentUser) -> None:
+            self._on_user_refreshed(current)
+            if then is not None:
+                then()
+
+        def failed(_error: BaseException) -> None:
+            if then is not None:
+                then()
+
+        self.context.runner.run(lambda: accounts.refresh_user(uow, user), on_done=done,
+                                on_error=failed, owner=self)
+
+    def _on_user_refreshed(self, user: CurrentUser) -> None:
+        if user == self.context.user:
+            return
+        self.context.user = user
+        self.name_deputy_action.setVisible(self.context.has_role(Role.CHIEF))
+        self._update_user_card()
+        self._update_user_status()
+        self._apply_navigation()
+
+    def _refresh_status_and_user(self) -> None:
+        self.refresh_status()
+        self.refresh_user()
+
+    def _apply_navigation(self) -> None:
+        """Make the navigation list the tasks the user may do now.
+
+        Run at start and whenever the user's delegations change: a deputy's 待我核准
+        and 用印 appear when the delegation starts and go when it ends.
+        """
+        visible = [e for e in self._entries if e.visible(self.context)]
+        keys = [e.key for e in visible]
+        if keys == self._keys:
+            return
+        row = self.nav.currentRow()
+        current = self._keys[row] if 0 <= row < len(self._keys) else ""
+        first_time = not self._keys
+        removed = [e for e in self._entries if e.key in self.pages and e.key not in keys]
+        added = [e for e in visible if e.key not in self.pages]
+        for entry in removed:
+            page = self.pages.pop(entry.key)
+            if self._previous_page is page:
+                self._previous_page = None
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        for entry in visible:
+            if entry.key not in self.pages:
+                page = entry.factory(self.context)
+                self.pages[entry.key] = page
+                self.stack.addWidget(page)
+                page.openCaseRequested.connect(self.open_case)
+                page.caseChanged.connect(self._on_page_case_changed)
+        self._keys = keys
+        self.nav.blockSignals(True)
+        self.nav.clear()
+        for number, entry in enumerate(visible):
+            item = QListWidgetItem(icon(entry.icon_name), self.tr(entry.title))
+            item.setData(Qt.ItemDataRole.UserRole, entry.key)
+            if number < 9:
+                item.setToolTip(self.tr("{0}（Ctrl+{1}）").format(entry.title, number + 1))
+            self.nav.addItem(item)
+        self.nav.blockSignals(False)
+        self._fill_go_menu()
+        if current in keys:
+            self.nav.blockSignals(True)
+            self.nav.setCurrentRow(keys.index(current))
+            self.nav.blockSignals(False)
+        elif current and keys:
+            # The page shown went away (a delegation ended): show the first task instead.
+            self.nav.blockSignals(True)
+            self.nav.setCurrentRow(0)
+            self.nav.blockSignals(False)
+            if self.stack.currentWidget() is not self.case_page:
+                self.stack.setCurrentWidget(self.pages[keys[0]])
+                self.pages[keys[0]].activate()
+        if not first_time:
+            self._tell_about_tasks([e.title for e in added], [e.title for e in removed])
+
+    def _tell_about_tasks(self, added: list[str], removed: list[str]) -> None:
+        def names(titles: list[str]) -> str:
+            return "、".join(f"“{self.tr(title)}”" for title in titles)
+
+        if removed:
+            text = self.tr("临时代理期限已结束，{0}已关闭。").format(names(removed))
+        elif added:
+            text = self.tr("您现为临时代理人，可在{0}中办理。").format(names(added))
+        else:
+            return
+        current = self.stack.currentWidget()
+        bar = getattr(current, "message_bar", None)
+        if bar is not None:
+            bar.info(text)
+
+    def _fill_go_menu(self) -> None:
+        self.go_menu.clear()
+        for index in range(self.nav.count()):
+            item = self.nav.item(index)
+            assert item is not None
+            action = QAction(item.icon(), item.text(), self.go_menu)
+            if index < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _c=False, i=index: self.nav.setCurrentRow(i))
+            self.go_menu.addAction(action)
+
+    # --- the user's own account ---------------------------------------------------
+
+    def change_password(self) -> None:
+        from app.forms.account import open_change_password
+
+        dialog = open_change_password(self.context, self)
+        dialog.accepted.connect(self._on_password_changed)
+        self.dialog = dialog
+
+    def _on_password_changed(self) -> None:
+        bar = self.statusBar()
+        assert bar is not None
+        bar.showMessage(self.tr("密码已修改。"), 8000)
+
+    def name_deputy(self) -> None:
+        from app.forms.account import open_name_deputy
+
+        dialog = open_name_deputy(self.context, self)
+        dialog.named.connect(self._on_deputy_named)
+        self.dialog = dialog
+
+    def _on_deputy_named(self, text: str) -> None:
+        current = self.stack.currentWidget()
+        bar = getattr(current, "message_bar", None)
+        if bar is not None:
+            bar.success(text)
 
     def refresh_status(self) -> None:
         uow = self.context.uow
@@ -364,22 +512,31 @@ class MainWindow(QMainWindow):
         if 0 <= row < len(self._keys):
             page = self.pages[self._keys[row]]
             self.stack.setCurrentWidget(page)
+            # Delegations first: a page of an ended delegation is never loaded again.
+            self.refresh_user(then=lambda: self._activate_if_shown(page))
+
+    def _activate_if_shown(self, page: Page) -> None:
+        if self.stack.currentWidget() is page:
             page.activate()
 
     def open_case(self, case_id: str) -> None:
         if self.stack.currentWidget() is not self.case_page:
-            self._previous_index = self.stack.currentIndex()
+            self._previous_page = self.stack.currentWidget()
         self.stack.setCurrentWidget(self.case_page)
         self.case_page.load(case_id)
 
     def _on_case_page_back_requested(self) -> None:
-        self.stack.setCurrentIndex(self._previous_index)
-        current = self.stack.currentWidget()
-        if isinstance(current, Page):
-            current.activate()
+        previous = self._previous_page
+        if previous is None or self.stack.indexOf(previous) < 0:
+            previous = self.pages[self._keys[0]] if self._keys else None
+        if previous is None:
+            return
+        self.stack.setCurrentWidget(previous)
+        if isinstance(previous, Page):
+            self.refresh_user(then=lambda: self._activate_if_shown(previous))
 
     def _on_page_case_changed(self, _case_id: str) -> None:
-        self.refresh_status()
+        self._refresh_status_and_user()
 
     # --- lock, about, errors ------------------------------------------------------
 
