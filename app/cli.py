@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", parents=[common], help="升级数据库结构（先自动备份）")
     db_sub.add_parser("rebuild", parents=[common], help="从事件重建办件表")
 
+    enroll = sub.add_parser("enroll", parents=[common], help="向中心服务器登记本站点")
+    enroll.add_argument("server_url")
+    enroll.add_argument("code", help="服务器 create-station 打印的一次性登记码")
+    sub.add_parser("sync", parents=[common], help="与中心服务器同步一次")
+
     verify_doc = sub.add_parser("verify-doc", parents=[common],
                                 help="校验已盖章文书：电子签名与用印登记")
     verify_doc.add_argument("file", type=Path)
@@ -209,7 +214,25 @@ def _cmd_verify_doc(args: argparse.Namespace, data_dir: Path) -> int:
     return 0 if result.valid else 4
 
 
+def _cmd_enroll(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.services.runtime import open_runtime
+    from app.sync.commands import enroll_command
+
+    with open_runtime(data_dir, backups=False) as runtime:
+        return enroll_command(runtime, args.server_url, args.code)
+
+
+def _cmd_sync(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.services.runtime import open_runtime
+    from app.sync.commands import sync_command
+
+    with open_runtime(data_dir, backups=False) as runtime:
+        return sync_command(runtime)
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
+    "enroll": _cmd_enroll,
+    "sync": _cmd_sync,
     "init": _cmd_init,
     "demo": _cmd_demo,
     "cases": _cmd_cases,
