@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from app import __version__
@@ -26,6 +27,17 @@ def default_data_dir() -> Path:
 
     configured = Settings.load().values.data_dir
     return Path(configured) if configured else Path(user_data_dir("CounterDesk", appauthor=False))
+
+
+# The CLI's short names for the documents (DocumentKind values).
+_DOC_KINDS = {
+    "receipt": "receipt",
+    "notice": "one_time_notice",
+    "acceptance": "acceptance_notice",
+    "rejection": "rejection_notice",
+    "approval": "approval_decision",
+    "denial": "denial_decision",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,6 +81,16 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", parents=[common], help="升级数据库结构（先自动备份）")
     db_sub.add_parser("rebuild", parents=[common], help="从事件重建办件表")
+
+    print_doc = sub.add_parser("print", parents=[common], help="输出办件的文书（PDF 或 Word）")
+    print_doc.add_argument("case_number")
+    print_doc.add_argument("--doc", required=True, choices=sorted(_DOC_KINDS))
+    print_doc.add_argument("--format", choices=["pdf", "docx"], default="pdf")
+    print_doc.add_argument("--out", type=Path, required=True)
+    ledger = sub.add_parser("print-ledger", parents=[common], help="输出用印登记簿 PDF")
+    ledger.add_argument("--out", type=Path, required=True)
+    ledger.add_argument("--from", dest="start", type=date.fromisoformat, default=None)
+    ledger.add_argument("--to", dest="end", type=date.fromisoformat, default=None)
 
     enroll = sub.add_parser("enroll", parents=[common], help="向中心服务器登记本站点")
     enroll.add_argument("server_url")
@@ -214,6 +236,40 @@ def _cmd_verify_doc(args: argparse.Namespace, data_dir: Path) -> int:
     return 0 if result.valid else 4
 
 
+def _cmd_print(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.print_templates import DocumentKind
+    from app.services.documents import document_for_case
+    from app.services.runtime import open_runtime
+    from app.services.system import system_user
+
+    with open_runtime(data_dir, backups=False) as runtime:
+        printed = document_for_case(
+            runtime.uow, system_user(runtime.uow), args.case_number,
+            DocumentKind(_DOC_KINDS[args.doc]), word=args.format == "docx",
+        )
+    args.out.write_bytes(printed.data)
+    if printed.issued:
+        print(f"已输出 {printed.document_number} 到 {args.out}")
+    else:
+        print(f"该文书尚未出具，已输出草稿到 {args.out}")
+    return 0
+
+
+def _cmd_print_ledger(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.services.runtime import open_runtime
+    from app.services.seals import ledger_pdf
+    from app.services.system import system_user
+
+    today = date.today()
+    start = args.start or today.replace(day=1)
+    end = args.end or today
+    with open_runtime(data_dir, backups=False) as runtime:
+        pdf = ledger_pdf(runtime.uow, system_user(runtime.uow), start=start, end=end)
+    args.out.write_bytes(pdf)
+    print(f"已输出用印登记簿（{start}至{end}）到 {args.out}")
+    return 0
+
+
 def _cmd_enroll(args: argparse.Namespace, data_dir: Path) -> int:
     from app.services.runtime import open_runtime
     from app.sync.commands import enroll_command
@@ -231,6 +287,8 @@ def _cmd_sync(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
+    "print": _cmd_print,
+    "print-ledger": _cmd_print_ledger,
     "enroll": _cmd_enroll,
     "sync": _cmd_sync,
     "init": _cmd_init,

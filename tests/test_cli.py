@@ -146,3 +146,48 @@ def test_commands_log_what_they_did_without_personal_numbers(demo_dir: Path) -> 
     text = "".join(path.read_text(encoding="utf-8") for path in logs)
     assert "station=cli" in text
     assert not re.search(r"\b\d{17}[\dX]\b", text)
+
+
+def _case_with_state(demo_dir: Path, state: str) -> str:
+    cases = json.loads(run("cases", "--json", "--data-dir", str(demo_dir)).stdout)
+    return next(c["number"] for c in cases if c["state"] == state)
+
+
+def test_print_writes_the_issued_decision_and_its_word_file(demo_dir: Path,
+                                                            tmp_path: Path) -> None:
+    import io
+
+    import docx
+    import pdfplumber
+
+    number = _case_with_state(demo_dir, "delivered")
+    pdf_path, docx_path = tmp_path / "d.pdf", tmp_path / "d.docx"
+    out = run("print", number, "--doc", "approval", "--out", str(pdf_path),
+              "--data-dir", str(demo_dir)).stdout
+    assert "已输出" in out and "草稿" not in out
+    with pdfplumber.open(pdf_path) as pdf:
+        assert "准予行政许可决定书" in (pdf.pages[0].extract_text() or "").replace(" ", "")
+    run("print", number, "--doc", "approval", "--format", "docx", "--out", str(docx_path),
+        "--data-dir", str(demo_dir))
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(docx_path.read_bytes())).paragraphs)
+    assert "准予行政许可决定书" in text.replace(" ", "")
+
+
+def test_print_refuses_an_approval_decision_for_a_rejected_case(demo_dir: Path,
+                                                               tmp_path: Path) -> None:
+    number = _case_with_state(demo_dir, "rejected")
+    result = run("print", number, "--doc", "approval", "--out", str(tmp_path / "x.pdf"),
+                 "--data-dir", str(demo_dir), check=False)
+    assert result.returncode == 1
+    assert "没有准予行政许可决定书" in result.stderr
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_print_ledger_writes_the_period(demo_dir: Path, tmp_path: Path) -> None:
+    import pdfplumber
+
+    out = tmp_path / "ledger.pdf"
+    run("print-ledger", "--from", "2026-01-01", "--to", "2026-12-31", "--out", str(out),
+        "--data-dir", str(demo_dir))
+    with pdfplumber.open(out) as pdf:
+        assert "用印登记簿" in (pdf.pages[0].extract_text() or "").replace(" ", "")

@@ -189,6 +189,23 @@ def category(case: Case) -> CaseType:
     return CaseType.PROMISED
 
 
+def allowed_documents(case: Case) -> frozenset[str]:
+    """The documents (DocumentKind values) the case's history allows to exist."""
+    kinds = {"receipt"}
+    if case.notice_count:
+        kinds.add("one_time_notice")
+    if case.accepted_at is not None:
+        kinds.add("acceptance_notice")
+    if case.state is CaseState.REJECTED:
+        kinds.add("rejection_notice")
+    outcome = case.decision["outcome"] if case.decision else ""
+    if outcome == "approved":
+        kinds.add("approval_decision")
+    if outcome == "denied":
+        kinds.add("denial_decision")
+    return frozenset(kinds)
+
+
 def pending_countersigns(case: Case) -> list[str]:
     """Departments of a joint case that have not yet recorded their countersign."""
     return [d for d in case.matter.joint_departments if d not in case.countersigns]

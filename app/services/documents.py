@@ -298,3 +298,55 @@ def sealable_kind_for(case: Case) -> DocumentKind | None:
     if case.state is CaseState.DENIED:
         return DocumentKind.DENIAL_DECISION
     return None
+
+
+@dataclass(frozen=True)
+class PrintedDocument:
+    """What ``print`` writes: the issued file, or a draft when none was issued yet."""
+
+    data: bytes
+    issued: bool
+    document_number: str
+
+
+def document_for_case(
+    uow_factory: UnitOfWorkFactory,
+    user: CurrentUser,
+    case_number: str,
+    kind: DocumentKind,
+    *,
+    word: bool = False,
+    now: datetime | None = None,
+) -> PrintedDocument:
+    """The latest issued document of ``kind`` for a case, else a draft of it.
+
+    Refuses a document the case's state does not allow (an approval decision for a
+    denied case).
+    """
+    from app.domain.case import allowed_documents
+
+    authorize(user.roles, Action.PRINT, who=user.display_name)
+    now = now or utc_now()
+    with uow_factory() as uow:
+        row = uow.cases.by_number(case_number.strip().upper())
+        if row is None:
+            raise NotFound("case_not_found", f"找不到受理编号为{case_number}的办件。")
+        case = load_case(uow, row.id)
+        if kind.value not in allowed_documents(case):
+            raise TransitionError(
+                "document_not_allowed",
+                f"办件{case.number}当前为“{case.state.label}”，没有{kind.label}可以出具。",
+            )
+        issued = [d for d in uow.documents.for_case(case.id) if d.kind == kind.value]
+        if issued:
+            latest = issued[-1]
+            data = latest.docx if word else latest.pdf
+            if data is None:
+                raise NotFound("document_not_found", "该文书没有 Word 版本。")
+            return PrintedDocument(data, True, latest.document_number)
+        context = build_context(uow, case, kind, user=user, document_number="（草稿）",
+                                issued_at=now, draft=True)
+        fonts = font_path(uow)
+        data = render_docx(context, font_path=fonts) if word else render_pdf(context,
+                                                                             font_path=fonts)
+        return PrintedDocument(data, False, "")
