@@ -214,3 +214,15 @@ def test_ledger_pdf_lists_the_uses(profile) -> None:
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         text_content = "".join(page.extract_text() or "" for page in document.pages)
     assert case.number in text_content.replace(" ", "")
+
+
+def test_registry_keeps_a_generated_image_of_the_seal(profile) -> None:
+    import hashlib
+
+    runtime, _ = profile
+    [seal] = seals.list_seals(runtime.uow)
+    image = seals.seal_image(runtime.uow, seal.id)
+    if image is None:
+        pytest.skip("no TrueType CJK font on this machine to draw the seal picture with")
+    assert image.startswith(b"\x89PNG")
+    assert seal.image_sha256 == hashlib.sha256(image).hexdigest()

@@ -29,8 +29,10 @@ from app.print_templates import (
     SealAppearance,
     render_docx,
     render_pdf,
+    resolve_fonts,
     seal_context,
 )
+from app.print_templates.seal import seal_png
 from app.services.accounts import confirm_password
 from app.services.context import CurrentUser, local_date, utc_now
 from app.services.documents import (
@@ -108,9 +110,17 @@ def register_seal(
         )
         key_pair = ensure_seal_key(key_store, record.id, f"{authority_name}{title}",
                                    authority_name)
+        # The registry keeps the generated image of the seal (a scan may replace it).
+        image = seal_png(
+            SealAppearance(authority_name=record.authority_name, seal_title=record.title,
+                           serial=record.serial),
+            resolve_fonts(font_path(uow)).raster_file,
+        )
+        if image is not None:
+            record = dataclasses.replace(record, image_sha256=sha256_hex(image))
         uow.seals.save(models.Seal(
             id=record.id, department_code=department_code, serial=record.serial,
-            status=record.status.value, data=record.to_dict(), image=None,
+            status=record.status.value, data=record.to_dict(), image=image,
             cert_pem=key_pair.cert.public_bytes(Encoding.PEM).decode("ascii"), updated_at=now,
         ))
         uow.audit.append({"kind": "seal_registry", "action": "register", "seal": record.id,
@@ -148,6 +158,15 @@ def set_seal_status(
 def list_seals(uow_factory: UnitOfWorkFactory) -> list[SealRecord]:
     with uow_factory() as uow:
         return [_record(r) for r in uow.seals.all()]
+
+
+def seal_image(uow_factory: UnitOfWorkFactory, seal_id: str) -> bytes | None:
+    """The registry's picture of the seal (generated, or a scan), as PNG."""
+    with uow_factory() as uow:
+        row = uow.seals.get(seal_id)
+        if row is None:
+            raise NotFound("seal_not_found", "印章不存在。")
+        return row.image
 
 
 def _delegations(uow: UnitOfWork, user_id: str) -> list[Delegation]:
