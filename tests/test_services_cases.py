@@ -204,3 +204,26 @@ def test_review_queue_is_the_clerks_department(profile) -> None:
     runtime, staff = profile
     case = _accepted(runtime, staff)
     assert [s.id for s in queries.review_queue(runtime.uow, staff.clerk)] == [case.id]
+
+
+def test_joint_case_waits_in_the_other_departments_countersign_queue(profile) -> None:
+    from app.domain.catalog import CaseType
+    from app.services import catalog
+    from tests.profile_fixtures import business_matter
+
+    runtime, staff = profile
+    catalog.save_matter(runtime.uow, staff.admin, business_matter(
+        code="SCJ-009", name="联办示例", case_type=CaseType.JOINT, joint_departments=("ZJJ",)))
+    case = cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-009",
+                               applicant=NATURAL_APPLICANT, now=MONDAY)
+    cases.record_materials(runtime.uow, staff.clerk, case.id, now=MONDAY,
+                           materials=_all_received(case.materials))
+    cases.accept(runtime.uow, staff.clerk, case.id, now=MONDAY)
+    cases.review(runtime.uow, staff.clerk, case.id, conforms=True, opinion="符合", now=MONDAY)
+    assert [s.id for s in queries.countersign_queue(runtime.uow, staff.other_chief)] == [case.id]
+    assert queries.countersign_queue(runtime.uow, staff.chief) == []
+    cases.countersign(runtime.uow, staff.other_chief, case.id, department_code="ZJJ",
+                      agree=True, opinion="同意", now=MONDAY)
+    assert queries.countersign_queue(runtime.uow, staff.other_chief) == []
+    assert cases.approve(runtime.uow, staff.chief, case.id, opinion="同意",
+                         now=MONDAY).state.value == "approved"

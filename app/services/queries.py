@@ -177,6 +177,30 @@ def approval_queue(
     return sorted(result, key=lambda s: (s.deadline or date.max, s.number))
 
 
+def countersign_queue(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, *, now: datetime | None = None
+) -> list[CaseSummary]:
+    """Joint cases waiting for this chief's department to countersign (联办会签)."""
+    from app.domain.case import pending_countersigns
+    from app.services.recording import load_case
+
+    departments = set(user.deputy_for_departments)
+    if user.department_code and "chief" in {r.value for r in user.roles}:
+        departments.add(user.department_code)
+    if not departments:
+        return []
+    candidates = list_cases(
+        uow_factory, user,
+        CaseFilter(states=(CaseState.REVIEWED.value,), categories=(CaseType.JOINT.value,)),
+        limit=500, sort="deadline", descending=False, now=now,
+    )
+    with uow_factory() as uow:
+        return [
+            s for s in candidates
+            if departments & set(pending_countersigns(load_case(uow, s.id)))
+        ]
+
+
 def sealing_queue(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, *, now: datetime | None = None
 ) -> list[CaseSummary]:
