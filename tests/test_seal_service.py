@@ -124,7 +124,7 @@ def test_deputy_may_seal_during_the_delegation_but_not_after(profile) -> None:
     runtime, staff = profile
     accounts.name_deputy(runtime.uow, staff.chief, deputy_id=staff.clerk2.id,
                          starts_at=MONDAY, ends_at=MONDAY + timedelta(hours=4),
-                         reason="首席代表外出培训")
+                         reason="首席代表外出培训", now=MONDAY)
     first = _approved(runtime, staff)
     deputy = accounts.refresh_user(runtime.uow, staff.clerk2, now=MONDAY + timedelta(hours=3))
     assert deputy.deputy_for_departments == {"SCJ"}

@@ -227,3 +227,29 @@ def test_joint_case_waits_in_the_other_departments_countersign_queue(profile) ->
     assert queries.countersign_queue(runtime.uow, staff.other_chief) == []
     assert cases.approve(runtime.uow, staff.chief, case.id, opinion="同意",
                          now=MONDAY).state.value == "approved"
+
+
+def test_a_deputy_whose_delegation_ended_cannot_approve_with_a_stale_login(profile) -> None:
+    from app.services import accounts
+
+    runtime, staff = profile
+    case = _accepted(runtime, staff)
+    cases.review(runtime.uow, staff.clerk, case.id, conforms=True, opinion="符合", now=MONDAY)
+    accounts.name_deputy(runtime.uow, staff.chief, deputy_id=staff.clerk2.id, starts_at=MONDAY,
+                         ends_at=MONDAY + timedelta(hours=1), reason="外出", now=MONDAY)
+    logged_in = accounts.refresh_user(runtime.uow, staff.clerk2, now=MONDAY)
+    assert logged_in.deputy_for_departments == {"SCJ"}
+    with pytest.raises(PermissionDenied):
+        cases.approve(runtime.uow, logged_in, case.id, opinion="同意",
+                      now=MONDAY + timedelta(hours=2))
+    assert cases.approve(runtime.uow, logged_in, case.id, opinion="同意",
+                         now=MONDAY + timedelta(minutes=30)).state is CaseState.APPROVED
+
+
+def test_search_recognises_id_numbers_and_phone_numbers(profile) -> None:
+    runtime, staff = profile
+    _registered(runtime, staff)
+    by_id = queries.CaseFilter(text="11010519491231002x")
+    assert queries.count_cases(runtime.uow, staff.supervisor, by_id) == 1
+    wrong_id = queries.CaseFilter(text="110105194912310038")
+    assert queries.count_cases(runtime.uow, staff.supervisor, wrong_id) == 0

@@ -169,7 +169,7 @@ def test_an_ended_delegation_takes_its_tasks_away(qtbot, gui_profile) -> None:
     now = utc_now()
     accounts.name_deputy(uow, staff.chief, deputy_id=staff.clerk2.id,
                          starts_at=now - timedelta(hours=2), ends_at=now - timedelta(hours=1),
-                         reason="外出参加培训")
+                         reason="外出参加培训", now=now - timedelta(hours=2))
     # Logged in while the delegation lasted; the window is still open after it ended.
     deputy = accounts.refresh_user(uow, staff.clerk2, now=now - timedelta(minutes=90))
     assert deputy.deputy_for_departments == frozenset({"SCJ"})

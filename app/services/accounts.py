@@ -221,14 +221,24 @@ def confirm_password(
 def change_password(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, *, old_password: str, new_password: str
 ) -> None:
-    confirm_password(uow_factory, user, old_password)
-    _check_password_strength(new_password)
+    """Change one's own password: the current one first, then a strong new one."""
+    try:
+        confirm_password(uow_factory, user, old_password)
+    except AuthenticationError as error:
+        raise AuthenticationError(error.code, error.message, field="old_password") from None
+    try:
+        _check_password_strength(new_password)
+    except ValidationError as error:
+        raise ValidationError(error.code, error.message, field="new_password") from None
+    if new_password == old_password:
+        raise ValidationError("same_password", "新密码不能与原密码相同。", field="new_password")
     with uow_factory() as uow:
         row = uow.users.get(user.id)
         assert row is not None
         row.password_hash = hash_password(new_password)
         row.updated_at = utc_now()
-        uow.audit.append({"kind": "auth", "action": "password_changed", "user": user.id})
+        uow.audit.append({"kind": "auth", "action": "password_changed", "user": user.id,
+                          "at": utc_now().isoformat()})
         uow.commit()
 
 
@@ -251,6 +261,7 @@ def name_deputy(
     starts_at: datetime,
     ends_at: datetime,
     reason: str,
+    now: datetime | None = None,
 ) -> str:
     """A chief representative names a temporary deputy for a period."""
     if Role.CHIEF not in chief.roles:
@@ -263,10 +274,16 @@ def name_deputy(
         raise ValidationError("bad_period", "临时代理期限不能超过90天。", field="ends_at")
     if not reason.strip():
         raise ValidationError("required", "请填写代理事由。", field="reason")
+    if ends_at <= (now or utc_now()):
+        raise ValidationError("bad_period", "代理期限已经结束，请重新选择时间。", field="ends_at")
     with uow_factory() as uow:
         deputy = uow.users.get(deputy_id)
         if deputy is None or not deputy.active:
             raise NotFound("user_not_found", "代理人不存在或已停用。")
+        deputy_roles = set(deputy.roles.split(","))
+        if not deputy_roles & {Role.CLERK.value, Role.CHIEF.value}:
+            raise ValidationError("deputy_not_counter_staff",
+                                  "临时代理人须是窗口工作人员或首席代表。", field="deputy")
         delegation = models.Delegation(
             id=str(uuid.uuid4()), chief_id=chief.id, deputy_id=deputy_id,
             department_code=chief.department_code, starts_at=starts_at, ends_at=ends_at,

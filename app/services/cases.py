@@ -8,11 +8,12 @@ action is legal; nothing here trusts the screen that called it.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from app.domain.applicant import Person, make_applicant
-from app.domain.case import Case
+from app.domain.case import Actor, Case
 from app.domain.errors import NotFound, ValidationError
 from app.domain.events import Event, EventType
 from app.domain.numbering import format_case_number
@@ -40,7 +41,16 @@ def _record(
 ) -> Case:
     case = load_case(uow, case_id)
     return record_local(uow, case, _event(user, case_id, event_type, payload, now),
-                        user.actor(), now=now)
+                        current_actor(uow, user, now), now=now)
+
+
+def current_actor(uow: UnitOfWork, user: CurrentUser, now: datetime) -> Actor:
+    """The actor with the delegations in force now, not as they were at login: a
+    deputy's authority ends by itself."""
+    deputy_for = frozenset(
+        d.department_code for d in uow.users.active_delegations_for(user.id, now)
+    )
+    return replace(user, deputy_for_departments=deputy_for).actor()
 
 
 def _act(
@@ -109,7 +119,7 @@ def register_case(
         }
         case = record_local(
             uow, None, _event(user, case_id, EventType.REGISTERED, payload, now),
-            user.actor(), now=now,
+            current_actor(uow, user, now), now=now,
         )
         uow.commit()
         return case

@@ -34,6 +34,7 @@ from app.print_templates import (
 )
 from app.print_templates.seal import seal_png
 from app.services.accounts import confirm_password
+from app.services.cases import current_actor
 from app.services.context import CurrentUser, local_date, utc_now
 from app.services.documents import (
     IssuedDocument,
@@ -291,7 +292,7 @@ def _apply_seal(
         ))
         event = _sealed_event(user, case.id, now, kind, number, seal.id, use_id, digest,
                               supersedes)
-        record_local(uow, case, event, user.actor(), now=now)
+        record_local(uow, case, event, current_actor(uow, user, now), now=now)
         uow.commit()
         log.info("seal %s used on case %s (%s) by user %s", seal.id, case.id, kind.value,
                  user.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -372,6 +373,27 @@ class CaseFilter:
     reviewer_id: str = ""
 
 
+_ID_NUMBER = re.compile(r"^(\d{17}[\dXx]|\d{15}|[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18})$")
+_PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+_CASE_NUMBER = re.compile(r"^[A-Za-z0-9]{2,12}-[\d-]*$")
+
+
+def _text_condition(text: str) -> Any:
+    """One indexed lookup for what the clerk typed: an ID number, a phone number, a case
+    number prefix, else a name prefix or a matter name (a million cases stay fast)."""
+    if _ID_NUMBER.match(text):
+        return models.CaseRow.applicant_id_number == text.upper()
+    if _PHONE.match(text):
+        return models.CaseRow.applicant_phone == text
+    if _CASE_NUMBER.match(text):
+        return models.CaseRow.number.like(f"{text.upper()}%")
+    matter_codes = select(models.Matter.code).where(models.Matter.name.like(f"%{text}%"))
+    return or_(
+        models.CaseRow.applicant_name.like(f"{text}%"),
+        models.CaseRow.matter_code.in_(matter_codes),
+    )
+
+
 SORTABLE_COLUMNS = {
     "number": models.CaseRow.number,
     "registered_at": models.CaseRow.registered_at,
@@ -399,21 +421,7 @@ class CaseRepository(_Repository):
         query = select(models.CaseRow)
         f = case_filter
         if f.text:
-            # Prefix and exact matches only, so a million cases still use the indexes
-            # (the connection sets case_sensitive_like so LIKE 'x%' can use them).
-            text = f.text.strip()
-            matter_codes = select(models.Matter.code).where(
-                models.Matter.name.like(f"%{text}%")
-            )
-            query = query.where(
-                or_(
-                    models.CaseRow.number.like(f"{text.upper()}%"),
-                    models.CaseRow.applicant_name.like(f"{text}%"),
-                    models.CaseRow.applicant_id_number == text.upper(),
-                    models.CaseRow.applicant_phone == text,
-                    models.CaseRow.matter_code.in_(matter_codes),
-                )
-            )
+            query = query.where(_text_condition(f.text.strip()))
         if f.states:
             query = query.where(models.CaseRow.state.in_(f.states))
         if f.categories:
