@@ -26,6 +26,7 @@ from app import __version__
 from app.domain.roles import Action, Role
 from app.services import accounts, queries
 from app.services.context import CurrentUser
+from app.sync.schedule import Backoff
 from app.ui.context import AppContext
 from app.ui.feedback import show_unexpected
 from app.ui.page import Page
@@ -199,8 +200,12 @@ class MainWindow(QMainWindow):
         self.idle_watcher = IdleWatcher(context.idle_minutes, self)
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_REFRESH_MS)
+        # One-shot: after each round the Backoff decides the next wait (normal interval when
+        # all is well, growing with jitter while the server cannot be reached).
         self._sync_timer = QTimer(self)
+        self._sync_timer.setSingleShot(True)
         self._sync_timer.setInterval(SYNC_INTERVAL_MS)
+        self._sync_backoff = Backoff(interval=SYNC_INTERVAL_MS / 1000)
         self._connect_signals()
         self._update_user_card()
         if self.nav.count():
@@ -480,8 +485,14 @@ class MainWindow(QMainWindow):
         self.context.runner.run(engine.sync_once, on_done=self._on_synced,
                                 on_error=self._on_sync_failed, network=True, owner=self)
 
+    def _schedule_next_sync(self, *, ok: bool, unreachable: bool) -> None:
+        delay = self._sync_backoff.next_delay(ok=ok, unreachable=unreachable)
+        self._sync_timer.start(int(delay * 1000))
+
     def _on_synced(self, report: object) -> None:
         self._sync_running = False
+        self._schedule_next_sync(ok=bool(getattr(report, "ok", False)),
+                                 unreachable=bool(getattr(report, "unreachable", False)))
         self._sync_problem = ""
         if getattr(report, "ok", False):
             self._online = True
@@ -496,6 +507,7 @@ class MainWindow(QMainWindow):
 
     def _on_sync_failed(self, error: BaseException) -> None:
         self._sync_running = False
+        self._schedule_next_sync(ok=False, unreachable=True)
         self._online = False
         self._sync_problem = getattr(error, "message", "") or self.tr("同步失败")
         self.refresh_status()
