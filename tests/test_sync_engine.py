@@ -576,3 +576,43 @@ def test_round_trip_with_the_server_on_postgresql(tmp_path: Path) -> None:
             center.close()
             live.dispose()
 
+
+
+def test_a_decision_sealed_at_another_window_comes_back_byte_for_byte(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from app.services import documents, seals
+    from tests.sync_fixtures import PASSWORD
+
+    first = enrolled(server, tmp_path / "w1", "XZ01", "中心1号窗口", all_cases=True)
+    second = enrolled(server, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
+    try:
+        seals.register_seal(
+            second.uow, second.admin, second.runtime.key_store, department_code="SCJ",
+            authority_name="县市场监督管理局", serial="130534SCJ0009",
+            custodian_id=second.chief.id, valid_from=date(2026, 1, 1), valid_to=None,
+            made_on=date(2025, 12, 1), made_by="刻章点",
+        )
+        case_id = register(first)
+        cases.accept(first.uow, first.clerk, case_id)
+        cases.review(first.uow, first.clerk, case_id, conforms=True, opinion="材料齐全")
+        first.engine.sync_once()
+        second.engine.sync_once()
+        cases.approve(second.uow, second.chief, case_id, opinion="同意")
+        issued = seals.apply_seal(second.uow, second.chief, case_id,
+                                  document_kind="approval_decision", password=PASSWORD,
+                                  key_store=second.runtime.key_store)
+        assert second.engine.sync_once().ok
+        report = first.engine.sync_once()
+        assert report.ok and report.documents == 1
+        [received] = [d for d in documents.documents_for_case(first.uow, case_id) if d.sealed]
+        assert received.pdf == issued.pdf
+        assert received.document_number == issued.document_number
+        assert cases.get_case(first.uow, case_id).state.value == "completed"
+        # Nothing more to fetch on the next round.
+        assert first.engine.sync_once().documents == 0
+    finally:
+        first.close()
+        second.close()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from sqlalchemy import select
 
 from app.domain.errors import DomainError
 from app.domain.events import Event
@@ -88,6 +90,7 @@ class SyncReport:
     pulled: int = 0
     notices: int = 0
     attachments: int = 0
+    documents: int = 0  # sealed documents received from other stations
     reference_sent: int = 0
     reference_received: int = 0
     epoch_changed: bool = False
@@ -277,6 +280,7 @@ class SyncEngine:
             self._push_events(client, info, report, progress)
         self._pull_reference(client, station_code, info, report)
         self._pull_events(client, info, report, progress)
+        self._fetch_sealed_documents(client, report)
         progress("done", 1, 1)
 
     def _check_epoch(self, info: StationInfo, report: SyncReport) -> None:
@@ -456,6 +460,7 @@ class SyncEngine:
 
     def _upload_attachments(self, client: SyncClient, report: SyncReport,
                             progress: Progress) -> None:
+        self._stage_sealed_documents()
         with self.uow_factory() as uow:
             pending = [
                 (a.sha256, a.size, a.mime_type, a.original_name)
@@ -476,6 +481,74 @@ class SyncEngine:
                     row.uploaded = True
                 uow.commit()
             report.attachments += 1
+
+    # --- sealed documents travel like scans ---------------------------------------------
+
+    def _stage_sealed_documents(self) -> None:
+        """Queue for upload every document this station sealed (the SEALED event names its
+        SHA-256), so the station that registered the case receives the very same file."""
+        if self.attachments_dir is None:
+            return
+        with self.uow_factory() as uow:
+            held = set(uow.session.scalars(select(models.Attachment.sha256)))
+            rows = uow.session.scalars(
+                select(models.Document).where(models.Document.seal_use_id.is_not(None))
+            )
+            for document in rows:
+                if document.pdf_sha256 in held:
+                    continue
+                path = self.attachments_dir / document.pdf_sha256
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(document.pdf)
+                uow.session.add(models.Attachment(
+                    sha256=document.pdf_sha256, size=len(document.pdf),
+                    mime_type="application/pdf",
+                    original_name=f"{document.document_number}.pdf", uploaded=False,
+                    created_at=_now(),
+                ))
+                held.add(document.pdf_sha256)
+            uow.commit()
+
+    def _fetch_sealed_documents(self, client: SyncClient, report: SyncReport) -> None:
+        """Download the sealed documents named by pulled SEALED events that we lack."""
+        with self.uow_factory() as uow:
+            have = set(uow.session.scalars(select(models.Document.pdf_sha256)))
+            wanted = [
+                (row.case_id, row.payload)
+                for row in uow.session.scalars(
+                    select(models.EventRow).where(models.EventRow.type == "sealed")
+                )
+                if row.payload.get("pdf_sha256") not in have
+            ]
+        for case_id, payload in wanted:
+            digest = str(payload.get("pdf_sha256", ""))
+            try:
+                pdf = client.attachment_content(digest)
+            except ServerRefused:
+                # Not uploaded yet by the sealing station: the next round tries again.
+                report.warnings.append(f"文书{payload.get('document_number', '')}尚未上传到服务器。")
+                continue
+            if hashlib.sha256(pdf).hexdigest() != digest:
+                report.warnings.append(f"文书{payload.get('document_number', '')}下载不完整，稍后重试。")
+                continue
+            with self.uow_factory() as uow:
+                if uow.documents.by_sha256(digest) is None:
+                    uow.session.add(models.Document(
+                        id=str(uuid.uuid4()), case_id=case_id,
+                        kind=str(payload.get("document_kind", "")),
+                        document_number=str(payload.get("document_number", "")), pdf=pdf,
+                        pdf_sha256=digest, docx=None,
+                        seal_use_id=str(payload.get("seal_use_id", "")) or None,
+                        created_at=_now(),
+                    ))
+                    if uow.session.get(models.Attachment, digest) is None:
+                        uow.session.add(models.Attachment(
+                            sha256=digest, size=len(pdf), mime_type="application/pdf",
+                            original_name=f"{payload.get('document_number', '')}.pdf",
+                            uploaded=True, created_at=_now(),
+                        ))
+                    uow.commit()
+                    report.documents += 1
 
     @staticmethod
     def upload_attachment(
