@@ -172,7 +172,7 @@ Script = Callable[["_Demo", str, datetime], None]
 
 class _Demo:
     def __init__(self, uow: UnitOfWorkFactory, staff: dict[str, CurrentUser],
-                 seal: Callable[[CurrentUser, str, str, datetime], None] | None) -> None:
+                 seal: Callable[[CurrentUser, str, str, datetime], object] | None) -> None:
         self.uow = uow
         self.staff = staff
         self.seal = seal
@@ -206,7 +206,8 @@ def create_demo(uow: UnitOfWorkFactory, key_store: SealKeyStore, *,
         catalog.save_matter(uow, admin, matter)
 
     staff: dict[str, CurrentUser] = {"admin": admin}
-    people = [("supervisor", "孙监察", {Role.SUPERVISOR}, None, "")]
+    people: list[tuple[str, str, set[Role], str | None, str]] = [
+        ("supervisor", "孙监察", {Role.SUPERVISOR}, None, "")]
     for index, department in enumerate(DEPARTMENTS, start=1):
         code = department.code.lower()
         people.append((f"clerk_{code}", rng.choice(SURNAMES) + rng.choice(GIVEN) ,
