@@ -1,0 +1,1111 @@
+"""Benchmark: push then pull 10,000 events between stations and the central server
+on 127.0.0.1, the server on PostgreSQL.
+
+    .venv/bin/python bench/bench_sync.py [--cases 2000] [--empty-rounds 20] [--no-profile]
+                                         [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+                                         [--out bench/RESULTS-sync.md]
+
+What it does, in order:
+
+1. creates a throwaway PostgreSQL database (dropped at the end), runs ``python -m server
+   init`` and ``create-station`` on it (a township station XC01 and a county-centre
+   window XZZX created with ``--all-cases``), and starts ``python -m server serve --db
+   URL`` as its own process, exactly as a county would;
+2. makes two station profiles (``tests/sync_fixtures.make_station``: a real profile with
+   its staff and catalog, an in-memory keyring) and enrolls them with the one-time codes
+   the CLI printed; one first round each sends the staff;
+3. makes ``--cases`` x 5 events at XC01 through ``app.services.cases`` (register,
+   record materials, accept, review, approve: the clerk and the chief), timed;
+4. XC01's next ``SyncEngine.sync_once`` pushes them all: events/s pushed, bytes sent;
+5. XZZX's next round pulls them all: events/s pulled, bytes received;
+6. a round with nothing new, ``--empty-rounds`` times at each station (median), and
+   each request of such a round alone;
+7. the floor: the server's own rows for those events (events, deliveries, case scopes)
+   read back and bulk-inserted straight into copies of its tables with psycopg
+   ``executemany`` and ``COPY``, and the feed read back with one SELECT;
+8. unless ``--no-profile``: the same push and pull again against a second server
+   process on a second throwaway database, that server and the stations under cProfile
+   (every thread of the server), to show where the time goes.
+
+Events/s is wall-clock time of the phase as the station sees it (from the first push
+batch to the start of the pull phase; from the first pull page to the end of the
+round), client and server work included. Bytes are HTTP bodies as they travel
+(requests compressed by the client, answers as the server's gzip middleware sends them),
+without headers. Timings only: nothing is asserted beyond the events arriving.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import os
+import platform
+import pstats
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+import requests  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
+from requests.adapters import HTTPAdapter  # noqa: E402
+
+import app.services.accounts as accounts  # noqa: E402
+from app.services import cases  # noqa: E402
+from app.sync.client import SyncClient  # noqa: E402
+from app.sync.engine import PULL_CURSOR, STATION_CODE, SyncReport  # noqa: E402
+from app.sync.local import REFERENCE_VERSION  # noqa: E402
+from app.sync.protocol import DEFAULT_PULL_LIMIT, DEFAULT_PUSH_BATCH, HEALTH_PATH  # noqa: E402
+from tests.sync_fixtures import (  # noqa: E402
+    APPLICANT,
+    StationProfile,
+    make_station,
+    received_materials,
+)
+
+TARGET_PUSH = 5000.0  # events/s
+TARGET_PULL = 10000.0  # events/s
+TARGET_EMPTY_MS = 10.0
+EVENTS_PER_CASE = 5
+TOWNSHIP, CENTRE = "XC01", "XZZX"
+
+# --------------------------------------------------------------------------- helpers
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000.0
+
+
+def median_p90(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[
+        min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))
+    ]
+
+
+def libpq_url(sqlalchemy_url: str) -> str:
+    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://")
+
+
+@contextlib.contextmanager
+def throwaway_database(admin_url: str, prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database; dropped (connections ended) afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(libpq_url(admin_url), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = admin_url.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(libpq_url(admin_url), autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# --------------------------------------------------------------------------- the server
+
+# Runs ``python -m server serve`` with every thread under its own cProfile (the event
+# loop, and the worker threads that run the endpoints' database work), and writes the
+# merged statistics when the server stops.
+PROFILED_SERVER = """
+import cProfile, pstats, sys, threading
+sys.path.insert(0, {root!r})
+profiles = []
+def start(frame, event, arg):
+    sys.setprofile(None)
+    profile = cProfile.Profile()
+    profiles.append(profile)
+    profile.enable()
+threading.setprofile(start)
+main = cProfile.Profile()
+profiles.append(main)
+main.enable()
+from server.cli import main as server_main
+try:
+    server_main(sys.argv[1:])
+finally:
+    main.disable()
+    stats = None
+    for profile in profiles:
+        try:
+            stats = pstats.Stats(profile) if stats is None else (stats.add(profile) or stats)
+        except TypeError:  # a thread that never ran Python code
+            pass
+    stats.dump_stats({out!r})
+"""
+
+
+class ServerProcess:
+    """``python -m server serve --db URL --data-dir DIR --port P`` in its own process."""
+
+    def __init__(self, db_url: str, data_dir: Path, *, profile_to: Path | None = None) -> None:
+        self.db_url = db_url
+        self.data_dir = data_dir
+        self.profile_to = profile_to
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = data_dir / "server.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cli(self, *args: str) -> str:
+        """A ``python -m server`` admin command on the same database; its stdout."""
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "server",
+                *args,
+                "--db",
+                self.db_url,
+                "--data-dir",
+                str(self.data_dir),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"python -m server {' '.join(args)}: {done.stderr.strip()}")
+        return done.stdout
+
+    def create_station(self, name: str, code: str, *extra: str) -> str:
+        """The one-time enrollment code (the command's last line)."""
+        return self.cli("create-station", name, "--code", code, *extra).strip().splitlines()[-1]
+
+    def start(self) -> ServerProcess:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        serve = [
+            "serve",
+            "--db",
+            self.db_url,
+            "--data-dir",
+            str(self.data_dir),
+            "--port",
+            str(self.port),
+        ]
+        if self.profile_to is None:
+            command = [sys.executable, "-m", "server", *serve]
+        else:
+            script = PROFILED_SERVER.format(root=str(ROOT), out=str(self.profile_to))
+            command = [sys.executable, "-c", script, *serve]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, stdout=self.log.open("wb"), stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(self.url + HEALTH_PATH, timeout=1).ok:
+                    return self
+            except requests.ConnectionError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"server did not start; see {self.log}:\n"
+                    + self.log.read_text(errors="replace")[-2000:]
+                )
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # uvicorn shuts down cleanly
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+# --------------------------------------------------------------------------- traffic
+
+
+@dataclass
+class Exchange:
+    method: str
+    path: str
+    started: float  # perf_counter when the request went out (approximately)
+    ended: float  # perf_counter when the answer's body was read
+    elapsed: float  # seconds: requests' elapsed (until the answer's headers)
+    sent: int
+    received: int
+
+
+@dataclass
+class Traffic:
+    """Every HTTP exchange of a station's sync engine, from a response hook."""
+
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    def session_factory(self) -> Callable[[], requests.Session]:
+        def factory() -> requests.Session:
+            session = requests.Session()
+            session.mount("http://", HTTPAdapter(max_retries=0))
+            session.hooks["response"].append(self._hook)
+            return session
+
+        return factory
+
+    def _hook(self, response: requests.Response, *_args: Any, **_kwargs: Any) -> None:
+        response.content  # noqa: B018 - read the body now, to count and time it
+        ended = time.perf_counter()
+        body = response.request.body or b""
+        received = response.raw.tell() if hasattr(response.raw, "tell") else 0
+        self.exchanges.append(
+            Exchange(
+                method=response.request.method or "",
+                path=urlsplit(response.request.url or "").path,
+                started=ended - response.elapsed.total_seconds(),
+                ended=ended,
+                elapsed=response.elapsed.total_seconds(),
+                sent=len(body) if isinstance(body, bytes) else len(str(body).encode()),
+                received=received or len(response.content),
+            )
+        )
+
+    def mark(self) -> int:
+        return len(self.exchanges)
+
+    def since(self, mark: int) -> list[Exchange]:
+        return self.exchanges[mark:]
+
+
+def summarise(exchanges: list[Exchange]) -> dict[str, dict[str, float]]:
+    by_path: dict[str, dict[str, float]] = {}
+    for e in exchanges:
+        key = f"{e.method} {e.path}"
+        entry = by_path.setdefault(key, {"requests": 0, "sent": 0, "received": 0, "elapsed": 0.0})
+        entry["requests"] += 1
+        entry["sent"] += e.sent
+        entry["received"] += e.received
+        entry["elapsed"] += e.elapsed
+    return by_path
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+@dataclass
+class Round:
+    report: SyncReport
+    wall: float
+    stages: dict[str, float]  # first time each progress stage was reported
+    ended: float
+    exchanges: list[Exchange]
+
+    def phase(self, start: str, end: str | None) -> float:
+        begin = self.stages.get(start)
+        if begin is None:
+            return 0.0
+        finish = self.stages.get(end, self.ended) if end else self.ended
+        return finish - begin
+
+
+def sync_round(station: StationProfile, traffic: Traffic) -> Round:
+    stages: dict[str, float] = {}
+
+    def progress(stage: str, _done: int, _total: int | None) -> None:
+        stages.setdefault(stage, time.perf_counter())
+
+    mark = traffic.mark()
+    started = time.perf_counter()
+    report = station.engine.sync_once(progress=progress)
+    ended = time.perf_counter()
+    if not report.ok:
+        raise RuntimeError(f"sync round failed at {station.code}: {report.errors}")
+    return Round(report, ended - started, stages, ended, traffic.since(mark))
+
+
+def phase_requests(rnd: Round, path_suffix: str, method: str) -> list[Exchange]:
+    return [e for e in rnd.exchanges if e.method == method and e.path.endswith(path_suffix)]
+
+
+# --------------------------------------------------------------------------- workload
+
+
+def generate(station: StationProfile, n_cases: int) -> float:
+    """``n_cases`` cases of 5 events each through the services; seconds taken."""
+    materials = received_materials()
+    started = time.perf_counter()
+    last = started
+    for i in range(n_cases):
+        case = cases.register_case(
+            station.uow,
+            station.clerk,
+            matter_code="SCJ-001",
+            applicant=APPLICANT,
+            materials=materials,
+        )
+        cases.record_materials(station.uow, station.clerk, case.id, materials=materials)
+        cases.accept(station.uow, station.clerk, case.id)
+        cases.review(
+            station.uow,
+            station.clerk,
+            case.id,
+            conforms=True,
+            opinion="材料齐全，符合法定条件、标准",
+        )
+        cases.approve(station.uow, station.chief, case.id, opinion="同意")
+        if time.perf_counter() - last > 15:
+            last = time.perf_counter()
+            print(
+                f"  ... {i + 1} cases, {(i + 1) * EVENTS_PER_CASE} events, {last - started:.0f} s",
+                flush=True,
+            )
+    return time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------- floor
+
+
+@dataclass
+class FloorResult:
+    label: str
+    rows: int
+    seconds: float
+
+
+def floor(db_url: str, centre_code: str) -> list[FloorResult]:
+    """The server's rows for the pushed events, bulk-inserted straight into copies of
+    its tables (same columns, types, indexes and constraints but foreign keys), each
+    way in one committed transaction; and the centre's feed read back in one SELECT."""
+    results: list[FloorResult] = []
+    tables = {
+        "events": "SELECT * FROM events ORDER BY server_sequence",
+        "deliveries": "SELECT * FROM deliveries WHERE event_sequence IS NOT NULL ORDER BY id",
+        "case_scopes": "SELECT * FROM case_scopes",
+    }
+    with psycopg.connect(libpq_url(db_url)) as conn:
+        data: dict[str, tuple[list[str], list[str], list[tuple[Any, ...]]]] = {}
+        for table, query in tables.items():
+            columns = conn.execute(
+                "SELECT column_name, format_type(a.atttypid, a.atttypmod) "
+                "FROM information_schema.columns c JOIN pg_attribute a "
+                "ON a.attrelid = %s::regclass AND a.attname = c.column_name "
+                "WHERE c.table_name = %s ORDER BY c.ordinal_position",
+                (table, table),
+            ).fetchall()
+            names = [c[0] for c in columns]
+            types = [c[1] for c in columns]
+            as_text = ", ".join(f'"{n}"::text' for n in names)
+            rows = conn.execute(f"SELECT {as_text} FROM ({query}) AS t").fetchall()
+            data[table] = (names, types, rows)
+            conn.execute(f'DROP TABLE IF EXISTS "floor_{table}"')
+            conn.execute(f'CREATE TABLE "floor_{table}" (LIKE "{table}" INCLUDING ALL)')
+        conn.commit()
+
+        def truncate() -> None:
+            for table in tables:
+                conn.execute(f'TRUNCATE "floor_{table}"')
+            conn.commit()
+
+        def insert_many(table: str) -> None:
+            names, types, rows = data[table]
+            placeholders = ", ".join(f"%s::{t}" for t in types)
+            column_list = ", ".join(f'"{n}"' for n in names)
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    f'INSERT INTO "floor_{table}" ({column_list}) VALUES ({placeholders})', rows
+                )
+
+        def copy(table: str) -> None:
+            names, _types, rows = data[table]
+            column_list = ", ".join(f'"{n}"' for n in names)
+            with (
+                conn.cursor() as cursor,
+                cursor.copy(f'COPY "floor_{table}" ({column_list}) FROM STDIN') as stream,
+            ):
+                for row in rows:
+                    stream.write_row(row)
+
+        def timed(label: str, work: Callable[[], None], rows: int) -> None:
+            truncate()
+            started = time.perf_counter()
+            work()
+            conn.commit()
+            results.append(FloorResult(label, rows, time.perf_counter() - started))
+
+        n_events = len(data["events"][2])
+        n_all = sum(len(v[2]) for v in data.values())
+        timed(
+            "events rows, executemany (psycopg 3, pipelined), one transaction",
+            lambda: insert_many("events"),
+            n_events,
+        )
+        timed("events rows, COPY FROM STDIN, one transaction", lambda: copy("events"), n_events)
+        timed(
+            "events + deliveries + case_scopes (all a push writes), executemany",
+            lambda: [insert_many(t) for t in tables],
+            n_all,
+        )  # type: ignore[func-returns-value]
+        timed(
+            "events + deliveries + case_scopes (all a push writes), COPY",
+            lambda: [copy(t) for t in tables],
+            n_all,
+        )  # type: ignore[func-returns-value]
+
+        def read_feed() -> None:
+            conn.execute(
+                "SELECT e.* FROM deliveries d JOIN events e "
+                "ON e.server_sequence = d.event_sequence WHERE d.station = %s ORDER BY d.id",
+                (centre_code,),
+            ).fetchall()
+
+        started = time.perf_counter()
+        read_feed()
+        results.append(
+            FloorResult(
+                "the centre's whole feed (deliveries JOIN events), one SELECT, fetchall",
+                n_events,
+                time.perf_counter() - started,
+            )
+        )
+        for table in tables:
+            conn.execute(f'DROP TABLE IF EXISTS "floor_{table}"')
+        conn.commit()
+    return results
+
+
+# --------------------------------------------------------------------------- profiles
+
+
+# Waiting, not working: the event loop's poll, idle worker threads, and the imports and
+# start-up of the server process. Left out of the server's tables.
+IDLE = (
+    "<method 'poll' of 'select.epoll' objects>",
+    "<method 'acquire' of '_thread.lock' objects>",
+    "<method 'recv_into' of '_socket.socket' objects>",
+)
+STARTUP = (
+    "<frozen importlib",
+    "<built-in method builtins.exec>",
+    "<built-in method builtins.compile>",
+    "<built-in method builtins.__build_class__>",
+    "<built-in method marshal.loads>",
+    "<built-in method _imp.create_dynamic>",
+    "<built-in method posix.stat>",
+    "<module>",
+)
+
+
+def _label(key: tuple[str, int, str], strip: list[str]) -> str:
+    filename, line, name = key
+    if filename == "~":
+        return name
+    for prefix in strip:
+        filename = filename.replace(prefix, "")
+    return f"{filename}:{line}({name})"
+
+
+def profile_table(
+    stats: pstats.Stats,
+    sort: str,
+    limit: int,
+    strip: list[str],
+    *,
+    drop_idle: bool = False,
+    keep: tuple[str, ...] = (),
+) -> str:
+    """cProfile's top entries like pstats prints them, optionally without the idle and
+    start-up entries, or only those whose location contains one of ``keep``."""
+    entries = []
+    busy = 0.0
+    for key, (cc, nc, tt, ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        label = _label(key, strip)
+        idle = label in IDLE or any(marker in label for marker in STARTUP)
+        if drop_idle and idle:
+            continue
+        busy += tt
+        if keep and not any(k in label for k in keep):
+            continue
+        entries.append((label, cc, nc, tt, ct))
+    index = 3 if sort == "tottime" else 4
+    entries.sort(key=lambda e: e[index], reverse=True)
+    out = [
+        f"{'ncalls':>14} {'tottime':>8} {'percall':>8} {'cumtime':>8} {'percall':>8} "
+        "filename:lineno(function)"
+    ]
+    for label, cc, nc, tt, ct in entries[:limit]:
+        calls = f"{nc}/{cc}" if nc != cc else str(nc)
+        out.append(
+            f"{calls:>14} {tt:8.3f} {tt / nc if nc else 0:8.4f} {ct:8.3f} "
+            f"{ct / cc if cc else 0:8.4f} {label}"
+        )
+    head = f"total own time {busy:.3f} s" + (
+        " (idle waiting and start-up left out)" if drop_idle else ""
+    )
+    return head + "\n" + "\n".join(out)
+
+
+def profile_text(stats: pstats.Stats, sort: str, limit: int, strip: list[str]) -> str:
+    return profile_table(stats, sort, limit, strip)
+
+
+def strip_prefixes() -> list[str]:
+    import sqlalchemy
+
+    site = str(Path(sqlalchemy.__file__).parent.parent) + "/"
+    pyroot = str(Path(os.__file__).parent) + "/"
+    return [site, pyroot, str(ROOT) + "/"]
+
+
+def run_profiled(work: Callable[[], Round]) -> tuple[Round, pstats.Stats]:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        rnd = work()
+    finally:
+        profiler.disable()
+    return rnd, pstats.Stats(profiler)
+
+
+# --------------------------------------------------------------------------- machine
+
+
+def machine(pg_admin: str) -> dict[str, str]:
+    cpu, cores = "unknown", 0
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and cpu == "unknown":
+                cpu = line.split(":", 1)[1].strip()
+            if line.startswith("processor"):
+                cores += 1
+    mem = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.0f} GB RAM"
+    with psycopg.connect(libpq_url(pg_admin)) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+        settings = {
+            name: conn.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
+            for name in ("fsync", "synchronous_commit", "shared_buffers", "wal_level")
+        }
+    from importlib.metadata import version as dist_version
+
+    return {
+        "code": source_version(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "cpu": f"{cpu}, {cores} logical CPU(s) (/proc/cpuinfo)",
+        "memory": mem,
+        "os": f"{platform.system()} {platform.release()}",
+        "postgresql": f"PostgreSQL {version} on 127.0.0.1:5432 ("
+        + ", ".join(f"{k}={v}" for k, v in settings.items())
+        + ")",
+        "libraries": ", ".join(
+            f"{d} {dist_version(d)}"
+            for d in ("fastapi", "uvicorn", "starlette", "SQLAlchemy", "psycopg", "requests")
+        ),
+    }
+
+
+def source_version() -> str:
+    """The commit measured, and whether app/ or server/ had uncommitted changes."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT, check=False)
+        return done.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "app", "server")
+    return f"commit {head}" + (" plus uncommitted changes in app/ or server/" if dirty else "")
+
+
+# --------------------------------------------------------------------------- main
+
+
+def new_station(data_dir: Path, code: str, name: str, traffic: Traffic) -> StationProfile:
+    return make_station(data_dir, code, name, session_factory=traffic.session_factory())
+
+
+def held_events(station: StationProfile) -> int:
+    return len(station.event_ids())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--empty-rounds", type=int, default=20)
+    parser.add_argument(
+        "--pg",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="an admin URL of the PostgreSQL server (CREATE/DROP DATABASE)",
+    )
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS-sync.md")
+    args = parser.parse_args(argv)
+    n_events = args.cases * EVENTS_PER_CASE
+    started_at = datetime.now().astimezone()
+    bench_started = time.perf_counter()
+    # Cheap password hashing for the stations' staff: not what is measured.
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+    info = machine(args.pg)
+    print(f"{info['python']} | {info['cpu']} | {info['memory']}\n{info['postgresql']}")
+    results: dict[str, Any] = {"info": info, "n_events": n_events, "cases": args.cases}
+
+    with tempfile.TemporaryDirectory(prefix="counterdesk-bench-sync-") as scratch_name:
+        scratch = Path(scratch_name)
+        stations: list[StationProfile] = []
+        servers: list[ServerProcess] = []
+        try:
+            with throwaway_database(args.pg, "counterdesk_bench") as db_url:
+                server = ServerProcess(db_url, scratch / "server")
+                servers.append(server)
+                server.data_dir.mkdir(parents=True)
+                server.cli("init")
+                township_code = server.create_station("城关镇便民服务站", TOWNSHIP)
+                centre_code = server.create_station("县政务服务中心", CENTRE, "--all-cases")
+                server.start()
+                print(f"server: {server.url} on {db_url.rsplit('@', 1)[-1]}")
+
+                traffic = {TOWNSHIP: Traffic(), CENTRE: Traffic()}
+                township = new_station(
+                    scratch / "xc01", TOWNSHIP, "城关镇便民服务站", traffic[TOWNSHIP]
+                )
+                stations.append(township)
+                centre = new_station(scratch / "xzzx", CENTRE, "县政务服务中心", traffic[CENTRE])
+                stations.append(centre)
+                township.engine.enroll(server.url, township_code)
+                centre.engine.enroll(server.url, centre_code)
+                first = {s.code: sync_round(s, traffic[s.code]) for s in (township, centre)}
+                results["first_rounds"] = {c: r.wall for c, r in first.items()}
+
+                print(
+                    f"generating {args.cases} cases x {EVENTS_PER_CASE} events at {TOWNSHIP} "
+                    "through app.services.cases ...",
+                    flush=True,
+                )
+                generation = generate(township, args.cases)
+                queued = len(township.outbox())
+                results["generation"] = generation
+                results["queued"] = queued
+                print(
+                    f"  {queued} events queued in {generation:.1f} s "
+                    f"({queued / generation:.0f} events/s)"
+                )
+
+                push = sync_round(township, traffic[TOWNSHIP])
+                push_s = push.phase("push", "pull")
+                push_reqs = phase_requests(push, "/events/push", "POST")
+                results["push"] = push
+                print(
+                    f"push: {push.report.pushed} events in {push_s:.2f} s -> "
+                    f"{push.report.pushed / push_s:.0f} events/s; round {push.wall:.2f} s; "
+                    f"{len(push_reqs)} requests, {sum(e.sent for e in push_reqs):,} bytes "
+                    f"sent (report.bytes_sent {push.report.bytes_sent:,})"
+                )
+
+                pull = sync_round(centre, traffic[CENTRE])
+                pull_s = pull.phase("pull", None)
+                pull_reqs = phase_requests(pull, "/events", "GET")
+                results["pull"] = pull
+                print(
+                    f"pull: {pull.report.pulled} events in {pull_s:.2f} s -> "
+                    f"{pull.report.pulled / pull_s:.0f} events/s; round {pull.wall:.2f} s; "
+                    f"{len(pull_reqs)} pages, {sum(e.received for e in pull_reqs):,} bytes "
+                    "received"
+                )
+                results["held"] = {TOWNSHIP: held_events(township), CENTRE: held_events(centre)}
+                results["server_events"] = int(
+                    server.cli("status").split("事件：", 1)[1].split()[0]
+                )
+                if results["held"][CENTRE] < n_events:
+                    raise RuntimeError(f"the centre holds only {results['held'][CENTRE]} events")
+
+                # ---- rounds with nothing new
+                empty: dict[str, list[Round]] = {}
+                for station in (township, centre):
+                    sync_round(station, traffic[station.code])  # warm
+                    empty[station.code] = [
+                        sync_round(station, traffic[station.code]) for _ in range(args.empty_rounds)
+                    ]
+                results["empty"] = empty
+                for code, rounds in empty.items():
+                    med, p90 = median_p90([ms(r.wall) for r in rounds])
+                    print(
+                        f"empty round at {code}: median {med:.1f} ms, p90 {p90:.1f} ms, "
+                        f"{len(rounds[0].exchanges)} requests"
+                    )
+
+                # ---- each request of an empty round alone
+                results["requests"] = single_requests(township, server.url, args.empty_rounds)
+                for label, (med, p90) in results["requests"].items():
+                    print(f"  {label:<42} median {med:.2f} ms, p90 {p90:.2f} ms")
+
+                # ---- where an empty round's time goes, on the station
+                _rnd, empty_stats = run_profiled(
+                    lambda: [
+                        sync_round(township, traffic[TOWNSHIP]) for _ in range(args.empty_rounds)
+                    ][-1],
+                )
+                results["empty_profile"] = profile_text(
+                    empty_stats, "tottime", 12, strip_prefixes()
+                )
+                results["empty_profile_cumulative"] = profile_table(
+                    empty_stats,
+                    "cumulative",
+                    24,
+                    strip_prefixes(),
+                    keep=(
+                        "app/sync",
+                        "app/store",
+                        "requests/sessions.py",
+                        "sessions.py:752",
+                        "http/client.py:1342",
+                        "getproxies",
+                    ),
+                )
+
+                # ---- the floor
+                server.stop()
+                results["floor"] = floor(db_url, CENTRE)
+                for f in results["floor"]:
+                    print(
+                        f"floor: {f.label}: {f.rows:,} rows in {ms(f.seconds):.0f} ms "
+                        f"-> {f.rows / f.seconds:,.0f} rows/s"
+                    )
+
+                if not args.no_profile:
+                    results["profile"] = profile_pass(args, scratch, township, traffic)
+
+            elapsed = time.perf_counter() - bench_started
+            results["elapsed"] = elapsed
+        finally:
+            for server in servers:
+                server.stop()
+            for station in stations:
+                station.close()
+
+    write_report(args.out, results, started_at)
+    print(f"written {args.out}")
+    return 0
+
+
+def single_requests(
+    station: StationProfile, url: str, repeat: int
+) -> dict[str, tuple[float, float]]:
+    """Median and p90 ms of each request of an empty round, sent alone."""
+    with station.uow() as uow:
+        code = uow.settings.get(STATION_CODE, "")
+        cursor = int(uow.settings.get(PULL_CURSOR, "0") or 0)
+        version = int(uow.settings.get(REFERENCE_VERSION, "0") or 0)
+    credential = station.engine.credentials.get(url, code)
+    client = SyncClient(url, credential=credential, retries=0)
+    calls: dict[str, Callable[[], object]] = {
+        "GET /health (no authentication)": client.health,
+        "GET /station (who am I, epoch)": client.station,
+        "GET /reference?since=<held> (nothing new)": lambda: client.reference(
+            version, DEFAULT_PULL_LIMIT
+        ),
+        "GET /events?after=<cursor> (nothing new)": lambda: client.pull(cursor, DEFAULT_PULL_LIMIT),
+    }
+    out = {}
+    try:
+        for label, call in calls.items():
+            call()
+            samples = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                call()
+                samples.append(ms(time.perf_counter() - started))
+            out[label] = median_p90(samples)
+    finally:
+        client.close()
+    return out
+
+
+def profile_pass(
+    args: argparse.Namespace, scratch: Path, township: StationProfile, traffic: dict[str, Traffic]
+) -> dict[str, Any]:
+    """The same push and pull against a second server on a second database, with the
+    server (every thread) and this process under cProfile."""
+    out: dict[str, Any] = {}
+    with throwaway_database(args.pg, "counterdesk_bench_profile") as db_url:
+        server = ServerProcess(
+            db_url, scratch / "server-profiled", profile_to=scratch / "server.prof"
+        )
+        server.data_dir.mkdir(parents=True)
+        server.cli("init")
+        township_code = server.create_station("城关镇便民服务站", TOWNSHIP)
+        centre_code = server.create_station("县政务服务中心（剖析）", "XZZP", "--all-cases")
+        server.start()
+        centre_traffic = Traffic()
+        centre = new_station(scratch / "xzzp", "XZZP", "县政务服务中心（剖析）", centre_traffic)
+        try:
+            # As in the measured run, the centre window is enrolled before the events
+            # arrive (enrolled later, it would get them twice: see the notes).
+            centre.engine.enroll(server.url, centre_code)
+            sync_round(centre, centre_traffic)
+            # Enrolled with another server, the township forgets what the first one
+            # confirmed and queues every event again: the same push, to a new server.
+            township.engine.enroll(server.url, township_code)
+            print(
+                f"profile pass: {len(township.outbox())} events queued again; "
+                "server and stations under cProfile ...",
+                flush=True,
+            )
+            push, push_stats = run_profiled(lambda: sync_round(township, traffic[TOWNSHIP]))
+            pull, pull_stats = run_profiled(lambda: sync_round(centre, centre_traffic))
+        finally:
+            centre.close()
+            server.stop()
+        strip = strip_prefixes()
+        out["push_s"] = push.phase("push", "pull")
+        out["pushed"] = push.report.pushed
+        out["pull_s"] = pull.phase("pull", None)
+        out["pulled"] = pull.report.pulled
+        out["client_push_tottime"] = profile_text(push_stats, "tottime", 14, strip)
+        out["client_pull_tottime"] = profile_text(pull_stats, "tottime", 14, strip)
+        out["client_push_cumulative"] = profile_text(push_stats, "cumulative", 22, strip)
+        out["client_pull_cumulative"] = profile_text(pull_stats, "cumulative", 22, strip)
+        server_stats = pstats.Stats(str(scratch / "server.prof"))
+        out["server_tottime"] = profile_table(server_stats, "tottime", 25, strip, drop_idle=True)
+        out["server_cumulative"] = profile_table(
+            server_stats,
+            "cumulative",
+            30,
+            strip,
+            drop_idle=True,
+            keep=(
+                "server/",
+                "app/",
+                "starlette/",
+                "fastapi/",
+                "sqlalchemy/orm/session.py",
+                "json/",
+                "gzip",
+                "zlib",
+            ),
+        )
+        print(
+            f"  profiled push {out['pushed']} in {out['push_s']:.1f} s, "
+            f"pull {out['pulled']} in {out['pull_s']:.1f} s"
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- report
+
+
+def write_report(path: Path, r: dict[str, Any], started_at: datetime) -> None:
+    notes = ""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        marker = "<!-- notes -->"
+        if marker in old:
+            notes = old[old.index(marker) :]
+    info, n_events = r["info"], r["n_events"]
+    push: Round = r["push"]
+    pull: Round = r["pull"]
+    push_s, pull_s = push.phase("push", "pull"), pull.phase("pull", None)
+    push_rate = push.report.pushed / push_s
+    pull_rate = pull.report.pulled / pull_s
+    push_reqs = phase_requests(push, "/events/push", "POST")
+    pull_reqs = phase_requests(pull, "/events", "GET")
+    empty: dict[str, list[Round]] = r["empty"]
+    empty_med = {c: median_p90([ms(x.wall) for x in rounds]) for c, rounds in empty.items()}
+    pull_empty = r["requests"]["GET /events?after=<cursor> (nothing new)"]
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**NOT met**"
+
+    lines: list[str] = []
+    w = lines.append
+    w("# Benchmark: sync, 10,000 events through the central server on PostgreSQL\n")
+    w(
+        f"One run of `.venv/bin/python bench/bench_sync.py` on "
+        f"{started_at:%Y-%m-%d %H:%M %Z} ({r['elapsed']:.0f} s in all). Server: "
+        "`python -m server serve --db postgresql://…` in its own process on 127.0.0.1 "
+        "(uvicorn, default settings: one worker, info log), on a throwaway database "
+        "created and dropped by the benchmark. Stations: real profiles "
+        "(`tests/sync_fixtures.make_station`, SQLite), `SyncEngine` with its default "
+        f"batch sizes (push {DEFAULT_PUSH_BATCH} events a request, pull "
+        f"{DEFAULT_PULL_LIMIT} a page). Timings only; nothing is asserted beyond the "
+        "events arriving.\n"
+    )
+    w("Machine (client, server and PostgreSQL all on it):\n")
+    for key in ("python", "cpu", "memory", "os", "postgresql", "libraries", "code"):
+        w(f"- {key}: {info[key]}")
+    w("")
+    w("## Against the targets\n")
+    w("| measure | result | target | |")
+    w("|---|--:|--:|---|")
+    w(
+        f"| events pushed per second (township XC01 → server) | **{push_rate:,.0f}** "
+        f"| ≥ {TARGET_PUSH:,.0f} | {verdict(push_rate >= TARGET_PUSH)} |"
+    )
+    w(
+        f"| events pulled per second (server → centre window XZZX, `--all-cases`) "
+        f"| **{pull_rate:,.0f}** | ≥ {TARGET_PULL:,.0f} | {verdict(pull_rate >= TARGET_PULL)} |"
+    )
+    w(
+        f"| a sync round with nothing new (`sync_once`, median of "
+        f"{len(empty[TOWNSHIP])}, township) | **{empty_med[TOWNSHIP][0]:.1f} ms** "
+        f"| < {TARGET_EMPTY_MS:.0f} ms | {verdict(empty_med[TOWNSHIP][0] < TARGET_EMPTY_MS)} |"
+    )
+    w(
+        f'| the one request that answers "anything new?" (`GET /events?after=cursor`, '
+        f"median) | **{pull_empty[0]:.1f} ms** | < {TARGET_EMPTY_MS:.0f} ms "
+        f"| {verdict(pull_empty[0] < TARGET_EMPTY_MS)} |"
+    )
+    w("")
+    w("## Making the events\n")
+    w(
+        f"{r['cases']:,} cases × {EVENTS_PER_CASE} events (register with all materials, "
+        "record materials, accept, review, approve; clerk and chief representative) through "
+        f"`app.services.cases` at the township: **{r['queued']:,} events queued in "
+        f"{r['generation']:.0f} s ({r['queued'] / r['generation']:.0f} events/s)**, one "
+        "SQLite transaction per action, each replaying its case and updating the "
+        "projection. Not part of the sync figures.\n"
+    )
+    w("## Push and pull\n")
+    w(
+        "| | events | phase s | events/s | round s | requests | bytes sent | bytes received "
+        "| server time s¹ |"
+    )
+    w("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+    w(
+        f"| push, XC01 | {push.report.pushed:,} | {push_s:.2f} | **{push_rate:,.0f}** "
+        f"| {push.wall:.2f} | {len(push_reqs)} | {sum(e.sent for e in push_reqs):,} "
+        f"| {sum(e.received for e in push_reqs):,} | {sum(e.elapsed for e in push_reqs):.2f} |"
+    )
+    w(
+        f"| pull, XZZX | {pull.report.pulled:,} | {pull_s:.2f} | **{pull_rate:,.0f}** "
+        f"| {pull.wall:.2f} | {len(pull_reqs)} | {sum(e.sent for e in pull_reqs):,} "
+        f"| {sum(e.received for e in pull_reqs):,} | {sum(e.elapsed for e in pull_reqs):.2f} |"
+    )
+    w("")
+    w(
+        f"Bytes sent by the township's whole round (`SyncReport.bytes_sent`): "
+        f"{push.report.bytes_sent:,} ({push.report.bytes_sent / max(1, push.report.pushed):.0f} "
+        "bytes an event, gzip). The server then held "
+        f"{r['server_events']:,} events; the township {r['held'][TOWNSHIP]:,}, the centre "
+        f"{r['held'][CENTRE]:,}.\n"
+    )
+    w(
+        "¹ the sum of `requests`' `elapsed` over the phase's requests: from sending the "
+        "request to the answer's headers, i.e. the server's work plus transfer; the rest of "
+        "the phase is the station's own work (reading the outbox, JSON, gzip, storing the "
+        "answers or the pulled events in SQLite).\n"
+    )
+    w("Every request of the two rounds:\n")
+    w("| round | request | count | bytes sent | bytes received | elapsed s |")
+    w("|---|---|--:|--:|--:|--:|")
+    for name, rnd in (("push, XC01", push), ("pull, XZZX", pull)):
+        for key, s in summarise(rnd.exchanges).items():
+            w(
+                f"| {name} | `{key}` | {s['requests']:.0f} | {s['sent']:,.0f} "
+                f"| {s['received']:,.0f} | {s['elapsed']:.3f} |"
+            )
+    w("")
+    w("## A round with nothing new\n")
+    w("| | median ms | p90 ms | requests a round |")
+    w("|---|--:|--:|--:|")
+    for code, rounds in empty.items():
+        med, p90 = empty_med[code]
+        requests_list = ", ".join(f"`{e.method} {e.path}`" for e in rounds[0].exchanges)
+        w(
+            f"| `sync_once` at {code} | **{med:.1f}** | {p90:.1f} | {len(rounds[0].exchanges)}: "
+            f"{requests_list} |"
+        )
+    w("")
+    w(f"Each request of such a round alone (`SyncClient`, median of {len(empty[TOWNSHIP])}):\n")
+    w("| request | median ms | p90 ms |")
+    w("|---|--:|--:|")
+    for label, (med, p90) in r["requests"].items():
+        w(f"| {label} | {med:.2f} | {p90:.2f} |")
+    w("")
+    w(
+        f"cProfile of {len(empty[TOWNSHIP])} empty rounds at the township (station side), "
+        "top entries by own time:\n"
+    )
+    w("```")
+    w(r["empty_profile"])
+    w("```\n")
+    w("The same, by cumulative time, the station's sync code and the HTTP calls only:\n")
+    w("```")
+    w(r["empty_profile_cumulative"])
+    w("```\n")
+    w("## The floor: the same rows straight into the server's database\n")
+    w(
+        "The rows the server wrote for these events (its `events`, `deliveries` and "
+        "`case_scopes` rows) read back as text and inserted by psycopg into new tables "
+        "made `LIKE … INCLUDING ALL` (same columns, types, defaults, indexes and "
+        "constraints; no foreign keys) in the same database, each in one committed "
+        "transaction; then the centre's feed read back in one query.\n"
+    )
+    w("| floor | rows | ms | rows/s | events/s equivalent |")
+    w("|---|--:|--:|--:|--:|")
+    for f in r["floor"]:
+        w(
+            f"| {f.label} | {f.rows:,} | {ms(f.seconds):.0f} | {f.rows / f.seconds:,.0f} "
+            f"| {n_events / f.seconds:,.0f} |"
+        )
+    w("")
+    w(
+        f"Against the floor: the push moved {push_rate:,.0f} events/s, the pull "
+        f"{pull_rate:,.0f} events/s.\n"
+    )
+    profile = r.get("profile")
+    if profile:
+        w("## Profiles\n")
+        w(
+            "The same push and pull again, against a second server process on a second "
+            "throwaway database, with the server (every thread: the event loop and the "
+            "worker threads that run the endpoints) and the stations under cProfile. The "
+            "township re-enrolled with that server, so it queued its "
+            f"{profile['pushed']:,} events again; a new centre window pulled them. Under "
+            f"the profilers: push {profile['push_s']:.1f} s, pull {profile['pull_s']:.1f} s "
+            "(profiling slows both sides).\n"
+        )
+        for title, key in (
+            ("Server, push and pull together, by own time", "server_tottime"),
+            ("Server, by cumulative time", "server_cumulative"),
+            ("Station, the push round, by own time", "client_push_tottime"),
+            ("Station, the push round, by cumulative time", "client_push_cumulative"),
+            ("Station, the pull round, by own time", "client_pull_tottime"),
+            ("Station, the pull round, by cumulative time", "client_pull_cumulative"),
+        ):
+            w(f"### {title}\n")
+            w("```")
+            w(profile[key])
+            w("```\n")
+    text = "\n".join(lines) + "\n"
+    if notes:
+        text += "\n" + notes
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
