@@ -15,7 +15,6 @@ from app.domain.calendar import (
     Extension,
     Suspension,
     WorkingCalendar,
-    YearCalendar,
     compute_deadline,
     yellow_from,
 )
@@ -34,8 +33,7 @@ DEFAULT_YELLOW_WORKING_DAYS = 2
 
 def load_calendar(uow: UnitOfWork) -> WorkingCalendar:
     """The working-day calendar from the profile's stored years."""
-    years = {row.year: YearCalendar.from_dict(row.data) for row in uow.calendar.years()}
-    return WorkingCalendar(years)
+    return WorkingCalendar(dict(uow.calendar.parsed_years()))
 
 
 def yellow_threshold(uow: UnitOfWork) -> int:

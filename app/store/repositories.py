@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.audit import GENESIS_HASH, AuditRecord, canonical_json, chain_hash
+from app.domain.calendar import YearCalendar
 from app.domain.catalog import Department as DepartmentData
 from app.domain.catalog import Matter as MatterData
 from app.domain.events import Event, EventType
@@ -225,8 +226,20 @@ class DocumentRepository(_Repository):
 
 
 class CalendarRepository(_Repository):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        # Parsed years, kept for the unit of work: a pull stores hundreds of events and
+        # each needs the calendar for its deadline.
+        self._parsed: dict[int, YearCalendar] | None = None
+
     def years(self) -> list[models.CalendarYear]:
         return list(self.session.scalars(select(models.CalendarYear)))
+
+    def parsed_years(self) -> dict[int, YearCalendar]:
+        """Every stored year as ``YearCalendar``, parsed once per unit of work."""
+        if self._parsed is None:
+            self._parsed = {r.year: YearCalendar.from_dict(r.data) for r in self.years()}
+        return self._parsed
 
     def get(self, year: int) -> models.CalendarYear | None:
         return self.session.get(models.CalendarYear, year)
@@ -240,6 +253,7 @@ class CalendarRepository(_Repository):
         row.source = source
         row.data = data
         row.updated_at = _now()
+        self._parsed = None
 
 
 def event_from_row(row: models.EventRow) -> Event:
