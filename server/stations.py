@@ -200,9 +200,11 @@ def authenticate(session: Session, authorization: str | None) -> Station:
 
 def all_case_stations(session: Session) -> set[str]:
     """Codes of the enrolled centre windows that see every case."""
+    # Not yet enrolled: its enrollment backfills the whole history once; delivering
+    # now as well would send those events twice.
     query = select(Station.code).where(
         Station.sees_all_cases.is_(True), Station.code.is_not(None),
-        Station.revoked_at.is_(None),
+        Station.revoked_at.is_(None), Station.enrolled_at.is_not(None),
     )
     return {code for code in session.scalars(query) if code}
 

@@ -616,3 +616,26 @@ def test_a_decision_sealed_at_another_window_comes_back_byte_for_byte(
     finally:
         first.close()
         second.close()
+
+
+def test_a_centre_window_created_early_and_enrolled_late_gets_each_event_once(
+    server: LiveServer, township: StationProfile, tmp_path: Path
+) -> None:
+    code = server.create_station("中心窗口", "XZZX", all_cases=True)
+    case_id = register(township)
+    cases.accept(township.uow, township.clerk, case_id)
+    assert township.engine.sync_once().pushed == 2
+    window = make_station(tmp_path / "centre", "XZZX", "中心窗口")
+    try:
+        window.engine.enroll(server.url, code)
+        report = window.engine.sync_once()
+        assert report.ok and report.pulled == 2
+        assert len(window.event_ids()) == 2
+        with server.session() as session:
+            from server.models import Delivery
+
+            deliveries = session.scalars(
+                select(Delivery).where(Delivery.station == "XZZX")).all()
+        assert len(deliveries) == 2
+    finally:
+        window.close()
