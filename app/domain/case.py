@@ -16,6 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from app.domain.calendar import SuspensionReason
 from app.domain.catalog import CaseType, Matter
 from app.domain.errors import PermissionDenied, TransitionError, ValidationError
 from app.domain.events import Event, EventType
@@ -63,12 +64,8 @@ FINAL_STATES = frozenset(
 )
 DECISION_DOCUMENTS = frozenset({"approval_decision", "denial_decision"})
 NOTICE_DOCUMENTS = frozenset({"acceptance_notice", "rejection_notice"})
-SUSPENSION_REASONS = {
-    "site_inspection": "现场核查",
-    "hearing": "听证",
-    "testing": "检验检测",
-    "expert_review": "专家评审",
-}
+# The calendar's SuspensionReason is the one list; this is its code → label view.
+SUSPENSION_REASONS = {reason.value: reason.label for reason in SuspensionReason}
 EVALUATION_RATINGS = {
     "very_satisfied": "非常满意",
     "satisfied": "满意",
@@ -238,14 +235,11 @@ def authorize_event(case: Case | None, event: Event, actor: Actor) -> None:
     Called by the services before anything is written and by the server on every
     pushed event, so both refuse what the screens would.
     """
-    # A named deputy holds the chief representative's authority while the delegation lasts.
-    acting_as_chief = Role.CHIEF in actor.roles or bool(actor.deputy_for_departments)
-    roles = set(actor.roles) | ({Role.CHIEF} if acting_as_chief else set())
-    authorize(roles, EVENT_ACTIONS[event.type], who=actor.name)
+    authorize(effective_roles(actor), EVENT_ACTIONS[event.type], who=actor.name)
     if case is None:
         return
     if event.type in (EventType.APPROVED, EventType.DENIED, EventType.EXTENDED):
-        if case.department_code not in _chief_departments(actor):
+        if case.department_code not in chief_departments(actor):
             raise PermissionDenied(
                 "wrong_department",
                 f"{actor.name}不是“{case.matter.department_name}”的首席代表，不能核准本件。",
@@ -253,7 +247,7 @@ def authorize_event(case: Case | None, event: Event, actor: Actor) -> None:
             )
     if event.type is EventType.COUNTERSIGNED:
         department = str(event.payload.get("department_code", ""))
-        if department not in _chief_departments(actor):
+        if department not in chief_departments(actor):
             raise PermissionDenied(
                 "wrong_department",
                 f"{actor.name}不属于会签部门（{department}），不能代为会签。",
@@ -261,7 +255,15 @@ def authorize_event(case: Case | None, event: Event, actor: Actor) -> None:
             )
 
 
-def _chief_departments(actor: Actor) -> set[str]:
+def effective_roles(actor: Actor) -> frozenset[Role]:
+    """The actor's roles; a named deputy holds the chief representative's authority
+    while the delegation lasts."""
+    if actor.deputy_for_departments:
+        return actor.roles | {Role.CHIEF}
+    return actor.roles
+
+
+def chief_departments(actor: Actor) -> set[str]:
     """Departments for which the actor holds a chief representative's authority."""
     own = {actor.department_code} if Role.CHIEF in actor.roles else set()
     return own | set(actor.deputy_for_departments)

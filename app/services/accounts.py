@@ -36,10 +36,15 @@ def _check_password_strength(password: str) -> None:
         raise ValidationError("weak_password", "密码需同时包含字母和数字。", field="password")
 
 
-def _current_user(uow: UnitOfWork, row: models.User, now: datetime) -> CurrentUser:
-    deputy_for = frozenset(
-        d.department_code for d in uow.users.active_delegations_for(row.id, now)
+def deputy_departments(uow: UnitOfWork, user_id: str, now: datetime) -> frozenset[str]:
+    """Departments whose chief representative the user stands in for at ``now``."""
+    return frozenset(
+        d.department_code for d in uow.users.active_delegations_for(user_id, now)
     )
+
+
+def _current_user(uow: UnitOfWork, row: models.User, now: datetime) -> CurrentUser:
+    deputy_for = deputy_departments(uow, row.id, now)
     return CurrentUser(
         id=row.id,
         username=row.username,

@@ -17,6 +17,7 @@ from app.domain.case import Actor, Case
 from app.domain.errors import NotFound, ValidationError
 from app.domain.events import Event, EventType
 from app.domain.numbering import format_case_number
+from app.services.accounts import deputy_departments
 from app.services.context import CurrentUser, local_date, utc_now
 from app.services.recording import load_case, record_local
 from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -47,9 +48,7 @@ def _record(
 def current_actor(uow: UnitOfWork, user: CurrentUser, now: datetime) -> Actor:
     """The actor with the delegations in force now, not as they were at login: a
     deputy's authority ends by itself."""
-    deputy_for = frozenset(
-        d.department_code for d in uow.users.active_delegations_for(user.id, now)
-    )
+    deputy_for = deputy_departments(uow, user.id, now)
     return replace(user, deputy_for_departments=deputy_for).actor()
 
 

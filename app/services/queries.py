@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.domain.calendar import WarningLevel, warning_level
-from app.domain.case import CaseState
+from app.domain.case import CaseState, chief_departments
 from app.domain.catalog import CaseType
 from app.domain.identity import mask_id_number
 from app.domain.roles import Action, authorize
@@ -164,9 +164,7 @@ def approval_queue(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, *, now: datetime | None = None
 ) -> list[CaseSummary]:
     """Reviewed cases of the chief's departments, oldest deadline first (待我核准)."""
-    departments = set(user.deputy_for_departments)
-    if user.department_code and "chief" in {r.value for r in user.roles}:
-        departments.add(user.department_code)
+    departments = chief_departments(user.actor())
     result: list[CaseSummary] = []
     for department in sorted(departments):
         result += list_cases(
@@ -184,9 +182,7 @@ def countersign_queue(
     from app.domain.case import pending_countersigns
     from app.services.recording import load_case
 
-    departments = set(user.deputy_for_departments)
-    if user.department_code and "chief" in {r.value for r in user.roles}:
-        departments.add(user.department_code)
+    departments = chief_departments(user.actor())
     if not departments:
         return []
     candidates = list_cases(

@@ -23,6 +23,7 @@ from app.domain.errors import ConflictError, DomainError, NotFound
 from app.domain.events import Event
 from app.services.context import local_date, utc_now
 from app.store import models
+from app.store.repositories import event_from_row
 from app.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -170,13 +171,7 @@ def record_remote(
     """
     existing = uow.events.get(event.id)
     if existing is not None:
-        held = Event(
-            id=existing.id, case_id=existing.case_id, type=event.type.__class__(existing.type),
-            actor_id=existing.actor_id, actor_name=existing.actor_name,
-            station=existing.station, device_time=existing.device_time,
-            payload=existing.payload,
-        )
-        if held.canonical() != event.canonical():
+        if event_from_row(existing).canonical() != event.canonical():
             raise ConflictError(
                 "event_id_reused", "同一事件编号的内容与本地记录不一致，已拒绝。", event_id=event.id
             )

@@ -17,7 +17,8 @@ from datetime import date, datetime, timedelta
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from app.domain.case import apply_event
+from app.domain.calendar import format_chinese_date
+from app.domain.case import apply_event, effective_roles
 from app.domain.errors import DomainError, NotFound, SealRefused, ValidationError
 from app.domain.events import Event, EventType
 from app.domain.roles import Action, Role, authorize
@@ -35,7 +36,7 @@ from app.print_templates import (
 from app.print_templates.seal import seal_png
 from app.services.accounts import confirm_password
 from app.services.cases import current_actor
-from app.services.context import CurrentUser, local_date, utc_now
+from app.services.context import CHINA_TZ, CurrentUser, local_date, utc_now
 from app.services.documents import (
     IssuedDocument,
     _moment_text,
@@ -213,8 +214,7 @@ def apply_seal(
     kind = DocumentKind(document_kind)
     if kind not in SEALABLE:
         raise SealRefused("document_not_sealable", f"{kind.label}不能加盖审批专用章。")
-    authorize(user.roles | ({Role.CHIEF} if user.deputy_for_departments else set()),
-              Action.SEAL, who=user.display_name)
+    authorize(effective_roles(user.actor()), Action.SEAL, who=user.display_name)
     confirm_password(uow_factory, user, password)
     now = now or utc_now()
     try:
@@ -338,8 +338,6 @@ def ledger(
 ) -> list[LedgerEntry]:
     """The seal usage ledger (用印登记簿) for a period; read-only for everyone."""
     authorize(user.roles, Action.VIEW_AUDIT, who=user.display_name)
-    from app.services.context import CHINA_TZ
-
     begin = datetime.combine(start, datetime.min.time(), CHINA_TZ) if start else None
     finish = (datetime.combine(end + timedelta(days=1), datetime.min.time(), CHINA_TZ)
               if end else None)
@@ -366,8 +364,6 @@ def ledger_pdf(
     now: datetime | None = None,
 ) -> bytes:
     """The ledger for a period as a printable PDF table."""
-    from app.domain.calendar import format_chinese_date
-
     entries = ledger(uow_factory, user, start=start, end=end)
     with uow_factory() as uow:
         authority = uow.settings.get("station_name", user.station)
