@@ -6,13 +6,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.errors import ValidationError
 from app.domain.numbering import validate_station_code
 from app.sync.protocol import MIN_CREDENTIAL_LENGTH, ErrorCode, StationInfo
-from server.database import current_epoch, lock_state
+from server.database import lock_state
 from server.errors import ApiError
 from server.hashing import (
     new_enrollment_code,
@@ -20,7 +20,7 @@ from server.hashing import (
     same_hash,
     secret_hash,
 )
-from server.models import Delivery, EventRow, Station
+from server.models import Delivery, EventRow, ServerState, Station
 
 DEFAULT_CODE_VALID_DAYS = 7
 
@@ -210,8 +210,15 @@ def all_case_stations(session: Session) -> set[str]:
 
 
 def station_info(session: Session, station: Station) -> StationInfo:
+    """Who the station is, plus the heads of its feed and of the reference data."""
     assert station.code is not None
+    state = session.get(ServerState, 1)
+    assert state is not None
+    feed_head = session.scalar(
+        select(func.max(Delivery.id)).where(Delivery.station == station.code)
+    )
     return StationInfo(
-        station_code=station.code, station_name=station.name, epoch=current_epoch(session),
+        station_code=station.code, station_name=station.name, epoch=state.epoch,
         may_publish=station.may_publish, max_station_sequence=station.max_station_sequence,
+        feed_head=int(feed_head or 0), reference_head=state.reference_version,
     )

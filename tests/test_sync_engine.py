@@ -12,20 +12,29 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 from sqlalchemy import select
 
-from app.services import cases
+from app.domain.roles import Role
+from app.services import accounts, cases
 from app.store import models as client_models
 from app.store.database import backup, restore
 from app.sync import client as sync_client
 from app.sync.client import ServerRefused, SyncClient
 from app.sync.credentials import SERVICE_NAME
 from app.sync.engine import SyncEngine
-from app.sync.protocol import AnswerStatus, PushedEvent
+from app.sync.protocol import (
+    PULL_PATH,
+    REFERENCE_PATH,
+    STATION_PATH,
+    AnswerStatus,
+    PushedEvent,
+)
 from server.cli import main as server_main
 from server.database import ServerConfig
 from tests.sync_fixtures import (
     APPLICANT,
+    PASSWORD,
     CutAfterSend,
     LiveServer,
     StationProfile,
@@ -195,6 +204,48 @@ def test_pull_comes_in_pages_each_saved_with_its_cursor(
     cut.cut = lambda r: False
     assert center.engine.sync_once().pulled == 4
     assert_replicas_equal(server, township, center)
+
+
+def test_a_round_with_nothing_new_asks_the_server_once(
+    server: LiveServer, township: StationProfile, center: StationProfile
+) -> None:
+    case_id = register(township)
+    cases.forward(township.uow, township.clerk, case_id, authority="县局", to_station="XZZX")
+    assert township.engine.sync_once().ok and center.engine.sync_once().pulled == 2
+    assert township.engine.sync_once().ok  # the centre's staff, sent in its first round
+    asked: list[str] = []
+
+    def note(request: requests.PreparedRequest) -> bool:
+        asked.append(request.path_url.split("?")[0])
+        return False
+
+    for station in (township, center):
+        station.engine.session_factory = session_with(CutAfterSend(note))
+    assert township.engine.sync_once().ok
+    assert asked == [STATION_PATH]
+
+    # Something new for the township: the same first answer says so, and it pulls.
+    cases.record_forward_return(center.uow, center.clerk, case_id, result="approved",
+                                opinion="准予登记", document_number="县市监〔2026〕2号")
+    assert center.engine.sync_once().pushed == 1
+    asked.clear()
+    assert township.engine.sync_once().pulled == 1
+    assert asked == [STATION_PATH, PULL_PATH]
+
+    # New reference data on the server (the township's own new staff member, sent back).
+    accounts.create_user(township.uow, township.admin, username="clerk3",
+                         display_name="新受理员", password=PASSWORD,
+                         roles=frozenset({Role.CLERK}), department_code="SCJ")
+    asked.clear()
+    assert center.engine.sync_once().ok
+    assert asked == [STATION_PATH]  # the township has not sent it yet
+    assert township.engine.sync_once().reference_sent == 1
+    asked.clear()
+    assert center.engine.sync_once().ok
+    assert asked == [STATION_PATH, REFERENCE_PATH]
+    asked.clear()
+    assert center.engine.sync_once().ok and township.engine.sync_once().ok
+    assert asked == [STATION_PATH, STATION_PATH]
 
 
 # --- faults ----------------------------------------------------------------------------
@@ -584,7 +635,6 @@ def test_a_decision_sealed_at_another_window_comes_back_byte_for_byte(
     from datetime import date
 
     from app.services import documents, seals
-    from tests.sync_fixtures import PASSWORD
 
     first = enrolled(server, tmp_path / "w1", "XZ01", "中心1号窗口", all_cases=True)
     second = enrolled(server, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)

@@ -195,14 +195,16 @@ class EventRow(Base):
     position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(36), unique=True)
     case_id: Mapped[str] = mapped_column(String(36), index=True)
-    type: Mapped[str] = mapped_column(String(30))
+    # Indexed so a sync round finds the sealed documents it lacks without a scan.
+    type: Mapped[str] = mapped_column(String(30), index=True)
     actor_id: Mapped[str] = mapped_column(String(36))
     actor_name: Mapped[str] = mapped_column(String(50))
     station: Mapped[str] = mapped_column(String(12))
     device_time: Mapped[datetime] = mapped_column(UTCDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Per-station order of locally made events; going backwards reveals a copied profile.
-    station_sequence: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Indexed: every sync round reads its maximum.
+    station_sequence: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     server_sequence: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

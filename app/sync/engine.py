@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.domain.errors import DomainError
-from app.domain.events import Event
+from app.domain.events import Event, EventType
 from app.services.recording import STATION_EVENT_SEQUENCE
 from app.store import models
 from app.store.repositories import event_from_row
@@ -115,6 +115,11 @@ class SyncReport:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _behind(head: int | None, held: int) -> bool:
+    """Is there more on the server than we hold? An old server does not say: ask."""
+    return head is None or head > held
 
 
 def _pushed(row: models.EventRow) -> PushedEvent:
@@ -260,13 +265,16 @@ class SyncEngine:
                progress: Progress) -> None:
         progress("connect", 0, None)
         info = client.station()
-        self._check_epoch(info, report)
+        self._check_epoch(info, report)  # may reset the cursors read below
         with self.uow_factory() as uow:
             # The counter, not the log: events refused and taken out of the log keep
             # their numbers spent.
             local_max = max(uow.sequences.peek(STATION_EVENT_SEQUENCE),
                             uow.events.max_station_sequence())
+            cursor = int(uow.settings.get(PULL_CURSOR, "0") or 0)
+            reference_held = int(uow.settings.get(local.REFERENCE_VERSION, "0") or 0)
         rewound = local_max < info.max_station_sequence
+        sent_reference = False
         if rewound:
             report.error_code = "station_rewound"
             report.errors.append(
@@ -276,10 +284,15 @@ class SyncEngine:
             )
         else:
             self._upload_attachments(client, report, progress)
-            self._push_reference(client, station_code, info, report)
+            sent_reference = self._push_reference(client, station_code, info, report)
             self._push_events(client, info, report, progress)
-        self._pull_reference(client, station_code, info, report)
-        self._pull_events(client, info, report, progress)
+        # The station answer says where the feed and the reference data stand: a round
+        # with nothing new ends here, after one request. What we sent ourselves comes
+        # back as reference data (hashes to remember), so that is pulled regardless.
+        if sent_reference or _behind(info.reference_head, reference_held):
+            self._pull_reference(client, station_code, info, report)
+        if _behind(info.feed_head, cursor):
+            self._pull_events(client, info, report, progress)
         self._fetch_sealed_documents(client, report)
         progress("done", 1, 1)
 
@@ -313,6 +326,8 @@ class SyncEngine:
                      progress: Progress) -> None:
         with self.uow_factory() as uow:
             total = uow.events.outbox_count()
+        if not total:
+            return
         after = 0
         done = 0
         while True:
@@ -340,21 +355,30 @@ class SyncEngine:
     def _apply_answers(self, answers: list[Any], report: SyncReport) -> None:
         refused: dict[str, tuple[str, str]] = {}
         with self.uow_factory() as uow:
+            rows = uow.session.execute(
+                select(models.EventRow.id, models.EventRow.position, models.EventRow.case_id,
+                       models.EventRow.server_sequence)
+                .where(models.EventRow.id.in_([a.id for a in answers]))
+            )
+            held = {event_id: (position, case_id, sequence)
+                    for event_id, position, case_id, sequence in rows}
             confirmed = []
+            numbered = []
             for answer in answers:
-                row = uow.events.get(answer.id)
-                if row is None:
+                if answer.id not in held:
                     continue
+                position, case_id, sequence = held[answer.id]
                 if answer.status in (AnswerStatus.ACCEPTED, AnswerStatus.DUPLICATE):
-                    if answer.server_sequence is not None and row.server_sequence is None:
-                        uow.events.set_server_sequence(answer.id, answer.server_sequence)
+                    if answer.server_sequence is not None and sequence is None:
+                        numbered.append({"position": position,
+                                         "server_sequence": answer.server_sequence})
                     confirmed.append(answer.id)
                     if answer.status is AnswerStatus.ACCEPTED:
                         report.pushed += 1
                     else:
                         report.duplicates += 1
                     for warning in answer.warnings:
-                        local.add_flag(uow, answer.id, row.case_id, warning.get("code", ""),
+                        local.add_flag(uow, answer.id, case_id, warning.get("code", ""),
                                        warning.get("reason", ""))
                         report.warnings.append(warning.get("reason", ""))
                 elif answer.status is AnswerStatus.CONFLICT:
@@ -362,6 +386,8 @@ class SyncEngine:
                 else:
                     report.retries += 1
                     local.mark_attempt(uow, [answer.id], answer.reason or "")
+            if numbered:  # one executemany, by primary key
+                uow.session.execute(update(models.EventRow), numbered)
             uow.events.remove_from_outbox(confirmed)
             uow.session.flush()
             dependent = local.drop_refused(uow, refused) if refused else 0
@@ -369,12 +395,13 @@ class SyncEngine:
         report.conflicts += len(refused) + dependent
 
     def _push_reference(self, client: SyncClient, station_code: str, info: StationInfo,
-                        report: SyncReport) -> None:
+                        report: SyncReport) -> bool:
+        """Send reference records changed here; True when anything was sent."""
         kinds = set(ReferenceKind) if info.may_publish else {ReferenceKind.STAFF}
         with self.uow_factory() as uow:
             changed = local.changed_reference(uow, station_code=station_code, kinds=kinds)
         if not changed:
-            return
+            return False
         answers = []
         for start in range(0, len(changed), REFERENCE_BATCH):
             answers += client.push_reference([
@@ -394,6 +421,7 @@ class SyncEngine:
                 report.warnings.append(answer.reason)
             elif answer.status == "accepted":
                 report.reference_sent += 1
+        return True
 
     # --- pull ------------------------------------------------------------------------
 
@@ -490,12 +518,17 @@ class SyncEngine:
         if self.attachments_dir is None:
             return
         with self.uow_factory() as uow:
-            held = set(uow.session.scalars(select(models.Attachment.sha256)))
-            rows = uow.session.scalars(
-                select(models.Document).where(models.Document.seal_use_id.is_not(None))
-            )
-            for document in rows:
-                if document.pdf_sha256 in held:
+            # Only the documents not staged yet are read with their bytes.
+            unstaged = list(uow.session.scalars(
+                select(models.Document.id).where(
+                    models.Document.seal_use_id.is_not(None),
+                    models.Document.pdf_sha256.not_in(select(models.Attachment.sha256)),
+                )
+            ))
+            staged: set[str] = set()
+            for document_id in unstaged:
+                document = uow.session.get(models.Document, document_id)
+                if document is None or document.pdf_sha256 in staged:
                     continue
                 path = self.attachments_dir / document.pdf_sha256
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -506,20 +539,20 @@ class SyncEngine:
                     original_name=f"{document.document_number}.pdf", uploaded=False,
                     created_at=_now(),
                 ))
-                held.add(document.pdf_sha256)
-            uow.commit()
+                staged.add(document.pdf_sha256)
+            if staged:
+                uow.commit()
 
     def _fetch_sealed_documents(self, client: SyncClient, report: SyncReport) -> None:
         """Download the sealed documents named by pulled SEALED events that we lack."""
+        digest_named = models.EventRow.payload["pdf_sha256"].as_string()
         with self.uow_factory() as uow:
-            have = set(uow.session.scalars(select(models.Document.pdf_sha256)))
-            wanted = [
-                (row.case_id, row.payload)
-                for row in uow.session.scalars(
-                    select(models.EventRow).where(models.EventRow.type == "sealed")
+            wanted = [(case_id, payload) for case_id, payload in uow.session.execute(
+                select(models.EventRow.case_id, models.EventRow.payload).where(
+                    models.EventRow.type == EventType.SEALED.value,
+                    digest_named.not_in(select(models.Document.pdf_sha256)),
                 )
-                if row.payload.get("pdf_sha256") not in have
-            ]
+            )]
         for case_id, payload in wanted:
             digest = str(payload.get("pdf_sha256", ""))
             try:

@@ -183,6 +183,10 @@ class StationInfo:
     may_publish: bool
     max_station_sequence: int
     protocol_version: int = PROTOCOL_VERSION
+    # Where the station's feed and the reference data stand now, so a round with
+    # nothing new ends after this one request. None: the server did not say (ask).
+    feed_head: int | None = None
+    reference_head: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -196,7 +200,13 @@ class StationInfo:
             may_publish=bool(data.get("may_publish", False)),
             max_station_sequence=int(data.get("max_station_sequence", 0)),
             protocol_version=int(data.get("protocol_version", PROTOCOL_VERSION)),
+            feed_head=_optional_int(data.get("feed_head")),
+            reference_head=_optional_int(data.get("reference_head")),
         )
+
+
+def _optional_int(value: Any) -> int | None:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 @dataclass(frozen=True)
