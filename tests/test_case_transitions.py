@@ -16,9 +16,17 @@ from app.domain.case import (
 )
 from app.domain.catalog import CaseType
 from app.domain.errors import PermissionDenied, TransitionError, ValidationError
-from app.domain.events import EventType
+from app.domain.events import Event, EventType
 from app.domain.roles import Role
-from tests.builders import CASE_ID, accepted, event, make_matter, registered, reviewed
+from tests.builders import (
+    CASE_ID,
+    Clock,
+    accepted,
+    event,
+    make_matter,
+    registered,
+    reviewed,
+)
 
 
 def test_registration_records_first_responder_and_promised_matter() -> None:
@@ -441,6 +449,81 @@ def test_replay_gives_the_same_case_as_stepwise_application() -> None:
     assert case.id == CASE_ID
     assert case.state is CaseState.ACCEPTED
     assert case.event_count == 2
+
+
+def _history() -> list[Event]:
+    """A registration and events whose handlers change the case's lists in place."""
+    clock = Clock()
+    return [
+        event(EventType.REGISTERED, clock=clock, number="XC01-20261123-0001",
+              matter=make_matter().to_dict(), applicant={"name": "张三", "kind": "natural"},
+              materials=[{"name": "甲", "copies": 1, "received": False, "problem": "缺页"}]),
+        event(EventType.NOTICE_ISSUED, clock=clock, missing=[{"name": "甲"}, {"name": "乙"}]),
+        event(EventType.SUPPLEMENTED, clock=clock, received=["甲"]),
+        event(EventType.SUPPLEMENTED, clock=clock, received=["乙"]),
+        event(EventType.ACCEPTED, clock=clock, accepted_on="2026-11-23"),
+        event(EventType.SUSPENDED, clock=clock, reason_code="site_inspection",
+              start="2026-11-24"),
+        event(EventType.RESUMED, clock=clock, end="2026-11-26"),
+        event(EventType.FEE_RECORDED, clock=clock, items=[{"name": "登记费", "amount_fen": 500}]),
+        event(EventType.FEE_PAID, clock=clock, amount_fen=200, receipt_number="P-1"),
+    ]
+
+
+def _scribble(value: object) -> None:
+    """Change every list and dict reachable from ``value`` in place."""
+    if isinstance(value, dict):
+        for item in list(value.values()):
+            _scribble(item)
+        value["scribbled"] = True
+    elif isinstance(value, list):
+        for item in value:
+            _scribble(item)
+        value.append("scribbled")
+
+
+def test_a_case_after_an_event_shares_no_list_or_dict_with_the_case_before() -> None:
+    case = replay(_history()[:-1])
+    before = copy.deepcopy(case)
+    updated = apply_event(case, _history()[-1])
+    for value in vars(updated).values():
+        _scribble(value)
+    assert case == before
+
+
+def test_an_event_refused_half_way_through_its_handler_changes_nothing() -> None:
+    case = registered()
+    before = copy.deepcopy(case)
+    # The handler records the acceptance date before it finds the promised days wrong.
+    with pytest.raises(ValidationError):
+        apply_event(case, event(EventType.ACCEPTED, accepted_on="2026-11-23",
+                                promised_working_days=-1))
+    assert case == before
+
+
+def test_replay_in_place_gives_the_case_of_stepwise_application_and_keeps_the_events() -> None:
+    history = _history()
+    sent = copy.deepcopy(history)
+    stepwise = None
+    for item in history:
+        stepwise = apply_event(stepwise, item)
+    assert replay(iter(history)) == stepwise
+    assert replay(history).materials == [{"name": "甲", "copies": 1, "received": True},
+                                         {"name": "乙", "received": True, "copies": 1}]
+    assert history == sent
+
+
+def test_replay_of_nothing_or_of_a_history_that_breaks_is_refused() -> None:
+    with pytest.raises(ValidationError) as err:
+        replay([])
+    assert err.value.code == "no_events"
+    history = _history()
+    with pytest.raises(TransitionError) as broken:
+        replay([*history[:5], history[0]])
+    assert broken.value.code == "already_registered"
+    with pytest.raises(TransitionError) as headless:
+        replay(history[1:])
+    assert headless.value.code == "unknown_case"
 
 
 def test_clerk_role_cannot_approve() -> None:

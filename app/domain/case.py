@@ -2,7 +2,7 @@
 
 ``apply_event(case, event)`` is used by the client store, the rebuild command and the
 server alike. It works on a copy: an illegal transition raises a domain error and the
-case passed in is unchanged. Role checks that need to know who the actor is (their
+case passed in is unchanged. ``replay`` projects a whole history on one private copy. Role checks that need to know who the actor is (their
 roles, their department) live in :func:`authorize_event`; rules that only need the
 case and the events (the reviewer never approves, a joint case needs every
 countersign) live here, so a replay on the server enforces them too.
@@ -11,6 +11,7 @@ countersign) live here, so a replay on the server enforces them too.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -274,30 +275,75 @@ def chief_departments(actor: Actor) -> set[str]:
 
 def apply_event(case: Case | None, event: Event) -> Case:
     """Return the case after ``event``; raise a DomainError and change nothing if illegal."""
-    if event.type is EventType.REGISTERED:
-        if case is not None:
-            raise TransitionError("already_registered", "该办件已经登记，不能重复登记。")
-        return _registered(event)
     if case is None:
-        raise TransitionError("unknown_case", "办件不存在，请先登记收件。")
-    if event.case_id != case.id:
-        raise ValidationError("case_mismatch", "事件不属于该办件。")
-    handler = _HANDLERS[event.type]
-    updated = copy.deepcopy(case)
-    handler(updated, event)
-    updated.last_event_id = event.id
-    updated.event_count += 1
+        if event.type is not EventType.REGISTERED:
+            raise TransitionError("unknown_case", "办件不存在，请先登记收件。")
+        return _registered(event)
+    _check_belongs(case, event)
+    updated = _copy_case(case)
+    _advance(updated, event)
     return updated
 
 
-def replay(events: list[Event]) -> Case:
+def replay(events: Iterable[Event]) -> Case:
     """Project a case from its whole event history, oldest first."""
-    case: Case | None = None
-    for event in events:
-        case = apply_event(case, event)
-    if case is None:
+    remaining = iter(events)
+    first = next(remaining, None)
+    if first is None:
         raise ValidationError("no_events", "没有可重放的事件。")
+    # The registration builds a case nobody else holds; the rest of the history is
+    # applied to it in place (a refused event raises, and the half-changed case is
+    # dropped with it).
+    case = apply_event(None, first)
+    for event in remaining:
+        _check_belongs(case, event)
+        _advance(case, event)
     return case
+
+
+def _check_belongs(case: Case, event: Event) -> None:
+    if event.type is EventType.REGISTERED:
+        raise TransitionError("already_registered", "该办件已经登记，不能重复登记。")
+    if event.case_id != case.id:
+        raise ValidationError("case_mismatch", "事件不属于该办件。")
+
+
+def _advance(case: Case, event: Event) -> None:
+    """Apply ``event`` to ``case`` in place; may leave it half-changed if it raises."""
+    _HANDLERS[event.type](case, event)
+    case.last_event_id = event.id
+    case.event_count += 1
+
+
+# Values shared between a case and its copy: immutable (Matter and its parts are
+# frozen dataclasses holding tuples, enums and text).
+_SHARED_TYPES = frozenset({str, int, float, bool, type(None), datetime, date, CaseState, Matter})
+
+
+def _copy_case(case: Case) -> Case:
+    """A copy of ``case`` sharing nothing mutable with it (cheaper than deepcopy).
+
+    The handlers change the lists and dicts of a case in place (a material marked
+    received, a suspension ended), so every list and dict is copied to the bottom.
+    """
+    updated = copy.copy(case)
+    values = updated.__dict__
+    for name, value in values.items():
+        if type(value) not in _SHARED_TYPES:
+            values[name] = _copy_value(value)
+    return updated
+
+
+def _copy_value(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {key: item if type(item) in _SHARED_TYPES else _copy_value(item)
+                for key, item in value.items()}
+    if kind is list:
+        return [item if type(item) in _SHARED_TYPES else _copy_value(item) for item in value]
+    if kind in _SHARED_TYPES:
+        return value
+    return copy.deepcopy(value)
 
 
 def _require_state(case: Case, event: Event, *allowed: CaseState) -> None:
