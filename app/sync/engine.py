@@ -56,6 +56,7 @@ from app.sync.protocol import (
     EnrollRequest,
     ErrorCode,
     PushedEvent,
+    ReferenceItem,
     ReferenceKind,
     StationInfo,
 )
@@ -115,6 +116,41 @@ class SyncReport:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class _Held:
+    """What the station holds at the start of a round: what it may send, where it is."""
+
+    local_max: int
+    cursor: int
+    reference_version: int
+    outbox: int
+    unsent_files: bool
+    changed_reference: list[tuple[ReferenceItem, str]]
+    wanted_documents: list[tuple[str, dict[str, Any]]]
+
+
+def _unstaged_documents(uow: UnitOfWork) -> list[str]:
+    """Ids of documents sealed here whose PDF is not queued for upload yet."""
+    return list(uow.session.scalars(
+        select(models.Document.id).where(
+            models.Document.seal_use_id.is_not(None),
+            models.Document.pdf_sha256.not_in(select(models.Attachment.sha256)),
+        )
+    ))
+
+
+def _wanted_documents(uow: UnitOfWork) -> list[tuple[str, dict[str, Any]]]:
+    """(case id, SEALED payload) of sealed documents named by events but not held."""
+    digest_named = models.EventRow.payload["pdf_sha256"].as_string()
+    rows = uow.session.execute(
+        select(models.EventRow.case_id, models.EventRow.payload).where(
+            models.EventRow.type == EventType.SEALED.value,
+            digest_named.not_in(select(models.Document.pdf_sha256)),
+        )
+    )
+    return [(case_id, payload) for case_id, payload in rows]
 
 
 def _behind(head: int | None, held: int) -> bool:
@@ -266,35 +302,60 @@ class SyncEngine:
         progress("connect", 0, None)
         info = client.station()
         self._check_epoch(info, report)  # may reset the cursors read below
-        with self.uow_factory() as uow:
-            # The counter, not the log: events refused and taken out of the log keep
-            # their numbers spent.
-            local_max = max(uow.sequences.peek(STATION_EVENT_SEQUENCE),
-                            uow.events.max_station_sequence())
-            cursor = int(uow.settings.get(PULL_CURSOR, "0") or 0)
-            reference_held = int(uow.settings.get(local.REFERENCE_VERSION, "0") or 0)
-        rewound = local_max < info.max_station_sequence
+        held = self._held(station_code, info)
+        rewound = held.local_max < info.max_station_sequence
         sent_reference = False
         if rewound:
             report.error_code = "station_rewound"
             report.errors.append(
-                f"本机数据库的事件序号（{local_max}）低于服务器已收到的序号"
+                f"本机数据库的事件序号（{held.local_max}）低于服务器已收到的序号"
                 f"（{info.max_station_sequence}）：本机数据库可能是从备份恢复或从其他计算机复制的。"
                 "为避免覆盖服务器上的数据，已停止上传（仍可接收）。请联系县中心管理员。"
             )
         else:
-            self._upload_attachments(client, report, progress)
-            sent_reference = self._push_reference(client, station_code, info, report)
-            self._push_events(client, info, report, progress)
+            if held.unsent_files:
+                self._upload_attachments(client, report, progress)
+            if held.changed_reference:
+                self._push_reference(client, held.changed_reference, report)
+                sent_reference = True
+            if held.outbox:
+                self._push_events(client, info, held.outbox, report, progress)
         # The station answer says where the feed and the reference data stand: a round
         # with nothing new ends here, after one request. What we sent ourselves comes
         # back as reference data (hashes to remember), so that is pulled regardless.
-        if sent_reference or _behind(info.reference_head, reference_held):
+        if sent_reference or _behind(info.reference_head, held.reference_version):
             self._pull_reference(client, station_code, info, report)
-        if _behind(info.feed_head, cursor):
+        wanted = held.wanted_documents
+        if _behind(info.feed_head, held.cursor):
             self._pull_events(client, info, report, progress)
-        self._fetch_sealed_documents(client, report)
+            with self.uow_factory() as uow:
+                wanted = _wanted_documents(uow)
+        if wanted:
+            self._fetch_sealed_documents(client, wanted, report)
         progress("done", 1, 1)
+
+    def _held(self, station_code: str, info: StationInfo) -> _Held:
+        """What this station holds and may have to send, read in one transaction."""
+        kinds = set(ReferenceKind) if info.may_publish else {ReferenceKind.STAFF}
+        with self.uow_factory() as uow:
+            session = uow.session
+            unsent_files = session.scalar(
+                select(models.Attachment.sha256)
+                .where(models.Attachment.uploaded.is_(False)).limit(1)
+            ) is not None or bool(self.attachments_dir and _unstaged_documents(uow))
+            return _Held(
+                # The counter, not the log: events refused and taken out of the log keep
+                # their numbers spent.
+                local_max=max(uow.sequences.peek(STATION_EVENT_SEQUENCE),
+                              uow.events.max_station_sequence()),
+                cursor=int(uow.settings.get(PULL_CURSOR, "0") or 0),
+                reference_version=int(uow.settings.get(local.REFERENCE_VERSION, "0") or 0),
+                outbox=uow.events.outbox_count(),
+                unsent_files=unsent_files,
+                changed_reference=local.changed_reference(uow, station_code=station_code,
+                                                          kinds=kinds),
+                wanted_documents=_wanted_documents(uow),
+            )
 
     def _check_epoch(self, info: StationInfo, report: SyncReport) -> None:
         with self.uow_factory() as uow:
@@ -322,12 +383,8 @@ class SyncEngine:
 
     # --- push ------------------------------------------------------------------------
 
-    def _push_events(self, client: SyncClient, info: StationInfo, report: SyncReport,
-                     progress: Progress) -> None:
-        with self.uow_factory() as uow:
-            total = uow.events.outbox_count()
-        if not total:
-            return
+    def _push_events(self, client: SyncClient, info: StationInfo, total: int,
+                     report: SyncReport, progress: Progress) -> None:
         after = 0
         done = 0
         while True:
@@ -394,14 +451,9 @@ class SyncEngine:
             uow.commit()
         report.conflicts += len(refused) + dependent
 
-    def _push_reference(self, client: SyncClient, station_code: str, info: StationInfo,
-                        report: SyncReport) -> bool:
-        """Send reference records changed here; True when anything was sent."""
-        kinds = set(ReferenceKind) if info.may_publish else {ReferenceKind.STAFF}
-        with self.uow_factory() as uow:
-            changed = local.changed_reference(uow, station_code=station_code, kinds=kinds)
-        if not changed:
-            return False
+    def _push_reference(self, client: SyncClient, changed: list[tuple[ReferenceItem, str]],
+                        report: SyncReport) -> None:
+        """Send the reference records changed here since last sent or received."""
         answers = []
         for start in range(0, len(changed), REFERENCE_BATCH):
             answers += client.push_reference([
@@ -421,7 +473,6 @@ class SyncEngine:
                 report.warnings.append(answer.reason)
             elif answer.status == "accepted":
                 report.reference_sent += 1
-        return True
 
     # --- pull ------------------------------------------------------------------------
 
@@ -518,15 +569,8 @@ class SyncEngine:
         if self.attachments_dir is None:
             return
         with self.uow_factory() as uow:
-            # Only the documents not staged yet are read with their bytes.
-            unstaged = list(uow.session.scalars(
-                select(models.Document.id).where(
-                    models.Document.seal_use_id.is_not(None),
-                    models.Document.pdf_sha256.not_in(select(models.Attachment.sha256)),
-                )
-            ))
             staged: set[str] = set()
-            for document_id in unstaged:
+            for document_id in _unstaged_documents(uow):
                 document = uow.session.get(models.Document, document_id)
                 if document is None or document.pdf_sha256 in staged:
                     continue
@@ -543,16 +587,10 @@ class SyncEngine:
             if staged:
                 uow.commit()
 
-    def _fetch_sealed_documents(self, client: SyncClient, report: SyncReport) -> None:
+    def _fetch_sealed_documents(self, client: SyncClient,
+                                wanted: list[tuple[str, dict[str, Any]]],
+                                report: SyncReport) -> None:
         """Download the sealed documents named by pulled SEALED events that we lack."""
-        digest_named = models.EventRow.payload["pdf_sha256"].as_string()
-        with self.uow_factory() as uow:
-            wanted = [(case_id, payload) for case_id, payload in uow.session.execute(
-                select(models.EventRow.case_id, models.EventRow.payload).where(
-                    models.EventRow.type == EventType.SEALED.value,
-                    digest_named.not_in(select(models.Document.pdf_sha256)),
-                )
-            )]
         for case_id, payload in wanted:
             digest = str(payload.get("pdf_sha256", ""))
             try:
