@@ -824,7 +824,7 @@ def single_requests(
     client = SyncClient(url, credential=credential, retries=0)
     calls: dict[str, Callable[[], object]] = {
         "GET /health (no authentication)": client.health,
-        "GET /station (who am I, epoch)": client.station,
+        "GET /station (who am I, epoch, heads of feed and reference)": client.station,
         "GET /reference?since=<held> (nothing new)": lambda: client.reference(
             version, DEFAULT_PULL_LIMIT
         ),
@@ -935,7 +935,7 @@ def write_report(path: Path, r: dict[str, Any], started_at: datetime) -> None:
     pull_reqs = phase_requests(pull, "/events", "GET")
     empty: dict[str, list[Round]] = r["empty"]
     empty_med = {c: median_p90([ms(x.wall) for x in rounds]) for c, rounds in empty.items()}
-    pull_empty = r["requests"]["GET /events?after=<cursor> (nothing new)"]
+    station_request = r["requests"]["GET /station (who am I, epoch, heads of feed and reference)"]
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "**NOT met**"
@@ -975,9 +975,9 @@ def write_report(path: Path, r: dict[str, Any], started_at: datetime) -> None:
         f"| < {TARGET_EMPTY_MS:.0f} ms | {verdict(empty_med[TOWNSHIP][0] < TARGET_EMPTY_MS)} |"
     )
     w(
-        f'| the one request that answers "anything new?" (`GET /events?after=cursor`, '
-        f"median) | **{pull_empty[0]:.1f} ms** | < {TARGET_EMPTY_MS:.0f} ms "
-        f"| {verdict(pull_empty[0] < TARGET_EMPTY_MS)} |"
+        f'| the one request that answers "anything new?" (`GET /station`, '
+        f"median) | **{station_request[0]:.1f} ms** | < {TARGET_EMPTY_MS:.0f} ms "
+        f"| {verdict(station_request[0] < TARGET_EMPTY_MS)} |"
     )
     w("")
     w("## Making the events\n")
