@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from app.domain.case import Actor, Case, apply_event, authorize_event
+from app.domain.case import Actor, Case, apply_event, authorize_event, replay
 from app.domain.errors import DomainError
 from app.domain.events import Event, EventType
 from app.domain.roles import Role
@@ -42,7 +42,15 @@ from app.sync.protocol import (
 from server.database import lock_state
 from server.errors import ApiError
 from server.hashing import content_hash
-from server.models import CaseScope, Delivery, EventRow, Rejection, ServerState, Station
+from server.models import (
+    Base,
+    CaseScope,
+    Delivery,
+    EventRow,
+    Rejection,
+    ServerState,
+    Station,
+)
 from server.reference import seal_status_at, staff_of_station
 from server.stations import all_case_stations
 
@@ -62,6 +70,24 @@ def event_from_row(row: EventRow) -> Event:
     )
 
 
+# The columns of an event, selected without building ORM objects (see _event_of).
+EVENT_COLUMNS = (
+    EventRow.id.label("event_id"), EventRow.case_id.label("event_case_id"),
+    EventRow.type.label("event_type"), EventRow.actor_id, EventRow.actor_name.label(
+        "event_actor_name"), EventRow.station.label("event_station"), EventRow.device_time,
+    EventRow.payload,
+)
+
+
+def _event_of(row: Row[Any]) -> Event:
+    """The event in a row selected with EVENT_COLUMNS."""
+    return Event(
+        id=row.event_id, case_id=row.event_case_id, type=EventType(row.event_type),
+        actor_id=row.actor_id, actor_name=row.event_actor_name, station=row.event_station,
+        device_time=row.device_time, payload=row.payload,
+    )
+
+
 @dataclass
 class _Incoming:
     event: Event
@@ -71,7 +97,14 @@ class _Incoming:
 
 @dataclass
 class _PushContext:
-    """What one push has learnt so far: projections and scopes of the cases it touched."""
+    """What one push has learnt so far: projections and scopes of the cases it touched,
+    and the rows it is still to write.
+
+    The histories and scopes of the batch's cases are read once, up front (``load``).
+    Accepted events, their deliveries and new scopes are kept as rows and written in
+    bulk, in the order they were made (``write_pending``): at the end of the push, and
+    before anything reads them back (the backfill of a forwarded case).
+    """
 
     session: Session
     state: ServerState
@@ -82,18 +115,41 @@ class _PushContext:
     deferred_cases: set[str] = field(default_factory=set)
     # Centre windows that see every case (read once per push).
     everywhere: set[str] = field(default_factory=set)
+    # Cases whose stored history and scope have been read; the histories, oldest first,
+    # wait here until their case is first asked for.
+    loaded: set[str] = field(default_factory=set)
+    histories: dict[str, list[Event]] = field(default_factory=dict)
+    pending_events: list[dict[str, Any]] = field(default_factory=list)
+    pending_deliveries: list[dict[str, Any]] = field(default_factory=list)
+    pending_scopes: list[dict[str, Any]] = field(default_factory=list)
+
+    def load(self, case_ids: set[str]) -> None:
+        """Read the stored histories and scopes of these cases, one query each."""
+        wanted = sorted(case_ids - self.loaded)
+        if not wanted:
+            return
+        self.loaded.update(wanted)
+        query = (
+            select(*EVENT_COLUMNS)
+            .where(EventRow.case_id.in_(wanted))
+            .order_by(EventRow.server_sequence)
+        )
+        for row in self.session.execute(query):
+            self.histories.setdefault(row.event_case_id, []).append(_event_of(row))
+        for case_id in wanted:
+            self.scopes.setdefault(case_id, set())
+        scope_query = select(CaseScope.case_id, CaseScope.station).where(
+            CaseScope.case_id.in_(wanted))
+        for case_id, station_code in self.session.execute(scope_query):
+            self.scopes[case_id].add(station_code)
 
     def case(self, case_id: str) -> Case | None:
         if case_id not in self.cases:
-            query = (
-                select(EventRow)
-                .where(EventRow.case_id == case_id)
-                .order_by(EventRow.server_sequence)
-            )
-            case: Case | None = None
-            for row in self.session.scalars(query):
-                case = apply_event(case, event_from_row(row))
-            self.cases[case_id] = case
+            self.load({case_id})
+            history = self.histories.get(case_id)
+            # A history that no longer replays raises here, every time it is asked for.
+            self.cases[case_id] = replay(history) if history else None
+            self.histories.pop(case_id, None)
         return self.cases[case_id]
 
     def audience(self, case_id: str, author: str) -> list[str]:
@@ -101,10 +157,28 @@ class _PushContext:
         return sorted((self.scope(case_id) | self.everywhere) - {author})
 
     def scope(self, case_id: str) -> set[str]:
-        if case_id not in self.scopes:
-            query = select(CaseScope.station).where(CaseScope.case_id == case_id)
-            self.scopes[case_id] = set(self.session.scalars(query))
+        if case_id not in self.loaded:
+            self.load({case_id})
         return self.scopes[case_id]
+
+    def write_pending(self) -> None:
+        """Write the rows made so far: events before the deliveries that refer to them.
+
+        One executemany per table (pipelined on psycopg 3), through Core: the rows are
+        plain dicts, and the ORM's bulk path only added work per row.
+        """
+        for model, rows in ((EventRow, self.pending_events),
+                            (Delivery, self.pending_deliveries),
+                            (CaseScope, self.pending_scopes)):
+            if rows:
+                self.session.execute(insert(_table(model)), rows)
+                rows.clear()
+
+
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def parse_push(raw_items: Any) -> list[_Incoming]:
@@ -174,14 +248,19 @@ def push(session: Session, station: Station, raw_items: Any) -> PushAnswer:
             actors=unknown,
         )
     ids = [i.event.id for i in incoming]
-    held = {r.id: r for r in session.scalars(select(EventRow).where(EventRow.id.in_(ids)))}
-    refused = {r.event_id: r for r in
-               session.scalars(select(Rejection).where(Rejection.event_id.in_(ids)))}
+    held = {r.id: r for r in session.execute(
+        select(EventRow.id, EventRow.content_hash, EventRow.server_sequence)
+        .where(EventRow.id.in_(ids)))}
+    refused = {r.event_id: r for r in session.execute(
+        select(Rejection.event_id, Rejection.content_hash, Rejection.code, Rejection.reason)
+        .where(Rejection.event_id.in_(ids)))}
     _refuse_rewound(session, code, [i for i in incoming
                                      if i.event.id not in held and i.event.id not in refused],
                     station.max_station_sequence)
     context = _PushContext(session, state, station, staff,
                            everywhere=all_case_stations(session))
+    context.load({i.event.case_id for i in incoming
+                  if i.event.id not in held and i.event.id not in refused})
     answers = []
     for item in incoming:
         answer = _one(context, item, held, refused)
@@ -191,6 +270,7 @@ def push(session: Session, station: Station, raw_items: Any) -> PushAnswer:
             station.max_station_sequence = max(station.max_station_sequence,
                                                item.station_sequence)
     station.last_seen_at = _now()
+    context.write_pending()
     session.flush()
     return PushAnswer(state.epoch, answers, station.max_station_sequence)
 
@@ -201,6 +281,15 @@ def _refuse_rewound(session: Session, station_code: str, new: list[_Incoming],
     station's database was restored or copied: refuse before it overwrites anything."""
     numbers = {i.station_sequence: i.event.id for i in new if i.station_sequence is not None}
     if not numbers:
+        return
+    # Usually every number is above all the station has stored: one cheap look suffices.
+    stored_highest = session.execute(select(
+        select(func.max(EventRow.station_sequence))
+        .where(EventRow.station == station_code).scalar_subquery(),
+        select(func.max(Rejection.station_sequence))
+        .where(Rejection.station == station_code).scalar_subquery(),
+    )).one()
+    if min(numbers) > max((n for n in stored_highest if n is not None), default=0):
         return
     clashes: list[tuple[int, str]] = []
     queries = (
@@ -226,8 +315,8 @@ def _refuse_rewound(session: Session, station_code: str, new: list[_Incoming],
 def _one(
     context: _PushContext,
     item: _Incoming,
-    held: dict[str, EventRow],
-    refused: dict[str, Rejection],
+    held: dict[str, Row[str, str, int]],
+    refused: dict[str, Row[str, str, str, str]],
 ) -> EventAnswer:
     event = item.event
     if event.id in held:
@@ -274,50 +363,57 @@ def _reused(event_id: str) -> EventAnswer:
 
 def _accept(context: _PushContext, item: _Incoming, updated: Case) -> EventAnswer:
     session, state, event = context.session, context.state, item.event
+    # Numbered here, written with the batch; the counter row is locked for the push.
     state.event_sequence += 1
     sequence = state.event_sequence
     warnings = _warnings(session, event)
-    session.add(
-        EventRow(
-            server_sequence=sequence, id=event.id, case_id=event.case_id, type=event.type.value,
-            actor_id=event.actor_id, actor_name=event.actor_name, station=event.station,
-            device_time=event.device_time, payload=event.payload, content_hash=item.digest,
-            station_sequence=item.station_sequence, received_at=_now(),
-            flag_code=warnings[0]["code"] if warnings else "",
-            flag_reason=warnings[0]["reason"] if warnings else "",
-        )
-    )
-    session.flush()
+    context.pending_events.append({
+        "server_sequence": sequence, "id": event.id, "case_id": event.case_id,
+        "type": event.type.value, "actor_id": event.actor_id, "actor_name": event.actor_name,
+        "station": event.station, "device_time": event.device_time, "payload": event.payload,
+        "content_hash": item.digest, "station_sequence": item.station_sequence,
+        "received_at": _now(),
+        "flag_code": warnings[0]["code"] if warnings else "",
+        "flag_reason": warnings[0]["reason"] if warnings else "",
+    })
     context.cases[event.case_id] = updated
     scope = context.scope(event.case_id)
     if event.type is EventType.REGISTERED:
         _enter_scope(context, event.case_id, event.station, sequence)
     for station_code in context.audience(event.case_id, event.station):
-        session.add(Delivery(station=station_code, event_sequence=sequence))
+        _deliver(context, station_code, event_sequence=sequence)
     if event.type is EventType.FORWARDED:
         target = str(event.payload.get("to_station", "")).strip().upper()
         if target and target not in scope and target not in context.everywhere:
             _enter_scope(context, event.case_id, target, sequence)
-            _backfill(session, event.case_id, target)
+            _backfill(context, event.case_id, target)
     return EventAnswer(event.id, AnswerStatus.ACCEPTED, sequence, warnings=warnings)
 
 
+def _deliver(context: _PushContext, station_code: str, *, event_sequence: int | None = None,
+             rejection_id: int | None = None) -> None:
+    # Every row has both keys, so the bulk insert sends them as one statement, in order.
+    context.pending_deliveries.append({"station": station_code,
+                                       "event_sequence": event_sequence,
+                                       "rejection_id": rejection_id})
+
+
 def _enter_scope(context: _PushContext, case_id: str, station_code: str, sequence: int) -> None:
-    context.session.add(CaseScope(case_id=case_id, station=station_code,
-                                  since_sequence=sequence))
+    context.pending_scopes.append({"case_id": case_id, "station": station_code,
+                                   "since_sequence": sequence})
     context.scope(case_id).add(station_code)
 
 
-def _backfill(session: Session, case_id: str, station_code: str) -> None:
+def _backfill(context: _PushContext, case_id: str, station_code: str) -> None:
     """A case forwarded to a station brings its whole history into that station's feed."""
+    context.write_pending()  # the history includes this batch's events
     query = (
         select(EventRow.server_sequence)
         .where(EventRow.case_id == case_id, EventRow.station != station_code)
         .order_by(EventRow.server_sequence)
     )
-    for sequence in session.scalars(query):
-        session.add(Delivery(station=station_code, event_sequence=sequence))
-    session.flush()
+    for sequence in context.session.scalars(query):
+        _deliver(context, station_code, event_sequence=sequence)
 
 
 def _warnings(session: Session, event: Event) -> list[dict[str, str]]:
@@ -346,9 +442,9 @@ def _refuse(context: _PushContext, item: _Incoming, code: str, reason: str) -> E
         received_at=_now(),
     )
     session.add(rejection)
-    session.flush()
+    session.flush()  # its id is the deliveries' reference (refusals are rare)
     for station_code in context.audience(event.case_id, event.station):
-        session.add(Delivery(station=station_code, rejection_id=rejection.id))
+        _deliver(context, station_code, rejection_id=rejection.id)
     return EventAnswer(event.id, AnswerStatus.CONFLICT, code=code, reason=reason)
 
 
@@ -357,41 +453,44 @@ def pull(session: Session, station: Station, after: int, limit: int) -> PullPage
     limit = max(1, min(limit, MAX_PULL_LIMIT))
     state = session.get(ServerState, 1)
     assert state is not None
+    # One query: the feed's rows with the event or the refusal each one names.
     query = (
-        select(Delivery)
+        select(
+            Delivery.id.label("cursor"), Delivery.event_sequence, Delivery.rejection_id,
+            *EVENT_COLUMNS,
+            Rejection.event_id.label("refused_event_id"),
+            Rejection.case_id.label("refused_case_id"),
+            Rejection.station.label("refused_station"),
+            Rejection.actor_name.label("refused_actor_name"),
+            Rejection.type.label("refused_type"), Rejection.code, Rejection.reason,
+            Rejection.received_at,
+        )
+        .select_from(Delivery)
+        .outerjoin(EventRow, EventRow.server_sequence == Delivery.event_sequence)
+        .outerjoin(Rejection, Rejection.id == Delivery.rejection_id)
         .where(Delivery.station == station.code, Delivery.id > after)
         .order_by(Delivery.id)
         .limit(limit + 1)
     )
-    rows = list(session.scalars(query))
+    rows = session.execute(query).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    sequences = [r.event_sequence for r in rows if r.event_sequence is not None]
-    rejection_ids = [r.rejection_id for r in rows if r.rejection_id is not None]
-    events = {
-        e.server_sequence: e
-        for e in session.scalars(select(EventRow).where(EventRow.server_sequence.in_(sequences)))
-    } if sequences else {}
-    rejections = {
-        r.id: r for r in session.scalars(select(Rejection).where(Rejection.id.in_(rejection_ids)))
-    } if rejection_ids else {}
     items = []
     for row in rows:
         if row.event_sequence is not None:
-            event_row = events[row.event_sequence]
-            items.append(PulledItem(row.id, "event", event_row.server_sequence,
-                                    event_from_row(event_row).to_dict()))
+            items.append(PulledItem(row.cursor, "event", row.event_sequence,
+                                    _event_of(row).to_dict()))
         elif row.rejection_id is not None:
-            r = rejections[row.rejection_id]
             notice = ConflictNotice(
-                event_id=r.event_id, case_id=r.case_id, station=r.station,
-                actor_name=r.actor_name, type=r.type, code=r.code,
-                reason=f"{r.station}站{r.actor_name}的“{EventType(r.type).label}”被服务器拒绝："
-                       f"{r.reason}",
-                received_at=r.received_at.isoformat(),
+                event_id=row.refused_event_id, case_id=row.refused_case_id,
+                station=row.refused_station, actor_name=row.refused_actor_name,
+                type=row.refused_type, code=row.code,
+                reason=f"{row.refused_station}站{row.refused_actor_name}的"
+                       f"“{EventType(row.refused_type).label}”被服务器拒绝：{row.reason}",
+                received_at=row.received_at.isoformat(),
             )
-            items.append(PulledItem(row.id, "conflict", conflict=notice))
-    next_cursor = rows[-1].id if rows else after
+            items.append(PulledItem(row.cursor, "conflict", conflict=notice))
+    next_cursor = rows[-1].cursor if rows else after
     return PullPage(state.epoch, items, next_cursor, more)
 
 
