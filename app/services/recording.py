@@ -8,6 +8,7 @@ caller's unit of work: all of them commit together or none does.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -81,13 +82,21 @@ def project_row(
     case: Case, calendar: WorkingCalendar, *, today: date, yellow_working_days: int
 ) -> models.CaseRow:
     """The list/query row of a case: what the case tables hold."""
+    return models.CaseRow(**project_values(case, calendar, today=today,
+                                           yellow_working_days=yellow_working_days))
+
+
+def project_values(
+    case: Case, calendar: WorkingCalendar, *, today: date, yellow_working_days: int
+) -> dict[str, Any]:
+    """``project_row``'s columns as a dict (what a bulk write takes)."""
     deadline = case_deadline(case, calendar, today)
     due = deadline.due if deadline else None
     applicant = case.applicant
     on_time = None
     if due is not None and case.completed_at is not None:
         on_time = local_date(case.completed_at) <= due
-    return models.CaseRow(
+    return dict(
         id=case.id,
         number=case.number,
         station=case.station,
@@ -161,6 +170,19 @@ def record_local(
     return updated
 
 
+def record_held(
+    uow: UnitOfWork, existing: models.EventRow, event: Event, *, server_sequence: int | None
+) -> None:
+    """A pulled event whose id is held (``existing``): note its server sequence if the
+    row has none; the same id with a different payload is refused (ConflictError)."""
+    if event_from_row(existing).canonical() != event.canonical():
+        raise ConflictError(
+            "event_id_reused", "同一事件编号的内容与本地记录不一致，已拒绝。", event_id=event.id
+        )
+    if server_sequence is not None and existing.server_sequence is None:
+        uow.events.set_server_sequence(event.id, server_sequence)
+
+
 def record_remote(
     uow: UnitOfWork, event: Event, *, server_sequence: int | None, now: datetime | None = None
 ) -> Case | None:
@@ -171,12 +193,7 @@ def record_remote(
     """
     existing = uow.events.get(event.id)
     if existing is not None:
-        if event_from_row(existing).canonical() != event.canonical():
-            raise ConflictError(
-                "event_id_reused", "同一事件编号的内容与本地记录不一致，已拒绝。", event_id=event.id
-            )
-        if server_sequence is not None and existing.server_sequence is None:
-            uow.events.set_server_sequence(event.id, server_sequence)
+        record_held(uow, existing, event, server_sequence=server_sequence)
         return None
     history = uow.events.for_case(event.case_id)
     case = replay(history) if history else None
@@ -186,6 +203,78 @@ def record_remote(
         outbox=False, now=now or utc_now(),
     )
     return updated
+
+
+class RemoteBatch:
+    """Pulled events applied in memory and written together: ``record_remote`` for many.
+
+    Each case's stored history is read (one query for all of them) and replayed once;
+    every event then applies to the case in memory, and ``write`` stores what was
+    applied since the last write: the event rows in one INSERT, their audit records
+    in one append, and one case row per case, with the calendar and the yellow
+    threshold read once. Meant for cases with nothing queued here, whose log order is
+    the server's: the caller sends any other case the slow way, calling ``forget``
+    and ``write`` first.
+    """
+
+    def __init__(self, uow: UnitOfWork, *, now: datetime | None = None) -> None:
+        self.uow = uow
+        self.now = now or utc_now()
+        self._cases: dict[str, Case | None | DomainError] = {}
+        self._events: list[tuple[Event, int | None]] = []
+        self._touched: dict[str, Case] = {}
+        self._projection: tuple[WorkingCalendar, int] | None = None
+
+    def load(self, case_ids: Iterable[str]) -> None:
+        """Read and replay the stored histories of the cases not known yet."""
+        wanted = [c for c in dict.fromkeys(case_ids) if c not in self._cases]
+        if not wanted:
+            return
+        histories = self.uow.events.for_cases(wanted)
+        for case_id in wanted:
+            history = histories.get(case_id)
+            try:
+                self._cases[case_id] = replay(history) if history else None
+            except DomainError as error:
+                # Raised at the case's first event, as record_remote would.
+                self._cases[case_id] = error
+
+    def apply(self, event: Event, server_sequence: int | None) -> Case:
+        """Apply a pulled, not yet held event to its case in memory and keep it for
+        ``write``; a DomainError leaves everything as it was."""
+        if event.case_id not in self._cases:
+            self.load([event.case_id])
+        case = self._cases[event.case_id]
+        if isinstance(case, DomainError):
+            raise case
+        updated = apply_event(case, event)
+        self._cases[event.case_id] = updated
+        self._events.append((event, server_sequence))
+        self._touched[event.case_id] = updated
+        return updated
+
+    def forget(self, case_id: str) -> None:
+        """Stop keeping ``case_id``: it changes outside the batch from now on (``write``
+        first when that change reads or rewrites the case's rows)."""
+        self._cases.pop(case_id, None)
+
+    def write(self) -> None:
+        """Store the events applied since the last write, in the order applied."""
+        if not self._events:
+            return
+        events, self._events = self._events, []
+        touched, self._touched = self._touched, {}
+        self.uow.events.add_pulled(events)
+        self.uow.audit.append_many([{"kind": "event", "event": e.to_dict()} for e, _ in events])
+        if self._projection is None:
+            self._projection = (load_calendar(self.uow), yellow_threshold(self.uow))
+        calendar, threshold = self._projection
+        today = local_date(self.now)
+        self.uow.cases.save_many([
+            project_values(case, calendar, today=today, yellow_working_days=threshold)
+            for case in touched.values()
+        ])
+        self.uow.session.flush()
 
 
 def rebuild_projection(uow: UnitOfWork, *, now: datetime | None = None) -> int:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from app.domain.audit import GENESIS_HASH, AuditRecord, canonical_json, chain_hash
 from app.domain.calendar import YearCalendar
@@ -21,6 +22,13 @@ from app.store import models
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _table(model: type[models.Base]) -> Table:
+    """A model's table, for bulk statements that need none of the ORM's bookkeeping."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class _Repository:
@@ -297,8 +305,42 @@ class EventRepository(_Repository):
             self.session.add(models.Outbox(event_id=event.id, enqueued_at=_now()))
         return row
 
+    def add_pulled(self, events: Sequence[tuple[Event, int | None]]) -> None:
+        """Insert pulled events (no station sequence, no outbox row) in one statement,
+        in the order given: their positions follow that order."""
+        if not events:
+            return
+        recorded_at = _now()
+        self.session.execute(
+            insert(_table(models.EventRow)),
+            [
+                {
+                    "id": event.id,
+                    "case_id": event.case_id,
+                    "type": event.type.value,
+                    "actor_id": event.actor_id,
+                    "actor_name": event.actor_name,
+                    "station": event.station,
+                    "device_time": event.device_time,
+                    "payload": event.payload,
+                    "station_sequence": None,
+                    "server_sequence": server_sequence,
+                    "recorded_at": recorded_at,
+                }
+                for event, server_sequence in events
+            ],
+        )
+
     def get(self, event_id: str) -> models.EventRow | None:
         return self.session.scalar(select(models.EventRow).where(models.EventRow.id == event_id))
+
+    def get_many(self, event_ids: Iterable[str]) -> dict[str, models.EventRow]:
+        """The held rows among ``event_ids``, by id (one query)."""
+        wanted = list(set(event_ids))
+        if not wanted:
+            return {}
+        query = select(models.EventRow).where(models.EventRow.id.in_(wanted))
+        return {r.id: r for r in self.session.scalars(query)}
 
     def for_case(self, case_id: str) -> list[Event]:
         query = (
@@ -307,6 +349,22 @@ class EventRepository(_Repository):
             .order_by(models.EventRow.position)
         )
         return [event_from_row(r) for r in self.session.scalars(query)]
+
+    def for_cases(self, case_ids: Iterable[str]) -> dict[str, list[Event]]:
+        """Each case's events in log order, for several cases in one query; cases
+        without events are absent."""
+        wanted = list(set(case_ids))
+        if not wanted:
+            return {}
+        query = (
+            select(models.EventRow)
+            .where(models.EventRow.case_id.in_(wanted))
+            .order_by(models.EventRow.position)
+        )
+        histories: dict[str, list[Event]] = {}
+        for row in self.session.scalars(query):
+            histories.setdefault(row.case_id, []).append(event_from_row(row))
+        return histories
 
     def case_ids(self) -> list[str]:
         query = select(models.EventRow.case_id).group_by(models.EventRow.case_id)
@@ -428,6 +486,30 @@ class CaseRepository(_Repository):
     def save(self, row: models.CaseRow) -> None:
         self.session.merge(row)
 
+    def save_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """``save`` for several rows given as column values (distinct ids): one query
+        finds which exist, then one UPDATE and one INSERT statement for all."""
+        if not rows:
+            return
+        ids = [r["id"] for r in rows]
+        existing = set(
+            self.session.scalars(select(models.CaseRow.id).where(models.CaseRow.id.in_(ids)))
+        )
+        table = _table(models.CaseRow)
+        updates = [{**r, "_id": r["id"]} for r in rows if r["id"] in existing]
+        inserts = [r for r in rows if r["id"] not in existing]
+        if updates:
+            self.session.execute(
+                update(table).where(table.c.id == bindparam("_id")), updates
+            )
+        if inserts:
+            self.session.execute(insert(table), inserts)
+        # Written past the ORM: rows the session already holds must be read afresh.
+        for case_id in existing:
+            held = self.session.identity_map.get(identity_key(models.CaseRow, case_id))
+            if held is not None:
+                self.session.expire(held)
+
     def delete_all(self) -> None:
         self.session.query(models.CaseRow).delete()
 
@@ -498,11 +580,14 @@ class CaseRepository(_Repository):
 
 
 class AuditRepository(_Repository):
-    def append(self, body: dict[str, Any]) -> AuditRecord:
-        """Chain a record onto the last one (inside the caller's write transaction)."""
-        last = self.session.scalar(
+    def _last(self) -> models.AuditRow | None:
+        return self.session.scalar(
             select(models.AuditRow).order_by(models.AuditRow.sequence.desc()).limit(1)
         )
+
+    def append(self, body: dict[str, Any]) -> AuditRecord:
+        """Chain a record onto the last one (inside the caller's write transaction)."""
+        last = self._last()
         previous_hash = last.record_hash if last else GENESIS_HASH
         sequence = (last.sequence + 1) if last else 1
         text = canonical_json(body)
@@ -514,6 +599,31 @@ class AuditRepository(_Repository):
         )
         self.session.flush()
         return AuditRecord(sequence, text, previous_hash, record_hash)
+
+    def append_many(self, bodies: Sequence[dict[str, Any]]) -> list[AuditRecord]:
+        """``append`` for each body in turn, the same records and hashes, with one read
+        of the last record and one INSERT."""
+        if not bodies:
+            return []
+        last = self._last()
+        previous_hash = last.record_hash if last else GENESIS_HASH
+        sequence = last.sequence if last else 0
+        records = []
+        for body in bodies:
+            sequence += 1
+            text = canonical_json(body)
+            record_hash = chain_hash(previous_hash, text)
+            records.append(AuditRecord(sequence, text, previous_hash, record_hash))
+            previous_hash = record_hash
+        self.session.execute(
+            insert(_table(models.AuditRow)),
+            [
+                {"sequence": r.sequence, "body": r.body, "previous_hash": r.previous_hash,
+                 "record_hash": r.record_hash}
+                for r in records
+            ],
+        )
+        return records
 
     def records(self) -> Iterable[AuditRecord]:
         query = select(models.AuditRow).order_by(models.AuditRow.sequence)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,9 +30,11 @@ from app.domain.events import Event, EventType
 from app.services.catalog import pinyin_initials
 from app.services.context import local_date
 from app.services.recording import (
+    RemoteBatch,
     load_calendar,
     project_row,
     recompute_open_deadlines,
+    record_held,
     record_remote,
     yellow_threshold,
 )
@@ -252,11 +254,7 @@ def store_pulled(uow: UnitOfWork, event: Event, server_sequence: int | None) -> 
         try:
             record_remote(uow, event, server_sequence=server_sequence)
         except ConflictError as error:
-            add_notice(uow, ConflictNotice(
-                event_id=event.id, case_id=event.case_id, station=event.station,
-                actor_name=event.actor_name, type=event.type.value, code=error.code,
-                reason=error.message, received_at=_now().isoformat()))
-            return PulledResult(refused=error.message)
+            return PulledResult(refused=_reused_id(uow, event, error))
         return PulledResult()
     if not _unsettled(uow, event.case_id):
         savepoint = uow.session.begin_nested()
@@ -267,11 +265,138 @@ def store_pulled(uow: UnitOfWork, event: Event, server_sequence: int | None) -> 
         else:
             savepoint.commit()
             return PulledResult(stored=True)
+    return PulledResult(stored=True, dropped=_store_and_rebuild(uow, event, server_sequence))
+
+
+def _reused_id(uow: UnitOfWork, event: Event, error: ConflictError) -> str:
+    """A held event id came back with another payload: a notice, never the payload."""
+    add_notice(uow, ConflictNotice(
+        event_id=event.id, case_id=event.case_id, station=event.station,
+        actor_name=event.actor_name, type=event.type.value, code=error.code,
+        reason=error.message, received_at=_now().isoformat()))
+    return error.message
+
+
+def _store_and_rebuild(uow: UnitOfWork, event: Event, server_sequence: int | None) -> int:
+    """Store a pulled event that does not simply follow its case's log, then put the
+    case in server order; returns our queued events that fell."""
     uow.events.add(event, station_sequence=None, server_sequence=server_sequence,
                    outbox=False)
     uow.audit.append({"kind": "event", "event": event.to_dict()})
-    dropped = rebuild_case(uow, event.case_id)
-    return PulledResult(stored=True, dropped=dropped)
+    return rebuild_case(uow, event.case_id)
+
+
+@dataclass
+class PageResult:
+    stored: int = 0  # pulled events stored
+    dropped: int = 0  # our queued events that fell because of them
+    refused: list[str] = field(default_factory=list)  # reasons, in page order
+
+    def add(self, result: PulledResult) -> None:
+        self.stored += int(result.stored)
+        self.dropped += result.dropped
+        if result.refused:
+            self.refused.append(result.refused)
+
+
+def _unsettled_cases(uow: UnitOfWork, case_ids: list[str]) -> set[str]:
+    """Which of the cases ``_unsettled`` would name, in two queries for all of them."""
+    queued = (
+        select(models.EventRow.case_id)
+        .join(models.Outbox, models.Outbox.event_id == models.EventRow.id)
+        .where(models.EventRow.case_id.in_(case_ids))
+    )
+    refused = (
+        select(models.EventRow.case_id)
+        .join(models.SyncConflict, models.SyncConflict.event_id == models.EventRow.id)
+        .where(models.EventRow.case_id.in_(case_ids), models.EventRow.server_sequence.is_(None))
+    )
+    return set(uow.session.scalars(queued)) | set(uow.session.scalars(refused))
+
+
+def store_pulled_page(uow: UnitOfWork, items: list[tuple[Event, int | None]]) -> PageResult:
+    """``store_pulled`` for each (event, server sequence) of a pulled page, in order,
+    with the same result and the same rows, written in batches.
+
+    A case with events queued here (or refused ones still in the log), an event that
+    does not apply to its case and an event id already held go one at a time, as
+    ``store_pulled`` takes them; every other event is applied in memory to its case,
+    replayed once, and the page's rows are written together. Should writing the case
+    rows fail (a calendar the deadline cannot be computed with), the page is undone
+    and stored one event at a time, so even the error is ``store_pulled``'s.
+    """
+    if not items:
+        return PageResult()
+    savepoint = uow.session.begin_nested()
+    try:
+        result = _store_page(uow, items)
+    except DomainError as error:
+        savepoint.rollback()
+        log.info("pulled page stored one event at a time: %s", error.code)
+        result = PageResult()
+        for event, server_sequence in items:
+            result.add(store_pulled(uow, event, server_sequence))
+        return result
+    savepoint.commit()
+    return result
+
+
+def _store_page(uow: UnitOfWork, items: list[tuple[Event, int | None]]) -> PageResult:
+    result = PageResult()
+    held = uow.events.get_many(event.id for event, _ in items)
+    held_case = {event_id: row.case_id for event_id, row in held.items()}
+    case_ids = list(dict.fromkeys(event.case_id for event, _ in items))
+    # Cases taken one event at a time with store_pulled, which looks at them afresh.
+    one_by_one = _unsettled_cases(uow, case_ids)
+    # A new event without a sequence that a notice already names would be "refused"
+    # once stored (only where no server numbered it, as tests do): one at a time too.
+    unnumbered = [event.id for event, sequence in items if sequence is None]
+    noticed = set(uow.session.scalars(
+        select(models.SyncConflict.event_id).where(models.SyncConflict.event_id.in_(unnumbered))
+    )) if unnumbered else set()
+    batch = RemoteBatch(uow)
+    batch.load(c for c in case_ids if c not in one_by_one)
+    in_page: set[str] = set()
+
+    def unsettle(case_id: str) -> None:
+        batch.forget(case_id)
+        one_by_one.add(case_id)
+
+    def one_at_a_time(event: Event, server_sequence: int | None) -> None:
+        batch.write()
+        pulled = store_pulled(uow, event, server_sequence)
+        unsettle(event.case_id)
+        if pulled.refused:  # a notice on a held row of this id, whichever its case
+            row = uow.events.get(event.id)
+            if row is not None:
+                unsettle(row.case_id)
+        result.add(pulled)
+
+    for event, server_sequence in items:
+        row = held.get(event.id)
+        if (event.id in in_page or event.case_id in one_by_one or event.id in noticed
+                or held_case.get(event.id) in one_by_one):
+            one_at_a_time(event, server_sequence)
+        elif row is not None:
+            try:
+                record_held(uow, row, event, server_sequence=server_sequence)
+            except ConflictError as error:
+                result.refused.append(_reused_id(uow, event, error))
+                # A notice on a row of ours not yet sent unsettles its case.
+                unsettle(row.case_id)
+        else:
+            try:
+                batch.apply(event, server_sequence)
+            except DomainError:
+                batch.write()
+                unsettle(event.case_id)
+                result.stored += 1
+                result.dropped += _store_and_rebuild(uow, event, server_sequence)
+            else:
+                result.stored += 1
+        in_page.add(event.id)
+    batch.write()
+    return result
 
 
 # --- reference data ------------------------------------------------------------------------

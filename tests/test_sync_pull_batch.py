@@ -1,0 +1,221 @@
+"""A pulled page stored in one batch leaves exactly what storing it event by event does.
+
+Each test builds a station's state, stores the same page once with ``store_pulled``
+per event and once with ``store_pulled_page``, each in a unit of work that is rolled
+back, and compares results, event log, outbox, notices, case rows and audit chain.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.domain.audit import verify_chain
+from app.domain.errors import DomainError
+from app.domain.events import Event, EventType
+from app.services import cases
+from app.store import models
+from app.store.unit_of_work import UnitOfWork
+from app.sync import local
+from tests.sync_fixtures import APPLICANT, StationProfile, make_station, received_materials
+
+Page = list[tuple[Event, int | None]]
+
+
+@pytest.fixture
+def township(tmp_path: Path) -> Iterator[StationProfile]:
+    station = make_station(tmp_path / "xc01", "XC01", "城关镇便民服务站")
+    yield station
+    station.close()
+
+
+@pytest.fixture
+def center(tmp_path: Path) -> Iterator[StationProfile]:
+    station = make_station(tmp_path / "xzzx", "XZZX", "县政务服务中心")
+    yield station
+    station.close()
+
+
+def register(station: StationProfile) -> str:
+    return cases.register_case(station.uow, station.clerk, matter_code="SCJ-001",
+                               applicant=APPLICANT, materials=received_materials()).id
+
+
+def history(station: StationProfile, case_id: str) -> list[Event]:
+    with station.uow() as uow:
+        return uow.events.for_case(case_id)
+
+
+def hold(station: StationProfile, items: Page) -> None:
+    """What earlier pulls stored."""
+    with station.uow() as uow:
+        for event, server_sequence in items:
+            local.store_pulled(uow, event, server_sequence)
+        uow.commit()
+
+
+def state(uow: UnitOfWork) -> dict[str, Any]:
+    session = uow.session
+    session.flush()
+    events = [
+        (r.position, r.id, r.case_id, r.type, r.payload, r.station_sequence, r.server_sequence)
+        for r in session.scalars(select(models.EventRow).order_by(models.EventRow.position))
+    ]
+    columns = [c.key for c in models.CaseRow.__table__.columns if c.key != "updated_at"]
+    case_rows = sorted(
+        tuple(getattr(r, c) for c in columns) for r in session.scalars(select(models.CaseRow))
+    )
+    records = list(uow.audit.records())
+    bodies = []
+    for record in records:
+        body = json.loads(record.body)
+        body.pop("at", None)  # when a conflict was noted: the clock, not the outcome
+        bodies.append((record.sequence, body))
+    return {
+        "events": events,
+        "outbox": sorted(session.scalars(select(models.Outbox.event_id))),
+        "conflicts": sorted(
+            (c.event_id, c.case_id, c.code, c.reason, c.resolved)
+            for c in session.scalars(select(models.SyncConflict))
+        ),
+        "cases": case_rows,
+        "audit": bodies,
+        "audit_intact": verify_chain(records) is None,
+    }
+
+
+def one_by_one(station: StationProfile, page: Page) -> tuple[local.PageResult, dict[str, Any]]:
+    with station.uow() as uow:
+        result = local.PageResult()
+        for event, server_sequence in page:
+            result.add(local.store_pulled(uow, event, server_sequence))
+        return result, state(uow)
+
+
+def batched(station: StationProfile, page: Page) -> tuple[local.PageResult, dict[str, Any]]:
+    with station.uow() as uow:
+        result = local.store_pulled_page(uow, page)
+        return result, state(uow)
+
+
+def test_mixed_page_stores_what_the_per_event_path_stores(
+    township: StationProfile, center: StationProfile
+) -> None:
+    materials = received_materials()
+    # New here: three events of a case the center has never seen.
+    fresh = register(township)
+    cases.accept(township.uow, township.clerk, fresh)
+    # Held: registration known, with its sequence missing; acceptance and review new.
+    known = register(township)
+    cases.accept(township.uow, township.clerk, known)
+    cases.review(township.uow, township.clerk, known, conforms=True, opinion="符合")
+    # Unsettled, lost: the center accepts too; the township's acceptance wins.
+    lost = register(township)
+    # Unsettled, kept: the center's evaluation still applies after the township's event.
+    kept = register(township)
+    cases.record_materials(township.uow, township.clerk, kept, materials=materials)
+    # Gap: the review arrives before the acceptance it follows (lower server sequence).
+    gap = register(township)
+    cases.accept(township.uow, township.clerk, gap)
+    cases.review(township.uow, township.clerk, gap, conforms=True, opinion="符合")
+
+    f, k, lo, ke, g = (history(township, c) for c in (fresh, known, lost, kept, gap))
+    hold(center, [(k[0], None), (lo[0], 1), (ke[0], 2), (g[0], 3)])
+    cases.accept(center.uow, center.clerk, lost)
+    cases.record_evaluation(center.uow, center.clerk, kept, rating="satisfied")
+    assert len(center.outbox()) == 2
+    cases.accept(township.uow, township.clerk, lost)
+    lo = history(township, lost)
+
+    twice_accepted = replace(f[1], id=str(uuid.uuid4()))  # does not apply: a conflict
+    reused = replace(k[0], payload={**k[0].payload, "applicant_name": "李四"})
+    page: Page = [
+        (f[0], 10),
+        (k[1], 11),
+        (k[0], 4),  # held, its sequence filled in
+        (f[1], 12),
+        (lo[1], 13),  # the center's queued acceptance falls
+        (k[2], 14),
+        (f[1], 12),  # the same event twice in one page
+        (reused, 4),  # same id, another payload: a notice
+        (twice_accepted, 15),
+        (ke[1], 16),  # the center's evaluation moves after it
+        (g[2], 18),  # review before acceptance: stored, the case waits
+        (g[1], 17),
+        (lo[0], 1),  # held, nothing to do
+    ]
+    expected_result, expected = one_by_one(center, page)
+    result, actual = batched(center, page)
+
+    assert result == expected_result
+    assert (result.stored, result.dropped, len(result.refused)) == (9, 1, 1)
+    assert actual == expected
+    assert actual["audit_intact"]
+
+
+def test_page_of_whole_cases_is_written_as_the_per_event_path_writes_it(
+    township: StationProfile, center: StationProfile
+) -> None:
+    page: Page = []
+    for _ in range(6):
+        case_id = register(township)
+        cases.accept(township.uow, township.clerk, case_id)
+        cases.review(township.uow, township.clerk, case_id, conforms=True, opinion="符合")
+        cases.approve(township.uow, township.chief, case_id, opinion="同意")
+        page.extend((e, len(page) + 1) for e in history(township, case_id))
+    # Interleave the cases as the server's order would.
+    page.sort(key=lambda item: (item[0].device_time, item[1] or 0))
+    page = [(e, n + 1) for n, (e, _) in enumerate(page)]
+    hold(center, page[:5])
+
+    expected_result, expected = one_by_one(center, page)
+    result, actual = batched(center, page)
+
+    assert result == expected_result
+    assert actual == expected
+
+
+def test_case_row_that_cannot_be_projected_fails_the_page_as_per_event(
+    township: StationProfile, center: StationProfile
+) -> None:
+    case_id = register(township)
+    cases.accept(township.uow, township.clerk, case_id)
+    events = history(township, case_id)
+    # An extension with no approver's name applies but has no deadline.
+    extended = Event(case_id=case_id, type=EventType.EXTENDED, actor_id=township.chief.id,
+                     actor_name="", station="XC01", device_time=events[-1].device_time,
+                     payload={"working_days": 5, "reason": "需现场核查"})
+    page: Page = [(events[0], 1), (events[1], 2), (extended, 3)]
+
+    with center.uow() as uow, pytest.raises(DomainError) as per_event:
+        for event, server_sequence in page:
+            local.store_pulled(uow, event, server_sequence)
+    with center.uow() as uow, pytest.raises(DomainError) as batch:
+        local.store_pulled_page(uow, page)
+
+    assert batch.value.code == per_event.value.code
+
+
+def test_empty_page_stores_nothing(center: StationProfile) -> None:
+    with center.uow() as uow:
+        assert local.store_pulled_page(uow, []) == local.PageResult()
+
+
+def test_audit_append_many_chains_as_appending_one_by_one(center: StationProfile) -> None:
+    bodies = [{"kind": "note", "n": n} for n in range(5)]
+    with center.uow() as uow:
+        one = [uow.audit.append(body) for body in bodies]
+    with center.uow() as uow:
+        many = uow.audit.append_many(bodies)
+        stored = list(uow.audit.records())
+
+    assert many == one
+    assert stored[-5:] == many
+    assert verify_chain(stored) is None
