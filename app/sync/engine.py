@@ -507,24 +507,35 @@ class SyncEngine:
             page = client.pull(cursor, self.pull_limit)
             self._same_epoch(info, page.epoch)
             with self.uow_factory() as uow:
+                # Runs of events are stored a batch at a time; notices in between keep
+                # their place in the feed.
+                run: list[tuple[Event, int | None]] = []
                 for item in page.items:
                     if item.kind == "event" and item.event is not None:
-                        result = local.store_pulled(uow, _parse_pulled(item.event),
-                                                    item.server_sequence)
-                        report.pulled += int(result.stored)
-                        report.conflicts += result.dropped
-                        if result.refused:
-                            report.warnings.append(result.refused)
+                        run.append((_parse_pulled(item.event), item.server_sequence))
                     elif item.kind == "conflict" and item.conflict is not None:
+                        self._store_run(uow, run, report)
+                        run = []
                         if local.add_notice(uow, item.conflict):
                             report.notices += 1
                             report.warnings.append(item.conflict.reason)
+                self._store_run(uow, run, report)
                 # The cursor moves in the same transaction as the rows it brought.
                 uow.settings.set(PULL_CURSOR, str(page.next_cursor))
                 uow.commit()
             cursor = page.next_cursor
             if not page.more:
                 return
+
+    @staticmethod
+    def _store_run(uow: UnitOfWork, run: list[tuple[Event, int | None]],
+                   report: SyncReport) -> None:
+        if not run:
+            return
+        result = local.store_pulled_page(uow, run)
+        report.pulled += result.stored
+        report.conflicts += result.dropped
+        report.warnings.extend(result.refused)
 
     # --- attachments -----------------------------------------------------------------
 
