@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -166,6 +166,13 @@ class UserRepository(_Repository):
     def delegations_for(self, deputy_id: str) -> list[models.Delegation]:
         query = select(models.Delegation).where(models.Delegation.deputy_id == deputy_id)
         return list(self.session.scalars(query))
+
+    def delegations_by_deputy(self) -> dict[str, list[models.Delegation]]:
+        """Every delegation, grouped by deputy (one query for a whole staff list)."""
+        grouped: dict[str, list[models.Delegation]] = {}
+        for row in self.session.scalars(select(models.Delegation)):
+            grouped.setdefault(row.deputy_id, []).append(row)
+        return grouped
 
     def add_delegation(self, delegation: models.Delegation) -> None:
         self.session.add(delegation)
@@ -386,10 +393,12 @@ class EventRepository(_Repository):
         return [(e, o) for e, o in self.session.execute(query).tuples()]
 
     def remove_from_outbox(self, event_ids: Iterable[str]) -> None:
-        for event_id in event_ids:
-            row = self.session.get(models.Outbox, event_id)
-            if row is not None:
-                self.session.delete(row)
+        ids = list(event_ids)
+        if ids:  # one statement for a whole push batch
+            self.session.execute(
+                delete(models.Outbox).where(models.Outbox.event_id.in_(ids)),
+                execution_options={"synchronize_session": "fetch"},
+            )
 
     def requeue_all(self) -> int:
         """Put every local event back in the outbox (after the server lost data)."""

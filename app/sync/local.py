@@ -68,10 +68,11 @@ def outbox_after(uow: UnitOfWork, after_position: int, limit: int) -> list[model
     Paging by position (not "the first N") means events the server asked to retry
     later never block the ones behind them.
     """
+    # Driven from the outbox (a few rows) rather than the event log (all of them).
     query = (
         select(models.EventRow)
-        .join(models.Outbox, models.Outbox.event_id == models.EventRow.id)
-        .where(models.EventRow.position > after_position)
+        .where(models.EventRow.id.in_(select(models.Outbox.event_id)),
+               models.EventRow.position > after_position)
         .order_by(models.EventRow.position)
         .limit(limit)
     )
@@ -420,12 +421,12 @@ def save_reference_hashes(uow: UnitOfWork, hashes: dict[str, str]) -> None:
     uow.settings.set(REFERENCE_HASHES, json.dumps(hashes, sort_keys=True))
 
 
-def _staff_record(uow: UnitOfWork, user: models.User) -> dict[str, Any]:
+def _staff_record(user: models.User, delegated: list[models.Delegation]) -> dict[str, Any]:
     delegations = [
         {"department_code": d.department_code,
          "starts_at": d.starts_at.astimezone(UTC).isoformat(),
          "ends_at": d.ends_at.astimezone(UTC).isoformat()}
-        for d in uow.users.delegations_for(user.id)
+        for d in delegated
     ]
     return {
         "id": user.id, "username": user.username, "display_name": user.display_name,
@@ -452,10 +453,11 @@ def local_reference(
         for m in uow.catalog.matters(include_inactive=True):
             items.append(ReferenceItem(ReferenceKind.MATTER, m.code, m.to_dict()))
     if ReferenceKind.STAFF in wanted:
+        delegations = uow.users.delegations_by_deputy()
         for user in uow.users.all():
             if user.station == station_code:
                 items.append(ReferenceItem(ReferenceKind.STAFF, user.id,
-                                           _staff_record(uow, user)))
+                                           _staff_record(user, delegations.get(user.id, []))))
     if ReferenceKind.SEAL in wanted:
         for seal in uow.seals.all():
             items.append(ReferenceItem(ReferenceKind.SEAL, seal.id,
