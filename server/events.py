@@ -5,7 +5,8 @@ from a rewound station database) and refused with a 4xx if any of that fails, st
 nothing. Then each event gets its own answer: accepted (with the next server
 sequence), duplicate, conflict (with the domain's code and Chinese reason), or retry.
 Every event is validated with the same ``authorize_event`` and ``apply_event`` the
-stations use, against the server's own projection of the case.
+stations use, against the server's own projection of the case. A batch's cases are read
+with one query, its events numbered in Python and its rows written together.
 
 Each station has a feed (``deliveries``) holding, in order, the events it should pull:
 events of cases in its scope made elsewhere, and notices of other stations' refused
@@ -73,9 +74,13 @@ def event_from_row(row: EventRow) -> Event:
 
 # The columns of an event, selected without building ORM objects (see _event_of).
 EVENT_COLUMNS = (
-    EventRow.id.label("event_id"), EventRow.case_id.label("event_case_id"),
-    EventRow.type.label("event_type"), EventRow.actor_id, EventRow.actor_name.label(
-        "event_actor_name"), EventRow.station.label("event_station"), EventRow.device_time,
+    EventRow.id.label("event_id"),
+    EventRow.case_id.label("event_case_id"),
+    EventRow.type.label("event_type"),
+    EventRow.actor_id,
+    EventRow.actor_name.label("event_actor_name"),
+    EventRow.station.label("event_station"),
+    EventRow.device_time,
     EventRow.payload,
 )
 
@@ -422,7 +427,7 @@ def _accept(context: _PushContext, item: _Incoming, updated: Case) -> EventAnswe
 
 def _deliver(context: _PushContext, station_code: str, *, event_sequence: int | None = None,
              rejection_id: int | None = None) -> None:
-    # Every row has both keys, so the bulk insert sends them as one statement, in order.
+    # Every row has both keys: a bulk write needs the same columns in every row.
     context.pending_deliveries.append({"station": station_code,
                                        "event_sequence": event_sequence,
                                        "rejection_id": rejection_id})
