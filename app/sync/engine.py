@@ -26,6 +26,7 @@ import secrets
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +56,7 @@ from app.sync.protocol import (
     AnswerStatus,
     EnrollRequest,
     ErrorCode,
+    PullPage,
     PushedEvent,
     ReferenceItem,
     ReferenceKind,
@@ -502,30 +504,44 @@ class SyncEngine:
                      progress: Progress) -> None:
         with self.uow_factory() as uow:
             cursor = int(uow.settings.get(PULL_CURSOR, "0") or 0)
-        while True:
-            progress("pull", report.pulled, None)
-            page = client.pull(cursor, self.pull_limit)
-            self._same_epoch(info, page.epoch)
-            with self.uow_factory() as uow:
-                # Runs of events are stored a batch at a time; notices in between keep
-                # their place in the feed.
-                run: list[tuple[Event, int | None]] = []
-                for item in page.items:
-                    if item.kind == "event" and item.event is not None:
-                        run.append((_parse_pulled(item.event), item.server_sequence))
-                    elif item.kind == "conflict" and item.conflict is not None:
-                        self._store_run(uow, run, report)
-                        run = []
-                        if local.add_notice(uow, item.conflict):
-                            report.notices += 1
-                            report.warnings.append(item.conflict.reason)
-                self._store_run(uow, run, report)
-                # The cursor moves in the same transaction as the rows it brought.
-                uow.settings.set(PULL_CURSOR, str(page.next_cursor))
-                uow.commit()
-            cursor = page.next_cursor
-            if not page.more:
-                return
+        # The next page is fetched while this one is stored: the server's work and ours
+        # overlap. Only the fetching thread talks to the server; the saved cursor still
+        # moves with the rows it brought, so a failure anywhere loses nothing.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
+            fetching = fetcher.submit(client.pull, cursor, self.pull_limit)
+            try:
+                while True:
+                    progress("pull", report.pulled, None)
+                    page = fetching.result()
+                    self._same_epoch(info, page.epoch)
+                    if page.more:
+                        fetching = fetcher.submit(client.pull, page.next_cursor,
+                                                  self.pull_limit)
+                    self._store_page(page, report)
+                    if not page.more:
+                        return
+            finally:
+                fetching.cancel()
+
+    def _store_page(self, page: PullPage, report: SyncReport) -> None:
+        """A pulled page and its cursor, in one transaction."""
+        with self.uow_factory() as uow:
+            # Runs of events are stored a batch at a time; notices in between keep
+            # their place in the feed.
+            run: list[tuple[Event, int | None]] = []
+            for item in page.items:
+                if item.kind == "event" and item.event is not None:
+                    run.append((_parse_pulled(item.event), item.server_sequence))
+                elif item.kind == "conflict" and item.conflict is not None:
+                    self._store_run(uow, run, report)
+                    run = []
+                    if local.add_notice(uow, item.conflict):
+                        report.notices += 1
+                        report.warnings.append(item.conflict.reason)
+            self._store_run(uow, run, report)
+            # The cursor moves in the same transaction as the rows it brought.
+            uow.settings.set(PULL_CURSOR, str(page.next_cursor))
+            uow.commit()
 
     @staticmethod
     def _store_run(uow: UnitOfWork, run: list[tuple[Event, int | None]],
