@@ -30,6 +30,7 @@ from app.sync.protocol import (
     AnswerStatus,
     PushedEvent,
 )
+from server import events as server_events
 from server.cli import main as server_main
 from server.database import ServerConfig
 from tests.sync_fixtures import (
@@ -545,12 +546,16 @@ def test_server_refuses_a_rewound_station_even_if_the_client_does_not_check(
     assert server.event_count() == 2
 
 
+@pytest.mark.parametrize("push_batch", [1000, 1])
 def test_local_event_that_no_longer_applies_is_kept_visible_not_lost(
-    server: LiveServer, tmp_path: Path
+    server: LiveServer, tmp_path: Path, push_batch: int
 ) -> None:
     # A queued follow-up of a refused event is refused with it, and both stay visible.
+    # In batches of one, the follow-up was read ahead while the refusal was on its way:
+    # it must not be sent after all.
     first = enrolled(server, tmp_path / "w1", "XZ01", "中心1号窗口", all_cases=True)
     second = enrolled(server, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
+    second.engine.push_batch = push_batch
     try:
         case_id = register(first)
         first.engine.sync_once()
@@ -565,6 +570,10 @@ def test_local_event_that_no_longer_applies_is_kept_visible_not_lost(
         with second.uow() as uow:
             audit = [r.body for r in uow.audit.records()]
         assert sum('"kind":"sync_conflict"' in body for body in audit) == 2
+        with server.session() as session:
+            # Sent together, the server refuses both; one at a time, the review never goes.
+            refused_on_server = server_events.counts(session)["rejections"]
+        assert refused_on_server == (2 if push_batch > 1 else 1)
         assert_replicas_equal(server, first, second)
     finally:
         first.close()

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from app.domain.errors import DomainError
 from app.domain.events import Event, EventType
@@ -155,13 +155,39 @@ def _wanted_documents(uow: UnitOfWork) -> list[tuple[str, dict[str, Any]]]:
     return [(case_id, payload) for case_id, payload in rows]
 
 
+def _outbox_events_after(uow: UnitOfWork, after_position: int,
+                         limit: int) -> list[tuple[int, Event, int | None]]:
+    """(position, event, station sequence) of queued events after ``after_position``,
+    oldest first; plain columns, not ORM objects (a push reads thousands)."""
+    table = models.EventRow.__table__
+    rows = uow.session.execute(
+        select(table.c.position, table.c.id, table.c.case_id, table.c.type, table.c.actor_id,
+               table.c.actor_name, table.c.station, table.c.device_time, table.c.payload,
+               table.c.station_sequence)
+        # Driven from the outbox (a few rows) rather than the event log (all of them).
+        .where(table.c.id.in_(select(models.Outbox.event_id)),
+               table.c.position > after_position)
+        .order_by(table.c.position)
+        .limit(limit)
+    )
+    return [(row.position, event_from_row(row), row.station_sequence)  # type: ignore[arg-type]
+            for row in rows]
+
+
+def _set_server_sequences(uow: UnitOfWork, numbered: list[dict[str, int]]) -> None:
+    """Confirmed events get their server sequence: one executemany by primary key."""
+    table = models.EventRow.__table__
+    assert isinstance(table, Table)
+    uow.session.execute(
+        update(table).where(table.c.position == bindparam("b_position"))
+        .values(server_sequence=bindparam("b_sequence")),
+        [{"b_position": n["position"], "b_sequence": n["server_sequence"]} for n in numbered],
+    )
+
+
 def _behind(head: int | None, held: int) -> bool:
     """Is there more on the server than we hold? An old server does not say: ask."""
     return head is None or head > held
-
-
-def _pushed(row: models.EventRow) -> PushedEvent:
-    return PushedEvent(event_from_row(row).to_dict(), row.station_sequence)
 
 
 def _parse_pulled(data: dict[str, Any]) -> Event:
@@ -387,31 +413,42 @@ class SyncEngine:
 
     def _push_events(self, client: SyncClient, info: StationInfo, total: int,
                      report: SyncReport, progress: Progress) -> None:
-        after = 0
         done = 0
-        while True:
-            with self.uow_factory() as uow:
-                rows = local.outbox_after(uow, after, self.push_batch)
-                batch = [_pushed(r) for r in rows]
-                positions = {r.id: r.position for r in rows}
-            if not batch:
-                return
-            progress("push", done, total)
-            try:
-                answer = client.push(batch)
-            except ServerRefused as refusal:
-                with self.uow_factory() as uow:
-                    local.mark_attempt(uow, positions, refusal.message)
-                    uow.commit()
-                if refusal.code == ErrorCode.STATION_REWOUND:
-                    raise StationRewound(refusal.code, refusal.message) from refusal
-                raise
-            self._same_epoch(info, answer.epoch)
-            self._apply_answers(answer.answers, report)
-            after = max(positions.values())
-            done += len(batch)
+        batch = self._outbox_batch(0)
+        # The next batch is read and encoded while the server works on this one; it is
+        # sent only after this one's answers, so the server sees the station's order.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as sender:
+            while batch:
+                progress("push", done, total)
+                sending = sender.submit(client.push, [pushed for _, pushed in batch])
+                following = self._outbox_batch(batch[-1][0])
+                try:
+                    answer = sending.result()
+                except ServerRefused as refusal:
+                    with self.uow_factory() as uow:
+                        local.mark_attempt(uow, [p.event["id"] for _, p in batch],
+                                           refusal.message)
+                        uow.commit()
+                    if refusal.code == ErrorCode.STATION_REWOUND:
+                        raise StationRewound(refusal.code, refusal.message) from refusal
+                    raise
+                self._same_epoch(info, answer.epoch)
+                if self._apply_answers(answer.answers, report):
+                    # Refusals took dependent events out of the log or re-ordered
+                    # them: what was read ahead may be stale.
+                    following = self._outbox_batch(batch[-1][0])
+                done += len(batch)
+                batch = following
 
-    def _apply_answers(self, answers: list[Any], report: SyncReport) -> None:
+    def _outbox_batch(self, after_position: int) -> list[tuple[int, PushedEvent]]:
+        """(position, wire form) of the next queued events after ``after_position``."""
+        with self.uow_factory() as uow:
+            return [(position, PushedEvent(event.to_dict(), station_sequence))
+                    for position, event, station_sequence
+                    in _outbox_events_after(uow, after_position, self.push_batch)]
+
+    def _apply_answers(self, answers: list[Any], report: SyncReport) -> bool:
+        """Store the server's answers; True when refusals changed the event log."""
         refused: dict[str, tuple[str, str]] = {}
         with self.uow_factory() as uow:
             rows = uow.session.execute(
@@ -446,12 +483,13 @@ class SyncEngine:
                     report.retries += 1
                     local.mark_attempt(uow, [answer.id], answer.reason or "")
             if numbered:  # one executemany, by primary key
-                uow.session.execute(update(models.EventRow), numbered)
+                _set_server_sequences(uow, numbered)
             uow.events.remove_from_outbox(confirmed)
             uow.session.flush()
             dependent = local.drop_refused(uow, refused) if refused else 0
             uow.commit()
         report.conflicts += len(refused) + dependent
+        return bool(refused)
 
     def _push_reference(self, client: SyncClient, changed: list[tuple[ReferenceItem, str]],
                         report: SyncReport) -> None:
