@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -68,11 +68,24 @@ from server.models import Station
 # Past this many bytes a refused body is no longer drained: the connection is dropped.
 DRAIN_LIMIT = 64 * 1024 * 1024
 EPOCH_CACHE_SECONDS = 2.0
+# gzip level of the answers: 6 costs about 60% of the default 9's time on a pull page of
+# 1,000 events (5 ms against 8) for an answer about 3% larger.
+ANSWER_GZIP_LEVEL = 6
+
+# The text JSONResponse renders (same options), made once rather than on every answer.
+_ANSWER_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None,
+                                   separators=(",", ":"))
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+
+
+def encode_answer(content: Any) -> bytes:
+    """``content`` as the bytes ``JSONResponse(content)`` would send; the sync endpoints
+    encode in their worker thread and answer with a plain Response."""
+    return _ANSWER_ENCODER.encode(content).encode("utf-8")
 
 
 def _error_response(status: int, code: str, message: str, epoch: str = "",
@@ -260,7 +273,7 @@ def create_app(
         return _error_response(error.status_code, code, message,
                                await run_in_threadpool(epoch_cache.get))
 
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=ANSWER_GZIP_LEVEL)
     app.add_middleware(ProtocolMiddleware, epoch=epoch_cache)
 
     def transaction(work: Callable[[Session], Any]) -> Any:
@@ -332,33 +345,38 @@ def create_app(
     }
 
     @app.post(PUSH_PATH, response_model=PushAnswer, tags=["sync"], openapi_extra=push_body)
-    async def push(request: Request, authorization: AuthHeader = None) -> JSONResponse:
+    async def push(request: Request, authorization: AuthHeader = None) -> Response:
         """Push a batch of events; one answer per event."""
         raw = await read_body(request, max_request_bytes)
-        data = parse_json(inflate(raw, request.headers.get("content-encoding", "")))
-        if not isinstance(data, dict):
-            raise ApiError(422, ErrorCode.MALFORMED, "请求格式不正确：缺少事件列表。")
+        encoding = request.headers.get("content-encoding", "")
 
-        def work(session: Session) -> PushAnswer:
-            found = authenticated(session, authorization)
-            return events.push(session, found, data.get("events"))
+        def answer() -> bytes:
+            # Inflated, parsed, stored and encoded in one worker-thread hop.
+            data = parse_json(inflate(raw, encoding))
+            if not isinstance(data, dict):
+                raise ApiError(422, ErrorCode.MALFORMED, "请求格式不正确：缺少事件列表。")
 
-        answer = await run_in_threadpool(transaction, work)
-        return JSONResponse(answer.to_dict())
+            def work(session: Session) -> PushAnswer:
+                found = authenticated(session, authorization)
+                return events.push(session, found, data.get("events"))
+
+            return encode_answer(events.push_answer_dict(transaction(work)))
+
+        return Response(await run_in_threadpool(answer), media_type="application/json")
 
     @app.get(PULL_PATH, response_model=PullPage, tags=["sync"])
     async def pull(
         after: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
         authorization: AuthHeader = None,
-    ) -> JSONResponse:
+    ) -> Response:
         """The station's feed after its cursor: events in its scope and conflict notices."""
 
-        def work(session: Session) -> dict[str, Any]:
+        def work(session: Session) -> bytes:
             found = authenticated(session, authorization)
-            return events.pull(session, found, after, limit).to_dict()
+            return encode_answer(events.pull(session, found, after, limit))
 
-        return JSONResponse(await read(work))
+        return Response(await read(work), media_type="application/json")
 
     @app.get(REFERENCE_PATH, response_model=ReferencePage, tags=["reference"])
     async def reference_since(

@@ -34,11 +34,8 @@ from app.sync.protocol import (
     MAX_PULL_LIMIT,
     MAX_PUSH_EVENTS,
     AnswerStatus,
-    ConflictNotice,
     ErrorCode,
     EventAnswer,
-    PulledItem,
-    PullPage,
     PushAnswer,
 )
 from server.database import lock_state
@@ -310,6 +307,27 @@ def push(session: Session, station: Station, raw_items: Any) -> PushAnswer:
     return PushAnswer(state.epoch, answers, station.max_station_sequence)
 
 
+def push_answer_dict(answer: PushAnswer) -> dict[str, Any]:
+    """``answer.to_dict()``, without the dataclasses.asdict per event answer that cost
+    about 18 ms for a push of 1,000 events."""
+    answers = []
+    for item in answer.answers:
+        # EventAnswer.to_dict: its fields in order, those that are None left out, no
+        # empty warnings.
+        data: dict[str, Any] = {"id": item.id, "status": item.status.value}
+        if item.server_sequence is not None:
+            data["server_sequence"] = item.server_sequence
+        if item.code is not None:
+            data["code"] = item.code
+        if item.reason is not None:
+            data["reason"] = item.reason
+        if item.warnings:
+            data["warnings"] = [dict(w) for w in item.warnings]
+        answers.append(data)
+    return {"epoch": answer.epoch, "answers": answers,
+            "max_station_sequence": answer.max_station_sequence}
+
+
 def _refuse_rewound(session: Session, station_code: str, new: list[_Incoming],
                     max_seen: int) -> None:
     """A new event under a station sequence already stored for another event means the
@@ -483,22 +501,24 @@ def _refuse(context: _PushContext, item: _Incoming, code: str, reason: str) -> E
     return EventAnswer(event.id, AnswerStatus.CONFLICT, code=code, reason=reason)
 
 
-def pull(session: Session, station: Station, after: int, limit: int) -> PullPage:
-    """The station's feed after ``after``, at most ``limit`` rows."""
+def pull(session: Session, station: Station, after: int, limit: int) -> dict[str, Any]:
+    """The station's feed after ``after``, at most ``limit`` rows, in its wire form
+    (``PullPage.to_dict()``).
+
+    The items are built straight from the selected columns, without an Event or a
+    PulledItem on the way: a page of 1,000 is most of a pull's time on the server.
+    """
     limit = max(1, min(limit, MAX_PULL_LIMIT))
     state = session.get(ServerState, 1)
     assert state is not None
     # One query: the feed's rows with the event or the refusal each one names.
     query = (
         select(
-            Delivery.id.label("cursor"), Delivery.event_sequence, Delivery.rejection_id,
-            *EVENT_COLUMNS,
-            Rejection.event_id.label("refused_event_id"),
-            Rejection.case_id.label("refused_case_id"),
-            Rejection.station.label("refused_station"),
-            Rejection.actor_name.label("refused_actor_name"),
-            Rejection.type.label("refused_type"), Rejection.code, Rejection.reason,
-            Rejection.received_at,
+            Delivery.id, Delivery.event_sequence, Delivery.rejection_id,
+            EventRow.id, EventRow.case_id, EventRow.type, EventRow.actor_id,
+            EventRow.actor_name, EventRow.station, EventRow.device_time, EventRow.payload,
+            Rejection.event_id, Rejection.case_id, Rejection.station, Rejection.actor_name,
+            Rejection.type, Rejection.code, Rejection.reason, Rejection.received_at,
         )
         .select_from(Delivery)
         .outerjoin(EventRow, EventRow.server_sequence == Delivery.event_sequence)
@@ -510,23 +530,33 @@ def pull(session: Session, station: Station, after: int, limit: int) -> PullPage
     rows = session.execute(query).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    items = []
-    for row in rows:
-        if row.event_sequence is not None:
-            items.append(PulledItem(row.cursor, "event", row.event_sequence,
-                                    _event_of(row).to_dict()))
-        elif row.rejection_id is not None:
-            notice = ConflictNotice(
-                event_id=row.refused_event_id, case_id=row.refused_case_id,
-                station=row.refused_station, actor_name=row.refused_actor_name,
-                type=row.refused_type, code=row.code,
-                reason=f"{row.refused_station}站{row.refused_actor_name}的"
-                       f"“{EventType(row.refused_type).label}”被服务器拒绝：{row.reason}",
-                received_at=row.received_at.isoformat(),
-            )
-            items.append(PulledItem(row.cursor, "conflict", conflict=notice))
-    next_cursor = rows[-1].cursor if rows else after
-    return PullPage(state.epoch, items, next_cursor, more)
+    items: list[dict[str, Any]] = []
+    for (cursor, event_sequence, rejection_id,
+         event_id, case_id, event_type, actor_id, actor_name, event_station, device_time,
+         payload,
+         refused_id, refused_case_id, refused_station, refused_actor_name, refused_type,
+         refused_code, refused_reason, received_at) in rows:
+        if event_sequence is not None:
+            # Event.to_dict's keys, in its order.
+            items.append({"cursor": cursor, "kind": "event", "server_sequence": event_sequence,
+                          "event": {
+                              "id": event_id, "case_id": case_id, "type": event_type,
+                              "actor_id": actor_id, "actor_name": actor_name,
+                              "station": event_station,
+                              "device_time": device_time.astimezone(UTC).isoformat(),
+                              "payload": payload,
+                          }})
+        elif rejection_id is not None:
+            # ConflictNotice.to_dict's keys, in its order.
+            items.append({"cursor": cursor, "kind": "conflict", "conflict": {
+                "event_id": refused_id, "case_id": refused_case_id, "station": refused_station,
+                "actor_name": refused_actor_name, "type": refused_type, "code": refused_code,
+                "reason": f"{refused_station}站{refused_actor_name}的"
+                          f"“{EventType(refused_type).label}”被服务器拒绝：{refused_reason}",
+                "received_at": received_at.isoformat(),
+            }})
+    next_cursor = rows[-1][0] if rows else after
+    return {"epoch": state.epoch, "items": items, "next_cursor": next_cursor, "more": more}
 
 
 def counts(session: Session) -> dict[str, int]:

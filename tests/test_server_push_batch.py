@@ -8,6 +8,7 @@ and on PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -17,11 +18,21 @@ from typing import Any
 
 import pytest
 import requests
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
+from app.domain.events import Event
 from app.domain.seal import SealRecord, SealStatus
-from app.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
-from server import reference
+from app.sync.protocol import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    AnswerStatus,
+    EventAnswer,
+    PullPage,
+    PushAnswer,
+)
+from server import events, reference
+from server.app import encode_answer
 from server.cli import main as server_main
 from server.database import ServerConfig
 from server.models import CaseScope, Delivery, EventRow, Rejection, ServerState, Station
@@ -289,3 +300,38 @@ def test_a_rewound_station_stores_nothing_of_a_batch_with_good_events(
     assert answer.status_code == 409, answer.text
     assert answer.json()["code"] == "station_rewound"
     assert stored(server, {}) == before
+
+
+def test_push_answer_dict_is_the_protocols_to_dict() -> None:
+    answer = PushAnswer("epoch-1", [
+        EventAnswer("a", AnswerStatus.ACCEPTED, 7),
+        EventAnswer("b", AnswerStatus.ACCEPTED, 8, warnings=[
+            {"code": "flag.seal_revoked", "reason": "印章已注销"}]),
+        EventAnswer("c", AnswerStatus.DUPLICATE, 3),
+        EventAnswer("d", AnswerStatus.CONFLICT, code="illegal_transition", reason="不能审批"),
+        EventAnswer("e", AnswerStatus.RETRY, code="unknown_case", reason="稍后重试"),
+    ], 21)
+    fast = events.push_answer_dict(answer)
+    # Same keys in the same order: the encoded answer is byte for byte what it was.
+    assert encode_answer(fast) == JSONResponse(answer.to_dict()).body
+
+
+def test_a_pulled_page_is_the_protocols_wire_form_of_its_items(server: LiveServer) -> None:
+    xc = enrolled_station(server, "XC01")
+    centre = enrolled_station(server, "ZX01", all_cases=True)
+    case_id = str(uuid.uuid4())
+    pushed = [registration(xc, case_id),
+              xc.event("approved", case_id, {"opinion": "同意"}, actor="chief"),
+              xc.event("accepted", case_id, {"accepted_on": "2026-11-23"})]
+    answers = xc.push(pushed).json()["answers"]
+    assert [a["status"] for a in answers] == ["accepted", "conflict", "accepted"]
+    answer = requests.get(f"{centre.url}/api/v1/events", params={"after": 0},
+                          headers=centre.headers(), timeout=10)
+    assert answer.status_code == 200, answer.text
+    page = answer.json()
+    assert [i["kind"] for i in page["items"]] == ["event", "conflict", "event"]
+    as_sent = [json.loads(json.dumps(e)) for e in (pushed[0], pushed[2])]
+    assert [i["event"] for i in page["items"] if i["kind"] == "event"] == [
+        Event.from_dict(e).to_dict() for e in as_sent]
+    # The answer's text is what the protocol's own classes make of it, key order included.
+    assert answer.content == encode_answer(PullPage.from_dict(page).to_dict())
