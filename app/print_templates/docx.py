@@ -301,11 +301,16 @@ class _Writer:
         repeat = OxmlElement("w:tblHeader")
         repeat.set(qn("w:val"), "true")
         tr_pr.append(repeat)
+        # Row by row: table.cell(r, c) walks every cell of the table, so a long ledger
+        # filled cell by cell costs the square of its size.
+        word_rows = list(table.rows)
+        header_cells = word_rows[0].cells
         for i, column in enumerate(block.columns):
-            self._cell(table, 0, i, column.header, widths[i], "center", title=True)
-        for r, row in enumerate(block.rows, start=1):
+            self._fill(header_cells[i], column.header, widths[i], "center", title=True)
+        for word_row, row in zip(word_rows[1:], block.rows, strict=True):
+            cells = word_row.cells
             for i, (column, value) in enumerate(zip(block.columns, row, strict=True)):
-                self._cell(table, r, i, value, widths[i], column.align)
+                self._fill(cells[i], value, widths[i], column.align)
         self._paragraph()
 
     def _info_table(self, block: InfoTable) -> None:
@@ -340,7 +345,10 @@ class _Writer:
         *,
         title: bool = False,
     ) -> None:
-        cell = table.cell(row, col)
+        self._fill(table.cell(row, col), text, width, align, title=title)
+
+    def _fill(self, cell: _Cell, text: str, width: Length, align: str, *,
+              title: bool = False) -> None:
         cell.width = width
         paragraph = cell.paragraphs[0]
         paragraph.alignment = _ALIGN[align]
