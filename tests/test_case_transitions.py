@@ -10,6 +10,7 @@ from app.domain.case import (
     Actor,
     CaseState,
     apply_event,
+    apply_event_in_place,
     authorize_event,
     category,
     replay,
@@ -511,6 +512,25 @@ def test_replay_in_place_gives_the_case_of_stepwise_application_and_keeps_the_ev
     assert replay(history).materials == [{"name": "甲", "copies": 1, "received": True},
                                          {"name": "乙", "received": True, "copies": 1}]
     assert history == sent
+
+
+def test_applying_in_place_changes_the_case_given_as_a_copy_would_become() -> None:
+    history = _history()
+    owned = replay(history[:-1])
+    copied = apply_event(replay(history[:-1]), history[-1])
+    assert apply_event_in_place(owned, history[-1]) is owned
+    assert owned == copied
+    assert apply_event_in_place(None, history[0]) == apply_event(None, history[0])
+
+
+def test_applying_in_place_refuses_what_apply_event_refuses() -> None:
+    case = accepted()
+    with pytest.raises(TransitionError) as again:
+        apply_event_in_place(case, event(EventType.ACCEPTED, accepted_on="2026-11-23"))
+    assert again.value.code == "illegal_transition"
+    with pytest.raises(TransitionError) as unknown:
+        apply_event_in_place(None, event(EventType.ACCEPTED, accepted_on="2026-11-23"))
+    assert unknown.value.code == "unknown_case"
 
 
 def test_replay_of_nothing_or_of_a_history_that_breaks_is_refused() -> None:

@@ -73,11 +73,22 @@ def state(uow: UnitOfWork) -> dict[str, Any]:
         tuple(getattr(r, c) for c in columns) for r in session.scalars(select(models.CaseRow))
     )
     records = list(uow.audit.records())
-    bodies = []
+    bodies: list[tuple[int, Any]] = []
     for record in records:
         body = json.loads(record.body)
-        body.pop("at", None)  # when a conflict was noted: the clock, not the outcome
-        bodies.append((record.sequence, body))
+        if "at" in body:
+            body.pop("at")  # when a conflict was noted: the clock, not the outcome
+            bodies.append((record.sequence, body))
+        else:  # the very text (its hash is chained)
+            bodies.append((record.sequence, record.body))
+    # The texts stored, as SQLite holds them (JSON, times, dates, flags).
+    connection = session.connection()
+    event_columns = [c.name for c in models.EventRow.__table__.columns
+                     if c.name != "recorded_at"]
+    stored_events = connection.exec_driver_sql(
+        f"SELECT {', '.join(event_columns)} FROM events ORDER BY position").all()
+    stored_cases = connection.exec_driver_sql(
+        f"SELECT {', '.join(columns)} FROM cases ORDER BY id").all()
     return {
         "events": events,
         "outbox": sorted(session.scalars(select(models.Outbox.event_id))),
@@ -86,6 +97,8 @@ def state(uow: UnitOfWork) -> dict[str, Any]:
             for c in session.scalars(select(models.SyncConflict))
         ),
         "cases": case_rows,
+        "stored_events": stored_events,
+        "stored_cases": stored_cases,
         "audit": bodies,
         "audit_intact": verify_chain(records) is None,
     }
@@ -180,6 +193,30 @@ def test_page_of_whole_cases_is_written_as_the_per_event_path_writes_it(
 
     assert result == expected_result
     assert actual == expected
+
+
+def test_event_refused_half_way_through_leaves_the_batched_case_as_it_was(
+    township: StationProfile, center: StationProfile
+) -> None:
+    held = register(township)
+    fresh = register(township)
+    h, f = history(township, held), history(township, fresh)
+    hold(center, [(h[0], 1)])
+    # The handler records the acceptance before it finds the promised days wrong.
+    bad = [Event(case_id=c, type=EventType.ACCEPTED, actor_id=township.clerk.id,
+                 actor_name="李受理", station="XC01", device_time=e[0].device_time,
+                 payload={"accepted_on": "2026-11-23", "promised_working_days": -1})
+           for c, e in ((held, h), (fresh, f))]
+    # The fresh case is registered, then refused, in the batch; then the held one.
+    page: Page = [(f[0], 2), (bad[1], 3), (bad[0], 4)]
+
+    expected_result, expected = one_by_one(center, page)
+    result, actual = batched(center, page)
+
+    assert result == expected_result
+    assert actual == expected
+    accepted_at = [c.key for c in models.CaseRow.__table__.columns].index("accepted_at")
+    assert [row[accepted_at] for row in actual["cases"]] == [None, None]
 
 
 def test_case_row_that_cannot_be_projected_fails_the_page_as_per_event(

@@ -11,9 +11,14 @@ from typing import Any
 GENESIS_HASH = "0" * 64
 
 
+# ``json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``
+# without building an encoder for every call (it keeps no state between calls).
+_CANONICAL_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def canonical_json(data: Any) -> str:
     """The one JSON form that hashes are taken of (sorted keys, no spaces, UTF-8)."""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL_ENCODER.encode(data)
 
 
 def chain_hash(previous_hash: str, body: str) -> str:

@@ -296,8 +296,18 @@ def replay(events: Iterable[Event]) -> Case:
     # dropped with it).
     case = apply_event(None, first)
     for event in remaining:
-        _check_belongs(case, event)
-        _advance(case, event)
+        apply_event_in_place(case, event)
+    return case
+
+
+def apply_event_in_place(case: Case | None, event: Event) -> Case:
+    """``apply_event`` without the copy, for a case only the caller holds (a replay's,
+    a batch's): returns ``case`` itself, changed. A refused event raises a DomainError
+    and may leave ``case`` half-changed: the caller drops it or replays it afresh."""
+    if case is None:
+        return apply_event(None, event)
+    _check_belongs(case, event)
+    _advance(case, event)
     return case
 
 
@@ -327,10 +337,12 @@ def _copy_case(case: Case) -> Case:
     received, a suspension ended), so every list and dict is copied to the bottom.
     """
     updated = copy.copy(case)
-    values = updated.__dict__
-    for name, value in values.items():
-        if type(value) not in _SHARED_TYPES:
-            values[name] = _copy_value(value)
+    shared = _SHARED_TYPES
+    updated.__dict__.update({
+        name: _copy_value(value)
+        for name, value in case.__dict__.items()
+        if type(value) not in shared
+    })
     return updated
 
 

@@ -19,7 +19,15 @@ from app.domain.calendar import (
     compute_deadline,
     yellow_from,
 )
-from app.domain.case import Actor, Case, apply_event, authorize_event, category, replay
+from app.domain.case import (
+    Actor,
+    Case,
+    apply_event,
+    apply_event_in_place,
+    authorize_event,
+    category,
+    replay,
+)
 from app.domain.errors import ConflictError, DomainError, NotFound
 from app.domain.events import Event
 from app.services.context import local_date, utc_now
@@ -126,6 +134,12 @@ def project_values(
     )
 
 
+def event_audit_text(event: Event) -> str:
+    """``canonical_json({"kind": "event", "event": event.to_dict()})``, the audit record
+    of a stored event, around the event's own canonical text ("event" sorts first)."""
+    return f'{{"event":{event.canonical()},"kind":"event"}}'
+
+
 def _store(
     uow: UnitOfWork,
     case: Case,
@@ -221,6 +235,9 @@ class RemoteBatch:
         self.uow = uow
         self.now = now or utc_now()
         self._cases: dict[str, Case | None | DomainError] = {}
+        # Each kept case's events, stored and applied: a refused event's half-changes
+        # are undone by replaying them (cases are changed in place, not copied).
+        self._histories: dict[str, list[Event]] = {}
         self._events: list[tuple[Event, int | None]] = []
         self._touched: dict[str, Case] = {}
         self._projection: tuple[WorkingCalendar, int] | None = None
@@ -232,7 +249,8 @@ class RemoteBatch:
             return
         histories = self.uow.events.for_cases(wanted)
         for case_id in wanted:
-            history = histories.get(case_id)
+            history = histories.get(case_id, [])
+            self._histories[case_id] = history
             try:
                 self._cases[case_id] = replay(history) if history else None
             except DomainError as error:
@@ -241,22 +259,35 @@ class RemoteBatch:
 
     def apply(self, event: Event, server_sequence: int | None) -> Case:
         """Apply a pulled, not yet held event to its case in memory and keep it for
-        ``write``; a DomainError leaves everything as it was."""
-        if event.case_id not in self._cases:
-            self.load([event.case_id])
-        case = self._cases[event.case_id]
+        ``write``; a DomainError leaves everything as it was. Returns the batch's own
+        case, which later events change in place."""
+        case_id = event.case_id
+        if case_id not in self._cases:
+            self.load([case_id])
+        case = self._cases[case_id]
         if isinstance(case, DomainError):
             raise case
-        updated = apply_event(case, event)
-        self._cases[event.case_id] = updated
+        history = self._histories[case_id]
+        try:
+            updated = apply_event_in_place(case, event)
+        except DomainError:
+            if case is not None:  # undo what the refused event changed before raising
+                restored = replay(history)
+                self._cases[case_id] = restored
+                if case_id in self._touched:
+                    self._touched[case_id] = restored
+            raise
+        history.append(event)
+        self._cases[case_id] = updated
         self._events.append((event, server_sequence))
-        self._touched[event.case_id] = updated
+        self._touched[case_id] = updated
         return updated
 
     def forget(self, case_id: str) -> None:
         """Stop keeping ``case_id``: it changes outside the batch from now on (``write``
         first when that change reads or rewrites the case's rows)."""
         self._cases.pop(case_id, None)
+        self._histories.pop(case_id, None)
 
     def write(self) -> None:
         """Store the events applied since the last write, in the order applied."""
@@ -265,7 +296,7 @@ class RemoteBatch:
         events, self._events = self._events, []
         touched, self._touched = self._touched, {}
         self.uow.events.add_pulled(events)
-        self.uow.audit.append_many([{"kind": "event", "event": e.to_dict()} for e, _ in events])
+        self.uow.audit.append_texts([event_audit_text(e) for e, _ in events])
         if self._projection is None:
             self._projection = (load_calendar(self.uow), yellow_threshold(self.uow))
         calendar, threshold = self._projection

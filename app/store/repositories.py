@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -271,6 +280,31 @@ class CalendarRepository(_Repository):
         self._parsed = None
 
 
+def _bind_processor(connection: Connection, column: ColumnElement[Any]) -> Callable[[Any], Any]:
+    """What ``column``'s type makes of a value bound to a statement on ``connection``."""
+    dialect = connection.dialect
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return process if process is not None else _unchanged
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+def _bound(
+    values: dict[str, Any], names: Sequence[str], processors: Sequence[Callable[[Any], Any]]
+) -> tuple[Any, ...]:
+    """``values`` of the columns ``names``, in order, as their column types bind them."""
+    return tuple(process(values[name]) for name, process in zip(names, processors, strict=True))
+
+
+_ADD_PULLED_SQL = (
+    "INSERT INTO events (id, case_id, type, actor_id, actor_name, station, device_time,"
+    " payload, station_sequence, server_sequence, recorded_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)"
+)
+
+
 def event_from_row(row: models.EventRow) -> Event:
     return Event(
         id=row.id,
@@ -317,23 +351,19 @@ class EventRepository(_Repository):
         in the order given: their positions follow that order."""
         if not events:
             return
-        recorded_at = _now()
-        self.session.execute(
-            insert(_table(models.EventRow)),
+        # The hottest write of a pull: straight to the driver, each value converted by
+        # its column's own type (JSON text, naive UTC), as ``insert(table)`` would.
+        connection = self.session.connection()
+        table = _table(models.EventRow)
+        device_time = _bind_processor(connection, table.c.device_time)
+        payload = _bind_processor(connection, table.c.payload)
+        recorded_at = _bind_processor(connection, table.c.recorded_at)(_now())
+        connection.exec_driver_sql(
+            _ADD_PULLED_SQL,
             [
-                {
-                    "id": event.id,
-                    "case_id": event.case_id,
-                    "type": event.type.value,
-                    "actor_id": event.actor_id,
-                    "actor_name": event.actor_name,
-                    "station": event.station,
-                    "device_time": event.device_time,
-                    "payload": event.payload,
-                    "station_sequence": None,
-                    "server_sequence": server_sequence,
-                    "recorded_at": recorded_at,
-                }
+                (event.id, event.case_id, event.type.value, event.actor_id, event.actor_name,
+                 event.station, device_time(event.device_time), payload(event.payload),
+                 server_sequence, recorded_at)
                 for event, server_sequence in events
             ],
         )
@@ -504,15 +534,27 @@ class CaseRepository(_Repository):
         existing = set(
             self.session.scalars(select(models.CaseRow.id).where(models.CaseRow.id.in_(ids)))
         )
+        # Straight to the driver, each value converted by its column's type, as
+        # ``update(table)`` / ``insert(table)`` would: a pull writes hundreds at once.
+        connection = self.session.connection()
         table = _table(models.CaseRow)
-        updates = [{**r, "_id": r["id"]} for r in rows if r["id"] in existing]
-        inserts = [r for r in rows if r["id"] not in existing]
+        names = list(rows[0])
+        processors = [_bind_processor(connection, table.c[name]) for name in names]
+        updates = [_bound(r, names, processors) + (r["id"],) for r in rows if r["id"] in existing]
+        inserts = [_bound(r, names, processors) for r in rows if r["id"] not in existing]
+        quote = connection.dialect.identifier_preparer.quote
+        columns = [quote(name) for name in names]
         if updates:
-            self.session.execute(
-                update(table).where(table.c.id == bindparam("_id")), updates
+            assignments = ", ".join(f"{column} = ?" for column in columns)
+            connection.exec_driver_sql(
+                f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote('id')} = ?", updates
             )
         if inserts:
-            self.session.execute(insert(table), inserts)
+            connection.exec_driver_sql(
+                f"INSERT INTO {quote(table.name)} ({', '.join(columns)})"
+                f" VALUES ({', '.join('?' for _ in columns)})",
+                inserts,
+            )
         # Written past the ORM: rows the session already holds must be read afresh.
         for case_id in existing:
             held = self.session.identity_map.get(identity_key(models.CaseRow, case_id))
@@ -612,25 +654,27 @@ class AuditRepository(_Repository):
     def append_many(self, bodies: Sequence[dict[str, Any]]) -> list[AuditRecord]:
         """``append`` for each body in turn, the same records and hashes, with one read
         of the last record and one INSERT."""
-        if not bodies:
+        return self.append_texts([canonical_json(body) for body in bodies])
+
+    def append_texts(self, texts: Sequence[str]) -> list[AuditRecord]:
+        """``append_many`` for bodies already in their ``canonical_json`` text."""
+        if not texts:
             return []
         last = self._last()
         previous_hash = last.record_hash if last else GENESIS_HASH
         sequence = last.sequence if last else 0
         records = []
-        for body in bodies:
+        for text in texts:
             sequence += 1
-            text = canonical_json(body)
             record_hash = chain_hash(previous_hash, text)
             records.append(AuditRecord(sequence, text, previous_hash, record_hash))
             previous_hash = record_hash
-        self.session.execute(
-            insert(_table(models.AuditRow)),
-            [
-                {"sequence": r.sequence, "body": r.body, "previous_hash": r.previous_hash,
-                 "record_hash": r.record_hash}
-                for r in records
-            ],
+        # Text and integers only, nothing for a column type to convert: straight to the
+        # driver.
+        self.session.connection().exec_driver_sql(
+            "INSERT INTO audit_log (sequence, body, previous_hash, record_hash)"
+            " VALUES (?, ?, ?, ?)",
+            [(r.sequence, r.body, r.previous_hash, r.record_hash) for r in records],
         )
         return records
 
