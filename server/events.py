@@ -22,8 +22,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Row, Table, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    ColumnElement,
+    Row,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.domain.case import Actor, Case, apply_event, authorize_event, replay
 from app.domain.errors import DomainError
@@ -82,6 +93,17 @@ EVENT_COLUMNS = (
 )
 
 
+def _among(session: Session, column: InstrumentedAttribute[str],
+           values: list[str]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``column = ANY(:array)``, one parameter for
+    the whole list. A push's IN lists hold up to 1,000 values, each otherwise its own
+    parameter that SQLAlchemy renders and psycopg parses anew on every push (about 3 ms
+    of the 4 queries' time per 1,000)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def _event_of(row: Row[Any]) -> Event:
     """The event in a row selected with EVENT_COLUMNS."""
     return Event(
@@ -125,6 +147,27 @@ class _PushContext:
     pending_events: list[dict[str, Any]] = field(default_factory=list)
     pending_deliveries: list[dict[str, Any]] = field(default_factory=list)
     pending_scopes: list[dict[str, Any]] = field(default_factory=list)
+    # The last server sequence given out; written to the state row once, by ``push``.
+    event_sequence: int = 0
+    # Actors by staff id and stand-in departments (Actor is immutable), and seals'
+    # (status, serial) by id: a batch has a handful of each.
+    actors: dict[tuple[str, frozenset[str]], Actor] = field(default_factory=dict)
+    seals: dict[str, tuple[str, str] | None] = field(default_factory=dict)
+    # When the push arrived: the received_at of every event it stores.
+    received_at: datetime = field(default_factory=_now)
+
+    def actor(self, event: Event) -> Actor:
+        staff = self.staff[event.actor_id]
+        key = (event.actor_id, _deputy_for(staff, event))
+        found = self.actors.get(key)
+        if found is None:
+            found = self.actors[key] = _actor(staff, key[1])
+        return found
+
+    def seal_status(self, seal_id: str) -> tuple[str, str] | None:
+        if seal_id not in self.seals:
+            self.seals[seal_id] = seal_status_at(self.session, seal_id)
+        return self.seals[seal_id]
 
     def load(self, case_ids: set[str]) -> None:
         """Read the stored histories and scopes of these cases, one query each."""
@@ -134,7 +177,7 @@ class _PushContext:
         self.loaded.update(wanted)
         query = (
             select(*EVENT_COLUMNS)
-            .where(EventRow.case_id.in_(wanted))
+            .where(_among(self.session, EventRow.case_id, wanted))
             .order_by(EventRow.server_sequence)
         )
         for row in self.session.execute(query):
@@ -142,7 +185,7 @@ class _PushContext:
         for case_id in wanted:
             self.scopes.setdefault(case_id, set())
         scope_query = select(CaseScope.case_id, CaseScope.station).where(
-            CaseScope.case_id.in_(wanted))
+            _among(self.session, CaseScope.case_id, wanted))
         for case_id, station_code in self.session.execute(scope_query):
             self.scopes[case_id].add(station_code)
 
@@ -245,13 +288,22 @@ def parse_push(raw_items: Any) -> list[_Incoming]:
     return parsed
 
 
-def _actor(staff: dict[str, Any], event: Event) -> Actor:
-    deputy_for = frozenset(
+_NOBODY: frozenset[str] = frozenset()
+
+
+def _deputy_for(staff: dict[str, Any], event: Event) -> frozenset[str]:
+    """Departments the staff member stands in for at the event's time."""
+    if not staff.get("delegations"):
+        return _NOBODY
+    return frozenset(
         d["department_code"]
         for d in staff.get("delegations", [])
         if datetime.fromisoformat(d["starts_at"]) <= event.device_time
         < datetime.fromisoformat(d["ends_at"])
     )
+
+
+def _actor(staff: dict[str, Any], deputy_for: frozenset[str]) -> Actor:
     return Actor(
         id=staff["id"], name=staff["display_name"],
         roles=frozenset(Role(r) for r in staff["roles"]),
@@ -282,25 +334,29 @@ def push(session: Session, station: Station, raw_items: Any) -> PushAnswer:
     ids = [i.event.id for i in incoming]
     held = {r.id: r for r in session.execute(
         select(EventRow.id, EventRow.content_hash, EventRow.server_sequence)
-        .where(EventRow.id.in_(ids)))}
+        .where(_among(session, EventRow.id, ids)))}
     refused = {r.event_id: r for r in session.execute(
         select(Rejection.event_id, Rejection.content_hash, Rejection.code, Rejection.reason)
-        .where(Rejection.event_id.in_(ids)))}
+        .where(_among(session, Rejection.event_id, ids)))}
     _refuse_rewound(session, code, [i for i in incoming
                                      if i.event.id not in held and i.event.id not in refused],
                     station.max_station_sequence)
     context = _PushContext(session, state, station, staff,
-                           everywhere=all_case_stations(session))
+                           everywhere=all_case_stations(session),
+                           event_sequence=state.event_sequence)
     context.load({i.event.case_id for i in incoming
                   if i.event.id not in held and i.event.id not in refused})
     answers = []
+    # Kept in locals and set on the ORM objects once (an attribute set per event adds up).
+    max_station_sequence = station.max_station_sequence
     for item in incoming:
         answer = _one(context, item, held, refused)
         answers.append(answer)
         stored = answer.status in (AnswerStatus.ACCEPTED, AnswerStatus.CONFLICT)
         if stored and item.station_sequence is not None:
-            station.max_station_sequence = max(station.max_station_sequence,
-                                               item.station_sequence)
+            max_station_sequence = max(max_station_sequence, item.station_sequence)
+    station.max_station_sequence = max_station_sequence
+    state.event_sequence = context.event_sequence
     station.last_seen_at = _now()
     context.write_pending()
     session.flush()
@@ -400,7 +456,7 @@ def _one(
         return _refuse(context, item, "not_in_scope",
                        f"办件{case.number}没有上报到本站点，本站不能办理。")
     try:
-        authorize_event(case, event, _actor(context.staff[event.actor_id], event))
+        authorize_event(case, event, context.actor(event))
         updated = apply_event(case, event)
     except DomainError as error:
         return _refuse(context, item, error.code, error.message)
@@ -415,17 +471,17 @@ def _reused(event_id: str) -> EventAnswer:
 
 
 def _accept(context: _PushContext, item: _Incoming, updated: Case) -> EventAnswer:
-    session, state, event = context.session, context.state, item.event
+    event = item.event
     # Numbered here, written with the batch; the counter row is locked for the push.
-    state.event_sequence += 1
-    sequence = state.event_sequence
-    warnings = _warnings(session, event)
+    context.event_sequence += 1
+    sequence = context.event_sequence
+    warnings = _warnings(context, event)
     context.pending_events.append({
         "server_sequence": sequence, "id": event.id, "case_id": event.case_id,
         "type": event.type.value, "actor_id": event.actor_id, "actor_name": event.actor_name,
         "station": event.station, "device_time": event.device_time, "payload": event.payload,
         "content_hash": item.digest, "station_sequence": item.station_sequence,
-        "received_at": _now(),
+        "received_at": context.received_at,
         "flag_code": warnings[0]["code"] if warnings else "",
         "flag_reason": warnings[0]["reason"] if warnings else "",
     })
@@ -469,11 +525,11 @@ def _backfill(context: _PushContext, case_id: str, station_code: str) -> None:
         _deliver(context, station_code, event_sequence=sequence)
 
 
-def _warnings(session: Session, event: Event) -> list[dict[str, str]]:
+def _warnings(context: _PushContext, event: Event) -> list[dict[str, str]]:
     """Accepted but to be looked at: a seal used after the centre revoked it."""
     if event.type is not EventType.SEALED:
         return []
-    known = seal_status_at(session, str(event.payload.get("seal_id", "")))
+    known = context.seal_status(str(event.payload.get("seal_id", "")))
     if known is None or known[0] not in REVOKED_SEAL_STATES:
         return []
     status = SealStatus(known[0]).label
