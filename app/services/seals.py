@@ -46,13 +46,7 @@ from app.services.documents import (
     sha256_hex,
 )
 from app.services.recording import load_case, record_local
-from app.signing import (
-    SealKeyStore,
-    certificate_fingerprint,
-    ensure_seal_key,
-    sign_pdf,
-    verify_pdf_signature,
-)
+from app.signing import SealKeyStore, certificate_fingerprint, ensure_seal_key
 from app.store import models
 from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -275,6 +269,10 @@ def _apply_seal(
         ):
             raise SealRefused("seal_key_mismatch",
                               "本机的印章密钥与印章登记不符，不能用印，请联系中心管理员。")
+        # Imported here: pyHanko (and the aiohttp it brings) would add 0.3 s to every
+        # start of the program for a step only sealing needs.
+        from app.signing.pades import sign_pdf
+
         pdf = sign_pdf(render_pdf(sealed_context, font_path=fonts), key_pair.key, key_pair.cert,
                        reason=f"{kind.label} {number}", location=user.station,
                        signing_time=now)
@@ -400,6 +398,8 @@ def verify_document(uow_factory: UnitOfWorkFactory, pdf: bytes) -> DocumentVerif
         seal_row = uow.seals.get(use.seal_id) if use else None
     trusted = (x509.load_pem_x509_certificate(seal_row.cert_pem.encode("ascii"))
                if seal_row is not None and seal_row.cert_pem else None)
+    from app.signing.pades import verify_pdf_signature  # see apply_seal
+
     check = verify_pdf_signature(pdf, trusted_cert=trusted)
     if use is None:
         detail = "电子签名完好，" if check.valid else "电子签名无效或文件已被改动，"

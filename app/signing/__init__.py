@@ -6,6 +6,8 @@ seal record, only bytes, keys, certificates and times.
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.signing.keys import (
     KEYRING_SERVICE,
     FileSealKeyStore,
@@ -19,13 +21,20 @@ from app.signing.keys import (
     generate_seal_key,
     make_seal_certificate,
 )
-from app.signing.pades import (
-    SIGNATURE_FIELD_NAME,
-    SealSigningError,
-    SignatureCheck,
-    sign_pdf,
-    verify_pdf_signature,
-)
+
+# pyHanko (with aiohttp) takes 0.3 s to import: the PAdES half loads on first use, so
+# opening the program, which needs only the key stores, does not pay for it.
+_PADES_NAMES = frozenset({"SIGNATURE_FIELD_NAME", "SealSigningError", "SignatureCheck",
+                          "sign_pdf", "verify_pdf_signature"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PADES_NAMES:
+        from app.signing import pades
+
+        return getattr(pades, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "KEYRING_SERVICE",
