@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from app.domain.case import Actor, Case, apply_event, authorize_event, replay
+from app.domain.case import Actor, Case, apply_event_in_place, authorize_event, replay
 from app.domain.errors import DomainError
 from app.domain.events import Event, EventType
 from app.domain.roles import Role
@@ -51,7 +51,7 @@ from app.sync.protocol import (
 )
 from server.database import lock_state
 from server.errors import ApiError
-from server.hashing import content_hash
+from server.hashing import event_content_hash
 from server.models import (
     Base,
     CaseScope,
@@ -141,7 +141,8 @@ class _PushContext:
     # Centre windows that see every case (read once per push).
     everywhere: set[str] = field(default_factory=set)
     # Cases whose stored history and scope have been read; the histories, oldest first,
-    # wait here until their case is first asked for.
+    # with the events this push accepts appended (a refused event's half-changes are
+    # undone by replaying them: the push changes its cases in place).
     loaded: set[str] = field(default_factory=set)
     histories: dict[str, list[Event]] = field(default_factory=dict)
     pending_events: list[dict[str, Any]] = field(default_factory=list)
@@ -192,11 +193,20 @@ class _PushContext:
     def case(self, case_id: str) -> Case | None:
         if case_id not in self.cases:
             self.load({case_id})
-            history = self.histories.get(case_id)
+            history = self.histories.setdefault(case_id, [])
             # A history that no longer replays raises here, every time it is asked for.
             self.cases[case_id] = replay(history) if history else None
-            self.histories.pop(case_id, None)
         return self.cases[case_id]
+
+    def apply(self, case: Case | None, event: Event) -> Case:
+        """``apply_event`` on the push's own projection, changed in place (no copy per
+        event); a DomainError leaves the projection as it was."""
+        try:
+            return apply_event_in_place(case, event)
+        except DomainError:
+            if case is not None:  # undo what the refused event changed before raising
+                self.cases[event.case_id] = replay(self.histories[event.case_id])
+            raise
 
     def audience(self, case_id: str, author: str) -> list[str]:
         """Stations whose feed gets what happens to the case, but not its author."""
@@ -284,7 +294,7 @@ def parse_push(raw_items: Any) -> list[_Incoming]:
             raise ApiError(422, ErrorCode.MALFORMED, f"同一批次中事件 {event.id} 重复。",
                            index=index)
         seen.add(event.id)
-        parsed.append(_Incoming(event, sequence, content_hash(event.to_dict())))
+        parsed.append(_Incoming(event, sequence, event_content_hash(event)))
     return parsed
 
 
@@ -457,7 +467,7 @@ def _one(
                        f"办件{case.number}没有上报到本站点，本站不能办理。")
     try:
         authorize_event(case, event, context.actor(event))
-        updated = apply_event(case, event)
+        updated = context.apply(case, event)
     except DomainError as error:
         return _refuse(context, item, error.code, error.message)
     return _accept(context, item, updated)
@@ -486,6 +496,7 @@ def _accept(context: _PushContext, item: _Incoming, updated: Case) -> EventAnswe
         "flag_reason": warnings[0]["reason"] if warnings else "",
     })
     context.cases[event.case_id] = updated
+    context.histories[event.case_id].append(event)
     scope = context.scope(event.case_id)
     if event.type is EventType.REGISTERED:
         _enter_scope(context, event.case_id, event.station, sequence)

@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 from app.domain.audit import canonical_json
+from app.domain.events import Event
 
 # Enrollment codes are typed by a person: no 0/O, 1/I/L look-alikes.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -28,6 +29,12 @@ def same_hash(a: str, b: str) -> bool:
 def content_hash(data: Any) -> str:
     """SHA-256 of the canonical JSON of ``data``."""
     return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+
+
+def event_content_hash(event: Event) -> str:
+    """``content_hash(event.to_dict())``, from the domain's canonical text of the event
+    (the same text, written out without building the dict first)."""
+    return hashlib.sha256(event.canonical().encode("utf-8")).hexdigest()
 
 
 def new_enrollment_code() -> str:

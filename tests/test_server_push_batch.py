@@ -35,6 +35,7 @@ from server import events, reference
 from server.app import encode_answer
 from server.cli import main as server_main
 from server.database import ServerConfig
+from server.hashing import content_hash, event_content_hash
 from server.models import CaseScope, Delivery, EventRow, Rejection, ServerState, Station
 from tests.sync_fixtures import LiveServer, postgres_database
 from tests.test_server_api import RawStation, registration, staff_record
@@ -335,3 +336,19 @@ def test_a_pulled_page_is_the_protocols_wire_form_of_its_items(server: LiveServe
         Event.from_dict(e).to_dict() for e in as_sent]
     # The answer's text is what the protocol's own classes make of it, key order included.
     assert answer.content == encode_answer(PullPage.from_dict(page).to_dict())
+
+
+def test_an_events_content_hash_is_the_hash_of_its_wire_form() -> None:
+    # Hashes stored by earlier servers were taken of canonical_json(event.to_dict()).
+    station = RawStation("http://unused", "XC01", "credential", "clerk-1", "chief-1")
+    case_id = str(uuid.uuid4())
+    for raw in (
+        registration(station, case_id),
+        station.event("accepted", case_id, {"accepted_on": "2026-11-23"}),
+        station.event("fee_recorded", case_id, {
+            "items": [{"name": "工本费\u2028\"引号\"", "amount_fen": 1000, "rate": 0.5}]}),
+        dict(station.event("reviewed", case_id, {"conforms": True, "opinion": "符合"}),
+             actor_name="张三\\", device_time="2026-11-23T09:30:00.123456+08:00"),
+    ):
+        event = Event.from_dict(json.loads(json.dumps(raw)))
+        assert event_content_hash(event) == content_hash(event.to_dict())
