@@ -8,6 +8,7 @@ import pytest
 
 from app.domain.case import (
     Actor,
+    Case,
     CaseState,
     apply_event,
     apply_event_in_place,
@@ -531,6 +532,25 @@ def test_applying_in_place_refuses_what_apply_event_refuses() -> None:
     with pytest.raises(TransitionError) as unknown:
         apply_event_in_place(None, event(EventType.ACCEPTED, accepted_on="2026-11-23"))
     assert unknown.value.code == "unknown_case"
+
+
+def test_registrations_carrying_matters_that_differ_only_in_number_types_stay_apart() -> None:
+    whole = make_matter().to_dict()
+    fractional = {**whole, "promised_working_days": 3.0}
+    for matter in (whole, fractional, whole):
+        case = apply_event(None, event(EventType.REGISTERED, number="XC01-20261123-0001",
+                                       matter=matter, applicant={"name": "张三"}))
+        assert type(case.matter.promised_working_days) is type(matter["promised_working_days"])
+    with pytest.raises(ValidationError):  # the matter's days are no whole number
+        apply_event(case_with(fractional), event(EventType.ACCEPTED, accepted_on="2026-11-23"))
+    accepted_case = apply_event(case_with(whole),
+                                event(EventType.ACCEPTED, accepted_on="2026-11-23"))
+    assert accepted_case.promised_working_days == 3
+
+
+def case_with(matter: dict[str, object]) -> Case:
+    return apply_event(None, event(EventType.REGISTERED, number="XC01-20261123-0001",
+                                   matter=matter, applicant={"name": "张三"}))
 
 
 def test_replay_of_nothing_or_of_a_history_that_breaks_is_refused() -> None:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -287,15 +288,39 @@ def _bind_processor(connection: Connection, column: ColumnElement[Any]) -> Calla
     return process if process is not None else _unchanged
 
 
+def _result_processor(
+    connection: Connection, column: ColumnElement[Any]
+) -> Callable[[Any], Any]:
+    """What ``column``'s type makes of a value read from ``connection``."""
+    dialect = connection.dialect
+    process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+    return process if process is not None else _unchanged
+
+
 def _unchanged(value: Any) -> Any:
     return value
 
 
-def _bound(
-    values: dict[str, Any], names: Sequence[str], processors: Sequence[Callable[[Any], Any]]
-) -> tuple[Any, ...]:
-    """``values`` of the columns ``names``, in order, as their column types bind them."""
-    return tuple(process(values[name]) for name, process in zip(names, processors, strict=True))
+def _row_binder(
+    connection: Connection, table: Table, names: Sequence[str]
+) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A function giving a row's values of the columns ``names``, in order, as their
+    column types bind them (only the types that convert anything are called)."""
+    dialect = connection.dialect
+    get = itemgetter(*names)
+    converted = []
+    for index, name in enumerate(names):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            converted.append((index, process))
+
+    def bound(values: dict[str, Any]) -> tuple[Any, ...]:
+        row = list(get(values)) if len(names) > 1 else [get(values)]
+        for index, process in converted:
+            row[index] = process(row[index])
+        return tuple(row)
+
+    return bound
 
 
 _ADD_PULLED_SQL = (
@@ -393,14 +418,26 @@ class EventRepository(_Repository):
         wanted = list(set(case_ids))
         if not wanted:
             return {}
-        query = (
-            select(models.EventRow)
-            .where(models.EventRow.case_id.in_(wanted))
-            .order_by(models.EventRow.position)
+        # A pull reads the histories of every case it touches: read past the ORM, each
+        # value converted by its column's type as a query of EventRow would.
+        self.session.flush()  # what the ORM query's autoflush would have written
+        connection = self.session.connection()
+        table = _table(models.EventRow)
+        device_time = _result_processor(connection, table.c.device_time)
+        payload = _result_processor(connection, table.c.payload)
+        rows = connection.exec_driver_sql(
+            "SELECT id, case_id, type, actor_id, actor_name, station, device_time, payload"
+            f" FROM events WHERE case_id IN ({', '.join('?' for _ in wanted)})"
+            " ORDER BY position",
+            tuple(wanted),
         )
         histories: dict[str, list[Event]] = {}
-        for row in self.session.scalars(query):
-            histories.setdefault(row.case_id, []).append(event_from_row(row))
+        for event_id, case_id, kind, actor_id, actor_name, station, time, data in rows:
+            histories.setdefault(case_id, []).append(Event(
+                id=event_id, case_id=case_id, type=EventType(kind), actor_id=actor_id,
+                actor_name=actor_name, station=station, device_time=device_time(time),
+                payload=payload(data),
+            ))
         return histories
 
     def case_ids(self) -> list[str]:
@@ -539,9 +576,9 @@ class CaseRepository(_Repository):
         connection = self.session.connection()
         table = _table(models.CaseRow)
         names = list(rows[0])
-        processors = [_bind_processor(connection, table.c[name]) for name in names]
-        updates = [_bound(r, names, processors) + (r["id"],) for r in rows if r["id"] in existing]
-        inserts = [_bound(r, names, processors) for r in rows if r["id"] not in existing]
+        bound = _row_binder(connection, table, names)
+        updates = [(*bound(r), r["id"]) for r in rows if r["id"] in existing]
+        inserts = [bound(r) for r in rows if r["id"] not in existing]
         quote = connection.dialect.identifier_preparer.quote
         columns = [quote(name) for name in names]
         if updates:
