@@ -256,3 +256,38 @@ def test_audit_append_many_chains_as_appending_one_by_one(center: StationProfile
     assert many == one
     assert stored[-5:] == many
     assert verify_chain(stored) is None
+
+
+def test_case_rows_saved_together_are_stored_as_saved_one_at_a_time(
+    township: StationProfile,
+) -> None:
+    held = [register(township) for _ in range(3)]
+    cases.accept(township.uow, township.clerk, held[0])
+    with township.uow() as uow:
+        before = {r.id: {c.key: getattr(r, c.key) for c in models.CaseRow.__table__.columns}
+                  for r in uow.session.scalars(select(models.CaseRow))}
+    changed = [
+        {**before[held[0]], "state": "reviewed", "deadline": None, "yellow_from": None,
+         "deadline_provisional": True, "on_time": False},
+        {**before[held[1]], "applicant_name": "王五"},
+        dict(before[held[2]]),  # nothing changes
+        {**before[held[2]], "id": str(uuid.uuid4()), "number": "XC01-NEW-0001"},
+    ]
+
+    def stored(uow: UnitOfWork) -> list[Any]:
+        uow.session.flush()
+        return uow.session.connection().exec_driver_sql(
+            "SELECT * FROM cases ORDER BY id").all()
+
+    with township.uow() as uow:
+        for values in changed:
+            uow.cases.save(models.CaseRow(**values))
+        one_by_one_rows = stored(uow)
+    with township.uow() as uow:
+        row = uow.cases.get(held[1])  # held by the session: read afresh after the write
+        assert row is not None
+        uow.cases.save_many(changed)
+        together_rows = stored(uow)
+        assert row.applicant_name == "王五"
+
+    assert together_rows == one_by_one_rows

@@ -430,7 +430,7 @@ class EventRepository(_Repository):
             f" FROM events WHERE case_id IN ({', '.join('?' for _ in wanted)})"
             " ORDER BY position",
             tuple(wanted),
-        )
+        ).all()
         histories: dict[str, list[Event]] = {}
         for event_id, case_id, kind, actor_id, actor_name, station, time, data in rows:
             histories.setdefault(case_id, []).append(Event(
@@ -564,27 +564,50 @@ class CaseRepository(_Repository):
 
     def save_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """``save`` for several rows given as column values (distinct ids): one query
-        finds which exist, then one UPDATE and one INSERT statement for all."""
+        reads the stored rows, then one INSERT statement for the new ones and one
+        UPDATE per set of changed columns (as ``save`` writes only what changed)."""
         if not rows:
             return
-        ids = [r["id"] for r in rows]
-        existing = set(
-            self.session.scalars(select(models.CaseRow.id).where(models.CaseRow.id.in_(ids)))
-        )
         # Straight to the driver, each value converted by its column's type, as
         # ``update(table)`` / ``insert(table)`` would: a pull writes hundreds at once.
+        self.session.flush()  # what a query's autoflush would have written
         connection = self.session.connection()
         table = _table(models.CaseRow)
         names = list(rows[0])
         bound = _row_binder(connection, table, names)
-        updates = [(*bound(r), r["id"]) for r in rows if r["id"] in existing]
-        inserts = [bound(r) for r in rows if r["id"] not in existing]
         quote = connection.dialect.identifier_preparer.quote
         columns = [quote(name) for name in names]
-        if updates:
-            assignments = ", ".join(f"{column} = ?" for column in columns)
+        ids = [r["id"] for r in rows]
+        stored = {
+            row[0]: row[1:]
+            for row in connection.exec_driver_sql(
+                f"SELECT {quote('id')}, {', '.join(columns)} FROM {quote(table.name)}"
+                f" WHERE {quote('id')} IN ({', '.join('?' for _ in ids)})",
+                tuple(ids),
+            ).all()
+        }
+        inserts = []
+        updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
+        for row in rows:
+            values = bound(row)
+            before = stored.get(row["id"])
+            if before is None:
+                inserts.append(values)
+                continue
+            # Index entries are rewritten for every column set: set only changed ones.
+            changed = tuple(
+                index for index, (old, new) in enumerate(zip(before, values, strict=True))
+                if old != new or type(old) is not type(new)
+            )
+            if changed:
+                updates.setdefault(changed, []).append(
+                    (*(values[index] for index in changed), row["id"])
+                )
+        for changed, parameters in updates.items():
+            assignments = ", ".join(f"{columns[index]} = ?" for index in changed)
             connection.exec_driver_sql(
-                f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote('id')} = ?", updates
+                f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote('id')} = ?",
+                parameters,
             )
         if inserts:
             connection.exec_driver_sql(
@@ -592,6 +615,7 @@ class CaseRepository(_Repository):
                 f" VALUES ({', '.join('?' for _ in columns)})",
                 inserts,
             )
+        existing = stored
         # Written past the ORM: rows the session already holds must be read afresh.
         for case_id in existing:
             held = self.session.identity_map.get(identity_key(models.CaseRow, case_id))
