@@ -401,7 +401,16 @@ class EventRepository(_Repository):
         wanted = list(set(event_ids))
         if not wanted:
             return {}
-        query = select(models.EventRow).where(models.EventRow.id.in_(wanted))
+        # A pulled page's ids are mostly new here: look for them in the id index first
+        # (one light query), and load rows only for those found.
+        self.session.flush()  # what the ORM query's autoflush would have written
+        held = self.session.connection().exec_driver_sql(
+            f"SELECT id FROM events WHERE id IN ({', '.join('?' for _ in wanted)})",
+            tuple(wanted),
+        ).scalars().all()
+        if not held:
+            return {}
+        query = select(models.EventRow).where(models.EventRow.id.in_(held))
         return {r.id: r for r in self.session.scalars(query)}
 
     def for_case(self, case_id: str) -> list[Event]:
