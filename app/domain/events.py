@@ -117,19 +117,19 @@ class Event:
 
     def canonical(self) -> str:
         """Canonical JSON of :meth:`to_dict`; equal events have equal text."""
-        texts = (self.id, self.case_id, self.actor_id, self.actor_name, self.station)
-        if not all(type(text) is str for text in texts):
-            return canonical_json(self.to_dict())
         # canonical_json(self.to_dict()) written out (keys in sorted order), encoding
         # only the payload as a whole: the pull path takes this for every event.
         quote = _json_string
         device_time = self.device_time.astimezone(UTC).isoformat()
-        return (
-            f'{{"actor_id":{quote(self.actor_id)},"actor_name":{quote(self.actor_name)},'
-            f'"case_id":{quote(self.case_id)},"device_time":{quote(device_time)},'
-            f'"id":{quote(self.id)},"payload":{canonical_json(self.payload)},'
-            f'"station":{quote(self.station)},"type":{quote(self.type.value)}}}'
-        )
+        try:
+            return (
+                f'{{"actor_id":{quote(self.actor_id)},"actor_name":{quote(self.actor_name)},'
+                f'"case_id":{quote(self.case_id)},"device_time":{quote(device_time)},'
+                f'"id":{quote(self.id)},"payload":{canonical_json(self.payload)},'
+                f'"station":{quote(self.station)},"type":{quote(self.type.value)}}}'
+            )
+        except TypeError:  # a field that is no text (quote takes text only): the long way
+            return canonical_json(self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
