@@ -33,13 +33,12 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import Table, and_, bindparam, exists, func, select, update
+from sqlalchemy import select
 
 from app.domain.errors import DomainError
-from app.domain.events import Event, EventType
+from app.domain.events import Event
 from app.services.recording import STATION_EVENT_SEQUENCE
 from app.store import models
-from app.store.repositories import event_from_row
 from app.store.unit_of_work import UnitOfWork
 from app.sync import local
 from app.sync.client import (
@@ -132,61 +131,6 @@ class _Held:
     unsent_files: bool
     changed_reference: list[tuple[ReferenceItem, str]]
     wanted_documents: list[tuple[str, dict[str, Any]]]
-
-
-# Documents sealed here whose PDF is not queued for upload yet.
-_UNSTAGED = and_(
-    models.Document.seal_use_id.is_not(None),
-    models.Document.pdf_sha256.not_in(select(models.Attachment.sha256)),
-)
-# SEALED events naming a document this station does not hold.
-_WANTED = and_(
-    models.EventRow.type == EventType.SEALED.value,
-    models.EventRow.payload["pdf_sha256"].as_string().not_in(
-        select(models.Document.pdf_sha256)),
-)
-
-
-def _unstaged_documents(uow: UnitOfWork) -> list[str]:
-    """Ids of documents sealed here whose PDF is not queued for upload yet."""
-    return list(uow.session.scalars(select(models.Document.id).where(_UNSTAGED)))
-
-
-def _wanted_documents(uow: UnitOfWork) -> list[tuple[str, dict[str, Any]]]:
-    """(case id, SEALED payload) of sealed documents named by events but not held."""
-    rows = uow.session.execute(
-        select(models.EventRow.case_id, models.EventRow.payload).where(_WANTED))
-    return [(case_id, payload) for case_id, payload in rows]
-
-
-def _outbox_events_after(uow: UnitOfWork, after_position: int,
-                         limit: int) -> list[tuple[int, Event, int | None]]:
-    """(position, event, station sequence) of queued events after ``after_position``,
-    oldest first; plain columns, not ORM objects (a push reads thousands)."""
-    table = models.EventRow.__table__
-    rows = uow.session.execute(
-        select(table.c.position, table.c.id, table.c.case_id, table.c.type, table.c.actor_id,
-               table.c.actor_name, table.c.station, table.c.device_time, table.c.payload,
-               table.c.station_sequence)
-        # Driven from the outbox (a few rows) rather than the event log (all of them).
-        .where(table.c.id.in_(select(models.Outbox.event_id)),
-               table.c.position > after_position)
-        .order_by(table.c.position)
-        .limit(limit)
-    )
-    return [(row.position, event_from_row(row), row.station_sequence)  # type: ignore[arg-type]
-            for row in rows]
-
-
-def _set_server_sequences(uow: UnitOfWork, numbered: list[dict[str, int]]) -> None:
-    """Confirmed events get their server sequence: one executemany by primary key."""
-    table = models.EventRow.__table__
-    assert isinstance(table, Table)
-    uow.session.execute(
-        update(table).where(table.c.position == bindparam("b_position"))
-        .values(server_sequence=bindparam("b_sequence")),
-        [{"b_position": n["position"], "b_sequence": n["server_sequence"]} for n in numbered],
-    )
 
 
 def _behind(head: int | None, held: int) -> bool:
@@ -363,39 +307,29 @@ class SyncEngine:
         if _behind(info.feed_head, held.cursor):
             self._pull_events(client, info, report, progress)
             with self.uow_factory() as uow:
-                wanted = _wanted_documents(uow)
+                wanted = local.wanted_documents(uow)
         if wanted:
             self._fetch_sealed_documents(client, wanted, report)
         progress("done", 1, 1)
 
     def _held(self, station_code: str, info: StationInfo) -> _Held:
-        """What this station holds and may have to send, read in one transaction and
-        mostly in one statement: every ORM query costs a quarter of a millisecond, and
-        a round with nothing new should take a few."""
+        """What this station holds and may have to send, read in one transaction."""
         kinds = set(ReferenceKind) if info.may_publish else {ReferenceKind.STAFF}
         with self.uow_factory() as uow:
             settings = uow.settings.all()
-            counter, logged, queued, unsent, unstaged, wanted = uow.session.execute(select(
-                select(models.Sequence.value)
-                .where(models.Sequence.name == STATION_EVENT_SEQUENCE).scalar_subquery(),
-                select(func.max(models.EventRow.station_sequence)).scalar_subquery(),
-                select(func.count()).select_from(models.Outbox).scalar_subquery(),
-                exists().where(models.Attachment.uploaded.is_(False)),
-                exists().where(_UNSTAGED),
-                exists().where(_WANTED),
-            )).one()
+            pending = local.pending(uow, STATION_EVENT_SEQUENCE)
             return _Held(
-                # The counter, not the log: events refused and taken out of the log keep
-                # their numbers spent.
-                local_max=max(counter or 0, logged or 0),
+                local_max=pending.station_sequence,
                 epoch=settings.get(SERVER_EPOCH, ""),
                 cursor=int(settings.get(PULL_CURSOR, "0") or 0),
                 reference_version=int(settings.get(local.REFERENCE_VERSION, "0") or 0),
-                outbox=queued,
-                unsent_files=bool(unsent or (unstaged and self.attachments_dir)),
+                outbox=pending.queued,
+                unsent_files=pending.unsent_files or bool(
+                    pending.unstaged_documents and self.attachments_dir),
                 changed_reference=local.changed_reference(uow, station_code=station_code,
                                                           kinds=kinds),
-                wanted_documents=_wanted_documents(uow) if wanted else [],
+                wanted_documents=local.wanted_documents(uow) if pending.wanted_documents
+                else [],
             )
 
     def _check_epoch(self, info: StationInfo, report: SyncReport) -> None:
@@ -458,7 +392,7 @@ class SyncEngine:
         with self.uow_factory() as uow:
             return [(position, PushedEvent(event.to_dict(), station_sequence))
                     for position, event, station_sequence
-                    in _outbox_events_after(uow, after_position, self.push_batch)]
+                    in local.outbox_events_after(uow, after_position, self.push_batch)]
 
     def _apply_answers(self, answers: list[Any], report: SyncReport) -> bool:
         """Store the server's answers; True when refusals changed the event log."""
@@ -496,7 +430,7 @@ class SyncEngine:
                     report.retries += 1
                     local.mark_attempt(uow, [answer.id], answer.reason or "")
             if numbered:  # one executemany, by primary key
-                _set_server_sequences(uow, numbered)
+                local.set_server_sequences(uow, numbered)
             uow.events.remove_from_outbox(confirmed)
             uow.session.flush()
             dependent = local.drop_refused(uow, refused) if refused else 0
@@ -648,7 +582,7 @@ class SyncEngine:
             return
         with self.uow_factory() as uow:
             staged: set[str] = set()
-            for document_id in _unstaged_documents(uow):
+            for document_id in local.unstaged_documents(uow):
                 document = uow.session.get(models.Document, document_id)
                 if document is None or document.pdf_sha256 in staged:
                     continue

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, func, select, update
 
 from app.domain.audit import canonical_json
 from app.domain.case import Case, apply_event
@@ -62,21 +62,81 @@ def _now() -> datetime:
 # --- the outbox ------------------------------------------------------------------------
 
 
-def outbox_after(uow: UnitOfWork, after_position: int, limit: int) -> list[models.EventRow]:
-    """Queued events made after ``after_position``, oldest first.
+@dataclass(frozen=True)
+class Pending:
+    """What a sync round may have to do, as the station's tables say."""
+
+    station_sequence: int  # the highest spent: the counter or the log, whichever is higher
+    queued: int
+    unsent_files: bool
+    unstaged_documents: bool
+    wanted_documents: bool
+
+
+# Documents sealed here whose PDF is not queued for upload yet.
+_UNSTAGED = and_(
+    models.Document.seal_use_id.is_not(None),
+    models.Document.pdf_sha256.not_in(select(models.Attachment.sha256)),
+)
+# SEALED events naming a document this station does not hold.
+_WANTED = and_(
+    models.EventRow.type == EventType.SEALED.value,
+    models.EventRow.payload["pdf_sha256"].as_string().not_in(
+        select(models.Document.pdf_sha256)),
+)
+
+
+def pending(uow: UnitOfWork, sequence_name: str) -> Pending:
+    """Everything a round checks before talking further with the server, in one
+    statement: each ORM query costs about a quarter of a millisecond here, and a round
+    with nothing new should take a few."""
+    counter, logged, queued, unsent, unstaged, wanted = uow.session.execute(select(
+        # The counter, not only the log: events refused and taken out of the log keep
+        # their numbers spent.
+        select(models.Sequence.value)
+        .where(models.Sequence.name == sequence_name).scalar_subquery(),
+        select(func.max(models.EventRow.station_sequence)).scalar_subquery(),
+        select(func.count()).select_from(models.Outbox).scalar_subquery(),
+        exists().where(models.Attachment.uploaded.is_(False)),
+        exists().where(_UNSTAGED),
+        exists().where(_WANTED),
+    )).one()
+    return Pending(max(counter or 0, logged or 0), queued, bool(unsent), bool(unstaged),
+                   bool(wanted))
+
+
+def outbox_events_after(uow: UnitOfWork, after_position: int,
+                        limit: int) -> list[tuple[int, Event, int | None]]:
+    """(position, event, station sequence) of queued events made after
+    ``after_position``, oldest first, as plain columns (a push reads thousands).
 
     Paging by position (not "the first N") means events the server asked to retry
     later never block the ones behind them.
     """
-    # Driven from the outbox (a few rows) rather than the event log (all of them).
-    query = (
-        select(models.EventRow)
-        .where(models.EventRow.id.in_(select(models.Outbox.event_id)),
-               models.EventRow.position > after_position)
-        .order_by(models.EventRow.position)
+    table = models.EventRow.__table__
+    rows = uow.session.execute(
+        select(table.c.position, table.c.id, table.c.case_id, table.c.type, table.c.actor_id,
+               table.c.actor_name, table.c.station, table.c.device_time, table.c.payload,
+               table.c.station_sequence)
+        # Driven from the outbox (a few rows) rather than the event log (all of them).
+        .where(table.c.id.in_(select(models.Outbox.event_id)),
+               table.c.position > after_position)
+        .order_by(table.c.position)
         .limit(limit)
     )
-    return list(uow.session.scalars(query))
+    return [(row.position, event_from_row(row), row.station_sequence)  # type: ignore[arg-type]
+            for row in rows]
+
+
+def set_server_sequences(uow: UnitOfWork, numbered: list[dict[str, int]]) -> None:
+    """Confirmed events get their server sequence: one executemany by primary key."""
+    table = models.EventRow.__table__
+    assert isinstance(table, Table)
+    uow.session.execute(
+        update(table).where(table.c.position == bindparam("b_position"))
+        .values(server_sequence=bindparam("b_sequence")),
+        [{"b_position": n["position"], "b_sequence": n["server_sequence"]} for n in numbered],
+    )
 
 
 def mark_attempt(uow: UnitOfWork, event_ids: Iterable[str], error: str) -> None:
@@ -404,6 +464,21 @@ def _store_page(uow: UnitOfWork, items: list[tuple[Event, int | None]]) -> PageR
         in_page.add(event.id)
     batch.write()
     return result
+
+
+# --- sealed documents -----------------------------------------------------------------------
+
+
+def unstaged_documents(uow: UnitOfWork) -> list[str]:
+    """Ids of documents sealed here whose PDF is not queued for upload yet."""
+    return list(uow.session.scalars(select(models.Document.id).where(_UNSTAGED)))
+
+
+def wanted_documents(uow: UnitOfWork) -> list[tuple[str, dict[str, Any]]]:
+    """(case id, SEALED payload) of sealed documents named by events but not held."""
+    rows = uow.session.execute(
+        select(models.EventRow.case_id, models.EventRow.payload).where(_WANTED))
+    return [(case_id, payload) for case_id, payload in rows]
 
 
 # --- reference data ------------------------------------------------------------------------
