@@ -212,13 +212,15 @@ def all_case_stations(session: Session) -> set[str]:
 def station_info(session: Session, station: Station) -> StationInfo:
     """Who the station is, plus the heads of its feed and of the reference data."""
     assert station.code is not None
-    state = session.get(ServerState, 1)
-    assert state is not None
-    feed_head = session.scalar(
-        select(func.max(Delivery.id)).where(Delivery.station == station.code)
-    )
+    # One statement: this answers every sync round, most of which end here.
+    epoch, reference_head, feed_head = session.execute(
+        select(ServerState.epoch, ServerState.reference_version,
+               select(func.max(Delivery.id)).where(Delivery.station == station.code)
+               .scalar_subquery())
+        .where(ServerState.id == 1)
+    ).one()
     return StationInfo(
-        station_code=station.code, station_name=station.name, epoch=state.epoch,
+        station_code=station.code, station_name=station.name, epoch=epoch,
         may_publish=station.may_publish, max_station_sequence=station.max_station_sequence,
-        feed_head=int(feed_head or 0), reference_head=state.reference_version,
+        feed_head=int(feed_head or 0), reference_head=reference_head,
     )

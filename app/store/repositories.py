@@ -19,6 +19,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -59,7 +60,25 @@ class SettingsRepository(_Repository):
             row.value = value
 
     def all(self) -> dict[str, str]:
-        return {r.key: r.value for r in self.session.scalars(select(models.Setting))}
+        # Plain rows, not ORM objects: every sync round starts by reading them.
+        self.session.flush()
+        table = _table(models.Setting)
+        return {key: value for key, value in self.session.execute(select(table.c.key,
+                                                                         table.c.value))}
+
+    def set_many(self, values: dict[str, str]) -> None:
+        """Write several settings in one statement (every sync round ends with two).
+
+        Straight to the table: a Setting object already loaded in this unit of work
+        would keep its old value, so use it where none is.
+        """
+        table = _table(models.Setting)
+        statement = sqlite_insert(table)
+        self.session.execute(
+            statement.on_conflict_do_update(index_elements=[table.c.key],
+                                            set_={"value": statement.excluded.value}),
+            [{"key": key, "value": value} for key, value in values.items()],
+        )
 
 
 class SequenceRepository(_Repository):

@@ -267,10 +267,11 @@ class SyncEngine:
         return report
 
     def _record_outcome(self, report: SyncReport) -> None:
+        outcome = {local.LAST_SYNC_ERROR: "；".join(report.errors)}
+        if report.ok:
+            outcome[LAST_SYNC_AT] = _now().isoformat()
         with self.uow_factory() as uow:
-            if report.ok:
-                uow.settings.set(LAST_SYNC_AT, _now().isoformat())
-            uow.settings.set(local.LAST_SYNC_ERROR, "；".join(report.errors))
+            uow.settings.set_many(outcome)
             uow.commit()
 
     def _round(self, client: SyncClient, station_code: str, report: SyncReport,
