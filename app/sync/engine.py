@@ -37,7 +37,6 @@ from sqlalchemy import select
 
 from app.domain.errors import DomainError
 from app.domain.events import Event
-from app.services.recording import STATION_EVENT_SEQUENCE
 from app.store import models
 from app.store.unit_of_work import UnitOfWork
 from app.sync import local
@@ -318,7 +317,7 @@ class SyncEngine:
         kinds = set(ReferenceKind) if info.may_publish else {ReferenceKind.STAFF}
         with self.uow_factory() as uow:
             settings = uow.settings.all()
-            pending = local.pending(uow, STATION_EVENT_SEQUENCE)
+            pending = local.pending(uow)
             return _Held(
                 local_max=pending.station_sequence,
                 epoch=settings.get(SERVER_EPOCH, ""),

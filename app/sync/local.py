@@ -30,6 +30,7 @@ from app.domain.events import Event, EventType
 from app.services.catalog import pinyin_initials
 from app.services.context import local_date
 from app.services.recording import (
+    STATION_EVENT_SEQUENCE,
     RemoteBatch,
     load_calendar,
     project_row,
@@ -86,21 +87,25 @@ _WANTED = and_(
 )
 
 
-def pending(uow: UnitOfWork, sequence_name: str) -> Pending:
-    """Everything a round checks before talking further with the server, in one
-    statement: each ORM query costs about a quarter of a millisecond here, and a round
-    with nothing new should take a few."""
-    counter, logged, queued, unsent, unstaged, wanted = uow.session.execute(select(
-        # The counter, not only the log: events refused and taken out of the log keep
-        # their numbers spent.
-        select(models.Sequence.value)
-        .where(models.Sequence.name == sequence_name).scalar_subquery(),
-        select(func.max(models.EventRow.station_sequence)).scalar_subquery(),
-        select(func.count()).select_from(models.Outbox).scalar_subquery(),
-        exists().where(models.Attachment.uploaded.is_(False)),
-        exists().where(_UNSTAGED),
-        exists().where(_WANTED),
-    )).one()
+# Everything a round checks before talking further with the server, in one statement
+# built once: each ORM query costs about a quarter of a millisecond here, building this
+# one a third, and a round with nothing new should take a few.
+_PENDING = select(
+    # The counter, not only the log: events refused and taken out of the log keep
+    # their numbers spent.
+    select(models.Sequence.value)
+    .where(models.Sequence.name == STATION_EVENT_SEQUENCE).scalar_subquery(),
+    select(func.max(models.EventRow.station_sequence)).scalar_subquery(),
+    select(func.count()).select_from(models.Outbox).scalar_subquery(),
+    exists().where(models.Attachment.uploaded.is_(False)),
+    exists().where(_UNSTAGED),
+    exists().where(_WANTED),
+)
+
+
+def pending(uow: UnitOfWork) -> Pending:
+    """What a sync round may have to do, as the station's tables say."""
+    counter, logged, queued, unsent, unstaged, wanted = uow.session.execute(_PENDING).one()
     return Pending(max(counter or 0, logged or 0), queued, bool(unsent), bool(unstaged),
                    bool(wanted))
 
