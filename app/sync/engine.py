@@ -26,7 +26,7 @@ import secrets
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +55,7 @@ from app.sync.protocol import (
     EnrollRequest,
     ErrorCode,
     PullPage,
+    PushAnswer,
     PushedEvent,
     ReferenceItem,
     ReferenceKind,
@@ -360,32 +361,45 @@ class SyncEngine:
 
     def _push_events(self, client: SyncClient, info: StationInfo, total: int,
                      report: SyncReport, progress: Progress) -> None:
+        """The outbox in batches, oldest first, each sent only once the server has
+        answered the one before (so it sees the station's order). The station's own
+        work overlaps the server's: the next batch is read while this one is on its
+        way, and sent before this one's answers are stored, unless they hold a refusal,
+        which may take queued events out of the log or re-order them."""
         done = 0
         batch = self._outbox_batch(0)
-        # The next batch is read and encoded while the server works on this one; it is
-        # sent only after this one's answers, so the server sees the station's order.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as sender:
-            while batch:
+
+            def send(events: list[tuple[int, PushedEvent]]) -> Future[PushAnswer]:
+                return sender.submit(client.push, [pushed for _, pushed in events])
+
+            sending = send(batch) if batch else None
+            while batch and sending is not None:
                 progress("push", done, total)
-                sending = sender.submit(client.push, [pushed for _, pushed in batch])
                 following = self._outbox_batch(batch[-1][0])
-                try:
-                    answer = sending.result()
-                except ServerRefused as refusal:
-                    with self.uow_factory() as uow:
-                        local.mark_attempt(uow, [p.event["id"] for _, p in batch],
-                                           refusal.message)
-                        uow.commit()
-                    if refusal.code == ErrorCode.STATION_REWOUND:
-                        raise StationRewound(refusal.code, refusal.message) from refusal
-                    raise
+                answer = self._answer(sending, batch)
                 self._same_epoch(info, answer.epoch)
+                refusals = any(a.status is AnswerStatus.CONFLICT for a in answer.answers)
+                sending = send(following) if following and not refusals else None
                 if self._apply_answers(answer.answers, report):
-                    # Refusals took dependent events out of the log or re-ordered
-                    # them: what was read ahead may be stale.
-                    following = self._outbox_batch(batch[-1][0])
+                    following = self._outbox_batch(batch[-1][0])  # the log changed
+                if following and sending is None:
+                    sending = send(following)
                 done += len(batch)
                 batch = following
+
+    def _answer(self, sending: Future[PushAnswer],
+                batch: list[tuple[int, PushedEvent]]) -> PushAnswer:
+        """The server's answer to a batch; a refused batch stays queued, marked."""
+        try:
+            return sending.result()
+        except ServerRefused as refusal:
+            with self.uow_factory() as uow:
+                local.mark_attempt(uow, [p.event["id"] for _, p in batch], refusal.message)
+                uow.commit()
+            if refusal.code == ErrorCode.STATION_REWOUND:
+                raise StationRewound(refusal.code, refusal.message) from refusal
+            raise
 
     def _outbox_batch(self, after_position: int) -> list[tuple[int, PushedEvent]]:
         """(position, wire form) of the next queued events after ``after_position``."""
