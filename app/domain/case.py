@@ -11,7 +11,6 @@ countersign) live here, so a replay on the server enforces them too.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -401,32 +400,10 @@ def _materials(payload: dict[str, Any], key: str = "materials") -> list[dict[str
     return [dict(r) for r in rows]
 
 
-# Matters parsed from registrations, by their JSON text: a replay or a pull parses the
-# same few matters over and over. Matter is immutable, so cases may share one; equal
-# text (ints, floats and booleans told apart) gives an equal matter.
-_PARSED_MATTERS: dict[str, Matter] = {}
-_PARSED_MATTERS_KEPT = 256
-
-
-def _matter(data: Any) -> Matter:
-    """``Matter.from_dict(data)``, parsed once per distinct text."""
-    try:
-        text = json.dumps(data)
-    except (TypeError, ValueError):
-        return Matter.from_dict(data)
-    matter = _PARSED_MATTERS.get(text)
-    if matter is None:
-        matter = Matter.from_dict(data)
-        if len(_PARSED_MATTERS) >= _PARSED_MATTERS_KEPT:
-            _PARSED_MATTERS.clear()
-        _PARSED_MATTERS[text] = matter
-    return matter
-
-
 def _registered(event: Event) -> Case:
     payload = event.payload
     try:
-        matter = _matter(payload["matter"])
+        matter = Matter.from_dict(payload["matter"])
     except (KeyError, TypeError, ValueError):
         raise ValidationError(
             "bad_payload", "登记事件缺少有效的事项信息。", field="matter"
