@@ -100,8 +100,8 @@ def staff_record(user_id: str, username: str, roles: list[str], station: str) ->
             "active": True, "delegations": []}
 
 
-def raw_station(server: LiveServer, code: str) -> RawStation:
-    enrollment = server.create_station(f"站点{code}", code)
+def raw_station(server: LiveServer, code: str, *, all_cases: bool = False) -> RawStation:
+    enrollment = server.create_station(f"站点{code}", code, all_cases=all_cases)
     credential = secrets.token_urlsafe(32)
     answer = requests.post(
         f"{server.url}/api/v1/enroll",

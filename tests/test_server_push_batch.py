@@ -9,7 +9,6 @@ and on PostgreSQL.
 from __future__ import annotations
 
 import json
-import secrets
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -24,8 +23,6 @@ from sqlalchemy import select
 from app.domain.events import Event
 from app.domain.seal import SealRecord, SealStatus
 from app.sync.protocol import (
-    PROTOCOL_HEADER,
-    PROTOCOL_VERSION,
     AnswerStatus,
     EventAnswer,
     PullPage,
@@ -38,7 +35,7 @@ from server.database import ServerConfig
 from server.hashing import content_hash, event_content_hash
 from server.models import CaseScope, Delivery, EventRow, Rejection, ServerState, Station
 from tests.sync_fixtures import LiveServer, postgres_database
-from tests.test_server_api import RawStation, registration, staff_record
+from tests.test_server_api import RawStation, raw_station, registration
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -56,28 +53,6 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServe
             yield live
         finally:
             live.dispose()
-
-
-def enrolled_station(server: LiveServer, code: str, *, all_cases: bool = False) -> RawStation:
-    enrollment = server.create_station(f"站点{code}", code, all_cases=all_cases)
-    credential = secrets.token_urlsafe(32)
-    answer = requests.post(
-        f"{server.url}/api/v1/enroll",
-        json={"code": enrollment, "station_code": code, "credential": credential},
-        headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)}, timeout=10,
-    )
-    assert answer.status_code == 200, answer.text
-    station = RawStation(server.url, code, credential, str(uuid.uuid4()), str(uuid.uuid4()))
-    items = [
-        {"kind": "staff", "key": station.clerk_id,
-         "data": staff_record(station.clerk_id, "clerk", ["clerk"], code)},
-        {"kind": "staff", "key": station.chief_id,
-         "data": staff_record(station.chief_id, "chief", ["chief"], code)},
-    ]
-    answer = requests.post(f"{server.url}/api/v1/reference/push", json={"items": items},
-                           headers=station.headers(), timeout=10)
-    assert [a["status"] for a in answer.json()["answers"]] == ["accepted", "accepted"]
-    return station
 
 
 def revoked_seal(server: LiveServer, station: RawStation) -> str:
@@ -153,9 +128,9 @@ def feed(station: RawStation, names: dict[str, str]) -> list[str]:
 def test_one_push_mixing_every_answer_answers_and_stores_as_event_by_event(
     server: LiveServer,
 ) -> None:
-    xc = enrolled_station(server, "XC01")
-    xz = enrolled_station(server, "XZZX")
-    centre = enrolled_station(server, "ZX01", all_cases=True)
+    xc = raw_station(server, "XC01")
+    xz = raw_station(server, "XZZX")
+    centre = raw_station(server, "ZX01", all_cases=True)
     seal_id = revoked_seal(server, xc)
     names: dict[str, str] = {}
 
@@ -290,8 +265,8 @@ def test_one_push_mixing_every_answer_answers_and_stores_as_event_by_event(
 def test_a_rewound_station_stores_nothing_of_a_batch_with_good_events(
     server: LiveServer,
 ) -> None:
-    xc = enrolled_station(server, "XC01")
-    enrolled_station(server, "ZX01", all_cases=True)
+    xc = raw_station(server, "XC01")
+    raw_station(server, "ZX01", all_cases=True)
     first = registration(xc)
     assert xc.push([first]).json()["answers"][0]["status"] == "accepted"
     before = stored(server, {})
@@ -318,8 +293,8 @@ def test_push_answer_dict_is_the_protocols_to_dict() -> None:
 
 
 def test_a_pulled_page_is_the_protocols_wire_form_of_its_items(server: LiveServer) -> None:
-    xc = enrolled_station(server, "XC01")
-    centre = enrolled_station(server, "ZX01", all_cases=True)
+    xc = raw_station(server, "XC01")
+    centre = raw_station(server, "ZX01", all_cases=True)
     case_id = str(uuid.uuid4())
     pushed = [registration(xc, case_id),
               xc.event("approved", case_id, {"opinion": "同意"}, actor="chief"),
