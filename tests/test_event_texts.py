@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.audit import canonical_json
+from app.domain.audit import canonical_json, one_shot_encoder
 from app.domain.events import Event, EventType
 from app.services.recording import event_audit_text
 
@@ -81,3 +81,33 @@ def test_an_event_id_that_is_no_uuid_is_refused(text: str) -> None:
                  actor_name="", station="XC01", device_time=datetime.now(UTC), id=text).to_dict()
     with pytest.raises(ValueError):
         Event.from_dict(data)
+
+
+# The encoders the pull path makes once: the canonical one and ``json.dumps``'s defaults
+# (the JSON column's serializer).
+encoders = [
+    json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+    json.JSONEncoder(),
+]
+
+
+@pytest.mark.parametrize("encoder", encoders)
+@given(value=json_values | st.floats())
+def test_an_encoder_made_once_writes_what_the_encoder_writes(
+    encoder: json.JSONEncoder, value: Any
+) -> None:
+    assert one_shot_encoder(encoder)(value) == encoder.encode(value)
+
+
+@pytest.mark.parametrize("encoder", encoders)
+def test_an_encoder_made_once_refuses_what_json_cannot_hold(encoder: json.JSONEncoder) -> None:
+    with pytest.raises(TypeError):
+        one_shot_encoder(encoder)({"a": [object()]})
+
+
+def test_an_event_of_an_unknown_type_is_refused() -> None:
+    data = Event(case_id=str(uuid.uuid4()), type=EventType.ACCEPTED, actor_id="a",
+                 actor_name="", station="XC01", device_time=datetime.now(UTC)).to_dict()
+    for unknown in ("ACCEPTED", "unknown", 7, None):
+        with pytest.raises(ValueError):
+            Event.from_dict({**data, "type": unknown})

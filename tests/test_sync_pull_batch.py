@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -269,7 +270,11 @@ def test_case_rows_saved_together_are_stored_as_saved_one_at_a_time(
     changed = [
         {**before[held[0]], "state": "reviewed", "deadline": None, "yellow_from": None,
          "deadline_provisional": True, "on_time": False},
-        {**before[held[1]], "applicant_name": "王五"},
+        # Times without microseconds, in another zone, and a date: SQLite's own texts.
+        {**before[held[1]], "applicant_name": "王五",
+         "registered_at": datetime(2026, 1, 1, 7, 0, tzinfo=timezone(timedelta(hours=8))),
+         "accepted_at": datetime(999, 12, 31, 23, 59, 59, 1, tzinfo=UTC),
+         "accepted_on": date(2026, 1, 5)},
         dict(before[held[2]]),  # nothing changes
         {**before[held[2]], "id": str(uuid.uuid4()), "number": "XC01-NEW-0001"},
     ]
@@ -291,3 +296,30 @@ def test_case_rows_saved_together_are_stored_as_saved_one_at_a_time(
         assert row.applicant_name == "王五"
 
     assert together_rows == one_by_one_rows
+
+
+@pytest.mark.parametrize("device_time", [
+    datetime(2026, 11, 23, 13, 42, 32, tzinfo=UTC),  # no microseconds: stored with them
+    datetime(2026, 1, 1, 7, 0, 0, 1, tzinfo=timezone(timedelta(hours=8))),  # a day back in UTC
+    datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),  # a year of three digits
+])
+def test_pulled_event_is_stored_in_the_texts_its_column_types_write(
+    center: StationProfile, device_time: datetime
+) -> None:
+    event = Event(case_id=str(uuid.uuid4()), type=EventType.ACCEPTED, actor_id="a",
+                  actor_name="", station="XZZX", device_time=device_time,
+                  payload={"乙": [1.5, None, True], "a": "受理\u2028\""})
+
+    def stored(uow: UnitOfWork) -> Any:
+        uow.session.flush()
+        return uow.session.connection().exec_driver_sql(
+            "SELECT device_time, payload FROM events WHERE id = ?", (event.id,)).one()
+
+    with center.uow() as uow:
+        uow.events.add(event, station_sequence=None, outbox=False)
+        by_the_orm = stored(uow)
+    with center.uow() as uow:
+        uow.events.add_pulled([(event, None)])
+        pulled = stored(uow)
+
+    assert pulled == by_the_orm

@@ -4,21 +4,50 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from json.encoder import (  # type: ignore[attr-defined]
+    c_make_encoder,
+    encode_basestring,
+    encode_basestring_ascii,
+)
 from typing import Any
 
 GENESIS_HASH = "0" * 64
 
 
+def one_shot_encoder(encoder: json.JSONEncoder) -> Callable[[Any], str]:
+    """``encoder.encode`` with its C encoder made once, not on every call (as
+    ``JSONEncoder.encode`` does): the same text in a quarter to a third less time for
+    the small dicts of an event. The C encoder keeps no circular-reference markers (a
+    dict of them shared between threads would need a lock), so a structure holding
+    itself raises RecursionError rather than ValueError; JSON never holds one."""
+    # The C encoder writes no indented text; some interpreters have none.
+    if c_make_encoder is None or encoder.indent is not None:
+        return encoder.encode
+    quote = encode_basestring_ascii if encoder.ensure_ascii else encode_basestring
+    make_chunks = c_make_encoder(
+        None, encoder.default, quote, None, encoder.key_separator, encoder.item_separator,
+        encoder.sort_keys, encoder.skipkeys, encoder.allow_nan,
+    )
+    join = "".join
+
+    def encode(data: Any) -> str:
+        return join(make_chunks(data, 0))
+
+    return encode
+
+
 # ``json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``
-# without building an encoder for every call (it keeps no state between calls).
-_CANONICAL_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+# without building an encoder for every call.
+_canonical_encode = one_shot_encoder(
+    json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+)
 
 
 def canonical_json(data: Any) -> str:
     """The one JSON form that hashes are taken of (sorted keys, no spaces, UTF-8)."""
-    return _CANONICAL_ENCODER.encode(data)
+    return _canonical_encode(data)
 
 
 def chain_hash(previous_hash: str, body: str) -> str:

@@ -73,6 +73,11 @@ EVENT_LABELS = {
 # A JSON string as canonical_json writes one (its encoder's own function).
 _json_string = json.encoder.encode_basestring
 
+# Each event type's value as a JSON string, and each type by its value (a dict look-up
+# is a fraction of ``EventType(value)``, which parsing a pulled page does for every event).
+_QUOTED_TYPES = {event_type: _json_string(event_type.value) for event_type in EventType}
+_TYPES_BY_VALUE = {event_type.value: event_type for event_type in EventType}
+
 # A UUID already in its standard text (lower case, hyphens): str(UUID(text)) == text.
 _UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -119,16 +124,18 @@ class Event:
         """Canonical JSON of :meth:`to_dict`; equal events have equal text."""
         # canonical_json(self.to_dict()) written out (keys in sorted order), encoding
         # only the payload as a whole: the pull path takes this for every event.
+        # The time's ISO text holds nothing JSON escapes, and each type's text is quoted
+        # once for all.
         quote = _json_string
         device_time = self.device_time.astimezone(UTC).isoformat()
         try:
             return (
                 f'{{"actor_id":{quote(self.actor_id)},"actor_name":{quote(self.actor_name)},'
-                f'"case_id":{quote(self.case_id)},"device_time":{quote(device_time)},'
+                f'"case_id":{quote(self.case_id)},"device_time":"{device_time}",'
                 f'"id":{quote(self.id)},"payload":{canonical_json(self.payload)},'
-                f'"station":{quote(self.station)},"type":{quote(self.type.value)}}}'
+                f'"station":{quote(self.station)},"type":{_QUOTED_TYPES[self.type]}}}'
             )
-        except TypeError:  # a field that is no text (quote takes text only): the long way
+        except (TypeError, KeyError):  # a field that is no text or no EventType: the long way
             return canonical_json(self.to_dict())
 
     @classmethod
@@ -140,10 +147,12 @@ class Event:
         payload = data.get("payload") or {}
         if not isinstance(payload, dict):
             raise ValueError("payload must be an object")
+        value = data["type"]
+        event_type = _TYPES_BY_VALUE.get(value) if type(value) is str else None
         return cls(
             id=_uuid_text(data["id"]),
             case_id=_uuid_text(data["case_id"]),
-            type=EventType(data["type"]),
+            type=event_type if event_type is not None else EventType(value),
             actor_id=str(data["actor_id"]),
             actor_name=str(data.get("actor_name", "")),
             station=str(data["station"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Date,
     Table,
     delete,
     func,
@@ -23,7 +25,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from app.domain.audit import GENESIS_HASH, AuditRecord, canonical_json, chain_hash
+from app.domain.audit import (
+    GENESIS_HASH,
+    AuditRecord,
+    canonical_json,
+    chain_hash,
+    one_shot_encoder,
+)
 from app.domain.calendar import YearCalendar
 from app.domain.catalog import Department as DepartmentData
 from app.domain.catalog import Matter as MatterData
@@ -320,6 +328,64 @@ def _unchanged(value: Any) -> Any:
     return value
 
 
+# SQLite's stored text of a date and of a datetime (SQLAlchemy's default storage formats),
+# which ``isoformat`` writes too: "2026-11-23" and "2026-11-23 13:42:32.454620".
+_SQLITE_DATE_FORMAT = "%(year)04d-%(month)02d-%(day)02d"
+_SQLITE_DATETIME_FORMAT = (
+    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+)
+
+
+def _time_binder(connection: Connection, column: ColumnElement[Any]) -> Callable[[Any], Any]:
+    """``_bind_processor``, with a UTCDateTime or Date column's text on SQLite written
+    by ``isoformat`` (the same text in half the time: a pull binds tens of thousands);
+    any other value, column or storage format goes to the column type itself."""
+    process = _bind_processor(connection, column)
+    dialect = connection.dialect
+    if dialect.name != "sqlite":
+        return process
+    impl = column.type.dialect_impl(dialect)
+    if isinstance(impl, models.UTCDateTime):
+        storage = getattr(impl.impl_instance, "_storage_format", None)
+        if storage != _SQLITE_DATETIME_FORMAT:
+            return process
+
+        def utc_text(value: Any) -> Any:
+            if value is None:
+                return None
+            # Aware datetimes only: a naive one is refused by the column type.
+            if type(value) is datetime and value.tzinfo is not None:
+                # "YYYY-MM-DD HH:MM:SS.ffffff+00:00" without its offset.
+                return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+            return process(value)
+
+        return utc_text
+    if isinstance(impl, Date) and getattr(impl, "_storage_format", None) == _SQLITE_DATE_FORMAT:
+
+        def date_text(value: Any) -> Any:
+            if value is None:
+                return None
+            # A datetime is a date too, stored as its date alone: the column type's.
+            return value.isoformat() if type(value) is date else process(value)
+
+        return date_text
+    return process
+
+
+# ``json.dumps`` with its defaults, SQLAlchemy's JSON serializer unless the engine names
+# another, with the C encoder made once rather than on every call.
+_json_dumps = one_shot_encoder(json.JSONEncoder())
+
+
+def _json_binder(connection: Connection, column: ColumnElement[Any]) -> Callable[[Any], Any]:
+    """``_bind_processor`` for a JSON column given plain JSON values (not SQLAlchemy's
+    NULL markers): the same text, sooner."""
+    dialect = connection.dialect
+    if dialect.name == "sqlite" and getattr(dialect, "_json_serializer", None) is None:
+        return _json_dumps
+    return _bind_processor(connection, column)
+
+
 def _row_binder(
     connection: Connection, table: Table, names: Sequence[str]
 ) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
@@ -329,9 +395,8 @@ def _row_binder(
     get = itemgetter(*names)
     converted = []
     for index, name in enumerate(names):
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            converted.append((index, process))
+        if table.c[name].type.dialect_impl(dialect).bind_processor(dialect) is not None:
+            converted.append((index, _time_binder(connection, table.c[name])))
 
     def bound(values: dict[str, Any]) -> tuple[Any, ...]:
         row = list(get(values)) if len(names) > 1 else [get(values)]
@@ -399,8 +464,8 @@ class EventRepository(_Repository):
         # its column's own type (JSON text, naive UTC), as ``insert(table)`` would.
         connection = self.session.connection()
         table = _table(models.EventRow)
-        device_time = _bind_processor(connection, table.c.device_time)
-        payload = _bind_processor(connection, table.c.payload)
+        device_time = _time_binder(connection, table.c.device_time)
+        payload = _json_binder(connection, table.c.payload)
         recorded_at = _bind_processor(connection, table.c.recorded_at)(_now())
         connection.exec_driver_sql(
             _ADD_PULLED_SQL,
@@ -743,29 +808,36 @@ class AuditRepository(_Repository):
     def append_many(self, bodies: Sequence[dict[str, Any]]) -> list[AuditRecord]:
         """``append`` for each body in turn, the same records and hashes, with one read
         of the last record and one INSERT."""
-        return self.append_texts([canonical_json(body) for body in bodies])
+        rows = self._chain([canonical_json(body) for body in bodies])
+        return [AuditRecord(*row) for row in rows]
 
-    def append_texts(self, texts: Sequence[str]) -> list[AuditRecord]:
-        """``append_many`` for bodies already in their ``canonical_json`` text."""
+    def append_texts(self, texts: Sequence[str]) -> None:
+        """``append_many`` for bodies already in their ``canonical_json`` text, when
+        the caller needs no records back (a pull chains thousands)."""
+        self._chain(texts)
+
+    def _chain(self, texts: Sequence[str]) -> list[tuple[int, str, str, str]]:
+        """Insert a record for each text, chained in order onto the last one; returns
+        the rows (sequence, body, previous hash, record hash)."""
         if not texts:
             return []
         last = self._last()
         previous_hash = last.record_hash if last else GENESIS_HASH
         sequence = last.sequence if last else 0
-        records = []
+        rows = []
         for text in texts:
             sequence += 1
             record_hash = chain_hash(previous_hash, text)
-            records.append(AuditRecord(sequence, text, previous_hash, record_hash))
+            rows.append((sequence, text, previous_hash, record_hash))
             previous_hash = record_hash
         # Text and integers only, nothing for a column type to convert: straight to the
         # driver.
         self.session.connection().exec_driver_sql(
             "INSERT INTO audit_log (sequence, body, previous_hash, record_hash)"
             " VALUES (?, ?, ?, ?)",
-            [(r.sequence, r.body, r.previous_hash, r.record_hash) for r in records],
+            rows,
         )
-        return records
+        return rows
 
     def records(self) -> Iterable[AuditRecord]:
         query = select(models.AuditRow).order_by(models.AuditRow.sequence)
