@@ -26,10 +26,13 @@ def one_shot_encoder(encoder: json.JSONEncoder) -> Callable[[Any], str]:
     if c_make_encoder is None or encoder.indent is not None:
         return encoder.encode
     quote = encode_basestring_ascii if encoder.ensure_ascii else encode_basestring
-    make_chunks = c_make_encoder(
-        None, encoder.default, quote, None, encoder.key_separator, encoder.item_separator,
-        encoder.sort_keys, encoder.skipkeys, encoder.allow_nan,
-    )
+    try:  # CPython's own call (json.encoder.JSONEncoder.iterencode); fall back if it moves
+        make_chunks = c_make_encoder(
+            None, encoder.default, quote, None, encoder.key_separator,
+            encoder.item_separator, encoder.sort_keys, encoder.skipkeys, encoder.allow_nan,
+        )
+    except TypeError:
+        return encoder.encode
     join = "".join
 
     def encode(data: Any) -> str:
