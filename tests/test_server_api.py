@@ -286,9 +286,8 @@ def test_role_check_uses_the_staff_the_station_sent(server: LiveServer,
     assert answers[-1]["code"] == "permission.role"
 
 
-def test_seal_used_before_its_central_revocation_reached_the_station_is_flagged(
-    server: LiveServer, station: RawStation
-) -> None:
+def revoked_seal(server: LiveServer, station: RawStation) -> str:
+    """A seal of the station's chief, registered and then revoked centrally; its id."""
     seal = SealRecord(
         id=str(uuid.uuid4()), authority_name="某县市场监督管理局", department_code="SCJ",
         department_name="县市场监督管理局", serial="SCJ-001", custodian_id=station.chief_id,
@@ -299,8 +298,16 @@ def test_seal_used_before_its_central_revocation_reached_the_station_is_flagged(
     with server.session() as session:
         reference.save_seal(session, seal)
         session.commit()
+    database = ["--db", server.config.db_url] if server.config.db_url else []
     assert server_main(["revoke-seal", "SCJ-001", "--data-dir",
-                        str(server.config.data_dir)]) == 0
+                        str(server.config.data_dir), *database]) == 0
+    return seal.id
+
+
+def test_seal_used_before_its_central_revocation_reached_the_station_is_flagged(
+    server: LiveServer, station: RawStation
+) -> None:
+    seal_id = revoked_seal(server, station)
     registered = registration(station)
     case_id = registered["case_id"]
     events = [
@@ -310,7 +317,7 @@ def test_seal_used_before_its_central_revocation_reached_the_station_is_flagged(
         station.event("approved", case_id, {"opinion": "同意"}, actor="chief"),
         station.event("sealed", case_id, {
             "document_kind": "approval_decision", "document_number": "县市监〔2026〕1号",
-            "seal_id": seal.id, "seal_use_id": str(uuid.uuid4()), "pdf_sha256": "a" * 64,
+            "seal_id": seal_id, "seal_use_id": str(uuid.uuid4()), "pdf_sha256": "a" * 64,
         }, actor="chief"),
     ]
     answers = station.push(events).json()["answers"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,21 +20,19 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from app.domain.events import Event
-from app.domain.seal import SealRecord, SealStatus
 from app.sync.protocol import (
     AnswerStatus,
     EventAnswer,
     PullPage,
     PushAnswer,
 )
-from server import events, reference
+from server import events
 from server.app import encode_answer
-from server.cli import main as server_main
 from server.database import ServerConfig
 from server.hashing import content_hash, event_content_hash
 from server.models import CaseScope, Delivery, EventRow, Rejection, ServerState, Station
 from tests.sync_fixtures import LiveServer, postgres_database
-from tests.test_server_api import RawStation, raw_station, registration
+from tests.test_server_api import RawStation, raw_station, registration, revoked_seal
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -53,23 +50,6 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServe
             yield live
         finally:
             live.dispose()
-
-
-def revoked_seal(server: LiveServer, station: RawStation) -> str:
-    seal = SealRecord(
-        id=str(uuid.uuid4()), authority_name="某县市场监督管理局", department_code="SCJ",
-        department_name="县市场监督管理局", serial="SCJ-001", custodian_id=station.chief_id,
-        custodian_name="chief", valid_from=date(2026, 1, 1), valid_to=None,
-        status=SealStatus.IN_USE, replaced_by=None, made_on=date(2026, 1, 1),
-        made_by="刻章厂", image_sha256=None,
-    )
-    with server.session() as session:
-        reference.save_seal(session, seal)
-        session.commit()
-    database = ["--db", server.config.db_url] if server.config.db_url else []
-    assert server_main(["revoke-seal", "SCJ-001", "--data-dir",
-                        str(server.config.data_dir), *database]) == 0
-    return seal.id
 
 
 def stored(server: LiveServer, names: dict[str, str]) -> dict[str, Any]:
