@@ -121,14 +121,6 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
 }
 
 
-def allowed_actions(roles: Iterable[Role | str]) -> frozenset[Action]:
-    """Every action any of ``roles`` may take."""
-    result: set[Action] = set()
-    for role in roles:
-        result |= PERMISSIONS[Role(role)]
-    return frozenset(result)
-
-
 def can(roles: Iterable[Role | str], action: Action) -> bool:
     """Whether ``roles`` allow ``action`` (for showing or hiding UI)."""
     # Checked for every event a server or a station applies: no sets built.

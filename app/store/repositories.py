@@ -543,15 +543,6 @@ class EventRepository(_Repository):
     def outbox_count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(models.Outbox)) or 0
 
-    def outbox_batch(self, limit: int) -> list[tuple[models.EventRow, models.Outbox]]:
-        query = (
-            select(models.EventRow, models.Outbox)
-            .join(models.Outbox, models.Outbox.event_id == models.EventRow.id)
-            .order_by(models.EventRow.position)
-            .limit(limit)
-        )
-        return [(e, o) for e, o in self.session.execute(query).tuples()]
-
     def remove_from_outbox(self, event_ids: Iterable[str]) -> None:
         ids = list(event_ids)
         if ids:  # one statement for a whole push batch
@@ -578,25 +569,11 @@ class EventRepository(_Repository):
             .values(server_sequence=server_sequence)
         )
 
-    def add_conflict(self, event: Event, code: str, reason: str) -> None:
-        row = self.session.get(models.SyncConflict, event.id)
-        if row is None:
-            self.session.add(
-                models.SyncConflict(
-                    event_id=event.id, case_id=event.case_id, code=code, reason=reason,
-                    received_at=_now(),
-                )
-            )
-
     def conflicts(self, *, unresolved_only: bool = True) -> list[models.SyncConflict]:
         query = select(models.SyncConflict).order_by(models.SyncConflict.received_at)
         if unresolved_only:
             query = query.where(models.SyncConflict.resolved.is_(False))
         return list(self.session.scalars(query))
-
-    def max_station_sequence(self) -> int:
-        value = self.session.scalar(select(func.max(models.EventRow.station_sequence)))
-        return int(value or 0)
 
 
 @dataclass(frozen=True)
