@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import select
 
 from app.domain.errors import DomainError
 from app.domain.events import Event
@@ -412,13 +411,7 @@ class SyncEngine:
         """Store the server's answers; True when refusals changed the event log."""
         refused: dict[str, tuple[str, str]] = {}
         with self.uow_factory() as uow:
-            rows = uow.session.execute(
-                select(models.EventRow.id, models.EventRow.position, models.EventRow.case_id,
-                       models.EventRow.server_sequence)
-                .where(models.EventRow.id.in_([a.id for a in answers]))
-            )
-            held = {event_id: (position, case_id, sequence)
-                    for event_id, position, case_id, sequence in rows}
+            held = local.answered_events(uow, [a.id for a in answers])
             confirmed = []
             numbered = []
             for answer in answers:

@@ -133,6 +133,18 @@ def outbox_events_after(uow: UnitOfWork, after_position: int,
             for row in rows]
 
 
+def answered_events(uow: UnitOfWork,
+                    event_ids: list[str]) -> dict[str, tuple[int, str, int | None]]:
+    """(position, case id, server sequence) of the events a push answer names, by id."""
+    rows = uow.session.execute(
+        select(models.EventRow.id, models.EventRow.position, models.EventRow.case_id,
+               models.EventRow.server_sequence)
+        .where(models.EventRow.id.in_(event_ids))
+    )
+    return {event_id: (position, case_id, sequence)
+            for event_id, position, case_id, sequence in rows}
+
+
 def set_server_sequences(uow: UnitOfWork, numbered: list[dict[str, int]]) -> None:
     """Confirmed events get their server sequence: one executemany by primary key."""
     table = models.EventRow.__table__
