@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from app.domain.case import Actor, Case, apply_event_in_place, authorize_event, replay
+from app.domain.case import Actor, Case, CaseInMemory, authorize_event
 from app.domain.errors import DomainError
 from app.domain.events import Event, EventType
 from app.domain.roles import Role
@@ -135,14 +135,13 @@ class _PushContext:
     state: ServerState
     station: Station
     staff: dict[str, dict[str, Any]]
-    cases: dict[str, Case | None] = field(default_factory=dict)
+    cases: dict[str, CaseInMemory] = field(default_factory=dict)
     scopes: dict[str, set[str]] = field(default_factory=dict)
     deferred_cases: set[str] = field(default_factory=set)
     # Centre windows that see every case (read once per push).
     everywhere: set[str] = field(default_factory=set)
     # Cases whose stored history and scope have been read; the histories, oldest first,
-    # with the events this push accepts appended (a refused event's half-changes are
-    # undone by replaying them: the push changes its cases in place).
+    # become the push's cases in memory (which append the events it accepts).
     loaded: set[str] = field(default_factory=set)
     histories: dict[str, list[Event]] = field(default_factory=dict)
     pending_events: list[dict[str, Any]] = field(default_factory=list)
@@ -193,20 +192,14 @@ class _PushContext:
     def case(self, case_id: str) -> Case | None:
         if case_id not in self.cases:
             self.load({case_id})
-            history = self.histories.setdefault(case_id, [])
             # A history that no longer replays raises here, every time it is asked for.
-            self.cases[case_id] = replay(history) if history else None
-        return self.cases[case_id]
+            self.cases[case_id] = CaseInMemory(self.histories.setdefault(case_id, []))
+        return self.cases[case_id].case
 
-    def apply(self, case: Case | None, event: Event) -> Case:
-        """``apply_event`` on the push's own projection, changed in place (no copy per
-        event); a DomainError leaves the projection as it was."""
-        try:
-            return apply_event_in_place(case, event)
-        except DomainError:
-            if case is not None:  # undo what the refused event changed before raising
-                self.cases[event.case_id] = replay(self.histories[event.case_id])
-            raise
+    def apply(self, event: Event) -> Case:
+        """``apply_event`` on the push's own projection of the case (asked for with
+        ``case`` first); a DomainError leaves it as it was."""
+        return self.cases[event.case_id].apply(event)
 
     def audience(self, case_id: str, author: str) -> list[str]:
         """Stations whose feed gets what happens to the case, but not its author."""
@@ -467,10 +460,10 @@ def _one(
                        f"办件{case.number}没有上报到本站点，本站不能办理。")
     try:
         authorize_event(case, event, context.actor(event))
-        updated = context.apply(case, event)
+        context.apply(event)
     except DomainError as error:
         return _refuse(context, item, error.code, error.message)
-    return _accept(context, item, updated)
+    return _accept(context, item)
 
 
 def _reused(event_id: str) -> EventAnswer:
@@ -480,7 +473,7 @@ def _reused(event_id: str) -> EventAnswer:
     )
 
 
-def _accept(context: _PushContext, item: _Incoming, updated: Case) -> EventAnswer:
+def _accept(context: _PushContext, item: _Incoming) -> EventAnswer:
     event = item.event
     # Numbered here, written with the batch; the counter row is locked for the push.
     context.event_sequence += 1
@@ -495,8 +488,6 @@ def _accept(context: _PushContext, item: _Incoming, updated: Case) -> EventAnswe
         "flag_code": warnings[0]["code"] if warnings else "",
         "flag_reason": warnings[0]["reason"] if warnings else "",
     })
-    context.cases[event.case_id] = updated
-    context.histories[event.case_id].append(event)
     scope = context.scope(event.case_id)
     if event.type is EventType.REGISTERED:
         _enter_scope(context, event.case_id, event.station, sequence)

@@ -9,6 +9,7 @@ import pytest
 from app.domain.case import (
     Actor,
     Case,
+    CaseInMemory,
     CaseState,
     apply_event,
     apply_event_in_place,
@@ -522,6 +523,20 @@ def test_applying_in_place_changes_the_case_given_as_a_copy_would_become() -> No
     assert apply_event_in_place(owned, history[-1]) is owned
     assert owned == copied
     assert apply_event_in_place(None, history[0]) == apply_event(None, history[0])
+
+
+def test_a_case_in_memory_applies_in_place_and_a_refusal_leaves_it_as_it_was() -> None:
+    history = _history()
+    kept = CaseInMemory(history[:4])  # registered, all materials supplemented
+    before = copy.deepcopy(kept.case)
+    # The handler records the acceptance date before it finds the promised days wrong.
+    with pytest.raises(ValidationError):
+        kept.apply(event(EventType.ACCEPTED, accepted_on="2026-11-23",
+                         promised_working_days=-1))
+    assert kept.case == before and len(kept.history) == 4
+    assert kept.apply(history[4]) is kept.case
+    assert kept.case == replay(history[:5]) and kept.history == history[:5]
+    assert CaseInMemory([]).case is None
 
 
 def test_applying_in_place_refuses_what_apply_event_refuses() -> None:

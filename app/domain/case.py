@@ -19,7 +19,7 @@ from typing import Any
 
 from app.domain.calendar import SuspensionReason
 from app.domain.catalog import CaseType, Matter
-from app.domain.errors import PermissionDenied, TransitionError, ValidationError
+from app.domain.errors import DomainError, PermissionDenied, TransitionError, ValidationError
 from app.domain.events import Event, EventType
 from app.domain.roles import Action, Role, authorize
 
@@ -309,6 +309,31 @@ def apply_event_in_place(case: Case | None, event: Event) -> Case:
     _check_belongs(case, event)
     _advance(case, event)
     return case
+
+
+class CaseInMemory:
+    """A case projected from its events and kept by one caller (a push's, a pulled
+    page's), changed in place event after event: no copy per event. A refused event
+    changes nothing: the case is projected afresh from the events that made it.
+
+    Building it replays ``history`` and raises as ``replay`` does.
+    """
+
+    def __init__(self, history: list[Event]) -> None:
+        self.history = history  # oldest first; grows with every event applied
+        self.case: Case | None = replay(history) if history else None
+
+    def apply(self, event: Event) -> Case:
+        """``apply_event`` on the kept case; a DomainError leaves it as it was."""
+        try:
+            updated = apply_event_in_place(self.case, event)
+        except DomainError:
+            if self.case is not None:  # undo the refused event's half-changes
+                self.case = replay(self.history)
+            raise
+        self.case = updated
+        self.history.append(event)
+        return updated
 
 
 def _check_belongs(case: Case, event: Event) -> None:

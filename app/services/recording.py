@@ -22,8 +22,8 @@ from app.domain.calendar import (
 from app.domain.case import (
     Actor,
     Case,
+    CaseInMemory,
     apply_event,
-    apply_event_in_place,
     authorize_event,
     category,
     replay,
@@ -234,12 +234,11 @@ class RemoteBatch:
     def __init__(self, uow: UnitOfWork, *, now: datetime | None = None) -> None:
         self.uow = uow
         self.now = now or utc_now()
-        self._cases: dict[str, Case | None | DomainError] = {}
-        # Each kept case's events, stored and applied: a refused event's half-changes
-        # are undone by replaying them (cases are changed in place, not copied).
-        self._histories: dict[str, list[Event]] = {}
+        # Each kept case in memory (changed in place, not copied), or why its stored
+        # history does not replay.
+        self._cases: dict[str, CaseInMemory | DomainError] = {}
         self._events: list[tuple[Event, int | None]] = []
-        self._touched: dict[str, Case] = {}
+        self._touched: dict[str, CaseInMemory] = {}
         self._projection: tuple[WorkingCalendar, int] | None = None
 
     def load(self, case_ids: Iterable[str]) -> None:
@@ -249,10 +248,8 @@ class RemoteBatch:
             return
         histories = self.uow.events.for_cases(wanted)
         for case_id in wanted:
-            history = histories.get(case_id, [])
-            self._histories[case_id] = history
             try:
-                self._cases[case_id] = replay(history) if history else None
+                self._cases[case_id] = CaseInMemory(histories.get(case_id, []))
             except DomainError as error:
                 # Raised at the case's first event, as record_remote would.
                 self._cases[case_id] = error
@@ -267,27 +264,15 @@ class RemoteBatch:
         case = self._cases[case_id]
         if isinstance(case, DomainError):
             raise case
-        history = self._histories[case_id]
-        try:
-            updated = apply_event_in_place(case, event)
-        except DomainError:
-            if case is not None:  # undo what the refused event changed before raising
-                restored = replay(history)
-                self._cases[case_id] = restored
-                if case_id in self._touched:
-                    self._touched[case_id] = restored
-            raise
-        history.append(event)
-        self._cases[case_id] = updated
+        updated = case.apply(event)
         self._events.append((event, server_sequence))
-        self._touched[case_id] = updated
+        self._touched[case_id] = case
         return updated
 
     def forget(self, case_id: str) -> None:
         """Stop keeping ``case_id``: it changes outside the batch from now on (``write``
         first when that change reads or rewrites the case's rows)."""
         self._cases.pop(case_id, None)
-        self._histories.pop(case_id, None)
 
     def write(self) -> None:
         """Store the events applied since the last write, in the order applied."""
@@ -302,8 +287,8 @@ class RemoteBatch:
         calendar, threshold = self._projection
         today = local_date(self.now)
         self.uow.cases.save_many([
-            project_values(case, calendar, today=today, yellow_working_days=threshold)
-            for case in touched.values()
+            project_values(kept.case, calendar, today=today, yellow_working_days=threshold)
+            for kept in touched.values() if kept.case is not None
         ])
         self.uow.session.flush()
 
