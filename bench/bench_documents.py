@@ -36,7 +36,6 @@ import cProfile
 import dataclasses
 import gc
 import io
-import platform
 import pstats
 import statistics
 import subprocess
@@ -100,6 +99,7 @@ from app.signing import (  # noqa: E402
     sign_pdf,
     verify_pdf_signature,
 )
+from bench.measured_on import machine  # noqa: E402
 
 TARGET_MS = 50.0
 ACCEPTANCE = DocumentKind.ACCEPTANCE_NOTICE
@@ -343,59 +343,6 @@ def cold_start(repeats: int) -> list[list[float]]:
 # --------------------------------------------------------------------------- machine
 
 
-def machine() -> dict[str, str]:
-    cpu = "unknown"
-    cores = 0
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and cpu == "unknown":
-                cpu = line.split(":", 1)[1].strip()
-            if line.startswith("processor"):
-                cores += 1
-    except OSError:
-        pass
-    mem = ""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.0f} GB RAM"
-    except OSError:
-        pass
-    from importlib.metadata import version
-
-    return {
-        "code": source_version(),
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "cpu": f"{cpu}, {cores} logical CPU(s) (/proc/cpuinfo)",
-        "memory": mem,
-        "os": f"{platform.system()} {platform.release()}",
-        "libraries": ", ".join(
-            f"{name} {version(dist)}"
-            for name, dist in (
-                ("reportlab", "reportlab"),
-                ("python-docx", "python-docx"),
-                ("pyHanko", "pyHanko"),
-                ("pypdf", "pypdf"),
-                ("cryptography", "cryptography"),
-                ("qrcode", "qrcode"),
-                ("Pillow", "Pillow"),
-            )
-        ),
-    }
-
-
-def source_version() -> str:
-    """The commit measured, and whether app/ or server/ had uncommitted changes."""
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT, check=False)
-        return done.stdout.strip()
-
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "app", "server")
-    return f"commit {head}" + (" plus uncommitted changes in app/ or server/" if dirty else "")
-
-
 # --------------------------------------------------------------------------- main
 
 
@@ -415,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     started_at = datetime.now().astimezone()
     bench_started = time.perf_counter()
 
-    info = machine()
+    info = machine(["reportlab", "python-docx", "pyHanko", "pypdf", "cryptography", "qrcode",
+                    "Pillow"])
     print(f"{info['python']} | {info['cpu']} | {info['memory']}")
 
     cold = cold_start(args.cold)

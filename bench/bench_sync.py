@@ -40,7 +40,6 @@ import argparse
 import contextlib
 import cProfile
 import os
-import platform
 import pstats
 import signal
 import socket
@@ -72,6 +71,7 @@ from app.sync.client import SyncClient  # noqa: E402
 from app.sync.engine import PULL_CURSOR, STATION_CODE, SyncReport  # noqa: E402
 from app.sync.local import REFERENCE_VERSION  # noqa: E402
 from app.sync.protocol import DEFAULT_PULL_LIMIT, DEFAULT_PUSH_BATCH, HEALTH_PATH  # noqa: E402
+from bench.measured_on import machine  # noqa: E402
 from tests.sync_fixtures import (  # noqa: E402
     APPLICANT,
     StationProfile,
@@ -592,53 +592,16 @@ def run_profiled(work: Callable[[], Round]) -> tuple[Round, pstats.Stats]:
 # --------------------------------------------------------------------------- machine
 
 
-def machine(pg_admin: str) -> dict[str, str]:
-    cpu, cores = "unknown", 0
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and cpu == "unknown":
-                cpu = line.split(":", 1)[1].strip()
-            if line.startswith("processor"):
-                cores += 1
-    mem = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.0f} GB RAM"
+def postgresql(pg_admin: str) -> str:
+    """The server's version and the settings that decide its write speed."""
     with psycopg.connect(libpq_url(pg_admin)) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
         settings = {
             name: conn.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
             for name in ("fsync", "synchronous_commit", "shared_buffers", "wal_level")
         }
-    from importlib.metadata import version as dist_version
-
-    return {
-        "code": source_version(),
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "cpu": f"{cpu}, {cores} logical CPU(s) (/proc/cpuinfo)",
-        "memory": mem,
-        "os": f"{platform.system()} {platform.release()}",
-        "postgresql": f"PostgreSQL {version} on 127.0.0.1:5432 ("
-        + ", ".join(f"{k}={v}" for k, v in settings.items())
-        + ")",
-        "libraries": ", ".join(
-            f"{d} {dist_version(d)}"
-            for d in ("fastapi", "uvicorn", "starlette", "SQLAlchemy", "psycopg", "requests")
-        ),
-    }
-
-
-def source_version() -> str:
-    """The commit measured, and whether app/ or server/ had uncommitted changes."""
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT, check=False)
-        return done.stdout.strip()
-
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "app", "server")
-    return f"commit {head}" + (" plus uncommitted changes in app/ or server/" if dirty else "")
+    return (f"PostgreSQL {version} on 127.0.0.1:5432 ("
+            + ", ".join(f"{k}={v}" for k, v in settings.items()) + ")")
 
 
 # --------------------------------------------------------------------------- main
@@ -670,7 +633,8 @@ def main(argv: list[str] | None = None) -> int:
     # Cheap password hashing for the stations' staff: not what is measured.
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
-    info = machine(args.pg)
+    info = machine(["fastapi", "uvicorn", "starlette", "SQLAlchemy", "psycopg", "requests"])
+    info["postgresql"] = postgresql(args.pg)
     print(f"{info['python']} | {info['cpu']} | {info['memory']}\n{info['postgresql']}")
     results: dict[str, Any] = {"info": info, "n_events": n_events, "cases": args.cases}
 
