@@ -21,8 +21,7 @@ Then, for the acceptance notice (the target: with seal, QR and embedded font und
 50 ms): the same notice as a draft (no seal, no QR), with a cached QR, and with
 reportlab's built-in, non-embedded STSong-Light; the PAdES signature the application
 adds when sealing (``app.signing.sign_pdf``, with a cProfile of it), its verification,
-the key generation and loading a key from its PKCS#12 file, and a bench-only what-if:
-``sign_pdf`` with pyHanko's per-signature RSA key validation skipped.
+the key generation and loading a key from its PKCS#12 file.
 
 Writes a Markdown report (``--out``, default bench/RESULTS-documents.md). Anything
 below a ``<!-- notes -->`` line of an existing report is kept. Timings only: nothing
@@ -259,35 +258,6 @@ def floor_docx(texts: Sequence[tuple[str, bool]]) -> bytes:
 # --------------------------------------------------------------------------- signing
 
 
-def sign_without_key_check(pdf: bytes, key_pair: Any) -> bytes:
-    """``sign_pdf`` while pyHanko's per-signature ``load_der_private_key`` skips the RSA
-    key validation (the what-if of the report; the application code is unchanged)."""
-    original = pdf_cms.serialization
-
-    class _Serialization:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(original, name)
-
-        @staticmethod
-        def load_der_private_key(data: bytes, password: bytes | None = None, **kwargs: Any) -> Any:
-            return original.load_der_private_key(
-                data, password, unsafe_skip_rsa_key_validation=True
-            )
-
-    pdf_cms.serialization = _Serialization()  # type: ignore[assignment]
-    try:
-        return sign_pdf(
-            pdf,
-            key_pair.key,
-            key_pair.cert,
-            reason="受理通知书",
-            location="XC01",
-            signing_time=SIGNING_TIME,
-        )
-    finally:
-        pdf_cms.serialization = original
-
-
 def profile_top(work: Callable[[], object], limit: int) -> str:
     """cProfile's top entries by own time, trimmed to function names."""
     profiler = cProfile.Profile()
@@ -480,57 +450,20 @@ def main(argv: list[str] | None = None) -> int:
         organization="某某县行政审批局",
         issued_at=SIGNING_TIME,
     )
+
+    def sign(pdf: bytes, at: datetime = SIGNING_TIME) -> bytes:
+        return sign_pdf(pdf, key_pair.key, key_pair.cert, reason="受理通知书",
+                        location="XC01", signing_time=at)
+
     pdfs = [render_pdf(c, fonts=fonts) for c in sealed_ctx]
-    sign_t = timed(
-        lambda pdf: sign_pdf(
-            pdf,
-            key_pair.key,
-            key_pair.cert,
-            reason="受理通知书",
-            location="XC01",
-            signing_time=SIGNING_TIME,
-        ),
-        pdfs,
-        warmup,
-    )
-    signed = [
-        sign_pdf(
-            pdf,
-            key_pair.key,
-            key_pair.cert,
-            reason="受理通知书",
-            location="XC01",
-            signing_time=SIGNING_TIME + timedelta(seconds=i),
-        )
-        for i, pdf in enumerate(pdfs)
-    ]
+    sign_t = timed(sign, pdfs, warmup)
+    signed = [sign(pdf, SIGNING_TIME + timedelta(seconds=i)) for i, pdf in enumerate(pdfs)]
     check = verify_pdf_signature(signed[0], key_pair.cert)
     assert check.valid, check
     verify_t = timed(lambda pdf: verify_pdf_signature(pdf, key_pair.cert), signed, warmup)
-    render_sign_t = timed(
-        lambda c: sign_pdf(
-            render_pdf(c, fonts=fonts),
-            key_pair.key,
-            key_pair.cert,
-            reason="受理通知书",
-            location="XC01",
-            signing_time=SIGNING_TIME,
-        ),
-        sealed_ctx,
-        warmup,
-    )
+    render_sign_t = timed(lambda c: sign(render_pdf(c, fonts=fonts)), sealed_ctx, warmup)
     whole_t = timed(
-        lambda c: (
-            sign_pdf(
-                render_pdf(c, fonts=fonts),
-                key_pair.key,
-                key_pair.cert,
-                reason="受理通知书",
-                location="XC01",
-                signing_time=SIGNING_TIME,
-            ),
-            render_docx(c, fonts=fonts),
-        ),
+        lambda c: (sign(render_pdf(c, fonts=fonts)), render_docx(c, fonts=fonts)),
         sealed_ctx,
         warmup,
     )
@@ -538,31 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         store = FileSealKeyStore(keys_dir)
         store.save("bench-seal", key_pair)
         load_t = timed(lambda _: store.load("bench-seal"), range(6), 1)
-    whatif_t = timed(lambda pdf: sign_without_key_check(pdf, key_pair), pdfs, warmup)
-    whatif_ok = verify_pdf_signature(sign_without_key_check(pdfs[0], key_pair), key_pair.cert)
-    assert whatif_ok.valid, whatif_ok
-    whatif_same = sign_without_key_check(pdfs[0], key_pair) == sign_pdf(
-        pdfs[0],
-        key_pair.key,
-        key_pair.cert,
-        reason="受理通知书",
-        location="XC01",
-        signing_time=SIGNING_TIME,
-    )
-    sign_profile = profile_top(
-        lambda: [
-            sign_pdf(
-                pdf,
-                key_pair.key,
-                key_pair.cert,
-                reason="受理通知书",
-                location="XC01",
-                signing_time=SIGNING_TIME,
-            )
-            for pdf in pdfs[:5]
-        ],
-        8,
-    )
+    sign_profile = profile_top(lambda: [sign(pdf) for pdf in pdfs[:5]], 8)
     pades = [
         (
             "generate_seal_key (RSA-3072 + self-signed certificate), once per seal",
@@ -580,12 +489,6 @@ def main(argv: list[str] | None = None) -> int:
             f"+{(len(signed[0]) - len(pdfs[0])) / 1024:.1f} KB incremental update",
         ),
         ("verify_pdf_signature (trusted certificate)", verify_t, ""),
-        (
-            "what-if (bench only): sign_pdf with pyHanko's per-signature key load "
-            "skipping the RSA key check (`unsafe_skip_rsa_key_validation=True`)",
-            whatif_t,
-            "same bytes as sign_pdf" if whatif_same else "bytes differ from sign_pdf",
-        ),
         ("render_pdf + sign_pdf (acceptance notice)", render_sign_t, ""),
         (
             "render_pdf + sign_pdf + render_docx: what sealing a document renders",
