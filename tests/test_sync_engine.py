@@ -6,6 +6,7 @@ same events, none lost and none twice.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -247,6 +248,23 @@ def test_a_round_with_nothing_new_asks_the_server_once(
     asked.clear()
     assert center.engine.sync_once().ok and township.engine.sync_once().ok
     assert asked == [STATION_PATH, STATION_PATH]
+
+
+def test_a_round_holds_the_cycle_collector_off_only_while_it_pushes_and_pulls(
+    township: StationProfile, center: StationProfile
+) -> None:
+    case_id = register(township)
+    cases.forward(township.uow, township.clerk, case_id, authority="县局", to_station="XZZX")
+    collecting: dict[str, bool] = {}
+
+    def progress(stage: str, _done: int, _total: int | None) -> None:
+        collecting.setdefault(stage, gc.isenabled())
+
+    assert gc.isenabled()
+    assert township.engine.sync_once(progress=progress).pushed == 2
+    assert center.engine.sync_once(progress=progress).pulled == 2
+    assert collecting == {"connect": True, "push": False, "pull": False, "done": True}
+    assert gc.isenabled()
 
 
 # --- faults ----------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from app.sync.client import (
     SyncClient,
     SyncError,
 )
+from app.sync.collector import collector_paused
 from app.sync.credentials import CredentialStore, normalise_url
 from app.sync.protocol import (
     ATTACHMENT_CHUNK_BYTES,
@@ -297,7 +298,8 @@ class SyncEngine:
                 self._push_reference(client, held.changed_reference, report)
                 sent_reference = True
             if held.outbox:
-                self._push_events(client, info, held.outbox, report, progress)
+                with collector_paused():
+                    self._push_events(client, info, held.outbox, report, progress)
         # The station answer says where the feed and the reference data stand: a round
         # with nothing new ends here, after one request. What we sent ourselves comes
         # back as reference data (hashes to remember), so that is pulled regardless.
@@ -305,7 +307,8 @@ class SyncEngine:
             self._pull_reference(client, station_code, info, report)
         wanted = held.wanted_documents
         if _behind(info.feed_head, held.cursor):
-            self._pull_events(client, info, report, progress)
+            with collector_paused():
+                self._pull_events(client, info, report, progress)
             with self.uow_factory() as uow:
                 wanted = local.wanted_documents(uow)
         if wanted:
