@@ -43,6 +43,12 @@ def test_canonical_text_is_canonical_json_of_the_wire_form(event: Event) -> None
 
 
 @given(events)
+def test_canonical_text_made_around_a_given_payload_text_is_the_same(event: Event) -> None:
+    payload_text = canonical_json(event.payload)
+    assert event.canonical(payload_text=payload_text) == event.canonical()
+
+
+@given(events)
 def test_audit_text_of_an_event_is_canonical_json_of_its_audit_body(event: Event) -> None:
     assert event_audit_text(event) == canonical_json({"kind": "event", "event": event.to_dict()})
 

@@ -7,6 +7,7 @@ back, and compares results, event log, outbox, notices, case rows and audit chai
 
 from __future__ import annotations
 
+import gc
 import json
 import uuid
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.domain.audit import verify_chain
+from app.domain.audit import canonical_json, verify_chain
 from app.domain.errors import DomainError
 from app.domain.events import Event, EventType
 from app.services import cases
@@ -196,6 +197,33 @@ def test_page_of_whole_cases_is_written_as_the_per_event_path_writes_it(
     assert actual == expected
 
 
+def test_storing_a_pulled_page_leaves_nothing_for_the_cycle_collector(
+    township: StationProfile, center: StationProfile
+) -> None:
+    # What makes holding the collector off during a pull safe (app/sync/collector.py):
+    # a page's garbage is freed by reference counts alone, however long the pull.
+    page: Page = []
+    for _ in range(20):
+        case_id = register(township)
+        cases.accept(township.uow, township.clerk, case_id)
+        cases.review(township.uow, township.clerk, case_id, conforms=True, opinion="符合")
+        cases.approve(township.uow, township.chief, case_id, opinion="同意")
+        page.extend((e, len(page) + 1) for e in history(township, case_id))
+    wire = [(event.to_dict(), sequence) for event, sequence in page]
+    gc.collect()
+    gc.disable()
+    try:
+        with center.uow() as uow:
+            parsed = [(Event.from_dict(data), sequence) for data, sequence in wire]
+            assert local.store_pulled_page(uow, parsed).stored == len(page)
+            uow.commit()
+        del parsed
+        cyclic_garbage = gc.collect()
+    finally:
+        gc.enable()
+    assert cyclic_garbage < 10  # far fewer than the page's 80 events
+
+
 def test_event_refused_half_way_through_leaves_the_batched_case_as_it_was(
     township: StationProfile, center: StationProfile
 ) -> None:
@@ -319,7 +347,19 @@ def test_pulled_event_is_stored_in_the_texts_its_column_types_write(
         uow.events.add(event, station_sequence=None, outbox=False)
         by_the_orm = stored(uow)
     with center.uow() as uow:
-        uow.events.add_pulled([(event, None)])
+        uow.events.add_pulled([(event, None)], [canonical_json(event.payload)])
         pulled = stored(uow)
 
     assert pulled == by_the_orm
+
+
+def test_event_payloads_are_stored_as_their_canonical_json(center: StationProfile) -> None:
+    payload = {"乙": "受理", "a": [1, None]}
+    event = Event(case_id=str(uuid.uuid4()), type=EventType.ACCEPTED, actor_id="a",
+                  actor_name="", station="XZZX", device_time=datetime.now(UTC), payload=payload)
+    with center.uow() as uow:
+        uow.events.add(event, station_sequence=None, outbox=False)
+        stored = uow.session.connection().exec_driver_sql(
+            "SELECT payload FROM events WHERE id = ?", (event.id,)).scalar_one()
+    # The text the audit chain hashes: sorted keys, no spaces, Chinese as UTF-8.
+    assert stored == '{"a":[1,null],"乙":"受理"}'

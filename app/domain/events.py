@@ -120,19 +120,24 @@ class Event:
             "payload": self.payload,
         }
 
-    def canonical(self) -> str:
-        """Canonical JSON of :meth:`to_dict`; equal events have equal text."""
+    def canonical(self, *, payload_text: str | None = None) -> str:
+        """Canonical JSON of :meth:`to_dict`; equal events have equal text.
+
+        ``payload_text`` is ``canonical_json(self.payload)`` where the caller has it
+        already (a pulled event's row holds that text too)."""
         # canonical_json(self.to_dict()) written out (keys in sorted order), encoding
         # only the payload as a whole: the pull path takes this for every event.
         # The time's ISO text holds nothing JSON escapes, and each type's text is quoted
         # once for all.
         quote = _json_string
         device_time = self.device_time.astimezone(UTC).isoformat()
+        if payload_text is None:
+            payload_text = canonical_json(self.payload)
         try:
             return (
                 f'{{"actor_id":{quote(self.actor_id)},"actor_name":{quote(self.actor_name)},'
                 f'"case_id":{quote(self.case_id)},"device_time":"{device_time}",'
-                f'"id":{quote(self.id)},"payload":{canonical_json(self.payload)},'
+                f'"id":{quote(self.id)},"payload":{payload_text},'
                 f'"station":{quote(self.station)},"type":{_QUOTED_TYPES[self.type]}}}'
             )
         except (TypeError, KeyError):  # a field that is no text or no EventType: the long way

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from app.domain.audit import canonical_json
 from app.domain.calendar import (
     Extension,
     Suspension,
@@ -134,10 +135,11 @@ def project_values(
     )
 
 
-def event_audit_text(event: Event) -> str:
+def event_audit_text(event: Event, *, payload_text: str | None = None) -> str:
     """``canonical_json({"kind": "event", "event": event.to_dict()})``, the audit record
-    of a stored event, around the event's own canonical text ("event" sorts first)."""
-    return f'{{"event":{event.canonical()},"kind":"event"}}'
+    of a stored event, around the event's own canonical text ("event" sorts first);
+    ``payload_text`` as :meth:`Event.canonical` takes it."""
+    return f'{{"event":{event.canonical(payload_text=payload_text)},"kind":"event"}}'
 
 
 def _store(
@@ -280,8 +282,13 @@ class RemoteBatch:
             return
         events, self._events = self._events, []
         touched, self._touched = self._touched, {}
-        self.uow.events.add_pulled(events)
-        self.uow.audit.append_texts([event_audit_text(e) for e, _ in events])
+        # Each payload encoded once, for its event row and its audit record.
+        payload_texts = [canonical_json(event.payload) for event, _ in events]
+        self.uow.events.add_pulled(events, payload_texts)
+        self.uow.audit.append_texts([
+            event_audit_text(event, payload_text=text)
+            for (event, _), text in zip(events, payload_texts, strict=True)
+        ])
         if self._projection is None:
             self._projection = (load_calendar(self.uow), yellow_threshold(self.uow))
         calendar, threshold = self._projection

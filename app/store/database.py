@@ -21,6 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.domain.audit import canonical_json
 from app.domain.errors import DomainError
 
 DATABASE_NAME = "counterdesk.sqlite3"
@@ -57,8 +58,13 @@ class Profile:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with the pragmas and transaction behaviour the profile relies on."""
-    engine = create_engine(url, connect_args={"timeout": 30})
+    """An engine with the pragmas and transaction behaviour the profile relies on.
+
+    JSON columns hold canonical JSON (sorted keys, no spaces, Chinese as UTF-8): the
+    text the audit chain hashes, so a pulled event's payload is encoded once for both,
+    and a fifth smaller than json.dumps' default with its \\uXXXX escapes.
+    """
+    engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=canonical_json)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine

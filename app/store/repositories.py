@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -30,7 +29,6 @@ from app.domain.audit import (
     AuditRecord,
     canonical_json,
     chain_hash,
-    one_shot_encoder,
 )
 from app.domain.calendar import YearCalendar
 from app.domain.catalog import Department as DepartmentData
@@ -372,18 +370,10 @@ def _time_binder(connection: Connection, column: ColumnElement[Any]) -> Callable
     return process
 
 
-# ``json.dumps`` with its defaults, SQLAlchemy's JSON serializer unless the engine names
-# another, with the C encoder made once rather than on every call.
-_json_dumps = one_shot_encoder(json.JSONEncoder())
-
-
-def _json_binder(connection: Connection, column: ColumnElement[Any]) -> Callable[[Any], Any]:
-    """``_bind_processor`` for a JSON column given plain JSON values (not SQLAlchemy's
-    NULL markers): the same text, sooner."""
-    dialect = connection.dialect
-    if dialect.name == "sqlite" and getattr(dialect, "_json_serializer", None) is None:
-        return _json_dumps
-    return _bind_processor(connection, column)
+def _writes_canonical_json(connection: Connection) -> bool:
+    """Do JSON columns on ``connection`` hold ``canonical_json`` text (the profile's
+    engine, ``database.make_engine``)?"""
+    return getattr(connection.dialect, "_json_serializer", None) is canonical_json
 
 
 def _row_binder(
@@ -455,9 +445,13 @@ class EventRepository(_Repository):
             self.session.add(models.Outbox(event_id=event.id, enqueued_at=_now()))
         return row
 
-    def add_pulled(self, events: Sequence[tuple[Event, int | None]]) -> None:
+    def add_pulled(
+        self, events: Sequence[tuple[Event, int | None]], payload_texts: Sequence[str]
+    ) -> None:
         """Insert pulled events (no station sequence, no outbox row) in one statement,
-        in the order given: their positions follow that order."""
+        in the order given: their positions follow that order. ``payload_texts`` are
+        their payloads' ``canonical_json``, which the caller has made for the audit
+        records too."""
         if not events:
             return
         # The hottest write of a pull: straight to the driver, each value converted by
@@ -465,15 +459,19 @@ class EventRepository(_Repository):
         connection = self.session.connection()
         table = _table(models.EventRow)
         device_time = _time_binder(connection, table.c.device_time)
-        payload = _json_binder(connection, table.c.payload)
+        if _writes_canonical_json(connection):
+            payloads: Sequence[Any] = payload_texts
+        else:
+            payload = _bind_processor(connection, table.c.payload)
+            payloads = [payload(event.payload) for event, _ in events]
         recorded_at = _bind_processor(connection, table.c.recorded_at)(_now())
         connection.exec_driver_sql(
             _ADD_PULLED_SQL,
             [
                 (event.id, event.case_id, event.type.value, event.actor_id, event.actor_name,
-                 event.station, device_time(event.device_time), payload(event.payload),
+                 event.station, device_time(event.device_time), payload_text,
                  server_sequence, recorded_at)
-                for event, server_sequence in events
+                for (event, server_sequence), payload_text in zip(events, payloads, strict=True)
             ],
         )
 
