@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.domain.audit import canonical_json
 from server.models import ServerState
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -52,14 +53,18 @@ class ServerConfig:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine; SQLite gets WAL and BEGIN IMMEDIATE so writers queue instead of failing."""
+    """An engine; SQLite gets WAL and BEGIN IMMEDIATE so writers queue instead of failing.
+
+    JSON columns hold canonical JSON (sorted keys, no spaces, Chinese as UTF-8), which a
+    pull answer embeds as it is (``events.pull_answer``); older rows keep their text.
+    """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=canonical_json)
         _configure_sqlite(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, json_serializer=canonical_json)
     return engine
 
 

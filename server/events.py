@@ -28,14 +28,17 @@ from sqlalchemy import (
     ColumnElement,
     Row,
     Table,
+    Text,
     any_,
     bindparam,
+    cast,
     func,
     insert,
     select,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app.domain.audit import canonical_json
 from app.domain.case import Actor, Case, CaseInMemory, authorize_event
 from app.domain.errors import DomainError
 from app.domain.events import Event, EventType
@@ -238,7 +241,7 @@ def _copy_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> bo
     COPY costs about a third of an executemany for a push's rows (a 200-event push:
     about 9 ms against 22), and the rows keep their order, so the deliveries' ids do
     too. The values are the ones the Core insert would bind: aware UTC datetimes, and
-    the JSON payload as json.dumps text (SQLAlchemy's default serializer).
+    the JSON payload as the engine's serializer writes it (``canonical_json``).
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql":
@@ -254,7 +257,7 @@ def _copy_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> bo
     statement = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
     with dbapi.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([json.dumps(row[n]) if n in json_columns else row[n]
+            copy.write_row([canonical_json(row[n]) if n in json_columns else row[n]
                             for n in names])
     return True
 
@@ -559,12 +562,25 @@ def _refuse(context: _PushContext, item: _Incoming, code: str, reason: str) -> E
     return EventAnswer(event.id, AnswerStatus.CONFLICT, code=code, reason=reason)
 
 
-def pull(session: Session, station: Station, after: int, limit: int) -> dict[str, Any]:
-    """The station's feed after ``after``, at most ``limit`` rows, in its wire form
-    (``PullPage.to_dict()``).
+# The text JSONResponse renders (same options), made once rather than on every answer.
+_ANSWER_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None,
+                                   separators=(",", ":"))
+_quote = json.encoder.encode_basestring  # a JSON string, as that encoder writes one
 
-    The items are built straight from the selected columns, without an Event or a
-    PulledItem on the way: a page of 1,000 is most of a pull's time on the server.
+
+def encode_answer(content: Any) -> bytes:
+    """``content`` as the bytes ``JSONResponse(content)`` would send; the sync endpoints
+    encode in their worker thread and answer with a plain Response."""
+    return _ANSWER_ENCODER.encode(content).encode("utf-8")
+
+
+def pull_answer(session: Session, station: Station, after: int, limit: int) -> bytes:
+    """The station's feed after ``after``, at most ``limit`` rows, as the answer's JSON
+    text (``PullPage.to_dict()``, encoded).
+
+    A page of 1,000 is most of a pull's time on the server, so the text is written
+    straight from the selected columns, each event's payload as the very JSON text
+    its column holds: read as text, it is neither parsed nor encoded again here.
     """
     limit = max(1, min(limit, MAX_PULL_LIMIT))
     state = session.get(ServerState, 1)
@@ -574,7 +590,8 @@ def pull(session: Session, station: Station, after: int, limit: int) -> dict[str
         select(
             Delivery.id, Delivery.event_sequence, Delivery.rejection_id,
             EventRow.id, EventRow.case_id, EventRow.type, EventRow.actor_id,
-            EventRow.actor_name, EventRow.station, EventRow.device_time, EventRow.payload,
+            EventRow.actor_name, EventRow.station, EventRow.device_time,
+            cast(EventRow.payload, Text),
             Rejection.event_id, Rejection.case_id, Rejection.station, Rejection.actor_name,
             Rejection.type, Rejection.code, Rejection.reason, Rejection.received_at,
         )
@@ -588,33 +605,40 @@ def pull(session: Session, station: Station, after: int, limit: int) -> dict[str
     rows = session.execute(query).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    items: list[dict[str, Any]] = []
+    quote = _quote
+    items: list[str] = []
     for (cursor, event_sequence, rejection_id,
          event_id, case_id, event_type, actor_id, actor_name, event_station, device_time,
-         payload,
+         payload_text,
          refused_id, refused_case_id, refused_station, refused_actor_name, refused_type,
          refused_code, refused_reason, received_at) in rows:
         if event_sequence is not None:
-            # Event.to_dict's keys, in its order.
-            items.append({"cursor": cursor, "kind": "event", "server_sequence": event_sequence,
-                          "event": {
-                              "id": event_id, "case_id": case_id, "type": event_type,
-                              "actor_id": actor_id, "actor_name": actor_name,
-                              "station": event_station,
-                              "device_time": device_time.astimezone(UTC).isoformat(),
-                              "payload": payload,
-                          }})
+            # PulledItem.to_dict's keys and Event.to_dict's, in their order.
+            items.append(
+                f'{{"cursor":{int(cursor)},"kind":"event",'
+                f'"server_sequence":{int(event_sequence)},"event":{{'
+                f'"id":{quote(event_id)},"case_id":{quote(case_id)},'
+                f'"type":{quote(event_type)},"actor_id":{quote(actor_id)},'
+                f'"actor_name":{quote(actor_name)},"station":{quote(event_station)},'
+                f'"device_time":{quote(device_time.astimezone(UTC).isoformat())},'
+                f'"payload":{payload_text}}}}}'
+            )
         elif rejection_id is not None:
             # ConflictNotice.to_dict's keys, in its order.
-            items.append({"cursor": cursor, "kind": "conflict", "conflict": {
-                "event_id": refused_id, "case_id": refused_case_id, "station": refused_station,
-                "actor_name": refused_actor_name, "type": refused_type, "code": refused_code,
-                "reason": f"{refused_station}站{refused_actor_name}的"
-                          f"“{EventType(refused_type).label}”被服务器拒绝：{refused_reason}",
-                "received_at": received_at.isoformat(),
-            }})
+            items.append(_ANSWER_ENCODER.encode({
+                "cursor": cursor, "kind": "conflict", "conflict": {
+                    "event_id": refused_id, "case_id": refused_case_id,
+                    "station": refused_station, "actor_name": refused_actor_name,
+                    "type": refused_type, "code": refused_code,
+                    "reason": f"{refused_station}站{refused_actor_name}的"
+                              f"“{EventType(refused_type).label}”被服务器拒绝：{refused_reason}",
+                    "received_at": received_at.isoformat(),
+                }}))
     next_cursor = rows[-1][0] if rows else after
-    return {"epoch": state.epoch, "items": items, "next_cursor": next_cursor, "more": more}
+    return (
+        f'{{"epoch":{quote(state.epoch)},"items":[{",".join(items)}],'
+        f'"next_cursor":{int(next_cursor)},"more":{"true" if more else "false"}}}'
+    ).encode()
 
 
 def counts(session: Session) -> dict[str, int]:

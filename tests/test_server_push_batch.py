@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 import requests
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
+from sqlalchemy import text as sql_text
 
+from app.domain.audit import canonical_json
 from app.domain.events import Event
 from app.sync.protocol import (
     AnswerStatus,
@@ -27,7 +29,6 @@ from app.sync.protocol import (
     PushAnswer,
 )
 from server import events
-from server.app import encode_answer
 from server.database import ServerConfig
 from server.hashing import content_hash, event_content_hash
 from server.models import CaseScope, Delivery, EventRow, Rejection, ServerState, Station
@@ -269,7 +270,7 @@ def test_push_answer_dict_is_the_protocols_to_dict() -> None:
     ], 21)
     fast = events.push_answer_dict(answer)
     # Same keys in the same order: the encoded answer is byte for byte what it was.
-    assert encode_answer(fast) == JSONResponse(answer.to_dict()).body
+    assert events.encode_answer(fast) == JSONResponse(answer.to_dict()).body
 
 
 def test_a_pulled_page_is_the_protocols_wire_form_of_its_items(server: LiveServer) -> None:
@@ -290,7 +291,39 @@ def test_a_pulled_page_is_the_protocols_wire_form_of_its_items(server: LiveServe
     assert [i["event"] for i in page["items"] if i["kind"] == "event"] == [
         Event.from_dict(e).to_dict() for e in as_sent]
     # The answer's text is what the protocol's own classes make of it, key order included.
-    assert answer.content == encode_answer(PullPage.from_dict(page).to_dict())
+    assert answer.content == events.encode_answer(PullPage.from_dict(page).to_dict())
+
+
+def test_a_pushed_payload_is_stored_as_its_canonical_json(server: LiveServer) -> None:
+    xc = raw_station(server, "XC01")
+    pushed = registration(xc)
+    assert xc.push([pushed]).json()["answers"][0]["status"] == "accepted"
+    with server.session() as session:
+        text = session.scalar(select(cast(EventRow.payload, Text)))
+    # The text a pull answer embeds as it is.
+    assert text == canonical_json(pushed["payload"])
+
+
+def test_a_payload_stored_by_an_older_server_is_pulled_as_the_same_event(
+    server: LiveServer,
+) -> None:
+    xc = raw_station(server, "XC01")
+    centre = raw_station(server, "ZX01", all_cases=True)
+    pushed = registration(xc)
+    assert xc.push([pushed]).json()["answers"][0]["status"] == "accepted"
+    # Earlier servers stored json.dumps' text: spaces, and Chinese as \\u escapes.
+    older_text = json.dumps(pushed["payload"])
+    assert older_text != canonical_json(pushed["payload"])
+    with server.session() as session:
+        as_json = "CAST(:text AS json)" if server.engine.dialect.name == "postgresql" else ":text"
+        session.execute(sql_text(f"UPDATE events SET payload = {as_json}"), {"text": older_text})
+        session.commit()
+        assert session.scalar(select(cast(EventRow.payload, Text))) == older_text
+    answer = requests.get(f"{centre.url}/api/v1/events", params={"after": 0},
+                          headers=centre.headers(), timeout=10)
+    assert answer.status_code == 200, answer.text
+    (item,) = PullPage.from_dict(answer.json()).items
+    assert item.event == Event.from_dict(json.loads(json.dumps(pushed))).to_dict()
 
 
 def test_an_events_content_hash_is_the_hash_of_its_wire_form() -> None:
