@@ -499,34 +499,43 @@ class SyncEngine:
                      progress: Progress) -> None:
         with self.uow_factory() as uow:
             cursor = int(uow.settings.get(PULL_CURSOR, "0") or 0)
-        # The next page is fetched while this one is stored: the server's work and ours
-        # overlap. Only the fetching thread talks to the server; the saved cursor still
-        # moves with the rows it brought, so a failure anywhere loses nothing.
+        # The next page is fetched (and its events parsed) while this one is stored: the
+        # server's work and ours overlap, and so does the parsing with the database's
+        # (which lets other threads run). Only the fetching thread talks to the server;
+        # the saved cursor still moves with the rows it brought, so a failure anywhere
+        # loses nothing.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
-            fetching = fetcher.submit(client.pull, cursor, self.pull_limit)
+            fetching = fetcher.submit(self._fetch_page, client, cursor)
             try:
                 while True:
                     progress("pull", report.pulled, None)
-                    page = fetching.result()
+                    page, events = fetching.result()
                     self._same_epoch(info, page.epoch)
                     if page.more:
-                        fetching = fetcher.submit(client.pull, page.next_cursor,
-                                                  self.pull_limit)
-                    self._store_page(page, report)
+                        fetching = fetcher.submit(self._fetch_page, client, page.next_cursor)
+                    self._store_page(page, events, report)
                     if not page.more:
                         return
             finally:
                 fetching.cancel()
 
-    def _store_page(self, page: PullPage, report: SyncReport) -> None:
+    def _fetch_page(self, client: SyncClient, cursor: int) -> tuple[PullPage, list[Event | None]]:
+        """The page of the feed after ``cursor``, and the event of each of its items (None
+        for a notice)."""
+        page = client.pull(cursor, self.pull_limit)
+        return page, [_parse_pulled(item.event) if item.kind == "event" and item.event is not None
+                      else None for item in page.items]
+
+    def _store_page(self, page: PullPage, events: list[Event | None],
+                    report: SyncReport) -> None:
         """A pulled page and its cursor, in one transaction."""
         with self.uow_factory() as uow:
             # Runs of events are stored a batch at a time; notices in between keep
             # their place in the feed.
             run: list[tuple[Event, int | None]] = []
-            for item in page.items:
-                if item.kind == "event" and item.event is not None:
-                    run.append((_parse_pulled(item.event), item.server_sequence))
+            for item, event in zip(page.items, events, strict=True):
+                if event is not None:
+                    run.append((event, item.server_sequence))
                 elif item.kind == "conflict" and item.conflict is not None:
                     self._store_run(uow, run, report)
                     run = []
