@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -45,6 +46,20 @@ DEFAULT_YELLOW_WORKING_DAYS = 2
 def load_calendar(uow: UnitOfWork) -> WorkingCalendar:
     """The working-day calendar from the profile's stored years."""
     return WorkingCalendar(dict(uow.calendar.parsed_years()))
+
+
+@dataclass(frozen=True)
+class Projection:
+    """What projecting a case row takes besides the case: the calendar and the yellow
+    threshold (read once for many rows: parsing the calendar's years takes about 2 ms)."""
+
+    calendar: WorkingCalendar
+    yellow_working_days: int
+
+
+def load_projection(uow: UnitOfWork) -> Projection:
+    """The profile's calendar and yellow threshold, as case rows are projected with."""
+    return Projection(load_calendar(uow), yellow_threshold(uow))
 
 
 def yellow_threshold(uow: UnitOfWork) -> int:
@@ -228,12 +243,14 @@ class RemoteBatch:
     every event then applies to the case in memory, and ``write`` stores what was
     applied since the last write: the event rows in one INSERT, their audit records
     in one append, and one case row per case, with the calendar and the yellow
-    threshold read once. Meant for cases with nothing queued here, whose log order is
+    threshold read once (or given as ``projection``: a pull reads them once for all
+    its pages). Meant for cases with nothing queued here, whose log order is
     the server's: the caller sends any other case the slow way, calling ``forget``
     and ``write`` first.
     """
 
-    def __init__(self, uow: UnitOfWork, *, now: datetime | None = None) -> None:
+    def __init__(self, uow: UnitOfWork, *, now: datetime | None = None,
+                 projection: Projection | None = None) -> None:
         self.uow = uow
         self.now = now or utc_now()
         # Each kept case in memory (changed in place, not copied), or why its stored
@@ -241,7 +258,7 @@ class RemoteBatch:
         self._cases: dict[str, CaseInMemory | DomainError] = {}
         self._events: list[tuple[Event, int | None]] = []
         self._touched: dict[str, CaseInMemory] = {}
-        self._projection: tuple[WorkingCalendar, int] | None = None
+        self._projection = projection
 
     def load(self, case_ids: Iterable[str]) -> None:
         """Read and replay the stored histories of the cases not known yet."""
@@ -290,8 +307,9 @@ class RemoteBatch:
             for (event, _), text in zip(events, payload_texts, strict=True)
         ])
         if self._projection is None:
-            self._projection = (load_calendar(self.uow), yellow_threshold(self.uow))
-        calendar, threshold = self._projection
+            self._projection = load_projection(self.uow)
+        calendar = self._projection.calendar
+        threshold = self._projection.yellow_working_days
         today = local_date(self.now)
         self.uow.cases.save_many([
             project_values(kept.case, calendar, today=today, yellow_working_days=threshold)

@@ -36,6 +36,7 @@ import requests
 
 from app.domain.errors import DomainError
 from app.domain.events import Event
+from app.services.recording import Projection, load_projection
 from app.store import models
 from app.store.unit_of_work import UnitOfWork
 from app.sync import local
@@ -499,6 +500,8 @@ class SyncEngine:
                      progress: Progress) -> None:
         with self.uow_factory() as uow:
             cursor = int(uow.settings.get(PULL_CURSOR, "0") or 0)
+            # Read once for every page: pulled events change neither.
+            projection = load_projection(uow)
         # The next page is fetched (and its events parsed) while this one is stored: the
         # server's work and ours overlap, and so does the parsing with the database's
         # (which lets other threads run). Only the fetching thread talks to the server;
@@ -513,7 +516,7 @@ class SyncEngine:
                     self._same_epoch(info, page.epoch)
                     if page.more:
                         fetching = fetcher.submit(self._fetch_page, client, page.next_cursor)
-                    self._store_page(page, events, report)
+                    self._store_page(page, events, projection, report)
                     if not page.more:
                         return
             finally:
@@ -526,7 +529,7 @@ class SyncEngine:
         return page, [_parse_pulled(item.event) if item.kind == "event" and item.event is not None
                       else None for item in page.items]
 
-    def _store_page(self, page: PullPage, events: list[Event | None],
+    def _store_page(self, page: PullPage, events: list[Event | None], projection: Projection,
                     report: SyncReport) -> None:
         """A pulled page and its cursor, in one transaction."""
         with self.uow_factory() as uow:
@@ -537,22 +540,22 @@ class SyncEngine:
                 if event is not None:
                     run.append((event, item.server_sequence))
                 elif item.kind == "conflict" and item.conflict is not None:
-                    self._store_run(uow, run, report)
+                    self._store_run(uow, run, projection, report)
                     run = []
                     if local.add_notice(uow, item.conflict):
                         report.notices += 1
                         report.warnings.append(item.conflict.reason)
-            self._store_run(uow, run, report)
+            self._store_run(uow, run, projection, report)
             # The cursor moves in the same transaction as the rows it brought.
             uow.settings.set(PULL_CURSOR, str(page.next_cursor))
             uow.commit()
 
     @staticmethod
-    def _store_run(uow: UnitOfWork, run: list[tuple[Event, int | None]],
+    def _store_run(uow: UnitOfWork, run: list[tuple[Event, int | None]], projection: Projection,
                    report: SyncReport) -> None:
         if not run:
             return
-        result = local.store_pulled_page(uow, run)
+        result = local.store_pulled_page(uow, run, projection=projection)
         report.pulled += result.stored
         report.conflicts += result.dropped
         report.warnings.extend(result.refused)

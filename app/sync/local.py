@@ -31,6 +31,7 @@ from app.services.catalog import pinyin_initials
 from app.services.context import local_date
 from app.services.recording import (
     STATION_EVENT_SEQUENCE,
+    Projection,
     RemoteBatch,
     load_calendar,
     project_row,
@@ -398,7 +399,8 @@ def _unsettled_cases(uow: UnitOfWork, case_ids: list[str]) -> set[str]:
     return unsettled.intersection(case_ids)
 
 
-def store_pulled_page(uow: UnitOfWork, items: list[tuple[Event, int | None]]) -> PageResult:
+def store_pulled_page(uow: UnitOfWork, items: list[tuple[Event, int | None]], *,
+                      projection: Projection | None = None) -> PageResult:
     """``store_pulled`` for each (event, server sequence) of a pulled page, in order,
     with the same result and the same rows, written in batches.
 
@@ -408,12 +410,14 @@ def store_pulled_page(uow: UnitOfWork, items: list[tuple[Event, int | None]]) ->
     replayed once, and the page's rows are written together. Should writing the case
     rows fail (a calendar the deadline cannot be computed with), the page is undone
     and stored one event at a time, so even the error is ``store_pulled``'s.
+    ``projection`` is the calendar and threshold the case rows are projected with, if
+    the caller has read them already.
     """
     if not items:
         return PageResult()
     savepoint = uow.session.begin_nested()
     try:
-        result = _store_page(uow, items)
+        result = _store_page(uow, items, projection)
     except DomainError as error:
         savepoint.rollback()
         log.info("pulled page stored one event at a time: %s", error.code)
@@ -425,7 +429,8 @@ def store_pulled_page(uow: UnitOfWork, items: list[tuple[Event, int | None]]) ->
     return result
 
 
-def _store_page(uow: UnitOfWork, items: list[tuple[Event, int | None]]) -> PageResult:
+def _store_page(uow: UnitOfWork, items: list[tuple[Event, int | None]],
+                projection: Projection | None) -> PageResult:
     result = PageResult()
     held = uow.events.get_many(event.id for event, _ in items)
     held_case = {event_id: row.case_id for event_id, row in held.items()}
@@ -438,7 +443,7 @@ def _store_page(uow: UnitOfWork, items: list[tuple[Event, int | None]]) -> PageR
     noticed = set(uow.session.scalars(
         select(models.SyncConflict.event_id).where(models.SyncConflict.event_id.in_(unnumbered))
     )) if unnumbered else set()
-    batch = RemoteBatch(uow)
+    batch = RemoteBatch(uow, projection=projection)
     batch.load(c for c in case_ids if c not in one_by_one)
     in_page: set[str] = set()
 
