@@ -9,6 +9,7 @@ import pytest
 from app.print_templates import DocumentContext, DocumentKind, FeeLine, MaterialLine
 from app.print_templates.blocks import (
     Addressee,
+    Column,
     DocumentNumberLine,
     InfoTable,
     Layout,
@@ -19,6 +20,7 @@ from app.print_templates.blocks import (
     SignLines,
     Table,
     Title,
+    column_widths,
 )
 from app.print_templates.samples import sample_context
 from app.print_templates.templates import build_layout
@@ -266,3 +268,27 @@ def test_context_accepts_lists_and_stays_immutable_and_hashable() -> None:
     assert hash(context)
     with pytest.raises(dataclasses.FrozenInstanceError):
         context.case_number = "x"  # type: ignore[misc]
+
+
+def test_a_whole_column_widens_to_its_longest_value_taking_room_in_proportion() -> None:
+    table = Table(
+        columns=(Column("甲", 1), Column("办件编号", 1, whole=True), Column("乙", 2)),
+        rows=(("一", "XC01-20261123-0001", "二"), ("三", "XC01-1", "四")),
+    )
+    # One unit a character: the number needs 18 and 2 of padding, its weight gives 15.
+    widths = column_widths(table, 60, len, padding=2)
+    assert widths[1] == pytest.approx(20)
+    assert sum(widths) == pytest.approx(60)
+    assert widths[2] == pytest.approx(2 * widths[0])
+
+
+def test_a_whole_column_takes_at_most_half_of_the_others_room() -> None:
+    table = Table(columns=(Column("甲", 1), Column("摘要", 1, whole=True)),
+                  rows=(("一", "0" * 500),))
+    widths = column_widths(table, 100, len, padding=0)
+    assert widths == pytest.approx([25, 75])
+
+
+def test_columns_go_by_weight_when_every_value_fits() -> None:
+    table = Table(columns=(Column("甲", 1), Column("编号", 3, whole=True)), rows=(("一", "1"),))
+    assert column_widths(table, 100, len, padding=2) == pytest.approx([25, 75])

@@ -170,6 +170,12 @@ def test_numbers_are_not_broken() -> None:
     assert any("0512-12345678" in line for line in lines)
 
 
+def test_a_number_before_a_closing_mark_goes_over_whole() -> None:
+    # The break falls before "〕"; carrying "6" over with it would split the year.
+    lines = _lines("某审批受〔2026〕XC01第0002号", 7)
+    assert lines[:2] == ["某审批受", "〔2026〕XC01第"]
+
+
 def test_first_line_may_be_shorter_for_the_indent() -> None:
     widths = [1.0] * 10
     lines = break_lines("一二三四五六七八九十", widths, [3, 5])

@@ -106,6 +106,19 @@ def state(uow: UnitOfWork) -> dict[str, Any]:
     }
 
 
+def approved_cases(station: StationProfile, count: int) -> Page:
+    """``count`` cases registered, accepted, reviewed and approved at ``station``, their
+    events numbered one after another, case by case."""
+    page: Page = []
+    for _ in range(count):
+        case_id = register(station)
+        cases.accept(station.uow, station.clerk, case_id)
+        cases.review(station.uow, station.clerk, case_id, conforms=True, opinion="符合")
+        cases.approve(station.uow, station.chief, case_id, opinion="同意")
+        page.extend((e, len(page) + 1) for e in history(station, case_id))
+    return page
+
+
 def one_by_one(station: StationProfile, page: Page) -> tuple[local.PageResult, dict[str, Any]]:
     with station.uow() as uow:
         result = local.PageResult()
@@ -178,13 +191,7 @@ def test_mixed_page_stores_what_the_per_event_path_stores(
 def test_page_of_whole_cases_is_written_as_the_per_event_path_writes_it(
     township: StationProfile, center: StationProfile
 ) -> None:
-    page: Page = []
-    for _ in range(6):
-        case_id = register(township)
-        cases.accept(township.uow, township.clerk, case_id)
-        cases.review(township.uow, township.clerk, case_id, conforms=True, opinion="符合")
-        cases.approve(township.uow, township.chief, case_id, opinion="同意")
-        page.extend((e, len(page) + 1) for e in history(township, case_id))
+    page = approved_cases(township, 6)
     # Interleave the cases as the server's order would.
     page.sort(key=lambda item: (item[0].device_time, item[1] or 0))
     page = [(e, n + 1) for n, (e, _) in enumerate(page)]
@@ -202,13 +209,7 @@ def test_storing_a_pulled_page_leaves_nothing_for_the_cycle_collector(
 ) -> None:
     # What makes holding the collector off during a pull safe (app/sync/collector.py):
     # a page's garbage is freed by reference counts alone, however long the pull.
-    page: Page = []
-    for _ in range(20):
-        case_id = register(township)
-        cases.accept(township.uow, township.clerk, case_id)
-        cases.review(township.uow, township.clerk, case_id, conforms=True, opinion="符合")
-        cases.approve(township.uow, township.chief, case_id, opinion="同意")
-        page.extend((e, len(page) + 1) for e in history(township, case_id))
+    page = approved_cases(township, 20)
     wire = [(event.to_dict(), sequence) for event, sequence in page]
     gc.collect()
     gc.disable()

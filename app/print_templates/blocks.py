@@ -7,6 +7,7 @@ document is a new template, never a new renderer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -63,11 +64,14 @@ class NumberedList:
 
 @dataclass(frozen=True)
 class Column:
-    """A table column: header and relative width."""
+    """A table column: header and relative width. A ``whole`` column keeps each value
+    on one line (a case number, a digest): it widens to its longest value, taking the
+    room from the other columns (see ``column_widths``)."""
 
     header: str
     weight: float
     align: Literal["left", "center"] = "left"
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,34 @@ class Table:
 
     columns: tuple[Column, ...]
     rows: tuple[tuple[str, ...], ...]
+
+
+def column_widths(
+    table: Table, total: float, measure: Callable[[str], float], padding: float
+) -> list[float]:
+    """Each column's width in a table ``total`` wide: by weight, then each ``whole``
+    column widened to its longest value (``measure`` gives a text's width in the
+    renderer's font, ``padding`` a cell's left and right padding together), in
+    proportion from the other columns, which give up at most half their room."""
+    weights = sum(c.weight for c in table.columns)
+    widths = [total * c.weight / weights for c in table.columns]
+    grow: dict[int, float] = {}
+    for index, column in enumerate(table.columns):
+        if column.whole:
+            needed = max((measure(row[index]) for row in table.rows), default=0.0) + padding
+            if needed > widths[index]:
+                grow[index] = needed - widths[index]
+    others = [i for i, column in enumerate(table.columns) if not column.whole]
+    room = sum(widths[i] for i in others)
+    if not grow or room <= 0:
+        return widths
+    taken = min(sum(grow.values()), room / 2)
+    share = taken / sum(grow.values())
+    for index, extra in grow.items():
+        widths[index] += extra * share
+    for index in others:
+        widths[index] -= taken * widths[index] / room
+    return widths
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from app.print_templates.blocks import (
     SignLines,
     Table,
     Title,
+    column_widths,
 )
 from app.print_templates.context import DocumentContext, SealMark
 from app.print_templates.fonts import (
@@ -290,8 +291,14 @@ class _Writer:
                 raise TypeError(f"unknown block {block!r}")
 
     def _table(self, block: Table) -> None:
-        total = sum(c.weight for c in block.columns)
-        widths = [Pt(self.text_width_pt * c.weight / total) for c in block.columns]
+        size = self.table_size
+
+        def measure(text: str) -> float:
+            # Word picks its own font on each PC: the rough width, with a tenth to spare.
+            return 1.1 * _text_width_pt(text, size)
+
+        # 12: Word's default cell margins (0.08 in) on both sides.
+        widths = [Pt(w) for w in column_widths(block, self.text_width_pt, measure, padding=12)]
         table = self.doc.add_table(rows=1 + len(block.rows), cols=len(block.columns))
         table.style = self.doc.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER

@@ -50,19 +50,26 @@ def break_lines(
 
 
 def _adjust(text: str, start: int, end: int) -> int:
-    """Move the break at ``end`` back so the rules hold; never before ``start + 1``."""
+    """Move the break at ``end`` back so the rules hold; never before ``start + 1``.
+
+    The rules are applied until none moves the break: carrying a character over for a
+    closing mark can land the break inside a number (``〔2026〕``), which then goes over
+    whole."""
     candidate = end
-    # Keep a run of Latin letters/digits together.
-    if _is_latin(text[candidate]) and _is_latin(text[candidate - 1]):
-        run_start = candidate - 1
-        while run_start > start and _is_latin(text[run_start - 1]):
-            run_start -= 1
-        if run_start > start:
-            candidate = run_start
-    # A closing mark may not start the next line: carry the character before it over too.
-    while candidate > start + 1 and text[candidate] in CANNOT_START:
-        candidate -= 1
-    # An opening mark may not end this line.
-    while candidate > start + 1 and text[candidate - 1] in CANNOT_END:
-        candidate -= 1
-    return candidate if candidate > start else end
+    while True:
+        before = candidate
+        # Keep a run of Latin letters/digits together.
+        if _is_latin(text[candidate]) and _is_latin(text[candidate - 1]):
+            run_start = candidate - 1
+            while run_start > start and _is_latin(text[run_start - 1]):
+                run_start -= 1
+            if run_start > start:
+                candidate = run_start
+        # A closing mark may not start the next line: carry the character before it over.
+        while candidate > start + 1 and text[candidate] in CANNOT_START:
+            candidate -= 1
+        # An opening mark may not end this line.
+        while candidate > start + 1 and text[candidate - 1] in CANNOT_END:
+            candidate -= 1
+        if candidate == before:
+            return candidate if candidate > start else end

@@ -40,6 +40,7 @@ from app.print_templates.blocks import (
     SignLines,
     Table,
     Title,
+    column_widths,
 )
 from app.print_templates.context import DocumentContext, SealMark
 from app.print_templates.fonts import FontSet, resolve_fonts
@@ -361,8 +362,13 @@ def _info_table(block: InfoTable, styles: _Styles, frame_width: float) -> RLTabl
 
 
 def _table(block: Table, styles: _Styles, frame_width: float) -> RLTable:
-    total = sum(c.weight for c in block.columns)
-    widths = [frame_width * c.weight / total for c in block.columns]
+    cell = styles.cell["left"]
+
+    def measure(text: str) -> float:
+        return pdfmetrics.stringWidth(text, cell.fontName, cell.fontSize)
+
+    # 8: the grid's left and right padding; 1 more, for rounding in the line breaker.
+    widths = column_widths(block, frame_width, measure, padding=9)
     data: list[list[Flowable]] = [
         [CJKParagraph(_text(c.header), styles.header) for c in block.columns]
     ]

@@ -360,12 +360,12 @@ def _seal_ledger(context: DocumentContext) -> list[Block]:
                     Column("序号", 0.8, "center"),
                     Column("用印时间", 2.0),
                     Column("印章", 1.8),
-                    Column("办件编号", 2.4),
+                    Column("办件编号", 2.4, whole=True),
                     Column("文书种类", 1.6),
                     Column("文号", 2.2),
                     Column("用印人", 1.1, "center"),
                     Column("站点/窗口", 1.7),
-                    Column("文件摘要", 2.4),
+                    Column("文件摘要", 2.4, whole=True),
                 ),
                 rows=tuple(
                     (
