@@ -28,6 +28,7 @@ class CollectorPause:
 
     @contextmanager
     def paused(self) -> Iterator[None]:
+        """Hold the collector off for the ``with`` block (see ``collector_paused``)."""
         with self._lock:
             if self._holders == 0:
                 self._resume = gc.isenabled()
