@@ -46,13 +46,16 @@ def _parser() -> argparse.ArgumentParser:
                         help="数据目录（默认 ./counterdesk-server-data 或 $COUNTERDESK_SERVER_DATA）")
     common.add_argument("--db", default=argparse.SUPPRESS,
                         help="数据库 URL（默认数据目录中的 SQLite；生产环境用 postgresql://…）")
-    parser = argparse.ArgumentParser(prog="python -m server", parents=[common],
+    # Where to listen: for ``serve``, and for the bare ``python -m server`` that means it.
+    listen = argparse.ArgumentParser(add_help=False)
+    listen.add_argument("--host", default=argparse.SUPPRESS, help="监听地址（默认 127.0.0.1）")
+    listen.add_argument("--port", type=int, default=argparse.SUPPRESS,
+                        help=f"端口（默认 {DEFAULT_PORT}）")
+    parser = argparse.ArgumentParser(prog="python -m server", parents=[common, listen],
                                      description="CounterDesk 县级中心服务器")
     sub = parser.add_subparsers(dest="command")
 
-    serve = sub.add_parser("serve", parents=[common], help="启动服务器（默认命令）")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    sub.add_parser("serve", parents=[common, listen], help="启动服务器（默认命令）")
     sub.add_parser("init", parents=[common], help="创建或升级数据库，生成纪元标识")
     sub.add_parser("status", parents=[common], help="显示纪元与数据量")
 
@@ -133,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     config = ServerConfig.from_args(getattr(args, "data_dir", None), getattr(args, "db", None))
     command = args.command or "serve"
+    if command != "serve" and (hasattr(args, "host") or hasattr(args, "port")):
+        print("错误：--host 和 --port 只用于启动服务器（serve）。", file=sys.stderr)
+        return 2
     try:
         return _run(command, args, config)
     except (DomainError, ApiError) as error:

@@ -10,8 +10,10 @@ import hashlib
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from app.sync.client import ServerUnreachable, SyncClient
 from app.sync.engine import SyncEngine
 from app.sync.protocol import (
     EPOCH_HEADER,
+    HEALTH_PATH,
     MAX_REQUEST_BYTES,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -582,6 +585,43 @@ def test_server_runs_as_a_module(tmp_path: Path) -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
     )
     assert len(result.stdout.strip().splitlines()[-1]) == 19
+
+
+def test_server_started_with_no_command_listens_on_the_port_given(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "--port", str(port), "--data-dir",
+         str(tmp_path / "server")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first_line = process.stdout.readline()  # printed once the database is ready
+        assert f"http://127.0.0.1:{port}" in first_line, first_line
+        deadline = time.monotonic() + 30
+        while True:  # uvicorn binds the port a moment after that line
+            try:
+                health = requests.get(f"http://127.0.0.1:{port}{HEALTH_PATH}", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.05)
+        assert health.json()["status"] == "ok"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def test_listening_options_belong_to_serving_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert server_main(["--port", "9000", "status", "--data-dir", str(tmp_path / "s")]) == 2
+    assert "--port" in capsys.readouterr().err
 
 
 def test_enrollment_code_expires(server: LiveServer, tmp_path: Path) -> None:
