@@ -124,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     except DomainError as error:
         print(f"错误：{error.message}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (``cases | head``): stop quietly, as other command-line
+        # tools do; what is still buffered for stdout goes nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as error:
         print(f"错误：无法访问文件（{error.strerror or error}）。", file=sys.stderr)
         return 1

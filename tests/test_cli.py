@@ -75,6 +75,26 @@ def test_demo_cases_cover_every_category_state_and_warning(demo_dir: Path) -> No
     assert all("*" in c["applicant_id"] for c in cases)
 
 
+def test_a_listing_piped_into_a_reader_that_stops_ends_without_an_error(
+    demo_dir: Path,
+) -> None:
+    # ``cases | head -1``: the reader is gone before the listing is written.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=_HOME,
+                   XDG_STATE_HOME=f"{_HOME}/state", XDG_DATA_HOME=f"{_HOME}/data")
+        result = subprocess.run(
+            [sys.executable, "-m", "app", "cases", "--data-dir", str(demo_dir)],
+            cwd=ROOT, env=env, stdout=write_end, stderr=subprocess.PIPE, text=True,
+            timeout=300,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1
+    assert result.stderr == ""
+
+
 def test_audit_verify_passes_then_names_the_tampered_record(demo_dir: Path,
                                                             tmp_path: Path) -> None:
     assert "完整" in run("audit", "verify", "--data-dir", str(demo_dir)).stdout
