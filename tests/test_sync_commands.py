@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from keyring.backends import fail
 
 from app.services import cases
 from app.sync.commands import EXIT_OK, EXIT_UNREACHABLE, enroll_command, sync_command
@@ -38,6 +39,24 @@ def test_enroll_then_sync_end_with_the_summary_line(server: LiveServer, tmp_path
         out = io.StringIO()
         assert sync_command(station.runtime, keyring=keyring, out=out, err=err) == EXIT_OK
         assert out.getvalue().splitlines()[-1] == "pushed 1 pulled 0 conflicts 0"
+    finally:
+        station.close()
+
+
+def test_enroll_on_a_machine_without_a_keyring_says_so_in_chinese(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    station = make_station(tmp_path / "xc01", "XC01", "城关镇", with_catalog=False)
+    try:
+        out, err = io.StringIO(), io.StringIO()
+        code = server.create_station("城关镇", "XC01")
+        # keyring's own stand-in where no backend is found (a Linux account with no
+        # desktop session).
+        assert enroll_command(station.runtime, server.url, code, keyring=fail.Keyring(),
+                              out=out, err=err) != EXIT_OK
+        assert "本机没有可用的系统密钥环" in err.getvalue()
+        assert "backend" not in err.getvalue()
+        assert station.setting("server_url") == ""  # nothing half-done
     finally:
         station.close()
 

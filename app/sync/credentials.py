@@ -22,6 +22,19 @@ class CredentialError(DomainError):
     """The keyring cannot be used (locked, missing backend)."""
 
 
+# What to say when this machine offers no keyring at all (a Linux account without a
+# desktop session, say): keyring's own message is English and names Python packages.
+NO_KEYRING = ("本机没有可用的系统密钥环（Windows 凭据管理器、macOS 钥匙串或 Linux 的 Secret "
+              "Service），站点凭据无法安全保存。请在登录了桌面的用户账户下运行本程序，"
+              "Linux 上可由信息科安装并启用 gnome-keyring。")
+
+
+def _keyring_failure(doing: str, error: keyring.errors.KeyringError) -> CredentialError:
+    if isinstance(error, keyring.errors.NoKeyringError):
+        return CredentialError("keyring_missing", NO_KEYRING)
+    return CredentialError("keyring_unavailable", f"{doing}：{error}")
+
+
 def normalise_url(server_url: str) -> str:
     """``HTTP://Host:8765/`` → ``http://host:8765``: one spelling per server."""
     url = server_url.strip().rstrip("/")
@@ -51,9 +64,7 @@ class CredentialStore:
         try:
             return self.backend.get_password(SERVICE_NAME, account_name(server_url, station_code))
         except keyring.errors.KeyringError as error:
-            raise CredentialError(
-                "keyring_unavailable", f"无法读取系统密钥环中的站点凭据：{error}"
-            ) from error
+            raise _keyring_failure("无法读取系统密钥环中的站点凭据", error) from error
 
     def set(self, server_url: str, station_code: str, credential: str) -> None:
         try:
@@ -61,9 +72,7 @@ class CredentialStore:
                 SERVICE_NAME, account_name(server_url, station_code), credential
             )
         except keyring.errors.KeyringError as error:
-            raise CredentialError(
-                "keyring_unavailable", f"无法把站点凭据保存到系统密钥环：{error}"
-            ) from error
+            raise _keyring_failure("无法把站点凭据保存到系统密钥环", error) from error
 
     def delete(self, server_url: str, station_code: str) -> None:
         try:
@@ -71,9 +80,7 @@ class CredentialStore:
         except keyring.errors.PasswordDeleteError:
             pass
         except keyring.errors.KeyringError as error:
-            raise CredentialError(
-                "keyring_unavailable", f"无法删除系统密钥环中的站点凭据：{error}"
-            ) from error
+            raise _keyring_failure("无法删除系统密钥环中的站点凭据", error) from error
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
