@@ -17,6 +17,7 @@ from docx.oxml.ns import qn
 from app.print_templates import (
     DocumentContext,
     DocumentKind,
+    FeeLine,
     FontSet,
     SealAppearance,
     parse_qr_payload,
@@ -228,6 +229,24 @@ def test_signature_never_starts_a_page_alone(system_fonts: FontSet) -> None:
         texts = [_compact(line["text"]) for line in lines]
         assert SAMPLE_AUTHORITY in texts, count
         assert texts.index(SAMPLE_AUTHORITY) >= 1, count
+
+
+@pytest.mark.parametrize("fonts", ["system", "builtin"], indirect=True)
+def test_a_notice_ending_in_a_table_moves_only_its_last_rows_with_the_signature(
+    fonts: FontSet,
+) -> None:
+    # Fees enough that the table and the signature no longer fit under the text.
+    fees = tuple(FeeLine(item=f"收费项目{i}", amount_text="10.00元", basis="某价费〔2020〕12号")
+                 for i in range(8))
+    context = dataclasses.replace(sample_context(DocumentKind.ACCEPTANCE_NOTICE, draft=True),
+                                  fees=fees)
+    pages = [_compact(page.extract_text() or "") for page in _pdf(context, fonts).pages]
+    assert len(pages) == 2
+    # The table starts under the text it belongs to; the page is not left half empty.
+    assert "受理编号" in pages[0] and "进度查询" in pages[0]
+    # Its last row goes over with the authority, so the signature does not stand alone.
+    assert "经办人" in pages[1] and SAMPLE_AUTHORITY in pages[1]
+    assert "经办人" not in pages[0]
 
 
 # ---------------------------------------------------------------- seal, draft, QR

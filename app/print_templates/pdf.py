@@ -264,7 +264,11 @@ def _story(layout: Layout, styles: _Styles, frame_width: float) -> list[Flowable
                 tail.append(Spacer(1, SEAL_OVERHANG_MM * mm))
             for after in blocks[i + 1 :]:
                 tail.extend(_flowables(after, layout, styles, frame_width))
-            head = story.pop() if story and isinstance(story[-1], Paragraph) else None
+            # A table's closing spacer goes with the signature, the table splits before it.
+            if (len(story) > 1 and isinstance(story[-1], Spacer)
+                    and isinstance(story[-2], RLTable)):
+                tail.insert(0, story.pop())
+            head = story.pop() if story and isinstance(story[-1], Paragraph | RLTable) else None
             if story and head is None:
                 story[-1].keepWithNext = 1
             story.append(_WithSignature(head, tail))
@@ -495,14 +499,15 @@ class _SignatureBlock(Flowable):
 
 
 class _WithSignature(Flowable):
-    """The last paragraph, the signature and the notes, so the signature never starts a
-    page alone and the notes never leave it.
+    """The last paragraph or table, the signature and the notes, so the signature never
+    starts a page alone and the notes never leave it.
 
     When they do not fit, the paragraph splits and at least its last line moves to the
-    next page together with the rest (rather than the whole paragraph moving).
+    next page together with the rest, or the table and at least its last row (rather
+    than the whole paragraph or table moving, leaving the page above half empty).
     """
 
-    def __init__(self, head: Paragraph | None, tail: list[Flowable]) -> None:
+    def __init__(self, head: Paragraph | RLTable | None, tail: list[Flowable]) -> None:
         super().__init__()
         self.head = head
         self.tail = tail
@@ -528,7 +533,11 @@ class _WithSignature(Flowable):
             return []
         self.wrap(avail_width, avail_height)
         head_height = self._heights[0]
-        keep_on_page = min(avail_height, head_height - self.head.style.leading * 0.5)
+        if isinstance(self.head, RLTable):
+            moving = self.head._rowHeights[-1]  # reportlab's, set by wrap
+        else:
+            moving = self.head.style.leading * 0.5
+        keep_on_page = min(avail_height, head_height - moving)
         parts = self.head.split(avail_width, keep_on_page)
         if len(parts) != 2:
             return []
