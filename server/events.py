@@ -121,6 +121,7 @@ class _Incoming:
     event: Event
     station_sequence: int | None
     digest: str
+    payload_text: str  # canonical_json(event.payload): hashed, and stored as it is
 
 
 @dataclass
@@ -148,6 +149,8 @@ class _PushContext:
     loaded: set[str] = field(default_factory=set)
     histories: dict[str, list[Event]] = field(default_factory=dict)
     pending_events: list[dict[str, Any]] = field(default_factory=list)
+    # Each pending event's payload text, for COPY to write without encoding it again.
+    pending_payload_texts: list[str] = field(default_factory=list)
     pending_deliveries: list[dict[str, Any]] = field(default_factory=list)
     pending_scopes: list[dict[str, Any]] = field(default_factory=list)
     # The last server sequence given out; written to the state row once, by ``push``.
@@ -219,13 +222,16 @@ class _PushContext:
         On PostgreSQL one COPY per table; elsewhere one executemany per table through
         Core (the rows are plain dicts; the ORM's bulk path only added work per row).
         """
+        texts = {"payload": self.pending_payload_texts}
         for model, rows in ((EventRow, self.pending_events),
                             (Delivery, self.pending_deliveries),
                             (CaseScope, self.pending_scopes)):
             if rows:
-                if not _copy_rows(self.session, _table(model), rows):
+                json_texts = texts if model is EventRow else None
+                if not _copy_rows(self.session, _table(model), rows, json_texts):
                     self.session.execute(insert(_table(model)), rows)
                 rows.clear()
+        self.pending_payload_texts.clear()
 
 
 def _table(model: type[Base]) -> Table:
@@ -234,14 +240,16 @@ def _table(model: type[Base]) -> Table:
     return table
 
 
-def _copy_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> bool:
+def _copy_rows(session: Session, table: Table, rows: list[dict[str, Any]],
+               json_texts: dict[str, list[str]] | None = None) -> bool:
     """Write ``rows`` (all with the same keys, the column names) with COPY if the
     database is PostgreSQL on psycopg 3; False if it is not.
 
     COPY costs about a third of an executemany for a push's rows (a 200-event push:
     about 9 ms against 22), and the rows keep their order, so the deliveries' ids do
     too. The values are the ones the Core insert would bind: aware UTC datetimes, and
-    the JSON payload as the engine's serializer writes it (``canonical_json``).
+    the JSON payload as the engine's serializer writes it (``canonical_json``), or the
+    text ``json_texts`` gives for the column (one a row, already in that form).
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql":
@@ -255,10 +263,14 @@ def _copy_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> bo
     names = list(rows[0])
     json_columns = {n for n in names if isinstance(table.c[n].type, JSON)}
     statement = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    given = json_texts or {}
     with dbapi.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([canonical_json(row[n]) if n in json_columns else row[n]
-                            for n in names])
+        for index, row in enumerate(rows):
+            copy.write_row([
+                (given[n][index] if n in given else canonical_json(row[n]))
+                if n in json_columns else row[n]
+                for n in names
+            ])
     return True
 
 
@@ -290,7 +302,10 @@ def parse_push(raw_items: Any) -> list[_Incoming]:
             raise ApiError(422, ErrorCode.MALFORMED, f"同一批次中事件 {event.id} 重复。",
                            index=index)
         seen.add(event.id)
-        parsed.append(_Incoming(event, sequence, event_content_hash(event)))
+        payload_text = canonical_json(event.payload)
+        parsed.append(_Incoming(event, sequence,
+                                event_content_hash(event, payload_text=payload_text),
+                                payload_text))
     return parsed
 
 
@@ -482,6 +497,7 @@ def _accept(context: _PushContext, item: _Incoming) -> EventAnswer:
     context.event_sequence += 1
     sequence = context.event_sequence
     warnings = _warnings(context, event)
+    context.pending_payload_texts.append(item.payload_text)
     context.pending_events.append({
         "server_sequence": sequence, "id": event.id, "case_id": event.case_id,
         "type": event.type.value, "actor_id": event.actor_id, "actor_name": event.actor_name,

@@ -31,10 +31,12 @@ def content_hash(data: Any) -> str:
     return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
 
 
-def event_content_hash(event: Event) -> str:
+def event_content_hash(event: Event, *, payload_text: str | None = None) -> str:
     """``content_hash(event.to_dict())``, from the domain's canonical text of the event
-    (the same text, written out without building the dict first)."""
-    return hashlib.sha256(event.canonical().encode("utf-8")).hexdigest()
+    (the same text, written out without building the dict first); ``payload_text`` is
+    ``canonical_json(event.payload)`` where the caller has made it already."""
+    text = event.canonical(payload_text=payload_text)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def new_enrollment_code() -> str:
