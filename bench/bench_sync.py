@@ -46,7 +46,6 @@ import cProfile
 import os
 import pstats
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -79,6 +78,7 @@ from bench.measured_on import machine  # noqa: E402
 from tests.sync_fixtures import (  # noqa: E402
     APPLICANT,
     StationProfile,
+    free_port,
     make_station,
     received_materials,
 )
@@ -123,12 +123,6 @@ def throwaway_database(admin_url: str, prefix: str) -> Iterator[str]:
                 (name,),
             )
             admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 # --------------------------------------------------------------------------- the server

@@ -64,6 +64,13 @@ def received_materials(matter: Matter | None = None) -> list[dict[str, Any]]:
 # --- the server ------------------------------------------------------------------------
 
 
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (for a server process to take)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class LiveServer:
     """The real server app under uvicorn on 127.0.0.1, in a thread, on a free port."""
 

@@ -21,11 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 _HOME = tempfile.mkdtemp(prefix="counterdesk-cli-home-")
 
 
+def _env() -> dict[str, str]:
+    return dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=_HOME,
+                XDG_CONFIG_HOME=f"{_HOME}/config", XDG_STATE_HOME=f"{_HOME}/state",
+                XDG_DATA_HOME=f"{_HOME}/data", XDG_CACHE_HOME=f"{_HOME}/cache")
+
+
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=_HOME,
-               XDG_CONFIG_HOME=f"{_HOME}/config", XDG_STATE_HOME=f"{_HOME}/state",
-               XDG_DATA_HOME=f"{_HOME}/data", XDG_CACHE_HOME=f"{_HOME}/cache")
-    result = subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=_env(),
                             capture_output=True, text=True, timeout=300)
     if check and result.returncode != 0:
         raise AssertionError(f"exit {result.returncode}: {result.stderr}")
@@ -82,11 +85,9 @@ def test_a_listing_piped_into_a_reader_that_stops_ends_without_an_error(
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=_HOME,
-                   XDG_STATE_HOME=f"{_HOME}/state", XDG_DATA_HOME=f"{_HOME}/data")
         result = subprocess.run(
             [sys.executable, "-m", "app", "cases", "--data-dir", str(demo_dir)],
-            cwd=ROOT, env=env, stdout=write_end, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT, env=_env(), stdout=write_end, stderr=subprocess.PIPE, text=True,
             timeout=300,
         )
     finally:

@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -50,6 +49,7 @@ from tests.sync_fixtures import (
     FlakyUpload,
     LiveServer,
     business_matter,
+    free_port,
     make_station,
     postgres_database,
     received_materials,
@@ -588,9 +588,7 @@ def test_server_runs_as_a_module(tmp_path: Path) -> None:
 
 
 def test_server_started_with_no_command_listens_on_the_port_given(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "server", "--port", str(port), "--data-dir",
          str(tmp_path / "server")],

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ from tests.sync_fixtures import (
     APPLICANT,
     LiveServer,
     StationProfile,
+    free_port,
     make_station,
     received_materials,
     session_with,
@@ -31,12 +31,6 @@ from tests.sync_fixtures import (
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class ServerProcess:
@@ -82,7 +76,7 @@ class ServerProcess:
 
 @pytest.fixture
 def server_process(tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path / "server", _free_port())
+    process = ServerProcess(tmp_path / "server", free_port())
     yield process
     process.kill()
 
