@@ -49,6 +49,8 @@ SELF_TEST_NAMES = frozenset({
     "counterdesk.sqlite3-shm", "counterdesk.sqlite3-journal", "backups", "attachments",
     "keys", "logs", "config", "counterdesk-ui.ini",
 })
+RARE_NAME_CHARACTERS = "𠮷䶮喆"
+"""Name characters of GB 18030-2022 (extension B, extension A, URO) every face chain needs."""
 MAIN_WINDOW_USERS = ("admin", "clerk_scj", "chief_scj", "supervisor")
 WINDOW_SETTLE_SECONDS = 15.0
 REDACTION_PROBE_ID = "11010519491231002X"
@@ -175,6 +177,7 @@ class SelfTest:
         self.check("main-window", self._check_main_window, needs=("demo-profile",))
         self.check("icons-and-style", self._check_icons_and_style)
         self.check("qt-platforms", self._check_qt_platforms)
+        self.check("fonts", self._check_fonts, needs=("demo-profile",))
         from app.print_templates import DocumentKind
 
         for kind in DocumentKind:
@@ -493,6 +496,29 @@ class SelfTest:
 
     # --- documents ------------------------------------------------------------------
 
+    def _check_fonts(self) -> str:
+        """The faces documents print with here, and the same glyph check as issuing:
+        every kind of document, and the rare name characters of GB 18030-2022."""
+        import dataclasses
+
+        from app.print_templates import DocumentKind, resolve_fonts
+        from app.print_templates.coverage import check_layout
+        from app.print_templates.samples import sample_context
+        from app.print_templates.templates import build_layout
+        from app.services.documents import font_path
+
+        with self.state.runtime.uow() as uow:
+            configured = font_path(uow)
+        fonts = resolve_fonts(configured)
+        for kind in DocumentKind:
+            context = sample_context(kind)
+            check_layout(build_layout(context), fonts)
+        rare = dataclasses.replace(sample_context(DocumentKind.ACCEPTANCE_NOTICE),
+                                   applicant_name=RARE_NAME_CHARACTERS)
+        check_layout(build_layout(rare), fonts)
+        faces = [Path(f.path).name for f in fonts.body_chain.loaded_files()]
+        return f"正文字体 {' > '.join(faces)}；{len(DocumentKind)} 种文书及{RARE_NAME_CHARACTERS}字形齐全"
+
     def _check_document(self, kind: Any) -> str:
         from app.print_templates import DocumentKind
 
@@ -514,19 +540,21 @@ class SelfTest:
             clerk = self._clerk_for(case)
             issued = issue_unsealed(runtime.uow, clerk, case.id, kind)
             self.state.documents[kind.value] = issued
-            return _check_pdf(issued.pdf, kind.label, f"issue_unsealed {issued.document_number}")
+            return _check_pdf(issued.pdf, kind.label, f"issue_unsealed {issued.document_number}",
+                              (issued.document_number, case.number))
         if kind in (DocumentKind.APPROVAL_DECISION, DocumentKind.DENIAL_DECISION):
             issued = self._sealed_document(kind)
             self.state.documents[kind.value] = issued
             if kind is DocumentKind.APPROVAL_DECISION:
                 self.state.sealed_pdf = issued.pdf
-            return _check_pdf(issued.pdf, kind.label, f"已盖章 {issued.document_number}")
+            return _check_pdf(issued.pdf, kind.label, f"已盖章 {issued.document_number}",
+                              (issued.document_number,))
         from app.services.documents import preview_draft
 
         state = "accepted" if kind is DocumentKind.ACCEPTANCE_NOTICE else "rejected"
         case = self._case_in(state)
         pdf = preview_draft(runtime.uow, self._clerk_for(case), case.id, kind)
-        return _check_pdf(pdf, kind.label, f"草稿 preview_draft {case.number}")
+        return _check_pdf(pdf, kind.label, f"草稿 preview_draft {case.number}", (case.number,))
 
     def _cases(self, states: tuple[str, ...] = ()) -> list[Any]:
         from app.services.queries import CaseFilter, list_cases
@@ -622,17 +650,26 @@ class SelfTest:
         return f"{path.name}（{path.stat().st_size // 1024} KB）"
 
 
-def _check_pdf(pdf: bytes, title: str, how: str) -> str:
-    """A real PDF whose extractable text holds ``title`` and other Chinese text."""
+def _check_pdf(pdf: bytes, title: str, how: str, expected: tuple[str, ...] = ()) -> str:
+    """A real PDF, every font embedded, whose extractable text holds ``title``, other
+    Chinese text and each of ``expected`` (numbers and dates: every digit)."""
     import pypdf
 
     if not pdf.startswith(b"%PDF"):
         raise CheckFailed(f"{title}：不是 PDF 文件（开头 {pdf[:8]!r}）")
     reader = pypdf.PdfReader(io.BytesIO(pdf))
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if "/FontFile2" not in font.get("/FontDescriptor", {}):
+                raise CheckFailed(f"{title}：字体 {font['/BaseFont']} 未嵌入")
     text = "".join(page.extract_text() or "" for page in reader.pages)
     compact = re.sub(r"\s+", "", text)
     if title not in compact:
         raise CheckFailed(f"{title}：PDF 中提取不到标题文字（提取到 {compact[:40]!r}）")
+    unreadable = [value for value in expected if re.sub(r"\s+", "", value) not in compact]
+    if unreadable:
+        raise CheckFailed(f"{title}：PDF 中提取不到 {'、'.join(unreadable)}")
     chinese = len(_CJK.findall(compact))
     if chinese < 20:
         raise CheckFailed(f"{title}：PDF 中只提取到 {chinese} 个汉字")

@@ -21,3 +21,27 @@ def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
                                                             parallelism=1))
+
+
+@pytest.fixture(autouse=True)
+def _no_machine_fonts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Documents print with the shipped fonts only, whatever this machine has installed;
+    the font set-up tests (tests/font_setups.py) pass their own folders."""
+    import app.print_templates.fonts as fonts
+
+    monkeypatch.setattr(fonts, "default_search_dirs", lambda: ())
+    monkeypatch.setattr(fonts, "default_windows_fonts_dir", lambda: None)
+
+
+@pytest.fixture(scope="session")
+def font_setups(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The four font set-ups, made once a session (see tests/font_setups.py)."""
+    from tests.font_setups import make_setups
+
+    return make_setups(tmp_path_factory.mktemp("font-setups"))
+
+
+@pytest.fixture(params=["bare", "cff", "droid", "windows"])
+def font_setup(request: pytest.FixtureRequest, font_setups: dict):
+    """Each of the four font set-ups in turn."""
+    return font_setups[request.param]

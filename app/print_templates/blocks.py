@@ -146,6 +146,16 @@ Block = (
 )
 
 
+def qr_caption(seal: SealMark) -> tuple[str, ...]:
+    """The lines printed beside a sealed document's QR code, in every format."""
+    return (
+        "扫码核验",
+        f"办件编号：{seal.case_number}",
+        f"核验码：{seal.verification_code}",
+        f"用印时间：{seal.sealed_at_text}",
+    )
+
+
 @dataclass(frozen=True)
 class Layout:
     """A document ready for a renderer."""

@@ -26,6 +26,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
+from docx.section import Section
 from docx.shared import Emu, Length, Mm, Pt, RGBColor
 from docx.table import Table as DocxTable
 from docx.table import _Cell
@@ -48,8 +49,10 @@ from app.print_templates.blocks import (
     Table,
     Title,
     column_widths,
+    qr_caption,
 )
 from app.print_templates.context import DocumentContext, SealMark
+from app.print_templates.coverage import check_layout
 from app.print_templates.fonts import (
     DOCX_BODY_ALTERNATIVES,
     DOCX_BODY_FONT,
@@ -61,6 +64,7 @@ from app.print_templates.fonts import (
 )
 from app.print_templates.page import (
     BODY_SIZE,
+    CHARS_PER_LINE,
     DRAFT_BANNER,
     DRAFT_LABEL,
     INFO_LABEL_CHARS,
@@ -72,6 +76,7 @@ from app.print_templates.page import (
     MARGIN_TOP_MM,
     NOTE_SIZE,
     PAGE_HEIGHT_MM,
+    PAGE_NUMBER_SIZE,
     PAGE_WIDTH_MM,
     QR_SIZE_MM,
     TABLE_SIZE,
@@ -104,7 +109,11 @@ def render_docx(
 
 
 def render_layout_docx(layout: Layout, fonts: FontSet) -> bytes:
-    """Render already-built blocks (see :mod:`app.print_templates.blocks`)."""
+    """Render already-built blocks (see :mod:`app.print_templates.blocks`).
+
+    Raises :class:`MissingGlyphs` for a character no face has, as the PDF does: Word
+    would print it as an empty box, or with whatever face the reader's machine has."""
+    check_layout(layout, fonts)
     writer = _Writer(layout, fonts)
     for block in layout.blocks:
         writer.add(block)
@@ -138,6 +147,7 @@ class _Writer:
         self.leading = Pt(text_height / LINES_PER_PAGE)
         self.table_size = LEDGER_TABLE_SIZE if layout.landscape else TABLE_SIZE
         self._setup_normal_style()
+        self._setup_grid(section)
         self._setup_footer()
         if layout.draft:
             header = section.header.paragraphs[0]
@@ -227,22 +237,60 @@ class _Writer:
             self._run(paragraph, text, size=size, title=title, color=color)
         return paragraph
 
+    def _setup_grid(self, section: Section) -> None:
+        """GB/T 9704 5.2.3 in Word's terms: a document grid of 28 characters by 22 lines
+        (the character pitch as its difference from the 16 pt body, in 1/4096 pt)."""
+        if self.layout.landscape:
+            return
+        pitch = self.text_width_pt / CHARS_PER_LINE
+        grid = section._sectPr.find(qn("w:docGrid"))
+        if grid is None:
+            grid = OxmlElement("w:docGrid")
+            section._sectPr.append(grid)
+        grid.set(qn("w:type"), "linesAndChars")
+        grid.set(qn("w:linePitch"), str(round(self.leading.pt * 20)))
+        grid.set(qn("w:charSpace"), str(round((pitch - BODY_SIZE) * 4096)))
+
     def _setup_footer(self) -> None:
-        footer = self.doc.sections[0].footer.paragraphs[0]
-        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        self._run(footer, "- ", size=14)
-        run = self._run(footer, "", size=14)
-        for kind, instr in (("begin", None), (None, " PAGE "), ("separate", None), ("end", None)):
-            if kind:
-                fld = OxmlElement("w:fldChar")
-                fld.set(qn("w:fldCharType"), kind)
-                run._element.append(fld)
+        """"— 1 —" in 4号, odd pages at the right and even pages at the left, one
+        character in (GB/T 9704 7.5); none on a document of one page, as in the PDF."""
+        section = self.doc.sections[0]
+        self.doc.settings.odd_and_even_pages_header_footer = True
+        for footer, align in (
+            (section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+            (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
+        ):
+            paragraph = footer.paragraphs[0]
+            paragraph.alignment = align
+            fmt = paragraph.paragraph_format
+            fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            if align is WD_ALIGN_PARAGRAPH.RIGHT:
+                fmt.right_indent = Pt(PAGE_NUMBER_SIZE)
             else:
-                text = OxmlElement("w:instrText")
-                text.set(qn("xml:space"), "preserve")
-                text.text = instr
-                run._element.append(text)
-        self._run(footer, " -", size=14)
+                fmt.left_indent = Pt(PAGE_NUMBER_SIZE)
+            self._page_number_field(paragraph)
+
+    def _page_number_field(self, paragraph: DocxParagraph) -> None:
+        # { IF { NUMPAGES } > 1 "— { PAGE } —" "" }
+        pieces: list[tuple[str, str]] = [
+            ("begin", ""), ("instr", " IF "), ("begin", ""), ("instr", " NUMPAGES "),
+            ("separate", ""), ("text", "2"), ("end", ""), ("instr", ' > 1 "— '),
+            ("begin", ""), ("instr", " PAGE "), ("separate", ""), ("text", "1"), ("end", ""),
+            ("instr", ' —" "" '), ("separate", ""), ("text", "— 1 —"), ("end", ""),
+        ]
+        for kind, value in pieces:
+            run = self._run(paragraph, "", size=PAGE_NUMBER_SIZE)
+            if kind == "text":
+                run.text = value
+            elif kind == "instr":
+                element = OxmlElement("w:instrText")
+                element.set(qn("xml:space"), "preserve")
+                element.text = value
+                run._element.append(element)
+            else:
+                element = OxmlElement("w:fldChar")
+                element.set(qn("w:fldCharType"), kind)
+                run._element.append(element)
 
     # -- blocks
 
@@ -456,12 +504,7 @@ class _Writer:
         picture = picture_cell.paragraphs[0]
         picture.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
         picture.add_run().add_picture(io.BytesIO(qr_png(qr_payload(seal))), width=Mm(QR_SIZE_MM))
-        lines = (
-            "扫码核验",
-            f"办件编号：{seal.case_number}",
-            f"核验码：{seal.verification_code}",
-            f"用印时间：{seal.sealed_at_text}",
-        )
+        lines = qr_caption(seal)
         caption_cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         first = caption_cell.paragraphs[0]
         for i, line in enumerate(lines):

@@ -1,12 +1,19 @@
-"""Finding a Chinese font on whatever machine the counter runs on.
+"""The faces the documents are printed in, and which face draws which character.
 
-Order: the path from settings, then the standard Windows fonts (仿宋, 宋体, 黑体 in
-``%WINDIR%\\Fonts``), then TrueType CJK fonts under the usual Linux/macOS font folders
-(WenQuanYi, AR PL UMing/UKai, ...). reportlab embeds only TrueType outlines, so CFF
-fonts (most ``.otf`` files and the Noto/Source Han ``.ttc`` collections) are tried and
-skipped. When nothing loads, reportlab's built-in CID font ``STSong-Light`` is used: it
-is not embedded, but every PDF viewer has a Song face for it, and the text stays
-extractable. No missing or broken font ever raises.
+Every document prints with fonts the program ships (``resources/fonts``: Noto Serif SC
+in two weights, a Song face under the SIL Open Font License, and HanaMinB for the rare
+characters of CJK extensions B to F), so a machine with no Chinese font at all prints the
+same document as any other. Installed faces that fit official documents better come
+first where present: the configured path, then 仿宋 for the body, 方正小标宋 or 黑体 for
+titles, 宋体 for the seal (the standard Windows files or their Linux/macOS copies).
+
+A face is chosen for each character by glyph coverage: the first face of the chain whose
+cmap maps the character draws it (:meth:`FontChain.runs`). Droid Sans Fallback, which has
+no Latin letters or digits, or a CFF-only Noto CJK install (reportlab embeds TrueType
+outlines only) therefore never blanks a digit: they are simply not in front of the
+shipped faces. Every face is embedded; there is no non-embedded CID fallback, which a
+bare viewer shows blank. A character no face covers is reported by
+:meth:`FontChain.missing`, and the renderers refuse such a document (:class:`MissingGlyphs`).
 
 Word documents do not embed fonts; they name them (:data:`DOCX_BODY_FONT`, ...), with
 alternatives in the font table, so Word and WPS pick the intended face.
@@ -18,73 +25,53 @@ import hashlib
 import logging
 import os
 import sys
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
+
+from app.domain.errors import ValidationError
+from app.resources import resource_path
 
 log = logging.getLogger(__name__)
 
-CID_FALLBACK = "STSong-Light"
-
 # Word/WPS face names (w:eastAsia) and the faces to use when those are not installed.
 DOCX_BODY_FONT = "仿宋_GB2312"
-DOCX_BODY_ALTERNATIVES = ("仿宋", "FangSong")
+DOCX_BODY_ALTERNATIVES = ("仿宋", "FangSong", "Noto Serif SC")
 DOCX_TITLE_FONT = "方正小标宋简体"
-DOCX_TITLE_ALTERNATIVES = ("宋体", "SimSun", "黑体", "SimHei")
+DOCX_TITLE_ALTERNATIVES = ("宋体", "SimSun", "黑体", "SimHei", "Noto Serif SC")
 DOCX_LATIN_FONT = "Times New Roman"
 
-# File-name prefixes (lower case), best first. Body text wants a FangSong face, titles a
-# 小标宋/黑体 face; any CJK face beats the CID fallback.
-BODY_FONT_NAMES = (
-    "fs_gb2312",
-    "仿宋_gb2312",
-    "simfang",
-    "fangsong",
-    "stfangso",
-    "fzfsk",
-    "fzfsjw",
-    "simsun",
-    "songti",
-    "stsong",
+SHIPPED_FONTS_DIR = ("resources", "fonts")
+SHIPPED_BODY = "NotoSerifSC-Regular.ttf"
+SHIPPED_TITLE = "NotoSerifSC-Bold.ttf"
+SHIPPED_RARE = "HanaMinB.ttf"
+"""CJK extensions B to F (𠮷 and the other rare name characters of GB 18030-2022)."""
+
+# File-name prefixes (lower case), best first, of installed faces that fit official
+# documents better than the shipped ones: they go in front of them.
+FANGSONG_NAMES = ("fs_gb2312", "仿宋_gb2312", "simfang", "fangsong", "stfangso", "fzfsk", "fzfsjw")
+SONG_NAMES = ("simsun", "songti", "stsong", "nsimsun")
+TITLE_NAMES = ("fzxbsjw", "方正小标宋", "fzxbs", "simhei", "stheiti")
+# Other installed TrueType CJK faces: behind the shipped ones, for coverage only.
+OTHER_CJK_NAMES = (
     "uming",
     "ukai",
-    "wqy-microhei",
-    "wqy-zenhei",
-    "simhei",
-    "msyh",
-    "droidsansfallback",
-    "notoserifcjk",
-    "notosanscjk",
-    "sourcehanserif",
-    "sourcehansans",
-)
-TITLE_FONT_NAMES = (
-    "fzxbsjw",
-    "方正小标宋",
-    "simhei",
-    "stheiti",
-    "simsun",
-    "songti",
     "wqy-zenhei",
     "wqy-microhei",
-    "uming",
-    "ukai",
-    "simfang",
     "msyh",
+    "hanamina",
     "droidsansfallback",
-    "notoserifcjk",
-    "notosanscjk",
-    "sourcehanserif",
-    "sourcehansans",
 )
 FONT_SUFFIXES = (".ttf", ".ttc", ".otf")
 
 _CJK_PROBE = "国章"
+_NOT_DRAWN = {"Cc", "Cf", "Zl", "Zp"}
+"""Control and format characters: nothing to draw, no glyph needed."""
 
 
 def default_windows_fonts_dir() -> Path | None:
@@ -111,6 +98,37 @@ def default_search_dirs() -> tuple[Path, ...]:
     )
 
 
+def shipped_fonts_dir() -> Path:
+    """Where the fonts the program ships are, from source and in the bundle."""
+    return resource_path(*SHIPPED_FONTS_DIR)
+
+
+class MissingGlyphs(ValidationError, ValueError):
+    """Characters that no face can draw: the document is refused, never printed blank.
+
+    A domain error, so the screens, the CLI and sync report it like any other refusal
+    (and the transaction that would have sealed the document is rolled back)."""
+
+    def __init__(self, characters: str) -> None:
+        self.characters = characters
+        super().__init__(
+            "document.glyphs_missing",
+            "下列字符没有可用的字形，文书无法打印，请核对后改用规范汉字或联系管理员配置字体："
+            + describe_characters(characters),
+            characters=characters,
+        )
+
+
+def describe_characters(characters: str) -> str:
+    """``𠀀（U+20000）、☃（U+2603）``: each character with its code point, for messages."""
+    return "、".join(f"{ch}（U+{ord(ch):04X}）" for ch in characters)
+
+
+def needs_glyph(ch: str) -> bool:
+    """Whether the character is drawn at all (control and format characters are not)."""
+    return unicodedata.category(ch) not in _NOT_DRAWN
+
+
 @dataclass(frozen=True)
 class FontFile:
     """A font file and, for a collection (.ttc), which face in it."""
@@ -120,20 +138,98 @@ class FontFile:
 
 
 @dataclass(frozen=True)
-class FontSet:
-    """The registered reportlab font names to use, and the files behind them."""
+class FontChain:
+    """Faces in order of preference; each character is drawn by the first that has it.
 
-    body: str
-    title: str
-    body_file: FontFile | None
-    title_file: FontFile | None
+    Faces are loaded only when a character reaches them, so the 30 MB face for rare
+    characters costs nothing for a document that has none.
+    """
+
+    files: tuple[FontFile, ...]
+
+    @property
+    def primary(self) -> str:
+        """The registered reportlab name of the first usable face ('' if none)."""
+        for font_file in self.files:
+            name = _register_ttf(font_file)
+            if name:
+                return name
+        return ""
+
+    def face_for(self, ch: str) -> str | None:
+        """The registered name of the face that draws ``ch``; None if none can."""
+        return _face_for(self.files, ch)
+
+    def missing(self, text: str) -> str:
+        """The characters of ``text`` no face has, each once, in order of appearance."""
+        seen: dict[str, None] = {}
+        for ch in text:
+            if ch not in seen and needs_glyph(ch) and self.face_for(ch) is None:
+                seen[ch] = None
+        return "".join(seen)
+
+    def runs(self, text: str) -> list[tuple[str, str]]:
+        """``text`` cut into ``(face, run)`` pieces; characters no face has (which a
+        checked document cannot contain) go to the primary face."""
+        pieces: list[tuple[str, str]] = []
+        fallback = self.primary
+        for ch in text:
+            face = self.face_for(ch) or fallback
+            if pieces and pieces[-1][0] == face:
+                pieces[-1] = (face, pieces[-1][1] + ch)
+            else:
+                pieces.append((face, ch))
+        return pieces
+
+    def width(self, text: str, size: float) -> float:
+        """The natural width of ``text`` in points, each run in its face."""
+        return sum(pdfmetrics.stringWidth(run, face, size) for face, run in self.runs(text))
+
+    def char_width(self, ch: str, size: float) -> float:
+        """The advance of one character in the face that draws it."""
+        face = self.face_for(ch) or self.primary
+        return pdfmetrics.stringWidth(ch, face, size)
+
+    def loaded_files(self) -> tuple[FontFile, ...]:
+        """The faces of this chain that load, in order (for reports and the self-test)."""
+        return tuple(f for f in self.files if _register_ttf(f))
+
+
+@dataclass(frozen=True)
+class FontSet:
+    """The chains for each role, and a file Pillow can draw the seal picture with."""
+
+    body_chain: FontChain
+    title_chain: FontChain
+    seal_chain: FontChain
     raster_file: FontFile | None
-    """A CJK font Pillow can draw the seal with (may be CFF); None if there is none."""
+
+    @property
+    def body(self) -> str:
+        """The body's first face (registered name), for styles that need one name."""
+        return self.body_chain.primary
+
+    @property
+    def title(self) -> str:
+        """The title's first face (registered name)."""
+        return self.title_chain.primary
+
+    @property
+    def body_file(self) -> FontFile | None:
+        """The file of the body's first usable face."""
+        loaded = self.body_chain.loaded_files()
+        return loaded[0] if loaded else None
+
+    @property
+    def title_file(self) -> FontFile | None:
+        """The file of the title's first usable face."""
+        loaded = self.title_chain.loaded_files()
+        return loaded[0] if loaded else None
 
     @property
     def embedded(self) -> bool:
-        """False when falling back to the (non-embedded) STSong-Light CID font."""
-        return self.body_file is not None
+        """Every face is embedded; True once there is a face at all."""
+        return bool(self.body)
 
 
 def resolve_fonts(
@@ -141,59 +237,70 @@ def resolve_fonts(
     *,
     windows_fonts_dir: Path | None | str = "default",
     search_dirs: Sequence[Path] | None = None,
+    shipped_dir: Path | None = None,
 ) -> FontSet:
-    """Find, load and register the fonts for PDF rendering. Never raises for fonts.
+    """The font chains for PDF rendering on this machine. Never raises for fonts.
 
-    ``windows_fonts_dir`` and ``search_dirs`` default to this machine's folders; tests
-    pass their own (an empty list means "no system fonts").
+    ``windows_fonts_dir`` and ``search_dirs`` default to this machine's folders, and
+    ``shipped_dir`` to the program's own fonts; tests pass their own (an empty list
+    means "no system fonts").
     """
     windows = default_windows_fonts_dir() if windows_fonts_dir == "default" else windows_fonts_dir
     dirs = default_search_dirs() if search_dirs is None else tuple(search_dirs)
+    shipped = shipped_fonts_dir() if shipped_dir is None else shipped_dir
     return _resolve(
         font_path or None,
         str(windows) if windows else None,
         tuple(str(d) for d in dirs),
+        str(shipped),
     )
 
 
 @lru_cache(maxsize=16)
-def _resolve(font_path: str | None, windows_dir: str | None, dirs: tuple[str, ...]) -> FontSet:
-    body_name = title_name = None
-    body_file = title_file = None
+def _resolve(
+    font_path: str | None, windows_dir: str | None, dirs: tuple[str, ...], shipped_dir: str
+) -> FontSet:
+    configured: list[FontFile] = []
     if font_path:
-        explicit = FontFile(font_path)
-        name = _register_ttf(explicit)
-        if name:
-            body_name = title_name = name
-            body_file = title_file = explicit
+        if _register_ttf(FontFile(font_path)):
+            configured.append(FontFile(font_path))
         else:
-            log.warning("configured font %s cannot be used; looking for another", font_path)
+            log.warning("configured font %s cannot be used; using the others", font_path)
 
-    candidates = list(_windows_candidates(windows_dir)) + list(_scan(dirs))
-    if body_name is None:
-        body_file, body_name = _first_loadable(candidates, BODY_FONT_NAMES)
-    found_file, found_name = _first_loadable(candidates, TITLE_FONT_NAMES)
-    if found_name:
-        title_file, title_name = found_file, found_name
-    if body_name is None:
-        log.warning("no TrueType CJK font found; using the built-in %s", CID_FALLBACK)
-        _register_cid()
-        return FontSet(
-            body=CID_FALLBACK,
-            title=CID_FALLBACK,
-            body_file=None,
-            title_file=None,
-            raster_file=_first_rasterizable(candidates),
-        )
-    if title_name is None:
-        title_name, title_file = body_name, body_file
-    return FontSet(
-        body=body_name,
-        title=title_name,
-        body_file=body_file,
-        title_file=title_file,
-        raster_file=title_file or body_file,
+    installed = list(_windows_candidates(windows_dir)) + list(_scan(dirs))
+    fangsong = _first_usable(installed, FANGSONG_NAMES)
+    song = _first_usable(installed, SONG_NAMES)
+    title = _first_usable(installed, TITLE_NAMES)
+    others = _all_usable(installed, OTHER_CJK_NAMES)
+
+    shipped = Path(shipped_dir)
+    regular, bold, rare = (
+        _shipped(shipped / name) for name in (SHIPPED_BODY, SHIPPED_TITLE, SHIPPED_RARE)
     )
+    coverage = [*regular, *rare, *others]
+    body = _unique([*configured, *fangsong, *song, *coverage])
+    title_chain = _unique([*configured, *title, *bold, *song, *coverage])
+    seal = _unique([*song, *bold, *coverage])
+    raster = (bold or regular or song or fangsong or [None])[0]
+    if not body:
+        log.error("no usable font at all (shipped fonts missing from %s)", shipped)
+    return FontSet(
+        body_chain=FontChain(body),
+        title_chain=FontChain(title_chain),
+        seal_chain=FontChain(seal),
+        raster_file=raster,
+    )
+
+
+def _unique(files: Iterable[FontFile]) -> tuple[FontFile, ...]:
+    return tuple(dict.fromkeys(files))
+
+
+def _shipped(path: Path) -> list[FontFile]:
+    if path.is_file():
+        return [FontFile(str(path))]
+    log.error("shipped font %s is missing", path)
+    return []
 
 
 def _windows_candidates(windows_dir: str | None) -> Iterable[Path]:
@@ -222,30 +329,31 @@ def _ranked(candidates: Sequence[Path], names: Sequence[str]) -> list[Path]:
     return ranked
 
 
-def _first_loadable(
-    candidates: Sequence[Path], names: Sequence[str]
-) -> tuple[FontFile | None, str | None]:
+def _first_usable(candidates: Sequence[Path], names: Sequence[str]) -> list[FontFile]:
+    """The best-ranked installed face that loads as TrueType CJK, as a 0- or 1-list."""
     for path in _ranked(candidates, names):
-        font_file = FontFile(str(path))
+        if _register_ttf(FontFile(str(path))):
+            return [FontFile(str(path))]
+    return []
+
+
+def _all_usable(candidates: Sequence[Path], names: Sequence[str]) -> list[FontFile]:
+    return [FontFile(str(p)) for p in _ranked(candidates, names) if _register_ttf(FontFile(str(p)))]
+
+
+@lru_cache(maxsize=4096)
+def _face_for(files: tuple[FontFile, ...], ch: str) -> str | None:
+    code = ord(ch)
+    for font_file in files:
         name = _register_ttf(font_file)
-        if name:
-            return font_file, name
-    return None, None
-
-
-def _first_rasterizable(candidates: Sequence[Path]) -> FontFile | None:
-    """Any CJK font Pillow can open (it reads CFF too), for drawing the seal picture."""
-    try:
-        from PIL import ImageFont
-    except ImportError:  # pragma: no cover - Pillow comes with reportlab
-        return None
-    for path in _ranked(candidates, BODY_FONT_NAMES):
-        try:
-            ImageFont.truetype(str(path), 24, index=0)
-        except OSError:
-            continue
-        return FontFile(str(path))
+        if name and _covers(name, code):
+            return name
     return None
+
+
+def _covers(name: str, code: int) -> bool:
+    font = pdfmetrics.getFont(name)
+    return bool(font.face.charToGlyph.get(code))  # glyph 0 is .notdef: drawn blank
 
 
 @lru_cache(maxsize=64)
@@ -259,16 +367,52 @@ def _register_ttf(font_file: FontFile) -> str | None:
         return name
     try:
         font = TTFont(name, font_file.path, subfontIndex=font_file.subfont_index)
-    except Exception as exc:  # TTFError, OSError, struct errors from broken files
+    except Exception as exc:  # TTFError (CFF outlines), OSError, struct errors from broken files
         log.info("skipping font %s: %s", font_file.path, exc)
         return None
-    if any(ord(ch) not in font.face.charToGlyph for ch in _CJK_PROBE):
-        log.info("skipping font %s: no Chinese glyphs", font_file.path)
-        return None
+    if not any(font.face.charToGlyph.get(ord(ch)) for ch in _CJK_PROBE):
+        # HanaMinB has no BMP ideographs: it is still a CJK face.
+        if not any(code >= 0x20000 for code in font.face.charToGlyph):
+            log.info("skipping font %s: no Chinese glyphs", font_file.path)
+            return None
     pdfmetrics.registerFont(font)
     return name
 
 
-def _register_cid() -> None:
-    if CID_FALLBACK not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CID_FALLBACK))
+def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
+    """reportlab's ToUnicode CMap, with characters beyond U+FFFF as UTF-16 pairs.
+
+    reportlab writes ``<20BB7>`` for 𠮷, which readers take as U+20BB and a stray 7
+    (``₻``); the PDF specification wants the UTF-16BE code units ``<D842DFB7>``.
+    """
+
+    def utf16(code: int) -> str:
+        return chr(code).encode("utf-16-be", "surrogatepass").hex().upper()
+
+    lines = [
+        "/CIDInit /ProcSet findresource begin",
+        "12 dict begin",
+        "begincmap",
+        "/CIDSystemInfo",
+        f"<< /Registry ({fontname})",
+        f"/Ordering ({fontname})",
+        "/Supplement 0",
+        ">> def",
+        f"/CMapName /{fontname} def",
+        "/CMapType 2 def",
+        "1 begincodespacerange",
+        f"<00> <{len(subset) - 1:02X}>",
+        "endcodespacerange",
+        f"{len(subset)} beginbfchar",
+        *(f"<{i:02X}> <{utf16(code)}>" for i, code in enumerate(subset)),
+        "endbfchar",
+        "endcmap",
+        "CMapName currentdict /CMap defineresource pop",
+        "end",
+        "end",
+    ]
+    return "\n".join(lines)
+
+
+# reportlab looks the function up in its module at embedding time.
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap

@@ -13,6 +13,10 @@ TITLE_SIZE = 22.0
 BODY_SIZE = 16.0
 """三号."""
 LINES_PER_PAGE = 22
+CHARS_PER_LINE = 28
+MAX_LINES_PER_PAGE = 25
+"""The tightest spacing used to keep a signature off a page of its own (7.3.5)."""
+"""GB/T 9704 5.2.3: 28 characters a line, 22 lines a page."""
 TABLE_SIZE = 12.0
 """小四, so that a four-column table stays readable."""
 LEDGER_TABLE_SIZE = 10.5

@@ -14,15 +14,11 @@ from __future__ import annotations
 
 import io
 from typing import Any
-from xml.sax.saxutils import escape
 
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Spacer
 from reportlab.platypus import Table as RLTable
 from reportlab.platypus import TableStyle as RLTableStyle
 
@@ -41,12 +37,14 @@ from app.print_templates.blocks import (
     Table,
     Title,
     column_widths,
+    qr_caption,
 )
 from app.print_templates.context import DocumentContext, SealMark
-from app.print_templates.fonts import FontSet, resolve_fonts
-from app.print_templates.linebreak import break_lines
+from app.print_templates.coverage import check_layout
+from app.print_templates.fonts import FontChain, FontSet, resolve_fonts
 from app.print_templates.page import (
     BODY_SIZE,
+    CHARS_PER_LINE,
     DRAFT_BANNER,
     DRAFT_LABEL,
     INFO_LABEL_CHARS,
@@ -56,6 +54,7 @@ from app.print_templates.page import (
     MARGIN_LEFT_MM,
     MARGIN_RIGHT_MM,
     MARGIN_TOP_MM,
+    MAX_LINES_PER_PAGE,
     NOTE_SIZE,
     PAGE_NUMBER_GAP_MM,
     PAGE_NUMBER_SIZE,
@@ -63,6 +62,7 @@ from app.print_templates.page import (
     TABLE_SIZE,
     TITLE_SIZE,
 )
+from app.print_templates.pdf_text import TextLines, TextStyle, draw_text
 from app.print_templates.qr import dark_runs, qr_matrix
 from app.print_templates.seal import SEAL_DIAMETER_MM, draw_seal
 from app.print_templates.templates import build_layout
@@ -76,7 +76,7 @@ QR_SIZE = QR_SIZE_MM * mm
 SIGNATURE_HEIGHT_MM = 36.0
 SEAL_OVERHANG_MM = 8.0
 
-_ALIGN = {"justify": TA_JUSTIFY, "left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
+_ALIGNS = ("justify", "left", "center", "right")
 
 
 def render_pdf(
@@ -92,14 +92,30 @@ def render_pdf(
 
 
 def render_layout_pdf(layout: Layout, fonts: FontSet) -> bytes:
-    """Render already-built blocks (see :mod:`app.print_templates.blocks`)."""
+    """Render already-built blocks (see :mod:`app.print_templates.blocks`).
+
+    Raises :class:`MissingGlyphs` when a character has no glyph in any face."""
+    check_layout(layout, fonts)
+    pdf, pages = _build(layout, fonts, LINES_PER_PAGE)
+    if pages > 1 and not layout.landscape:
+        # GB/T 9704 7.3.5: rather than a last page holding the signature and a line or
+        # two, tighten the line spacing (up to 25 lines a page) where that saves a page.
+        for lines in range(LINES_PER_PAGE + 1, MAX_LINES_PER_PAGE + 1):
+            tighter, fewer = _build(layout, fonts, lines)
+            if fewer < pages:
+                return tighter
+    return pdf
+
+
+def _build(layout: Layout, fonts: FontSet, lines_per_page: int) -> tuple[bytes, int]:
+    """The PDF with ``lines_per_page`` body lines a page, and its number of pages."""
     pagesize = landscape(A4) if layout.landscape else A4
     page_width, page_height = pagesize
     frame_width = page_width - MARGIN_LEFT - MARGIN_RIGHT
     frame_height = page_height - MARGIN_TOP - MARGIN_BOTTOM
     # The leading of 22 lines on a portrait page, also on landscape pages.
     portrait_frame_height = A4[1] - MARGIN_TOP - MARGIN_BOTTOM
-    styles = _Styles(fonts, portrait_frame_height, ledger=layout.landscape)
+    styles = _Styles(fonts, portrait_frame_height / lines_per_page, ledger=layout.landscape)
 
     out = io.BytesIO()
     doc = BaseDocTemplate(
@@ -132,123 +148,76 @@ def render_layout_pdf(layout: Layout, fonts: FontSet) -> bytes:
 
     def on_page(canvas: Canvas, _doc: Any) -> None:
         if layout.draft:
-            _draw_watermark(canvas, page_width, page_height, fonts.title)
+            _draw_watermark(canvas, page_width, page_height, fonts.title_chain)
 
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
     story = _story(layout, styles, frame_width)
-    doc.build(story, canvasmaker=_numbered_canvas(fonts.body, pagesize))
-    return out.getvalue()
-
-
-# ---------------------------------------------------------------- paragraphs
-
-
-class CJKParagraph(Paragraph):
-    """A paragraph that breaks Chinese lines by the rules of :mod:`linebreak`."""
-
-    def breakLinesCJK(self, maxWidths: Any) -> Any:  # noqa: N802, N803 - reportlab's names
-        frags = self.frags
-        plain = (
-            len(frags) == 1
-            and not hasattr(frags[0], "cbDefn")
-            and not self.style.endDots
-            and not getattr(self, "_splitpara", 0)
-        )
-        if not plain:
-            return super().breakLinesCJK(maxWidths)
-        if not isinstance(maxWidths, list | tuple):
-            maxWidths = [maxWidths]
-        self.height = 0
-        frag = frags[0]
-        text = frag.text if hasattr(frag, "text") else "".join(getattr(frag, "words", []))
-        widths = [pdfmetrics.stringWidth(ch, frag.fontName, frag.fontSize) for ch in text]
-        lines = [(extra, [line]) for extra, line in break_lines(text, widths, maxWidths)]
-        return frag.clone(kind=0, lines=lines, ascent=frag.fontSize, descent=-0.2 * frag.fontSize)
+    canvas_class = _numbered_canvas(fonts.body_chain, pagesize)
+    doc.build(story, canvasmaker=canvas_class)
+    return out.getvalue(), canvas_class.pages_built
 
 
 # ---------------------------------------------------------------- styles and story
 
 
 class _Styles:
-    def __init__(self, fonts: FontSet, frame_height: float, *, ledger: bool) -> None:
+    def __init__(self, fonts: FontSet, leading: float, *, ledger: bool) -> None:
         self.fonts = fonts
-        self.leading = frame_height / LINES_PER_PAGE
-        indent = 2 * BODY_SIZE
-        common: dict[str, Any] = {"wordWrap": "CJK", "fontName": fonts.body}
-        self.title = ParagraphStyle(
-            "title",
-            **{**common, "fontName": fonts.title},
-            fontSize=TITLE_SIZE,
+        self.leading = leading
+        body, title = fonts.body_chain, fonts.title_chain
+        # GB/T 9704 5.2.3: 28 characters a line, the line filled edge to edge.
+        pitch = None if ledger else (A4[0] - MARGIN_LEFT - MARGIN_RIGHT) / CHARS_PER_LINE
+        indent = 2 * (pitch or BODY_SIZE)
+        self.title = TextStyle(
+            chain=title,
+            size=TITLE_SIZE,
             leading=TITLE_SIZE * 1.5,
-            alignment=TA_CENTER,
-            spaceAfter=self.leading * 0.25,
+            align="center",
+            space_after=self.leading * 0.25,
         )
-        self.number = ParagraphStyle(
-            "number",
-            **common,
-            fontSize=BODY_SIZE,
+        self.number = TextStyle(
+            chain=body,
+            size=BODY_SIZE,
             leading=self.leading,
-            alignment=TA_CENTER,
-            spaceAfter=self.leading * 0.25,
+            align="center",
+            space_after=self.leading * 0.25,
         )
-        self.addressee = ParagraphStyle(
-            "addressee",
-            **common,
-            fontSize=BODY_SIZE,
-            leading=self.leading,
-            alignment=TA_LEFT,
-        )
+        self.addressee = TextStyle(chain=body, size=BODY_SIZE, leading=self.leading, pitch=pitch)
         self.body = {
-            (align, indented): ParagraphStyle(
-                f"body-{align}-{indented}",
-                **common,
-                fontSize=BODY_SIZE,
+            (align, indented): TextStyle(
+                chain=body,
+                size=BODY_SIZE,
                 leading=self.leading,
-                firstLineIndent=indent if indented else 0,
-                alignment=_ALIGN[align],
+                first_indent=indent if indented else 0,
+                align=align,
+                pitch=pitch,
             )
-            for align in _ALIGN
+            for align in _ALIGNS
             for indented in (True, False)
         }
-        self.draft = ParagraphStyle(
-            "draft",
-            **{**common, "fontName": fonts.title},
-            fontSize=BODY_SIZE,
+        self.draft = TextStyle(
+            chain=title,
+            size=BODY_SIZE,
             leading=self.leading,
-            alignment=TA_CENTER,
-            textColor=(0.8, 0.0, 0.0),
+            align="center",
+            color=(0.8, 0.0, 0.0),
         )
-        self.note = ParagraphStyle(
-            "note",
-            **common,
-            fontSize=NOTE_SIZE,
+        self.note = TextStyle(
+            chain=body,
+            size=NOTE_SIZE,
             leading=NOTE_SIZE * 1.5,
-            firstLineIndent=2 * NOTE_SIZE,
-            alignment=TA_JUSTIFY,
+            first_indent=2 * NOTE_SIZE,
+            align="justify",
         )
         table_size = LEDGER_TABLE_SIZE if ledger else TABLE_SIZE
         self.cell = {
-            align: ParagraphStyle(
-                f"cell-{align}",
-                **common,
-                fontSize=table_size,
-                leading=table_size * 1.35,
-                alignment=_ALIGN[align],
-            )
+            align: TextStyle(chain=body, size=table_size, leading=table_size * 1.35, align=align)
             for align in ("left", "center")
         }
-        self.header = ParagraphStyle(
-            "header",
-            **{**common, "fontName": fonts.title},
-            fontSize=table_size,
-            leading=table_size * 1.35,
-            alignment=TA_CENTER,
+        self.header = TextStyle(
+            chain=title, size=table_size, leading=table_size * 1.35, align="center"
         )
         self.caption_size = 9.0
-
-
-def _text(value: str) -> str:
-    return escape(value)
 
 
 def _story(layout: Layout, styles: _Styles, frame_width: float) -> list[Flowable]:
@@ -265,17 +234,16 @@ def _story(layout: Layout, styles: _Styles, frame_width: float) -> list[Flowable
             for after in blocks[i + 1 :]:
                 tail.extend(_flowables(after, layout, styles, frame_width))
             # A table's closing spacer goes with the signature, the table splits before it.
-            if (len(story) > 1 and isinstance(story[-1], Spacer)
-                    and isinstance(story[-2], RLTable)):
+            if len(story) > 1 and isinstance(story[-1], Spacer) and isinstance(story[-2], RLTable):
                 tail.insert(0, story.pop())
-            head = story.pop() if story and isinstance(story[-1], Paragraph | RLTable) else None
+            head = story.pop() if story and isinstance(story[-1], TextLines | RLTable) else None
             if story and head is None:
                 story[-1].keepWithNext = 1
             story.append(_WithSignature(head, tail))
             break
         story.extend(_flowables(block, layout, styles, frame_width))
         if isinstance(block, Title) and layout.draft:
-            story.append(CJKParagraph(DRAFT_BANNER, styles.draft))
+            story.append(TextLines(DRAFT_BANNER, styles.draft))
     return story
 
 
@@ -283,18 +251,18 @@ def _flowables(block: Block, layout: Layout, styles: _Styles, frame_width: float
     body = styles.body
     match block:
         case Title(text):
-            return [CJKParagraph(_text(text), styles.title)]
+            return [TextLines(text, styles.title)]
         case DocumentNumberLine(text):
-            return [CJKParagraph(_text(text), styles.number)]
+            return [TextLines(text, styles.number)]
         case Addressee(text):
-            return [CJKParagraph(_text(text), styles.addressee)]
+            return [TextLines(text, styles.addressee)]
         case Para(text, indent, align):
-            return [CJKParagraph(_text(text), body[(align, indent)])]
+            return [TextLines(text, body[(align, indent)])]
         case InfoTable():
             return [_info_table(block, styles, frame_width)]
         case NumberedList(items):
             return [
-                CJKParagraph(_text(f"{i}．{item}"), body[("justify", True)])
+                TextLines(f"{i}．{item}", body[("justify", True)])
                 for i, item in enumerate(items, start=1)
             ]
         case Table():
@@ -315,7 +283,7 @@ def _flowables(block: Block, layout: Layout, styles: _Styles, frame_width: float
                 )
             ]
         case SignLines(labels):
-            cells = [[CJKParagraph(_text(label), styles.cell["left"]) for label in labels]]
+            cells = [[TextLines(label, styles.cell["left"]) for label in labels]]
             sign = RLTable(
                 cells,
                 colWidths=[frame_width / len(labels)] * len(labels),
@@ -323,12 +291,16 @@ def _flowables(block: Block, layout: Layout, styles: _Styles, frame_width: float
             )
             sign.setStyle(
                 RLTableStyle(
-                    [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]
+                    [
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                        *_cell_font(styles),
+                    ]
                 )
             )
             return [Spacer(1, styles.leading * 0.25), sign]
         case Note(text):
-            return [CJKParagraph(_text(text), styles.note)]
+            return [TextLines(text, styles.note)]
     raise TypeError(f"unknown block {block!r}")  # pragma: no cover
 
 
@@ -342,8 +314,14 @@ _GRID = [
 ]
 
 
+def _cell_font(styles: _Styles) -> list[tuple[Any, ...]]:
+    """reportlab sets each cell's font (Helvetica unless told) even where the cell holds
+    a flowable; an unembedded Helvetica must never reach the file."""
+    return [("FONTNAME", (0, 0), (-1, -1), styles.fonts.body)]
+
+
 def _info_table(block: InfoTable, styles: _Styles, frame_width: float) -> RLTable:
-    label_width = INFO_LABEL_CHARS * styles.cell["center"].fontSize + 8
+    label_width = INFO_LABEL_CHARS * styles.cell["center"].size + 8
     value_width = (frame_width - 2 * label_width) / 2
     label, value = styles.cell["center"], styles.cell["left"]
     data: list[list[Flowable | str]] = []
@@ -351,17 +329,15 @@ def _info_table(block: InfoTable, styles: _Styles, frame_width: float) -> RLTabl
     for r, pairs in enumerate(block.rows):
         if len(pairs) == 1:
             ((name, text),) = pairs
-            data.append(
-                [CJKParagraph(_text(name), label), CJKParagraph(_text(text), value), "", ""]
-            )
+            data.append([TextLines(name, label), TextLines(text, value), "", ""])
             commands.append(("SPAN", (1, r), (3, r)))
         else:
             row: list[Flowable | str] = []
             for name, text in pairs[:2]:
-                row += [CJKParagraph(_text(name), label), CJKParagraph(_text(text), value)]
+                row += [TextLines(name, label), TextLines(text, value)]
             data.append(row)
     table = RLTable(data, colWidths=[label_width, value_width, label_width, value_width])
-    table.setStyle(RLTableStyle(commands))
+    table.setStyle(RLTableStyle(commands + _cell_font(styles)))
     return table
 
 
@@ -369,35 +345,24 @@ def _table(block: Table, styles: _Styles, frame_width: float) -> RLTable:
     cell = styles.cell["left"]
 
     def measure(text: str) -> float:
-        return pdfmetrics.stringWidth(text, cell.fontName, cell.fontSize)
+        return cell.chain.width(text, cell.size)
 
     # 8: the grid's left and right padding; 1 more, for rounding in the line breaker.
     widths = column_widths(block, frame_width, measure, padding=9)
-    data: list[list[Flowable]] = [
-        [CJKParagraph(_text(c.header), styles.header) for c in block.columns]
-    ]
+    data: list[list[Flowable]] = [[TextLines(c.header, styles.header) for c in block.columns]]
     for row in block.rows:
         data.append(
             [
-                CJKParagraph(_text(value), styles.cell[column.align])
+                TextLines(value, styles.cell[column.align])
                 for column, value in zip(block.columns, row, strict=True)
             ]
         )
     table = RLTable(data, colWidths=widths, repeatRows=1)
-    table.setStyle(RLTableStyle(_GRID))
+    table.setStyle(RLTableStyle(_GRID + _cell_font(styles)))
     return table
 
 
 # ---------------------------------------------------------------- signature, seal, QR
-
-
-def _qr_caption(seal: SealMark) -> tuple[str, ...]:
-    return (
-        "扫码核验",
-        f"办件编号：{seal.case_number}",
-        f"核验码：{seal.verification_code}",
-        f"用印时间：{seal.sealed_at_text}",
-    )
 
 
 class _SignatureBlock(Flowable):
@@ -423,9 +388,9 @@ class _SignatureBlock(Flowable):
         self.width = width
         self.leading = styles.leading
         self.reserve_seal_space = reserve_seal_space
-        font = styles.fonts.body
-        date_width = pdfmetrics.stringWidth(date_text, font, BODY_SIZE)
-        authority_width = pdfmetrics.stringWidth(authority, font, BODY_SIZE)
+        chain = styles.fonts.body_chain
+        date_width = chain.width(date_text, BODY_SIZE)
+        authority_width = chain.width(authority, BODY_SIZE)
         if authority_width > date_width + 2 * BODY_SIZE:
             # A long name: keep it 2 characters from the right, centre the date under it.
             self.centre = width - 2 * BODY_SIZE - authority_width / 2
@@ -433,10 +398,7 @@ class _SignatureBlock(Flowable):
             self.centre = width - 4 * BODY_SIZE - date_width / 2
         self.qr_below = False
         if seal is not None:
-            caption_width = max(
-                pdfmetrics.stringWidth(line, font, styles.caption_size)
-                for line in _qr_caption(seal)
-            )
+            caption_width = max(chain.width(line, styles.caption_size) for line in qr_caption(seal))
             caption_right = QR_SIZE + 2 * mm + caption_width
             leftmost = min(
                 self.centre - max(authority_width, date_width) / 2,
@@ -464,9 +426,11 @@ class _SignatureBlock(Flowable):
         authority_baseline = pair_middle + self.leading / 2 - BODY_SIZE * 0.35
         date_baseline = authority_baseline - self.leading
         canvas.setFillColorRGB(0, 0, 0)
-        canvas.setFont(self.styles.fonts.body, BODY_SIZE)
-        canvas.drawCentredString(self.centre, authority_baseline, self.authority)
-        canvas.drawCentredString(self.centre, date_baseline, self.date_text)
+        chain = self.styles.fonts.body_chain
+        draw_text(
+            canvas, self.authority, chain, BODY_SIZE, self.centre, authority_baseline, "center"
+        )
+        draw_text(canvas, self.date_text, chain, BODY_SIZE, self.centre, date_baseline, "center")
         if self.seal is None:
             return
         self._draw_qr(self.seal)
@@ -475,7 +439,7 @@ class _SignatureBlock(Flowable):
             self.seal.appearance,
             centre_x=self.centre,
             centre_y=seal_centre_y,
-            font_name=self.styles.fonts.title,
+            font_name=self.styles.fonts.seal_chain.primary,
         )
 
     def _draw_qr(self, seal: SealMark) -> None:
@@ -491,10 +455,9 @@ class _SignatureBlock(Flowable):
         canvas.drawPath(path, stroke=0, fill=1)
         canvas.restoreState()
         size = self.styles.caption_size
-        canvas.setFont(self.styles.fonts.body, size)
         y = QR_SIZE - size * 1.6
-        for line in _qr_caption(seal):
-            canvas.drawString(QR_SIZE + 2 * mm, y, line)
+        for line in qr_caption(seal):
+            draw_text(canvas, line, self.styles.fonts.body_chain, size, QR_SIZE + 2 * mm, y)
             y -= size * 1.5
 
 
@@ -507,7 +470,7 @@ class _WithSignature(Flowable):
     than the whole paragraph or table moving, leaving the page above half empty).
     """
 
-    def __init__(self, head: Paragraph | RLTable | None, tail: list[Flowable]) -> None:
+    def __init__(self, head: TextLines | RLTable | None, tail: list[Flowable]) -> None:
         super().__init__()
         self.head = head
         self.tail = tail
@@ -536,7 +499,7 @@ class _WithSignature(Flowable):
         if isinstance(self.head, RLTable):
             moving = self.head._rowHeights[-1]  # reportlab's, set by wrap
         else:
-            moving = self.head.style.leading * 0.5
+            moving = self.head.leading * 0.5
         keep_on_page = min(avail_height, head_height - moving)
         parts = self.head.split(avail_width, keep_on_page)
         if len(parts) != 2:
@@ -547,22 +510,25 @@ class _WithSignature(Flowable):
 # ---------------------------------------------------------------- page furniture
 
 
-def _draw_watermark(canvas: Canvas, width: float, height: float, font: str) -> None:
+def _draw_watermark(canvas: Canvas, width: float, height: float, chain: FontChain) -> None:
     canvas.saveState()
     canvas.setFillColorRGB(0.6, 0.6, 0.6)
     canvas.setFillAlpha(0.3)
     canvas.translate(width / 2, height / 2)
     canvas.rotate(35)
-    canvas.setFont(font, 120)
-    canvas.drawCentredString(0, -40, DRAFT_LABEL)
+    draw_text(canvas, DRAFT_LABEL, chain, 120, 0, -40, "center")
     canvas.restoreState()
 
 
-def _numbered_canvas(font: str, pagesize: tuple[float, float]) -> type[Canvas]:
+def _numbered_canvas(chain: FontChain, pagesize: tuple[float, float]) -> type[Canvas]:
     """A canvas that holds its pages until the end, then numbers them if more than one."""
 
     class NumberedCanvas(Canvas):
+        pages_built = 0
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            # reportlab's default initial font is Helvetica, which is never embedded.
+            kwargs["initialFontName"] = chain.primary
             super().__init__(*args, **kwargs)
             self._held_pages: list[dict[str, Any]] = []
 
@@ -572,6 +538,7 @@ def _numbered_canvas(font: str, pagesize: tuple[float, float]) -> type[Canvas]:
 
         def save(self) -> None:
             total = len(self._held_pages)
+            type(self).pages_built = total
             for state in self._held_pages:
                 self.__dict__.update(state)
                 if total > 1:
@@ -583,13 +550,13 @@ def _numbered_canvas(font: str, pagesize: tuple[float, float]) -> type[Canvas]:
             # GB/T 9704: 一字线 page numbers 7 mm below the text block, odd pages at the
             # right and even pages at the left, one character in from the text block.
             number = self.getPageNumber()
-            text = f"- {number} -"
+            text = f"— {number} —"
             y = MARGIN_BOTTOM - PAGE_NUMBER_GAP_MM * mm - PAGE_NUMBER_SIZE * 0.8
             self.setFillColorRGB(0, 0, 0)
-            self.setFont(font, PAGE_NUMBER_SIZE)
             if number % 2:
-                self.drawRightString(pagesize[0] - MARGIN_RIGHT - PAGE_NUMBER_SIZE, y, text)
+                right = pagesize[0] - MARGIN_RIGHT - PAGE_NUMBER_SIZE
+                draw_text(self, text, chain, PAGE_NUMBER_SIZE, right, y, "right")
             else:
-                self.drawString(MARGIN_LEFT + PAGE_NUMBER_SIZE, y, text)
+                draw_text(self, text, chain, PAGE_NUMBER_SIZE, MARGIN_LEFT + PAGE_NUMBER_SIZE, y)
 
     return NumberedCanvas
