@@ -446,6 +446,30 @@ def test_docx_is_a4_with_the_gbt9704_margins() -> None:
     assert [round(length.mm, 1) for length in measured] == [210, 297, 37, 35, 28, 26]
 
 
+def test_docx_sets_28_characters_by_22_lines() -> None:
+    document = Document(io.BytesIO(render_docx(sample_context(DocumentKind.RECEIPT))))
+    grid = document.sections[0]._sectPr.find(qn("w:docGrid"))
+    text_height_pt = (297 - 37 - 35) * 72 / 25.4
+    assert int(grid.get(qn("w:linePitch"))) == round(text_height_pt / 22 * 20)
+    normal = document.styles["Normal"]
+    closing = int(normal.element.rPr.find(qn("w:spacing")).get(qn("w:val"))) / 20
+    advance = normal.font.size.pt + closing
+    text_width_pt = (210 - 28 - 26) * 72 / 25.4
+    assert int(text_width_pt // advance) == 28  # 28 fit, 29 do not
+
+
+def test_docx_page_numbers_are_dashed_odd_right_even_left() -> None:
+    document = Document(io.BytesIO(render_docx(sample_context(DocumentKind.DENIAL_DECISION))))
+    section = document.sections[0]
+    assert document.settings.odd_and_even_pages_header_footer
+    for footer, alignment in ((section.footer, "RIGHT"), (section.even_page_footer, "LEFT")):
+        paragraph = footer.paragraphs[0]
+        assert paragraph.alignment.name == alignment
+        xml = paragraph._p.xml
+        assert "PAGE" in xml
+        assert paragraph.text == "— 1 —"  # the field's placeholder between the dashes
+
+
 def test_docx_ledger_is_landscape() -> None:
     section = Document(io.BytesIO(render_docx(sample_context(DocumentKind.SEAL_LEDGER)))).sections[
         0

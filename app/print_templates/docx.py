@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import io
+import math
 import zipfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -157,6 +158,16 @@ class _Writer:
     # -- fonts and styles
 
     def _setup_normal_style(self) -> None:
+        # The document grid's character pitch is relative to the document default size,
+        # so that is the body size too (python-docx's template leaves it at 10.5 pt).
+        defaults = self.doc.styles.element.find(qn("w:docDefaults"))
+        if defaults is not None:
+            r_pr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+            if r_pr is not None:
+                for tag in ("w:sz", "w:szCs"):
+                    size = OxmlElement(tag)
+                    size.set(qn("w:val"), str(int(BODY_SIZE * 2)))
+                    _insert_in_order(r_pr, size)
         normal = self.doc.styles["Normal"]
         normal.font.size = Pt(BODY_SIZE)
         normal.font.name = DOCX_LATIN_FONT
@@ -238,22 +249,29 @@ class _Writer:
         return paragraph
 
     def _setup_grid(self, section: Section) -> None:
-        """GB/T 9704 5.2.3 in Word's terms: a document grid of 28 characters by 22 lines
-        (the character pitch as its difference from the 16 pt body, in 1/4096 pt)."""
+        """GB/T 9704 5.2.3 in Word's terms: 22 lines a page (a line grid) and 28
+        characters a line. The characters are closed up by a character spacing on the
+        body style, which Word, WPS and LibreOffice all honour (LibreOffice spreads a
+        ``linesAndChars`` grid with a negative pitch instead of closing it)."""
         if self.layout.landscape:
             return
-        pitch = self.text_width_pt / CHARS_PER_LINE
         grid = section._sectPr.find(qn("w:docGrid"))
         if grid is None:
             grid = OxmlElement("w:docGrid")
             section._sectPr.append(grid)
-        grid.set(qn("w:type"), "linesAndChars")
+        grid.set(qn("w:type"), "lines")
         grid.set(qn("w:linePitch"), str(round(self.leading.pt * 20)))
-        grid.set(qn("w:charSpace"), str(round((pitch - BODY_SIZE) * 4096)))
+        pitch = self.text_width_pt / CHARS_PER_LINE
+        # In twentieths of a point, rounded down so that 28 characters always fit.
+        closing = math.floor((pitch - BODY_SIZE) * 20)
+        r_pr = self.doc.styles["Normal"].element.get_or_add_rPr()
+        spacing = OxmlElement("w:spacing")
+        spacing.set(qn("w:val"), str(closing))
+        _insert_in_order(r_pr, spacing)
 
     def _setup_footer(self) -> None:
         """"— 1 —" in 4号, odd pages at the right and even pages at the left, one
-        character in (GB/T 9704 7.5); none on a document of one page, as in the PDF."""
+        character in (GB/T 9704 7.5)."""
         section = self.doc.sections[0]
         self.doc.settings.odd_and_even_pages_header_footer = True
         for footer, align in (
@@ -271,12 +289,11 @@ class _Writer:
             self._page_number_field(paragraph)
 
     def _page_number_field(self, paragraph: DocxParagraph) -> None:
-        # { IF { NUMPAGES } > 1 "— { PAGE } —" "" }
+        # A plain PAGE field: Word, WPS and LibreOffice all update it (an IF field that
+        # would leave out the number on a one-page document, as the PDF does, they don't).
         pieces: list[tuple[str, str]] = [
-            ("begin", ""), ("instr", " IF "), ("begin", ""), ("instr", " NUMPAGES "),
-            ("separate", ""), ("text", "2"), ("end", ""), ("instr", ' > 1 "— '),
-            ("begin", ""), ("instr", " PAGE "), ("separate", ""), ("text", "1"), ("end", ""),
-            ("instr", ' —" "" '), ("separate", ""), ("text", "— 1 —"), ("end", ""),
+            ("text", "— "), ("begin", ""), ("instr", " PAGE "), ("separate", ""),
+            ("text", "1"), ("end", ""), ("text", " —"),
         ]
         for kind, value in pieces:
             run = self._run(paragraph, "", size=PAGE_NUMBER_SIZE)
@@ -555,6 +572,28 @@ _TBL_PR_ORDER = (
     "tblCaption",
     "tblDescription",
 )
+
+
+_R_PR_ORDER = (
+    "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike",
+    "outline", "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden",
+    "color", "spacing", "w", "kern", "position", "sz", "szCs", "highlight", "u", "effect",
+    "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout",
+)
+
+
+def _insert_in_order(r_pr: etree._Element, element: etree._Element) -> None:
+    """Put a run property where the schema wants it, replacing an old one."""
+    name = etree.QName(element).localname
+    for old in r_pr.findall(qn(f"w:{name}")):
+        r_pr.remove(old)
+    rank = _R_PR_ORDER.index(name)
+    for child in r_pr:
+        child_name = etree.QName(child).localname
+        if child_name in _R_PR_ORDER and _R_PR_ORDER.index(child_name) > rank:
+            child.addprevious(element)
+            return
+    r_pr.append(element)
 
 
 def _put_table_property(tbl_pr: etree._Element, element: etree._Element) -> None:
