@@ -32,6 +32,7 @@ UI_FONT_FAMILIES = ["Microsoft YaHei UI", "Microsoft YaHei", "PingFang SC",
 def configure_application(app: QApplication) -> None:
     """Name, font and style sheet: the same for the program, the tests and screenshots."""
     from app.ui.resources import icon, load_style_sheet
+    from app.ui.wheel_guard import install_wheel_guard
 
     app.setApplicationName("CounterDesk")
     app.setApplicationDisplayName("CounterDesk 政务服务窗口受理台")
@@ -45,6 +46,7 @@ def configure_application(app: QApplication) -> None:
     app.setFont(font)
     app.setStyle("Fusion")
     app.setStyleSheet(load_style_sheet())
+    install_wheel_guard(app)
 
 
 def station_name(runtime: Runtime) -> str:

@@ -247,3 +247,47 @@ def test_a_refused_outcome_after_registration_never_registers_twice(
     assert outcome.case.number in page.message_bar.text
     assert page.applicant.name_edit.text() == ""
     assert _count(gui_profile) == 1
+
+
+def _wheel(widget, steps: int = -3) -> None:
+    """A real wheel event over ``widget``, delivered as Qt delivers the mouse's."""
+    from PyQt6.QtCore import QPoint, QPointF
+    from PyQt6.QtGui import QWheelEvent
+
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(),
+                        QPoint(0, 120 * steps), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_over_the_form_never_changes_a_material_or_an_id_type(
+    qtbot, gui_profile
+) -> None:
+    from PyQt6.QtWidgets import QComboBox, QSpinBox
+
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    form = find(page, QComboBox, "materialForm0")
+    copies = find(page, QSpinBox, "materialCopies0")
+    id_type = find(page, QComboBox, "applicantIdTypeCombo")
+    before = (form.currentIndex(), copies.value(), id_type.currentIndex())
+    find(page, QLineEdit, "applicantNameEdit").setFocus()
+    for widget in (form, copies, id_type):
+        _wheel(widget, -3)
+        _wheel(widget, 2)
+    assert (form.currentIndex(), copies.value(), id_type.currentIndex()) == before
+    assert not any(w.hasFocus() for w in (form, copies, id_type))
+
+
+def test_the_wheel_changes_a_field_the_clerk_has_clicked_into(qtbot, gui_profile) -> None:
+    from PyQt6.QtWidgets import QSpinBox
+
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    copies = find(page, QSpinBox, "materialCopies0")
+    qtbot.mouseClick(copies, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(copies.hasFocus)
+    start = copies.value()
+    _wheel(copies, 1)
+    assert copies.value() == start + 1
