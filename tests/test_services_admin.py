@@ -47,11 +47,33 @@ def test_wrong_passwords_are_counted_and_lock_the_account(profile) -> None:
                                  now=later).username == "clerk"
 
 
-def test_unknown_user_gets_the_same_message_as_a_wrong_password(profile) -> None:
+def _login_answers(runtime, username: str, tries: int) -> list[tuple[str, str]]:
+    answers = []
+    for _ in range(tries):
+        with pytest.raises(AuthenticationError) as err:
+            accounts.authenticate(runtime.uow, username=username, password="nope-nope1",
+                                  now=MONDAY)
+        answers.append((err.value.code, err.value.message))
+    return answers
+
+
+def test_an_unknown_user_name_gets_every_answer_a_real_one_gets(profile) -> None:
+    # The login screen must not tell whether a user name exists: the same messages, the
+    # same count of tries left, the same lock-out, for "clerk" and for "ghost".
     runtime, _ = profile
-    with pytest.raises(AuthenticationError) as err:
-        accounts.authenticate(runtime.uow, username="ghost", password=PASSWORD)
-    assert err.value.message == "用户名或密码错误。"
+    tries = accounts.MAX_FAILED_ATTEMPTS + 1
+    assert _login_answers(runtime, "ghost", tries) == _login_answers(runtime, "clerk", tries)
+
+
+def test_an_unknown_user_name_costs_a_password_check(profile, monkeypatch) -> None:
+    runtime, _ = profile
+    checked = []
+    real = accounts._verify
+    monkeypatch.setattr(accounts, "_verify",
+                        lambda hashed, password: checked.append(password) or real(hashed, password))
+    with pytest.raises(AuthenticationError):
+        accounts.authenticate(runtime.uow, username="ghost", password="guess-1234")
+    assert checked == ["guess-1234"]  # no quicker answer that would give the name away
 
 
 def test_first_start_happens_once(profile) -> None:

@@ -173,36 +173,85 @@ def authenticate(
 ) -> CurrentUser:
     """Log in; wrong passwords are counted and lock the account after a few."""
     now = now or utc_now()
+    name = username.strip()
     with uow_factory() as uow:
-        row = uow.users.by_username(username.strip())
+        row = uow.users.by_username(name)
         if row is None or not row.active:
+            # The same answer, after the same work, as for a wrong password: the login
+            # screen must not tell whether a user name exists.
+            _verify(_dummy_hash(), password)
             log.info("login refused: unknown or inactive user")
-            raise AuthenticationError("bad_credentials", "用户名或密码错误。")
+            raise _unknown_names.refuse(name, now)
         if row.locked_until is not None and row.locked_until > now:
-            minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
-            raise AuthenticationError(
-                "locked", f"密码错误次数过多，账户已锁定，请{minutes}分钟后再试或联系管理员。"
-            )
+            raise _locked(row.locked_until, now)
         if not _verify(row.password_hash, password):
             row.failed_attempts += 1
             left = MAX_FAILED_ATTEMPTS - row.failed_attempts
             if left <= 0:
                 row.locked_until = now + LOCKOUT
                 row.failed_attempts = 0
-                message = "密码错误次数过多，账户已锁定15分钟。"
-            else:
-                message = f"用户名或密码错误，还可尝试{left}次。"
             uow.audit.append({"kind": "auth", "action": "login_failed", "user": row.id,
                               "at": now.isoformat()})
             uow.commit()
             log.info("login failed for user %s", row.id)
-            raise AuthenticationError("bad_credentials", message)
+            raise _wrong_password(left)
         row.failed_attempts = 0
         row.locked_until = None
         uow.audit.append({"kind": "auth", "action": "login", "user": row.id,
                           "at": now.isoformat()})
         uow.commit()
         return _current_user(uow, row, now)
+
+
+def _wrong_password(left: int) -> AuthenticationError:
+    if left <= 0:
+        return AuthenticationError("locked", "密码错误次数过多，账户已锁定15分钟。")
+    return AuthenticationError("bad_credentials", f"用户名或密码错误，还可尝试{left}次。")
+
+
+def _locked(locked_until: datetime, now: datetime) -> AuthenticationError:
+    minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
+    return AuthenticationError(
+        "locked", f"密码错误次数过多，账户已锁定，请{minutes}分钟后再试或联系管理员。"
+    )
+
+
+class _UnknownNames:
+    """Failed logins under names that are no account, counted and locked out as an
+    account's are (in this process), so that every answer looks the same either way."""
+
+    LIMIT = 1000
+
+    def __init__(self) -> None:
+        self._failures: dict[str, tuple[int, datetime | None]] = {}
+
+    def refuse(self, name: str, now: datetime) -> AuthenticationError:
+        count, locked_until = self._failures.pop(name, (0, None))
+        if len(self._failures) >= self.LIMIT:
+            self._failures.pop(next(iter(self._failures)))
+        if locked_until is not None and locked_until > now:
+            self._failures[name] = (count, locked_until)
+            return _locked(locked_until, now)
+        count += 1
+        if count >= MAX_FAILED_ATTEMPTS:
+            self._failures[name] = (0, now + LOCKOUT)
+        else:
+            self._failures[name] = (count, None)
+        return _wrong_password(MAX_FAILED_ATTEMPTS - count)
+
+
+_unknown_names = _UnknownNames()
+
+
+def _dummy_hash() -> str:
+    """A hash made with the current hasher, to verify against for unknown names."""
+    global _dummy
+    if _dummy is None or _dummy[0] is not _hasher:
+        _dummy = (_hasher, _hasher.hash("counterdesk-no-such-user"))
+    return _dummy[1]
+
+
+_dummy: tuple[PasswordHasher, str] | None = None
 
 
 def _verify(password_hash: str, password: str) -> bool:
