@@ -106,8 +106,8 @@ def test_resident_id_with_wrong_check_digit_is_refused_naming_the_field() -> Non
     error = refusal(validate_resident_id, "110105194912310025", today=TODAY)
     assert error.code == "id_check_digit"
     assert error.field == "id_number"
-    assert error.message == "申请人身份证号码校验位错误：应为X，实为5。"
-    assert error.params == {"expected": "X", "actual": "5"}
+    assert error.message == "申请人身份证号码校验位不符，号码有误：请对照证件逐位核对后重新输入。"
+    assert "X" not in error.message and error.params == {}  # never the passing character
 
 
 def test_every_wrong_check_character_is_refused() -> None:
@@ -123,7 +123,7 @@ def test_agent_resident_id_refusal_names_the_agent_field() -> None:
         validate_resident_id, "110105194912310025", field="agent_id_number", today=TODAY
     )
     assert error.field == "agent_id_number"
-    assert error.message.startswith("代理人身份证号码校验位错误")
+    assert error.message.startswith("代理人身份证号码校验位不符")
 
 
 @pytest.mark.parametrize("value", ["11010519491231002", "1101051949123100211", "110105491231002"])
@@ -253,7 +253,8 @@ def test_credit_code_with_wrong_check_character_is_refused_naming_the_field() ->
     error = refusal(validate_uscc, "91350100M000100Y44")
     assert error.code == "uscc_check_digit"
     assert error.field == "id_number"
-    assert error.message == "申请人统一社会信用代码校验位错误：应为3，实为4。"
+    assert error.message == "申请人统一社会信用代码校验位不符，代码有误：请对照营业执照逐位核对后重新输入。"
+    assert "3" not in error.message
 
 
 @pytest.mark.parametrize("letter", ["I", "O", "Z", "S", "V"])

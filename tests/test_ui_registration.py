@@ -91,7 +91,7 @@ def test_an_invalid_id_number_is_marked_as_typed_and_accept_saves_nothing(
     _fill_applicant(qtbot, page, BAD_CHECK_DIGIT)
     error = find(page, QLabel, "applicantIdEditError")
     assert error.isVisible()
-    assert "校验位错误" in error.text()
+    assert "校验位不符" in error.text()
     _receive(page, 0, 1, 2)
     qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
     wait_idle(qtbot, page.context)

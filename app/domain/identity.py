@@ -4,7 +4,7 @@ Every validator takes what a clerk typed or a card reader produced, returns it i
 normal form (upper case, no spaces, full-width characters folded to ASCII), and
 refuses anything malformed with a :class:`ValidationError` whose ``code`` says what is
 wrong, whose ``field`` names the form field, and whose message names the field in
-Chinese ("申请人身份证号码校验位错误：应为X，实为5").
+Chinese ("申请人身份证号码校验位不符…"; never the character that would pass).
 
 Standards followed:
 
@@ -177,10 +177,10 @@ def _validate_gb11643(
     if number[17] != expected_check:
         raise ValidationError(
             "id_check_digit",
-            f"{label}校验位错误：应为{expected_check}，实为{number[17]}。",
+            # Never the "right" character: a clerk would change the last digit to it and
+            # so turn a mistyped number into a valid-looking wrong one.
+            f"{label}校验位不符，号码有误：请对照证件逐位核对后重新输入。",
             field=field,
-            expected=expected_check,
-            actual=number[17],
         )
     return number
 
@@ -300,10 +300,8 @@ def validate_uscc(value: str, *, field: str = "id_number", label: str | None = N
     if code[17] != expected_check:
         raise ValidationError(
             "uscc_check_digit",
-            f"{label}校验位错误：应为{expected_check}，实为{code[17]}。",
+            f"{label}校验位不符，代码有误：请对照营业执照逐位核对后重新输入。",
             field=field,
-            expected=expected_check,
-            actual=code[17],
         )
     return code
 
