@@ -71,7 +71,7 @@ def test_window_totals_count_every_outcome(month) -> None:
             window.overdue_open, window.returned) == (4, 2, 1, 1, 1, 1)
     assert window.overdue == 2
     assert window.average_working_days == pytest.approx(3.5)
-    assert window.on_time_rate == pytest.approx(0.5)
+    assert window.on_time_rate == pytest.approx(1 / 3)  # the open overdue case counts
     assert window.evaluations == {"satisfied": 1, "unsatisfied": 1}
     assert window.satisfaction_rate == pytest.approx(0.5)
     assert result.total.received == 4
@@ -86,6 +86,7 @@ def test_each_person_is_credited_with_the_cases_they_received_first(month) -> No
     assert (people["李受理"].received, people["李受理"].completed,
             people["李受理"].returned) == (3, 2, 1)
     assert (people["周受理"].received, people["周受理"].overdue_open) == (1, 1)
+    assert people["周受理"].on_time_rate == 0  # overdue and still open: not 100 %, not blank
 
 
 def test_another_month_is_empty(month) -> None:
@@ -128,7 +129,7 @@ def test_excel_export_has_both_tables_and_the_total(month) -> None:
     assert windows["A1"].value == result.title
     assert [c.value for c in windows[4]][:7] == ["3号窗口", 4, 2, 1, 1, 1, 1]
     assert windows["A5"].value == "合计"
-    assert windows["H4"].value == pytest.approx(0.5)
+    assert windows["H4"].value == pytest.approx(1 / 3)
     people = [row[0].value for row in book["按人员"].iter_rows(min_row=4)]
     assert people == ["李受理", "周受理"]
 

@@ -9,6 +9,7 @@ What each figure counts, for a calendar month in China time:
   after it (cases without a time limit are in neither);
 - overdue open (超期未办结): accepted cases past their due date and not completed when the
   month ended (or today, for the running month);
+- on-time rate (按时办结率): on time, of on time + overdue completed + overdue open;
 - returned (退回): applications not accepted at intake (不予受理) and forwarded cases the
   higher authority sent back, decided in the month;
 - average working days (平均办理工作日): from acceptance to completion, on the profile's
@@ -76,7 +77,10 @@ class AssessmentRow:
 
     @property
     def on_time_rate(self) -> float | None:
-        judged = self.on_time + self.overdue_completed
+        """Completed on time, of every case the month judges: completed on time, completed
+        late, and still open past the due date (a window whose overdue cases are all still
+        open is not at 100 %)."""
+        judged = self.on_time + self.overdue_completed + self.overdue_open
         return self.on_time / judged if judged else None
 
     @property
