@@ -21,24 +21,37 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 
+# Each extra with the extras that include it: an install of "test" serves "run" too.
+_INCLUDED_IN = {"": ("test", "dev"), "test": ("dev",), "dev": ()}
+
+
+def _stamp(extra: str) -> Path:
+    return VENV / f".installed-{extra or 'base'}"
+
+
 def _ensure_venv(extra: str) -> None:
     if not PYTHON.exists():
         print("创建虚拟环境 .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    # Reinstall only when pyproject.toml changed since the last install of this extra.
+    # Reinstall only when pyproject.toml changed since the last install of this extra
+    # (or of an extra that includes it).
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    stamp = VENV / f".installed-{extra or 'base'}"
-    if stamp.exists() and stamp.read_text() == digest:
-        return
-    print("安装依赖 ...", flush=True)
+    for installed in (extra, *_INCLUDED_IN.get(extra, ())):
+        stamp = _stamp(installed)
+        if stamp.exists() and stamp.read_text() == digest:
+            return
+    what = f"（含 {extra} 组件）" if extra else ""
+    print(f"安装依赖{what}：首次安装需下载约 300 MB，可能需要几分钟，下面是 pip 的进度 ...",
+          flush=True)
     target = f".[{extra}]" if extra else "."
     subprocess.run(
-        [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q",
-         "-e", target],
+        [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check",
+         "--progress-bar", "on", "-e", target],
         cwd=ROOT,
         check=True,
     )
-    stamp.write_text(digest)
+    _stamp(extra).write_text(digest)
+    print("依赖安装完成。", flush=True)
 
 
 def main(argv: list[str]) -> int:
