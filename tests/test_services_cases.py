@@ -253,3 +253,38 @@ def test_search_recognises_id_numbers_and_phone_numbers(profile) -> None:
     assert queries.count_cases(runtime.uow, staff.supervisor, by_id) == 1
     wrong_id = queries.CaseFilter(text="110105194912310038")
     assert queries.count_cases(runtime.uow, staff.supervisor, wrong_id) == 0
+
+
+def test_a_date_filter_takes_local_days(profile) -> None:
+    # 2026-12-01 17:30 UTC is 12-02 01:30 at the counter: a 12-02 case, shown as such.
+    from datetime import UTC, date, datetime
+
+    runtime, staff = profile
+    _registered(runtime, staff, now=datetime(2026, 12, 1, 17, 30, tzinfo=UTC))
+    _registered(runtime, staff, now=datetime(2026, 12, 2, 15, 59, tzinfo=UTC))  # 23:59 local
+    _registered(runtime, staff, now=datetime(2026, 12, 2, 16, 0, tzinfo=UTC))  # 12-03 00:00
+
+    def count(start: date, end: date) -> int:
+        return queries.count_cases(runtime.uow, staff.supervisor,
+                                   queries.CaseFilter(registered_from=start, registered_to=end))
+
+    assert count(date(2026, 12, 2), date(2026, 12, 2)) == 2
+    assert count(date(2026, 12, 1), date(2026, 12, 1)) == 0
+    assert count(date(2026, 12, 3), date(2026, 12, 3)) == 1
+    listed = queries.list_cases(runtime.uow, staff.supervisor,
+                                queries.CaseFilter(registered_from=date(2026, 12, 2),
+                                                   registered_to=date(2026, 12, 2)))
+    assert len(listed) == 2
+
+
+def test_a_reversed_date_range_is_refused_with_a_message(profile) -> None:
+    from datetime import date
+
+    runtime, staff = profile
+    reversed_range = queries.CaseFilter(registered_from=date(2026, 12, 5),
+                                        registered_to=date(2026, 12, 1))
+    for query in (queries.count_cases, queries.list_cases):
+        with pytest.raises(ValidationError) as refused:
+            query(runtime.uow, staff.supervisor, reversed_range)
+        assert refused.value.code == "filter.reversed_range"
+        assert "晚于截止日" in refused.value.message

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -26,6 +26,14 @@ from typing import Any
 from app.domain.errors import ValidationError
 
 ONE_DAY = timedelta(days=1)
+LOCAL_ZONE = timezone(timedelta(hours=8), "CST")
+"""The counter's days: Asia/Shanghai, which has kept +8 without summer time since 1991,
+so a fixed offset is exact for every date the program handles."""
+
+
+def local_day_start(day: date) -> datetime:
+    """The aware instant a local day begins (to compare with times stored in UTC)."""
+    return datetime.combine(day, datetime.min.time(), LOCAL_ZONE)
 
 
 class CalendarSource(StrEnum):

@@ -206,7 +206,11 @@ class CaseSearchPage(Page):
         self.count_label.setText(self.tr("正在统计…"))
         self.context.runner.run(lambda: queries.count_cases(uow, user, case_filter),
                                 on_done=self._on_counted,
-                                on_error=lambda _e: self.count_label.clear(), owner=self)
+                                on_error=self._on_count_failed, owner=self)
+
+    def _on_count_failed(self, error: BaseException) -> None:
+        self.count_label.clear()
+        self.message_bar.show_error(error)  # a reversed date range, say: tell the clerk
 
     def _on_counted(self, count: int) -> None:
         self.count_label.setText(self.tr("共 {0} 件").format(count))

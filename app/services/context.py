@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 
+from app.domain.calendar import LOCAL_ZONE
 from app.domain.case import Actor
 from app.domain.roles import Role
 
 # China has one time zone and no daylight saving; dates on documents are local dates.
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
+CHINA_TZ = LOCAL_ZONE
 
 
 def utc_now() -> datetime:

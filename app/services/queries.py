@@ -8,6 +8,7 @@ from datetime import date, datetime
 from app.domain.calendar import WarningLevel, warning_level
 from app.domain.case import CaseState, chief_departments
 from app.domain.catalog import CaseType
+from app.domain.errors import ValidationError
 from app.domain.identity import mask_id_number
 from app.domain.roles import Action, authorize
 from app.services.context import CurrentUser, local_date, utc_now
@@ -108,6 +109,7 @@ def list_cases(
 ) -> list[CaseSummary]:
     """One page of cases matching the filter."""
     authorize(user.roles, Action.VIEW_CASES, who=user.display_name)
+    _check_range(case_filter)
     today = local_date(now or utc_now())
     if case_filter.warning and case_filter.today is None:
         from dataclasses import replace
@@ -119,11 +121,23 @@ def list_cases(
         return _summaries(rows, load_calendar(uow), today, yellow_threshold(uow))
 
 
+def _check_range(case_filter: CaseFilter) -> None:
+    """A reversed date range is a mistake to point out, not an empty list to show."""
+    start, end = case_filter.registered_from, case_filter.registered_to
+    if start is not None and end is not None and start > end:
+        raise ValidationError(
+            "filter.reversed_range",
+            f"登记日期的起始日（{start:%Y-%m-%d}）晚于截止日（{end:%Y-%m-%d}），请重新选择。",
+            field="registered_from",
+        )
+
+
 def count_cases(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_filter: CaseFilter = ALL_CASES,
     *, now: datetime | None = None,
 ) -> int:
     authorize(user.roles, Action.VIEW_CASES, who=user.display_name)
+    _check_range(case_filter)
     if case_filter.warning and case_filter.today is None:
         from dataclasses import replace
 

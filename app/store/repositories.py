@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
@@ -30,7 +30,7 @@ from app.domain.audit import (
     canonical_json,
     chain_hash,
 )
-from app.domain.calendar import YearCalendar
+from app.domain.calendar import YearCalendar, local_day_start
 from app.domain.catalog import Department as DepartmentData
 from app.domain.catalog import Matter as MatterData
 from app.domain.events import Event, EventType
@@ -704,12 +704,13 @@ class CaseRepository(_Repository):
             query = query.where(models.CaseRow.category.in_(f.categories))
         if f.department_code:
             query = query.where(models.CaseRow.department_code == f.department_code)
+        # Local days (Asia/Shanghai): 12-02 is 12-01 16:00 to 12-02 16:00 in UTC.
         if f.registered_from:
-            start = datetime.combine(f.registered_from, datetime.min.time(), UTC)
+            start = local_day_start(f.registered_from)
             query = query.where(models.CaseRow.registered_at >= start)
         if f.registered_to:
-            end = datetime.combine(f.registered_to, datetime.max.time(), UTC)
-            query = query.where(models.CaseRow.registered_at <= end)
+            end = local_day_start(f.registered_to + timedelta(days=1))
+            query = query.where(models.CaseRow.registered_at < end)
         if f.reviewer_id:
             query = query.where(models.CaseRow.reviewer_id == f.reviewer_id)
         if f.warning and f.today:
