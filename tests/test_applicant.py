@@ -264,3 +264,22 @@ def test_applicant_is_immutable() -> None:
     applicant = natural()
     with pytest.raises(dataclasses.FrozenInstanceError):
         applicant.name = "李四"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("name", ["张三😀", "李\ue000四", "王\u200d五", "赵★六"])
+def test_emoji_symbols_and_private_use_characters_are_refused_in_a_name(name: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        natural(name=name)
+    assert refused.value.code == "name_characters"
+    assert refused.value.field == "name"
+    [bad] = [ch for ch in name if ch not in "张三李四王五赵六"]
+    assert f"U+{ord(bad):04X}" in refused.value.message
+
+
+@pytest.mark.parametrize("name", ["𠮷野家", "王䶮", "张喆", "阿依古丽·买买提", "Jean-Luc O'Neil", "〇一"])
+def test_rare_characters_and_name_marks_are_accepted(name: str) -> None:
+    assert natural(name=name).name == name
+
+
+def test_an_organisation_name_may_have_digits_and_brackets() -> None:
+    assert legal(name="某某（上海）58科技有限公司").name == "某某（上海）58科技有限公司"

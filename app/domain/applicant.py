@@ -50,12 +50,66 @@ def _clean_text(value: object, label: str, field: str) -> str:
     return " ".join(value.split())
 
 
+# Ideographs of every CJK block GB 18030-2022 carries (URO, extensions A to H, the
+# compatibility ideographs) and 〇: a name may use any of them, 𠮷 and 䶮 included.
+_IDEOGRAPH_RANGES = (
+    (0x3007, 0x3007),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x2FA1F),
+    (0x30000, 0x323AF),
+)
+_NAME_MARKS = frozenset("·-'. ")
+"""Between the parts of a minority or foreign name (阿依古丽·买买提, Jean-Luc O'Neil)."""
+_ORGANISATION_MARKS = frozenset("·-'. （）()、&＆，,")
+
+
+def _is_ideograph(ch: str) -> bool:
+    code = ord(ch)
+    return any(low <= code <= high for low, high in _IDEOGRAPH_RANGES)
+
+
+def _name_character_allowed(ch: str, *, organisation: bool) -> bool:
+    if _is_ideograph(ch) or ("a" <= ch.lower() <= "z"):
+        return True
+    if organisation:
+        return ch.isdigit() and ch.isascii() or ch in _ORGANISATION_MARKS
+    return ch in _NAME_MARKS
+
+
+def _check_name_characters(name: str, *, field: str, label: str, organisation: bool) -> None:
+    """Refuse emoji, symbols, private-use and invisible characters in a name: they are
+    no characters of GB 18030's repertoire a register or a document can carry."""
+    bad = dict.fromkeys(
+        ch for ch in name if not _name_character_allowed(ch, organisation=organisation)
+    )
+    if bad:
+        shown = "、".join(
+            f"“{ch}”（U+{ord(ch):04X}）" if ch.isprintable() else f"不可见字符（U+{ord(ch):04X}）"
+            for ch in bad
+        )
+        allowed = "汉字、字母、数字和括号等常用标点" if organisation else "汉字、字母和间隔号“·”"
+        raise ValidationError(
+            "name_characters",
+            f"{label}含有不能使用的字符：{shown}。{label}只能使用{allowed}。",
+            field=field,
+            characters="".join(bad),
+        )
+
+
 def _validate_name(
-    value: object, *, field: str, label: str, length: tuple[int, int] = PERSON_NAME_LENGTH
+    value: object,
+    *,
+    field: str,
+    label: str,
+    length: tuple[int, int] = PERSON_NAME_LENGTH,
+    organisation: bool = False,
 ) -> str:
     name = _clean_text(value, label, field)
     if not name:
         raise ValidationError("required", f"请填写{label}。", field=field)
+    _check_name_characters(name, field=field, label=label, organisation=organisation)
     shortest, longest = length
     if not shortest <= len(name) <= longest:
         raise ValidationError(
@@ -176,7 +230,11 @@ class Applicant:
                     field="id_type",
                 )
             name = _validate_name(
-                self.name, field="name", label="申请人名称", length=ORGANISATION_NAME_LENGTH
+                self.name,
+                field="name",
+                label="申请人名称",
+                length=ORGANISATION_NAME_LENGTH,
+                organisation=True,
             )
             representative = _clean_text(
                 self.legal_representative, "法定代表人姓名", "legal_representative"
