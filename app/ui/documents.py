@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +66,7 @@ class DocumentPreviewDialog(QDialog):
         self.save_button = QPushButton(self.tr("另存为…"), self)
         self.save_button.setObjectName("saveDocumentButton")
         self.open_button = QPushButton(self.tr("用外部程序打开"), self)
+        self.open_button.setObjectName("openExternallyButton")
         self.close_button = QPushButton(self.tr("关闭"), self)
         for button in (self.print_button, self.save_button, self.open_button, self.close_button):
             bar.addWidget(button)
@@ -79,6 +82,11 @@ class DocumentPreviewDialog(QDialog):
             self.view = QLabel(self.tr("本机缺少 PDF 预览组件，请用“用外部程序打开”查看。"), self)
             self.print_button.setEnabled(False)
         layout.addWidget(self.view, 1)
+        self.status_label = QLabel(self)
+        self.status_label.setObjectName("documentStatusLabel")
+        self.status_label.setWordWrap(True)
+        self.status_label.hide()
+        layout.addWidget(self.status_label)
         self._connect_signals()
         self._show(0)
 
@@ -142,19 +150,58 @@ class DocumentPreviewDialog(QDialog):
         filters = self.tr("PDF 文件 (*.pdf)")
         if item.docx is not None:
             filters += self.tr(";;Word 文件 (*.docx)")
-        path, chosen = QFileDialog.getSaveFileName(self, self.tr("保存文书"), item.file_name,
-                                                   filters)
+        start = str(Path(documents_folder()) / item.file_name)
+        path, chosen = QFileDialog.getSaveFileName(self, self.tr("保存文书"), start, filters)
         if not path:
             return
-        data = item.docx if chosen.startswith("Word") and item.docx is not None else item.pdf
-        Path(path).write_bytes(data)
+        word = chosen.startswith("Word") and item.docx is not None
+        if word and not path.lower().endswith(".docx"):
+            path = str(Path(path).with_suffix(".docx"))
+        try:
+            Path(path).write_bytes(item.docx if word and item.docx is not None else item.pdf)
+        except OSError as error:
+            self._say(self.tr("未能保存到 {0}：{1}").format(path, error.strerror or error))
+            return
+        kind = self.tr("Word 文件") if word else self.tr("PDF 文件")
+        self._say(self.tr("已将{0}保存到 {1}").format(kind, path))
 
     def _on_open_button_clicked(self) -> None:
         item = self.current
         if item is None:
             return
-        folder = Path(tempfile.gettempdir()) / "CounterDesk"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / item.file_name
+        path = private_folder() / item.file_name
         path.write_bytes(item.pdf)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        path.chmod(0o600)
+        opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        if opened:
+            self._say(self.tr("已用外部程序打开 {0}（临时副本，仅本人可读，退出程序时删除）")
+                      .format(path))
+        else:
+            self._say(self.tr("本机没有可打开 PDF 的程序；临时副本在 {0}，退出程序时删除").format(path))
+
+    def _say(self, text: str) -> None:
+        self.status_label.setText(text)
+        self.status_label.show()
+
+
+def documents_folder() -> str:
+    """The user's documents folder (where file dialogs open), else the home folder."""
+    from PyQt6.QtCore import QStandardPaths
+
+    location = QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.DocumentsLocation
+    )
+    return location or str(Path.home())
+
+
+_private: Path | None = None
+
+
+def private_folder() -> Path:
+    """A folder only this user can read (0700), made once a run and removed at exit:
+    documents handed to another program must not lie in a shared temporary folder."""
+    global _private
+    if _private is None or not _private.is_dir():
+        _private = Path(tempfile.mkdtemp(prefix="counterdesk-documents-"))
+        atexit.register(shutil.rmtree, _private, True)
+    return _private
