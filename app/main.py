@@ -47,6 +47,25 @@ def configure_application(app: QApplication) -> None:
     app.setStyle("Fusion")
     app.setStyleSheet(load_style_sheet())
     install_wheel_guard(app)
+    install_qt_translations(app)
+
+
+def install_qt_translations(app: QApplication) -> bool:
+    """Qt's own words in Chinese: 确定/取消 in message boxes, the file and print dialogs.
+    The translations ship with the PyQt6 wheels (and in the bundle); True once loaded."""
+    from PyQt6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    if app.findChild(QTranslator, "qtbaseChinese") is not None:
+        return True
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    translator = QTranslator(app)
+    translator.setObjectName("qtbaseChinese")
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if not translator.load("qtbase_zh_CN", folder):
+        log.warning("Qt's Chinese translations not found in %s", folder)
+        return False
+    app.installTranslator(translator)
+    return True
 
 
 def station_name(runtime: Runtime) -> str:

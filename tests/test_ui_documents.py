@@ -53,3 +53,22 @@ def test_saving_as_word_writes_the_word_file_and_says_so(qtbot, monkeypatch, tmp
     assert saved.read_bytes()[:2] == b"PK"
     assert Path(seen[0]).parent == Path(documents.documents_folder())
     assert f"已将Word 文件保存到 {saved}" == dialog.status_label.text()
+
+
+def test_qt_own_buttons_and_dialogs_speak_chinese(qtbot) -> None:
+    from PyQt6.QtCore import QCoreApplication
+    from PyQt6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+
+    from app.main import configure_application
+
+    configure_application(QApplication.instance())
+    box = QMessageBox(QMessageBox.Icon.Question, "确认", "是否继续？",
+                      QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
+    qtbot.addWidget(box)
+    texts = {box.button(b).text().replace("&", "") for b in
+             (QMessageBox.StandardButton.Ok, QMessageBox.StandardButton.Cancel)}
+    assert texts == {"确定", "取消"}
+    assert QCoreApplication.translate("QFileDialog", "Save As") == "另存为"
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save)
+    qtbot.addWidget(buttons)
+    assert "保存" in buttons.button(QDialogButtonBox.StandardButton.Save).text()
