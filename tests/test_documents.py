@@ -20,17 +20,19 @@ from app.print_templates import (
     FeeLine,
     FontSet,
     SealAppearance,
-    parse_qr_payload,
+    parse_verification_url,
     qr_payload,
     render_docx,
     render_pdf,
     resolve_fonts,
     seal_context,
-    verification_code_for,
 )
 from app.print_templates.fonts import DOCX_BODY_FONT, DOCX_TITLE_FONT
 from app.print_templates.samples import (
     SAMPLE_AUTHORITY,
+    SAMPLE_DOCUMENT_ID,
+    SAMPLE_SERVER,
+    SAMPLE_VERIFICATION_CODE,
     sample_context,
     sample_missing_materials,
 )
@@ -368,7 +370,20 @@ def test_sealed_document_has_a_qr_code_with_case_number_and_verification_code(
     images = _page_images(render_pdf(context, fonts=system_fonts))
     found = [r.text for image in images for r in zxingcpp.read_barcodes(image)]
     assert found == [qr_payload(context.seal)]
-    assert parse_qr_payload(found[0]) == (context.case_number, verification_code_for(context))
+    assert found[0].startswith(f"{SAMPLE_SERVER}/v/")
+    assert parse_verification_url(found[0]) == (SAMPLE_DOCUMENT_ID, SAMPLE_VERIFICATION_CODE)
+
+
+def test_qr_code_decodes_at_the_printed_size_from_a_coarse_scan(builtin_fonts: FontSet) -> None:
+    # 150 dpi, a cheap office scanner's setting: each module of the 24 mm code is a
+    # few pixels wide, which is what a phone camera sees of the printed page, too.
+    zxingcpp = pytest.importorskip("zxingcpp")
+    context = sample_context(DocumentKind.APPROVAL_DECISION)
+    images = _page_images(render_pdf(context, fonts=builtin_fonts), dpi=150)
+    found = [r.text for image in images for r in zxingcpp.read_barcodes(image)]
+    assert [parse_verification_url(text) for text in found] == [
+        (SAMPLE_DOCUMENT_ID, SAMPLE_VERIFICATION_CODE)
+    ]
 
 
 def test_draft_has_no_qr_code(system_fonts: FontSet) -> None:
@@ -554,6 +569,9 @@ def test_qr_caption_never_overlaps_the_signature(authority: str, system_fonts: F
         context,
         appearance=SealAppearance(authority_name=authority, serial="3201250012345"),
         sealed_at_text="2026年11月23日 10:32",
+        document_id=SAMPLE_DOCUMENT_ID,
+        verification_code=SAMPLE_VERIFICATION_CODE,
+        verification_base=SAMPLE_SERVER,
     )
     page = _pdf(context, system_fonts).pages[-1]
     black = [c for c in page.chars if not _is_red(c.get("non_stroking_color"))]

@@ -25,6 +25,7 @@ from app.signing import (
     KeyringSealKeyStore,
     SealKeyError,
     SealKeyExists,
+    SealCertificateNotValid,
     SealKeyPair,
     SealSigningError,
     certificate_fingerprint,
@@ -248,6 +249,23 @@ def test_a_different_signing_time_gives_different_bytes(signed_pdf, seal_keys):
 def test_signing_needs_a_timezone_aware_time(seal_keys):
     with pytest.raises(ValueError):
         sign(make_pdf(), seal_keys, at=datetime(2026, 11, 23, 10, 0))
+
+
+@pytest.mark.parametrize(
+    "when",
+    [ISSUED_AT - timedelta(days=2), ISSUED_AT + timedelta(days=3653)],
+    ids=["before-the-certificate", "after-it-expired"],
+)
+def test_signing_outside_the_certificate_validity_is_refused(seal_keys, when):
+    pdf = make_pdf()
+    with pytest.raises(SealCertificateNotValid):
+        sign(pdf, seal_keys, at=when)
+
+
+def test_signing_at_the_edges_of_the_certificate_validity_is_allowed(seal_keys):
+    for when in (seal_keys.cert.not_valid_before_utc, seal_keys.cert.not_valid_after_utc):
+        signed = sign(make_pdf(), seal_keys, at=when)
+        assert verify_pdf_signature(signed, trusted_cert=seal_keys.cert).valid
 
 
 def test_signing_refuses_a_non_rsa_key(seal_keys):

@@ -49,6 +49,8 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from app.signing.keys import CertificateNotValidAt, check_signing_time
+
 SIGNATURE_FIELD_NAME = "CounterDeskSeal"
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,10 @@ logger = logging.getLogger(__name__)
 
 class SealSigningError(Exception):
     """pyHanko could not sign the PDF (malformed input, unusable key)."""
+
+
+class SealCertificateNotValid(SealSigningError):
+    """The signing time lies outside the seal certificate's validity: nothing is signed."""
 
 
 @dataclass(frozen=True)
@@ -155,10 +161,15 @@ def sign_pdf(
     ``signing_time`` (timezone-aware; the seal use's time) becomes the signature's /M
     and the document's /ModDate. Identical arguments give identical bytes (see the
     module docstring for the limits). Raises :class:`SealSigningError` if pyHanko
-    cannot read or sign the PDF.
+    cannot read or sign the PDF, :class:`SealCertificateNotValid` (a SealSigningError)
+    if ``signing_time`` is outside the certificate's validity.
     """
     if signing_time.tzinfo is None:
         raise ValueError("signing_time must be timezone-aware")
+    try:
+        check_signing_time(cert, signing_time)
+    except CertificateNotValidAt as error:
+        raise SealCertificateNotValid(str(error)) from error
     if not isinstance(key, rsa.RSAPrivateKey):
         raise TypeError("seal keys are RSA: ECDSA signatures would make re-signing vary")
     signing_cert = _asn1_certificate(cert)
