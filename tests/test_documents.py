@@ -528,15 +528,27 @@ def _media(data: bytes) -> list[str]:
     return [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("word/media/")]
 
 
-def test_sealed_docx_has_seal_and_qr_images_and_draft_has_none(system_fonts: FontSet) -> None:
-    sealed = render_docx(sample_context(DocumentKind.APPROVAL_DECISION), fonts=system_fonts)
-    draft = render_docx(
-        sample_context(DocumentKind.APPROVAL_DECISION, draft=True), fonts=system_fonts
-    )
-    assert len(_media(sealed)) == 2
-    assert b"wp:anchor" in zipfile.ZipFile(io.BytesIO(sealed)).read("word/document.xml")
+@pytest.mark.parametrize("kind", sorted(k for k in DocumentKind if k.requires_seal))
+def test_word_copy_of_a_sealed_document_has_no_seal_and_names_the_pdf_the_original(
+    kind: DocumentKind, fonts: FontSet
+) -> None:
+    context = sample_context(kind)
+    data = render_docx(context, fonts=fonts)
+    assert len(_media(data)) == 1  # the QR code, nothing else: no picture of the seal
+    assert b"wp:anchor" not in zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    text = _docx_text(data)
+    assert "参考副本，不含印章" in text
+    assert "以该PDF文件为准" in text
+    assert "某某县行政审批局行政审批专用章" in text
+    assert context.seal is not None and context.seal.verification_code in text
+    assert "（印章：" not in text
+
+
+def test_draft_docx_has_no_pictures(fonts: FontSet) -> None:
+    draft = render_docx(sample_context(DocumentKind.APPROVAL_DECISION, draft=True), fonts=fonts)
     assert _media(draft) == []
     assert "草稿" in _docx_text(draft)
+    assert "参考副本" not in _docx_text(draft)
 
 
 def test_every_kind_rasterizes_with_pdftoppm(tmp_path, system_fonts: FontSet) -> None:
