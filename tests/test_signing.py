@@ -180,7 +180,35 @@ def test_content_appended_after_signing_is_reported(signed_pdf, seal_keys):
     assert check.signed
     assert check.intact
     assert not check.covers_whole_file
+    assert check.changed_after_signing
     assert not check.valid
+
+
+@pytest.mark.parametrize("tail", [b"\n", b"\r\n", b"\x00" * 512, b"   \n\n"])
+def test_padding_after_the_signed_revision_does_not_fail_the_check(signed_pdf, seal_keys, tail):
+    check = verify_pdf_signature(signed_pdf + tail, trusted_cert=seal_keys.cert)
+    assert check.valid
+    assert not check.covers_whole_file and not check.changed_after_signing
+    assert check.trailing_bytes == len(tail)
+    assert check.signed_length == len(signed_pdf)
+
+
+def test_an_incremental_update_after_signing_still_fails_with_padding_after_it(
+    signed_pdf, seal_keys
+):
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed_pdf))
+    writer.root["/PageMode"] = writer.root["/PageMode"]
+    writer.update_root()
+    appended = io.BytesIO()
+    writer.write(appended)
+    check = verify_pdf_signature(appended.getvalue() + b"\n", trusted_cert=seal_keys.cert)
+    assert check.changed_after_signing
+    assert not check.valid
+    assert check.signed_length == len(signed_pdf)
+
+
+def test_verification_reports_the_sealing_station(signed_pdf, seal_keys):
+    assert verify_pdf_signature(signed_pdf).location == "3号窗口"
 
 
 def test_signature_by_another_key_is_intact_but_not_trusted(signed_pdf):
