@@ -24,7 +24,7 @@ from app.print_templates import (
 from app.print_templates.linebreak import CANNOT_END, CANNOT_START, break_lines
 from app.print_templates.qr import qr_matrix, qr_png
 from app.print_templates.samples import SAMPLE_SEAL, sample_context
-from app.print_templates.seal import seal_geometry, seal_png
+from app.print_templates.seal import seal_geometry
 from app.signing import generate_seal_key
 from app.signing.codes import DocumentIdentity, code_matches, codes_equal, verification_code
 
@@ -164,30 +164,57 @@ def test_seal_is_42mm_with_a_five_pointed_star() -> None:
     assert geometry.serial == "3201250012345"
 
 
-def test_seal_png_is_transparent_and_red(tmp_path) -> None:
-    from PIL import Image
-
-    from app.print_templates import resolve_fonts
-
-    fonts = resolve_fonts()  # the shipped fonts (tests/conftest.py hides the machine's)
-    png = seal_png(SAMPLE_SEAL, fonts.raster_file)
-    assert png is not None
-    image = Image.open(io.BytesIO(png))
-    assert image.mode == "RGBA"
-    assert image.getpixel((0, 0))[3] == 0
-    pixels = image.load()
-    inked = [
-        pixels[x, y]
-        for x in range(0, image.width, 3)
-        for y in range(0, image.height, 3)
-        if pixels[x, y][3] > 100
-    ]
-    assert inked and all(r > 150 and g < 80 for r, g, _b, _a in inked)
-    assert image.getchannel("A").getextrema()[1] < 255  # semi-transparent
+NAME = "清河县人民政府行政审批服务管理局市场监督管理分局"
 
 
-def test_seal_png_needs_a_font() -> None:
-    assert seal_png(SAMPLE_SEAL, None) is None
+@pytest.mark.parametrize("length", range(4, 21))
+def test_the_name_never_touches_the_title_line_for_any_length(length: int) -> None:
+    geometry = seal_geometry(SealAppearance(authority_name=NAME[:length], serial="1"))
+    assert "".join(c.char for c in geometry.name) == NAME[:length]
+    _left, _bottom, _right, title_top = geometry.title_box
+    inner = geometry.radius - geometry.ring_width
+    for char in geometry.name:
+        corners = char.corners()
+        # Wholly above the title's line, with a visible gap.
+        assert min(y for _x, y in corners) >= title_top + 0.5
+        assert max(math.hypot(x, y) for x, y in corners) <= inner - 0.5  # inside the ring
+        assert char.size >= 3.0 and char.width >= 0.5 * char.size  # still legible
+    for first, second in zip(geometry.name, geometry.name[1:], strict=False):
+        # Neighbours apart at mid-height (more apart outwards, where the arc is longer).
+        distance = math.hypot(first.x - second.x, first.y - second.y)
+        assert distance >= 1.05 * max(first.width, second.width)
+    title = geometry.title_box
+    assert title[2] - title[0] <= geometry.title_max_width + 1e-9
+
+
+def test_long_names_are_compressed_before_they_are_made_smaller() -> None:
+    sizes = {n: seal_geometry(SealAppearance(authority_name=NAME[:n])).name[0] for n in (9, 12, 20)}
+    assert sizes[9].size == sizes[12].size  # 12 characters: narrower, not smaller
+    assert sizes[12].width < sizes[9].width
+    assert sizes[20].size < sizes[12].size
+
+
+def test_the_seal_draws_its_title_and_serial(builtin_pdf_chars) -> None:
+    red = "".join(c["text"] for c in builtin_pdf_chars if _red(c.get("non_stroking_color")))
+    assert "行政审批专用章" in red
+    assert SAMPLE_SEAL.serial in red
+    assert SAMPLE_SEAL.authority_name in red
+
+
+@pytest.fixture(scope="module")
+def builtin_pdf_chars() -> list[dict]:
+    import pdfplumber
+
+    from app.print_templates import render_pdf, resolve_fonts
+
+    fonts = resolve_fonts(search_dirs=[], windows_fonts_dir=None)
+    pdf = render_pdf(sample_context(DocumentKind.APPROVAL_DECISION), fonts=fonts)
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        return list(document.pages[-1].chars)
+
+
+def _red(colour) -> bool:
+    return bool(colour) and len(colour) == 3 and colour[0] > 0.7 and colour[1] < 0.2
 
 
 # ---------------------------------------------------------------- line breaking
