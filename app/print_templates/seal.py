@@ -26,6 +26,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from app.print_templates.context import SealAppearance
+from app.print_templates.fonts import FontChain
+from app.print_templates.pdf_text import draw_text
 
 SEAL_DIAMETER_MM = 42.0
 SEAL_RED = (0.84, 0.06, 0.09)
@@ -265,13 +267,15 @@ def draw_seal(
     *,
     centre_x: float,
     centre_y: float,
-    font_name: str,
+    chain: FontChain,
     diameter_mm: float = SEAL_DIAMETER_MM,
 ) -> None:
-    """Paint the seal, semi-transparent, centred on ``(centre_x, centre_y)`` in points."""
+    """Paint the seal, semi-transparent, centred on ``(centre_x, centre_y)`` in points.
+
+    ``chain`` is the seal's Song face chain: each character in the first face that has
+    it, so a rare character of a name prints as the coverage check promised.
+    """
     geo = seal_geometry(appearance, diameter_mm)
-    ascent, descent = pdfmetrics.getAscentDescent(font_name, 1000)
-    middle = (ascent + descent) / 2000  # glyph box middle above the baseline, per pt of size
     canvas.saveState()
     canvas.translate(centre_x, centre_y)
     canvas.setFillColorRGB(*SEAL_RED)
@@ -290,45 +294,35 @@ def draw_seal(
     canvas.drawPath(path, stroke=0, fill=1)
 
     for arc_char in geo.name:
+        face = chain.face_for(arc_char.char) or chain.primary
+        ascent, descent = pdfmetrics.getAscentDescent(face, 1000)
+        middle = (ascent + descent) / 2000  # glyph box middle above the baseline, per pt
         size = arc_char.size * mm
         canvas.saveState()
         canvas.translate(arc_char.x * mm, arc_char.y * mm)
         canvas.rotate(arc_char.rotation)
         # Squeezed to the geometry's width: one em of the face is the character's height.
-        advance = pdfmetrics.stringWidth(arc_char.char, font_name, size) or size
+        advance = pdfmetrics.stringWidth(arc_char.char, face, size) or size
         canvas.scale(arc_char.width * mm / advance, 1)
-        canvas.setFont(font_name, size)
+        canvas.setFont(face, size)
         canvas.drawCentredString(0, -middle * size, arc_char.char)
         canvas.restoreState()
 
-    _draw_fitted(
-        canvas,
-        geo.title,
-        font_name,
-        geo.title_size * mm,
-        geo.title_baseline_y * mm,
-        geo.title_max_width * mm,
-    )
+    _draw_fitted(canvas, geo.title, chain, geo.title_size * mm, geo.title_baseline_y * mm,
+                 geo.title_max_width * mm)
     if geo.serial:
-        _draw_fitted(
-            canvas,
-            geo.serial,
-            font_name,
-            geo.serial_size * mm,
-            geo.serial_baseline_y * mm,
-            geo.serial_max_width * mm,
-        )
+        _draw_fitted(canvas, geo.serial, chain, geo.serial_size * mm,
+                     geo.serial_baseline_y * mm, geo.serial_max_width * mm)
     canvas.restoreState()
 
 
 def _draw_fitted(
-    canvas: Canvas, text: str, font_name: str, size: float, baseline: float, max_width: float
+    canvas: Canvas, text: str, chain: FontChain, size: float, baseline: float, max_width: float
 ) -> None:
-    natural = pdfmetrics.stringWidth(text, font_name, size) * _CHAR_ASPECT
+    natural = chain.width(text, size) * _CHAR_ASPECT
     scale_x = _CHAR_ASPECT * min(1.0, max_width / natural) if natural else _CHAR_ASPECT
     canvas.saveState()
     canvas.translate(0, baseline)
     canvas.scale(scale_x, 1)
-    canvas.setFont(font_name, size)
-    canvas.drawCentredString(0, 0, text)
+    draw_text(canvas, text, chain, size, 0, 0, "center")
     canvas.restoreState()
