@@ -444,9 +444,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     variations.append(
         (
-            "sealed, Word (.docx) with seal and QR pictures",
+            "sealed, Word (.docx) reference copy: QR picture, no seal",
             rows[[r["kind"] for r in rows].index(ACCEPTANCE)]["docx"],
-            "seal PNG cached per seal appearance; QR PNG made per case",
+            "no seal picture (Word copies of sealed documents carry none); QR PNG made per case",
         )
     )
     for label, timing, _note in variations:
