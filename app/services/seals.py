@@ -524,12 +524,11 @@ def verify_document(uow_factory: UnitOfWorkFactory, pdf: bytes) -> DocumentVerif
             what = "盖章后被追加修改" if check.intact else "电子签名校验失败，文件内容已被改动"
             return DocumentVerification(VerificationStatus.ALTERED, f"未通过：{what}。")
         record = _sealed_record(uow, sha256_hex(pdf[: check.signed_length]))
-        certificates = _registry_certificates(uow)
         signer = check.signer_fingerprint or ""
         padding = (f"（文件末尾另有{check.trailing_bytes}个字节不属于签名范围，不影响文书内容）"
                    if check.trailing_bytes else "")
         if record is None:
-            seal_row = certificates.get(signer)
+            seal_row = _registry_certificates(uow).get(signer)
             if seal_row is None:
                 return DocumentVerification(
                     VerificationStatus.UNKNOWN,
