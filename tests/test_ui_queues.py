@@ -179,8 +179,10 @@ def test_a_sealed_document_is_saved_as_word_only_as_a_copy_without_the_seal(
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
     find(dialog, QPushButton, "saveDocumentButton").click()
+    said = dialog.status_label.text()
     dialog.close()
     assert offered[-1].startswith("Word 参考副本，不含印章")
+    assert "参考副本（不含印章" in said and str(target) in said
     media = [n for n in zipfile.ZipFile(io.BytesIO(target.read_bytes())).namelist()
              if n.startswith("word/media/")]
     assert len(media) == 1  # the QR code; no picture of the seal

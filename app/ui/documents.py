@@ -166,7 +166,10 @@ class DocumentPreviewDialog(QDialog):
         except OSError as error:
             self._say(self.tr("未能保存到 {0}：{1}").format(path, error.strerror or error))
             return
-        kind = self.tr("Word 文件") if word else self.tr("PDF 文件")
+        if word and item.docx_is_reference_copy:
+            kind = self.tr("Word 参考副本（不含印章，以 PDF 为准）")
+        else:
+            kind = self.tr("Word 文件") if word else self.tr("PDF 文件")
         self._say(self.tr("已将{0}保存到 {1}").format(kind, path))
 
     def _on_open_button_clicked(self) -> None:
