@@ -388,3 +388,23 @@ def test_sealing_after_the_seal_certificate_expired_is_refused_and_writes_nothin
         assert cases.get_case(runtime.uow, case.id).state is CaseState.APPROVED
     finally:
         runtime.close()
+
+
+def test_a_station_checks_a_typed_code_with_its_seal_key(profile) -> None:
+    import pypdf
+
+    from app.print_templates import parse_verification_url
+
+    runtime, staff = profile
+    case = _approved(runtime, staff)
+    issued = _seal(runtime, staff.chief, case.id)
+    url = pypdf.PdfReader(io.BytesIO(issued.pdf)).metadata["/Keywords"]
+    document_id, code = parse_verification_url(url)
+    assert url.startswith("counterdesk:v/")  # no server configured: the offline form
+    assert seals.verification_code_matches(runtime.uow, runtime.key_store,
+                                           document_id=document_id, code=code.lower())
+    other = "".join("B" if c == "A" else "A" if c.isalpha() else c for c in code)
+    assert not seals.verification_code_matches(runtime.uow, runtime.key_store,
+                                               document_id=document_id, code=other)
+    assert not seals.verification_code_matches(runtime.uow, runtime.key_store,
+                                               document_id="0" * 36, code=code)

@@ -55,7 +55,7 @@ from app.signing import (
     check_signing_time,
     ensure_seal_key,
 )
-from app.signing.codes import DocumentIdentity, verification_code
+from app.signing.codes import DocumentIdentity, code_matches, verification_code
 from app.store import models
 from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -411,6 +411,29 @@ def ledger_pdf(
         ledger_seal_name="行政审批专用章", ledger_rows=rows,
     )
     return render_pdf(context, font_path=fonts)
+
+
+def verification_code_matches(
+    uow_factory: UnitOfWorkFactory, key_store: SealKeyStore, *, document_id: str, code: str
+) -> bool:
+    """Whether ``code`` is the verification code of the seal use ``document_id``, by this
+    station's key of its seal (the QR code's ``document_id`` and ``c``).
+
+    False for an unknown use, a seal whose key this station does not hold, or any other
+    code: only the seal's key makes the right one.
+    """
+    with uow_factory() as uow:
+        use = uow.seals.use(document_id)
+    if use is None:
+        return False
+    key_pair = key_store.load(use.seal_id)
+    if key_pair is None:
+        return False
+    return code_matches(key_pair.key, DocumentIdentity(
+        document_id=use.id, seal_id=use.seal_id, case_number=use.case_number,
+        document_kind=use.document_kind, document_number=use.document_number,
+        sealed_at=use.used_at,
+    ), code)
 
 
 class VerificationStatus(StrEnum):
