@@ -40,6 +40,7 @@ _NAME_MAX_SIZE = 6.6
 _NAME_MIN_SIZE = 3.0
 _NAME_MAX_SPAN_DEG = 250.0
 _CHAR_ASPECT = 0.82  # seal characters are narrower than they are tall
+_COMPRESSED_ASPECT = 0.6  # a long name is compressed to this before it is made smaller
 _MIN_NAME_ASPECT = 0.5  # compressed no further than to half their height
 _NAME_SPACING = 1.22  # centre-to-centre distance along the arc, in character widths
 _MIN_NAME_SPACING = 1.08  # ... and when crowded: never closer than this
@@ -182,15 +183,18 @@ def _name_arc(chars: list[str], *, inner: float, k: float,
             low, high = (middle, high) if end_clear(middle) else (low, middle)
         return low
 
-    # Width first (down to half the height), then size, the way engravers fit a name.
-    candidates = [(_NAME_MAX_SIZE * k, aspect / 100)
-                  for aspect in range(round(_CHAR_ASPECT * 100), 59, -2)]
+    # Width first (to 0.6 of the height), then size, then width again (to 0.5): the way
+    # engravers fit a long name.
+    def narrower(start: float, stop: float) -> list[float]:
+        return [a / 100 for a in range(round(start * 100), round(stop * 100) - 1, -2)]
+
+    candidates = [(_NAME_MAX_SIZE * k, a) for a in narrower(_CHAR_ASPECT, _COMPRESSED_ASPECT)]
     size = _NAME_MAX_SIZE * k
     while size > _NAME_MIN_SIZE * k:
         size -= 0.1 * k
-        candidates.append((size, 0.6))
-    candidates += [(_NAME_MIN_SIZE * k, aspect / 100)
-                   for aspect in range(58, round(_MIN_NAME_ASPECT * 100) - 1, -2)]
+        candidates.append((size, _COMPRESSED_ASPECT))
+    candidates += [(_NAME_MIN_SIZE * k, a)
+                   for a in narrower(_COMPRESSED_ASPECT - 0.02, _MIN_NAME_ASPECT)]
     for size, aspect in candidates:
         centre_radius = inner - _NAME_GAP * k - size / 2
         width = size * aspect
@@ -238,10 +242,10 @@ def seal_geometry(
     title_max_width = chord(title_y - _INK_BELOW * title_size)
     # The name stays above the title's whole line, not only clear of its letters: an
     # arc that ran down beside the title would read into it.
-    _left, _bottom, _right, title_top = _text_box(appearance.seal_title, title_size, title_y,
-                                                  title_max_width)
+    _, title_bottom, _, title_top = _text_box(appearance.seal_title, title_size, title_y,
+                                              title_max_width)
     name = _name_arc(list(appearance.authority_name.strip()), inner=inner, k=k,
-                     title_box=(-radius, _bottom, radius, title_top))
+                     title_box=(-radius, title_bottom, radius, title_top))
     return SealGeometry(
         radius=radius,
         ring_width=ring_width,
