@@ -374,16 +374,27 @@ def test_sealed_document_has_a_qr_code_with_case_number_and_verification_code(
     assert parse_verification_url(found[0]) == (SAMPLE_DOCUMENT_ID, SAMPLE_VERIFICATION_CODE)
 
 
-def test_qr_code_decodes_at_the_printed_size_from_a_coarse_scan(builtin_fonts: FontSet) -> None:
-    # 150 dpi, a cheap office scanner's setting: each module of the 24 mm code is a
-    # few pixels wide, which is what a phone camera sees of the printed page, too.
+@pytest.mark.parametrize("server", [
+    "",  # offline: counterdesk:v/...
+    SAMPLE_SERVER,
+    "https://zwfw.qinghexian.hebei.gov.cn:8443/county-service-centre/counterdesk-server",
+])
+def test_qr_code_decodes_at_the_printed_size_from_a_coarse_scan(
+    server: str, builtin_fonts: FontSet
+) -> None:
+    # 100 dpi, coarser than a cheap office scanner: each module of the 24 mm code is a
+    # couple of pixels wide, less than a phone camera sees of the printed page.
     zxingcpp = pytest.importorskip("zxingcpp")
-    context = sample_context(DocumentKind.APPROVAL_DECISION)
-    images = _page_images(render_pdf(context, fonts=builtin_fonts), dpi=150)
+    context = seal_context(
+        sample_context(DocumentKind.APPROVAL_DECISION, draft=True),
+        appearance=SealAppearance(authority_name=SAMPLE_AUTHORITY, serial="3201250012345"),
+        sealed_at_text="2026年11月23日 10:32", document_id=SAMPLE_DOCUMENT_ID,
+        verification_code=SAMPLE_VERIFICATION_CODE, verification_base=server,
+    )
+    images = _page_images(render_pdf(context, fonts=builtin_fonts), dpi=100)
     found = [r.text for image in images for r in zxingcpp.read_barcodes(image)]
-    assert [parse_verification_url(text) for text in found] == [
-        (SAMPLE_DOCUMENT_ID, SAMPLE_VERIFICATION_CODE)
-    ]
+    assert found == [qr_payload(context.seal)]
+    assert parse_verification_url(found[0]) == (SAMPLE_DOCUMENT_ID, SAMPLE_VERIFICATION_CODE)
 
 
 def test_draft_has_no_qr_code(system_fonts: FontSet) -> None:
