@@ -97,8 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     enroll.add_argument("code", help="服务器 create-station 打印的一次性登记码")
     sub.add_parser("sync", parents=[common], help="与中心服务器同步一次")
 
-    verify_doc = sub.add_parser("verify-doc", parents=[common],
-                                help="校验已盖章文书：电子签名与用印登记")
+    verify_doc = sub.add_parser(
+        "verify-doc", parents=[common],
+        help="校验文书：电子签名、用印登记与更正记录（退出码 0 有效，4 未通过，5 已被更正或未盖章）")
     verify_doc.add_argument("file", type=Path)
     return parser
 
@@ -233,12 +234,16 @@ def _cmd_db(args: argparse.Namespace, data_dir: Path) -> int:
 
 def _cmd_verify_doc(args: argparse.Namespace, data_dir: Path) -> int:
     from app.services.runtime import open_runtime
-    from app.services.seals import verify_document
+    from app.services.seals import VerificationStatus, verify_document
 
     with open_runtime(data_dir, backups=False) as runtime:
         result = verify_document(runtime.uow, args.file.read_bytes())
     print(result.summary)
-    return 0 if result.valid else 4
+    if result.valid:
+        return 0
+    # Genuine but not a sealed document in force: distinct from a forgery.
+    return 5 if result.status in (VerificationStatus.SUPERSEDED,
+                                  VerificationStatus.UNSEALED) else 4
 
 
 def _cmd_print(args: argparse.Namespace, data_dir: Path) -> int:
@@ -253,7 +258,10 @@ def _cmd_print(args: argparse.Namespace, data_dir: Path) -> int:
             DocumentKind(_DOC_KINDS[args.doc]), word=args.format == "docx",
         )
     args.out.write_bytes(printed.data)
-    if printed.issued:
+    if printed.issued and printed.sealed and args.format == "docx":
+        print(f"已输出 {printed.document_number} 的 Word 参考副本到 {args.out}"
+              "（不含印章；正式文书是加盖电子印章的 PDF）")
+    elif printed.issued:
         print(f"已输出 {printed.document_number} 到 {args.out}")
     else:
         print(f"该文书尚未出具，已输出草稿到 {args.out}")

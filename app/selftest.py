@@ -600,8 +600,13 @@ class SelfTest:
                 else self._sealed_word(issued)
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 body = archive.read("word/document.xml").decode("utf-8")
-            if issued.kind.label not in re.sub(r"<[^>]+>", "", body):
+                pictures = [n for n in archive.namelist() if n.startswith("word/media/")]
+            text = re.sub(r"<[^>]+>", "", body)
+            if issued.kind.label not in text:
                 raise CheckFailed(f"{issued.kind.label}的 Word 文件中没有标题")
+            if key == "approval_decision" and (len(pictures) != 1 or "参考副本" not in text):
+                # A sealed document's Word copy: the QR code only, no seal, and it says so.
+                raise CheckFailed(f"已盖章{issued.kind.label}的 Word 文件含有印章图片或未注明参考副本")
             checked.append(f"{issued.kind.label} {len(data) // 1024} KB")
         return "，".join(checked)
 
@@ -619,7 +624,29 @@ class SelfTest:
         result = verify_document(self.state.runtime.uow, self.state.sealed_pdf)
         if not result.valid:
             raise CheckFailed(result.summary)
-        return result.summary
+        return f"{result.summary.rstrip('。')}；{self._qr_code_summary(self.state.sealed_pdf)}"
+
+    def _qr_code_summary(self, pdf: bytes) -> str:
+        """The QR code's URL parses, and its code is the seal key's."""
+        import pypdf
+
+        from app.print_templates import parse_verification_url
+        from app.services.seals import verification_code_matches
+
+        runtime = self.state.runtime
+        url = str((pypdf.PdfReader(io.BytesIO(pdf)).metadata or {}).get("/Keywords", ""))
+        parsed = parse_verification_url(url)
+        if parsed is None:
+            raise CheckFailed(f"盖章文书的二维码内容不是核验网址：{url!r}")
+        document_id, code = parsed
+        if not verification_code_matches(runtime.uow, runtime.key_store,
+                                         document_id=document_id, code=code):
+            raise CheckFailed(f"二维码中的核验码 {code} 与印章密钥算出的不符")
+        forged = code[:-1] + ("A" if code[-1] != "A" else "B")
+        if verification_code_matches(runtime.uow, runtime.key_store,
+                                     document_id=document_id, code=forged):
+            raise CheckFailed("改动过的核验码也被接受")
+        return f"二维码 {url} 的核验码与印章密钥相符"
 
     # --- integrity ------------------------------------------------------------------
 

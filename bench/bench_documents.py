@@ -91,7 +91,13 @@ from app.print_templates.page import (  # noqa: E402
     MARGIN_TOP_MM,
     TITLE_SIZE,
 )
-from app.print_templates.samples import SAMPLE_SEAL, SAMPLE_SEALED_AT, sample_context  # noqa: E402
+from app.print_templates.samples import (  # noqa: E402
+    SAMPLE_SEAL,
+    SAMPLE_SEALED_AT,
+    SAMPLE_SERVER,
+    SAMPLE_VERIFICATION_CODE,
+    sample_context,
+)
 from app.print_templates.templates import build_layout  # noqa: E402
 from app.signing import (  # noqa: E402
     FileSealKeyStore,
@@ -152,7 +158,11 @@ def variant(
         document_number=base.document_number.replace("第00", f"第{i % 100:02d}") or "",
     )
     if sealed and not draft and kind.requires_seal:
-        context = seal_context(context, appearance=SAMPLE_SEAL, sealed_at_text=SAMPLE_SEALED_AT)
+        context = seal_context(
+            context, appearance=SAMPLE_SEAL, sealed_at_text=SAMPLE_SEALED_AT,
+            document_id=f"5d0c1c43-8d0e-4c52-9b0a-{i:012d}",
+            verification_code=SAMPLE_VERIFICATION_CODE, verification_base=SAMPLE_SERVER,
+        )
     return context
 
 
@@ -434,9 +444,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     variations.append(
         (
-            "sealed, Word (.docx) with seal and QR pictures",
+            "sealed, Word (.docx) reference copy: QR picture, no seal",
             rows[[r["kind"] for r in rows].index(ACCEPTANCE)]["docx"],
-            "seal PNG cached per seal appearance; QR PNG made per case",
+            "no seal picture (Word copies of sealed documents carry none); QR PNG made per case",
         )
     )
     for label, timing, _note in variations:

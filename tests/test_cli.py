@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,31 @@ def test_verify_doc_accepts_an_issued_decision_and_refuses_a_changed_one(
     result = run("verify-doc", str(tampered), "--data-dir", str(demo_dir), check=False)
     assert result.returncode == 4
     assert "未通过" in result.stdout
+    padded = tmp_path / "padded.pdf"
+    padded.write_bytes(pdf + b"\r\n")  # what some mail gateways do to attachments
+    assert "通过" in run("verify-doc", str(padded), "--data-dir", str(demo_dir)).stdout
+
+
+def test_verify_doc_reports_a_receipt_as_unsealed_not_forged(demo_dir: Path,
+                                                              tmp_path: Path) -> None:
+    from app.print_templates import DocumentKind
+    from app.services import accounts, cases, documents
+    from app.services.demo import DEMO_PASSWORD
+    from app.services.runtime import open_runtime
+
+    with open_runtime(demo_dir, backups=False) as runtime:
+        case_id = json.loads(run("cases", "--json", "--data-dir", str(demo_dir)).stdout)[0]["id"]
+        department = cases.get_case(runtime.uow, case_id).department_code
+        clerk = accounts.authenticate(runtime.uow, username=f"clerk_{department.lower()}",
+                                      password=DEMO_PASSWORD)
+        issued = documents.issue_unsealed(runtime.uow, clerk, case_id, DocumentKind.RECEIPT)
+    number = issued.document_number
+    receipt = tmp_path / "receipt.pdf"
+    receipt.write_bytes(issued.pdf)
+    result = run("verify-doc", str(receipt), "--data-dir", str(demo_dir), check=False)
+    assert result.returncode == 5
+    assert "未盖章" in result.stdout and number in result.stdout
+    assert "改动" not in result.stdout
 
 
 def test_commands_log_what_they_did_without_personal_numbers(demo_dir: Path) -> None:
@@ -188,10 +214,14 @@ def test_print_writes_the_issued_decision_and_its_word_file(demo_dir: Path,
     assert "已输出" in out and "草稿" not in out
     with pdfplumber.open(pdf_path) as pdf:
         assert "准予行政许可决定书" in (pdf.pages[0].extract_text() or "").replace(" ", "")
-    run("print", number, "--doc", "approval", "--format", "docx", "--out", str(docx_path),
-        "--data-dir", str(demo_dir))
+    out = run("print", number, "--doc", "approval", "--format", "docx", "--out",
+              str(docx_path), "--data-dir", str(demo_dir)).stdout
+    assert "Word 参考副本" in out and "不含印章" in out
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(docx_path.read_bytes())).paragraphs)
     assert "准予行政许可决定书" in text.replace(" ", "")
+    assert "以该PDF文件为准" in text
+    with zipfile.ZipFile(docx_path) as archive:
+        assert len([n for n in archive.namelist() if n.startswith("word/media/")]) == 1  # QR
 
 
 def test_print_refuses_an_approval_decision_for_a_rejected_case(demo_dir: Path,

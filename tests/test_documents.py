@@ -20,17 +20,19 @@ from app.print_templates import (
     FeeLine,
     FontSet,
     SealAppearance,
-    parse_qr_payload,
+    parse_verification_url,
     qr_payload,
     render_docx,
     render_pdf,
     resolve_fonts,
     seal_context,
-    verification_code_for,
 )
 from app.print_templates.fonts import DOCX_BODY_FONT, DOCX_TITLE_FONT
 from app.print_templates.samples import (
     SAMPLE_AUTHORITY,
+    SAMPLE_DOCUMENT_ID,
+    SAMPLE_SERVER,
+    SAMPLE_VERIFICATION_CODE,
     sample_context,
     sample_missing_materials,
 )
@@ -368,7 +370,31 @@ def test_sealed_document_has_a_qr_code_with_case_number_and_verification_code(
     images = _page_images(render_pdf(context, fonts=system_fonts))
     found = [r.text for image in images for r in zxingcpp.read_barcodes(image)]
     assert found == [qr_payload(context.seal)]
-    assert parse_qr_payload(found[0]) == (context.case_number, verification_code_for(context))
+    assert found[0].startswith(f"{SAMPLE_SERVER}/v/")
+    assert parse_verification_url(found[0]) == (SAMPLE_DOCUMENT_ID, SAMPLE_VERIFICATION_CODE)
+
+
+@pytest.mark.parametrize("server", [
+    "",  # offline: counterdesk:v/...
+    SAMPLE_SERVER,
+    "https://zwfw.qinghexian.hebei.gov.cn:8443/county-service-centre/counterdesk-server",
+])
+def test_qr_code_decodes_at_the_printed_size_from_a_coarse_scan(
+    server: str, builtin_fonts: FontSet
+) -> None:
+    # 100 dpi, coarser than a cheap office scanner: each module of the 24 mm code is a
+    # couple of pixels wide, less than a phone camera sees of the printed page.
+    zxingcpp = pytest.importorskip("zxingcpp")
+    context = seal_context(
+        sample_context(DocumentKind.APPROVAL_DECISION, draft=True),
+        appearance=SealAppearance(authority_name=SAMPLE_AUTHORITY, serial="3201250012345"),
+        sealed_at_text="2026年11月23日 10:32", document_id=SAMPLE_DOCUMENT_ID,
+        verification_code=SAMPLE_VERIFICATION_CODE, verification_base=server,
+    )
+    images = _page_images(render_pdf(context, fonts=builtin_fonts), dpi=100)
+    found = [r.text for image in images for r in zxingcpp.read_barcodes(image)]
+    assert found == [qr_payload(context.seal)]
+    assert parse_verification_url(found[0]) == (SAMPLE_DOCUMENT_ID, SAMPLE_VERIFICATION_CODE)
 
 
 def test_draft_has_no_qr_code(system_fonts: FontSet) -> None:
@@ -513,15 +539,27 @@ def _media(data: bytes) -> list[str]:
     return [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("word/media/")]
 
 
-def test_sealed_docx_has_seal_and_qr_images_and_draft_has_none(system_fonts: FontSet) -> None:
-    sealed = render_docx(sample_context(DocumentKind.APPROVAL_DECISION), fonts=system_fonts)
-    draft = render_docx(
-        sample_context(DocumentKind.APPROVAL_DECISION, draft=True), fonts=system_fonts
-    )
-    assert len(_media(sealed)) == 2
-    assert b"wp:anchor" in zipfile.ZipFile(io.BytesIO(sealed)).read("word/document.xml")
+@pytest.mark.parametrize("kind", sorted(k for k in DocumentKind if k.requires_seal))
+def test_word_copy_of_a_sealed_document_has_no_seal_and_names_the_pdf_the_original(
+    kind: DocumentKind, fonts: FontSet
+) -> None:
+    context = sample_context(kind)
+    data = render_docx(context, fonts=fonts)
+    assert len(_media(data)) == 1  # the QR code, nothing else: no picture of the seal
+    assert b"wp:anchor" not in zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    text = _docx_text(data)
+    assert "参考副本，不含印章" in text
+    assert "以该PDF文件为准" in text
+    assert "某某县行政审批局行政审批专用章" in text
+    assert context.seal is not None and context.seal.verification_code in text
+    assert "（印章：" not in text
+
+
+def test_draft_docx_has_no_pictures(fonts: FontSet) -> None:
+    draft = render_docx(sample_context(DocumentKind.APPROVAL_DECISION, draft=True), fonts=fonts)
     assert _media(draft) == []
     assert "草稿" in _docx_text(draft)
+    assert "参考副本" not in _docx_text(draft)
 
 
 def test_every_kind_rasterizes_with_pdftoppm(tmp_path, system_fonts: FontSet) -> None:
@@ -554,6 +592,9 @@ def test_qr_caption_never_overlaps_the_signature(authority: str, system_fonts: F
         context,
         appearance=SealAppearance(authority_name=authority, serial="3201250012345"),
         sealed_at_text="2026年11月23日 10:32",
+        document_id=SAMPLE_DOCUMENT_ID,
+        verification_code=SAMPLE_VERIFICATION_CODE,
+        verification_base=SAMPLE_SERVER,
     )
     page = _pdf(context, system_fonts).pages[-1]
     black = [c for c in page.chars if not _is_red(c.get("non_stroking_color"))]

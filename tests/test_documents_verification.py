@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import math
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -13,73 +16,116 @@ from hypothesis import strategies as st
 from app.print_templates import (
     DocumentKind,
     SealAppearance,
-    content_digest,
-    parse_qr_payload,
+    parse_verification_url,
     qr_payload,
     seal_context,
-    seal_matches_content,
-    verification_code,
-    verification_code_for,
+    verification_url,
 )
 from app.print_templates.linebreak import CANNOT_END, CANNOT_START, break_lines
 from app.print_templates.qr import qr_matrix, qr_png
 from app.print_templates.samples import SAMPLE_SEAL, sample_context
-from app.print_templates.seal import seal_geometry, seal_png
+from app.print_templates.seal import seal_geometry
+from app.signing import generate_seal_key
+from app.signing.codes import DocumentIdentity, code_matches, codes_equal, verification_code
+
+SERVER = "https://zwfw.qinghe.gov.cn/counterdesk"
+DOCUMENT_ID = "0f8c2a8e-7a3d-4c1b-9e55-2b6f3d4a1c90"
+IDENTITY = DocumentIdentity(
+    document_id=DOCUMENT_ID, seal_id="seal-1", case_number="XC01-20261123-0007",
+    document_kind="approval_decision", document_number="清市监许〔2026〕6号",
+    sealed_at=datetime(2026, 11, 23, 2, 32, tzinfo=UTC),
+)
+
+
+@pytest.fixture(scope="module")
+def seal_key():
+    return generate_seal_key(subject_common_name="清河县市场监督管理局行政审批专用章",
+                             organization="清河县市场监督管理局",
+                             issued_at=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+@pytest.fixture(scope="module")
+def other_key():
+    return generate_seal_key(subject_common_name="清河县市场监督管理局行政审批专用章",
+                             organization="清河县市场监督管理局",
+                             issued_at=datetime(2026, 1, 1, tzinfo=UTC))
+
 
 # ---------------------------------------------------------------- verification codes
 
 
-def test_verification_code_is_twelve_upper_hex_digits_in_fours() -> None:
-    assert verification_code("a1b2c3d4e5f60718" + "0" * 48) == "A1B2-C3D4-E5F6"
+def test_verification_code_is_sixteen_base32_characters_in_fours(seal_key) -> None:
+    code = verification_code(seal_key.key, IDENTITY)
+    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", code)
+    assert verification_code(seal_key.key, IDENTITY) == code  # a re-print: same code
 
 
-def test_verification_code_refuses_what_is_not_a_digest() -> None:
-    with pytest.raises(ValueError):
-        verification_code("not-a-digest")
-    with pytest.raises(ValueError):
-        verification_code("abc")
+def test_the_seal_key_verifies_its_own_code(seal_key) -> None:
+    code = verification_code(seal_key.key, IDENTITY)
+    assert code_matches(seal_key.key, IDENTITY, code)
+    assert code_matches(seal_key.key, IDENTITY, code.replace("-", "").lower())
 
 
-def test_content_digest_ignores_seal_and_draft_but_not_content() -> None:
-    unsealed = sample_context(DocumentKind.ACCEPTANCE_NOTICE, draft=True)
-    sealed = sample_context(DocumentKind.ACCEPTANCE_NOTICE)
-    assert content_digest(unsealed) == content_digest(sealed)
-    changed = dataclasses.replace(unsealed, applicant_name="另一个申请人")
-    assert content_digest(changed) != content_digest(unsealed)
+def test_a_code_made_without_the_seal_key_fails(seal_key, other_key) -> None:
+    forged = verification_code(other_key.key, IDENTITY)
+    assert not code_matches(seal_key.key, IDENTITY, forged)
+    # What the old scheme printed, a hash prefix of public content, fails as well.
+    public = hashlib.sha256(IDENTITY.message()).hexdigest()[:16].upper()
+    assert not code_matches(seal_key.key, IDENTITY, public)
+    assert not codes_equal(verification_code(seal_key.key, IDENTITY), forged)
 
 
-def test_sealed_context_carries_the_code_of_its_content() -> None:
+@pytest.mark.parametrize("field", ["document_id", "seal_id", "case_number", "document_kind",
+                                   "document_number"])
+def test_the_code_of_one_document_does_not_fit_another(seal_key, field) -> None:
+    code = verification_code(seal_key.key, IDENTITY)
+    other = dataclasses.replace(IDENTITY, **{field: getattr(IDENTITY, field) + "1"})
+    assert not code_matches(seal_key.key, other, code)
+    later = dataclasses.replace(IDENTITY, sealed_at=IDENTITY.sealed_at + timedelta(minutes=1))
+    assert not code_matches(seal_key.key, later, code)
+
+
+def test_verification_url_points_to_the_servers_page_and_parses_back() -> None:
+    url = verification_url(SERVER + "/", DOCUMENT_ID, "K7QM-XD4R-2TNB-W6HA")
+    assert url == f"{SERVER}/v/{DOCUMENT_ID}?c=K7QMXD4R2TNBW6HA"
+    assert parse_verification_url(url) == (DOCUMENT_ID, "K7QM-XD4R-2TNB-W6HA")
+
+
+def test_offline_station_prints_the_same_path_without_a_host() -> None:
+    url = verification_url("", DOCUMENT_ID, "K7QM-XD4R-2TNB-W6HA")
+    assert url == f"counterdesk:v/{DOCUMENT_ID}?c=K7QMXD4R2TNBW6HA"
+    assert parse_verification_url(url) == (DOCUMENT_ID, "K7QM-XD4R-2TNB-W6HA")
+
+
+@pytest.mark.parametrize("foreign", [
+    "https://example.com", "CD1|XC01-20261123-0007|4F47-FD2B-296C",
+    f"https://x.cn/v/{DOCUMENT_ID}", f"https://x.cn/w/{DOCUMENT_ID}?c=K7QMXD4R2TNBW6HA",
+    f"ftp://x.cn/v/{DOCUMENT_ID}?c=K7QMXD4R2TNBW6HA", f"https://x.cn/v/{DOCUMENT_ID}?c=0000",
+])
+def test_foreign_qr_codes_are_not_ours(foreign: str) -> None:
+    assert parse_verification_url(foreign) is None
+
+
+def test_sealed_context_carries_its_seal_use_and_code() -> None:
     draft = sample_context(DocumentKind.APPROVAL_DECISION, draft=True)
-    sealed = seal_context(draft, appearance=SAMPLE_SEAL, sealed_at_text="2026年11月23日 10:32")
-    assert not sealed.draft
-    assert sealed.seal is not None
-    assert sealed.seal.verification_code == verification_code(content_digest(draft))
+    sealed = seal_context(draft, appearance=SAMPLE_SEAL, sealed_at_text="2026年11月23日 10:32",
+                          document_id=DOCUMENT_ID, verification_code="K7QM-XD4R-2TNB-W6HA",
+                          verification_base=SERVER)
+    assert not sealed.draft and sealed.seal is not None
     assert sealed.seal.case_number == draft.case_number
-    assert seal_matches_content(sealed)
-    tampered = dataclasses.replace(sealed, reasons=("改过的理由",))
-    assert not seal_matches_content(tampered)
-    assert not seal_matches_content(draft)
+    assert qr_payload(sealed.seal) == f"{SERVER}/v/{DOCUMENT_ID}?c=K7QMXD4R2TNBW6HA"
 
 
-def test_qr_payload_round_trips_and_foreign_codes_are_refused() -> None:
-    sealed = sample_context(DocumentKind.ACCEPTANCE_NOTICE)
-    assert sealed.seal is not None
-    payload = qr_payload(sealed.seal)
-    assert payload == f"CD1|XC01-20261123-0007|{verification_code_for(sealed)}"
-    assert parse_qr_payload(payload) == ("XC01-20261123-0007", verification_code_for(sealed))
-    for foreign in ("https://example.com", "CD2|a|b", "CD1||x", "CD1|a"):
-        assert parse_qr_payload(foreign) is None
-
-
-def test_qr_png_decodes_to_the_payload() -> None:
+def test_qr_png_of_a_verification_url_decodes_to_it(seal_key) -> None:
     zxingcpp = pytest.importorskip("zxingcpp")
     from PIL import Image
 
-    payload = "CD1|XC01-20261123-0007|4F47-FD2B-296C"
+    payload = verification_url(SERVER, DOCUMENT_ID, verification_code(seal_key.key, IDENTITY))
     image = Image.open(io.BytesIO(qr_png(payload)))
     assert [r.text for r in zxingcpp.read_barcodes(image)] == [payload]
     matrix = qr_matrix(payload)
-    assert len(matrix) == len(matrix[0])
+    # Small enough to scan at 24 mm: at most version 7 (45 modules) plus the quiet zone.
+    assert len(matrix) == len(matrix[0]) <= 45 + 4
 
 
 # ---------------------------------------------------------------- the seal
@@ -118,30 +164,57 @@ def test_seal_is_42mm_with_a_five_pointed_star() -> None:
     assert geometry.serial == "3201250012345"
 
 
-def test_seal_png_is_transparent_and_red(tmp_path) -> None:
-    from PIL import Image
-
-    from app.print_templates import resolve_fonts
-
-    fonts = resolve_fonts()  # the shipped fonts (tests/conftest.py hides the machine's)
-    png = seal_png(SAMPLE_SEAL, fonts.raster_file)
-    assert png is not None
-    image = Image.open(io.BytesIO(png))
-    assert image.mode == "RGBA"
-    assert image.getpixel((0, 0))[3] == 0
-    pixels = image.load()
-    inked = [
-        pixels[x, y]
-        for x in range(0, image.width, 3)
-        for y in range(0, image.height, 3)
-        if pixels[x, y][3] > 100
-    ]
-    assert inked and all(r > 150 and g < 80 for r, g, _b, _a in inked)
-    assert image.getchannel("A").getextrema()[1] < 255  # semi-transparent
+NAME = "清河县人民政府行政审批服务管理局市场监督管理分局"
 
 
-def test_seal_png_needs_a_font() -> None:
-    assert seal_png(SAMPLE_SEAL, None) is None
+@pytest.mark.parametrize("length", range(4, 21))
+def test_the_name_never_touches_the_title_line_for_any_length(length: int) -> None:
+    geometry = seal_geometry(SealAppearance(authority_name=NAME[:length], serial="1"))
+    assert "".join(c.char for c in geometry.name) == NAME[:length]
+    _left, _bottom, _right, title_top = geometry.title_box
+    inner = geometry.radius - geometry.ring_width
+    for char in geometry.name:
+        corners = char.corners()
+        # Wholly above the title's line, with a visible gap.
+        assert min(y for _x, y in corners) >= title_top + 0.5
+        assert max(math.hypot(x, y) for x, y in corners) <= inner - 0.5  # inside the ring
+        assert char.size >= 3.0 and char.width >= 0.5 * char.size  # still legible
+    for first, second in zip(geometry.name, geometry.name[1:], strict=False):
+        # Neighbours apart at mid-height (more apart outwards, where the arc is longer).
+        distance = math.hypot(first.x - second.x, first.y - second.y)
+        assert distance >= 1.05 * max(first.width, second.width)
+    title = geometry.title_box
+    assert title[2] - title[0] <= geometry.title_max_width + 1e-9
+
+
+def test_long_names_are_compressed_before_they_are_made_smaller() -> None:
+    sizes = {n: seal_geometry(SealAppearance(authority_name=NAME[:n])).name[0] for n in (9, 12, 20)}
+    assert sizes[9].size == sizes[12].size  # 12 characters: narrower, not smaller
+    assert sizes[12].width < sizes[9].width
+    assert sizes[20].size < sizes[12].size
+
+
+def test_the_seal_draws_its_title_and_serial(builtin_pdf_chars) -> None:
+    red = "".join(c["text"] for c in builtin_pdf_chars if _red(c.get("non_stroking_color")))
+    assert "行政审批专用章" in red
+    assert SAMPLE_SEAL.serial in red
+    assert SAMPLE_SEAL.authority_name in red
+
+
+@pytest.fixture(scope="module")
+def builtin_pdf_chars() -> list[dict]:
+    import pdfplumber
+
+    from app.print_templates import render_pdf, resolve_fonts
+
+    fonts = resolve_fonts(search_dirs=[], windows_fonts_dir=None)
+    pdf = render_pdf(sample_context(DocumentKind.APPROVAL_DECISION), fonts=fonts)
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        return list(document.pages[-1].chars)
+
+
+def _red(colour) -> bool:
+    return bool(colour) and len(colour) == 3 and colour[0] > 0.7 and colour[1] < 0.2
 
 
 # ---------------------------------------------------------------- line breaking

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -216,13 +217,194 @@ def test_ledger_pdf_lists_the_uses(profile) -> None:
     assert case.number in text_content.replace(" ", "")
 
 
-def test_registry_keeps_a_generated_image_of_the_seal(profile) -> None:
-    import hashlib
-
+def test_registry_keeps_no_picture_of_the_seal(profile) -> None:
     runtime, _ = profile
     [seal] = seals.list_seals(runtime.uow)
-    image = seals.seal_image(runtime.uow, seal.id)
-    if image is None:
-        pytest.skip("no TrueType CJK font on this machine to draw the seal picture with")
-    assert image.startswith(b"\x89PNG")
-    assert seal.image_sha256 == hashlib.sha256(image).hexdigest()
+    assert seal.image_sha256 is None
+    assert not hasattr(seals, "seal_image")
+    with runtime.uow() as uow:
+        columns = {row[1] for row in uow.session.execute(text("PRAGMA table_info(seals)"))}
+    assert "image" not in columns
+
+
+# ---------------------------------------------------------------- verify-doc
+
+
+def test_qr_code_carries_the_seal_use_and_a_code_only_the_seal_key_makes(profile) -> None:
+    import io
+
+    import pypdf
+
+    from app.print_templates import parse_verification_url
+    from app.signing.codes import DocumentIdentity, code_matches
+
+    runtime, staff = profile
+    with runtime.uow() as uow:
+        uow.settings.set("server_url", "https://zwfw.qinghe.gov.cn/counterdesk")
+        uow.commit()
+    case = _approved(runtime, staff)
+    issued = _seal(runtime, staff.chief, case.id)
+    keywords = pypdf.PdfReader(io.BytesIO(issued.pdf)).metadata["/Keywords"]
+    assert keywords.startswith(f"https://zwfw.qinghe.gov.cn/counterdesk/v/{issued.id}?c=")
+    document_id, code = parse_verification_url(keywords)
+    [seal] = seals.list_seals(runtime.uow)
+    identity = DocumentIdentity(
+        document_id=document_id, seal_id=seal.id, case_number=case.number,
+        document_kind="approval_decision", document_number=issued.document_number,
+        sealed_at=issued.created_at,
+    )
+    key = runtime.key_store.load(seal.id).key
+    assert code_matches(key, identity, code)
+    [sealed] = [s for s in cases.get_case(runtime.uow, case.id).seals]
+    with runtime.uow() as uow:
+        event = uow.events.first_sealed(payload_key="pdf_sha256", value=issued.pdf_sha256)
+    assert event.payload["verification_code"] == code  # what the server page compares
+    assert sealed["seal_use_id"] == document_id
+
+
+def test_verify_doc_says_which_corrected_document_supersedes_a_document(profile) -> None:
+    runtime, staff = profile
+    case = _approved(runtime, staff)
+    first = _seal(runtime, staff.chief, case.id)
+    corrected = _seal(runtime, staff.chief, case.id, hours=4, supersedes=first.id)
+    old = seals.verify_document(runtime.uow, first.pdf)
+    assert old.status is seals.VerificationStatus.SUPERSEDED and not old.valid
+    assert f"已被更正文书 {corrected.document_number}" in old.summary
+    assert "取代" in old.summary
+    assert seals.verify_document(runtime.uow, corrected.pdf).valid
+
+
+def test_verify_doc_ignores_padding_after_the_signed_document(profile) -> None:
+    runtime, staff = profile
+    case = _approved(runtime, staff)
+    issued = _seal(runtime, staff.chief, case.id)
+    result = seals.verify_document(runtime.uow, issued.pdf + b"\r\n\x00\x00")
+    assert result.status is seals.VerificationStatus.VALID
+    assert issued.document_number in result.summary
+    assert "另有4个字节" in result.summary
+
+
+def test_verify_doc_refuses_a_document_changed_after_sealing(profile) -> None:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    runtime, staff = profile
+    case = _approved(runtime, staff)
+    issued = _seal(runtime, staff.chief, case.id)
+    writer = IncrementalPdfFileWriter(io.BytesIO(issued.pdf))
+    writer.root["/PageMode"] = writer.root["/PageMode"]
+    writer.update_root()
+    appended = io.BytesIO()
+    writer.write(appended)
+    result = seals.verify_document(runtime.uow, appended.getvalue())
+    assert result.status is seals.VerificationStatus.ALTERED
+    assert "未通过" in result.summary
+
+
+def test_verify_doc_reports_a_genuine_receipt_as_unsealed(profile) -> None:
+    runtime, staff = profile
+    case = _reviewed(runtime, staff)
+    receipt = documents.issue_unsealed(runtime.uow, staff.clerk, case.id, DocumentKind.RECEIPT)
+    result = seals.verify_document(runtime.uow, receipt.pdf)
+    assert result.status is seals.VerificationStatus.UNSEALED
+    assert "未盖章" in result.summary and receipt.document_number in result.summary
+    assert "改动" not in result.summary
+    forged = seals.verify_document(runtime.uow, receipt.pdf.replace(b"/Type /Page", b"/Type /Page ", 1))
+    assert forged.status is seals.VerificationStatus.UNKNOWN
+
+
+def _other_station(tmp_path: Path, source: Runtime, *, with_event: bool, with_cert: bool):
+    """A second profile that knows the first one's seal (as sync would bring it)."""
+    from app.store import models
+
+    other, _ = make_profile(tmp_path / "other")
+    with source.uow() as uow:
+        [seal] = uow.seals.all()
+        seal_row = dict(id=seal.id, department_code=seal.department_code, serial=seal.serial,
+                        status=seal.status, data=dict(seal.data),
+                        cert_pem=seal.cert_pem if with_cert else None,
+                        updated_at=seal.updated_at)
+        events = [dict(id=e.id, case_id=e.case_id, type=e.type, actor_id=e.actor_id,
+                       actor_name=e.actor_name, station=e.station, device_time=e.device_time,
+                       payload=dict(e.payload), recorded_at=e.recorded_at)
+                  for e in uow.session.query(models.EventRow).filter_by(type="sealed")]
+    with other.uow() as uow:
+        uow.session.query(models.Seal).delete()
+        uow.seals.save(models.Seal(**seal_row))
+        if with_event:
+            for event in events:
+                uow.session.add(models.EventRow(**event))
+        uow.commit()
+    return other
+
+
+@pytest.mark.parametrize("with_event,with_cert", [(True, False), (True, True), (False, True)],
+                         ids=["synced-event", "event-and-certificate", "certificate-only"])
+def test_verify_doc_names_the_station_of_an_intact_document_sealed_elsewhere(
+    profile, tmp_path: Path, with_event: bool, with_cert: bool
+) -> None:
+    runtime, staff = profile
+    case = _approved(runtime, staff)
+    issued = _seal(runtime, staff.chief, case.id)
+    other = _other_station(tmp_path, runtime, with_event=with_event, with_cert=with_cert)
+    try:
+        result = seals.verify_document(other.uow, issued.pdf)
+    finally:
+        other.close()
+    assert result.status is seals.VerificationStatus.VALID_ELSEWHERE and result.valid
+    assert "其他站点（XC01）" in result.summary
+    assert "改动" in result.summary and "未被改动" in result.summary
+
+
+def test_verify_doc_of_a_document_signed_by_an_unknown_seal_fails(profile, tmp_path) -> None:
+    runtime, staff = profile
+    case = _approved(runtime, staff)
+    issued = _seal(runtime, staff.chief, case.id)
+    other = _other_station(tmp_path, runtime, with_event=False, with_cert=False)
+    try:
+        result = seals.verify_document(other.uow, issued.pdf)
+    finally:
+        other.close()
+    assert result.status is seals.VerificationStatus.UNKNOWN
+    assert "未通过" in result.summary
+
+
+def test_sealing_after_the_seal_certificate_expired_is_refused_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    runtime, staff = make_profile(tmp_path / "profile")
+    try:
+        seals.register_seal(
+            runtime.uow, staff.admin, runtime.key_store, department_code="SCJ",
+            authority_name="清河县市场监督管理局", serial="1305340000002",
+            custodian_id=staff.chief.id, valid_from=date(2026, 1, 1), valid_to=None,
+            made_on=date(2025, 12, 20), made_by="县公安局备案刻章点",
+        )
+        case = _approved(runtime, staff)
+        with pytest.raises(SealRefused) as refused:
+            _seal(runtime, staff.chief, case.id, hours=24 * 365 * 11)
+        assert refused.value.code == "seal_certificate_not_valid"
+        assert "电子证书的有效期" in refused.value.message
+        assert seals.ledger(runtime.uow, staff.supervisor) == []
+        assert cases.get_case(runtime.uow, case.id).state is CaseState.APPROVED
+    finally:
+        runtime.close()
+
+
+def test_a_station_checks_a_typed_code_with_its_seal_key(profile) -> None:
+    import pypdf
+
+    from app.print_templates import parse_verification_url
+
+    runtime, staff = profile
+    case = _approved(runtime, staff)
+    issued = _seal(runtime, staff.chief, case.id)
+    url = pypdf.PdfReader(io.BytesIO(issued.pdf)).metadata["/Keywords"]
+    document_id, code = parse_verification_url(url)
+    assert url.startswith("counterdesk:v/")  # no server configured: the offline form
+    assert seals.verification_code_matches(runtime.uow, runtime.key_store,
+                                           document_id=document_id, code=code.lower())
+    other = "".join("B" if c == "A" else "A" if c.isalpha() else c for c in code)
+    assert not seals.verification_code_matches(runtime.uow, runtime.key_store,
+                                               document_id=document_id, code=other)
+    assert not seals.verification_code_matches(runtime.uow, runtime.key_store,
+                                               document_id="0" * 36, code=code)

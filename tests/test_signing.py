@@ -25,6 +25,7 @@ from app.signing import (
     KeyringSealKeyStore,
     SealKeyError,
     SealKeyExists,
+    SealCertificateNotValid,
     SealKeyPair,
     SealSigningError,
     certificate_fingerprint,
@@ -179,7 +180,35 @@ def test_content_appended_after_signing_is_reported(signed_pdf, seal_keys):
     assert check.signed
     assert check.intact
     assert not check.covers_whole_file
+    assert check.changed_after_signing
     assert not check.valid
+
+
+@pytest.mark.parametrize("tail", [b"\n", b"\r\n", b"\x00" * 512, b"   \n\n"])
+def test_padding_after_the_signed_revision_does_not_fail_the_check(signed_pdf, seal_keys, tail):
+    check = verify_pdf_signature(signed_pdf + tail, trusted_cert=seal_keys.cert)
+    assert check.valid
+    assert not check.covers_whole_file and not check.changed_after_signing
+    assert check.trailing_bytes == len(tail)
+    assert check.signed_length == len(signed_pdf)
+
+
+def test_an_incremental_update_after_signing_still_fails_with_padding_after_it(
+    signed_pdf, seal_keys
+):
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed_pdf))
+    writer.root["/PageMode"] = writer.root["/PageMode"]
+    writer.update_root()
+    appended = io.BytesIO()
+    writer.write(appended)
+    check = verify_pdf_signature(appended.getvalue() + b"\n", trusted_cert=seal_keys.cert)
+    assert check.changed_after_signing
+    assert not check.valid
+    assert check.signed_length == len(signed_pdf)
+
+
+def test_verification_reports_the_sealing_station(signed_pdf, seal_keys):
+    assert verify_pdf_signature(signed_pdf).location == "3号窗口"
 
 
 def test_signature_by_another_key_is_intact_but_not_trusted(signed_pdf):
@@ -248,6 +277,23 @@ def test_a_different_signing_time_gives_different_bytes(signed_pdf, seal_keys):
 def test_signing_needs_a_timezone_aware_time(seal_keys):
     with pytest.raises(ValueError):
         sign(make_pdf(), seal_keys, at=datetime(2026, 11, 23, 10, 0))
+
+
+@pytest.mark.parametrize(
+    "when",
+    [ISSUED_AT - timedelta(days=2), ISSUED_AT + timedelta(days=3653)],
+    ids=["before-the-certificate", "after-it-expired"],
+)
+def test_signing_outside_the_certificate_validity_is_refused(seal_keys, when):
+    pdf = make_pdf()
+    with pytest.raises(SealCertificateNotValid):
+        sign(pdf, seal_keys, at=when)
+
+
+def test_signing_at_the_edges_of_the_certificate_validity_is_allowed(seal_keys):
+    for when in (seal_keys.cert.not_valid_before_utc, seal_keys.cert.not_valid_after_utc):
+        signed = sign(make_pdf(), seal_keys, at=when)
+        assert verify_pdf_signature(signed, trusted_cert=seal_keys.cert).valid
 
 
 def test_signing_refuses_a_non_rsa_key(seal_keys):

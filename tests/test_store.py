@@ -91,3 +91,37 @@ def test_older_profile_is_upgraded_after_a_backup_and_keeps_its_data(tmp_path: P
             "SELECT value FROM settings WHERE key = 'station_code'").scalar()
     engine.dispose()
     assert value == "XC01"
+
+
+def test_upgrade_drops_the_stored_seal_picture_and_keeps_the_seal(tmp_path: Path) -> None:
+    import json
+
+    from alembic import command
+
+    from app.store.database import alembic_config
+
+    profile = Profile(tmp_path)
+    profile.data_dir.mkdir(exist_ok=True)
+    command.upgrade(alembic_config(profile.url), "0004")
+    database = sqlite3.connect(profile.database_path)
+    record = {"id": "s1", "serial": "1305340000001", "image_sha256": "ab" * 32}
+    database.execute(
+        "INSERT INTO seals (id, department_code, serial, status, data, image, cert_pem,"
+        " updated_at) VALUES ('s1', 'SCJ', '1305340000001', 'in_use', ?, ?, 'PEM',"
+        " '2026-11-01 00:00:00.000000')", (json.dumps(record), b"\x89PNG picture"))
+    database.execute(
+        "INSERT INTO seal_uses (id, seal_id, case_id, case_number, document_kind,"
+        " document_number, pdf_sha256, actor_id, actor_name, station, window_name, used_at)"
+        " VALUES ('u1', 's1', 'c1', 'XC01-1', 'approval_decision', '1号', ?, 'a', '赵敏',"
+        " 'XC01', '3号窗口', '2026-11-02 00:00:00.000000')", ("cd" * 32,))
+    database.commit()
+    database.close()
+    upgrade(profile)
+    database = sqlite3.connect(profile.database_path)
+    columns = [row[1] for row in database.execute("PRAGMA table_info(seals)")]
+    data, cert = database.execute("SELECT data, cert_pem FROM seals").fetchone()
+    uses = database.execute("SELECT count(*) FROM seal_uses").fetchone()[0]
+    database.close()
+    assert "image" not in columns
+    assert json.loads(data) == {**record, "image_sha256": None}
+    assert cert == "PEM" and uses == 1

@@ -690,9 +690,72 @@ def test_a_decision_sealed_at_another_window_comes_back_byte_for_byte(
         assert cases.get_case(first.uow, case_id).state.value == "completed"
         # Nothing more to fetch on the next round.
         assert first.engine.sync_once().documents == 0
+        # The receiving station vouches for the file and names where it was sealed.
+        verdict = seals.verify_document(first.uow, received.pdf)
+        assert verdict.status is seals.VerificationStatus.VALID_ELSEWHERE
+        assert "其他站点（XZ02）" in verdict.summary and issued.document_number in verdict.summary
     finally:
         first.close()
         second.close()
+
+
+def test_the_server_answers_a_scanned_qr_code_only_with_the_seal_keys_code(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    import io
+    from datetime import date
+
+    import pypdf
+
+    from app.print_templates import parse_verification_url
+    from app.services import seals
+    from app.signing import generate_seal_key
+    from app.signing.codes import DocumentIdentity, verification_code
+    from server.verification import DocumentState, check_document
+
+    window = enrolled(server, tmp_path / "w", "XZ02", "中心2号窗口", all_cases=True)
+    try:
+        seals.register_seal(
+            window.uow, window.admin, window.runtime.key_store, department_code="SCJ",
+            authority_name="县市场监督管理局", serial="130534SCJ0010",
+            custodian_id=window.chief.id, valid_from=date(2026, 1, 1), valid_to=None,
+            made_on=date(2025, 12, 1), made_by="刻章点",
+        )
+        case_id = register(window)
+        cases.accept(window.uow, window.clerk, case_id)
+        cases.review(window.uow, window.clerk2, case_id, conforms=True, opinion="材料齐全")
+        cases.approve(window.uow, window.chief, case_id, opinion="同意")
+        issued = seals.apply_seal(window.uow, window.chief, case_id,
+                                  document_kind="approval_decision", password=PASSWORD,
+                                  key_store=window.runtime.key_store)
+        assert window.engine.sync_once().ok
+        url = pypdf.PdfReader(io.BytesIO(issued.pdf)).metadata["/Keywords"]
+        assert url.startswith(f"{server.url}/v/{issued.id}?c=")
+        document_id, code = parse_verification_url(url)
+        [seal] = seals.list_seals(window.uow)
+        forged = verification_code(generate_seal_key(
+            subject_common_name=seal.full_title, organization=seal.authority_name,
+            issued_at=datetime(2026, 1, 1, tzinfo=UTC)).key, DocumentIdentity(
+                document_id=document_id, seal_id=seal.id,
+                case_number=cases.get_case(window.uow, case_id).number,
+                document_kind="approval_decision", document_number=issued.document_number,
+                sealed_at=issued.created_at))
+        with server.session() as session:
+            genuine = check_document(session, document_id, code)
+            assert genuine.state is DocumentState.VALID
+            assert genuine.document_number == issued.document_number
+            assert genuine.station == "XZ02"
+            assert check_document(session, document_id, forged).state is DocumentState.UNKNOWN
+        corrected = seals.apply_seal(window.uow, window.chief, case_id,
+                                     document_kind="approval_decision", password=PASSWORD,
+                                     key_store=window.runtime.key_store, supersedes=issued.id)
+        assert window.engine.sync_once().ok
+        with server.session() as session:
+            old = check_document(session, document_id, code)
+        assert old.state is DocumentState.SUPERSEDED
+        assert old.superseded_by == corrected.document_number
+    finally:
+        window.close()
 
 
 def test_a_centre_window_created_early_and_enrolled_late_gets_each_event_once(

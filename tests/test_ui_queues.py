@@ -142,3 +142,47 @@ def test_a_clerk_has_no_seal_page_work(qtbot, sealed_profile) -> None:
     cases.approve(profile.runtime.uow, profile.staff.chief, case.id, opinion="同意")
     page = _open(qtbot, SealPage, profile, profile.staff.clerk)
     assert page.model.rowCount() == 0
+
+
+def test_a_sealed_document_is_saved_as_word_only_as_a_copy_without_the_seal(
+    qtbot, sealed_profile, tmp_path, monkeypatch
+) -> None:
+    import io
+    import zipfile
+
+    from PyQt6.QtWidgets import QFileDialog
+
+    from app.print_templates import DocumentKind
+
+    profile = sealed_profile
+    case = reviewed(profile)
+    cases.approve(profile.runtime.uow, profile.staff.chief, case.id, opinion="同意")
+    seals.apply_seal(profile.runtime.uow, profile.staff.chief, case.id,
+                     document_kind=DocumentKind.APPROVAL_DECISION, password="counter2026",
+                     key_store=profile.runtime.key_store)
+    context = profile.context(profile.staff.clerk)
+    case_page = CasePage(context)
+    qtbot.addWidget(case_page)
+    case_page.show()
+    with qtbot.waitSignal(case_page.loaded, timeout=10000):
+        case_page.load(case.id)
+    case_page.documents_list.setCurrentItem(case_page.documents_list.topLevelItem(0))
+    find(case_page, QPushButton, "openDocumentButton").click()
+    qtbot.waitUntil(lambda: case_page.preview_dialog is not None, timeout=10000)
+    dialog = case_page.preview_dialog
+    offered: list[str] = []
+    target = tmp_path / "decision.docx"
+
+    def save_as(_parent, _caption, _name, filters):
+        offered.extend(filters.split(";;"))
+        return str(target), offered[-1]
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
+    find(dialog, QPushButton, "saveDocumentButton").click()
+    said = dialog.status_label.text()
+    dialog.close()
+    assert offered[-1].startswith("Word 参考副本，不含印章")
+    assert "参考副本（不含印章" in said and str(target) in said
+    media = [n for n in zipfile.ZipFile(io.BytesIO(target.read_bytes())).namelist()
+             if n.startswith("word/media/")]
+    assert len(media) == 1  # the QR code; no picture of the seal

@@ -616,7 +616,8 @@ class CasePage(QWidget):
             except DomainError:
                 word = None
             return PreviewItem(f"{issued.title} {issued.document_number}", issued.pdf,
-                               f"{number}-{issued.title}.pdf", word)
+                               f"{number}-{issued.title}.pdf", word,
+                               docx_is_reference_copy=issued.sealed)
 
         self.context.runner.run(work, on_done=lambda preview: self._preview([preview]),
                                 on_error=self.message_bar.show_error, owner=self)

@@ -18,13 +18,10 @@ from app.print_templates.docx import render_docx
 from app.print_templates.fonts import FontSet, resolve_fonts
 from app.print_templates.pdf import render_pdf
 from app.print_templates.verification import (
-    content_digest,
-    parse_qr_payload,
+    parse_verification_url,
     qr_payload,
     seal_context,
-    seal_matches_content,
-    verification_code,
-    verification_code_for,
+    verification_url,
 )
 
 __all__ = [
@@ -37,14 +34,11 @@ __all__ = [
     "MaterialLine",
     "SealAppearance",
     "SealMark",
-    "content_digest",
-    "parse_qr_payload",
+    "parse_verification_url",
     "qr_payload",
     "render_docx",
     "render_pdf",
     "resolve_fonts",
     "seal_context",
-    "seal_matches_content",
-    "verification_code",
-    "verification_code_for",
+    "verification_url",
 ]

@@ -81,10 +81,14 @@ class SealMark:
 
     appearance: SealAppearance
     verification_code: str
-    """See :mod:`app.print_templates.verification`: derived from the document's content."""
+    """``XXXX-XXXX-XXXX-XXXX``, a MAC made with the seal's key (:mod:`app.signing.codes`)."""
     case_number: str
     sealed_at_text: str
     """``2026年11月23日 10:32``: the legal completion time of a decided case."""
+    document_id: str
+    """The seal use's id, the document's id on the server's verification page."""
+    verification_base: str = ""
+    """The county server's URL the QR code points to; empty offline (see verification)."""
 
 
 @dataclass(frozen=True, kw_only=True)

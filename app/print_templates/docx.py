@@ -3,16 +3,19 @@
 Same page set-up as the PDF (A4, margins 37/35/28/26 mm, 22 pt title, 16 pt body on an
 exact 22-lines-a-page leading). Fonts are named, not embedded: East Asian text asks for
 仿宋_GB2312 (body) and 方正小标宋简体 (titles) through ``w:rFonts/@w:eastAsia``, and the
-font table lists 仿宋 / 宋体 as alternatives for machines without them. The seal is a
-transparent PNG (Pillow, from the same geometry as the PDF's) floating over the
-signature; with no usable CJK font file it is written as red text instead.
+font table lists 仿宋 / 宋体 as alternatives for machines without them.
+
+A Word file is never a sealed document: it is editable, and a seal picture in it could
+be lifted onto anything. Drafts and unsealed documents are Word files like any other;
+the Word copy of a sealed document carries no seal, keeps the QR code and the
+verification code, and says under the signature that the signed PDF is the original
+(:data:`SEALED_COPY_NOTE`).
 
 The output is deterministic: fixed core properties and fixed zip timestamps.
 """
 
 from __future__ import annotations
 
-import copy
 import io
 import math
 import zipfile
@@ -25,8 +28,8 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.section import Section
 from docx.shared import Emu, Length, Mm, Pt, RGBColor
 from docx.table import Table as DocxTable
@@ -84,7 +87,7 @@ from app.print_templates.page import (
     TITLE_SIZE,
 )
 from app.print_templates.qr import qr_png
-from app.print_templates.seal import SEAL_DIAMETER_MM, SEAL_RED, seal_png
+from app.print_templates.seal import SEAL_DIAMETER_MM, SEAL_RED
 from app.print_templates.templates import build_layout
 from app.print_templates.verification import qr_payload
 
@@ -97,14 +100,21 @@ _ALIGN = {
 }
 _RED = RGBColor(*(round(c * 255) for c in SEAL_RED))
 
+SEALED_COPY_NOTE = (
+    "本Word文件是参考副本，不含印章，不作为正式文书使用。正式文书是加盖{seal}并经电子签名的"
+    "PDF文件，以该PDF文件为准；可扫描二维码或凭核验码核验。"
+)
+"""Printed under the signature of the Word copy of a sealed document."""
+
 
 def render_docx(
     context: DocumentContext, *, font_path: str | None = None, fonts: FontSet | None = None
 ) -> bytes:
     """The document as .docx bytes; identical bytes for an identical context and fonts.
 
-    ``font_path``/``fonts`` only matter for drawing the seal picture. Raises ValueError
-    for a document that needs the seal but is neither sealed nor a draft.
+    A sealed context gives the unsealed reference copy (see the module docstring).
+    Raises ValueError for a document that needs the seal but is neither sealed nor a
+    draft.
     """
     return render_layout_docx(build_layout(context), fonts or resolve_fonts(font_path))
 
@@ -440,7 +450,9 @@ class _Writer:
 
     def _signature(self, authority: str, date_text: str) -> None:
         seal = self.layout.seal
-        reserve = seal is not None or self.layout.draft
+        # A draft keeps the seal's room (it is sealed on paper or in the PDF later);
+        # the Word copy of a sealed document has no seal to make room for.
+        reserve = self.layout.draft
         self._keep_last_with_next()
         gap = self._paragraph()
         gap.paragraph_format.keep_with_next = True
@@ -478,14 +490,8 @@ class _Writer:
             cell=container.rows[0].cells[2] if container is not None else None,
         )
         dated.paragraph_format.right_indent = Pt(date_indent)
-        centre_from_left = self.text_width_pt - date_indent - date_width / 2
-        if seal is not None:
-            # Anchored in the gap paragraph, outside the table, so every word processor
-            # positions it from the page margin.
-            self._seal(gap, seal, centre_from_left, authority_top=gap_height)
-        if reserve:
-            tail = self._paragraph()
-            tail.paragraph_format.line_spacing = Mm(6)
+        tail = self._paragraph()
+        tail.paragraph_format.line_spacing = Mm(6) if reserve else self.leading
         if seal is not None and not beside:
             # A long authority name takes the width: the QR code goes below.
             tail.paragraph_format.line_spacing = Mm(12)
@@ -495,26 +501,10 @@ class _Writer:
             _set_widths(below, (qr_width, caption_width, signature_width))
             _no_cell_margins(below)
             self._qr(below, seal)
-
-    def _seal(
-        self,
-        anchor: DocxParagraph,
-        seal: SealMark,
-        centre_from_left: float,
-        *,
-        authority_top: Length,
-    ) -> None:
-        png = seal_png(seal.appearance, self.fonts.raster_file)
-        if png is None:
-            text = f"（印章：{seal.appearance.authority_name}{seal.appearance.seal_title}）"
-            self._paragraph(text, align="right", color=_RED)
-            return
-        radius = Mm(SEAL_DIAMETER_MM / 2)
-        left = Pt(centre_from_left) - radius
-        # The seal's centre a little above the gap between the two lines (居中偏下).
-        top = authority_top + Pt(self.leading.pt) - Mm(4) - radius
-        run = anchor.add_run()
-        _float_picture(run, png, Mm(SEAL_DIAMETER_MM), Emu(left), Emu(top))
+        if seal is not None:
+            full_title = f"{seal.appearance.authority_name}{seal.appearance.seal_title}"
+            note = self._paragraph(SEALED_COPY_NOTE.format(seal=full_title), color=_RED)
+            note.paragraph_format.keep_together = True
 
     def _qr(self, container: DocxTable, seal: SealMark) -> None:
         picture_cell, caption_cell, _ = container.rows[0].cells
@@ -643,30 +633,6 @@ def _east_asia(r_pr: etree._Element, font_name: str) -> None:
     r_fonts = r_pr.get_or_add_rFonts()  # type: ignore[attr-defined]
     r_fonts.set(qn("w:eastAsia"), font_name)
     r_fonts.set(qn("w:hint"), "eastAsia")
-
-
-def _float_picture(run: Run, png: bytes, width: Length, left: Length, top: Length) -> None:
-    """Add a picture that floats in front of the text, positioned from the margin and
-    from the top of its paragraph (python-docx only makes inline pictures)."""
-    inline = run.add_picture(io.BytesIO(png), width=width)._inline
-    anchor = parse_xml(
-        f'<wp:anchor {nsdecls("wp", "a", "pic", "r")} distT="0" distB="0" distL="0" distR="0"'
-        ' simplePos="0" relativeHeight="251659264" behindDoc="0" locked="1"'
-        ' layoutInCell="0" allowOverlap="1">'
-        '<wp:simplePos x="0" y="0"/>'
-        f'<wp:positionH relativeFrom="margin"><wp:posOffset>{int(left)}</wp:posOffset>'
-        "</wp:positionH>"
-        f'<wp:positionV relativeFrom="paragraph"><wp:posOffset>{int(top)}</wp:posOffset>'
-        "</wp:positionV>"
-        "</wp:anchor>"
-    )
-    anchor.append(copy.deepcopy(inline.extent))
-    anchor.append(parse_xml(f'<wp:effectExtent {nsdecls("wp")} l="0" t="0" r="0" b="0"/>'))
-    anchor.append(parse_xml(f"<wp:wrapNone {nsdecls('wp')}/>"))
-    anchor.append(copy.deepcopy(inline.docPr))
-    anchor.append(parse_xml(f"<wp:cNvGraphicFramePr {nsdecls('wp')}/>"))
-    anchor.append(copy.deepcopy(inline.graphic))
-    inline.getparent().replace(inline, anchor)
 
 
 def _normalise_zip(data: bytes) -> bytes:

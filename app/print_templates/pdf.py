@@ -439,7 +439,7 @@ class _SignatureBlock(Flowable):
             self.seal.appearance,
             centre_x=self.centre,
             centre_y=seal_centre_y,
-            font_name=self.styles.fonts.seal_chain.primary,
+            chain=self.styles.fonts.seal_chain,
         )
 
     def _draw_qr(self, seal: SealMark) -> None:

@@ -21,6 +21,10 @@ from app.print_templates.verification import seal_context
 
 SAMPLE_AUTHORITY = "某某县行政审批局"
 SAMPLE_SEAL = SealAppearance(authority_name=SAMPLE_AUTHORITY, serial="3201250012345")
+SAMPLE_DOCUMENT_ID = "5d0c1c43-8d0e-4c52-9b0a-6f1f2a7e9c31"
+SAMPLE_VERIFICATION_CODE = "K7QM-XD4R-2TNB-W6HA"
+"""A sample's code is made up: only a seal's key makes real ones (app.signing.codes)."""
+SAMPLE_SERVER = "https://zwfw.example.gov.cn/counterdesk"
 SAMPLE_SEALED_AT = "2026年11月23日 10:32"
 
 _NUMBERS = {
@@ -124,7 +128,11 @@ def sample_context(
             redirect_authority="某某市市场监督管理局",
         )
     if sealed and not draft and kind.requires_seal:
-        context = seal_context(context, appearance=SAMPLE_SEAL, sealed_at_text=SAMPLE_SEALED_AT)
+        context = seal_context(
+            context, appearance=SAMPLE_SEAL, sealed_at_text=SAMPLE_SEALED_AT,
+            document_id=SAMPLE_DOCUMENT_ID, verification_code=SAMPLE_VERIFICATION_CODE,
+            verification_base=SAMPLE_SERVER,
+        )
     return context
 
 

@@ -1,91 +1,101 @@
-"""Verification codes and the QR payload of sealed documents.
+"""The QR code of a sealed document: the URL of the county server's verification page.
 
-The chicken and the egg: the QR code printed on a sealed document carries a code
-derived from "the document's hash", but the PDF's own SHA-256 cannot be known before
-the QR code is drawn into it. We break the circle like this:
+A sealed document prints a QR code and, beside it, its verification code (核验码).
+The QR code holds ``{server}/v/{document_id}?c={code}``: ``server`` is the county
+server the station is enrolled with (its public verification page, see DESIGN.md),
+``document_id`` the id of the seal use (the ledger row; the server knows it from the
+station's ``SEALED`` event) and ``code`` the verification code without its hyphens. The
+code is a MAC made with the seal's key (:mod:`app.signing.codes`), so nobody without
+that key can print a QR code or a code that the server, or a station holding the key,
+accepts.
 
-* :func:`content_digest` is the SHA-256 of what the document *says*: a canonical JSON
-  of its :class:`DocumentContext` with the seal removed and ``draft`` cleared. It does
-  not depend on fonts, reportlab's version or the format (PDF or Word), so the server,
-  a station and a re-print all compute the same value from the same case data.
-* :func:`verification_code` shortens that digest to ``XXXX-XXXX-XXXX``; the code goes
-  into the :class:`SealMark`, the QR code (:func:`qr_payload`) and the seal usage record.
-* The seal usage record also stores the SHA-256 of the sealed PDF's bytes. Rendering is
-  deterministic, so a re-print from the same context and seal use gives the same bytes;
-  ``verify-doc`` hashes a file and looks that digest up.
-
-To seal: ``sealed = seal_context(context, appearance=..., sealed_at_text=...)``, render
-``sealed``, and record ``content_digest(context)``, the code and the PDF's SHA-256.
+A station sealing with no server configured (offline from the start) prints
+``counterdesk:v/{document_id}?c={code}``: the same path without a host, which a phone
+cannot open but shows as text, and which :func:`parse_verification_url` and
+``verify-doc`` read like the URL. Once the station is enrolled, new documents carry the
+server's URL; documents already sealed keep the bytes they were sealed with.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
+import re
+from urllib.parse import parse_qs, urlsplit
 
 from app.print_templates.context import DocumentContext, SealAppearance, SealMark
 
-QR_PREFIX = "CD1"
-_CONTENT_VERSION = "counterdesk-document-content/1"
+VERIFY_PATH = "v"
+OFFLINE_BASE = "counterdesk:"
+"""The base of the QR URL when no server is configured."""
+
+_DOCUMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+_CODE = re.compile(r"[A-Z2-7]{4}(?:-?[A-Z2-7]{4}){3}")
 
 
-def canonical_content(context: DocumentContext) -> bytes:
-    """The context without its seal, as canonical UTF-8 JSON (the hashed content)."""
-    unsealed = dataclasses.replace(context, seal=None, draft=False)
-    payload = {"v": _CONTENT_VERSION, "document": dataclasses.asdict(unsealed)}
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
-        "utf-8"
-    )
+def verification_url(base: str, document_id: str, code: str) -> str:
+    """``{base}/v/{document_id}?c={code}``; the offline form when ``base`` is empty."""
+    if not _DOCUMENT_ID.fullmatch(document_id):
+        raise ValueError(f"unsuitable document id for a verification URL: {document_id!r}")
+    compact = code.replace("-", "")
+    base = base.strip().rstrip("/")
+    if not base:
+        return f"{OFFLINE_BASE}{VERIFY_PATH}/{document_id}?c={compact}"
+    return f"{base}/{VERIFY_PATH}/{document_id}?c={compact}"
 
 
-def content_digest(context: DocumentContext) -> str:
-    """SHA-256 (hex) of what the document says; the same whether sealed, draft or not."""
-    return hashlib.sha256(canonical_content(context)).hexdigest()
-
-
-def verification_code(sha256_hex: str) -> str:
-    """``A1B2-C3D4-E5F6``: the first 12 hex digits of a SHA-256, upper case, in fours."""
-    digest = sha256_hex.strip().lower()
-    if len(digest) < 12 or any(c not in "0123456789abcdef" for c in digest):
-        raise ValueError("not a hex SHA-256 digest")
-    head = digest[:12].upper()
-    return f"{head[0:4]}-{head[4:8]}-{head[8:12]}"
-
-
-def verification_code_for(context: DocumentContext) -> str:
-    """The verification code a sealed copy of this document must carry."""
-    return verification_code(content_digest(context))
+def parse_verification_url(text: str) -> tuple[str, str] | None:
+    """``(document_id, code)`` from a scanned QR code (either form); None if not ours."""
+    text = text.strip()
+    if text.startswith(OFFLINE_BASE):
+        path, _, query = text[len(OFFLINE_BASE):].partition("?")
+    else:
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            return None
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return None
+        path, query = parts.path, parts.query
+    segments = path.rstrip("/").split("/")
+    if len(segments) < 2 or segments[-2] != VERIFY_PATH:
+        return None
+    document_id = segments[-1]
+    codes = parse_qs(query).get("c", [])
+    if not _DOCUMENT_ID.fullmatch(document_id) or len(codes) != 1:
+        return None
+    code = codes[0].upper()
+    if not _CODE.fullmatch(code):
+        return None
+    compact = code.replace("-", "")
+    return document_id, "-".join(compact[i : i + 4] for i in range(0, 16, 4))
 
 
 def seal_context(
-    context: DocumentContext, *, appearance: SealAppearance, sealed_at_text: str
+    context: DocumentContext,
+    *,
+    appearance: SealAppearance,
+    sealed_at_text: str,
+    document_id: str,
+    verification_code: str,
+    verification_base: str = "",
 ) -> DocumentContext:
-    """The same document with a seal mark whose code is derived from its content."""
+    """The same document with the seal mark of one seal use.
+
+    ``verification_code`` comes from :func:`app.signing.codes.verification_code` (the
+    services make it with the seal's key); ``verification_base`` is the server's URL,
+    empty when the station has none.
+    """
     mark = SealMark(
         appearance=appearance,
-        verification_code=verification_code_for(context),
+        verification_code=verification_code,
         case_number=context.case_number,
         sealed_at_text=sealed_at_text,
+        document_id=document_id,
+        verification_base=verification_base,
     )
     return dataclasses.replace(context, draft=False, seal=mark)
 
 
-def seal_matches_content(context: DocumentContext) -> bool:
-    """Whether the context's seal mark carries the code derived from its content."""
-    return context.seal is not None and context.seal.verification_code == verification_code_for(
-        context
-    )
-
-
 def qr_payload(mark: SealMark) -> str:
-    """``CD1|<case number>|<verification code>``: what the QR code on a sealed copy says."""
-    return f"{QR_PREFIX}|{mark.case_number}|{mark.verification_code}"
-
-
-def parse_qr_payload(text: str) -> tuple[str, str] | None:
-    """``(case_number, verification_code)`` from a scanned QR code; None if it is not ours."""
-    parts = text.strip().split("|")
-    if len(parts) != 3 or parts[0] != QR_PREFIX or not parts[1] or not parts[2]:
-        return None
-    return parts[1], parts[2]
+    """What the QR code on a sealed copy says: its verification URL."""
+    return verification_url(mark.verification_base, mark.document_id, mark.verification_code)

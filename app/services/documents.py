@@ -283,7 +283,12 @@ def reprint(uow_factory: UnitOfWorkFactory, document_id: str) -> IssuedDocument:
 
 
 def word_file(uow_factory: UnitOfWorkFactory, document_id: str) -> bytes:
-    """The editable Word version issued with the document."""
+    """The Word version issued with the document.
+
+    For an unsealed document, the document itself as an editable file; for a sealed
+    one, the reference copy without the seal, which says the signed PDF is the
+    original (see ``app.print_templates.docx``).
+    """
     with uow_factory() as uow:
         row = uow.documents.get(document_id)
         if row is None or row.docx is None:
@@ -307,6 +312,8 @@ class PrintedDocument:
     data: bytes
     issued: bool
     document_number: str
+    sealed: bool = False
+    """An issued sealed document: its Word file is the unsealed reference copy."""
 
 
 def document_for_case(
@@ -343,7 +350,8 @@ def document_for_case(
             data = latest.docx if word else latest.pdf
             if data is None:
                 raise NotFound("document_not_found", "该文书没有 Word 版本。")
-            return PrintedDocument(data, True, latest.document_number)
+            return PrintedDocument(data, True, latest.document_number,
+                                   sealed=latest.seal_use_id is not None)
         context = build_context(uow, case, kind, user=user, document_number="（草稿）",
                                 issued_at=now, draft=True)
         fonts = font_path(uow)

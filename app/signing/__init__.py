@@ -10,6 +10,7 @@ from typing import Any
 
 from app.signing.keys import (
     KEYRING_SERVICE,
+    CertificateNotValidAt,
     FileSealKeyStore,
     KeyringSealKeyStore,
     SealKeyError,
@@ -17,6 +18,7 @@ from app.signing.keys import (
     SealKeyPair,
     SealKeyStore,
     certificate_fingerprint,
+    check_signing_time,
     ensure_seal_key,
     generate_seal_key,
     make_seal_certificate,
@@ -24,8 +26,8 @@ from app.signing.keys import (
 
 # pyHanko (with aiohttp) takes 0.3 s to import: the PAdES half loads on first use, so
 # opening the program, which needs only the key stores, does not pay for it.
-_PADES_NAMES = frozenset({"SIGNATURE_FIELD_NAME", "SealSigningError", "SignatureCheck",
-                          "sign_pdf", "verify_pdf_signature"})
+_PADES_NAMES = frozenset({"SIGNATURE_FIELD_NAME", "SealCertificateNotValid", "SealSigningError",
+                          "SignatureCheck", "sign_pdf", "verify_pdf_signature"})
 
 
 def __getattr__(name: str) -> Any:
@@ -39,15 +41,18 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "KEYRING_SERVICE",
     "SIGNATURE_FIELD_NAME",
+    "CertificateNotValidAt",
     "FileSealKeyStore",
     "KeyringSealKeyStore",
     "SealKeyError",
     "SealKeyExists",
     "SealKeyPair",
+    "SealCertificateNotValid",
     "SealKeyStore",
     "SealSigningError",
     "SignatureCheck",
     "certificate_fingerprint",
+    "check_signing_time",
     "ensure_seal_key",
     "generate_seal_key",
     "make_seal_certificate",

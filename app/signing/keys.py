@@ -56,6 +56,19 @@ class SealKeyExists(SealKeyError):
     """A key is already stored for the seal; delete it first to replace it."""
 
 
+class CertificateNotValidAt(Exception):
+    """A signing time falls outside the seal certificate's validity period."""
+
+    def __init__(self, at: datetime, not_before: datetime, not_after: datetime) -> None:
+        super().__init__(
+            f"signing time {at.isoformat()} is outside the certificate's validity "
+            f"{not_before.isoformat()} .. {not_after.isoformat()}"
+        )
+        self.at = at
+        self.not_before = not_before
+        self.not_after = not_after
+
+
 class SealKeyPair(NamedTuple):
     """A seal's private key and its (self-signed) certificate."""
 
@@ -234,14 +247,18 @@ def make_seal_certificate(
     subject_common_name: str,
     organization: str,
     issued_at: datetime,
+    valid_from: datetime | None = None,
 ) -> x509.Certificate:
     """A self-signed document-signing certificate for ``key``, valid for ten years.
 
     Subject and issuer: CN = ``subject_common_name`` (the authority and the seal's
-    title), O = ``organization`` (the authority), C = CN.
+    title), O = ``organization`` (the authority), C = CN. The validity starts a day
+    before ``issued_at``, or at ``valid_from`` when that is earlier: the start of the
+    seal's own validity in the registry, so the key covers every day the seal may be
+    used on.
     """
-    if issued_at.tzinfo is None:
-        raise ValueError("issued_at must be timezone-aware")
+    if issued_at.tzinfo is None or (valid_from is not None and valid_from.tzinfo is None):
+        raise ValueError("issued_at and valid_from must be timezone-aware")
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
@@ -250,6 +267,8 @@ def make_seal_certificate(
         ]
     )
     not_before = issued_at.astimezone(UTC).replace(microsecond=0) - _BACKDATE
+    if valid_from is not None:
+        not_before = min(not_before, valid_from.astimezone(UTC).replace(microsecond=0))
     public_key = key.public_key()
     return (
         x509.CertificateBuilder()
@@ -280,7 +299,11 @@ def make_seal_certificate(
 
 
 def generate_seal_key(
-    *, subject_common_name: str, organization: str, issued_at: datetime
+    *,
+    subject_common_name: str,
+    organization: str,
+    issued_at: datetime,
+    valid_from: datetime | None = None,
 ) -> SealKeyPair:
     """A new RSA key and its self-signed certificate (see :func:`make_seal_certificate`)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=SEAL_KEY_BITS)
@@ -289,6 +312,7 @@ def generate_seal_key(
         subject_common_name=subject_common_name,
         organization=organization,
         issued_at=issued_at,
+        valid_from=valid_from,
     )
     return SealKeyPair(key, cert)
 
@@ -300,12 +324,14 @@ def ensure_seal_key(
     organization: str,
     *,
     clock: Callable[[], datetime] | None = None,
+    valid_from: datetime | None = None,
 ) -> SealKeyPair:
     """The seal's key pair from ``store``, made and stored on first use.
 
     An unreadable stored key raises :class:`SealKeyError` instead of being replaced:
     a silently new key would no longer match the certificate recorded for the seal.
-    ``clock`` (default: the system clock, UTC) dates a new certificate.
+    ``clock`` (default: the system clock, UTC) dates a new certificate;
+    ``valid_from`` (the seal's first valid day) may start its validity earlier.
     """
     existing = store.load(seal_id)
     if existing is not None:
@@ -315,9 +341,23 @@ def ensure_seal_key(
         subject_common_name=subject_common_name,
         organization=organization,
         issued_at=issued_at,
+        valid_from=valid_from,
     )
     store.save(seal_id, key_pair)
     return key_pair
+
+
+def check_signing_time(cert: x509.Certificate, at: datetime) -> None:
+    """Raise :class:`CertificateNotValidAt` unless ``at`` lies within ``cert``'s validity.
+
+    A signature dated outside its certificate's validity proves nothing (a verifier
+    judging it at its own signing time rejects it), so it is never made.
+    """
+    if at.tzinfo is None:
+        raise ValueError("the signing time must be timezone-aware")
+    not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
+    if not not_before <= at.astimezone(UTC) <= not_after:
+        raise CertificateNotValidAt(at, not_before, not_after)
 
 
 def certificate_fingerprint(cert: x509.Certificate) -> str:

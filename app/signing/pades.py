@@ -45,9 +45,12 @@ from pyhanko.sign.general import SigningError, get_pyca_cryptography_hash
 from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from app.signing.keys import CertificateNotValidAt, check_signing_time
 
 SIGNATURE_FIELD_NAME = "CounterDeskSeal"
 
@@ -58,31 +61,51 @@ class SealSigningError(Exception):
     """pyHanko could not sign the PDF (malformed input, unusable key)."""
 
 
+class SealCertificateNotValid(SealSigningError):
+    """The signing time lies outside the seal certificate's validity: nothing is signed."""
+
+
 @dataclass(frozen=True)
 class SignatureCheck:
     """What :func:`verify_pdf_signature` found in a PDF.
 
     ``signed``: the PDF carries a CounterDesk seal signature. ``intact``: the bytes it
     covers are exactly those signed and the signature verifies with the certificate in
-    it. ``covers_whole_file``: nothing was appended after signing. ``trusted``: the
-    signer's certificate is the trusted one given to the check. ``problem`` says in
-    English, for logs, why a check failed.
+    it. ``covers_whole_file``: not one byte follows the signed revision.
+    ``changed_after_signing``: a later revision (an incremental update) follows it, or
+    pyHanko finds the document modified. Bytes after the signed revision that are no
+    revision at all (a mail gateway's or a download's padding: newlines, NULs) leave
+    ``covers_whole_file`` false but change nothing a reader shows, so they do not make
+    the check fail; ``trailing_bytes`` counts them. ``signed_length`` is where the
+    signed revision ends: ``pdf[:signed_length]`` are the bytes as sealed. ``trusted``:
+    the signer's certificate is the trusted one given to the check. ``location`` is the
+    signature's /Location (the sealing station). ``problem`` says in English, for logs,
+    why a check failed.
     """
 
     signed: bool
     intact: bool
     covers_whole_file: bool
     trusted: bool = False
+    changed_after_signing: bool = False
+    signed_length: int | None = None
+    trailing_bytes: int = 0
     signer_common_name: str | None = None
     signer_fingerprint: str | None = None  # SHA-256 of the signer's certificate, hex
     signing_time: datetime | None = None
     reason: str | None = None
+    location: str | None = None
     problem: str | None = None
+
+    @property
+    def unchanged(self) -> bool:
+        """Signed, intact and nothing added afterwards but inert trailing bytes."""
+        return self.signed and self.intact and not self.changed_after_signing
 
     @property
     def valid(self) -> bool:
         """Signed by the trusted seal, unchanged, nothing added afterwards."""
-        return self.signed and self.intact and self.covers_whole_file and self.trusted
+        return self.unchanged and self.trusted
 
 
 class _FixedTimeSigner(signers.PdfSigner):
@@ -155,10 +178,15 @@ def sign_pdf(
     ``signing_time`` (timezone-aware; the seal use's time) becomes the signature's /M
     and the document's /ModDate. Identical arguments give identical bytes (see the
     module docstring for the limits). Raises :class:`SealSigningError` if pyHanko
-    cannot read or sign the PDF.
+    cannot read or sign the PDF, :class:`SealCertificateNotValid` (a SealSigningError)
+    if ``signing_time`` is outside the certificate's validity.
     """
     if signing_time.tzinfo is None:
         raise ValueError("signing_time must be timezone-aware")
+    try:
+        check_signing_time(cert, signing_time)
+    except CertificateNotValidAt as error:
+        raise SealCertificateNotValid(str(error)) from error
     if not isinstance(key, rsa.RSAPrivateKey):
         raise TypeError("seal keys are RSA: ECDSA signatures would make re-signing vary")
     signing_cert = _asn1_certificate(cert)
@@ -241,6 +269,10 @@ def verify_pdf_signature(
     try:
         signer_cert = embedded.signer_cert
         reason = embedded.sig_object.get("/Reason")
+        location = embedded.sig_object.get("/Location")
+        byte_range = [int(x) for x in embedded.sig_object["/ByteRange"]]
+        signed_length = byte_range[2] + byte_range[3]
+        later_revisions = reader.xrefs.total_revisions - 1 - embedded.signed_revision
         signing_time = embedded.self_reported_timestamp
         anchor = (
             asn1_x509.Certificate.load(trusted_cert.public_bytes(serialization.Encoding.DER))
@@ -256,11 +288,16 @@ def verify_pdf_signature(
         )
     intact = bool(status.intact and status.valid)
     covers_whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    changed = not covers_whole_file and (
+        status.coverage != SignatureCoverageLevel.ENTIRE_REVISION
+        or later_revisions > 0
+        or status.modification_level is not ModificationLevel.NONE
+    )
     trusted = trusted_cert is not None and bool(status.trusted)
     problems = []
     if not intact:
         problems.append("the signed bytes were changed")
-    if not covers_whole_file:
+    if changed:
         problems.append("content was added after signing")
     if trusted_cert is not None and not trusted:
         problems.append("not signed by the trusted seal certificate")
@@ -269,9 +306,13 @@ def verify_pdf_signature(
         intact=intact,
         covers_whole_file=covers_whole_file,
         trusted=trusted,
+        changed_after_signing=changed,
+        signed_length=signed_length,
+        trailing_bytes=max(len(pdf_bytes) - signed_length, 0),
         signer_common_name=status.signing_cert.subject.native.get("common_name"),
         signer_fingerprint=hashlib.sha256(status.signing_cert.dump()).hexdigest(),
         signing_time=signing_time,
         reason=str(reason) if reason is not None else None,
+        location=str(location) if location is not None else None,
         problem="; ".join(problems) or None,
     )

@@ -137,7 +137,7 @@ class Seal(Base):
     serial: Mapped[str] = mapped_column(String(60), unique=True)
     status: Mapped[str] = mapped_column(String(20))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    image: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # No picture of the seal: documents draw it from ``data`` (migration 0005).
     # The seal's signing certificate (the key itself stays out of the database).
     cert_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -234,6 +234,17 @@ class SealRepository(_Repository):
     def use(self, use_id: str) -> models.SealUse | None:
         return self.session.get(models.SealUse, use_id)
 
+    def use_by_sha256(self, digest: str) -> models.SealUse | None:
+        """The use that sealed the PDF whose SHA-256 is ``digest``."""
+        query = select(models.SealUse).where(models.SealUse.pdf_sha256 == digest).limit(1)
+        return self.session.scalar(query)
+
+    def correction_of(self, use_id: str) -> models.SealUse | None:
+        """The first use whose document corrects (supersedes) that of ``use_id``."""
+        query = (select(models.SealUse).where(models.SealUse.supersedes == use_id)
+                 .order_by(models.SealUse.used_at).limit(1))
+        return self.session.scalar(query)
+
     def uses(
         self,
         *,
@@ -477,6 +488,18 @@ class EventRepository(_Repository):
 
     def get(self, event_id: str) -> models.EventRow | None:
         return self.session.scalar(select(models.EventRow).where(models.EventRow.id == event_id))
+
+    def first_sealed(self, *, payload_key: str, value: str) -> models.EventRow | None:
+        """The first SEALED event whose payload's ``payload_key`` is ``value``
+        (``pdf_sha256``: the event that sealed a file; ``supersedes``: its correction)."""
+        query = (
+            select(models.EventRow)
+            .where(models.EventRow.type == EventType.SEALED.value,
+                   models.EventRow.payload[payload_key].as_string() == value)
+            .order_by(models.EventRow.position)
+            .limit(1)
+        )
+        return self.session.scalar(query)
 
     def get_many(self, event_ids: Iterable[str]) -> dict[str, models.EventRow]:
         """The held rows among ``event_ids``, by id (one query)."""

@@ -39,6 +39,8 @@ class PreviewItem:
     pdf: bytes
     file_name: str = "document.pdf"
     docx: bytes | None = None
+    docx_is_reference_copy: bool = False
+    """The Word file of a sealed document: no seal, the signed PDF is the original."""
 
 
 class DocumentPreviewDialog(QDialog):
@@ -148,7 +150,9 @@ class DocumentPreviewDialog(QDialog):
         if item is None:
             return
         filters = self.tr("PDF 文件 (*.pdf)")
-        if item.docx is not None:
+        if item.docx is not None and item.docx_is_reference_copy:
+            filters += self.tr(";;Word 参考副本，不含印章，以 PDF 为准 (*.docx)")
+        elif item.docx is not None:
             filters += self.tr(";;Word 文件 (*.docx)")
         start = str(Path(documents_folder()) / item.file_name)
         path, chosen = QFileDialog.getSaveFileName(self, self.tr("保存文书"), start, filters)
@@ -162,7 +166,10 @@ class DocumentPreviewDialog(QDialog):
         except OSError as error:
             self._say(self.tr("未能保存到 {0}：{1}").format(path, error.strerror or error))
             return
-        kind = self.tr("Word 文件") if word else self.tr("PDF 文件")
+        if word and item.docx_is_reference_copy:
+            kind = self.tr("Word 参考副本（不含印章，以 PDF 为准）")
+        else:
+            kind = self.tr("Word 文件") if word else self.tr("PDF 文件")
         self._say(self.tr("已将{0}保存到 {1}").format(kind, path))
 
     def _on_open_button_clicked(self) -> None:
