@@ -6,9 +6,16 @@ from datetime import datetime
 
 from pypinyin import Style, lazy_pinyin
 
-from app.domain.catalog import Department, Matter
+from dataclasses import replace
+
+from app.domain.catalog import Department, Matter, validate_department
 from app.domain.errors import NotFound, ValidationError
-from app.domain.numbering import validate_document_pattern
+from app.domain.numbering import (
+    DEFAULT_KIND_CODES,
+    kind_code,
+    preview_document_number,
+    validate_kind_codes,
+)
 from app.domain.roles import Action, authorize
 from app.services.context import CurrentUser, utc_now
 from app.store.unit_of_work import UnitOfWorkFactory
@@ -39,16 +46,52 @@ def validate_matter(matter: Matter) -> None:
         raise ValidationError("bad_copies", "材料份数至少为1份。", field="materials")
     if any(f.amount_fen < 0 or not f.basis.strip() for f in matter.fee_items):
         raise ValidationError("bad_fee", "收费项目须有非负金额和收费依据。", field="fee_items")
+    validate_result_fields(matter)
+
+
+def validate_result_fields(matter: Matter) -> None:
+    """The fields the approver fills in: distinct, labelled; a certificate has its number
+    and validity (what a 准予行政许可决定书 must state)."""
+    codes = [f.code.strip() for f in matter.permit_fields]
+    labels = [f.label.strip() for f in matter.permit_fields]
+    if any(not c for c in codes) or any(not label for label in labels):
+        raise ValidationError("bad_permit_field", "结果字段须有编码和名称。", field="permit_fields")
+    if len(set(codes)) != len(codes) or len(set(labels)) != len(labels):
+        raise ValidationError("duplicate_permit_field", "结果字段的编码或名称重复。",
+                              field="permit_fields")
+    if matter.certificate_name.strip():
+        for needed in ("编号", "有效期"):
+            if not any(needed in label and f.required
+                       for label, f in zip(labels, matter.permit_fields, strict=True)):
+                raise ValidationError(
+                    "certificate_fields",
+                    f"颁发《{matter.certificate_name.strip()}》的事项须有必填的证件{needed}字段"
+                    "（核准时填写，决定书载明）。",
+                    field="permit_fields",
+                )
 
 
 def save_department(
     uow_factory: UnitOfWorkFactory, admin: CurrentUser, department: Department,
     *, now: datetime | None = None,
 ) -> None:
+    """Add or change a department: its 文号 pattern and 代字 (GB/T 9704 7.2.4) and its
+    remedy bodies are checked here, so the CLI and sync obey the admin page's rules.
+
+    A department saved without a numbering station numbers plainly at the station of
+    the administrator who saves it (the county centre).
+    """
     authorize(admin.roles, Action.MANAGE_CATALOG, who=admin.display_name)
-    if not department.code.strip() or not department.name.strip():
-        raise ValidationError("required", "部门编码和名称不能为空。", field="code")
-    validate_document_pattern(department.document_number_pattern)
+    department = replace(
+        department,
+        document_number_pattern=department.document_number_pattern.strip(),
+        document_prefix=department.document_prefix.strip(),
+        kind_codes=validate_kind_codes(department.kind_codes),
+        numbering_station=(department.numbering_station.strip().upper() or admin.station),
+        reconsideration_body=department.reconsideration_body.strip(),
+        litigation_court=department.litigation_court.strip(),
+    )
+    validate_department(department)
     with uow_factory() as uow:
         uow.catalog.save_department(department)
         uow.audit.append({"kind": "admin", "action": "save_department", "by": admin.id,
@@ -69,14 +112,31 @@ def save_matter(
                            field="department_code")
         current = uow.catalog.matter(matter.code)
         if current is not None and current != matter:
-            from dataclasses import replace
-
             matter = replace(matter, version=current.version + 1)
         uow.catalog.save_matter(matter, pinyin_initials(matter.name))
         uow.audit.append({"kind": "admin", "action": "save_matter", "by": admin.id,
                           "matter": matter.code, "version": matter.version,
                           "at": (now or utc_now()).isoformat()})
         uow.commit()
+
+
+def document_number_previews(department: Department) -> list[tuple[str, str]]:
+    """(document kind value, the 文号 it would print) for the administrator's form.
+
+    Raises the pattern's or prefix's ValidationError, which the form shows as it types.
+    """
+    overrides = validate_kind_codes(department.kind_codes)
+    return [
+        (kind, preview_document_number(department.document_number_pattern,
+                                       department.document_prefix, kind=kind,
+                                       overrides=overrides))
+        for kind in DEFAULT_KIND_CODES
+    ]
+
+
+def effective_kind_codes(department: Department) -> dict[str, str]:
+    """Every document kind's 文种代字 for the department, defaults filled in."""
+    return {kind: kind_code(kind, department.kind_codes) for kind in DEFAULT_KIND_CODES}
 
 
 def search_matters(
