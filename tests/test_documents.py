@@ -512,7 +512,7 @@ def test_docx_names_east_asian_fonts_for_word_and_wps() -> None:
     data = render_docx(sample_context(DocumentKind.ACCEPTANCE_NOTICE))
     document = Document(io.BytesIO(data))
     title = document.paragraphs[0]
-    assert title.text == "受理通知书"
+    assert title.text == "某某县行政审批局受理通知书"
     assert {_east_asia(r) for r in title.runs} == {DOCX_TITLE_FONT}
     assert title.runs[0].font.size.pt == 22
     body = [p for p in document.paragraphs if p.text.startswith("你（单位）")][0]

@@ -60,8 +60,8 @@ def validate_result_fields(matter: Matter) -> None:
         raise ValidationError("duplicate_permit_field", "结果字段的编码或名称重复。",
                               field="permit_fields")
     if matter.certificate_name.strip():
-        for needed in ("编号", "有效期"):
-            if not any(needed in label and f.required
+        for needed, marks in (("编号", ("编号", "证号", "代码")), ("有效期限", ("有效期",))):
+            if not any(any(m in label for m in marks) and f.required
                        for label, f in zip(labels, matter.permit_fields, strict=True)):
                 raise ValidationError(
                     "certificate_fields",
@@ -91,8 +91,17 @@ def save_department(
         reconsideration_body=department.reconsideration_body.strip(),
         litigation_court=department.litigation_court.strip(),
     )
-    validate_department(department)
+    validate_department(department, require_prefix=False)
     with uow_factory() as uow:
+        clash = next((d for d in uow.catalog.departments()
+                      if d.code != department.code and department.document_prefix
+                      and d.document_prefix == department.document_prefix), None)
+        if clash is not None:
+            raise ValidationError(
+                "document_prefix.duplicate",
+                f"机关代字“{department.document_prefix}”已由“{clash.name}”使用，两个部门的文号会相同。",
+                field="document_prefix",
+            )
         uow.catalog.save_department(department)
         uow.audit.append({"kind": "admin", "action": "save_department", "by": admin.id,
                           "department": department.code, "at": (now or utc_now()).isoformat()})
