@@ -84,7 +84,7 @@ def test_station_settings_are_saved_for_the_whole_station(qtbot, gui_profile) ->
 
     page = _page(qtbot, gui_profile)
     assert page.station_edits["station_name"].text() == "城关镇便民服务站"
-    page.station_edits["reconsideration_body"].setText("县人民政府")
+    page.station_edits["resubmission_address"].setText("城关镇便民服务站1号窗口")
     page.station_edits["yellow_working_days"].setText("x")
     page.save_station_button.click()
     wait_idle(qtbot, page.context)
@@ -94,5 +94,5 @@ def test_station_settings_are_saved_for_the_whole_station(qtbot, gui_profile) ->
     wait_idle(qtbot, page.context)
     assert page.message_bar.text == "站点设置已保存。", page.message_bar.text
     values = system.station_settings(gui_profile.runtime.uow)
-    assert values["reconsideration_body"] == "县人民政府"
+    assert values["resubmission_address"] == "城关镇便民服务站1号窗口"
     assert values["yellow_working_days"] == "3"

@@ -551,27 +551,37 @@ def _rejection_ground(case: Case, event: Event) -> str:
     ground = _text(event.payload, "ground", "不予受理情形", required=False)
     if not ground:
         return ""
+    check_rejection(
+        case.matter, ground=ground,
+        legal_basis=_text(event.payload, "legal_basis", "法律依据", required=False),
+        redirect_authority=_text(event.payload, "redirect_authority", "应当申请的机关",
+                                 required=False),
+    )
+    return ground
+
+
+def check_rejection(matter: Matter, *, ground: str, legal_basis: str,
+                    redirect_authority: str) -> None:
+    """Refuse a rejection whose ground does not fit: 第（一）项 only for 行政许可, 第（二）项
+    names the authority to apply to, any other ground names its provision."""
     if ground not in REJECTION_GROUNDS:
-        raise ValidationError("bad_payload", "不予受理情形不正确。", field="ground")
-    if ground == "not_licensable" and not case.matter.matter_type.is_licensing:
+        raise ValidationError("ground_required", "请选择不予受理的情形。", field="ground")
+    if ground == "not_licensable" and not matter.matter_type.is_licensing:
         raise ValidationError(
             "ground_not_for_matter_type",
-            f"本事项为{case.matter.matter_type.label}事项，不能以“依法不需要取得行政许可”不予受理。",
+            f"本事项为{matter.matter_type.label}事项，不能以“依法不需要取得行政许可”不予受理。",
             field="ground",
         )
-    if ground == "outside_powers" and not _text(
-        event.payload, "redirect_authority", "应当申请的机关", required=False
-    ):
+    if ground == "outside_powers" and not redirect_authority.strip():
         raise ValidationError(
             "redirect_required",
             "申请事项不属于本机关职权范围的，须告知申请人应当向哪个机关申请。",
             field="redirect_authority",
         )
-    if ground == "other" and not _text(event.payload, "legal_basis", "法律依据", required=False):
+    if ground == "other" and not legal_basis.strip():
         raise ValidationError(
             "legal_basis_required", "请填写不予受理所依据的法律条款。", field="legal_basis"
         )
-    return ground
 
 
 def _result_fields(case: Case, event: Event) -> list[dict[str, str]]:

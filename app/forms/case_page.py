@@ -47,6 +47,7 @@ DOCUMENT_LABELS = {
     "receipt": "材料接收凭证", "one_time_notice": "一次性告知书",
     "acceptance_notice": "受理通知书", "rejection_notice": "不予受理通知书",
     "approval_decision": "准予行政许可决定书", "denial_decision": "不予行政许可决定书",
+    "result_notice": "办结通知书", "refusal_notice": "不予办理告知书",
 }
 OUTCOME_LABELS = {"approved": "准予许可", "denied": "不予许可", "rejected": "不予受理",
                   "withdrawn": "申请人撤回", "returned": "上级退回"}

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from app.domain.applicant import Person, make_applicant
-from app.domain.case import REJECTION_GROUNDS, Actor, Case
+from app.domain.case import Actor, Case, check_rejection
 from app.domain.catalog import Matter
 from app.domain.errors import NotFound, ValidationError
 from app.domain.events import Event, EventType
@@ -210,10 +210,10 @@ def reject(
     ``legal_basis``). The notice cites the item, or the provision, accordingly.
     """
     now = now or utc_now()
-    if ground not in REJECTION_GROUNDS:
-        raise ValidationError("ground_required", "请选择不予受理的情形。", field="ground")
     with uow_factory() as uow:
         case = load_case(uow, case_id)
+        check_rejection(case.matter, ground=ground, legal_basis=legal_basis,
+                        redirect_authority=redirect_authority)
         _no_licensing_law(case.matter, legal_basis)
         payload = {"reasons": reasons, "legal_basis": legal_basis.strip(),
                    "redirect_authority": redirect_authority.strip(), "ground": ground}

@@ -17,6 +17,7 @@ from app.domain.numbering import (
     validate_kind_codes,
 )
 from app.domain.roles import Action, authorize
+from app.print_templates import DocumentKind
 from app.services.context import CurrentUser, utc_now
 from app.store.unit_of_work import UnitOfWorkFactory
 
@@ -143,9 +144,36 @@ def document_number_previews(department: Department) -> list[tuple[str, str]]:
     ]
 
 
-def effective_kind_codes(department: Department) -> dict[str, str]:
-    """Every document kind's 文种代字 for the department, defaults filled in."""
-    return {kind: kind_code(kind, department.kind_codes) for kind in DEFAULT_KIND_CODES}
+def _kind_label(kind: str) -> str:
+    return DocumentKind(kind).label
+
+
+def format_kind_codes(department: Department | None) -> str:
+    """``受理通知书=受；不予受理通知书=不受；…``: every kind's 文种代字, for editing."""
+    overrides = department.kind_codes if department else {}
+    return "；".join(f"{_kind_label(kind)}={kind_code(kind, overrides)}"
+                    for kind in DEFAULT_KIND_CODES)
+
+
+def parse_kind_codes(text: str) -> dict[str, str]:
+    """The overrides in a :func:`format_kind_codes` text (codes equal to the default are
+    not stored). Unknown document names are refused, naming them."""
+    by_label = {_kind_label(kind): kind for kind in DEFAULT_KIND_CODES}
+    codes: dict[str, str] = {}
+    for part in text.replace(";", "；").replace("\n", "；").split("；"):
+        if not part.strip():
+            continue
+        label, _, code = part.replace("＝", "=").partition("=")
+        kind = by_label.get(label.strip())
+        if kind is None or not code.strip():
+            raise ValidationError(
+                "kind_code.unreadable",
+                f"无法识别“{part.strip()}”：请写作“文书名称=代字”，如“受理通知书=受”。",
+                field="kind_codes",
+            )
+        if code.strip() != DEFAULT_KIND_CODES[kind]:
+            codes[kind] = code.strip()
+    return validate_kind_codes(codes)
 
 
 def search_matters(
