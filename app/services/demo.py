@@ -401,6 +401,18 @@ def _denied(demo: _Demo, case_id: str, at: datetime) -> None:
               at + timedelta(days=1, hours=4))
 
 
+def _refused(demo: _Demo, case_id: str, at: datetime) -> None:
+    """A matter that is not 行政许可 refused on review: its 不予办理告知书."""
+    _reviewed(demo, case_id, at, conforms=False)
+    dept = _dept(demo, case_id)
+    cases.deny(demo.uow, demo.chief(dept), case_id, opinion="不予办理。",
+               reasons="申请人不是婚姻当事人，也未提交当事人的授权委托书。",
+               now=at + timedelta(hours=2))
+    assert demo.seal is not None
+    demo.seal(demo.chief(dept), case_id, _decision_kind(demo, case_id),
+              at + timedelta(hours=3))
+
+
 def _rejected(demo: _Demo, case_id: str, at: datetime) -> None:
     cases.reject(demo.uow, demo.clerk(_dept(demo, case_id)), case_id,
                  reasons="申请事项依法不属于本机关职权范围。", ground="outside_powers",
@@ -502,6 +514,7 @@ _PLAN: tuple[tuple[str, bool, int, Script], ...] = (
     ("MZJ-001", True, 6, _reviewed),
     ("MZJ-002", False, 24, _immediate),
     ("MZJ-002", False, 13, _rejected),
+    ("MZJ-002", False, 9, _refused),
     ("JTJ-001", True, 24, _accepted),           # fresh
     ("JTJ-001", True, 7, _delivered),
     ("JTJ-002", False, 19, _accepted),          # yellow/red
