@@ -6,8 +6,8 @@ the standard ``{prefix}{kind}〔{year}〕{seq}号``, keeping the text before the
 机关代字. The remedy bodies start empty: documents that state remedies are refused until
 the administrator sets them, rather than printing a body nobody checked.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
