@@ -676,7 +676,7 @@ def _decide(case: Case, event: Event, outcome: str) -> None:
             f"联办件尚有部门未会签（{'、'.join(pending)}），不能核准。",
             pending=pending,
         )
-    decision = {
+    decision: dict[str, Any] = {
         "outcome": outcome,
         "opinion": _text(event.payload, "opinion", "核准意见"),
         "actor_id": event.actor_id,
@@ -702,8 +702,9 @@ def _on_denied(case: Case, event: Event) -> None:
 
 def _on_sealed(case: Case, event: Event) -> None:
     kind = _text(event.payload, "document_kind", "文书种类")
-    decision_states = {"approved": (CaseState.APPROVED,), "denied": (CaseState.DENIED,)}
-    allowed_states = {
+    decision_states: dict[str, tuple[CaseState, ...]] = {
+        "approved": (CaseState.APPROVED,), "denied": (CaseState.DENIED,)}
+    allowed_states: dict[str, tuple[CaseState, ...]] = {
         decision_document(case.matter, outcome): states
         for outcome, states in decision_states.items()
     }

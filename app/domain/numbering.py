@@ -134,7 +134,7 @@ def validate_document_prefix(prefix: str) -> str:
 def validate_kind_codes(codes: dict[str, str]) -> dict[str, str]:
     """文种代字 overrides: 1–6 characters each, distinct from each other's effective code."""
     cleaned = {kind: code.strip() for kind, code in codes.items() if code.strip()}
-    for kind, code in cleaned.items():
+    for code in cleaned.values():
         if not KIND_CODE_RE.match(code):
             raise ValidationError(
                 "kind_code.invalid", f"文种代字“{code}”须为1至6个汉字或字母。", field="kind_codes"

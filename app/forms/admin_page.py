@@ -31,8 +31,8 @@ from PyQt6.QtWidgets import (
 
 from app.domain.calendar import CalendarSource, YearCalendar
 from app.domain.catalog import Department
-from app.domain.numbering import DEFAULT_DOCUMENT_PATTERN
 from app.domain.errors import DomainError, ValidationError
+from app.domain.numbering import DEFAULT_DOCUMENT_PATTERN
 from app.domain.roles import ROLE_LABELS, Role
 from app.domain.seal import SEAL_STATUS_LABELS
 from app.forms.dialogs import FieldSpec, FormDialog

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from pypinyin import Style, lazy_pinyin
-
-from dataclasses import replace
 
 from app.domain.catalog import Department, Matter, validate_department
 from app.domain.errors import NotFound, ValidationError

@@ -63,7 +63,7 @@ def _m(code: str, name: str, form: MaterialForm = O, copies: int = 1, *, require
 
 ID_COPY = _m("ID", "申请人身份证明", C, description="居民身份证正反面复印件，须与原件核对")
 
-MATTERS = (
+_GUIDES = (
     Matter("SCJ-001", "个体工商户登记", "SCJ", "清河县市场监督管理局", CaseType.PROMISED, 15, 3,
            "《促进个体工商户发展条例》第八条；《市场主体登记管理条例》第三条",
            "有经营能力的公民", "申请—受理—审查—决定—发照",
@@ -155,7 +155,9 @@ _MATTER_EXTRAS: dict[str, dict[str, object]] = {
     "JTJ-002": {"matter_type": MatterType.CONFIRMATION, "permit_fields": (
         PermitField("validity", "注册有效期", True),)},
 }
-MATTERS = tuple(replace(m, **_MATTER_EXTRAS.get(m.code, {})) for m in MATTERS)  # type: ignore[arg-type]
+MATTERS: tuple[Matter, ...] = tuple(
+    replace(m, **_MATTER_EXTRAS.get(m.code, {})) for m in _GUIDES  # type: ignore[arg-type]
+)
 
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
