@@ -407,7 +407,7 @@ def test_draft_has_no_qr_code(system_fonts: FontSet) -> None:
 def test_sealed_pdf_names_its_seal_use_in_the_metadata(system_fonts: FontSet) -> None:
     context = sample_context(DocumentKind.APPROVAL_DECISION)
     pdf = _pdf(context, system_fonts)
-    assert pdf.metadata["Title"] == "准予行政许可决定书"
+    assert pdf.metadata["Title"] == "某某县行政审批局准予行政许可决定书"
     assert pdf.metadata["Subject"] == context.case_number
     assert pdf.metadata["Keywords"] == qr_payload(context.seal)
 

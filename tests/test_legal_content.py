@@ -77,6 +77,15 @@ def _seal(runtime: Runtime, staff: Staff, case_id: str, kind: DocumentKind, hour
                             now=MONDAY + timedelta(hours=hours))
 
 
+def _pdf_text(pdf: bytes) -> str:
+    """The PDF's text as printed, line breaks and page furniture joined up."""
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        text = "".join(page.extract_text() or "" for page in document.pages)
+    return "".join(text.split())
+
+
 def _word_text(runtime: Runtime, staff: Staff, issued) -> str:
     """The text of the issued document's Word file (paragraphs, then table cells)."""
     case = cases.get_case(runtime.uow, issued.case_id)
@@ -109,6 +118,9 @@ def test_a_public_service_case_gets_a_result_notice_and_no_licensing_law(profile
     assert "根据《婚姻登记档案管理办法》第十四条的规定，本机关已为你（单位）办理完毕。" in text
     assert "已出具婚姻登记档案证明1份" in text
     assert "行政许可" not in text
+    printed = _pdf_text(issued.pdf)
+    assert "县市场监督管理局办结通知书" in printed and "县市监结〔2026〕1号" in printed
+    assert "已出具婚姻登记档案证明1份" in printed and "行政许可" not in printed
     assert cases.get_case(runtime.uow, case.id).state.value == "completed"
 
 
@@ -179,6 +191,11 @@ def test_approval_of_a_licence_requires_and_states_the_certificate_fields(profil
         assert expected in text
     assert ("符合《中华人民共和国食品安全法》第三十五条规定的条件、标准。根据《中华人民共和国"
             "行政许可法》第三十八条第一款的规定，本机关决定准予行政许可。") in text
+    printed = _pdf_text(issued.pdf)
+    for expected in ("县市场监督管理局准予行政许可决定书", "县市监许〔2026〕1号",
+                     "JY11305340012345", "2026年11月23日至2031年11月22日", "热食类食品制售",
+                     "《食品经营许可证》"):
+        assert expected in printed
 
 
 def test_denial_cites_the_matters_basis_with_the_reasons(profile) -> None:
