@@ -131,6 +131,9 @@ def sample_context(
             rejection_ground="outside_powers",
             redirect_authority="某某市市场监督管理局",
         )
+    if kind is DocumentKind.APPROVAL_DECISION:
+        # The provisions of the sample's reasons belong to the denial only.
+        context = dataclasses.replace(context, legal_basis=())
     if kind in (DocumentKind.RESULT_NOTICE, DocumentKind.REFUSAL_NOTICE):
         context = dataclasses.replace(
             context,
@@ -145,8 +148,9 @@ def sample_context(
             legal_basis=(),
         )
     if sealed and not draft and kind.requires_seal:
+        appearance = dataclasses.replace(SAMPLE_SEAL, authority_name=context.authority_name)
         context = seal_context(
-            context, appearance=SAMPLE_SEAL, sealed_at_text=SAMPLE_SEALED_AT,
+            context, appearance=appearance, sealed_at_text=SAMPLE_SEALED_AT,
             document_id=SAMPLE_DOCUMENT_ID, verification_code=SAMPLE_VERIFICATION_CODE,
             verification_base=SAMPLE_SERVER,
         )
