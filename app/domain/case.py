@@ -47,8 +47,9 @@ STATE_LABELS = {
     CaseState.AWAITING_SUPPLEMENT: "待补正",
     CaseState.ACCEPTED: "已受理待审查",
     CaseState.REVIEWED: "已审查待核准",
-    CaseState.APPROVED: "准予许可待用印",
-    CaseState.DENIED: "不予许可待用印",
+    # Neutral words: the same states serve 行政许可 and every other matter type.
+    CaseState.APPROVED: "核准准予待用印",
+    CaseState.DENIED: "核准不予待用印",
     CaseState.COMPLETED: "已办结",
     CaseState.DELIVERED: "已送达",
     CaseState.REJECTED: "不予受理",

@@ -357,16 +357,20 @@ class CasePage(QWidget):
             rows.append((f"会签（{escape(department)}）",
                          f"{'同意' if sign['agree'] else '不同意'}：{escape(sign['opinion'])}"
                          f"（{escape(sign['actor_name'])}）"))
+        outcome_labels = OUTCOME_LABELS if case.matter.matter_type.is_licensing \
+            else {**OUTCOME_LABELS, "approved": "准予办结", "denied": "不予办理"}
         if case.decision:
-            outcome = "准予许可" if case.decision["outcome"] == "approved" else "不予许可"
+            outcome = outcome_labels[case.decision["outcome"]]
             reasons = f"<br>理由：{escape(case.decision['reasons'])}" \
                 if case.decision.get("reasons") else ""
+            results = "".join(f"<br>{escape(f['label'])}：{escape(f['value'])}"
+                              for f in case.decision.get("result_fields") or [] if f["value"])
             rows.append(("核准意见", f"{outcome}：{escape(case.decision['opinion'])}"
                          f"（{escape(case.decision['actor_name'])}，"
-                         f"{iso_local_time(case.decision['at'])}）{reasons}"))
+                         f"{iso_local_time(case.decision['at'])}）{reasons}{results}"))
         if case.completed_at:
             rows.append(("办结时间", local_time(case.completed_at)
-                         + (f"，{OUTCOME_LABELS.get(case.outcome, case.outcome)}"
+                         + (f"，{outcome_labels.get(case.outcome, case.outcome)}"
                             if case.outcome else "")))
         if case.delivery:
             rows.append(("送达", escape(f"{case.delivery['method']} "
