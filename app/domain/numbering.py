@@ -69,6 +69,9 @@ DEFAULT_KIND_CODES: dict[str, str] = {
     "denial_decision": "不许",
     "result_notice": "结",
     "refusal_notice": "不办",
+    "extension_notice": "延",
+    "special_procedure_notice": "特",
+    "delivery_receipt": "送",
 }
 
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")

@@ -139,7 +139,7 @@ def document_number_previews(department: Department) -> list[tuple[str, str]]:
         (kind, preview_document_number(department.document_number_pattern,
                                        department.document_prefix, kind=kind,
                                        overrides=overrides))
-        for kind in DEFAULT_KIND_CODES
+        for kind in _numbered_kinds()
     ]
 
 
@@ -147,17 +147,22 @@ def _kind_label(kind: str) -> str:
     return DocumentKind(kind).label
 
 
+def _numbered_kinds() -> list[str]:
+    """The document kinds this program issues that have a default 文种代字."""
+    return [kind for kind in DEFAULT_KIND_CODES if kind in DocumentKind._value2member_map_]
+
+
 def format_kind_codes(department: Department | None) -> str:
     """``受理通知书=受；不予受理通知书=不受；…``: every kind's 文种代字, for editing."""
     overrides = department.kind_codes if department else {}
     return "；".join(f"{_kind_label(kind)}={kind_code(kind, overrides)}"
-                    for kind in DEFAULT_KIND_CODES)
+                    for kind in _numbered_kinds())
 
 
 def parse_kind_codes(text: str) -> dict[str, str]:
     """The overrides in a :func:`format_kind_codes` text (codes equal to the default are
     not stored). Unknown document names are refused, naming them."""
-    by_label = {_kind_label(kind): kind for kind in DEFAULT_KIND_CODES}
+    by_label = {_kind_label(kind): kind for kind in _numbered_kinds()}
     codes: dict[str, str] = {}
     for part in text.replace(";", "；").replace("\n", "；").split("；"):
         if not part.strip():
