@@ -100,7 +100,8 @@ def test_two_kinds_with_the_same_code_are_refused() -> None:
 def test_a_legacy_pattern_keeps_its_prefix() -> None:
     assert upgrade_legacy_pattern("清市监〔{year}〕{station}第{seq:04d}号") == (
         DEFAULT_DOCUMENT_PATTERN, "清市监")
-    assert kind_code("extension_notice", {}, fallback_label="延长办理期限告知书") == "延长"
+    assert kind_code("hearing_notice", {}, fallback_label="听证告知书") == "听证"
+    assert kind_code("extension_notice", {}) == "延"
 
 
 def test_supervisor_is_read_only() -> None:
