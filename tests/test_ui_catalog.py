@@ -103,3 +103,37 @@ def test_a_clerk_does_not_see_disabled_matters(qtbot, gui_profile) -> None:
     _disable_the_business_matter(gui_profile)
     page = _page(qtbot, gui_profile, gui_profile.staff.clerk)
     assert page.list.count() == 0
+
+
+def test_the_sheet_carries_the_matter_type_and_the_result_fields() -> None:
+    from app.domain.catalog import MatterType, PermitField
+    from app.ui import catalog_sheet
+    from tests.profile_fixtures import business_matter
+
+    archive = business_matter(
+        code="MZJ-002", name="婚姻登记档案查询", matter_type=MatterType.PUBLIC_SERVICE,
+        reconsideration_first=True, certificate_name="婚姻登记档案证明",
+        permit_fields=(PermitField("result", "查询结果", True, "如：已出具证明1份"),
+                       PermitField("note", "备注", False)),
+    )
+    parsed = catalog_sheet.parse_catalog(catalog_sheet.export_catalog([archive]),
+                                         {"SCJ": "县市场监督管理局"})
+    assert parsed.problems == []
+    assert parsed.matters == [archive]
+
+
+def test_a_sheet_with_an_unknown_matter_type_says_which_row() -> None:
+    from openpyxl import load_workbook
+
+    from app.ui import catalog_sheet
+    from tests.profile_fixtures import business_matter
+
+    book = load_workbook(BytesIO(catalog_sheet.export_catalog([business_matter()])))
+    sheet = book["事项"]
+    column = [c.value for c in sheet[1]].index("事项类型") + 1
+    sheet.cell(row=2, column=column, value="行政审批")
+    data = BytesIO()
+    book.save(data)
+    parsed = catalog_sheet.parse_catalog(data.getvalue(), {"SCJ": "县市场监督管理局"})
+    assert parsed.matters == []
+    assert parsed.problems[0].startswith("事项表第2行：事项类型“行政审批”应为行政许可、")
