@@ -179,6 +179,12 @@ def _remedies(context: DocumentContext, paper: str) -> Para:
     )
 
 
+def _collect_certificate(context: DocumentContext, paper: str) -> str:
+    """凭本决定书/通知书: where and how the certificate is collected."""
+    return (f"请凭本{paper}和身份证件到原受理窗口领取《{context.certificate_name}》，"
+            "或申请邮寄送达。")
+
+
 def _granted_table(context: DocumentContext, holder_label: str) -> list[Block]:
     """Who gets what: the holder, the certificate and the fields entered at approval."""
     rows: tuple[tuple[tuple[str, str], ...], ...] = (
@@ -408,7 +414,7 @@ def _approval_decision(context: DocumentContext) -> list[Block]:
         blocks.append(
             Para(
                 f"本机关将自作出本决定之日起十日内向你（单位）颁发、送达《{context.certificate_name}》。"
-                "请凭本决定书和身份证件到原受理窗口领取，或申请邮寄送达。"
+                + _collect_certificate(context, "决定书")
             )
         )
     else:
@@ -456,12 +462,7 @@ def _result_notice(context: DocumentContext) -> list[Block]:
         blocks.append(Para("办理结果如下："))
         blocks.extend(_granted_table(context, "申请人"))
     if context.certificate_name:
-        blocks.append(
-            Para(
-                f"请凭本通知书和身份证件到原受理窗口领取《{context.certificate_name}》，"
-                "或申请邮寄送达。"
-            )
-        )
+        blocks.append(Para(_collect_certificate(context, "通知书")))
     return blocks + _tail(context, contact=False)
 
 
