@@ -260,6 +260,7 @@ class AdminPage(Page):
                           "加本站点代码，以免重号。行政复议机关和人民法院未设置时，不予受理通知书、"
                           "不予许可决定书等须告知救济途径的文书不能出具。"),
         )
+        dialog.setMinimumWidth(640)  # room for the 文号 preview of three kinds
         if department is not None:
             code_input = dialog.inputs["code"]
             assert isinstance(code_input, QLineEdit)
