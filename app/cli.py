@@ -37,7 +37,11 @@ _DOC_KINDS = {
     "rejection": "rejection_notice",
     "approval": "approval_decision",
     "denial": "denial_decision",
+    # The results of matters that are not 行政许可 (行政确认, 公共服务, 备案 ...).
+    "result": "result_notice",
+    "refusal": "refusal_notice",
 }
+_DOC_NAMES = {kind: name for name, kind in _DOC_KINDS.items()}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -253,10 +257,18 @@ def _cmd_print(args: argparse.Namespace, data_dir: Path) -> int:
     from app.services.system import system_user
 
     with open_runtime(data_dir, backups=False) as runtime:
-        printed = document_for_case(
-            runtime.uow, system_user(runtime.uow), args.case_number,
-            DocumentKind(_DOC_KINDS[args.doc]), word=args.format == "docx",
-        )
+        try:
+            printed = document_for_case(
+                runtime.uow, system_user(runtime.uow), args.case_number,
+                DocumentKind(_DOC_KINDS[args.doc]), word=args.format == "docx",
+            )
+        except DomainError as error:
+            instead = _DOC_NAMES.get(str(error.params.get("instead", "")))
+            if instead:
+                # A non-licensing case has no 行政许可决定书: say which --doc it has.
+                raise type(error)(error.code, f"{error.message}请使用 --doc {instead}。",
+                                  field=error.field, **error.params) from None
+            raise
     args.out.write_bytes(printed.data)
     if printed.issued and printed.sealed and args.format == "docx":
         print(f"已输出 {printed.document_number} 的 Word 参考副本到 {args.out}"

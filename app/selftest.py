@@ -542,7 +542,8 @@ class SelfTest:
             self.state.documents[kind.value] = issued
             return _check_pdf(issued.pdf, kind.label, f"issue_unsealed {issued.document_number}",
                               (issued.document_number, case.number))
-        if kind in (DocumentKind.APPROVAL_DECISION, DocumentKind.DENIAL_DECISION):
+        if kind in (DocumentKind.APPROVAL_DECISION, DocumentKind.DENIAL_DECISION,
+                    DocumentKind.RESULT_NOTICE, DocumentKind.REFUSAL_NOTICE):
             issued = self._sealed_document(kind)
             self.state.documents[kind.value] = issued
             if kind is DocumentKind.APPROVAL_DECISION:

@@ -63,8 +63,6 @@ class SettingsValues:
     """How many automatic database backups to keep."""
     data_dir: str = ""
     """The profile folder; empty: the per-user data folder."""
-    document_number_pattern: str = ""
-    """The station's 文号 pattern when a department has none, e.g. ``清政服〔{year}〕{station}第{seq:04d}号``."""
 
 
 _RANGES: dict[str, tuple[int, int]] = {
@@ -99,8 +97,6 @@ def validate(key: str, value: object) -> Any:
     if key == "server_url" and value and not value.startswith(("https://", "http://")):
         raise SettingsError("bad_setting", "服务器地址须以 https:// 或 http:// 开头。",
                             field=key)
-    if key == "document_number_pattern" and value and "{seq" not in value:
-        raise SettingsError("bad_setting", "文号格式须包含序号 {seq:04d}。", field=key)
     return value
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.calendar import CalendarSource, YearCalendar
-from app.domain.catalog import Matter
+from app.domain.catalog import Department, Matter, validate_department
 from app.domain.errors import DomainError, ValidationError
 from app.domain.roles import Role
 from app.domain.seal import SealRecord, SealStatus
@@ -112,17 +112,15 @@ def normalise(kind: ReferenceKind, key: str, data: dict[str, Any]) -> dict[str, 
         raise ValidationError("bad_reference", "参考数据格式不正确。")
     try:
         if kind is ReferenceKind.DEPARTMENT:
-            department = {
-                "code": _text(data, "code", "部门编码"),
-                "name": _text(data, "name", "部门名称"),
-                "document_number_pattern": _text(
-                    data, "document_number_pattern", "文号格式", required=False
-                ) or "〔{year}〕{station}第{seq:04d}号",
-                "phone": _text(data, "phone", "电话", required=False),
-            }
-            if department["code"] != key:
+            _text(data, "code", "部门编码")
+            _text(data, "name", "部门名称")
+            department = Department.from_dict(data)
+            # The same rules as the stations' admin page; a record from before 文号
+            # 代字 existed may still lack its prefix.
+            validate_department(department, require_prefix=False)
+            if department.code != key:
                 raise ValidationError("bad_reference", "部门编码与键不一致。")
-            return department
+            return department.to_dict()
         if kind is ReferenceKind.MATTER:
             matter = Matter.from_dict(data)
             if matter.code != key:

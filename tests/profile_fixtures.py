@@ -22,6 +22,16 @@ NATURAL_APPLICANT = {
 }
 
 
+def county_department(code: str, name: str, prefix: str, **overrides: object) -> Department:
+    """A county department with its 机关代字 and remedy bodies configured."""
+    values: dict[str, object] = dict(
+        code=code, name=name, document_prefix=prefix, reconsideration_body="某某县人民政府",
+        litigation_court="某某县人民法院",
+    )
+    values.update(overrides)
+    return Department(**values)  # type: ignore[arg-type]
+
+
 def business_matter(**overrides: object) -> Matter:
     values: dict[str, object] = dict(
         code="SCJ-001", name="个体工商户登记", department_code="SCJ",
@@ -57,9 +67,8 @@ def make_profile(data_dir: Path) -> tuple[Runtime, Staff]:
         uow, username="admin", display_name="管理员", password=PASSWORD,
         station_code="XC01", station_name="城关镇便民服务站", window_name="1号窗口",
     )
-    catalog.save_department(uow, admin, Department("SCJ", "县市场监督管理局",
-                                                   "县市监〔{year}〕{station}第{seq:04d}号"))
-    catalog.save_department(uow, admin, Department("ZJJ", "县住房和城乡建设局"))
+    catalog.save_department(uow, admin, county_department("SCJ", "县市场监督管理局", "县市监"))
+    catalog.save_department(uow, admin, county_department("ZJJ", "县住房和城乡建设局", "县住建"))
     catalog.save_matter(uow, admin, business_matter())
 
     def user(name: str, display: str, roles: set[Role], dept: str | None) -> CurrentUser:

@@ -19,7 +19,7 @@ import uvicorn
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.orm import Session
 
-from app.domain.catalog import CaseType, Department, MaterialForm, Matter, RequiredMaterial
+from app.domain.catalog import CaseType, MaterialForm, Matter, RequiredMaterial
 from app.domain.roles import Role
 from app.services import accounts, catalog
 from app.services.context import CurrentUser
@@ -31,6 +31,7 @@ from server import stations
 from server.app import create_app
 from server.database import ServerConfig, open_database
 from server.models import EventRow as ServerEventRow
+from tests.profile_fixtures import county_department
 
 PASSWORD = "counter2026"
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -214,7 +215,7 @@ def make_station(
         uow, username="admin", display_name=f"{code}管理员", password=PASSWORD,
         station_code=code, station_name=name, window_name="1号窗口",
     )
-    catalog.save_department(uow, admin, Department("SCJ", "县市场监督管理局"))
+    catalog.save_department(uow, admin, county_department("SCJ", "县市场监督管理局", "县市监"))
     if with_catalog:
         catalog.save_matter(uow, admin, business_matter())
 

@@ -234,6 +234,36 @@ def test_print_refuses_an_approval_decision_for_a_rejected_case(demo_dir: Path,
     assert not (tmp_path / "x.pdf").exists()
 
 
+def test_print_of_a_public_service_case_gives_its_result_notice_not_a_licence(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    import io
+
+    import docx
+
+    listed = json.loads(run("cases", "--json", "--data-dir", str(demo_dir)).stdout)
+    numbers = [c["number"] for c in listed
+               if c["matter"] == "婚姻登记档案查询" and c["state"] == "completed"]
+    out = tmp_path / "result.docx"
+    # The demo has one done (办结通知书) and one refused (不予办理告知书).
+    printed = {number: run("print", number, "--doc", "result", "--format", "docx", "--out",
+                           str(out), "--data-dir", str(demo_dir), check=False)
+               for number in numbers}
+    number = next(n for n, result in printed.items() if result.returncode == 0)
+    refused = run("print", number, "--doc", "approval", "--out", str(tmp_path / "x.pdf"),
+                  "--data-dir", str(demo_dir), check=False)
+    assert refused.returncode == 1
+    assert "公共服务事项，不是行政许可，没有准予行政许可决定书" in refused.stderr
+    assert "请使用 --doc result" in refused.stderr
+    assert not (tmp_path / "x.pdf").exists()
+    printed_text = run("print", number, "--doc", "result", "--format", "docx", "--out",
+                       str(out), "--data-dir", str(demo_dir)).stdout
+    assert "已输出 清民结〔" in printed_text
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(out.read_bytes())).paragraphs)
+    assert "清河县民政局办结通知书" in text
+    assert "行政许可" not in text
+
+
 def test_print_ledger_writes_the_period(demo_dir: Path, tmp_path: Path) -> None:
     import pdfplumber
 

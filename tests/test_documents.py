@@ -407,7 +407,7 @@ def test_draft_has_no_qr_code(system_fonts: FontSet) -> None:
 def test_sealed_pdf_names_its_seal_use_in_the_metadata(system_fonts: FontSet) -> None:
     context = sample_context(DocumentKind.APPROVAL_DECISION)
     pdf = _pdf(context, system_fonts)
-    assert pdf.metadata["Title"] == "准予行政许可决定书"
+    assert pdf.metadata["Title"] == "某某县行政审批局准予行政许可决定书"
     assert pdf.metadata["Subject"] == context.case_number
     assert pdf.metadata["Keywords"] == qr_payload(context.seal)
 
@@ -512,7 +512,7 @@ def test_docx_names_east_asian_fonts_for_word_and_wps() -> None:
     data = render_docx(sample_context(DocumentKind.ACCEPTANCE_NOTICE))
     document = Document(io.BytesIO(data))
     title = document.paragraphs[0]
-    assert title.text == "受理通知书"
+    assert title.text == "某某县行政审批局受理通知书"
     assert {_east_asia(r) for r in title.runs} == {DOCX_TITLE_FONT}
     assert title.runs[0].font.size.pt == 22
     body = [p for p in document.paragraphs if p.text.startswith("你（单位）")][0]
@@ -550,8 +550,9 @@ def test_word_copy_of_a_sealed_document_has_no_seal_and_names_the_pdf_the_origin
     text = _docx_text(data)
     assert "参考副本，不含印章" in text
     assert "以该PDF文件为准" in text
-    assert "某某县行政审批局行政审批专用章" in text
-    assert context.seal is not None and context.seal.verification_code in text
+    assert context.seal is not None
+    assert f"{context.seal.appearance.authority_name}行政审批专用章" in text
+    assert context.seal.verification_code in text
     assert "（印章：" not in text
 
 

@@ -56,6 +56,8 @@ def test_kinds_have_their_chinese_labels() -> None:
         "不予受理通知书",
         "准予行政许可决定书",
         "不予行政许可决定书",
+        "办结通知书",
+        "不予办理告知书",
         "用印登记簿",
     ]
     assert {k for k in DocumentKind if k.requires_seal} == {
@@ -63,15 +65,20 @@ def test_kinds_have_their_chinese_labels() -> None:
         DocumentKind.REJECTION_NOTICE,
         DocumentKind.APPROVAL_DECISION,
         DocumentKind.DENIAL_DECISION,
+        DocumentKind.RESULT_NOTICE,
+        DocumentKind.REFUSAL_NOTICE,
     }
 
 
 @pytest.mark.parametrize("kind", list(DocumentKind))
 def test_every_document_starts_with_its_title_and_ends_signed(kind: DocumentKind) -> None:
-    layout = build_layout(sample_context(kind))
-    assert layout.blocks[0] == Title(kind.label)
+    context = sample_context(kind)
+    layout = build_layout(context)
+    # GB/T 9704 7.3.1: 发文机关 + 文种, e.g. 某某县行政审批局准予行政许可决定书.
+    assert layout.blocks[0] == Title(f"{context.authority_name}{kind.label}")
+    assert layout.title == f"{context.authority_name}{kind.label}"
     signature = next(b for b in layout.blocks if isinstance(b, Signature))
-    assert signature == Signature("某某县行政审批局", "2026年11月23日")
+    assert signature == Signature(context.authority_name, "2026年11月23日")
     after = layout.blocks[layout.blocks.index(signature) + 1 :]
     assert all(isinstance(b, Note | SignLines) for b in after)
 
@@ -90,13 +97,28 @@ def test_rejection_and_denial_state_the_remedies_with_configured_bodies(
     assert "依照《中华人民共和国行政诉讼法》的规定向某某县人民法院提起行政诉讼" in text
 
 
-def test_remedies_name_generic_bodies_when_none_is_configured() -> None:
+@pytest.mark.parametrize(
+    "kind",
+    [DocumentKind.REJECTION_NOTICE, DocumentKind.DENIAL_DECISION, DocumentKind.REFUSAL_NOTICE],
+)
+def test_a_remedy_document_without_its_bodies_is_not_made(kind: DocumentKind) -> None:
+    for missing in ({"reconsideration_body": ""}, {"litigation_court": ""}):
+        context = dataclasses.replace(sample_context(kind), **missing)
+        with pytest.raises(ValueError, match="须写明行政复议机关和人民法院"):
+            build_layout(context)
+
+
+def test_reconsideration_first_says_to_apply_for_reconsideration_before_suing() -> None:
     context = dataclasses.replace(
-        sample_context(DocumentKind.DENIAL_DECISION), reconsideration_body="", litigation_court=""
+        sample_context(DocumentKind.DENIAL_DECISION), reconsideration_first=True
     )
     text = _text(build_layout(context))
-    assert "向有管辖权的行政复议机关申请行政复议" in text
-    assert "向有管辖权的人民法院提起行政诉讼" in text
+    assert "依照《中华人民共和国行政复议法》第二十三条的规定" in text
+    assert "应当先申请行政复议" in text
+    assert "自收到本决定书之日起六十日内向某某县人民政府申请行政复议" in text
+    assert "自收到行政复议决定书之日起十五日内" in text
+    assert "未经行政复议，不能直接提起行政诉讼" in text
+    assert "也可以自收到本决定书之日起六个月内" not in text
 
 
 @pytest.mark.parametrize(
@@ -132,13 +154,107 @@ def test_several_reasons_are_numbered_and_one_is_a_paragraph() -> None:
     assert not any(isinstance(b, NumberedList) for b in one.blocks)
 
 
-def test_decisions_default_to_article_38_of_the_licensing_law() -> None:
+def test_decisions_cite_article_38_of_the_licensing_law() -> None:
     for kind, clause in (
         (DocumentKind.APPROVAL_DECISION, "第三十八条第一款"),
         (DocumentKind.DENIAL_DECISION, "第三十八条第二款"),
     ):
         context = dataclasses.replace(sample_context(kind), legal_basis=())
-        assert f"根据《中华人民共和国行政许可法》{clause}的规定" in _text(build_layout(context))
+        assert f"《中华人民共和国行政许可法》{clause}的规定" in _text(build_layout(context))
+
+
+def test_denial_cites_the_matters_substantive_basis_with_its_reasons() -> None:
+    text = _text(build_layout(sample_context(DocumentKind.DENIAL_DECISION)))
+    assert "该申请不符合《中华人民共和国食品安全法》第三十五条规定的条件、标准，理由如下" in text
+    assert (
+        "根据《中华人民共和国食品安全法》第三十五条、《中华人民共和国食品安全法》第三十三条、"
+        "《食品经营许可和备案管理办法》第十二条、《中华人民共和国行政许可法》第三十八条第二款的规定，"
+        "本机关决定不予行政许可。"
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("ground", "legal_basis", "redirect", "cited", "sentence"),
+    [
+        ("outside_powers", (), "某某市市场监督管理局",
+         "《中华人民共和国行政许可法》第三十二条第一款第（二）项",
+         "该申请事项依法不属于本机关职权范围，请你（单位）向某某市市场监督管理局提出申请。"),
+        ("not_licensable", (), "", "《中华人民共和国行政许可法》第三十二条第一款第（一）项",
+         "该申请事项依法不需要取得行政许可。"),
+        ("other", ("《食品经营许可和备案管理办法》第十六条",), "",
+         "《食品经营许可和备案管理办法》第十六条", ""),
+    ],
+)
+def test_rejection_names_the_item_of_article_32_its_ground_is(
+    ground: str, legal_basis: tuple[str, ...], redirect: str, cited: str, sentence: str
+) -> None:
+    context = dataclasses.replace(
+        sample_context(DocumentKind.REJECTION_NOTICE), rejection_ground=ground,
+        legal_basis=legal_basis, redirect_authority=redirect,
+    )
+    text = _text(build_layout(context))
+    assert f"根据{cited}的规定，本机关决定不予受理。" in text
+    assert sentence in text
+    if ground == "other":
+        assert "第三十二条" not in text
+
+
+def _public_service(kind: DocumentKind) -> DocumentContext:
+    context = sample_context(kind)
+    return dataclasses.replace(
+        context, matter_type="public_service", matter_name="婚姻登记档案查询",
+        matter_basis="《婚姻登记档案管理办法》第十四条", rejection_ground="outside_powers",
+        redirect_authority="某某市民政局", legal_basis=(),
+    )
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        DocumentKind.RECEIPT,
+        DocumentKind.ONE_TIME_NOTICE,
+        DocumentKind.ACCEPTANCE_NOTICE,
+        DocumentKind.REJECTION_NOTICE,
+        DocumentKind.RESULT_NOTICE,
+        DocumentKind.REFUSAL_NOTICE,
+    ],
+)
+def test_a_non_licensing_matter_never_cites_the_licensing_law(kind: DocumentKind) -> None:
+    text = _text(build_layout(_public_service(kind)))
+    assert "行政许可" not in text
+    assert "五日内" not in text
+
+
+def test_a_non_licensing_matter_has_no_licensing_decision() -> None:
+    for kind in (DocumentKind.APPROVAL_DECISION, DocumentKind.DENIAL_DECISION):
+        with pytest.raises(ValueError, match="只适用于行政许可事项"):
+            _public_service(kind)
+
+
+@pytest.mark.parametrize(
+    ("matter_type", "done", "refused"),
+    [
+        ("public_service", "本机关已为你（单位）办理完毕。", "本机关决定不予办理。"),
+        ("confirmation", "本机关予以确认。", "本机关决定不予确认。"),
+        ("filing", "本机关予以备案。", "本机关决定不予备案。"),
+        ("benefit", "本机关予以给付。", "本机关决定不予给付。"),
+    ],
+)
+def test_result_and_refusal_notices_speak_the_matter_types_words(
+    matter_type: str, done: str, refused: str
+) -> None:
+    result = dataclasses.replace(sample_context(DocumentKind.RESULT_NOTICE),
+                                 matter_type=matter_type)
+    refusal = dataclasses.replace(sample_context(DocumentKind.REFUSAL_NOTICE),
+                                  matter_type=matter_type)
+    result_text = _text(build_layout(result))
+    refusal_text = _text(build_layout(refusal))
+    assert f"根据《婚姻登记档案管理办法》第十四条的规定，{done}"[:-len(done)] in result_text
+    assert done in result_text
+    assert "查询结果：已出具婚姻登记档案证明1份" in result_text
+    assert refused in refusal_text
+    assert "申请人不是婚姻当事人" in refusal_text
+    assert "自收到本告知书之日起六十日内" in refusal_text
 
 
 def test_one_time_notice_lists_only_missing_or_defective_materials_with_what_is_needed() -> None:
@@ -205,11 +321,26 @@ def test_acceptance_notice_tells_how_to_follow_the_case_and_collect_the_result()
     assert "第三十二条第一款第（五）项" in text
 
 
-def test_approval_decision_lists_the_permit() -> None:
+def test_approval_decision_states_what_is_granted() -> None:
     text = _text(build_layout(sample_context(DocumentKind.APPROVAL_DECISION)))
     assert "本机关决定准予行政许可" in text
-    assert "许可证编号：JY13201250012345" in text
-    assert "十日内" in text and "颁发、送达行政许可证件" in text
+    assert "被许可人：某某县张记餐饮有限公司（91320***********7X）" in text
+    assert "证件名称：食品经营许可证" in text
+    assert "证件编号：JY13201250012345" in text
+    assert "有效期限：2026年11月23日至2031年11月22日" in text
+    assert "许可范围：热食类食品制售；冷食类食品制售" in text
+    assert "十日内向你（单位）颁发、送达《食品经营许可证》" in text
+    assert "请凭本决定书和身份证件到原受理窗口领取" in text
+
+
+def test_approval_without_a_certificate_is_itself_the_proof() -> None:
+    context = dataclasses.replace(
+        sample_context(DocumentKind.APPROVAL_DECISION), certificate_name="",
+        permit_items=(),
+    )
+    text = _text(build_layout(context))
+    assert "凭本决定书从事被许可的活动" in text
+    assert "颁发、送达" not in text
 
 
 def test_ledger_is_landscape_with_nine_columns_and_short_digests() -> None:

@@ -11,10 +11,15 @@ from app.domain.audit import GENESIS_HASH, AuditRecord, chain_hash, verify_chain
 from app.domain.errors import PermissionDenied, ValidationError
 from app.domain.events import Event, EventType
 from app.domain.numbering import (
+    DEFAULT_DOCUMENT_PATTERN,
     format_case_number,
     format_document_number,
+    kind_code,
     parse_case_number,
+    preview_document_number,
+    upgrade_legacy_pattern,
     validate_document_pattern,
+    validate_kind_codes,
     validate_station_code,
 )
 from app.domain.roles import Action, Role, authorize, can
@@ -42,22 +47,61 @@ def test_unparseable_case_number_gives_none() -> None:
     assert parse_case_number("20261123-7") is None
 
 
-def test_document_number_follows_the_department_pattern() -> None:
-    assert (
-        format_document_number(
-            "〔{year}〕{station}第{seq:04d}号",
-            year=2026,
-            station="XC01",
-            department="SCJ",
-            sequence=1,
-        )
-        == "〔2026〕XC01第0001号"
+def test_document_number_follows_gb_t_9704() -> None:
+    number = format_document_number(
+        DEFAULT_DOCUMENT_PATTERN, prefix="清市监", kind="许", year=2026, sequence=6
     )
+    assert number == "清市监许〔2026〕6号"
 
 
-def test_document_pattern_without_sequence_is_refused() -> None:
-    with pytest.raises(ValidationError):
-        validate_document_pattern("〔{year}〕第号")
+def test_document_number_of_another_station_carries_its_code_after_the_prefix() -> None:
+    plain = {format_document_number(DEFAULT_DOCUMENT_PATTERN, prefix="清市监", kind="受",
+                                    year=2026, sequence=n) for n in range(1, 300)}
+    other = {format_document_number(DEFAULT_DOCUMENT_PATTERN, prefix="清市监", kind="受",
+                                    year=2026, sequence=n, station="XZ02")
+             for n in range(1, 300)}
+    assert "清市监XZ02受〔2026〕3号" in other
+    assert not plain & other
+
+
+@pytest.mark.parametrize(
+    ("pattern", "code"),
+    [
+        ("〔{year}〕第号", "document_pattern.missing"),
+        ("{prefix}{kind}〔{year}〕{seq:04d}号", "document_pattern.padding"),
+        ("{prefix}{kind}〔{year}〕第{seq}号", "document_pattern.di"),
+        ("{prefix}{kind}({year}){seq}号", "document_pattern.brackets"),
+        ("{prefix}{kind}[{year}]{seq}号", "document_pattern.brackets"),
+        ("{prefix}〔{year}〕{seq}号", "document_pattern.missing"),
+        ("{kind}{prefix}〔{year}〕{seq}号", "document_pattern.order"),
+        ("{prefix}{kind}〔{year}〕{seq}号文", "document_pattern.order"),
+        ("{prefix}{kind}{station}〔{year}〕{seq}号", "document_pattern.unknown"),
+    ],
+)
+def test_document_pattern_against_the_standard_is_refused(pattern: str, code: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        validate_document_pattern(pattern)
+    assert err.value.code == code
+    assert err.value.field == "document_number_pattern"
+
+
+def test_document_pattern_preview_shows_the_number_an_approval_gets() -> None:
+    assert preview_document_number(DEFAULT_DOCUMENT_PATTERN, "清市监") == "清市监许〔2026〕6号"
+    assert preview_document_number(DEFAULT_DOCUMENT_PATTERN, "清市监", kind="rejection_notice",
+                                   overrides={"rejection_notice": "不予受"}) == "清市监不予受〔2026〕6号"
+
+
+def test_two_kinds_with_the_same_code_are_refused() -> None:
+    with pytest.raises(ValidationError) as err:
+        validate_kind_codes({"denial_decision": "许"})
+    assert err.value.code == "kind_code.duplicate"
+
+
+def test_a_legacy_pattern_keeps_its_prefix() -> None:
+    assert upgrade_legacy_pattern("清市监〔{year}〕{station}第{seq:04d}号") == (
+        DEFAULT_DOCUMENT_PATTERN, "清市监")
+    assert kind_code("hearing_notice", {}, fallback_label="听证告知书") == "听证"
+    assert kind_code("extension_notice", {}) == "延"
 
 
 def test_supervisor_is_read_only() -> None:

@@ -26,6 +26,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
+from app.domain.errors import ValidationError
 from app.domain.seal import SealRecord, SealStatus
 from app.services import accounts, cases
 from app.store.models import Seal as SealRow
@@ -533,6 +534,47 @@ def test_only_a_publishing_station_sends_its_catalog(server: LiveServer,
         assert keys == {"SCJ-001", "SCJ-002"}
         with township.uow() as uow:
             assert uow.catalog.matter("SCJ-002") is not None  # published reaches the town
+    finally:
+        publisher.close()
+        township.close()
+
+
+def test_a_departments_numbering_and_remedy_bodies_reach_the_stations(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from app.print_templates import DocumentKind
+    from app.services import catalog, documents
+    from tests.profile_fixtures import county_department
+
+    publisher = make_station(tmp_path / "admin", "XZGL", "县中心管理端")
+    township = make_station(tmp_path / "xc01", "XC01", "城关镇", with_catalog=False)
+    try:
+        publisher.engine.enroll(server.url, server.create_station("管理端", "XZGL",
+                                                                  publisher=True))
+        township.engine.enroll(server.url, server.create_station("城关镇", "XC01"))
+        department = county_department(
+            "SCJ", "清河县市场监督管理局", "清市监", kind_codes={"receipt": "收件"},
+            reconsideration_body="清河县人民政府", litigation_court="清河县人民法院",
+            numbering_station="XZGL")
+        catalog.save_department(publisher.uow, publisher.admin, department)
+        assert publisher.engine.sync_once().ok
+        assert township.engine.sync_once().ok
+        with township.uow() as uow:
+            assert uow.catalog.department("SCJ") == department
+        case = cases.register_case(township.uow, township.clerk, matter_code="SCJ-001",
+                                   applicant=APPLICANT)
+        receipt = documents.issue_unsealed(township.uow, township.clerk, case.id,
+                                           DocumentKind.RECEIPT)
+        # Not the numbering station: its code follows the 机关代字, so it never collides.
+        assert receipt.document_number.startswith("清市监XC01收件〔")
+        # The server holds a department to the same rules as the admin page.
+        with pytest.raises(ValidationError) as refused:
+            reference.normalise(
+                reference.ReferenceKind.DEPARTMENT, "SCJ",
+                replace(department, reconsideration_body="本级人民政府或上一级主管部门").to_dict())
+        assert refused.value.code == "department.body_generic"
     finally:
         publisher.close()
         township.close()

@@ -101,7 +101,6 @@ def test_without_any_station_file_nothing_is_locked(
     ("backups_kept", 0),
     ("server_url", "ftp://center"),
     ("font_path", 12),
-    ("document_number_pattern", "清政服〔{year}〕号"),
 ])
 def test_bad_values_are_refused_with_a_message(config_dir: Path, key: str,
                                                value: object) -> None:

@@ -53,7 +53,8 @@ def month(tmp_path: Path) -> Iterator[tuple[Runtime, Staff]]:
     completed(NEXT_MONDAY)  # 5 working days: late
     rejected = cases.register_case(uow, staff.clerk, matter_code="SCJ-001",
                                    applicant=NATURAL_APPLICANT, now=MONDAY)
-    cases.reject(uow, staff.clerk, rejected.id, reasons="不属于本机关职权范围", now=MONDAY)
+    cases.reject(uow, staff.clerk, rejected.id, reasons="不属于本机关职权范围",
+                 ground="outside_powers", redirect_authority="市市场监督管理局", now=MONDAY)
     accepted(staff.clerk2, MONDAY)  # still open when the month ends: overdue
     cases.record_evaluation(uow, staff.clerk, on_time.id, rating="satisfied", now=WEDNESDAY)
     cases.record_evaluation(uow, staff.clerk, rejected.id, rating="unsatisfied", now=WEDNESDAY)

@@ -125,3 +125,34 @@ def test_upgrade_drops_the_stored_seal_picture_and_keeps_the_seal(tmp_path: Path
     assert "image" not in columns
     assert json.loads(data) == {**record, "image_sha256": None}
     assert cert == "PEM" and uses == 1
+
+
+def test_upgrade_keeps_a_departments_prefix_and_makes_its_numbers_standard(
+    tmp_path: Path,
+) -> None:
+    from alembic import command
+
+    from app.store.database import alembic_config
+
+    profile = Profile(tmp_path)
+    profile.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(profile.url)
+    with engine.begin() as connection:
+        config = alembic_config(profile.url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+        connection.exec_driver_sql(
+            "INSERT INTO departments (code, name, document_number_pattern, phone, updated_at) "
+            "VALUES ('SCJ', '清河县市场监督管理局', '清市监〔{year}〕{station}第{seq:04d}号', '', "
+            "'2026-11-23 01:00:00')"
+        )
+    engine.dispose()
+    upgrade(profile)
+    database = sqlite3.connect(profile.database_path)
+    row = database.execute(
+        "SELECT document_number_pattern, document_prefix, reconsideration_body, vertical "
+        "FROM departments WHERE code = 'SCJ'"
+    ).fetchone()
+    database.close()
+    # The remedy bodies stay empty: remedy documents are refused until the admin sets them.
+    assert row == ("{prefix}{kind}〔{year}〕{seq}号", "清市监", "", 0)

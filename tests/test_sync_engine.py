@@ -578,7 +578,8 @@ def test_local_event_that_no_longer_applies_is_kept_visible_not_lost(
         case_id = register(first)
         first.engine.sync_once()
         second.engine.sync_once()
-        cases.reject(first.uow, first.clerk, case_id, reasons="不属于本机关职权范围")
+        cases.reject(first.uow, first.clerk, case_id, reasons="不属于本机关职权范围",
+                     ground="outside_powers", redirect_authority="市市场监督管理局")
         cases.accept(second.uow, second.clerk, case_id)
         cases.review(second.uow, second.clerk, case_id, conforms=True, opinion="符合")
         first.engine.sync_once()

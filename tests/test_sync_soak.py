@@ -84,7 +84,8 @@ def _act(rng: random.Random, station: StationProfile, center_code: str) -> None:
     moves: dict[str, list[Callable[[], object]]] = {
         "registered": [
             lambda: cases.accept(uow, station.clerk, case_id),
-            lambda: cases.reject(uow, station.clerk, case_id, reasons="材料不符合法定形式"),
+            lambda: cases.reject(uow, station.clerk, case_id, reasons="材料不符合法定形式",
+                                 ground="other", legal_basis="《促进个体工商户发展条例》第八条"),
             lambda: cases.forward(uow, station.clerk, case_id, authority="县市场监督管理局",
                                   to_station=center_code),
         ],

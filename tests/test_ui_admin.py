@@ -84,7 +84,7 @@ def test_station_settings_are_saved_for_the_whole_station(qtbot, gui_profile) ->
 
     page = _page(qtbot, gui_profile)
     assert page.station_edits["station_name"].text() == "城关镇便民服务站"
-    page.station_edits["reconsideration_body"].setText("县人民政府")
+    page.station_edits["resubmission_address"].setText("城关镇便民服务站1号窗口")
     page.station_edits["yellow_working_days"].setText("x")
     page.save_station_button.click()
     wait_idle(qtbot, page.context)
@@ -94,5 +94,41 @@ def test_station_settings_are_saved_for_the_whole_station(qtbot, gui_profile) ->
     wait_idle(qtbot, page.context)
     assert page.message_bar.text == "站点设置已保存。", page.message_bar.text
     values = system.station_settings(gui_profile.runtime.uow)
-    assert values["reconsideration_body"] == "县人民政府"
+    assert values["resubmission_address"] == "城关镇便民服务站1号窗口"
     assert values["yellow_working_days"] == "3"
+
+
+def test_editing_a_departments_numbering_shows_the_preview_and_the_remedy_bodies(
+    qtbot, gui_profile
+) -> None:
+    from PyQt6.QtWidgets import QLabel
+
+    from app.services import catalog
+
+    page = _page(qtbot, gui_profile)
+    page.department_tree.setCurrentItem(page.department_tree.topLevelItem(0))
+    page.edit_department_button.click()
+    dialog = page.dialog
+    preview = find(dialog, QLabel, "departmentNumberPreview")
+    assert "县市监许〔2026〕6号" in preview.text()
+    pattern = find(dialog, QLineEdit, "departmentPatternInput")
+    pattern.setText("{prefix}{kind}〔{year}〕第{seq}号")
+    assert "不加“第”字" in preview.text()
+    pattern.setText("{prefix}{kind}〔{year}〕{seq}号")
+    find(dialog, QLineEdit, "departmentPrefixInput").setText("清市监")
+    assert "清市监许〔2026〕6号" in preview.text()
+    find(dialog, QLineEdit, "departmentReconsiderationInput").setText("本级人民政府或上一级主管部门")
+    find(dialog, QPushButton, "dialogSubmitButton").click()
+    wait_idle(qtbot, page.context)
+    assert dialog.isVisible()
+    assert "具体机关名称" in dialog.errors.errors()["reconsideration_body"]
+    find(dialog, QLineEdit, "departmentReconsiderationInput").setText("清河县人民政府")
+    find(dialog, QLineEdit, "departmentCourtInput").setText("清河县人民法院")
+    find(dialog, QPushButton, "dialogSubmitButton").click()
+    wait_idle(qtbot, page.context)
+    assert not dialog.isVisible()
+    saved = next(d for d in catalog.list_departments(gui_profile.runtime.uow) if d.code == "SCJ")
+    assert (saved.document_prefix, saved.reconsideration_body, saved.litigation_court) == (
+        "清市监", "清河县人民政府", "清河县人民法院")
+    item = page.department_tree.topLevelItem(0)
+    assert item.text(2) == "清市监许〔2026〕6号" and item.text(3) == "清河县人民政府"

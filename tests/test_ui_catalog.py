@@ -103,3 +103,70 @@ def test_a_clerk_does_not_see_disabled_matters(qtbot, gui_profile) -> None:
     _disable_the_business_matter(gui_profile)
     page = _page(qtbot, gui_profile, gui_profile.staff.clerk)
     assert page.list.count() == 0
+
+
+def test_the_sheet_carries_the_matter_type_and_the_result_fields() -> None:
+    from app.domain.catalog import MatterType, PermitField
+    from app.ui import catalog_sheet
+    from tests.profile_fixtures import business_matter
+
+    archive = business_matter(
+        code="MZJ-002", name="婚姻登记档案查询", matter_type=MatterType.PUBLIC_SERVICE,
+        reconsideration_first=True, certificate_name="婚姻登记档案证明",
+        permit_fields=(PermitField("result", "查询结果", True, "如：已出具证明1份"),
+                       PermitField("note", "备注", False)),
+    )
+    parsed = catalog_sheet.parse_catalog(catalog_sheet.export_catalog([archive]),
+                                         {"SCJ": "县市场监督管理局"})
+    assert parsed.problems == []
+    assert parsed.matters == [archive]
+
+
+def test_a_sheet_with_an_unknown_matter_type_says_which_row() -> None:
+    from openpyxl import load_workbook
+
+    from app.ui import catalog_sheet
+    from tests.profile_fixtures import business_matter
+
+    book = load_workbook(BytesIO(catalog_sheet.export_catalog([business_matter()])))
+    sheet = book["事项"]
+    column = [c.value for c in sheet[1]].index("事项类型") + 1
+    sheet.cell(row=2, column=column, value="行政审批")
+    data = BytesIO()
+    book.save(data)
+    parsed = catalog_sheet.parse_catalog(data.getvalue(), {"SCJ": "县市场监督管理局"})
+    assert parsed.matters == []
+    assert parsed.problems[0].startswith("事项表第2行：事项类型“行政审批”应为行政许可、")
+
+
+def test_the_administrator_sets_the_matter_type_and_a_certificates_fields(
+    qtbot, gui_profile
+) -> None:
+    from PyQt6.QtWidgets import QTableWidgetItem
+
+    from app.domain.catalog import MatterType
+
+    page = _page(qtbot, gui_profile, gui_profile.staff.admin)
+    page.list.setCurrentRow(0)
+    page.edit_button.click()
+    editor = page.editor
+    assert editor is not None
+    assert editor.matter_type_combo.currentData() == "licensing"
+    assert editor.result_table.rowCount() == 0
+    editor.certificate_edit.setText("营业执照")
+    editor.save_button.click()  # a certificate needs its number and validity fields
+    qtbot.waitUntil(lambda: "证件编号字段" in editor.errors.errors().get("permit_fields", ""),
+                    timeout=10000)
+    assert catalog.get_matter(gui_profile.runtime.uow, "SCJ-001").certificate_name == ""
+    for row, label in enumerate(("证件编号", "有效期限")):
+        editor._add_result_row()
+        editor.result_table.setItem(row, 1, QTableWidgetItem(label))
+    editor.matter_type_combo.setCurrentIndex(
+        editor.matter_type_combo.findData(MatterType.CONFIRMATION.value))
+    editor.reconsideration_first_check.setChecked(True)
+    with qtbot.waitSignal(editor.saved, timeout=10000):
+        editor.save_button.click()
+    matter = catalog.get_matter(gui_profile.runtime.uow, "SCJ-001")
+    assert matter.matter_type is MatterType.CONFIRMATION and matter.reconsideration_first
+    assert matter.certificate_name == "营业执照"
+    assert [f.label for f in matter.permit_fields] == ["证件编号", "有效期限"]

@@ -186,3 +186,30 @@ def test_a_sealed_document_is_saved_as_word_only_as_a_copy_without_the_seal(
     media = [n for n in zipfile.ZipFile(io.BytesIO(target.read_bytes())).namelist()
              if n.startswith("word/media/")]
     assert len(media) == 1  # the QR code; no picture of the seal
+
+
+def test_approving_a_licence_asks_for_the_certificate_fields(qtbot, gui_profile) -> None:
+    from app.domain.catalog import standard_permit_fields
+    from app.services import catalog
+    from tests.profile_fixtures import business_matter
+
+    catalog.save_matter(gui_profile.runtime.uow, gui_profile.staff.admin, business_matter(
+        certificate_name="营业执照", permit_fields=standard_permit_fields()))
+    case = reviewed(gui_profile)
+    page = _open(qtbot, ApprovalQueuePage, gui_profile, gui_profile.staff.chief)
+    assert page.result_box.isVisible() and page.result_box.title() == "《营业执照》"
+    find(page, QPlainTextEdit, "approvalOpinionEdit").setPlainText("同意，准予许可。")
+    qtbot.mouseClick(find(page, QPushButton, "approveButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: find(page, QLabel, "resultField_numberError").isVisible(),
+                    timeout=10000)
+    assert "请填写证件编号" in find(page, QLabel, "resultField_numberError").text()
+    assert cases.get_case(gui_profile.runtime.uow, case.id).state is CaseState.REVIEWED
+    find(page, QLineEdit, "resultField_number").setText("92130534MA0XXXXX1A")
+    find(page, QLineEdit, "resultField_validity").setText("长期")
+    find(page, QLineEdit, "resultField_scope").setText("日用百货零售")
+    with qtbot.waitSignal(page.caseChanged, timeout=10000):
+        qtbot.mouseClick(find(page, QPushButton, "approveButton"), Qt.MouseButton.LeftButton)
+    approved = cases.get_case(gui_profile.runtime.uow, case.id)
+    assert approved.state is CaseState.APPROVED
+    assert [f["value"] for f in approved.decision["result_fields"]] == [
+        "92130534MA0XXXXX1A", "长期", "日用百货零售"]

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QPushButton
+from PyQt6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+)
 
 from app.domain.case import CaseState
 from app.forms.case_page import CasePage
@@ -173,11 +180,20 @@ def test_reject_needs_a_reason(qtbot, gui_profile) -> None:
     assert find(dialog, QLabel, "rejectReasonsEditError").isVisible()
     assert _count(gui_profile) == 0
     find(dialog, QPlainTextEdit, "rejectReasonsEdit").setPlainText("申请事项不属于本机关职权范围")
+    # 第三十二条第一款第（二）项 (the first ground) needs the authority to apply to.
+    assert find(dialog, QComboBox, "rejectGroundCombo").currentData() == "outside_powers"
+    qtbot.mouseClick(submit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: find(dialog, QLabel, "rejectRedirectEditError").isVisible(),
+                    timeout=10000)
+    assert "应当向哪个机关申请" in find(dialog, QLabel, "rejectRedirectEditError").text()
+    find(dialog, QLineEdit, "rejectRedirectEdit").setText("市市场监督管理局")
     with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
         qtbot.mouseClick(submit, Qt.MouseButton.LeftButton)
     case = cases.get_case(gui_profile.runtime.uow, blocker.args[0].case.id)
     assert case.state is CaseState.REJECTED
     assert case.rejection["reasons"] == "申请事项不属于本机关职权范围"
+    assert case.rejection["ground"] == "outside_powers"
+    assert case.rejection["redirect_authority"] == "市市场监督管理局"
     wait_idle(qtbot, page.context)
     if page.preview_dialog is not None:
         page.preview_dialog.close()

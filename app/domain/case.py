@@ -47,8 +47,9 @@ STATE_LABELS = {
     CaseState.AWAITING_SUPPLEMENT: "待补正",
     CaseState.ACCEPTED: "已受理待审查",
     CaseState.REVIEWED: "已审查待核准",
-    CaseState.APPROVED: "准予许可待用印",
-    CaseState.DENIED: "不予许可待用印",
+    # Neutral words: the same states serve 行政许可 and every other matter type.
+    CaseState.APPROVED: "核准准予待用印",
+    CaseState.DENIED: "核准不予待用印",
     CaseState.COMPLETED: "已办结",
     CaseState.DELIVERED: "已送达",
     CaseState.REJECTED: "不予受理",
@@ -63,7 +64,21 @@ OPEN_STATES = frozenset(
 FINAL_STATES = frozenset(
     {CaseState.COMPLETED, CaseState.DELIVERED, CaseState.REJECTED, CaseState.WITHDRAWN}
 )
-DECISION_DOCUMENTS = frozenset({"approval_decision", "denial_decision"})
+DECISION_DOCUMENTS = frozenset(
+    {"approval_decision", "denial_decision", "result_notice", "refusal_notice"}
+)
+# The decision document of each outcome: the 行政许可决定书 only for a 行政许可 matter,
+# the result or refusal notice for every other matter type.
+_DECISION_KINDS = {
+    (True, "approved"): "approval_decision",
+    (True, "denied"): "denial_decision",
+    (False, "approved"): "result_notice",
+    (False, "denied"): "refusal_notice",
+}
+POSITIVE_DECISIONS = frozenset({"approval_decision", "result_notice"})
+# Grounds of a rejection (不予受理): 行政许可法 第三十二条第一款 第（一）项, 第（二）项, or
+# another provision named in the rejection's legal basis.
+REJECTION_GROUNDS = ("not_licensable", "outside_powers", "other")
 NOTICE_DOCUMENTS = frozenset({"acceptance_notice", "rejection_notice"})
 # The calendar's SuspensionReason is the one list; this is its code → label view.
 SUSPENSION_REASONS = {reason.value: reason.label for reason in SuspensionReason}
@@ -187,6 +202,11 @@ def category(case: Case) -> CaseType:
     return CaseType.PROMISED
 
 
+def decision_document(matter: Matter, outcome: str) -> str:
+    """The document kind that states ``outcome`` (approved/denied) for ``matter``."""
+    return _DECISION_KINDS[(matter.matter_type.is_licensing, outcome)]
+
+
 def allowed_documents(case: Case) -> frozenset[str]:
     """The documents (DocumentKind values) the case's history allows to exist."""
     kinds = {"receipt"}
@@ -197,10 +217,8 @@ def allowed_documents(case: Case) -> frozenset[str]:
     if case.state is CaseState.REJECTED:
         kinds.add("rejection_notice")
     outcome = case.decision["outcome"] if case.decision else ""
-    if outcome == "approved":
-        kinds.add("approval_decision")
-    if outcome == "denied":
-        kinds.add("denial_decision")
+    if outcome in ("approved", "denied"):
+        kinds.add(decision_document(case.matter, outcome))
     return frozenset(kinds)
 
 
@@ -519,6 +537,7 @@ def _on_rejected(case: Case, event: Event) -> None:
         "redirect_authority": _text(
             event.payload, "redirect_authority", "应当申请的机关", required=False
         ),
+        "ground": _rejection_ground(case, event),
         "actor_id": event.actor_id,
         "actor_name": event.actor_name,
         "at": event.device_time.isoformat(),
@@ -526,6 +545,70 @@ def _on_rejected(case: Case, event: Event) -> None:
     case.state = CaseState.REJECTED
     case.outcome = "rejected"
     case.completed_at = event.device_time
+
+
+def _rejection_ground(case: Case, event: Event) -> str:
+    """The rejection's ground, checked; empty for rejections recorded before grounds."""
+    ground = _text(event.payload, "ground", "不予受理情形", required=False)
+    if not ground:
+        return ""
+    check_rejection(
+        case.matter, ground=ground,
+        legal_basis=_text(event.payload, "legal_basis", "法律依据", required=False),
+        redirect_authority=_text(event.payload, "redirect_authority", "应当申请的机关",
+                                 required=False),
+    )
+    return ground
+
+
+def check_rejection(matter: Matter, *, ground: str, legal_basis: str,
+                    redirect_authority: str) -> None:
+    """Refuse a rejection whose ground does not fit: 第（一）项 only for 行政许可, 第（二）项
+    names the authority to apply to, any other ground names its provision."""
+    if ground not in REJECTION_GROUNDS:
+        raise ValidationError("ground_required", "请选择不予受理的情形。", field="ground")
+    if ground == "not_licensable" and not matter.matter_type.is_licensing:
+        raise ValidationError(
+            "ground_not_for_matter_type",
+            f"本事项为{matter.matter_type.label}事项，不能以“依法不需要取得行政许可”不予受理。",
+            field="ground",
+        )
+    if ground == "outside_powers" and not redirect_authority.strip():
+        raise ValidationError(
+            "redirect_required",
+            "申请事项不属于本机关职权范围的，须告知申请人应当向哪个机关申请。",
+            field="redirect_authority",
+        )
+    if ground == "other" and not legal_basis.strip():
+        raise ValidationError(
+            "legal_basis_required", "请填写不予受理所依据的法律条款。", field="legal_basis"
+        )
+
+
+def _result_fields(case: Case, event: Event) -> list[dict[str, str]]:
+    """The approver's entries for the matter's result fields; required ones enforced."""
+    values = event.payload.get("result_fields") or {}
+    if not isinstance(values, dict):
+        raise ValidationError("bad_payload", "结果字段格式不正确。", field="result_fields")
+    known = {f.code for f in case.matter.permit_fields}
+    unknown = sorted(str(code) for code in values if code not in known)
+    if unknown:
+        raise ValidationError(
+            "unknown_result_field", f"本事项没有结果字段“{'、'.join(unknown)}”。",
+            field="result_fields",
+        )
+    rows = []
+    for spec in case.matter.permit_fields:
+        value = values.get(spec.code, "")
+        if not isinstance(value, str):
+            raise ValidationError("bad_payload", f"{spec.label}格式不正确。", field=spec.code)
+        if spec.required and not value.strip():
+            raise ValidationError(
+                "result_field_required", f"请填写{spec.label}（核准准予时必填）。",
+                field=spec.code,
+            )
+        rows.append({"code": spec.code, "label": spec.label, "value": value.strip()})
+    return rows
 
 
 def _on_reviewed(case: Case, event: Event) -> None:
@@ -594,13 +677,15 @@ def _decide(case: Case, event: Event, outcome: str) -> None:
             f"联办件尚有部门未会签（{'、'.join(pending)}），不能核准。",
             pending=pending,
         )
-    decision = {
+    decision: dict[str, Any] = {
         "outcome": outcome,
         "opinion": _text(event.payload, "opinion", "核准意见"),
         "actor_id": event.actor_id,
         "actor_name": event.actor_name,
         "at": event.device_time.isoformat(),
     }
+    if outcome == "approved":
+        decision["result_fields"] = _result_fields(case, event)
     if outcome == "denied":
         decision["reasons"] = _text(event.payload, "reasons", "不予许可理由")
         decision["legal_basis"] = _text(event.payload, "legal_basis", "法律依据", required=False)
@@ -618,9 +703,18 @@ def _on_denied(case: Case, event: Event) -> None:
 
 def _on_sealed(case: Case, event: Event) -> None:
     kind = _text(event.payload, "document_kind", "文书种类")
-    allowed_states = {
-        "approval_decision": (CaseState.APPROVED,),
-        "denial_decision": (CaseState.DENIED,),
+    decision_states: dict[str, tuple[CaseState, ...]] = {
+        "approved": (CaseState.APPROVED,), "denied": (CaseState.DENIED,)}
+    allowed_states: dict[str, tuple[CaseState, ...]] = {
+        decision_document(case.matter, outcome): states
+        for outcome, states in decision_states.items()
+    }
+    if kind in DECISION_DOCUMENTS and kind not in allowed_states:
+        raise TransitionError(
+            "document_not_for_matter_type",
+            f"本事项为{case.matter.matter_type.label}事项，其结果文书不是该文书。",
+        )
+    allowed_states |= {
         "acceptance_notice": tuple(OPEN_STATES | {CaseState.COMPLETED, CaseState.DELIVERED}),
         "rejection_notice": (CaseState.REJECTED,),
     }
@@ -648,7 +742,7 @@ def _on_sealed(case: Case, event: Event) -> None:
     if kind in DECISION_DOCUMENTS and case.completed_at is None:
         # The time of sealing a decision is the case's legal completion time.
         case.completed_at = event.device_time
-        case.outcome = "approved" if kind == "approval_decision" else "denied"
+        case.outcome = "approved" if kind in POSITIVE_DECISIONS else "denied"
         case.state = CaseState.COMPLETED
 
 

@@ -49,3 +49,8 @@ class SealRefused(DomainError):
 
 class ConflictError(DomainError):
     """A state that another actor changed first (sync conflicts, stale edits)."""
+
+
+class NotConfigured(DomainError):
+    """The administrator has not yet set what the act needs (a department's 复议机关,
+    its 机关代字): refused with a message saying what to set and where."""

@@ -62,6 +62,8 @@ class SealableDocument(StrEnum):
     REJECTION_NOTICE = "rejection_notice"
     APPROVAL_DECISION = "approval_decision"
     DENIAL_DECISION = "denial_decision"
+    RESULT_NOTICE = "result_notice"
+    REFUSAL_NOTICE = "refusal_notice"
 
     @property
     def label(self) -> str:
@@ -73,6 +75,8 @@ SEALABLE_DOCUMENT_LABELS: dict[SealableDocument, str] = {
     SealableDocument.REJECTION_NOTICE: "不予受理通知书",
     SealableDocument.APPROVAL_DECISION: "准予行政许可决定书",
     SealableDocument.DENIAL_DECISION: "不予行政许可决定书",
+    SealableDocument.RESULT_NOTICE: "办结通知书",
+    SealableDocument.REFUSAL_NOTICE: "不予办理告知书",
 }
 
 

@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -31,6 +32,7 @@ from PyQt6.QtWidgets import (
 from app.domain.calendar import CalendarSource, YearCalendar
 from app.domain.catalog import Department
 from app.domain.errors import DomainError, ValidationError
+from app.domain.numbering import DEFAULT_DOCUMENT_PATTERN
 from app.domain.roles import ROLE_LABELS, Role
 from app.domain.seal import SEAL_STATUS_LABELS
 from app.forms.dialogs import FieldSpec, FormDialog
@@ -176,7 +178,8 @@ class AdminPage(Page):
         tab = QWidget(self.tabs)
         layout = QVBoxLayout(tab)
         self.department_tree = _tree(tab, [self.tr("代码"), self.tr("部门名称"),
-                                           self.tr("文号格式"), self.tr("窗口电话")],
+                                           self.tr("文号示例"), self.tr("行政复议机关"),
+                                           self.tr("人民法院"), self.tr("窗口电话")],
                                      "departmentTree")
         layout.addWidget(self.department_tree)
         buttons = QHBoxLayout()
@@ -191,9 +194,15 @@ class AdminPage(Page):
     def _on_departments(self, departments: list[Department]) -> None:
         self.departments = departments
         self.department_tree.clear()
+        unset = self.tr("（未设置）")
         for department in departments:
+            try:
+                example = dict(catalog.document_number_previews(department))["approval_decision"]
+            except DomainError:
+                example = self.tr("（未设置机关代字）")
             self.department_tree.addTopLevelItem(QTreeWidgetItem([
-                department.code, department.name, department.document_number_pattern,
+                department.code, department.name, example,
+                department.reconsideration_body or unset, department.litigation_court or unset,
                 department.phone]))
         self._load_users()
 
@@ -213,23 +222,96 @@ class AdminPage(Page):
             FieldSpec("code", "部门代码", required=True,
                       default=department.code if department else ""),
             FieldSpec("name", "部门名称", required=True,
-                      default=department.name if department else ""),
+                      default=department.name if department else "",
+                      placeholder="如：清河县市场监督管理局"),
+            FieldSpec("document_prefix", "机关代字", required=True,
+                      default=department.document_prefix if department else "",
+                      object_name="departmentPrefixInput", placeholder="如：清市监"),
             FieldSpec("document_number_pattern", "文号格式", required=True,
                       default=department.document_number_pattern if department
-                      else "〔{year}〕{station}第{seq:04d}号",
-                      placeholder="占位符 {year} {station} {dept} {seq:04d}"),
+                      else DEFAULT_DOCUMENT_PATTERN,
+                      object_name="departmentPatternInput",
+                      placeholder="{prefix}{kind}〔{year}〕{seq}号"),
+            FieldSpec("kind_codes", "文种代字", kind="text",
+                      default=catalog.format_kind_codes(department).replace("；", "；\n"),
+                      object_name="departmentKindCodesInput"),
+            FieldSpec("numbering_station", "编号站点",
+                      default=department.numbering_station if department
+                      else self.context.user.station,
+                      object_name="departmentNumberingStationInput",
+                      placeholder="文号不带站点代码的站点（县中心）"),
+            FieldSpec("vertical", "垂直管理", kind="check",
+                      default=department.vertical if department else False,
+                      object_name="departmentVerticalCheck",
+                      placeholder="税务、海关、金融、外汇、国家安全等实行垂直领导的机关"),
+            FieldSpec("reconsideration_body", "行政复议机关",
+                      default=department.reconsideration_body if department else "",
+                      object_name="departmentReconsiderationInput",
+                      placeholder="县政府工作部门：本级人民政府；垂直管理：上一级主管部门"),
+            FieldSpec("litigation_court", "人民法院",
+                      default=department.litigation_court if department else "",
+                      object_name="departmentCourtInput", placeholder="如：清河县人民法院"),
             FieldSpec("phone", "窗口电话", default=department.phone if department else ""),
         ]
-        dialog = FormDialog(self.tr("部门"), fields, submit_text=self.tr("保存"), parent=self)
+        dialog = FormDialog(
+            self.tr("部门"), fields, submit_text=self.tr("保存"), parent=self,
+            intro=self.tr("文号按 GB/T 9704—2012 编制：机关代字＋文种代字＋〔年份〕＋序号＋号，"
+                          "序号不加“第”、不编虚位。编号站点以外的站点离线出具的文号，在机关代字后"
+                          "加本站点代码，以免重号。行政复议机关和人民法院未设置时，不予受理通知书、"
+                          "不予许可决定书等须告知救济途径的文书不能出具。"),
+        )
+        dialog.setMinimumWidth(640)  # room for the 文号 preview of three kinds
         if department is not None:
             code_input = dialog.inputs["code"]
             assert isinstance(code_input, QLineEdit)
             code_input.setReadOnly(True)
+        preview = QLabel(dialog)
+        preview.setObjectName("departmentNumberPreview")
+        preview.setWordWrap(True)
+        preview.setProperty("role", "subtle")
+        layout = dialog.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(layout.count() - 1, preview)
 
-        def submitted(values: dict[str, Any]) -> None:
+        def draft() -> Department:
+            values = dialog.values()
+            return Department(
+                values["code"], values["name"], values["document_number_pattern"],
+                values["phone"], document_prefix=values["document_prefix"],
+                kind_codes=catalog.parse_kind_codes(values["kind_codes"]),
+                numbering_station=values["numbering_station"], vertical=values["vertical"],
+                reconsideration_body=values["reconsideration_body"],
+                litigation_court=values["litigation_court"],
+            )
+
+        def update_preview() -> None:
+            # Pure formatting, no database: fine in the slot, shown as the user types.
+            try:
+                previews = dict(catalog.document_number_previews(draft()))
+            except DomainError as error:
+                preview.setText(self.tr("文号预览：") + error.message)
+                return
+            preview.setText(self.tr("文号预览：准予行政许可决定书 {0}；受理通知书 {1}；不予受理通知书 {2}")
+                            .format(previews["approval_decision"],
+                                    previews["acceptance_notice"],
+                                    previews["rejection_notice"]))
+
+        for name in ("document_prefix", "document_number_pattern"):
+            line = dialog.inputs[name]
+            assert isinstance(line, QLineEdit)
+            line.textChanged.connect(update_preview)
+        codes = dialog.inputs["kind_codes"]
+        assert isinstance(codes, QPlainTextEdit)
+        codes.textChanged.connect(update_preview)
+        update_preview()
+
+        def submitted(_values: dict[str, Any]) -> None:
             uow, admin = self.context.uow, self.context.user
-            saved = Department(values["code"], values["name"], values["document_number_pattern"],
-                               values["phone"])
+            try:
+                saved = draft()
+            except DomainError as error:
+                dialog.show_error(error)
+                return
             self.context.runner.run(lambda: catalog.save_department(uow, admin, saved),
                                     on_done=lambda _r: (dialog.finish(), self._load_departments()),
                                     on_error=dialog.show_error, owner=self)

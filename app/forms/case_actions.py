@@ -17,11 +17,13 @@ from app.domain.case import (
     SUSPENSION_REASONS,
     Case,
     CaseState,
+    decision_document,
     pending_countersigns,
     single_officer_allowed,
 )
 from app.domain.catalog import CaseType
 from app.domain.roles import Action
+from app.domain.seal import SealableDocument
 from app.forms.dialogs import FieldSpec, reject_fields
 from app.services import cases
 from app.services.context import CurrentUser
@@ -60,10 +62,10 @@ def seal_kinds(case: Case) -> list[tuple[str, str]]:
     """The documents of this case that may now carry the approval seal: (kind, label)."""
     done = _sealed_kinds(case)
     kinds: list[tuple[str, str]] = []
-    if case.state is CaseState.APPROVED:
-        kinds.append(("approval_decision", "准予行政许可决定书"))
-    if case.state is CaseState.DENIED:
-        kinds.append(("denial_decision", "不予行政许可决定书"))
+    for state, outcome in ((CaseState.APPROVED, "approved"), (CaseState.DENIED, "denied")):
+        if case.state is state:
+            kind = decision_document(case.matter, outcome)
+            kinds.append((kind, SealableDocument(kind).label))
     if case.state is CaseState.REJECTED and "rejection_notice" not in done:
         kinds.append(("rejection_notice", "不予受理通知书"))
     if case.state in SEALABLE_NOTICE_STATES and "acceptance_notice" not in done:
@@ -108,7 +110,7 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
     if state in (CaseState.REGISTERED, CaseState.AWAITING_SUPPLEMENT) and allowed(Action.REJECT):
         actions.append(CaseAction(
             "reject", "不予受理…", lambda u, p, c, v: cases.reject(u, p, c.id, **v),
-            tuple(reject_fields()), kind="danger",
+            tuple(reject_fields(case.matter)), kind="danger",
             intro="不予受理通知书将载明理由，并告知申请人申请行政复议或提起行政诉讼的权利。"))
     if state is CaseState.ACCEPTED and allowed(Action.REVIEW) and not case.suspended:
         actions.append(CaseAction(
@@ -132,16 +134,23 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
                  FieldSpec("opinion", "意见说明", "text", required=True))))
         same_person = case.reviewer_id == user.id and not single_officer_allowed(case)
         if chief and not same_person and not pending_countersigns(case):
+            licensing = case.matter.matter_type.is_licensing
             actions.append(CaseAction(
-                "approve", "核准（准予）…",
-                lambda u, p, c, v: cases.approve(u, p, c.id, opinion=v["opinion"]),
+                "approve", "核准（准予）…" if licensing else "核准（办结）…",
+                lambda u, p, c, v: cases.approve(u, p, c.id, opinion=v["opinion"],
+                                                 result_fields=result_values(c, v)),
                 (FieldSpec("opinion", "核准意见", "text", required=True,
-                           default="经审核，申请材料齐全，符合法定条件，同意准予许可。",
-                           object_name="approveOpinionEdit"),), kind="primary"))
+                           default="经审核，申请材料齐全，符合法定条件，同意准予许可。"
+                           if licensing else "经审核，符合办理条件，同意办结。",
+                           object_name="approveOpinionEdit"), *result_fields(case)),
+                kind="primary",
+                intro=_result_intro(case)))
             actions.append(CaseAction(
-                "deny", "不予许可…", lambda u, p, c, v: cases.deny(u, p, c.id, **v),
+                "deny", "不予许可…" if licensing else "不予办理…",
+                lambda u, p, c, v: cases.deny(u, p, c.id, **v),
                 deny_fields(), kind="danger",
-                intro="不予许可决定书将载明理由，并告知申请人申请行政复议或提起行政诉讼的权利。"))
+                intro=("不予行政许可决定书" if licensing else "不予办理告知书")
+                + "将载明理由及本事项的依据，并告知申请人申请行政复议或提起行政诉讼的权利。"))
     if (chief or user.deputy_for_departments) and optional_service("seals") is not None \
             and context.key_store is not None and seal_kinds(case):
         actions.append(CaseAction("seal", "加盖审批专用章…", _apply_seal(context), kind="primary",
@@ -230,6 +239,27 @@ def review_fields(case: Case) -> tuple[FieldSpec, ...]:
                   object_name="siteInspectionCheck"),
         FieldSpec("site_inspection_result", "核查结果", object_name="siteInspectionEdit"),
     )
+
+
+def result_fields(case: Case) -> tuple[FieldSpec, ...]:
+    """The matter's result fields (证件编号、有效期限 ...) as inputs of the approval."""
+    return tuple(
+        FieldSpec(f"result_{f.code}", f.label, required=f.required, placeholder=f.hint,
+                  object_name=f"resultField_{f.code}")
+        for f in case.matter.permit_fields
+    )
+
+
+def result_values(case: Case, values: dict[str, Any]) -> dict[str, str]:
+    """The approval dialog's result entries, by field code."""
+    return {f.code: str(values.get(f"result_{f.code}", "")) for f in case.matter.permit_fields}
+
+
+def _result_intro(case: Case) -> str:
+    document = SealableDocument(decision_document(case.matter, "approved")).label
+    if case.matter.certificate_name:
+        return f"{document}将载明《{case.matter.certificate_name}》的以下内容，请按证件填写。"
+    return f"{document}将载明以下办理结果。" if case.matter.permit_fields else ""
 
 
 def deny_fields() -> tuple[FieldSpec, ...]:

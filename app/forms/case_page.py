@@ -47,6 +47,7 @@ DOCUMENT_LABELS = {
     "receipt": "材料接收凭证", "one_time_notice": "一次性告知书",
     "acceptance_notice": "受理通知书", "rejection_notice": "不予受理通知书",
     "approval_decision": "准予行政许可决定书", "denial_decision": "不予行政许可决定书",
+    "result_notice": "办结通知书", "refusal_notice": "不予办理告知书",
 }
 OUTCOME_LABELS = {"approved": "准予许可", "denied": "不予许可", "rejected": "不予受理",
                   "withdrawn": "申请人撤回", "returned": "上级退回"}
@@ -356,16 +357,20 @@ class CasePage(QWidget):
             rows.append((f"会签（{escape(department)}）",
                          f"{'同意' if sign['agree'] else '不同意'}：{escape(sign['opinion'])}"
                          f"（{escape(sign['actor_name'])}）"))
+        outcome_labels = OUTCOME_LABELS if case.matter.matter_type.is_licensing \
+            else {**OUTCOME_LABELS, "approved": "准予办结", "denied": "不予办理"}
         if case.decision:
-            outcome = "准予许可" if case.decision["outcome"] == "approved" else "不予许可"
+            outcome = outcome_labels[case.decision["outcome"]]
             reasons = f"<br>理由：{escape(case.decision['reasons'])}" \
                 if case.decision.get("reasons") else ""
+            results = "".join(f"<br>{escape(f['label'])}：{escape(f['value'])}"
+                              for f in case.decision.get("result_fields") or [] if f["value"])
             rows.append(("核准意见", f"{outcome}：{escape(case.decision['opinion'])}"
                          f"（{escape(case.decision['actor_name'])}，"
-                         f"{iso_local_time(case.decision['at'])}）{reasons}"))
+                         f"{iso_local_time(case.decision['at'])}）{reasons}{results}"))
         if case.completed_at:
             rows.append(("办结时间", local_time(case.completed_at)
-                         + (f"，{OUTCOME_LABELS.get(case.outcome, case.outcome)}"
+                         + (f"，{outcome_labels.get(case.outcome, case.outcome)}"
                             if case.outcome else "")))
         if case.delivery:
             rows.append(("送达", escape(f"{case.delivery['method']} "

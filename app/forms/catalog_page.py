@@ -35,12 +35,16 @@ from PyQt6.QtWidgets import (
 
 from app.domain.catalog import (
     CASE_TYPE_LABELS,
+    MATTER_TYPE_LABELS,
     CaseType,
     Department,
     FeeItem,
     MaterialForm,
     Matter,
+    MatterType,
+    PermitField,
     RequiredMaterial,
+    standard_permit_fields,
 )
 from app.domain.errors import DomainError, ValidationError
 from app.domain.roles import Action
@@ -87,6 +91,17 @@ class MatterEditor(QDialog):
         for case_type in (CaseType.IMMEDIATE, CaseType.PROMISED, CaseType.JOINT,
                           CaseType.FORWARDED):
             self.type_combo.addItem(CASE_TYPE_LABELS[case_type], case_type.value)
+        self.matter_type_combo = QComboBox(basic)
+        self.matter_type_combo.setObjectName("matterTypeCombo")
+        for matter_type, label in MATTER_TYPE_LABELS.items():
+            self.matter_type_combo.addItem(label, matter_type.value)
+        self.certificate_edit = QLineEdit(basic)
+        self.certificate_edit.setObjectName("matterCertificateEdit")
+        self.certificate_edit.setPlaceholderText(
+            self.tr("办结颁发的证件，如“食品经营许可证”；不另发证件的留空"))
+        self.reconsideration_first_check = QCheckBox(
+            self.tr("复议前置（法律、行政法规规定应当先申请行政复议，行政复议法第二十三条）"), basic)
+        self.reconsideration_first_check.setObjectName("matterReconsiderationFirstCheck")
         self.statutory_spin = QSpinBox(basic)
         self.statutory_spin.setRange(0, 365)
         self.statutory_spin.setSuffix(self.tr(" 个工作日"))
@@ -109,7 +124,11 @@ class MatterEditor(QDialog):
         add_field(form, self.tr("事项名称"), self.name_edit, self.errors, "name", required=True)
         add_field(form, self.tr("实施部门"), self.department_combo, self.errors,
                   "department_code", required=True)
+        form.addRow(self.tr("事项类型"), self.matter_type_combo)
         form.addRow(self.tr("办件类型"), self.type_combo)
+        add_field(form, self.tr("结果证件"), self.certificate_edit, self.errors,
+                  "certificate_name")
+        form.addRow("", self.reconsideration_first_check)
         add_field(form, self.tr("法定时限"), self.statutory_spin, self.errors,
                   "statutory_working_days")
         add_field(form, self.tr("承诺时限"), self.promised_spin, self.errors,
@@ -134,9 +153,17 @@ class MatterEditor(QDialog):
         self.fees_table = self._table([self.tr("编码"), self.tr("收费项目"), self.tr("金额（元）"),
                                        self.tr("收费依据")])
         tabs.addTab(self._table_page(self.fees_table, self._add_fee_row), self.tr("收费"))
+        # What the approver enters and the decision states (证件编号、有效期限、许可范围 ...).
+        self.result_table = self._table([self.tr("编码"), self.tr("字段名称"), self.tr("必填"),
+                                         self.tr("填写提示")])
+        self.result_table.setObjectName("matterResultFieldsTable")
+        tabs.addTab(self._table_page(self.result_table, self._add_result_row),
+                    self.tr("办结结果字段"))
         layout.addWidget(tabs, 1)
         self.errors.add("materials", self.materials_table, QLabel(self))
         self.errors.add("fee_items", self.fees_table, QLabel(self))
+        self.errors.add("permit_fields", self.result_table, QLabel(self))
+        layout.addWidget(self.errors.label("permit_fields"))  # type: ignore[arg-type]
         layout.addWidget(self.errors.label("materials"))  # type: ignore[arg-type]
         layout.addWidget(self.errors.label("fee_items"))  # type: ignore[arg-type]
         buttons = QDialogButtonBox(self)
@@ -150,6 +177,9 @@ class MatterEditor(QDialog):
         layout.addWidget(buttons)
         if matter is not None:
             self._fill(matter)
+        else:
+            for spec in standard_permit_fields():
+                self._add_result_row(spec)
         self.save_button.clicked.connect(self._on_save_button_clicked)
 
     def _table(self, headers: list[str]) -> QTableWidget:
@@ -211,6 +241,17 @@ class MatterEditor(QDialog):
         table.setItem(row, 2, QTableWidgetItem(f"{fee.amount_fen / 100:.2f}" if fee else "0.00"))
         table.setItem(row, 3, QTableWidgetItem(fee.basis if fee else ""))
 
+    def _add_result_row(self, spec: PermitField | None = None) -> None:
+        table = self.result_table
+        row = table.rowCount()
+        table.insertRow(row)
+        table.setItem(row, 0, QTableWidgetItem(spec.code if spec else f"field{row + 1}"))
+        table.setItem(row, 1, QTableWidgetItem(spec.label if spec else ""))
+        required = QCheckBox(table)
+        required.setChecked(spec.required if spec else True)
+        table.setCellWidget(row, 2, required)
+        table.setItem(row, 3, QTableWidgetItem(spec.hint if spec else ""))
+
     def _fill(self, matter: Matter) -> None:
         self.code_edit.setText(matter.code)
         self.code_edit.setReadOnly(True)
@@ -218,6 +259,10 @@ class MatterEditor(QDialog):
         index = self.department_combo.findData(matter.department_code)
         self.department_combo.setCurrentIndex(max(index, 0))
         self.type_combo.setCurrentIndex(max(self.type_combo.findData(matter.case_type.value), 0))
+        self.matter_type_combo.setCurrentIndex(
+            max(self.matter_type_combo.findData(matter.matter_type.value), 0))
+        self.certificate_edit.setText(matter.certificate_name)
+        self.reconsideration_first_check.setChecked(matter.reconsideration_first)
         self.statutory_spin.setValue(matter.statutory_working_days)
         self.promised_spin.setValue(matter.promised_working_days)
         self.basis_edit.setPlainText(matter.legal_basis)
@@ -231,6 +276,8 @@ class MatterEditor(QDialog):
             self._add_material_row(material)
         for fee in matter.fee_items:
             self._add_fee_row(fee)
+        for spec in matter.permit_fields:
+            self._add_result_row(spec)
 
     @staticmethod
     def _text(table: QTableWidget, row: int, column: int) -> str:
@@ -267,6 +314,16 @@ class MatterEditor(QDialog):
                                       field="fee_items") from None
             fees.append(FeeItem(self._text(self.fees_table, row, 0) or f"F{row + 1}", name,
                                 int(amount), self._text(self.fees_table, row, 3)))
+        results = []
+        for row in range(self.result_table.rowCount()):
+            label = self._text(self.result_table, row, 1)
+            if not label:
+                continue
+            required = self.result_table.cellWidget(row, 2)
+            assert isinstance(required, QCheckBox)
+            results.append(PermitField(self._text(self.result_table, row, 0) or f"field{row + 1}",
+                                       label, required.isChecked(),
+                                       self._text(self.result_table, row, 3)))
         department_code = self.department_combo.currentData() or ""
         department_name = self.department_combo.currentText()
         joint = tuple(d.strip() for d in self.joint_edit.text().replace("，", ",").split(",")
@@ -285,6 +342,10 @@ class MatterEditor(QDialog):
             site_inspection=self.site_check.isChecked(),
             single_officer=self.single_check.isChecked(), joint_departments=joint,
             active=self.active_check.isChecked(), version=version,
+            matter_type=MatterType(self.matter_type_combo.currentData()),
+            reconsideration_first=self.reconsideration_first_check.isChecked(),
+            certificate_name=self.certificate_edit.text().strip(),
+            permit_fields=tuple(results),
         )
 
     def _on_save_button_clicked(self) -> None:

@@ -33,6 +33,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.catalog import Matter
 from app.domain.errors import DomainError
 from app.services.context import utc_now
 from app.ui.feedback import FieldErrors, MessageBar
@@ -337,16 +338,34 @@ class NoticeDialog(QDialog):
         self.accept()
 
 
-def reject_fields() -> list[FieldSpec]:
-    """What a rejection at intake (不予受理) asks for."""
+def rejection_grounds(matter: Matter | None) -> list[tuple[str, str]]:
+    """The grounds a rejection may name (行政许可法 第三十二条第一款 for a 行政许可)."""
+    if matter is None or matter.matter_type.is_licensing:
+        return [
+            ("outside_powers", "依法不属于本机关职权范围（第三十二条第一款第（二）项）"),
+            ("not_licensable", "依法不需要取得行政许可（第三十二条第一款第（一）项）"),
+            ("other", "其他法定情形（须填写所依据的法律条款）"),
+        ]
     return [
+        ("outside_powers", "不属于本机关职责范围（须告知应向哪个机关申请）"),
+        ("other", "其他情形（须填写所依据的规定）"),
+    ]
+
+
+def reject_fields(matter: Matter | None = None) -> list[FieldSpec]:
+    """What a rejection at intake (不予受理) asks for: its ground, reasons and basis."""
+    licensing = matter is None or matter.matter_type.is_licensing
+    return [
+        FieldSpec("ground", "不予受理情形", "combo", required=True,
+                  options=rejection_grounds(matter), object_name="rejectGroundCombo"),
         FieldSpec("reasons", "不予受理理由", "text", required=True,
                   object_name="rejectReasonsEdit",
                   placeholder="如：申请事项依法不属于本机关职权范围"),
         FieldSpec("legal_basis", "法律依据", object_name="rejectLegalBasisEdit",
-                  placeholder="如：《中华人民共和国行政许可法》第三十二条第一款第（二）项"),
+                  placeholder="“其他情形”时必填，如：《食品经营许可和备案管理办法》第十六条"
+                  if licensing else "“其他情形”时必填：本事项自身的依据"),
         FieldSpec("redirect_authority", "应向哪个机关申请", object_name="rejectRedirectEdit",
-                  placeholder="不属于本机关职权时填写"),
+                  placeholder="不属于本机关职权时必填"),
     ]
 
 

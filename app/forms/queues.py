@@ -391,6 +391,13 @@ class ApprovalQueuePage(QueuePage):
         self.legal_basis_edit = QLineEdit(self.form_box)
         self.legal_basis_edit.setObjectName("denyLegalBasisEdit")
         form.addRow(self.tr("法律依据"), self.legal_basis_edit)
+        # The matter's result fields (证件编号、有效期限 ...), rebuilt for each case.
+        self.result_box = QGroupBox(self.tr("准予时载明的结果"), self.form_box)
+        self.result_box.setObjectName("resultFieldsBox")
+        self.result_form = QFormLayout(self.result_box)
+        self.result_edits: dict[str, QLineEdit] = {}
+        self.result_box.hide()
+        form.addRow(self.result_box)
         self.same_person_label = QLabel(self.form_box)
         self.same_person_label.setObjectName("samePersonLabel")
         self.same_person_label.setProperty("role", "fieldError")
@@ -417,10 +424,33 @@ class ApprovalQueuePage(QueuePage):
     def load_queue(self) -> list[CaseSummary]:
         return queries.approval_queue(self.context.uow, self.context.user)
 
+    def _show_result_fields(self, case: Case | None) -> None:
+        while self.result_form.rowCount():
+            self.result_form.removeRow(0)
+        self.result_edits = {}
+        fields = case.matter.permit_fields if case is not None else ()
+        for spec in fields:
+            edit = QLineEdit(self.result_box)
+            edit.setObjectName(f"resultField_{spec.code}")
+            edit.setPlaceholderText(spec.hint)
+            box, error = field_with_error(edit)
+            self.errors.add(spec.code, edit, error)
+            self.result_form.addRow(spec.label + ("（必填）" if spec.required else ""), box)
+            self.result_edits[spec.code] = edit
+        self.result_box.setVisible(bool(fields))
+        if case is not None and case.matter.certificate_name:
+            self.result_box.setTitle(self.tr("《{0}》").format(case.matter.certificate_name))
+        else:
+            self.result_box.setTitle(self.tr("准予时载明的结果"))
+
     def case_shown(self, case: Case | None) -> None:
         self.opinion_edit.clear()
         self.reasons_edit.clear()
         self.legal_basis_edit.clear()
+        self._show_result_fields(case)
+        licensing = case is None or case.matter.matter_type.is_licensing
+        self.approve_button.setText(self.tr("准予许可") if licensing else self.tr("准予办结"))
+        self.deny_button.setText(self.tr("不予许可") if licensing else self.tr("不予办理"))
         same = case is not None and case.reviewer_id == self.context.user.id \
             and not single_officer_allowed(case)
         self.same_person_label.setVisible(same)
@@ -443,7 +473,9 @@ class ApprovalQueuePage(QueuePage):
             self.errors.set_error("opinion", self.tr("请填写核准意见。"))
             return
         uow, user = self.context.uow, self.context.user
-        self.run_on_case(lambda: cases.approve(uow, user, case.id, opinion=opinion),
+        results = {code: edit.text().strip() for code, edit in self.result_edits.items()}
+        self.run_on_case(lambda: cases.approve(uow, user, case.id, opinion=opinion,
+                                               result_fields=results),
                          self.tr("已核准 {number}（准予许可），请加盖审批专用章后办结。"),
                          [self.approve_button, self.deny_button])
 

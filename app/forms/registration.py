@@ -41,7 +41,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.case import Case
+from app.domain.case import Case, check_rejection
 from app.domain.catalog import Department, MaterialForm, Matter
 from app.domain.errors import DomainError, ValidationError
 from app.domain.identity import (
@@ -894,7 +894,7 @@ class RegistrationPage(Page):
     def _on_reject_button_clicked(self) -> None:
         if self._busy or not self.check_form():
             return
-        dialog = FormDialog(self.tr("不予受理"), reject_fields(),
+        dialog = FormDialog(self.tr("不予受理"), reject_fields(self.picker.matter),
                             intro=self.tr("不予受理通知书将载明理由，并告知申请人依法申请行政复议"
                                           "或提起行政诉讼的权利。"),
                             submit_text=self.tr("不予受理"), danger=True, parent=self)
@@ -904,6 +904,16 @@ class RegistrationPage(Page):
         dialog.open()
 
     def _on_reject_dialog_submitted(self, values: dict[str, Any]) -> None:
+        matter = self.picker.matter
+        if matter is not None and self.reject_dialog is not None:
+            # Checked before registering: a refused rejection must not leave a case behind.
+            try:
+                check_rejection(matter, ground=values["ground"],
+                                legal_basis=values["legal_basis"],
+                                redirect_authority=values["redirect_authority"])
+            except DomainError as error:
+                self.reject_dialog.show_error(error)
+                return
         self._submit("reject", rejection=values)
 
     def _submit(self, action: str, *, missing: list[dict[str, Any]] | None = None,

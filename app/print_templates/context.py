@@ -25,6 +25,9 @@ class DocumentKind(StrEnum):
     REJECTION_NOTICE = "rejection_notice"
     APPROVAL_DECISION = "approval_decision"
     DENIAL_DECISION = "denial_decision"
+    # The result of a matter that is not 行政许可 (行政确认, 公共服务, 备案 ...).
+    RESULT_NOTICE = "result_notice"
+    REFUSAL_NOTICE = "refusal_notice"
     SEAL_LEDGER = "seal_ledger"
 
     @property
@@ -40,7 +43,12 @@ class DocumentKind(StrEnum):
     @property
     def states_remedies(self) -> bool:
         """Whether the document must tell the applicant about 行政复议 and 行政诉讼."""
-        return self in (DocumentKind.REJECTION_NOTICE, DocumentKind.DENIAL_DECISION)
+        return self in _REMEDY_KINDS
+
+    @property
+    def licensing_only(self) -> bool:
+        """Whether only a 行政许可 matter can have this document (the 行政许可决定书)."""
+        return self in (DocumentKind.APPROVAL_DECISION, DocumentKind.DENIAL_DECISION)
 
 
 _KIND_LABELS = {
@@ -50,8 +58,14 @@ _KIND_LABELS = {
     DocumentKind.REJECTION_NOTICE: "不予受理通知书",
     DocumentKind.APPROVAL_DECISION: "准予行政许可决定书",
     DocumentKind.DENIAL_DECISION: "不予行政许可决定书",
+    DocumentKind.RESULT_NOTICE: "办结通知书",
+    DocumentKind.REFUSAL_NOTICE: "不予办理告知书",
     DocumentKind.SEAL_LEDGER: "用印登记簿",
 }
+
+_REMEDY_KINDS = frozenset(
+    {DocumentKind.REJECTION_NOTICE, DocumentKind.DENIAL_DECISION, DocumentKind.REFUSAL_NOTICE}
+)
 
 _SEALED_KINDS = frozenset(
     {
@@ -59,6 +73,8 @@ _SEALED_KINDS = frozenset(
         DocumentKind.REJECTION_NOTICE,
         DocumentKind.APPROVAL_DECISION,
         DocumentKind.DENIAL_DECISION,
+        DocumentKind.RESULT_NOTICE,
+        DocumentKind.REFUSAL_NOTICE,
     }
 )
 
@@ -169,6 +185,10 @@ class DocumentContext:
     applicant_id_masked: str = ""
     agent_name: str = ""
     matter_name: str = ""
+    matter_type: str = "licensing"
+    """``MatterType`` value: only ``licensing`` documents cite the 行政许可法."""
+    matter_basis: str = ""
+    """The matter's own legal basis (设定依据), e.g. ``《中华人民共和国食品安全法》第三十五条``."""
     clerk_name: str = ""
     window_name: str = ""
     window_phone: str = ""
@@ -203,12 +223,19 @@ class DocumentContext:
     """Provisions, e.g. ``《中华人民共和国行政许可法》第三十二条第一款第（二）项``."""
     redirect_authority: str = ""
     """The authority to apply to instead, when the matter is not within this one's powers."""
+    rejection_ground: str = ""
+    """``not_licensable`` (第三十二条第一款第（一）项), ``outside_powers`` (第（二）项) or
+    ``other`` (the provision is in ``legal_basis``); empty for rejections recorded before."""
     reconsideration_body: str = ""
-    """From configuration: where to apply for 行政复议."""
+    """The department's 行政复议机关 (a named body, never a generic phrase)."""
     litigation_court: str = ""
-    """From configuration: where to bring 行政诉讼."""
+    """The department's competent people's court."""
+    reconsideration_first: bool = False
+    """复议前置 (行政复议法 第二十三条): reconsideration before any litigation."""
     permit_items: tuple[LabeledValue, ...] = ()
-    """Approval decision: the permit granted (名称、编号、有效期限、许可范围)."""
+    """Approval decision / result notice: what is granted (编号、有效期限、许可范围 ...)."""
+    certificate_name: str = ""
+    """The certificate issued (e.g. 食品经营许可证); empty: the decision itself is the proof."""
 
     # -- seal ledger
     ledger_period_text: str = ""
@@ -233,13 +260,20 @@ class DocumentContext:
         object.__setattr__(self, "kind", DocumentKind(self.kind))
         if self.draft and self.seal is not None:
             raise ValueError("a draft carries no seal")
+        if self.kind.licensing_only and not self.licensing:
+            raise ValueError(f"{self.kind.label}只适用于行政许可事项")
         if self.seal is not None and self.seal.case_number != self.case_number:
             raise ValueError("the seal use belongs to another case")
 
     @property
+    def licensing(self) -> bool:
+        """Whether the matter is a 行政许可 (its documents cite the 行政许可法)."""
+        return self.matter_type == "licensing"
+
+    @property
     def title(self) -> str:
-        """The printed title."""
-        return self.kind.label
+        """The printed title: issuing authority + kind (GB/T 9704 7.3.1 发文机关 + 文种)."""
+        return f"{self.authority_name}{self.kind.label}"
 
     @property
     def missing_materials(self) -> tuple[MaterialLine, ...]:

@@ -28,12 +28,14 @@ SAMPLE_SERVER = "https://zwfw.example.gov.cn/counterdesk"
 SAMPLE_SEALED_AT = "2026年11月23日 10:32"
 
 _NUMBERS = {
-    DocumentKind.RECEIPT: "某审批收〔2026〕XC01第0031号",
-    DocumentKind.ONE_TIME_NOTICE: "某审批补〔2026〕XC01第0012号",
-    DocumentKind.ACCEPTANCE_NOTICE: "某审批受〔2026〕XC01第0027号",
-    DocumentKind.REJECTION_NOTICE: "某审批不受〔2026〕XC01第0004号",
-    DocumentKind.APPROVAL_DECISION: "某审批许〔2026〕XC01第0019号",
-    DocumentKind.DENIAL_DECISION: "某审批不许〔2026〕XC01第0002号",
+    DocumentKind.RECEIPT: "某审批收〔2026〕31号",
+    DocumentKind.ONE_TIME_NOTICE: "某审批补〔2026〕12号",
+    DocumentKind.ACCEPTANCE_NOTICE: "某审批受〔2026〕27号",
+    DocumentKind.REJECTION_NOTICE: "某审批不受〔2026〕4号",
+    DocumentKind.APPROVAL_DECISION: "某审批许〔2026〕19号",
+    DocumentKind.DENIAL_DECISION: "某审批不许〔2026〕2号",
+    DocumentKind.RESULT_NOTICE: "某民结〔2026〕8号",
+    DocumentKind.REFUSAL_NOTICE: "某民不办〔2026〕3号",
     DocumentKind.SEAL_LEDGER: "",
 }
 
@@ -72,6 +74,7 @@ def sample_context(
         applicant_id_masked="91320***********7X",
         agent_name="李四",
         matter_name="食品经营许可（新办）",
+        matter_basis="《中华人民共和国食品安全法》第三十五条",
         date_text="2026年11月23日",
         clerk_name="王芳",
         window_name="县政务服务中心3号窗口",
@@ -98,11 +101,11 @@ def sample_context(
         redirect_authority="",
         reconsideration_body="某某县人民政府",
         litigation_court="某某县人民法院",
+        certificate_name="食品经营许可证",
         permit_items=(
-            LabeledValue(label="许可证名称", value="食品经营许可证"),
-            LabeledValue(label="许可证编号", value="JY13201250012345"),
-            LabeledValue(label="经营项目", value="热食类食品制售；冷食类食品制售"),
+            LabeledValue(label="证件编号", value="JY13201250012345"),
             LabeledValue(label="有效期限", value="2026年11月23日至2031年11月22日"),
+            LabeledValue(label="许可范围", value="热食类食品制售；冷食类食品制售"),
         ),
         ledger_period_text="2026年11月1日至2026年11月30日",
         ledger_seal_name="某某县行政审批局行政审批专用章（3201250012345）",
@@ -112,7 +115,7 @@ def sample_context(
                 seal_name="行政审批专用章",
                 case_number=f"XC01-202611{day:02d}-00{day:02d}",
                 document_kind_label=DocumentKind.ACCEPTANCE_NOTICE.label,
-                document_number=f"某审批受〔2026〕XC01第00{day:02d}号",
+                document_number=f"某审批受〔2026〕{day}号",
                 sealed_by="赵敏",
                 site="县政务服务中心3号窗口",
                 document_sha256=f"{day:02d}" * 32,
@@ -124,12 +127,30 @@ def sample_context(
         context = dataclasses.replace(
             context,
             reasons=("申请事项为药品零售企业许可，依法不属于本机关职权范围。",),
-            legal_basis=("《中华人民共和国行政许可法》第三十二条第一款第（二）项",),
+            legal_basis=(),
+            rejection_ground="outside_powers",
             redirect_authority="某某市市场监督管理局",
         )
+    if kind is DocumentKind.APPROVAL_DECISION:
+        # The provisions of the sample's reasons belong to the denial only.
+        context = dataclasses.replace(context, legal_basis=())
+    if kind in (DocumentKind.RESULT_NOTICE, DocumentKind.REFUSAL_NOTICE):
+        context = dataclasses.replace(
+            context,
+            authority_name="某某县民政局",
+            department_name="婚姻登记处",
+            matter_name="婚姻登记档案查询",
+            matter_type="public_service",
+            matter_basis="《婚姻登记档案管理办法》第十四条",
+            certificate_name="",
+            permit_items=(LabeledValue(label="查询结果", value="已出具婚姻登记档案证明1份"),),
+            reasons=("申请人不是婚姻当事人，也未提交当事人的授权委托书。",),
+            legal_basis=(),
+        )
     if sealed and not draft and kind.requires_seal:
+        appearance = dataclasses.replace(SAMPLE_SEAL, authority_name=context.authority_name)
         context = seal_context(
-            context, appearance=SAMPLE_SEAL, sealed_at_text=SAMPLE_SEALED_AT,
+            context, appearance=appearance, sealed_at_text=SAMPLE_SEALED_AT,
             document_id=SAMPLE_DOCUMENT_ID, verification_code=SAMPLE_VERIFICATION_CODE,
             verification_base=SAMPLE_SERVER,
         )

@@ -1,9 +1,13 @@
-"""What each document says: the wording of the seven documents, as blocks.
+"""What each document says: the wording of every document, as blocks.
 
-Each template is a function from a :class:`DocumentContext` to a :class:`Layout`. The
-wording follows the 行政许可法 (第三十二条 intake, 第三十八条 decisions, 第四十五条
-excluded time) and the usual county-level forms; the remedy sentence names the bodies
-from configuration and falls back to a generic "有管辖权的…" when none is configured.
+Each template is a function from a :class:`DocumentContext` to a :class:`Layout`. For a
+行政许可 matter the wording follows the 行政许可法 (第三十二条 intake, 第三十八条
+decisions, 第四十四条 certificates, 第四十五条 excluded time); any other matter type
+(行政确认, 公共服务, 备案 ...) gets neutral intake wording, a 办结通知书 or a 不予办理告知书
+in its own words, citing its own legal basis and never the 行政许可法. The remedy
+sentence names the department's 行政复议机关 and court (行政复议法 第二十条 sixty days,
+第二十三条 复议前置; 行政诉讼法 第四十五条, 第四十六条 six months); a document without
+them is not made (there is no generic "有管辖权的…" fallback).
 """
 
 from __future__ import annotations
@@ -31,10 +35,22 @@ ADMINISTRATIVE_LICENSING_LAW = "《中华人民共和国行政许可法》"
 RECONSIDERATION_LAW = "《中华人民共和国行政复议法》"
 LITIGATION_LAW = "《中华人民共和国行政诉讼法》"
 
-_DEFAULT_BASIS = {
-    DocumentKind.REJECTION_NOTICE: (f"{ADMINISTRATIVE_LICENSING_LAW}第三十二条第一款",),
-    DocumentKind.APPROVAL_DECISION: (f"{ADMINISTRATIVE_LICENSING_LAW}第三十八条第一款",),
-    DocumentKind.DENIAL_DECISION: (f"{ADMINISTRATIVE_LICENSING_LAW}第三十八条第二款",),
+INTAKE_ARTICLE = f"{ADMINISTRATIVE_LICENSING_LAW}第三十二条第一款"
+APPROVAL_ARTICLE = f"{ADMINISTRATIVE_LICENSING_LAW}第三十八条第一款"
+DENIAL_ARTICLE = f"{ADMINISTRATIVE_LICENSING_LAW}第三十八条第二款"
+
+# 第三十二条第一款's items a rejection names, by ``context.rejection_ground``.
+REJECTION_ITEMS = {"not_licensable": "第（一）项", "outside_powers": "第（二）项"}
+
+# A non-licensing matter's result and refusal in its own words, by MatterType value:
+# (what the check found, what the authority did, what it refuses).
+_RESULT_WORDS = {
+    "confirmation": ("经审查，符合规定条件", "予以确认", "不予确认"),
+    "benefit": ("经审核，符合给付条件", "予以给付", "不予给付"),
+    "adjudication": ("经审查", "依法作出裁决", "不予裁决"),
+    "other_power": ("经审查，符合规定条件", "依法办理完毕", "不予办理"),
+    "public_service": ("经核实，符合办理条件", "已为你（单位）办理完毕", "不予办理"),
+    "filing": ("经核对，备案材料齐全", "予以备案", "不予备案"),
 }
 
 
@@ -90,9 +106,33 @@ def _accepted_on(context: DocumentContext) -> str:
     return context.accepted_on_text or _applied_on(context)
 
 
-def _basis(context: DocumentContext) -> str:
-    provisions = context.legal_basis or _DEFAULT_BASIS.get(context.kind, ())
-    return "、".join(provisions)
+def _provisions(*groups: tuple[str, ...] | str) -> str:
+    """Provisions joined with 、, each once, in order; a matter's basis may hold several
+    separated by ；."""
+    seen: list[str] = []
+    for group in groups:
+        items = (group,) if isinstance(group, str) else group
+        for item in items:
+            for part in item.replace(";", "；").replace("\n", "；").split("；"):
+                part = part.strip().rstrip("。")
+                if part and part not in seen:
+                    seen.append(part)
+    return "、".join(seen)
+
+
+def _rejection_basis(context: DocumentContext) -> str:
+    """What a rejection cites: for 行政许可 the item of 第三十二条第一款 its ground names,
+    else the provision entered at rejection; never the 行政许可法 for another matter."""
+    item = REJECTION_ITEMS.get(context.rejection_ground)
+    if context.licensing and item:
+        return _provisions(f"{INTAKE_ARTICLE}{item}", context.legal_basis)
+    if context.licensing and not context.rejection_ground:
+        return _provisions(context.legal_basis or (INTAKE_ARTICLE,))
+    return _provisions(context.legal_basis)
+
+
+def _result_words(context: DocumentContext) -> tuple[str, str, str]:
+    return _RESULT_WORDS.get(context.matter_type, _RESULT_WORDS["other_power"])
 
 
 def _applicant(context: DocumentContext) -> str:
@@ -119,13 +159,41 @@ def _clerk_at_window(context: DocumentContext) -> str:
 
 
 def _remedies(context: DocumentContext, paper: str) -> Para:
-    body = context.reconsideration_body or "有管辖权的行政复议机关"
-    court = context.litigation_court or "有管辖权的人民法院"
+    """The 救济途径: body, court and time limits, both named (never "有管辖权的…")."""
+    body = context.reconsideration_body.strip()
+    court = context.litigation_court.strip()
+    if not body or not court:
+        raise ValueError(f"{context.kind.label}须写明行政复议机关和人民法院")
+    if context.reconsideration_first:
+        return Para(
+            f"依照{RECONSIDERATION_LAW}第二十三条的规定，你（单位）如对本决定不服，应当先"
+            f"申请行政复议：自收到本{paper}之日起六十日内向{body}申请行政复议；对行政复议"
+            f"决定不服的，可以自收到行政复议决定书之日起十五日内，依照{LITIGATION_LAW}的"
+            f"规定向{court}提起行政诉讼；行政复议机关逾期不作决定的，可以自行政复议期满之日"
+            "起十五日内提起行政诉讼。未经行政复议，不能直接提起行政诉讼。"
+        )
     return Para(
         f"你（单位）如对本决定不服，可以自收到本{paper}之日起六十日内，依照"
         f"{RECONSIDERATION_LAW}的规定向{body}申请行政复议；也可以自收到本{paper}之日起"
         f"六个月内，依照{LITIGATION_LAW}的规定向{court}提起行政诉讼。"
     )
+
+
+def _collect_certificate(context: DocumentContext, paper: str) -> str:
+    """凭本决定书/通知书: where and how the certificate is collected."""
+    return (f"请凭本{paper}和身份证件到原受理窗口领取《{context.certificate_name}》，"
+            "或申请邮寄送达。")
+
+
+def _granted_table(context: DocumentContext, holder_label: str) -> list[Block]:
+    """Who gets what: the holder, the certificate and the fields entered at approval."""
+    rows: tuple[tuple[tuple[str, str], ...], ...] = (
+        _pairs((holder_label, _applicant(context))),
+    )
+    if context.certificate_name:
+        rows += (_pairs(("证件名称", context.certificate_name)),)
+    rows += tuple(((item.label, item.value),) for item in context.permit_items if item.value)
+    return [InfoTable(tuple(row for row in rows if row))]
 
 
 def _reasons(context: DocumentContext) -> list[Block]:
@@ -182,13 +250,15 @@ def _receipt(context: DocumentContext) -> list[Block]:
             ),
         )
     )
-    blocks.append(
-        Para(
-            "本凭证仅证明本窗口已收到上述材料，不表示申请已被受理。申请材料不齐全或者不符合"
-            "法定形式的，本机关将当场或者在五日内一次告知需要补正的全部内容；逾期不告知的，"
-            "自收到申请材料之日起即为受理。"
+    if context.licensing:
+        # 行政许可法 第三十二条第一款第（四）项: the five days and their consequence.
+        intake_rule = (
+            "申请材料不齐全或者不符合法定形式的，本机关将当场或者在五日内一次告知需要补正的"
+            "全部内容；逾期不告知的，自收到申请材料之日起即为受理。"
         )
-    )
+    else:
+        intake_rule = "申请材料不齐全或者不符合规定形式的，本机关将一次告知需要补正的全部内容。"
+    blocks.append(Para("本凭证仅证明本窗口已收到上述材料，不表示申请已被受理。" + intake_rule))
     blocks.append(SignLines(("申请人（代理人）签字：", "窗口经办人签字：")))
     return blocks + _tail(context, contact=False)
 
@@ -199,9 +269,14 @@ def _one_time_notice(context: DocumentContext) -> list[Block]:
     blocks.append(
         Para(
             f"你（单位）于{_applied_on(context)}提出的“{context.matter_name}”申请"
-            f"（办件编号：{context.case_number}），经审查，申请材料不齐全或者不符合法定形式。"
-            f"根据{ADMINISTRATIVE_LICENSING_LAW}第三十二条第一款第（四）项的规定，现将需要"
-            f"补正的全部材料（共{len(missing)}项）一次性告知如下："
+            f"（办件编号：{context.case_number}），经审查，"
+            + (
+                "申请材料不齐全或者不符合法定形式。根据"
+                f"{INTAKE_ARTICLE}第（四）项的规定，现将需要"
+                if context.licensing
+                else "申请材料不齐全或者不符合规定形式。现将需要"
+            )
+            + f"补正的全部材料（共{len(missing)}项）一次性告知如下："
         )
     )
     blocks.append(
@@ -237,9 +312,13 @@ def _acceptance_notice(context: DocumentContext) -> list[Block]:
     blocks = _head(context)
     blocks.append(
         Para(
-            f"你（单位）于{_applied_on(context)}提出的“{context.matter_name}”申请，申请材料"
-            f"齐全、符合法定形式。根据{ADMINISTRATIVE_LICENSING_LAW}第三十二条第一款第（五）项"
-            "的规定，本机关决定予以受理。有关事项告知如下："
+            f"你（单位）于{_applied_on(context)}提出的“{context.matter_name}”申请，"
+            + (
+                f"申请材料齐全、符合法定形式。根据{INTAKE_ARTICLE}第（五）项的规定，"
+                if context.licensing
+                else "申请材料齐全、符合规定形式，"
+            )
+            + "本机关决定予以受理。有关事项告知如下："
         )
     )
     days = context.promised_working_days
@@ -297,12 +376,16 @@ def _rejection_notice(context: DocumentContext) -> list[Block]:
         )
     )
     blocks.extend(_reasons(context))
-    blocks.append(Para(f"根据{_basis(context)}的规定，本机关决定不予受理。"))
+    if context.licensing and context.rejection_ground == "not_licensable":
+        blocks.append(Para("该申请事项依法不需要取得行政许可。"))
+    basis = _rejection_basis(context)
+    decided = f"根据{basis}的规定，本机关决定不予受理。" if basis else "本机关决定不予受理。"
+    blocks.append(Para(decided))
     if context.redirect_authority:
+        powers = "依法不属于本机关职权范围" if context.licensing else "不属于本机关职责范围"
         blocks.append(
             Para(
-                "该申请事项依法不属于本机关职权范围，请你（单位）向"
-                f"{context.redirect_authority}提出申请。"
+                f"该申请事项{powers}，请你（单位）向{context.redirect_authority}提出申请。"
             )
         )
     blocks.append(_remedies(context, "通知书"))
@@ -311,36 +394,95 @@ def _rejection_notice(context: DocumentContext) -> list[Block]:
 
 def _approval_decision(context: DocumentContext) -> list[Block]:
     blocks = _head(context)
+    found = (
+        f"该申请符合{_provisions(context.matter_basis)}规定的条件、标准"
+        if context.matter_basis
+        else "该申请符合法定条件、标准"
+    )
     blocks.append(
         Para(
             f"你（单位）于{_applied_on(context)}提出的“{context.matter_name}”申请"
             f"（受理编号：{context.case_number}），本机关已于{_accepted_on(context)}依法受理。"
-            f"经审查，该申请符合法定条件、标准。根据{_basis(context)}的规定，本机关决定准予"
-            "行政许可。"
+            f"经审查，{found}。根据{_provisions(APPROVAL_ARTICLE, context.legal_basis)}的规定，"
+            "本机关决定准予行政许可。"
         )
     )
-    rows = tuple(((item.label, item.value),) for item in context.permit_items)
-    if context.result_collection_text:
-        rows += ((("领取方式", context.result_collection_text),),)
-    if rows:
-        blocks.append(Para("许可内容如下："))
-        blocks.append(InfoTable(rows))
-    blocks.append(Para("本机关将自作出本决定之日起十日内向你（单位）颁发、送达行政许可证件。"))
+    blocks.append(Para("准予行政许可的内容如下："))
+    blocks.extend(_granted_table(context, "被许可人"))
+    if context.certificate_name:
+        # 第四十四条: the certificate within ten days of the decision.
+        blocks.append(
+            Para(
+                f"本机关将自作出本决定之日起十日内向你（单位）颁发、送达《{context.certificate_name}》。"
+                + _collect_certificate(context, "决定书")
+            )
+        )
+    else:
+        blocks.append(
+            Para("本事项不另行颁发行政许可证件，你（单位）凭本决定书从事被许可的活动。")
+        )
     return blocks + _tail(context, contact=False)
 
 
 def _denial_decision(context: DocumentContext) -> list[Block]:
     blocks = _head(context)
+    standard = (
+        f"{_provisions(context.matter_basis)}规定的条件、标准"
+        if context.matter_basis
+        else "法定条件、标准"
+    )
     blocks.append(
         Para(
             f"你（单位）于{_applied_on(context)}提出的“{context.matter_name}”申请"
             f"（受理编号：{context.case_number}），本机关已于{_accepted_on(context)}依法受理。"
-            "经审查，该申请不符合法定条件、标准，理由如下："
+            f"经审查，该申请不符合{standard}，理由如下："
         )
     )
     blocks.extend(_reasons(context))
-    blocks.append(Para(f"根据{_basis(context)}的规定，本机关决定不予行政许可。"))
+    basis = _provisions(context.matter_basis, context.legal_basis, DENIAL_ARTICLE)
+    blocks.append(Para(f"根据{basis}的规定，本机关决定不予行政许可。"))
     blocks.append(_remedies(context, "决定书"))
+    return blocks + _tail(context, contact=False)
+
+
+def _result_notice(context: DocumentContext) -> list[Block]:
+    """办结通知书: the positive result of a matter that is not 行政许可, in its own words."""
+    found, done, _ = _result_words(context)
+    basis = _provisions(context.matter_basis, context.legal_basis)
+    blocks = _head(context)
+    blocks.append(
+        Para(
+            f"你（单位）于{_applied_on(context)}提出的“{context.matter_name}”申请"
+            f"（受理编号：{context.case_number}），{found}。"
+            + (f"根据{basis}的规定，" if basis else "")
+            + f"本机关{done}。"
+        )
+    )
+    if context.permit_items or context.certificate_name:
+        blocks.append(Para("办理结果如下："))
+        blocks.extend(_granted_table(context, "申请人"))
+    if context.certificate_name:
+        blocks.append(Para(_collect_certificate(context, "通知书")))
+    return blocks + _tail(context, contact=False)
+
+
+def _refusal_notice(context: DocumentContext) -> list[Block]:
+    """不予办理告知书: the negative result of a matter that is not 行政许可."""
+    _, _, refused = _result_words(context)
+    standard = f"{_provisions(context.matter_basis)}规定的条件" if context.matter_basis else "规定的条件"
+    blocks = _head(context)
+    blocks.append(
+        Para(
+            f"你（单位）于{_applied_on(context)}提出的“{context.matter_name}”申请"
+            f"（受理编号：{context.case_number}），经审查，不符合{standard}，理由如下："
+        )
+    )
+    blocks.extend(_reasons(context))
+    basis = _provisions(context.matter_basis, context.legal_basis)
+    blocks.append(
+        Para((f"根据{basis}的规定，" if basis else "") + f"本机关决定{refused}。")
+    )
+    blocks.append(_remedies(context, "告知书"))
     return blocks + _tail(context, contact=False)
 
 
@@ -398,5 +540,7 @@ _TEMPLATES: dict[DocumentKind, Callable[[DocumentContext], list[Block]]] = {
     DocumentKind.REJECTION_NOTICE: _rejection_notice,
     DocumentKind.APPROVAL_DECISION: _approval_decision,
     DocumentKind.DENIAL_DECISION: _denial_decision,
+    DocumentKind.RESULT_NOTICE: _result_notice,
+    DocumentKind.REFUSAL_NOTICE: _refusal_notice,
     DocumentKind.SEAL_LEDGER: _seal_ledger,
 }

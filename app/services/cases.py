@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from app.domain.applicant import Person, make_applicant
-from app.domain.case import Actor, Case
+from app.domain.case import Actor, Case, check_rejection
+from app.domain.catalog import Matter
 from app.domain.errors import NotFound, ValidationError
 from app.domain.events import Event, EventType
 from app.domain.numbering import format_case_number
@@ -185,15 +186,40 @@ def accept(
         return updated
 
 
+def _no_licensing_law(matter: Matter, legal_basis: str) -> None:
+    """A matter that is not 行政许可 never cites the 行政许可法 (its own basis instead)."""
+    if not matter.matter_type.is_licensing and "行政许可法" in legal_basis:
+        raise ValidationError(
+            "licensing_law_not_applicable",
+            f"“{matter.name}”为{matter.matter_type.label}事项，不适用《中华人民共和国行政许可法》，"
+            "请引用本事项自身的法律依据。",
+            field="legal_basis",
+        )
+
+
 def reject(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
-    reasons: str, legal_basis: str = "", redirect_authority: str = "",
+    reasons: str, ground: str, legal_basis: str = "", redirect_authority: str = "",
     now: datetime | None = None,
 ) -> Case:
-    """Refuse the application at intake (不予受理), with reasons."""
-    payload = {"reasons": reasons, "legal_basis": legal_basis,
-               "redirect_authority": redirect_authority}
-    return _act(uow_factory, user, case_id, EventType.REJECTED, payload, now)
+    """Refuse the application at intake (不予受理), with reasons and its ground.
+
+    ``ground`` is which case of 行政许可法 第三十二条第一款 applies: ``not_licensable``
+    (第（一）项, licensing matters only), ``outside_powers`` (第（二）项: name the
+    authority to apply to in ``redirect_authority``) or ``other`` (name the provision in
+    ``legal_basis``). The notice cites the item, or the provision, accordingly.
+    """
+    now = now or utc_now()
+    with uow_factory() as uow:
+        case = load_case(uow, case_id)
+        check_rejection(case.matter, ground=ground, legal_basis=legal_basis,
+                        redirect_authority=redirect_authority)
+        _no_licensing_law(case.matter, legal_basis)
+        payload = {"reasons": reasons, "legal_basis": legal_basis.strip(),
+                   "redirect_authority": redirect_authority.strip(), "ground": ground}
+        updated = _record(uow, user, case_id, EventType.REJECTED, payload, now)
+        uow.commit()
+        return updated
 
 
 def review(
@@ -219,19 +245,40 @@ def countersign(
 
 def approve(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
-    opinion: str, now: datetime | None = None,
+    opinion: str, result_fields: dict[str, str] | None = None, now: datetime | None = None,
 ) -> Case:
-    """The chief representative approves (核准准予); the decision awaits the seal."""
-    return _act(uow_factory, user, case_id, EventType.APPROVED, {"opinion": opinion}, now)
+    """The chief representative approves (核准准予); the decision awaits the seal.
+
+    ``result_fields`` fills the matter's result fields (证件编号、有效期限、许可范围 ...),
+    which the decision states; the required ones are enforced by the domain.
+    """
+    payload = {"opinion": opinion, "result_fields": dict(result_fields or {})}
+    return _act(uow_factory, user, case_id, EventType.APPROVED, payload, now)
 
 
 def deny(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
     opinion: str, reasons: str, legal_basis: str = "", now: datetime | None = None,
 ) -> Case:
-    """The chief representative denies (不予许可) with reasons; awaits the seal."""
-    payload = {"opinion": opinion, "reasons": reasons, "legal_basis": legal_basis}
-    return _act(uow_factory, user, case_id, EventType.DENIED, payload, now)
+    """The chief representative denies (不予许可 / 不予办理) with reasons; awaits the seal.
+
+    The document cites the matter's own legal basis with ``legal_basis`` (the provision
+    the reasons rest on); a matter whose guide names none needs ``legal_basis``.
+    """
+    now = now or utc_now()
+    with uow_factory() as uow:
+        case = load_case(uow, case_id)
+        _no_licensing_law(case.matter, legal_basis)
+        if not case.matter.legal_basis.strip() and not legal_basis.strip():
+            raise ValidationError(
+                "legal_basis_required",
+                "本事项的办事指南未载明设定依据，请填写不予办理所依据的法律条款。",
+                field="legal_basis",
+            )
+        payload = {"opinion": opinion, "reasons": reasons, "legal_basis": legal_basis.strip()}
+        updated = _record(uow, user, case_id, EventType.DENIED, payload, now)
+        uow.commit()
+        return updated
 
 
 def deliver(

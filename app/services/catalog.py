@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from pypinyin import Style, lazy_pinyin
 
-from app.domain.catalog import Department, Matter
+from app.domain.catalog import Department, Matter, validate_department
 from app.domain.errors import NotFound, ValidationError
-from app.domain.numbering import validate_document_pattern
+from app.domain.numbering import (
+    DEFAULT_KIND_CODES,
+    kind_code,
+    preview_document_number,
+    validate_kind_codes,
+)
 from app.domain.roles import Action, authorize
+from app.print_templates import DocumentKind
 from app.services.context import CurrentUser, utc_now
 from app.store.unit_of_work import UnitOfWorkFactory
 
@@ -39,17 +46,62 @@ def validate_matter(matter: Matter) -> None:
         raise ValidationError("bad_copies", "材料份数至少为1份。", field="materials")
     if any(f.amount_fen < 0 or not f.basis.strip() for f in matter.fee_items):
         raise ValidationError("bad_fee", "收费项目须有非负金额和收费依据。", field="fee_items")
+    validate_result_fields(matter)
+
+
+def validate_result_fields(matter: Matter) -> None:
+    """The fields the approver fills in: distinct, labelled; a certificate has its number
+    and validity (what a 准予行政许可决定书 must state)."""
+    codes = [f.code.strip() for f in matter.permit_fields]
+    labels = [f.label.strip() for f in matter.permit_fields]
+    if any(not c for c in codes) or any(not label for label in labels):
+        raise ValidationError("bad_permit_field", "结果字段须有编码和名称。", field="permit_fields")
+    if len(set(codes)) != len(codes) or len(set(labels)) != len(labels):
+        raise ValidationError("duplicate_permit_field", "结果字段的编码或名称重复。",
+                              field="permit_fields")
+    if matter.certificate_name.strip():
+        for needed, marks in (("编号", ("编号", "证号", "代码")), ("有效期限", ("有效期",))):
+            if not any(any(m in label for m in marks) and f.required
+                       for label, f in zip(labels, matter.permit_fields, strict=True)):
+                raise ValidationError(
+                    "certificate_fields",
+                    f"颁发《{matter.certificate_name.strip()}》的事项须有必填的证件{needed}字段"
+                    "（核准时填写，决定书载明）。",
+                    field="permit_fields",
+                )
 
 
 def save_department(
     uow_factory: UnitOfWorkFactory, admin: CurrentUser, department: Department,
     *, now: datetime | None = None,
 ) -> None:
+    """Add or change a department: its 文号 pattern and 代字 (GB/T 9704 7.2.4) and its
+    remedy bodies are checked here, so the CLI and sync obey the admin page's rules.
+
+    A department saved without a numbering station numbers plainly at the station of
+    the administrator who saves it (the county centre).
+    """
     authorize(admin.roles, Action.MANAGE_CATALOG, who=admin.display_name)
-    if not department.code.strip() or not department.name.strip():
-        raise ValidationError("required", "部门编码和名称不能为空。", field="code")
-    validate_document_pattern(department.document_number_pattern)
+    department = replace(
+        department,
+        document_number_pattern=department.document_number_pattern.strip(),
+        document_prefix=department.document_prefix.strip(),
+        kind_codes=validate_kind_codes(department.kind_codes),
+        numbering_station=(department.numbering_station.strip().upper() or admin.station),
+        reconsideration_body=department.reconsideration_body.strip(),
+        litigation_court=department.litigation_court.strip(),
+    )
+    validate_department(department, require_prefix=False)
     with uow_factory() as uow:
+        clash = next((d for d in uow.catalog.departments()
+                      if d.code != department.code and department.document_prefix
+                      and d.document_prefix == department.document_prefix), None)
+        if clash is not None:
+            raise ValidationError(
+                "document_prefix.duplicate",
+                f"机关代字“{department.document_prefix}”已由“{clash.name}”使用，两个部门的文号会相同。",
+                field="document_prefix",
+            )
         uow.catalog.save_department(department)
         uow.audit.append({"kind": "admin", "action": "save_department", "by": admin.id,
                           "department": department.code, "at": (now or utc_now()).isoformat()})
@@ -69,14 +121,63 @@ def save_matter(
                            field="department_code")
         current = uow.catalog.matter(matter.code)
         if current is not None and current != matter:
-            from dataclasses import replace
-
             matter = replace(matter, version=current.version + 1)
         uow.catalog.save_matter(matter, pinyin_initials(matter.name))
         uow.audit.append({"kind": "admin", "action": "save_matter", "by": admin.id,
                           "matter": matter.code, "version": matter.version,
                           "at": (now or utc_now()).isoformat()})
         uow.commit()
+
+
+def document_number_previews(department: Department) -> list[tuple[str, str]]:
+    """(document kind value, the 文号 it would print) for the administrator's form.
+
+    Raises the pattern's or prefix's ValidationError, which the form shows as it types.
+    """
+    overrides = validate_kind_codes(department.kind_codes)
+    return [
+        (kind, preview_document_number(department.document_number_pattern,
+                                       department.document_prefix, kind=kind,
+                                       overrides=overrides))
+        for kind in _numbered_kinds()
+    ]
+
+
+def _kind_label(kind: str) -> str:
+    return DocumentKind(kind).label
+
+
+def _numbered_kinds() -> list[str]:
+    """The document kinds this program issues that have a default 文种代字."""
+    return [kind for kind in DEFAULT_KIND_CODES if kind in DocumentKind._value2member_map_]
+
+
+def format_kind_codes(department: Department | None) -> str:
+    """``受理通知书=受；不予受理通知书=不受；…``: every kind's 文种代字, for editing."""
+    overrides = department.kind_codes if department else {}
+    return "；".join(f"{_kind_label(kind)}={kind_code(kind, overrides)}"
+                    for kind in _numbered_kinds())
+
+
+def parse_kind_codes(text: str) -> dict[str, str]:
+    """The overrides in a :func:`format_kind_codes` text (codes equal to the default are
+    not stored). Unknown document names are refused, naming them."""
+    by_label = {_kind_label(kind): kind for kind in _numbered_kinds()}
+    codes: dict[str, str] = {}
+    for part in text.replace(";", "；").replace("\n", "；").split("；"):
+        if not part.strip():
+            continue
+        label, _, code = part.replace("＝", "=").partition("=")
+        kind = by_label.get(label.strip())
+        if kind is None or not code.strip():
+            raise ValidationError(
+                "kind_code.unreadable",
+                f"无法识别“{part.strip()}”：请写作“文书名称=代字”，如“受理通知书=受”。",
+                field="kind_codes",
+            )
+        if code.strip() != DEFAULT_KIND_CODES[kind]:
+            codes[kind] = code.strip()
+    return validate_kind_codes(codes)
 
 
 def search_matters(

@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 
-from app.domain.calendar import WorkingCalendar
-from app.domain.catalog import CaseType, Department, FeeItem, MaterialForm, Matter, RequiredMaterial
+from app.domain.calendar import WorkingCalendar, format_chinese_date
+from app.domain.case import decision_document
+from app.domain.catalog import (
+    CaseType,
+    Department,
+    FeeItem,
+    MaterialForm,
+    Matter,
+    MatterType,
+    PermitField,
+    RequiredMaterial,
+    standard_permit_fields,
+)
 from app.domain.identity import resident_id_check_char, uscc_check_char
 from app.domain.roles import Role
 from app.services import accounts, cases, catalog, system
@@ -28,12 +39,20 @@ STATION_NAME = "清河县政务服务中心"
 
 O, C, B = MaterialForm.ORIGINAL, MaterialForm.COPY, MaterialForm.BOTH  # noqa: E741
 
+def _county(code: str, name: str, prefix: str, phone: str) -> Department:
+    # A county department's acts go to the county government (行政复议法 第二十四条) and
+    # its first-instance cases to the county court (行政诉讼法 第十八条).
+    return Department(code, name, phone=phone, document_prefix=prefix,
+                      numbering_station=STATION_CODE, reconsideration_body="清河县人民政府",
+                      litigation_court="清河县人民法院")
+
+
 DEPARTMENTS = (
-    Department("SCJ", "清河县市场监督管理局", "清市监〔{year}〕{station}第{seq:04d}号", "0315-5551201"),
-    Department("ZJJ", "清河县住房和城乡建设局", "清住建许〔{year}〕{station}第{seq:04d}号", "0315-5551202"),
-    Department("WJJ", "清河县卫生健康局", "清卫许〔{year}〕{station}第{seq:04d}号", "0315-5551203"),
-    Department("MZJ", "清河县民政局", "清民〔{year}〕{station}第{seq:04d}号", "0315-5551204"),
-    Department("JTJ", "清河县交通运输局", "清交许〔{year}〕{station}第{seq:04d}号", "0315-5551205"),
+    _county("SCJ", "清河县市场监督管理局", "清市监", "0315-5551201"),
+    _county("ZJJ", "清河县住房和城乡建设局", "清住建", "0315-5551202"),
+    _county("WJJ", "清河县卫生健康局", "清卫健", "0315-5551203"),
+    _county("MZJ", "清河县民政局", "清民", "0315-5551204"),
+    _county("JTJ", "清河县交通运输局", "清交", "0315-5551205"),
 )
 
 
@@ -44,7 +63,7 @@ def _m(code: str, name: str, form: MaterialForm = O, copies: int = 1, *, require
 
 ID_COPY = _m("ID", "申请人身份证明", C, description="居民身份证正反面复印件，须与原件核对")
 
-MATTERS = (
+_GUIDES = (
     Matter("SCJ-001", "个体工商户登记", "SCJ", "清河县市场监督管理局", CaseType.PROMISED, 15, 3,
            "《促进个体工商户发展条例》第八条；《市场主体登记管理条例》第三条",
            "有经营能力的公民", "申请—受理—审查—决定—发照",
@@ -113,6 +132,33 @@ MATTERS = (
            (_m("A", "从业资格注册申请表"), _m("B", "从业资格证", O),
             _m("C", "出租汽车经营者出具的聘用证明")), (), False),
 )
+
+# Each matter's type and what its result states (事项类型; 证件和结果字段).
+_LICENCE_FIELDS = standard_permit_fields()
+_MATTER_EXTRAS: dict[str, dict[str, object]] = {
+    "SCJ-001": {"certificate_name": "营业执照", "permit_fields": (
+        PermitField("number", "统一社会信用代码", True), PermitField("validity", "有效期限", True,
+                                                              "个体工商户营业执照长期有效"),
+        PermitField("scope", "经营范围", True))},
+    "SCJ-002": {"certificate_name": "食品经营许可证", "permit_fields": _LICENCE_FIELDS},
+    "SCJ-003": {"matter_type": MatterType.OTHER_POWER,
+                "permit_fields": (PermitField("number", "补领的营业执照编号", True),)},
+    "ZJJ-001": {"certificate_name": "建筑工程施工许可证", "permit_fields": _LICENCE_FIELDS},
+    "ZJJ-002": {"certificate_name": "商品房预售许可证", "permit_fields": _LICENCE_FIELDS},
+    "ZJJ-003": {"matter_type": MatterType.FILING},
+    "WJJ-001": {"certificate_name": "医疗机构执业许可证", "permit_fields": _LICENCE_FIELDS},
+    "WJJ-002": {"certificate_name": "公共场所卫生许可证", "permit_fields": _LICENCE_FIELDS},
+    "MZJ-001": {"certificate_name": "社会团体法人登记证书", "permit_fields": _LICENCE_FIELDS},
+    "MZJ-002": {"matter_type": MatterType.PUBLIC_SERVICE, "permit_fields": (
+        PermitField("result", "查询结果", True, "如：已出具婚姻登记档案证明1份"),)},
+    "JTJ-001": {"certificate_name": "道路运输经营许可证", "permit_fields": _LICENCE_FIELDS},
+    "JTJ-002": {"matter_type": MatterType.CONFIRMATION, "permit_fields": (
+        PermitField("validity", "注册有效期", True),)},
+}
+MATTERS: tuple[Matter, ...] = tuple(
+    replace(m, **_MATTER_EXTRAS.get(m.code, {})) for m in _GUIDES  # type: ignore[arg-type]
+)
+
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = ("伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰",
@@ -196,8 +242,6 @@ def create_demo(uow: UnitOfWorkFactory, key_store: SealKeyStore, *,
         station_code=STATION_CODE, station_name=STATION_NAME, window_name="综合窗口",
     )
     system.update_station_settings(uow, admin, {
-        "reconsideration_body": "清河县人民政府",
-        "litigation_court": "清河县人民法院",
         "resubmission_address": "清河县政务服务中心一楼综合受理窗口（清河县长江东街88号）",
     })
     for department in DEPARTMENTS:
@@ -253,6 +297,12 @@ def _dept(demo: _Demo, case_id: str) -> str:
     return cases.get_case(demo.uow, case_id).matter.department_code
 
 
+def _decision_kind(demo: _Demo, case_id: str) -> str:
+    """The document a decided case waits to have sealed (by its matter's type)."""
+    case = cases.get_case(demo.uow, case_id)
+    return decision_document(case.matter, case.decision["outcome"] if case.decision else "")
+
+
 def _receive_all(demo: _Demo, case_id: str, at: datetime) -> None:
     case = cases.get_case(demo.uow, case_id)
     clerk = demo.clerk(case.matter.department_code)
@@ -300,16 +350,35 @@ def _reviewed(demo: _Demo, case_id: str, at: datetime, conforms: bool = True) ->
                           now=at + timedelta(days=1, hours=2))
 
 
+def result_values(matter: Matter, case_number: str, on: date) -> dict[str, str]:
+    """Plausible entries for the matter's result fields (证件编号、有效期限 ...)."""
+    until = on.replace(year=on.year + 5) - timedelta(days=1)
+    serial = case_number.replace("-", "")[-10:]
+    samples = {
+        "number": f"{matter.department_code}{serial}",
+        "validity": f"{format_chinese_date(on)}至{format_chinese_date(until)}",
+        "scope": matter.name.replace("许可", "").replace("登记", "") + "（按申请内容核定）",
+        "result": "已出具婚姻登记档案证明1份",
+    }
+    return {f.code: samples.get(f.code, "详见证件") for f in matter.permit_fields}
+
+
+def _approve(demo: _Demo, case_id: str, opinion: str, at: datetime) -> None:
+    case = cases.get_case(demo.uow, case_id)
+    cases.approve(demo.uow, demo.chief(case.matter.department_code), case_id, opinion=opinion,
+                  result_fields=result_values(case.matter, case.number, local_date(at)),
+                  now=at)
+
+
 def _approved(demo: _Demo, case_id: str, at: datetime) -> None:
     _reviewed(demo, case_id, at)
-    cases.approve(demo.uow, demo.chief(_dept(demo, case_id)), case_id,
-                  opinion="同意准予许可。", now=at + timedelta(days=1, hours=3))
+    _approve(demo, case_id, "同意准予许可。", at + timedelta(days=1, hours=3))
 
 
 def _completed(demo: _Demo, case_id: str, at: datetime) -> None:
     _approved(demo, case_id, at)
     assert demo.seal is not None
-    demo.seal(demo.chief(_dept(demo, case_id)), case_id, "approval_decision",
+    demo.seal(demo.chief(_dept(demo, case_id)), case_id, _decision_kind(demo, case_id),
               at + timedelta(days=1, hours=4))
 
 
@@ -327,16 +396,28 @@ def _denied(demo: _Demo, case_id: str, at: datetime) -> None:
     dept = _dept(demo, case_id)
     cases.deny(demo.uow, demo.chief(dept), case_id, opinion="不予许可。",
                reasons="经营场所位于居民住宅楼内，不符合规划用途要求。",
-               legal_basis="《中华人民共和国行政许可法》第三十八条第二款",
+               legal_basis="《市场主体登记管理条例》第十一条",
                now=at + timedelta(days=1, hours=3))
     assert demo.seal is not None
-    demo.seal(demo.chief(dept), case_id, "denial_decision", at + timedelta(days=1, hours=4))
+    demo.seal(demo.chief(dept), case_id, _decision_kind(demo, case_id),
+              at + timedelta(days=1, hours=4))
+
+
+def _refused(demo: _Demo, case_id: str, at: datetime) -> None:
+    """A matter that is not 行政许可 refused on review: its 不予办理告知书."""
+    _reviewed(demo, case_id, at, conforms=False)
+    dept = _dept(demo, case_id)
+    cases.deny(demo.uow, demo.chief(dept), case_id, opinion="不予办理。",
+               reasons="申请人不是婚姻当事人，也未提交当事人的授权委托书。",
+               now=at + timedelta(hours=2))
+    assert demo.seal is not None
+    demo.seal(demo.chief(dept), case_id, _decision_kind(demo, case_id),
+              at + timedelta(hours=3))
 
 
 def _rejected(demo: _Demo, case_id: str, at: datetime) -> None:
     cases.reject(demo.uow, demo.clerk(_dept(demo, case_id)), case_id,
-                 reasons="申请事项依法不属于本机关职权范围。",
-                 legal_basis="《中华人民共和国行政许可法》第三十二条第一款第（二）项",
+                 reasons="申请事项依法不属于本机关职权范围。", ground="outside_powers",
                  redirect_authority="邢台市行政审批局", now=at + timedelta(minutes=20))
 
 
@@ -347,10 +428,10 @@ def _immediate(demo: _Demo, case_id: str, at: datetime) -> None:
     cases.accept(demo.uow, clerk, case_id, now=at + timedelta(minutes=5))
     cases.review(demo.uow, clerk, case_id, conforms=True, opinion="符合条件，当场办结。",
                  now=at + timedelta(minutes=10))
-    cases.approve(demo.uow, demo.chief(dept), case_id, opinion="同意。",
-                  now=at + timedelta(minutes=15))
+    _approve(demo, case_id, "同意。", at + timedelta(minutes=15))
     assert demo.seal is not None
-    demo.seal(demo.chief(dept), case_id, "approval_decision", at + timedelta(minutes=20))
+    demo.seal(demo.chief(dept), case_id, _decision_kind(demo, case_id),
+              at + timedelta(minutes=20))
 
 
 def _forwarded(demo: _Demo, case_id: str, at: datetime) -> None:
@@ -435,6 +516,7 @@ _PLAN: tuple[tuple[str, bool, int, Script], ...] = (
     ("MZJ-001", True, 6, _reviewed),
     ("MZJ-002", False, 24, _immediate),
     ("MZJ-002", False, 13, _rejected),
+    ("MZJ-002", False, 9, _refused),
     ("JTJ-001", True, 24, _accepted),           # fresh
     ("JTJ-001", True, 7, _delivered),
     ("JTJ-002", False, 19, _accepted),          # yellow/red

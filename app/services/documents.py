@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.domain.calendar import format_chinese_date
-from app.domain.case import Case, CaseState
-from app.domain.catalog import MaterialForm
-from app.domain.errors import NotFound, TransitionError
+from app.domain.case import Case, CaseState, decision_document
+from app.domain.catalog import Department, MaterialForm, Matter
+from app.domain.errors import NotConfigured, NotFound, TransitionError
 from app.domain.identity import mask_id_number
-from app.domain.numbering import DEFAULT_DOCUMENT_PATTERN, format_document_number
+from app.domain.numbering import format_document_number, kind_code
 from app.domain.roles import Action, authorize
 from app.print_templates import (
     DocumentContext,
@@ -34,8 +34,6 @@ from app.store import models
 from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 UNSEALED_KINDS = (DocumentKind.RECEIPT, DocumentKind.ONE_TIME_NOTICE)
-DEFAULT_RECONSIDERATION_BODY = "本级人民政府或上一级主管部门"
-DEFAULT_LITIGATION_COURT = "有管辖权的人民法院"
 
 
 @dataclass(frozen=True)
@@ -69,19 +67,90 @@ def _moment_text(moment: datetime) -> str:
     return f"{format_chinese_date(local.date())} {local:%H:%M}"
 
 
-def allocate_document_number(
-    uow: UnitOfWork, *, department_code: str, station: str, year: int
-) -> str:
-    """The next 文号 from the department's pattern; per station, so offline never collides."""
+def _department_for(uow: UnitOfWork, department_code: str) -> Department:
     department = uow.catalog.department(department_code)
-    pattern = department.document_number_pattern if department else DEFAULT_DOCUMENT_PATTERN
-    if "{station}" not in pattern:
-        # Two stations numbering offline must never produce the same number.
-        pattern = pattern.replace("{seq", "{station}-{seq", 1)
-    sequence = uow.sequences.next(f"doc:{department_code}:{station}:{year}")
-    return format_document_number(
-        pattern, year=year, station=station, department=department_code, sequence=sequence
-    )
+    if department is None:
+        raise NotFound("department_not_found", f"部门{department_code}不存在，请同步事项目录。")
+    return department
+
+
+def allocate_document_number(
+    uow: UnitOfWork, *, department_code: str, station: str, year: int, kind: DocumentKind
+) -> str:
+    """The next 文号 of the department for ``kind`` (GB/T 9704 7.2.4), e.g. 清市监许〔2026〕6号.
+
+    One sequence per department's 代字, kind and year. Numbers made at the department's
+    numbering station are plain; any other station's carry its code after the 机关代字,
+    so stations numbering offline never print the same 文号 (see ``domain.numbering``).
+    """
+    department = _department_for(uow, department_code)
+    if not department.document_prefix:
+        raise NotConfigured(
+            "document_prefix_missing",
+            f"“{department.name}”尚未设置机关代字，无法编制文号。请中心管理员在“系统管理 → 部门”"
+            "中设置（如“清市监”，文号为“清市监许〔2026〕6号”）。",
+            department=department.code,
+        )
+    segment = "" if station == department.numbering_station else station
+    code = kind_code(kind.value, department.kind_codes, fallback_label=kind.label)
+    pattern = department.document_number_pattern
+    # Keyed by the number's own text but the sequence: whatever the pattern or the codes
+    # become, numbers of one key differ by their sequence and numbers of two keys differ.
+    stem = pattern.format(prefix=f"{department.document_prefix}{segment}", kind=code,
+                          year=year, seq="#")
+    sequence = uow.sequences.next(f"doc:{stem}")
+    return format_document_number(pattern, prefix=department.document_prefix, kind=code,
+                                  year=year, sequence=sequence, station=segment)
+
+
+def check_document_allowed(matter: Matter, kind: DocumentKind) -> None:
+    """Refuse a 行政许可决定书 for a matter that is not 行政许可 (and the notices that
+    replace it for one that is): a matter's type decides its documents."""
+    licensing = matter.matter_type.is_licensing
+    if kind.licensing_only and not licensing:
+        outcome = "approved" if kind is DocumentKind.APPROVAL_DECISION else "denied"
+        instead = DocumentKind(decision_document(matter, outcome))
+        raise TransitionError(
+            "document_not_for_matter_type",
+            f"“{matter.name}”为{matter.matter_type.label}事项，不是行政许可，没有{kind.label}；"
+            f"其结果文书为{instead.label}。",
+            instead=instead.value,
+        )
+    if kind in (DocumentKind.RESULT_NOTICE, DocumentKind.REFUSAL_NOTICE) and licensing:
+        outcome = "approved" if kind is DocumentKind.RESULT_NOTICE else "denied"
+        instead = DocumentKind(decision_document(matter, outcome))
+        raise TransitionError(
+            "document_not_for_matter_type",
+            f"“{matter.name}”为行政许可事项，其结果文书为{instead.label}，不是{kind.label}。",
+            instead=instead.value,
+        )
+
+
+def remedy_bodies(department: Department, kind: DocumentKind) -> tuple[str, str]:
+    """The department's 复议机关 and court for a document that states remedies.
+
+    Refused while either is not set: an unnamed body would stretch the applicant's
+    sixty days to a year (行政复议法 第二十条第三款), and a guess may name the wrong one.
+    """
+    if not department.remedies_configured:
+        missing = "、".join(
+            label for label, value in (("行政复议机关", department.reconsideration_body),
+                                       ("人民法院", department.litigation_court))
+            if not value.strip()
+        )
+        raise NotConfigured(
+            "remedies_not_configured",
+            f"{kind.label}须告知申请人申请行政复议和提起行政诉讼的机关，但“{department.name}”"
+            f"尚未设置{missing}。请中心管理员在“系统管理 → 部门”中设置后再出具。",
+            department=department.code,
+        )
+    return department.reconsideration_body, department.litigation_court
+
+
+def _result_items(case: Case) -> tuple[LabeledValue, ...]:
+    fields = (case.decision or {}).get("result_fields") or []
+    return tuple(LabeledValue(label=str(f["label"]), value=str(f["value"]))
+                 for f in fields if str(f.get("value", "")).strip())
 
 
 def build_context(
@@ -96,7 +165,11 @@ def build_context(
 ) -> DocumentContext:
     """Every field of the document, formatted, from the case and the profile's settings."""
     settings = uow.settings
-    department = uow.catalog.department(case.matter.department_code)
+    check_document_allowed(case.matter, kind)
+    department = _department_for(uow, case.matter.department_code)
+    reconsideration_body = litigation_court = ""
+    if kind.states_remedies:
+        reconsideration_body, litigation_court = remedy_bodies(department, kind)
     applicant = case.applicant
     agent = applicant.get("agent") or {}
     materials = tuple(
@@ -134,27 +207,22 @@ def build_context(
     )
     reasons: tuple[str, ...] = ()
     legal_basis: tuple[str, ...] = ()
-    redirect = ""
+    redirect = ground = ""
     if kind is DocumentKind.REJECTION_NOTICE and case.rejection:
         reasons = (case.rejection["reasons"],)
         legal_basis = tuple(x for x in (case.rejection.get("legal_basis", ""),) if x)
         redirect = case.rejection.get("redirect_authority", "")
-    elif kind is DocumentKind.DENIAL_DECISION and case.decision:
+        ground = case.rejection.get("ground", "")
+    elif kind in (DocumentKind.DENIAL_DECISION, DocumentKind.REFUSAL_NOTICE) and case.decision:
         reasons = (case.decision.get("reasons", ""),)
         legal_basis = tuple(x for x in (case.decision.get("legal_basis", ""),) if x)
-    elif kind is DocumentKind.APPROVAL_DECISION:
-        legal_basis = (case.matter.legal_basis,) if case.matter.legal_basis else ()
     permit_items: tuple[LabeledValue, ...] = ()
-    if kind is DocumentKind.APPROVAL_DECISION:
-        permit_items = (
-            LabeledValue(label="许可事项", value=case.matter.name),
-            LabeledValue(label="被许可人", value=case.applicant_name),
-            LabeledValue(label="许可决定", value="准予行政许可"),
-        )
+    if kind in (DocumentKind.APPROVAL_DECISION, DocumentKind.RESULT_NOTICE):
+        permit_items = _result_items(case)
     station_name = settings.get("station_name", case.station)
     return DocumentContext(
         kind=kind,
-        authority_name=department.name if department else case.matter.department_name,
+        authority_name=department.name,
         date_text=format_chinese_date(local_date(issued_at)),
         document_number=document_number,
         department_name=case.matter.department_name,
@@ -163,9 +231,11 @@ def build_context(
         applicant_id_masked=mask_id_number(str(applicant.get("id_number", ""))),
         agent_name=str(agent.get("name", "")) if isinstance(agent, dict) else "",
         matter_name=case.matter.name,
+        matter_type=case.matter.matter_type.value,
+        matter_basis=case.matter.legal_basis,
         clerk_name=user.display_name,
         window_name=f"{station_name} {case.window_name or user.window_name}".strip(),
-        window_phone=department.phone if department else "",
+        window_phone=department.phone,
         draft=draft,
         applied_on_text=format_chinese_date(local_date(case.registered_at)),
         accepted_on_text=format_chinese_date(case.accepted_on) if case.accepted_on else "",
@@ -186,9 +256,12 @@ def build_context(
         reasons=reasons,
         legal_basis=legal_basis,
         redirect_authority=redirect,
-        reconsideration_body=settings.get("reconsideration_body", DEFAULT_RECONSIDERATION_BODY),
-        litigation_court=settings.get("litigation_court", DEFAULT_LITIGATION_COURT),
+        rejection_ground=ground,
+        reconsideration_body=reconsideration_body,
+        litigation_court=litigation_court,
+        reconsideration_first=case.matter.reconsideration_first,
         permit_items=permit_items,
+        certificate_name=case.matter.certificate_name,
     )
 
 
@@ -235,7 +308,7 @@ def issue_unsealed(
             raise TransitionError("no_notice", "本件没有出具一次性告知，无需打印告知书。")
         number = allocate_document_number(
             uow, department_code=case.department_code, station=user.station,
-            year=local_date(now).year,
+            year=local_date(now).year, kind=kind,
         )
         context = build_context(uow, case, kind, user=user, document_number=number,
                                 issued_at=now)
@@ -297,11 +370,12 @@ def word_file(uow_factory: UnitOfWorkFactory, document_id: str) -> bytes:
 
 
 def sealable_kind_for(case: Case) -> DocumentKind | None:
-    """The decision document a case waits to have sealed, if any."""
+    """The decision document a case waits to have sealed, if any: a 行政许可决定书 for a
+    行政许可 matter, the result or refusal notice for any other."""
     if case.state is CaseState.APPROVED:
-        return DocumentKind.APPROVAL_DECISION
+        return DocumentKind(decision_document(case.matter, "approved"))
     if case.state is CaseState.DENIED:
-        return DocumentKind.DENIAL_DECISION
+        return DocumentKind(decision_document(case.matter, "denied"))
     return None
 
 
@@ -328,7 +402,8 @@ def document_for_case(
     """The latest issued document of ``kind`` for a case, else a draft of it.
 
     Refuses a document the case's state does not allow (an approval decision for a
-    denied case).
+    denied case) and one its matter type does not have: a non-licensing case has no
+    准予行政许可决定书; the refusal names its 办结通知书 instead (``params["instead"]``).
     """
     from app.domain.case import allowed_documents
 
@@ -339,6 +414,7 @@ def document_for_case(
         if row is None:
             raise NotFound("case_not_found", f"找不到受理编号为{case_number}的办件。")
         case = load_case(uow, row.id)
+        check_document_allowed(case.matter, kind)
         if kind.value not in allowed_documents(case):
             raise TransitionError(
                 "document_not_allowed",

@@ -66,6 +66,8 @@ SEALABLE = {
     DocumentKind.REJECTION_NOTICE,
     DocumentKind.APPROVAL_DECISION,
     DocumentKind.DENIAL_DECISION,
+    DocumentKind.RESULT_NOTICE,
+    DocumentKind.REFUSAL_NOTICE,
 }
 
 
@@ -274,7 +276,7 @@ def _apply_seal(
             ) from None
         number = allocate_document_number(
             uow, department_code=case.department_code, station=user.station,
-            year=local_date(now).year,
+            year=local_date(now).year, kind=kind,
         )
         code = verification_code(key_pair.key, DocumentIdentity(
             document_id=use_id, seal_id=seal.id, case_number=case.number,

@@ -25,11 +25,10 @@ def system_user(uow_factory: UnitOfWorkFactory) -> CurrentUser:
     )
 
 
-# Station-wide values kept in the profile (what documents and deadlines need).
+# Station-wide values kept in the profile (what documents and deadlines need). The
+# remedy bodies are not among them: they belong to each department (see catalog).
 STATION_SETTING_KEYS = {
     "station_name": "服务中心/站点名称",
-    "reconsideration_body": "行政复议机关",
-    "litigation_court": "行政诉讼管辖法院",
     "resubmission_address": "补正材料提交地点",
     "tracking_text": "办件查询方式",
     "result_collection_text": "结果领取方式",

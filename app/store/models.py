@@ -78,6 +78,14 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(100))
     document_number_pattern: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # 机关代字 and 文种代字 overrides (GB/T 9704 7.2.4), the station numbering plainly.
+    document_prefix: Mapped[str] = mapped_column(String(20), default="")
+    kind_codes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    numbering_station: Mapped[str] = mapped_column(String(12), default="")
+    # Where this department's acts are challenged (行政复议法 第二十四条、第二十七条).
+    reconsideration_body: Mapped[str] = mapped_column(String(100), default="")
+    litigation_court: Mapped[str] = mapped_column(String(100), default="")
+    vertical: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

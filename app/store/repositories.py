@@ -110,16 +110,24 @@ class SequenceRepository(_Repository):
             row.value = value
 
 
+def _department(row: models.Department) -> DepartmentData:
+    return DepartmentData(
+        row.code, row.name, row.document_number_pattern, row.phone,
+        document_prefix=row.document_prefix or "", kind_codes=dict(row.kind_codes or {}),
+        numbering_station=row.numbering_station or "",
+        reconsideration_body=row.reconsideration_body or "",
+        litigation_court=row.litigation_court or "", vertical=bool(row.vertical),
+    )
+
+
 class CatalogRepository(_Repository):
     def departments(self) -> list[DepartmentData]:
         rows = self.session.scalars(select(models.Department).order_by(models.Department.code))
-        return [
-            DepartmentData(r.code, r.name, r.document_number_pattern, r.phone) for r in rows
-        ]
+        return [_department(r) for r in rows]
 
     def department(self, code: str) -> DepartmentData | None:
         r = self.session.get(models.Department, code)
-        return DepartmentData(r.code, r.name, r.document_number_pattern, r.phone) if r else None
+        return _department(r) if r else None
 
     def save_department(self, department: DepartmentData) -> None:
         row = self.session.get(models.Department, department.code)
@@ -129,6 +137,12 @@ class CatalogRepository(_Repository):
         row.name = department.name
         row.document_number_pattern = department.document_number_pattern
         row.phone = department.phone
+        row.document_prefix = department.document_prefix
+        row.kind_codes = dict(department.kind_codes)
+        row.numbering_station = department.numbering_station
+        row.reconsideration_body = department.reconsideration_body
+        row.litigation_court = department.litigation_court
+        row.vertical = department.vertical
         row.updated_at = _now()
 
     def matter(self, code: str) -> MatterData | None:

@@ -548,10 +548,7 @@ def local_reference(
     items: list[ReferenceItem] = []
     if ReferenceKind.DEPARTMENT in wanted:
         for d in uow.catalog.departments():
-            items.append(ReferenceItem(ReferenceKind.DEPARTMENT, d.code, {
-                "code": d.code, "name": d.name,
-                "document_number_pattern": d.document_number_pattern, "phone": d.phone,
-            }))
+            items.append(ReferenceItem(ReferenceKind.DEPARTMENT, d.code, d.to_dict()))
     if ReferenceKind.MATTER in wanted:
         for m in uow.catalog.matters(include_inactive=True):
             items.append(ReferenceItem(ReferenceKind.MATTER, m.code, m.to_dict()))
@@ -639,12 +636,7 @@ def _apply_one(uow: UnitOfWork, item: ReferenceItem, station_code: str) -> str:
     data = item.data
     now = _now()
     if item.kind is ReferenceKind.DEPARTMENT:
-        uow.catalog.save_department(Department(
-            code=data["code"], name=data["name"],
-            document_number_pattern=data.get("document_number_pattern")
-            or "〔{year}〕{station}第{seq:04d}号",
-            phone=data.get("phone", ""),
-        ))
+        uow.catalog.save_department(Department.from_dict(data))
     elif item.kind is ReferenceKind.MATTER:
         matter = Matter.from_dict(data)
         if uow.catalog.department(matter.department_code) is None:

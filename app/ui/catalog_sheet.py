@@ -3,9 +3,12 @@
 Three sheets, one row per item, the first row naming the columns:
 
 - 事项: 事项编码, 事项名称, 部门代码, 办件类型, 法定时限, 承诺时限, 设定依据, 申请条件,
-  办理流程, 现场核查, 一人办结, 会签部门, 启用
+  办理流程, 现场核查, 一人办结, 会签部门, 启用, 事项类型, 复议前置, 结果证件
 - 材料: 事项编码, 材料编码, 材料名称, 形式, 份数, 必交, 适用情形, 说明
 - 收费: 事项编码, 收费编码, 收费项目, 金额（元）, 收费依据
+- 结果字段: 事项编码, 字段编码, 字段名称, 必填, 填写提示
+
+A sheet from before 事项类型 existed reads as 行政许可 (what every matter was then).
 
 Parsing only builds :class:`Matter` values and says, row by row, what it could not read;
 the catalog service validates and saves each matter as usual.
@@ -20,15 +23,21 @@ from typing import Any
 
 from app.domain.catalog import (
     CASE_TYPE_LABELS,
+    MATTER_TYPE_LABELS,
     CaseType,
     FeeItem,
     MaterialForm,
     Matter,
+    MatterType,
+    PermitField,
     RequiredMaterial,
 )
 
 MATTER_COLUMNS = ("事项编码", "事项名称", "部门代码", "办件类型", "法定时限", "承诺时限",
-                  "设定依据", "申请条件", "办理流程", "现场核查", "一人办结", "会签部门", "启用")
+                  "设定依据", "申请条件", "办理流程", "现场核查", "一人办结", "会签部门", "启用",
+                  "事项类型", "复议前置", "结果证件")
+RESULT_COLUMNS = ("事项编码", "字段编码", "字段名称", "必填", "填写提示")
+MATTER_TYPE_BY_LABEL = {label: matter_type for matter_type, label in MATTER_TYPE_LABELS.items()}
 MATERIAL_COLUMNS = ("事项编码", "材料编码", "材料名称", "形式", "份数", "必交", "适用情形", "说明")
 FEE_COLUMNS = ("事项编码", "收费编码", "收费项目", "金额（元）", "收费依据")
 YES = ("是", "Y", "YES", "TRUE", "1", "√", "✓")
@@ -48,7 +57,8 @@ def export_catalog(matters: list[Matter]) -> bytes:
     from openpyxl.styles import Font
 
     book = Workbook()
-    sheets = [("事项", MATTER_COLUMNS), ("材料", MATERIAL_COLUMNS), ("收费", FEE_COLUMNS)]
+    sheets = [("事项", MATTER_COLUMNS), ("材料", MATERIAL_COLUMNS), ("收费", FEE_COLUMNS),
+              ("结果字段", RESULT_COLUMNS)]
     made = []
     for index, (title, columns) in enumerate(sheets):
         sheet = book.active if index == 0 else book.create_sheet()
@@ -58,15 +68,19 @@ def export_catalog(matters: list[Matter]) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         made.append(sheet)
-    matter_sheet, material_sheet, fee_sheet = made
+    matter_sheet, material_sheet, fee_sheet, result_sheet = made
     for matter in matters:
         matter_sheet.append([
             matter.code, matter.name, matter.department_code, matter.case_type.label,
             matter.statutory_working_days, matter.promised_working_days, matter.legal_basis,
             matter.conditions, matter.procedure, _flag(matter.site_inspection),
             _flag(matter.single_officer), ",".join(matter.joint_departments),
-            _flag(matter.active),
+            _flag(matter.active), matter.matter_type.label, _flag(matter.reconsideration_first),
+            matter.certificate_name,
         ])
+        for spec in matter.permit_fields:
+            result_sheet.append([matter.code, spec.code, spec.label, _flag(spec.required),
+                                 spec.hint])
         for material in matter.materials:
             material_sheet.append([
                 matter.code, material.code, material.name, material.form.label, material.copies,
@@ -168,6 +182,17 @@ def parse_catalog(data: bytes, department_names: dict[str, str]) -> ParsedCatalo
             name=_text(row.get("收费项目")), amount_fen=int(amount),
             basis=_text(row.get("收费依据")),
         ))
+    results: dict[str, list[PermitField]] = defaultdict(list)
+    for number, row in _rows(book, "结果字段", RESULT_COLUMNS, problems):
+        code = _text(row.get("事项编码"))
+        label = _text(row.get("字段名称"))
+        if not label:
+            problems.append(f"结果字段表第{number}行：缺少字段名称。")
+            continue
+        results[code].append(PermitField(
+            code=_text(row.get("字段编码")) or f"field{len(results[code]) + 1}", label=label,
+            required=_yes(row.get("必填"), default=True), hint=_text(row.get("填写提示")),
+        ))
     for number, row in _rows(book, "事项", MATTER_COLUMNS, problems):
         where = f"事项表第{number}行"
         code = _text(row.get("事项编码"))
@@ -180,6 +205,12 @@ def parse_catalog(data: bytes, department_names: dict[str, str]) -> ParsedCatalo
         if case_type not in (CaseType.IMMEDIATE, CaseType.PROMISED, CaseType.JOINT,
                              CaseType.FORWARDED):
             problems.append(f"{where}：办件类型“{type_label}”应为即办件、承诺件、联办件或上报件。")
+            continue
+        matter_type_label = _text(row.get("事项类型")) or MatterType.LICENSING.label
+        matter_type = MATTER_TYPE_BY_LABEL.get(matter_type_label)
+        if matter_type is None:
+            problems.append(f"{where}：事项类型“{matter_type_label}”应为"
+                            f"{'、'.join(MATTER_TYPE_LABELS.values())}之一。")
             continue
         before = len(problems)
         statutory = _int(row.get("法定时限") or 0, "法定时限", where, problems)
@@ -196,6 +227,8 @@ def parse_catalog(data: bytes, department_names: dict[str, str]) -> ParsedCatalo
             procedure=_text(row.get("办理流程")), materials=tuple(materials.get(code, ())),
             fee_items=tuple(fees.get(code, ())), site_inspection=_yes(row.get("现场核查")),
             single_officer=_yes(row.get("一人办结")), joint_departments=joint,
-            active=_yes(row.get("启用"), default=True),
+            active=_yes(row.get("启用"), default=True), matter_type=matter_type,
+            reconsideration_first=_yes(row.get("复议前置")),
+            certificate_name=_text(row.get("结果证件")), permit_fields=tuple(results.get(code, ())),
         ))
     return parsed

@@ -59,7 +59,7 @@ def matter_guide_html(matter: Matter) -> str:
 </style>
 <h3>{escape(matter.name)}</h3>
 <p class='muted'>{escape(matter.code)} · {escape(matter.department_name)} ·
-{matter.case_type.label} · {days}{' · ' + ' · '.join(flags) if flags else ''}</p>
+{matter.matter_type.label} · {matter.case_type.label} · {days}{' · ' + ' · '.join(flags) if flags else ''}</p>
 <p><span class='label'>设定依据</span><br>{_paragraphs(matter.legal_basis)}</p>
 <p><span class='label'>申请条件</span><br>{_paragraphs(matter.conditions)}</p>
 <p><span class='label'>办理流程</span><br>{_paragraphs(matter.procedure)}</p>
