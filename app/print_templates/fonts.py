@@ -197,12 +197,11 @@ class FontChain:
 
 @dataclass(frozen=True)
 class FontSet:
-    """The chains for each role, and a file Pillow can draw the seal picture with."""
+    """The face chain of each role: body text, titles and table headers, the seal."""
 
     body_chain: FontChain
     title_chain: FontChain
     seal_chain: FontChain
-    raster_file: FontFile | None
 
     @property
     def body(self) -> str:
@@ -281,14 +280,12 @@ def _resolve(
     body = _unique([*configured, *fangsong, *song, *coverage])
     title_chain = _unique([*configured, *title, *bold, *song, *coverage])
     seal = _unique([*song, *bold, *coverage])
-    raster = (bold or regular or song or fangsong or [None])[0]
     if not body:
         log.error("no usable font at all (shipped fonts missing from %s)", shipped)
     return FontSet(
         body_chain=FontChain(body),
         title_chain=FontChain(title_chain),
         seal_chain=FontChain(seal),
-        raster_file=raster,
     )
 
 

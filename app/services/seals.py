@@ -14,8 +14,8 @@ import dataclasses
 import logging
 import uuid
 from dataclasses import dataclass
-from enum import StrEnum
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
