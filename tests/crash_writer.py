@@ -60,8 +60,10 @@ def main(argv: list[str]) -> int:
             materials=[dict(m, received=True) for m in case.materials],
         )
         committed(case.id, 2)
-        cases.accept(runtime.uow, clerk, case.id)
-        committed(case.id, 3)
+        # Accepting seals the acceptance notice in the same transaction: two events.
+        cases.accept(runtime.uow, clerk, case.id,
+                     seal=cases.CounterSeal(password=password, key_store=runtime.key_store))
+        committed(case.id, 4)
 
 
 if __name__ == "__main__":

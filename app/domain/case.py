@@ -22,7 +22,7 @@ from app.domain.catalog import CaseType, Matter
 from app.domain.errors import DomainError, PermissionDenied, TransitionError, ValidationError
 from app.domain.events import Event, EventType
 from app.domain.roles import Action, Role, authorize
-from app.domain.seal import CHINA_STANDARD_TIME
+from app.domain.seal import CHINA_STANDARD_TIME, COUNTER_DOCUMENTS
 
 
 class CaseState(StrEnum):
@@ -91,6 +91,7 @@ SAME_DAY_DOCUMENTS = frozenset({
     "special_procedure_notice", "delivery_receipt",
 })
 COUNTER_FLAGGED_DOCUMENTS = frozenset({"acceptance_notice", "rejection_notice"})
+
 # The calendar's SuspensionReason is the one list; this is its code → label view.
 SUSPENSION_REASONS = {reason.value: reason.label for reason in SuspensionReason}
 EVALUATION_RATINGS = {
@@ -146,6 +147,7 @@ class Case:
     materials: list[dict[str, Any]] = field(default_factory=list)
     missing_materials: list[dict[str, Any]] = field(default_factory=list)
     notice_count: int = 0
+    materials_at: datetime | None = None  # when materials were last handed over
     notice_at: datetime | None = None  # when the latest one-time notice was given
     supplement_deadline: date | None = None  # 补正期限 of the latest one-time notice
     # Notices the act was recorded as sealing at the counter, the same day.
@@ -249,10 +251,12 @@ def local_day(moment: datetime) -> date:
 
 
 def act_date(case: Case, kind: str) -> date | None:
-    """The local date of the act a document records (告知、受理、不予受理、延期、中止、送达),
-    the date the document states; None when the case has no such act."""
+    """The local date of the act a document records (收到材料、告知、受理、不予受理、延期、
+    中止、送达), the date the document states; None when the case has no such act."""
     moment: datetime | None = None
-    if kind == "one_time_notice":
+    if kind == "receipt":
+        moment = case.materials_at
+    elif kind == "one_time_notice":
         moment = case.notice_at
     elif kind == "acceptance_notice":
         moment = case.accepted_at
@@ -318,7 +322,11 @@ def authorize_event(case: Case | None, event: Event, actor: Actor) -> None:
     Called by the services before anything is written and by the server on every
     pushed event, so both refuse what the screens would.
     """
-    authorize(effective_roles(actor), EVENT_ACTIONS[event.type], who=actor.name)
+    action = EVENT_ACTIONS[event.type]
+    if event.type is EventType.SEALED and event.payload.get("document_kind") in COUNTER_DOCUMENTS:
+        # The window's notices are sealed by the clerk who records the act, at the counter.
+        action = Action.SEAL_AT_COUNTER
+    authorize(effective_roles(actor), action, who=actor.name)
     if case is None:
         return
     if event.type in (EventType.APPROVED, EventType.DENIED, EventType.EXTENDED):
@@ -533,6 +541,7 @@ def _registered(event: Event) -> Case:
         first_responder_name=event.actor_name,
         window_name=str(payload.get("window", "")),
         materials=_materials(payload),
+        materials_at=event.device_time,
         last_event_id=event.id,
         event_count=1,
     )
@@ -541,6 +550,7 @@ def _registered(event: Event) -> Case:
 def _on_materials_recorded(case: Case, event: Event) -> None:
     _require_state(case, event, CaseState.REGISTERED, CaseState.AWAITING_SUPPLEMENT)
     case.materials = _materials(event.payload)
+    case.materials_at = event.device_time
 
 
 def _on_notice_issued(case: Case, event: Event) -> None:
@@ -589,6 +599,7 @@ def _on_supplemented(case: Case, event: Event) -> None:
             row.pop("problem", None)
         else:
             case.materials.append({"name": name, "received": True, "copies": 1})
+    case.materials_at = event.device_time
     if not case.missing_materials:
         case.state = CaseState.REGISTERED
 
