@@ -188,7 +188,9 @@ def test_sigkill_at_random_moments_never_loses_or_damages_committed_cases(
             time.sleep(rng.uniform(0.0, 0.8))
         else:
             assert writer.ready.wait(STARTUP_TIMEOUT), "writer did not start"
-            time.sleep(rng.uniform(0.02, 0.6))
+            # Up to 1.2 s: accepting signs the sealed acceptance notice (about 0.5 s), and
+            # a kill inside that transaction must lose the acceptance and the seal together.
+            time.sleep(rng.uniform(0.02, 1.2))
             mid_run_kills += 1
         errors = writer.kill()
         assert writer.process.returncode == -signal.SIGKILL, errors
