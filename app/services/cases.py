@@ -185,18 +185,23 @@ def missing_materials(case: Case) -> list[dict[str, Any]]:
 def issue_one_time_notice(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
     missing: list[dict[str, Any]], seal: CounterSeal,
-    supplement_deadline: date | None = None, now: datetime | None = None,
+    supplement_deadline: date | None = None, supplement_working_days: int | None = None,
+    now: datetime | None = None,
 ) -> Case:
     """Issue ONE notice listing all missing or defective materials (一次性告知), sealed
-    with the window's 受理专用章 on the spot, with its 补正期限 (by default
-    ``supplement_working_days`` working days from today)."""
+    with the window's 受理专用章 on the spot, with its 补正期限: ``supplement_deadline``,
+    else ``supplement_working_days`` working days from today, else the station's
+    ``supplement_working_days`` setting (10 by default)."""
     now = now or utc_now()
     if supplement_deadline is None:
         with uow_factory() as uow:
-            setting = uow.settings.get("supplement_working_days",
-                                       str(DEFAULT_SUPPLEMENT_WORKING_DAYS))
-            days = int(setting) if setting.isdigit() and int(setting) > 0 \
-                else DEFAULT_SUPPLEMENT_WORKING_DAYS
+            days = supplement_working_days
+            if days is None:
+                setting = uow.settings.get("supplement_working_days", "")
+                days = int(setting) if setting.isdigit() else DEFAULT_SUPPLEMENT_WORKING_DAYS
+            if not 1 <= days <= 60:
+                raise ValidationError("bad_days", "补正期限应为1至60个工作日。",
+                                      field="supplement_working_days")
             supplement_deadline, _provisional = load_calendar(uow).add_working_days(
                 local_date(now), days)
     payload = {"missing": missing, "supplement_deadline": supplement_deadline.isoformat()}

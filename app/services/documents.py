@@ -434,6 +434,14 @@ def documents_for_case(uow_factory: UnitOfWorkFactory, case_id: str) -> list[Iss
         return [_issued(row) for row in uow.documents.for_case(case_id)]
 
 
+def latest_issued(uow_factory: UnitOfWorkFactory, case_id: str,
+                  kind: DocumentKind) -> IssuedDocument | None:
+    """The case's latest issued document of ``kind`` (the one to hand over now), if any."""
+    with uow_factory() as uow:
+        rows = [row for row in uow.documents.for_case(case_id) if row.kind == kind.value]
+        return _issued(rows[-1]) if rows else None
+
+
 def reprint(uow_factory: UnitOfWorkFactory, document_id: str) -> IssuedDocument:
     """The same document again: same number, same bytes, same hash."""
     with uow_factory() as uow:
