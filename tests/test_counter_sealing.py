@@ -317,12 +317,16 @@ def test_an_extension_names_the_heads_approval_and_the_new_date(profile) -> None
 # --- delivery -------------------------------------------------------------------------------
 
 
-def _completed(runtime: Runtime, staff: Staff):
+def _approved(runtime: Runtime, staff: Staff):
     case = _accepted(runtime, staff)
     cases.review(runtime.uow, staff.clerk, case.id, conforms=True, opinion="符合条件",
                  now=MONDAY + timedelta(hours=1))
-    cases.approve(runtime.uow, staff.chief, case.id, opinion="同意",
-                  now=MONDAY + timedelta(hours=2))
+    return cases.approve(runtime.uow, staff.chief, case.id, opinion="同意",
+                         now=MONDAY + timedelta(hours=2))
+
+
+def _completed(runtime: Runtime, staff: Staff):
+    case = _approved(runtime, staff)
     return seals.apply_seal(runtime.uow, staff.chief, case.id,
                             document_kind="approval_decision", password=PASSWORD,
                             key_store=runtime.key_store, now=MONDAY + timedelta(hours=3))
@@ -355,11 +359,7 @@ def test_the_window_copy_marked_2_seals_a_decision_as_a_seal_of_its_own(profile)
         made_by="县公安局备案刻章点", kind=SealKind.WINDOW_COPY,
     )
     assert (copy.copy_mark, copy.full_title) == ("2", "清河县市场监督管理局（2）")
-    case = _accepted(runtime, staff)
-    cases.review(runtime.uow, staff.clerk, case.id, conforms=True, opinion="符合条件",
-                 now=MONDAY + timedelta(hours=1))
-    cases.approve(runtime.uow, staff.chief, case.id, opinion="同意",
-                  now=MONDAY + timedelta(hours=2))
+    case = _approved(runtime, staff)
     seals.apply_seal(runtime.uow, staff.chief, case.id, document_kind="approval_decision",
                      password=PASSWORD, key_store=runtime.key_store, seal_id=copy.id,
                      now=MONDAY + timedelta(hours=3))
@@ -371,11 +371,7 @@ def test_the_window_copy_marked_2_seals_a_decision_as_a_seal_of_its_own(profile)
 def test_the_window_seal_never_goes_on_a_decision(profile) -> None:
     runtime, staff = profile
     [window_seal] = [s for s in seals.list_seals(runtime.uow) if s.kind is SealKind.INTAKE]
-    case = _accepted(runtime, staff)
-    cases.review(runtime.uow, staff.clerk, case.id, conforms=True, opinion="符合条件",
-                 now=MONDAY + timedelta(hours=1))
-    cases.approve(runtime.uow, staff.chief, case.id, opinion="同意",
-                  now=MONDAY + timedelta(hours=2))
+    case = _approved(runtime, staff)
     with pytest.raises(SealRefused) as refused:
         seals.apply_seal(runtime.uow, staff.chief, case.id, document_kind="approval_decision",
                          password=PASSWORD, key_store=runtime.key_store, seal_id=window_seal.id,

@@ -234,6 +234,16 @@ def _pairs(*items: tuple[str, str] | None) -> tuple[tuple[str, str], ...]:
     return tuple(item for item in items if item is not None and item[1])
 
 
+def _info(*rows: tuple[tuple[str, str], ...]) -> InfoTable:
+    """A form of the rows that have a value left (see :func:`_pairs`)."""
+    return InfoTable(tuple(row for row in rows if row))
+
+
+PROVISIONAL_NOTE = (
+    "标注“暂定”的日期，系该年度法定节假日安排尚未公布时按现行工作日推算，以公布后的安排为准。"
+)
+
+
 # ---------------------------------------------------------------- the documents
 
 
@@ -395,7 +405,7 @@ def _acceptance_notice(context: DocumentContext) -> list[Block]:
         "承诺办结时限内。"
     )
     if context.completion_provisional:
-        note += "标注“暂定”的日期，系该年度法定节假日安排尚未公布时按现行工作日推算，以公布后的安排为准。"
+        note += PROVISIONAL_NOTE
     return blocks + _tail(context, f"（注：{note}）", contact=False) + [_acknowledgement()]
 
 
@@ -592,28 +602,17 @@ def _extension_notice(context: DocumentContext) -> list[Block]:
     if new_date and facts.provisional:
         new_date += "（暂定）"
     blocks.append(
-        InfoTable(
-            tuple(
-                row
-                for row in (
-                    _pairs(("受理编号", context.case_number), ("受理日期", _accepted_on(context))),
-                    _pairs(("延长理由", facts.reason)),
-                    _pairs(("批准情况", f"{facts.approval_text}（{facts.decided_on_text}）")),
-                    _pairs(("延长期限", f"{facts.working_days}个工作日")),
-                    _pairs(
-                        ("原承诺办结日期", facts.original_completion_text),
-                        ("延长后办结日期", new_date),
-                    ),
-                )
-                if row
-            )
+        _info(
+            _pairs(("受理编号", context.case_number), ("受理日期", _accepted_on(context))),
+            _pairs(("延长理由", facts.reason)),
+            _pairs(("批准情况", f"{facts.approval_text}（{facts.decided_on_text}）")),
+            _pairs(("延长期限", f"{facts.working_days}个工作日")),
+            _pairs(("原承诺办结日期", facts.original_completion_text),
+                   ("延长后办结日期", new_date)),
         )
     )
     blocks.append(Para("本机关将在延长后的期限内依法作出决定，并及时告知你（单位）。"))
-    notes = []
-    if facts.provisional:
-        notes.append("（注：标注“暂定”的日期，系该年度法定节假日安排尚未公布时按现行工作日推算，"
-                     "以公布后的安排为准。）")
+    notes = [f"（注：{PROVISIONAL_NOTE}）"] if facts.provisional else []
     return blocks + _tail(context, *notes)
 
 
@@ -631,17 +630,10 @@ def _special_procedure_notice(context: DocumentContext) -> list[Block]:
         )
     )
     blocks.append(
-        InfoTable(
-            tuple(
-                row
-                for row in (
-                    _pairs(("受理编号", context.case_number), ("程序", facts.procedure)),
-                    _pairs(("开始日期", facts.start_text),
-                           ("所需时间", f"{facts.working_days}个工作日")),
-                    _pairs(("预计完成日期", facts.expected_end_text)),
-                )
-                if row
-            )
+        _info(
+            _pairs(("受理编号", context.case_number), ("程序", facts.procedure)),
+            _pairs(("开始日期", facts.start_text), ("所需时间", f"{facts.working_days}个工作日")),
+            _pairs(("预计完成日期", facts.expected_end_text)),
         )
     )
     blocks.append(
@@ -661,19 +653,13 @@ def _delivery_receipt(context: DocumentContext) -> list[Block]:
     if context.document_number:
         blocks.append(DocumentNumberLine(context.document_number))
     blocks.append(
-        InfoTable(
-            tuple(
-                row
-                for row in (
-                    _pairs(("办件编号", context.case_number), ("申请事项", context.matter_name)),
-                    _pairs(("送达文书", "；".join(facts.documents))),
-                    _pairs(("受送达人", facts.recipient)),
-                    _pairs(("送达方式", facts.method), ("送达地点", facts.place)),
-                    _pairs(("送达人", facts.delivered_by), ("送达时间", facts.delivered_at_text)),
-                    _pairs(("代收人", facts.receiver)),
-                )
-                if row
-            )
+        _info(
+            _pairs(("办件编号", context.case_number), ("申请事项", context.matter_name)),
+            _pairs(("送达文书", "；".join(facts.documents))),
+            _pairs(("受送达人", facts.recipient)),
+            _pairs(("送达方式", facts.method), ("送达地点", facts.place)),
+            _pairs(("送达人", facts.delivered_by), ("送达时间", facts.delivered_at_text)),
+            _pairs(("代收人", facts.receiver)),
         )
     )
     blocks.append(
