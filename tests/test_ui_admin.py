@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PyQt6.QtWidgets import QLineEdit, QPushButton
 
-from app.forms.admin_page import AdminPage
 from app.domain.seal import SealKind
+from app.forms.admin_page import AdminPage
 from app.services import accounts, seals
 from app.settings import Settings
 from tests import test_ui_support

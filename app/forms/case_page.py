@@ -36,10 +36,10 @@ from app.domain.identity import ID_TYPE_LABELS, IdType, mask_id_number, mask_pho
 from app.domain.roles import Action
 from app.forms.case_actions import CaseAction, available_actions, seal_kinds
 from app.forms.dialogs import FieldSpec, FormDialog, NoticeDialog
+from app.print_templates import DocumentKind
 from app.services import cases, queries
 from app.services.queries import CaseSummary
 from app.ui.context import AppContext, optional_service
-from app.print_templates import DocumentKind
 from app.ui.documents import DocumentPreviewDialog, PreviewItem
 from app.ui.feedback import MessageBar
 from app.ui.widgets import iso_local_time, local_time, set_kind, title_label, yuan
