@@ -62,6 +62,13 @@ def _text(data: bytes) -> str:
     return "".join("".join(parts).split())
 
 
+def _pdf_text(data: bytes) -> str:
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as document:
+        return "".join("".join((page.extract_text() or "").split()) for page in document.pages)
+
+
 def _word(runtime: Runtime, case_id: str, kind: DocumentKind) -> str:
     issued = documents.latest_issued(runtime.uow, case_id, kind)
     assert issued is not None and issued.sealed
@@ -117,6 +124,12 @@ def test_the_acceptance_notice_states_the_acceptance_date_and_a_receipt_line(pro
     assert text.count("2026年11月23日") >= 2  # the acceptance and the document's date
     assert "申请人（代理人）签收：" in text and "签收日期：" in text
     assert "草稿" not in text
+    issued = documents.latest_issued(runtime.uow, case.id, DocumentKind.ACCEPTANCE_NOTICE)
+    assert issued is not None
+    printed = _pdf_text(issued.pdf)
+    assert "受理日期2026年11月23日" in printed and case.number in printed
+    assert "用印时间：2026年11月23日09:00" in printed  # sealed then, at the counter
+    assert "申请人（代理人）签收：" in printed
 
 
 def test_a_reprint_days_later_is_the_same_document(profile) -> None:

@@ -367,7 +367,7 @@ def test_ledger_is_landscape_and_names_each_rows_seal_purpose_and_copies() -> No
         "文件摘要",
     ]
     first = table.rows[0]
-    assert first[2] == "行政审批专用章（受理专用章，3201250012346）"
+    assert first[2] == "某某县行政审批局受理专用章（受理专用章，3201250012346）"
     assert first[4] == "受理通知书 某审批受〔2026〕XC01第0002号"
     assert (first[5], first[6]) == ("当场受理，出具受理通知书", "2")
     assert first[9] == "02" * 8

@@ -145,7 +145,7 @@ def sample_context(
         ledger_rows=tuple(
             LedgerRow(
                 sealed_at_text=f"2026-11-{day:02d} 10:{day:02d}",
-                seal_name="行政审批专用章",
+                seal_name="某某县行政审批局受理专用章",
                 case_number=f"XC01-202611{day:02d}-00{day:02d}",
                 document_kind_label=DocumentKind.ACCEPTANCE_NOTICE.label,
                 document_number=f"某审批受〔2026〕{day}号",
