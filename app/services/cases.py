@@ -31,8 +31,6 @@ from app.services.recording import load_calendar, load_case, record_local
 from app.services.sealing import CounterSeal, purpose_of, seal_document
 from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
-__all__ = ["CounterSeal"]  # re-exported: the counter's use cases take one
-
 # The 补正期限 a one-time notice gives when the clerk sets none, in working days.
 DEFAULT_SUPPLEMENT_WORKING_DAYS = 10
 
