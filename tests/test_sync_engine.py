@@ -730,7 +730,7 @@ def test_the_server_answers_a_scanned_qr_code_only_with_the_seal_keys_code(
             made_on=date(2025, 12, 1), made_by="刻章点",
         )
         case_id = register(window)
-        cases.accept(window.uow, window.clerk, case_id)
+        cases.accept(window.uow, window.clerk, case_id, seal=window.counter_seal)
         cases.review(window.uow, window.clerk2, case_id, conforms=True, opinion="材料齐全")
         cases.approve(window.uow, window.chief, case_id, opinion="同意")
         issued = seals.apply_seal(window.uow, window.chief, case_id,
@@ -740,7 +740,7 @@ def test_the_server_answers_a_scanned_qr_code_only_with_the_seal_keys_code(
         url = pypdf.PdfReader(io.BytesIO(issued.pdf)).metadata["/Keywords"]
         assert url.startswith(f"{server.url}/v/{issued.id}?c=")
         document_id, code = parse_verification_url(url)
-        [seal] = seals.list_seals(window.uow)
+        [seal] = [s for s in seals.list_seals(window.uow) if s.serial == "130534SCJ0010"]
         forged = verification_code(generate_seal_key(
             subject_common_name=seal.full_title, organization=seal.authority_name,
             issued_at=datetime(2026, 1, 1, tzinfo=UTC)).key, DocumentIdentity(
