@@ -339,7 +339,8 @@ def _other_station(tmp_path: Path, source: Runtime, *, with_event: bool, with_ce
 
     other, _ = make_profile(tmp_path / "other")
     with source.uow() as uow:
-        [seal] = uow.seals.all()
+        # The approval seal that sealed the decision (the window's seal sealed the notice).
+        [seal] = [s for s in uow.seals.all() if s.data["kind"] == SealKind.APPROVAL.value]
         seal_row = dict(id=seal.id, department_code=seal.department_code, serial=seal.serial,
                         status=seal.status, data=dict(seal.data),
                         cert_pem=seal.cert_pem if with_cert else None,
@@ -347,7 +348,8 @@ def _other_station(tmp_path: Path, source: Runtime, *, with_event: bool, with_ce
         events = [dict(id=e.id, case_id=e.case_id, type=e.type, actor_id=e.actor_id,
                        actor_name=e.actor_name, station=e.station, device_time=e.device_time,
                        payload=dict(e.payload), recorded_at=e.recorded_at)
-                  for e in uow.session.query(models.EventRow).filter_by(type="sealed")]
+                  for e in uow.session.query(models.EventRow).filter_by(type="sealed")
+                  if e.payload["seal_id"] == seal.id]
     with other.uow() as uow:
         uow.session.query(models.Seal).delete()
         uow.seals.save(models.Seal(**seal_row))
