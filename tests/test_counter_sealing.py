@@ -191,6 +191,7 @@ def test_rejecting_seals_the_rejection_notice_at_the_counter(profile) -> None:
     runtime, staff = profile
     case = _registered(runtime, staff)
     case = cases.reject(runtime.uow, staff.clerk, case.id, reasons="申请事项不属于本机关职权范围",
+                        ground="outside_powers", redirect_authority="市市场监督管理局",
                         seal=counter_seal(runtime), now=MONDAY)
     assert case.state is CaseState.REJECTED
     text = _word(runtime, case.id, DocumentKind.REJECTION_NOTICE)

@@ -368,7 +368,7 @@ def test_ledger_is_landscape_and_names_each_rows_seal_purpose_and_copies() -> No
     ]
     first = table.rows[0]
     assert first[2] == "某某县行政审批局受理专用章（受理专用章，3201250012346）"
-    assert first[4] == "受理通知书 某审批受〔2026〕XC01第0002号"
+    assert first[4] == "受理通知书 某审批受〔2026〕2号"
     assert (first[5], first[6]) == ("当场受理，出具受理通知书", "2")
     assert first[9] == "02" * 8
     assert len(table.rows) == 10
@@ -478,3 +478,16 @@ def test_a_whole_column_takes_at_most_half_of_the_others_room() -> None:
 def test_columns_go_by_weight_when_every_value_fits() -> None:
     table = Table(columns=(Column("甲", 1), Column("编号", 3, whole=True)), rows=(("一", "1"),))
     assert column_widths(table, 100, len, padding=2) == pytest.approx([25, 75])
+
+
+@pytest.mark.parametrize(("kind", "said"), [
+    (DocumentKind.EXTENSION_NOTICE, "作出决定。经本机关负责人（局长 孙建国）批准，本件办理期限延长5个工作日"),
+    (DocumentKind.SPECIAL_PROCEDURE_NOTICE, "检验检测所需时间不计算在承诺办理期限内"),
+])
+def test_the_notices_of_a_matter_that_is_not_licensing_cite_no_licensing_law(
+    kind: DocumentKind, said: str,
+) -> None:
+    context = dataclasses.replace(sample_context(kind), matter_type="confirmation")
+    text = _text(build_layout(context))
+    assert "行政许可法" not in text and "行政许可办理期限" not in text
+    assert said in text

@@ -593,8 +593,11 @@ def _extension_notice(context: DocumentContext) -> list[Block]:
     blocks.append(
         Para(
             f"{_accepted_clause(context)}因{facts.reason.rstrip('。；;')}，本机关不能在原定期限内"
-            f"作出决定。根据{ADMINISTRATIVE_LICENSING_LAW}第四十二条第一款的规定，"
-            f"{facts.approval_text}，本件办理期限延长{facts.working_days}个工作日。"
+            "作出决定。"
+            # Only a 行政许可 matter's extension rests on 行政许可法 第四十二条.
+            + (f"根据{ADMINISTRATIVE_LICENSING_LAW}第四十二条第一款的规定，"
+               if context.licensing else "")
+            + f"{facts.approval_text}，本件办理期限延长{facts.working_days}个工作日。"
             "现将延长期限的理由和延长后的办结日期告知如下："
         )
     )
@@ -625,8 +628,10 @@ def _special_procedure_notice(context: DocumentContext) -> list[Block]:
     blocks.append(
         Para(
             f"{_accepted_clause(context)}{because}本机关依法需要对该申请进行{facts.procedure}。"
-            f"根据{ADMINISTRATIVE_LICENSING_LAW}第四十五条的规定，{facts.procedure}所需时间"
-            "不计算在行政许可办理期限内。现将所需时间书面告知如下："
+            + (f"根据{ADMINISTRATIVE_LICENSING_LAW}第四十五条的规定，{facts.procedure}所需时间"
+               "不计算在行政许可办理期限内。" if context.licensing
+               else f"{facts.procedure}所需时间不计算在承诺办理期限内。")
+            + "现将所需时间书面告知如下："
         )
     )
     blocks.append(

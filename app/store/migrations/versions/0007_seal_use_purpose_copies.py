@@ -4,8 +4,8 @@ Columns are added in place (ALTER TABLE ADD COLUMN), not by rebuilding the table
 rebuild would drop the triggers that keep ``seal_uses`` append-only. Earlier uses get
 an empty purpose (the ledger then names the document) and one copy.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
