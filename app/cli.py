@@ -40,6 +40,9 @@ _DOC_KINDS = {
     # The results of matters that are not 行政许可 (行政确认, 公共服务, 备案 ...).
     "result": "result_notice",
     "refusal": "refusal_notice",
+    "extension": "extension_notice",
+    "procedure": "special_procedure_notice",
+    "delivery": "delivery_receipt",
 }
 _DOC_NAMES = {kind: name for name, kind in _DOC_KINDS.items()}
 
@@ -93,8 +96,12 @@ def _parser() -> argparse.ArgumentParser:
     print_doc.add_argument("--out", type=Path, required=True)
     ledger = sub.add_parser("print-ledger", parents=[common], help="输出用印登记簿 PDF")
     ledger.add_argument("--out", type=Path, required=True)
-    ledger.add_argument("--from", dest="start", type=date.fromisoformat, default=None)
-    ledger.add_argument("--to", dest="end", type=date.fromisoformat, default=None)
+    ledger.add_argument("--from", dest="start", type=date.fromisoformat, default=None,
+                        help="起始日期（默认：本月1日，北京时间）")
+    ledger.add_argument("--to", dest="end", type=date.fromisoformat, default=None,
+                        help="截止日期（默认：今天，北京时间）")
+    ledger.add_argument("--department", default="",
+                        help="印章保管部门代码（登记了多个部门的印章时必填）")
 
     enroll = sub.add_parser("enroll", parents=[common], help="向中心服务器登记本站点")
     enroll.add_argument("server_url")
@@ -282,14 +289,23 @@ def _cmd_print(args: argparse.Namespace, data_dir: Path) -> int:
 
 def _cmd_print_ledger(args: argparse.Namespace, data_dir: Path) -> int:
     from app.services.runtime import open_runtime
-    from app.services.seals import ledger_pdf
+    from app.services.seals import default_ledger_period, ledger_pdf
     from app.services.system import system_user
 
-    today = date.today()
-    start = args.start or today.replace(day=1)
+    # The counter's day, not the machine's: a ledger printed at 07:00 in Beijing on a
+    # machine set to UTC still belongs to today.
+    first, today = default_ledger_period()
+    start = args.start or (args.end.replace(day=1) if args.end else first)
     end = args.end or today
     with open_runtime(data_dir, backups=False) as runtime:
-        pdf = ledger_pdf(runtime.uow, system_user(runtime.uow), start=start, end=end)
+        try:
+            pdf = ledger_pdf(runtime.uow, system_user(runtime.uow), start=start, end=end,
+                             department_code=args.department)
+        except DomainError as error:
+            if error.code != "ledger_department_required":
+                raise
+            print(f"错误：{error.message}用 --department 指定部门代码。", file=sys.stderr)
+            return 1
     args.out.write_bytes(pdf)
     print(f"已输出用印登记簿（{start}至{end}）到 {args.out}")
     return 0

@@ -529,33 +529,27 @@ class SelfTest:
             from app.services.seals import ledger_pdf
 
             today = local_date(utc_now())
+            department = self._case_in("completed").department_code
             pdf = ledger_pdf(runtime.uow, users["supervisor"], start=today - timedelta(days=366),
-                             end=today)
-            return _check_pdf(pdf, kind.label, "台账 ledger_pdf")
-        if kind in (DocumentKind.RECEIPT, DocumentKind.ONE_TIME_NOTICE):
+                             end=today, department_code=department)
+            return _check_pdf(pdf, kind.label, f"台账 ledger_pdf {department}")
+        if kind is DocumentKind.RECEIPT:
             from app.services.documents import issue_unsealed
 
-            state = "registered" if kind is DocumentKind.RECEIPT else "awaiting_supplement"
-            case = self._case_in(state)
+            case = self._case_in("registered")
             clerk = self._clerk_for(case)
             issued = issue_unsealed(runtime.uow, clerk, case.id, kind)
             self.state.documents[kind.value] = issued
             return _check_pdf(issued.pdf, kind.label, f"issue_unsealed {issued.document_number}",
                               (issued.document_number, case.number))
-        if kind in (DocumentKind.APPROVAL_DECISION, DocumentKind.DENIAL_DECISION,
-                    DocumentKind.RESULT_NOTICE, DocumentKind.REFUSAL_NOTICE):
-            issued = self._sealed_document(kind)
-            self.state.documents[kind.value] = issued
-            if kind is DocumentKind.APPROVAL_DECISION:
-                self.state.sealed_pdf = issued.pdf
-            return _check_pdf(issued.pdf, kind.label, f"已盖章 {issued.document_number}",
-                              (issued.document_number,))
-        from app.services.documents import preview_draft
-
-        state = "accepted" if kind is DocumentKind.ACCEPTANCE_NOTICE else "rejected"
-        case = self._case_in(state)
-        pdf = preview_draft(runtime.uow, self._clerk_for(case), case.id, kind)
-        return _check_pdf(pdf, kind.label, f"草稿 preview_draft {case.number}", (case.number,))
+        # Every other document is sealed: the decisions by the chief representative, the
+        # notices at the counter when the demo recorded their acts.
+        issued = self._sealed_document(kind)
+        self.state.documents[kind.value] = issued
+        if kind is DocumentKind.APPROVAL_DECISION:
+            self.state.sealed_pdf = issued.pdf
+        return _check_pdf(issued.pdf, kind.label, f"已盖章 {issued.document_number}",
+                          (issued.document_number,))
 
     def _cases(self, states: tuple[str, ...] = ()) -> list[Any]:
         from app.services.queries import CaseFilter, list_cases

@@ -15,8 +15,9 @@ What it does, in order:
 2. makes two station profiles (``tests/sync_fixtures.make_station``: a real profile with
    its staff and catalog, an in-memory keyring) and enrolls them with the one-time codes
    the CLI printed; one first round each sends the staff;
-3. makes ``--cases`` x 5 events at XC01 through ``app.services.cases`` (register,
-   record materials, accept, review, approve: the clerk and the chief), timed;
+3. makes ``--cases`` x 6 events at XC01 through ``app.services.cases`` (register,
+   record materials, accept with the acceptance notice sealed at the counter, review,
+   approve: the clerk and the chief), timed;
 4. XC01's next ``SyncEngine.sync_once`` pushes them all: events/s pushed, bytes sent;
 5. XZZX's next round pulls them all: events/s pulled, bytes received;
 6. a round with nothing new, ``--empty-rounds`` times at each station (median), and
@@ -86,7 +87,7 @@ from tests.sync_fixtures import (  # noqa: E402
 TARGET_PUSH = 5000.0  # events/s
 TARGET_PULL = 10000.0  # events/s
 TARGET_EMPTY_MS = 10.0
-EVENTS_PER_CASE = 5
+EVENTS_PER_CASE = 6
 TOWNSHIP, CENTRE = "XC01", "XZZX"
 
 # --------------------------------------------------------------------------- helpers
@@ -352,7 +353,7 @@ def phase_requests(rnd: Round, path_suffix: str, method: str) -> list[Exchange]:
 
 
 def generate(station: StationProfile, n_cases: int) -> float:
-    """``n_cases`` cases of 5 events each through the services; seconds taken."""
+    """``n_cases`` cases of 6 events each through the services; seconds taken."""
     materials = received_materials()
     started = time.perf_counter()
     last = started
@@ -365,7 +366,7 @@ def generate(station: StationProfile, n_cases: int) -> float:
             materials=materials,
         )
         cases.record_materials(station.uow, station.clerk, case.id, materials=materials)
-        cases.accept(station.uow, station.clerk, case.id)
+        cases.accept(station.uow, station.clerk, case.id, seal=station.counter_seal)
         cases.review(
             station.uow,
             station.clerk,
@@ -1003,7 +1004,8 @@ def write_report(path: Path, r: dict[str, Any], started_at: datetime) -> None:
     w("## Making the events\n")
     w(
         f"{r['cases']:,} cases × {EVENTS_PER_CASE} events (register with all materials, "
-        "record materials, accept, review, approve; clerk and chief representative) through "
+        "record materials, accept and seal the acceptance notice, review, approve; clerk and "
+        "chief representative) through "
         f"`app.services.cases` at the township: **{r['queued']:,} events queued in "
         f"{r['generation']:.0f} s ({r['queued'] / r['generation']:.0f} events/s)**, one "
         "SQLite transaction per action, each replaying its case and updating the "

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import DomainError
 from app.domain.roles import Role
-from app.domain.seal import SealRecord, SealStatus
+from app.domain.seal import WINDOW_COPY_MARK, SealKind, SealRecord, SealStatus
 from server import reference, stations
 from server.database import (
     DATABASE_NAME,
@@ -94,7 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     deactivate.add_argument("--station", required=True)
     deactivate.add_argument("username")
 
-    seal = sub.add_parser("add-seal", parents=[common], help="登记审批专用章")
+    seal = sub.add_parser("add-seal", parents=[common],
+                          help="登记印章（审批专用章、窗口受理专用章或双章制窗口用章）")
+    seal.add_argument("--kind", choices=[k.value for k in SealKind], default=SealKind.APPROVAL.value,
+                      help="approval：审批专用章；intake：窗口受理专用章；window_copy：双章制窗口用章")
+    seal.add_argument("--window", default="", help="受理专用章的使用窗口，如“3号窗口”")
     seal.add_argument("--department", required=True)
     seal.add_argument("--serial", required=True, help="印章编号")
     seal.add_argument("--authority", required=True, help="机关名称（印文）")
@@ -311,6 +315,7 @@ def _deactivate_staff(engine: Engine, _config: ServerConfig, args: argparse.Name
 def _add_seal(engine: Engine, _config: ServerConfig, args: argparse.Namespace) -> int:
     station_code = args.station.strip().upper()
     today = datetime.now(UTC).date()
+    kind = SealKind(args.kind)
 
     def work(session: Session) -> SealRecord:
         custodian = reference.find_staff(session, station_code, args.custodian)
@@ -326,7 +331,12 @@ def _add_seal(engine: Engine, _config: ServerConfig, args: argparse.Namespace) -
             custodian_name=custodian["display_name"], valid_from=args.valid_from or today,
             valid_to=args.valid_to, status=SealStatus.IN_USE, replaced_by=None,
             made_on=args.made_on or today, made_by=args.made_by, image_sha256=None,
+            kind=kind, title=kind.default_title, window_name=args.window.strip(),
+            copy_mark=WINDOW_COPY_MARK if kind is SealKind.WINDOW_COPY else "",
         )
+        if kind.kept_by_chief and "chief" not in custodian.get("roles", ["chief"]):
+            raise DomainError("custodian_not_chief",
+                              f"{kind.label}的保管人必须是首席代表（{args.custodian}不是）。")
         reference.save_seal(session, seal)
         return seal
 

@@ -50,6 +50,10 @@ def main(argv: list[str]) -> int:
     rng = random.Random(int(seed))
     runtime = open_runtime(Path(data_dir), backups=False)
     clerk = accounts.authenticate(runtime.uow, username=username, password=password)
+    # Sealing imports pyHanko on first use (about 0.5 s): do it before the timed part, so
+    # kills land among writes, as in a program that has sealed before.
+    import app.signing.pades  # noqa: F401
+
     print("ready", flush=True)
     while True:
         case = cases.register_case(runtime.uow, clerk, matter_code=matter_code,
@@ -60,8 +64,10 @@ def main(argv: list[str]) -> int:
             materials=[dict(m, received=True) for m in case.materials],
         )
         committed(case.id, 2)
-        cases.accept(runtime.uow, clerk, case.id)
-        committed(case.id, 3)
+        # Accepting seals the acceptance notice in the same transaction: two events.
+        cases.accept(runtime.uow, clerk, case.id,
+                     seal=cases.CounterSeal(password=password, key_store=runtime.key_store))
+        committed(case.id, 4)
 
 
 if __name__ == "__main__":

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from app.domain.catalog import CaseType, Department, FeeItem, MaterialForm, Matter, RequiredMaterial
 from app.domain.roles import Role
-from app.services import accounts, catalog
+from app.domain.seal import SealKind
+from app.services import accounts, catalog, seals
+from app.services.cases import CounterSeal
 from app.services.context import CurrentUser
 from app.services.runtime import Runtime, open_runtime
 
 PASSWORD = "counter2026"
+INTAKE_SEAL_SERIAL = "1305340000009"
 # A Monday morning in Beijing (01:00 UTC = 09:00 CST).
 MONDAY = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
@@ -84,4 +87,21 @@ def make_profile(data_dir: Path) -> tuple[Runtime, Staff]:
         other_chief=user("chief_zj", "赵首席", {Role.CHIEF}, "ZJJ"),
         supervisor=user("watch", "钱监察", {Role.SUPERVISOR}, None),
     )
+    register_window_seal(runtime, staff)
     return runtime, staff
+
+
+def register_window_seal(runtime: Runtime, staff: Staff, *, window_name: str = "3号窗口",
+                         serial: str = INTAKE_SEAL_SERIAL) -> None:
+    """The 受理专用章 of SCJ's window, kept by the chief, applied by its clerks."""
+    seals.register_seal(
+        runtime.uow, staff.admin, runtime.key_store, department_code="SCJ",
+        authority_name="清河县市场监督管理局", serial=serial, custodian_id=staff.chief.id,
+        valid_from=date(2026, 1, 1), valid_to=None, made_on=date(2025, 12, 20),
+        made_by="县公安局备案刻章点", kind=SealKind.INTAKE, window_name=window_name,
+    )
+
+
+def counter_seal(runtime: Runtime, password: str = PASSWORD) -> CounterSeal:
+    """The password confirmation and key store the counter's sealed acts take."""
+    return CounterSeal(password=password, key_store=runtime.key_store)

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.catalog import CaseType, MaterialForm, Matter, RequiredMaterial
 from app.domain.roles import Role
-from app.services import accounts, catalog
+from app.domain.seal import SealKind
+from app.services import accounts, catalog, seals
+from app.services.cases import CounterSeal
 from app.services.context import CurrentUser
 from app.services.runtime import Runtime, open_runtime
 from app.store import models as client_models
@@ -197,6 +200,11 @@ class StationProfile:
         with self.uow() as uow:
             return uow.settings.get(key, "")
 
+    @property
+    def counter_seal(self) -> CounterSeal:
+        """What the counter's sealed acts (accept, reject, ...) take at this station."""
+        return CounterSeal(password=PASSWORD, key_store=self.runtime.key_store)
+
     def close(self) -> None:
         self.runtime.close()
 
@@ -233,6 +241,13 @@ def make_station(
     clerk = user("clerk", f"{code}李受理", {Role.CLERK})
     clerk2 = user("clerk2", f"{code}周受理", {Role.CLERK})
     chief = user("chief", f"{code}王首席", {Role.CHIEF})
+    # The window's 受理专用章: accepting seals the acceptance notice at the counter.
+    seals.register_seal(
+        uow, admin, runtime.key_store, department_code="SCJ", authority_name="县市场监督管理局",
+        serial=f"1305{code}09", custodian_id=chief.id, valid_from=date(2026, 1, 1),
+        valid_to=None, made_on=date(2025, 12, 20), made_by="县公安局备案刻章点",
+        kind=SealKind.INTAKE, window_name="3号窗口",
+    )
     keyring = MemoryKeyring()
     engine = SyncEngine(uow, keyring=keyring, attachments_dir=runtime.profile.attachments_dir,
                         session_factory=session_factory, timeout=(2.0, 10.0), retries=0)

@@ -407,6 +407,10 @@ def test_suspension_reasons_have_chinese_labels() -> None:
         "听证",
         "检验检测",
         "专家评审",
+        "检疫",
+        "鉴定",
+        "招标",
+        "拍卖",
     ]
 
 

@@ -398,6 +398,8 @@ def test_suspension_blocks_review_until_resumed() -> None:
             "reason": "",
             "start": "2026-11-24",
             "end": "2026-11-26",
+            "expected_working_days": None,
+            "at": "2026-11-23T09:00:00+00:00",
         }
     ]
 

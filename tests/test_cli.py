@@ -268,7 +268,43 @@ def test_print_ledger_writes_the_period(demo_dir: Path, tmp_path: Path) -> None:
     import pdfplumber
 
     out = tmp_path / "ledger.pdf"
-    run("print-ledger", "--from", "2026-01-01", "--to", "2026-12-31", "--out", str(out),
-        "--data-dir", str(demo_dir))
+    run("print-ledger", "--from", "2026-01-01", "--to", "2026-12-31", "--department", "SCJ",
+        "--out", str(out), "--data-dir", str(demo_dir))
     with pdfplumber.open(out) as pdf:
-        assert "用印登记簿" in (pdf.pages[0].extract_text() or "").replace(" ", "")
+        text = "".join(page.extract_text() or "" for page in pdf.pages).replace(" ", "")
+        cells = ["".join((cell or "").split()) for page in pdf.pages
+                 for table in page.extract_tables() for row in table for cell in row]
+    assert "用印登记簿" in text
+    assert "保管部门：清河县市场监督管理局" in text
+    assert {"印章（名称、类别、编号）", "用印事由", "份数"} <= set(cells)
+    assert "当场受理，出具受理通知书" in cells
+    assert any("（受理专用章，" in cell for cell in cells)
+
+
+def test_print_ledger_of_several_departments_asks_which_one(demo_dir: Path,
+                                                            tmp_path: Path) -> None:
+    result = run("print-ledger", "--out", str(tmp_path / "l.pdf"), "--data-dir", str(demo_dir),
+                 check=False)
+    assert result.returncode == 1
+    assert "分别签署" in result.stderr and "--department" in result.stderr
+    assert not (tmp_path / "l.pdf").exists()
+
+
+@pytest.mark.parametrize(("state", "doc", "title"), [
+    ("delivered", "delivery", "送达回证"),
+    ("awaiting_supplement", "notice", "一次性告知书"),
+    ("rejected", "rejection", "不予受理通知书"),
+])
+def test_print_gives_the_notice_sealed_when_its_act_was_recorded(
+    demo_dir: Path, tmp_path: Path, state: str, doc: str, title: str
+) -> None:
+    import pdfplumber
+
+    number = _case_with_state(demo_dir, state)
+    out = tmp_path / f"{doc}.pdf"
+    printed = run("print", number, "--doc", doc, "--out", str(out),
+                  "--data-dir", str(demo_dir)).stdout
+    assert "已输出" in printed and "草稿" not in printed
+    with pdfplumber.open(out) as pdf:
+        assert title in (pdf.pages[0].extract_text() or "").replace(" ", "")
+    assert "通过" in run("verify-doc", str(out), "--data-dir", str(demo_dir)).stdout

@@ -20,12 +20,14 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from app.domain.roles import Role
-from app.services import accounts, catalog
+from app.domain.seal import SealKind
+from app.services import accounts, catalog, seals
 from app.services.demo import DEPARTMENTS, MATTERS
 from app.services.recording import rebuild_projection
 from app.services.runtime import open_runtime
@@ -60,6 +62,13 @@ def profile_dir(tmp_path: Path) -> Path:
             runtime.uow, admin, username=CLERK, display_name="王伟", password=PASSWORD,
             roles=frozenset({Role.CLERK}), department_code=matter.department_code,
             window_name="1号窗口",
+        )
+        clerk = next(u for u in accounts.list_users(runtime.uow) if u["username"] == CLERK)
+        seals.register_seal(
+            runtime.uow, admin, runtime.key_store, department_code=matter.department_code,
+            authority_name="清河县市场监督管理局", serial="1305340000101", custodian_id=str(clerk["id"]),
+            valid_from=date(2026, 1, 1), valid_to=None, made_on=date(2025, 12, 20),
+            made_by="县公安局备案刻章点", kind=SealKind.INTAKE, window_name="1号窗口",
         )
     return data_dir
 
@@ -123,6 +132,11 @@ def check_profile(data_dir: Path, committed: dict[str, int]) -> int:
         case_ids = {row[0] for row in _rows(connection, "SELECT id FROM cases")}
         event_ids = {row[0] for row in _rows(connection, "SELECT id FROM events")}
         outbox_ids = {row[0] for row in _rows(connection, "SELECT event_id FROM outbox")}
+        seal_uses = {row[0] for row in _rows(connection, "SELECT id FROM seal_uses")}
+        sealed_documents = {row[0] for row in _rows(
+            connection, "SELECT seal_use_id FROM documents WHERE seal_use_id IS NOT NULL")}
+        sealed_events = {json.loads(row[0])["seal_use_id"] for row in _rows(
+            connection, "SELECT payload FROM events WHERE type = 'sealed'")}
         audited = set()
         for (body,) in _rows(connection, "SELECT body FROM audit_log"):
             record = json.loads(body)
@@ -137,6 +151,7 @@ def check_profile(data_dir: Path, committed: dict[str, int]) -> int:
         assert events.get(case_id, 0) >= steps, f"case {case_id} lost events"
     assert set(events) == case_ids, "a case row without events or events without a row"
     assert event_ids == outbox_ids == audited, "event, outbox and audit records disagree"
+    assert seal_uses == sealed_documents == sealed_events, "a seal use without its document"
 
     with open_runtime(data_dir, backups=False) as runtime:
         checked, broken = verify_audit(runtime.uow)
@@ -173,7 +188,9 @@ def test_sigkill_at_random_moments_never_loses_or_damages_committed_cases(
             time.sleep(rng.uniform(0.0, 0.8))
         else:
             assert writer.ready.wait(STARTUP_TIMEOUT), "writer did not start"
-            time.sleep(rng.uniform(0.02, 0.6))
+            # Up to 1.2 s: accepting signs the sealed acceptance notice (about 0.5 s), and
+            # a kill inside that transaction must lose the acceptance and the seal together.
+            time.sleep(rng.uniform(0.02, 1.2))
             mid_run_kills += 1
         errors = writer.kill()
         assert writer.process.returncode == -signal.SIGKILL, errors

@@ -337,7 +337,8 @@ def test_document_needing_a_seal_is_refused_unsealed_unless_draft() -> None:
 
 
 def test_unsealed_kinds_render_without_a_seal(system_fonts: FontSet) -> None:
-    for kind in (DocumentKind.RECEIPT, DocumentKind.ONE_TIME_NOTICE, DocumentKind.SEAL_LEDGER):
+    # The one-time notice is sealed with the window's 受理专用章 now, like the others.
+    for kind in (DocumentKind.RECEIPT, DocumentKind.SEAL_LEDGER):
         assert not _has_seal(_pdf(sample_context(kind), system_fonts))
 
 

@@ -59,8 +59,15 @@ def test_kinds_have_their_chinese_labels() -> None:
         "办结通知书",
         "不予办理告知书",
         "用印登记簿",
+        "延长办理期限告知书",
+        "特别程序告知书",
+        "送达回证",
     ]
     assert {k for k in DocumentKind if k.requires_seal} == {
+        DocumentKind.ONE_TIME_NOTICE,
+        DocumentKind.EXTENSION_NOTICE,
+        DocumentKind.SPECIAL_PROCEDURE_NOTICE,
+        DocumentKind.DELIVERY_RECEIPT,
         DocumentKind.ACCEPTANCE_NOTICE,
         DocumentKind.REJECTION_NOTICE,
         DocumentKind.APPROVAL_DECISION,
@@ -343,23 +350,71 @@ def test_approval_without_a_certificate_is_itself_the_proof() -> None:
     assert "颁发、送达" not in text
 
 
-def test_ledger_is_landscape_with_nine_columns_and_short_digests() -> None:
+def test_ledger_is_landscape_and_names_each_rows_seal_purpose_and_copies() -> None:
     layout = build_layout(sample_context(DocumentKind.SEAL_LEDGER))
     assert layout.landscape
     table = _table(layout)
     assert [c.header for c in table.columns] == [
         "序号",
         "用印时间",
-        "印章",
+        "印章（名称、类别、编号）",
         "办件编号",
-        "文书种类",
-        "文号",
+        "文书及文号",
+        "用印事由",
+        "份数",
         "用印人",
         "站点/窗口",
         "文件摘要",
     ]
-    assert table.rows[0][8] == "02" * 8
+    first = table.rows[0]
+    assert first[2] == "某某县行政审批局受理专用章（受理专用章，3201250012346）"
+    assert first[4] == "受理通知书 某审批受〔2026〕2号"
+    assert (first[5], first[6]) == ("当场受理，出具受理通知书", "2")
+    assert first[9] == "02" * 8
     assert len(table.rows) == 10
+    assert "保管部门：某某县行政审批局；保管人：赵敏" in _text(layout)
+
+
+def test_one_time_notice_states_its_deadline_what_follows_and_a_receipt_line() -> None:
+    layout = build_layout(sample_context(DocumentKind.ONE_TIME_NOTICE))
+    text = _text(layout)
+    assert "请你（单位）于2026年12月7日前按照上述要求补正" in text
+    assert "逾期未补正且无正当理由的，视为你（单位）撤回本次申请，本机关将退回已提交的申请材料" in text
+    assert "仍可以依法重新提出申请" in text
+    assert layout.blocks[-1] == SignLines(("申请人（代理人）签收：", "签收日期：　　　年　　月　　日"))
+
+
+def test_acceptance_notice_ends_with_the_applicants_receipt_line() -> None:
+    layout = build_layout(sample_context(DocumentKind.ACCEPTANCE_NOTICE))
+    assert layout.blocks[-1] == SignLines(("申请人（代理人）签收：", "签收日期：　　　年　　月　　日"))
+
+
+def test_extension_notice_states_reason_head_approval_and_new_date() -> None:
+    text = _text(build_layout(sample_context(DocumentKind.EXTENSION_NOTICE)))
+    assert "因申请人经营场所涉及消防安全条件，需会同县消防救援大队核实，本机关不能在原定期限内" in text
+    assert "第四十二条第一款的规定，经本机关负责人（局长 孙建国）批准，本件办理期限延长5个工作日" in text
+    assert "延长后办结日期：2026年12月11日" in text
+    assert "原承诺办结日期：2026年12月4日" in text
+
+
+def test_special_procedure_notice_names_the_procedure_and_its_time() -> None:
+    text = _text(build_layout(sample_context(DocumentKind.SPECIAL_PROCEDURE_NOTICE)))
+    assert "本机关依法需要对该申请进行检验检测" in text
+    assert "第四十五条的规定，检验检测所需时间不计算在行政许可办理期限内" in text
+    assert "所需时间：10个工作日" in text
+    assert "预计完成日期：2026年12月7日" in text
+
+
+def test_delivery_receipt_records_document_recipient_way_and_signatures() -> None:
+    layout = build_layout(sample_context(DocumentKind.DELIVERY_RECEIPT))
+    text = _text(layout)
+    assert "送达文书：准予行政许可决定书（某审批许〔2026〕XC01第0019号）" in text
+    assert "受送达人：某某县张记餐饮有限公司" in text
+    assert "送达方式：窗口领取" in text
+    assert "送达时间：2026年11月23日 10:32" in text
+    signs = [b for b in layout.blocks if isinstance(b, SignLines)]
+    assert signs[0].labels[0] == "受送达人（签名）："
+    assert any("代收人（签名）：" in b.labels for b in signs)
 
 
 def test_empty_ledger_says_so() -> None:
@@ -423,3 +478,16 @@ def test_a_whole_column_takes_at_most_half_of_the_others_room() -> None:
 def test_columns_go_by_weight_when_every_value_fits() -> None:
     table = Table(columns=(Column("甲", 1), Column("编号", 3, whole=True)), rows=(("一", "1"),))
     assert column_widths(table, 100, len, padding=2) == pytest.approx([25, 75])
+
+
+@pytest.mark.parametrize(("kind", "said"), [
+    (DocumentKind.EXTENSION_NOTICE, "作出决定。经本机关负责人（局长 孙建国）批准，本件办理期限延长5个工作日"),
+    (DocumentKind.SPECIAL_PROCEDURE_NOTICE, "检验检测所需时间不计算在承诺办理期限内"),
+])
+def test_the_notices_of_a_matter_that_is_not_licensing_cite_no_licensing_law(
+    kind: DocumentKind, said: str,
+) -> None:
+    context = dataclasses.replace(sample_context(kind), matter_type="confirmation")
+    text = _text(build_layout(context))
+    assert "行政许可法" not in text and "行政许可办理期限" not in text
+    assert said in text

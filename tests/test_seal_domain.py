@@ -13,6 +13,7 @@ from app.domain.seal import (
     MAX_DELEGATION_DAYS,
     Delegation,
     SealableDocument,
+    SealKind,
     SealRecord,
     SealStatus,
     SealUse,
@@ -179,7 +180,7 @@ def test_seal_state_is_checked_before_the_person():
 # -- refused: the document and the case ------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["one_time_notice", "receipt", ""])
+@pytest.mark.parametrize("kind", ["receipt", "seal_ledger", ""])
 def test_document_that_is_not_sealable_is_refused(kind):
     assert refusal_code(document_kind=kind) == "document_not_sealable"
 
@@ -372,3 +373,80 @@ def test_seal_use_cannot_supersede_itself():
 
 def test_china_date_of_a_utc_evening_is_the_next_day():
     assert china_date(datetime(2026, 11, 22, 16, 0, tzinfo=UTC)) == date(2026, 11, 23)
+
+
+# -- seal kinds: the window's 受理专用章 and the 双章制 window copy ------------------------
+
+CLERK = "clerk-li"
+
+
+def intake_seal(**overrides: Any) -> SealRecord:
+    values: dict[str, Any] = dict(
+        id="seal-intake", kind=SealKind.INTAKE, title="受理专用章", window_name="3号窗口",
+        serial="3301230000002", custodian_id="clerk-head", custodian_name="陈窗口",
+    )
+    values.update(overrides)
+    return make_seal(**values)
+
+
+def clerk_use(seal: SealRecord, **overrides: Any) -> str:
+    arguments: dict[str, Any] = dict(actor_id=CLERK, actor_is_chief=False,
+                                     actor_window_name="3号窗口",
+                                     document_kind=SealableDocument.ACCEPTANCE_NOTICE)
+    arguments.update(overrides)
+    return use(seal, **arguments)
+
+
+@pytest.mark.parametrize("kind", ["one_time_notice", "acceptance_notice", "rejection_notice",
+                                  "special_procedure_notice", "delivery_receipt"])
+def test_a_clerk_of_the_window_applies_its_intake_seal_to_counter_documents(kind):
+    assert clerk_use(intake_seal(), document_kind=kind) == "window"
+
+
+@pytest.mark.parametrize("kind", ["approval_decision", "denial_decision", "extension_notice"])
+def test_the_intake_seal_never_goes_on_a_decision_or_an_extension(kind):
+    with pytest.raises(SealRefused) as refused:
+        clerk_use(intake_seal(), document_kind=kind)
+    assert refused.value.code == "seal_kind_not_for_document"
+    assert "审批专用章" in refused.value.message
+
+
+def test_a_clerk_of_another_window_may_not_use_the_intake_seal():
+    with pytest.raises(SealRefused) as refused:
+        clerk_use(intake_seal(), actor_window_name="5号窗口")
+    assert refused.value.code == "actor_foreign_window"
+    assert "3号窗口" in refused.value.message
+
+
+def test_a_clerk_of_another_department_may_not_use_the_intake_seal():
+    with pytest.raises(SealRefused) as refused:
+        clerk_use(intake_seal(), actor_department_code="GTJ")
+    assert refused.value.code == "actor_foreign_department"
+
+
+def test_an_intake_seal_needs_its_window():
+    with pytest.raises(ValidationError) as refused:
+        intake_seal(window_name=" ")
+    assert refused.value.code == "seal.window_missing"
+
+
+def test_the_window_copy_is_marked_2_and_kept_by_the_chief():
+    seal = make_seal(id="seal-copy", kind=SealKind.WINDOW_COPY, title="", copy_mark="2")
+    assert seal.full_title == "某某县行政审批局（2）"
+    assert seal.drawn_title == "2"
+    assert use(seal) == "custodian"
+    with pytest.raises(SealRefused) as refused:
+        use(seal, actor_id=CLERK, actor_is_chief=False, actor_window_name="3号窗口")
+    assert refused.value.code == "not_custodian"
+    with pytest.raises(ValidationError):
+        make_seal(kind=SealKind.WINDOW_COPY, title="", copy_mark="")
+
+
+def test_a_seal_record_round_trips_its_kind_and_an_old_record_is_an_approval_seal():
+    seal = intake_seal()
+    assert SealRecord.from_dict(seal.to_dict()) == seal
+    old = make_seal().to_dict()
+    for key in ("kind", "window_name", "copy_mark"):
+        old.pop(key)
+    assert SealRecord.from_dict(old).kind is SealKind.APPROVAL
+    assert "受理专用章，3号窗口，编号 3301230000002" in seal.description

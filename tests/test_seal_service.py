@@ -12,12 +12,19 @@ from sqlalchemy import text
 
 from app.domain.case import CaseState
 from app.domain.errors import AuthenticationError, PermissionDenied, SealRefused, TransitionError
-from app.domain.seal import SealStatus
+from app.domain.seal import SealKind, SealStatus
 from app.print_templates import DocumentKind
 from app.services import accounts, cases, documents, seals
 from app.services.runtime import Runtime
 from app.services.system import verify_audit
-from tests.profile_fixtures import MONDAY, NATURAL_APPLICANT, PASSWORD, Staff, make_profile
+from tests.profile_fixtures import (
+    MONDAY,
+    NATURAL_APPLICANT,
+    PASSWORD,
+    Staff,
+    counter_seal,
+    make_profile,
+)
 
 
 @pytest.fixture
@@ -33,12 +40,20 @@ def profile(tmp_path: Path) -> Iterator[tuple[Runtime, Staff]]:
     runtime.close()
 
 
+def _uses(runtime: Runtime, staff: Staff, kind: str) -> list[seals.LedgerEntry]:
+    return [e for e in seals.ledger(runtime.uow, staff.supervisor) if e.document_kind == kind]
+
+
+def _approval_seals(runtime: Runtime) -> list:
+    return [s for s in seals.list_seals(runtime.uow) if s.kind is SealKind.APPROVAL]
+
+
 def _reviewed(runtime: Runtime, staff: Staff):
     case = cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-001",
                                applicant=NATURAL_APPLICANT, now=MONDAY)
     cases.record_materials(runtime.uow, staff.clerk, case.id, now=MONDAY,
                            materials=[dict(m, received=True) for m in case.materials])
-    cases.accept(runtime.uow, staff.clerk, case.id, now=MONDAY)
+    cases.accept(runtime.uow, staff.clerk, case.id, seal=counter_seal(runtime), now=MONDAY)
     return cases.review(runtime.uow, staff.clerk, case.id, conforms=True, opinion="符合条件",
                         now=MONDAY + timedelta(hours=1))
 
@@ -64,8 +79,10 @@ def test_review_approve_seal_sets_the_legal_completion_time(profile) -> None:
     assert case.state is CaseState.COMPLETED
     assert case.completed_at == MONDAY + timedelta(hours=3)
     assert issued.document_number == "县市监许〔2026〕1号"
-    [entry] = seals.ledger(runtime.uow, staff.supervisor)
+    [entry] = _uses(runtime, staff, "approval_decision")
     assert entry.pdf_sha256 == issued.pdf_sha256
+    assert (entry.seal_kind_label, entry.purpose, entry.copies) == (
+        "审批专用章", "作出准予行政许可决定", 2)
     assert entry.case_number == case.number
 
 
@@ -88,14 +105,14 @@ def test_wrong_password_is_refused_and_nothing_is_recorded(profile) -> None:
     case = _approved(runtime, staff)
     with pytest.raises(AuthenticationError):
         _seal(runtime, staff.chief, case.id, password="wrong-password1")
-    assert seals.ledger(runtime.uow, staff.supervisor) == []
+    assert _uses(runtime, staff, "approval_decision") == []
     assert cases.get_case(runtime.uow, case.id).state is CaseState.APPROVED
 
 
 def test_revoked_seal_is_refused_with_the_reason(profile) -> None:
     runtime, staff = profile
     case = _approved(runtime, staff)
-    [seal] = seals.list_seals(runtime.uow)
+    [seal] = _approval_seals(runtime)
     seals.set_seal_status(runtime.uow, staff.admin, seal.id, SealStatus.REVOKED)
     with pytest.raises(SealRefused) as err:
         _seal(runtime, staff.chief, case.id)
@@ -106,7 +123,7 @@ def test_revoked_seal_is_refused_with_the_reason(profile) -> None:
 def test_suspended_seal_is_refused(profile) -> None:
     runtime, staff = profile
     case = _approved(runtime, staff)
-    [seal] = seals.list_seals(runtime.uow)
+    [seal] = _approval_seals(runtime)
     seals.set_seal_status(runtime.uow, staff.admin, seal.id, SealStatus.SUSPENDED)
     with pytest.raises(SealRefused) as err:
         _seal(runtime, staff.chief, case.id)
@@ -118,7 +135,7 @@ def test_unsealable_state_is_refused(profile) -> None:
     case = _reviewed(runtime, staff)  # not yet approved
     with pytest.raises(TransitionError):
         _seal(runtime, staff.chief, case.id)
-    assert seals.ledger(runtime.uow, staff.supervisor) == []
+    assert _uses(runtime, staff, "approval_decision") == []
 
 
 def test_deputy_may_seal_during_the_delegation_but_not_after(profile) -> None:
@@ -147,8 +164,9 @@ def test_sealing_twice_is_refused_but_a_correction_is_a_new_recorded_use(profile
     assert err.value.code == "already_sealed"
     corrected = _seal(runtime, staff.chief, case.id, hours=4, supersedes=first.id)
     assert corrected.document_number != first.document_number
-    uses = seals.ledger(runtime.uow, staff.supervisor)
+    uses = _uses(runtime, staff, "approval_decision")
     assert [u.supersedes for u in uses] == [None, first.id]
+    assert uses[1].purpose == "更正准予行政许可决定书"
     # The legal completion time stays the first seal's.
     assert cases.get_case(runtime.uow, case.id).completed_at == MONDAY + timedelta(hours=3)
 
@@ -157,7 +175,8 @@ def test_reprint_gives_the_same_bytes(profile) -> None:
     runtime, staff = profile
     case = _approved(runtime, staff)
     issued = _seal(runtime, staff.chief, case.id)
-    [stored] = [d for d in documents.documents_for_case(runtime.uow, case.id) if d.sealed]
+    [stored] = [d for d in documents.documents_for_case(runtime.uow, case.id)
+                if d.kind is DocumentKind.APPROVAL_DECISION]
     assert documents.reprint(runtime.uow, stored.id).pdf == issued.pdf
     assert stored.pdf_sha256 == issued.pdf_sha256
 
@@ -172,7 +191,7 @@ def test_ledger_is_append_only_below_the_program(profile) -> None:
         connection.rollback()
         with pytest.raises(Exception, match="append-only"):
             connection.execute(text("UPDATE seal_uses SET actor_name = 'x'"))
-    assert len(seals.ledger(runtime.uow, staff.supervisor)) == 1
+    assert len(seals.ledger(runtime.uow, staff.supervisor)) == 2  # the notice, the decision
     assert verify_audit(runtime.uow)[1] is None
 
 
@@ -195,10 +214,12 @@ def test_verify_untouched_pdf_passes_and_one_changed_byte_fails(profile) -> None
     assert "未通过" in result.summary
 
 
-def test_sealed_acceptance_notice_keeps_the_case_running(profile) -> None:
+def test_the_acceptance_notice_sealed_at_the_counter_is_not_sealed_again_later(profile) -> None:
     runtime, staff = profile
     case = _reviewed(runtime, staff)
-    _seal(runtime, staff.chief, case.id, kind=DocumentKind.ACCEPTANCE_NOTICE, hours=2)
+    with pytest.raises(SealRefused) as err:
+        _seal(runtime, staff.chief, case.id, kind=DocumentKind.ACCEPTANCE_NOTICE, hours=2)
+    assert err.value.code == "already_sealed"
     assert cases.get_case(runtime.uow, case.id).state is CaseState.REVIEWED
 
 
@@ -219,8 +240,7 @@ def test_ledger_pdf_lists_the_uses(profile) -> None:
 
 def test_registry_keeps_no_picture_of_the_seal(profile) -> None:
     runtime, _ = profile
-    [seal] = seals.list_seals(runtime.uow)
-    assert seal.image_sha256 is None
+    assert all(seal.image_sha256 is None for seal in seals.list_seals(runtime.uow))
     assert not hasattr(seals, "seal_image")
     with runtime.uow() as uow:
         columns = {row[1] for row in uow.session.execute(text("PRAGMA table_info(seals)"))}
@@ -247,7 +267,7 @@ def test_qr_code_carries_the_seal_use_and_a_code_only_the_seal_key_makes(profile
     keywords = pypdf.PdfReader(io.BytesIO(issued.pdf)).metadata["/Keywords"]
     assert keywords.startswith(f"https://zwfw.qinghe.gov.cn/counterdesk/v/{issued.id}?c=")
     document_id, code = parse_verification_url(keywords)
-    [seal] = seals.list_seals(runtime.uow)
+    [seal] = _approval_seals(runtime)
     identity = DocumentIdentity(
         document_id=document_id, seal_id=seal.id, case_number=case.number,
         document_kind="approval_decision", document_number=issued.document_number,
@@ -255,7 +275,8 @@ def test_qr_code_carries_the_seal_use_and_a_code_only_the_seal_key_makes(profile
     )
     key = runtime.key_store.load(seal.id).key
     assert code_matches(key, identity, code)
-    [sealed] = [s for s in cases.get_case(runtime.uow, case.id).seals]
+    [sealed] = [s for s in cases.get_case(runtime.uow, case.id).seals
+                if s["document_kind"] == "approval_decision"]
     with runtime.uow() as uow:
         event = uow.events.first_sealed(payload_key="pdf_sha256", value=issued.pdf_sha256)
     assert event.payload["verification_code"] == code  # what the server page compares
@@ -318,7 +339,8 @@ def _other_station(tmp_path: Path, source: Runtime, *, with_event: bool, with_ce
 
     other, _ = make_profile(tmp_path / "other")
     with source.uow() as uow:
-        [seal] = uow.seals.all()
+        # The approval seal that sealed the decision (the window's seal sealed the notice).
+        [seal] = [s for s in uow.seals.all() if s.data["kind"] == SealKind.APPROVAL.value]
         seal_row = dict(id=seal.id, department_code=seal.department_code, serial=seal.serial,
                         status=seal.status, data=dict(seal.data),
                         cert_pem=seal.cert_pem if with_cert else None,
@@ -326,7 +348,8 @@ def _other_station(tmp_path: Path, source: Runtime, *, with_event: bool, with_ce
         events = [dict(id=e.id, case_id=e.case_id, type=e.type, actor_id=e.actor_id,
                        actor_name=e.actor_name, station=e.station, device_time=e.device_time,
                        payload=dict(e.payload), recorded_at=e.recorded_at)
-                  for e in uow.session.query(models.EventRow).filter_by(type="sealed")]
+                  for e in uow.session.query(models.EventRow).filter_by(type="sealed")
+                  if e.payload["seal_id"] == seal.id]
     with other.uow() as uow:
         uow.session.query(models.Seal).delete()
         uow.seals.save(models.Seal(**seal_row))
@@ -384,7 +407,7 @@ def test_sealing_after_the_seal_certificate_expired_is_refused_and_writes_nothin
             _seal(runtime, staff.chief, case.id, hours=24 * 365 * 11)
         assert refused.value.code == "seal_certificate_not_valid"
         assert "电子证书的有效期" in refused.value.message
-        assert seals.ledger(runtime.uow, staff.supervisor) == []
+        assert _uses(runtime, staff, "approval_decision") == []
         assert cases.get_case(runtime.uow, case.id).state is CaseState.APPROVED
     finally:
         runtime.close()

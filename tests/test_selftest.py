@@ -17,7 +17,8 @@ CHECKS = (
     "demo-profile", "main-window", "icons-and-style", "qt-platforms",
     "document:receipt", "document:one_time_notice", "document:acceptance_notice",
     "document:rejection_notice", "document:approval_decision", "document:denial_decision",
-    "document:seal_ledger", "word-files", "seal-signature", "audit-chain", "integrity",
+    "document:seal_ledger", "document:extension_notice", "document:special_procedure_notice",
+    "document:delivery_receipt", "word-files", "seal-signature", "audit-chain", "integrity",
     "backup",
 )
 

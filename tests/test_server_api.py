@@ -489,14 +489,20 @@ def test_catalog_calendar_staff_and_seal_revocation_published_on_the_server_reac
         assert server_main(["add-seal", "--department", "SCJ", "--serial", "SCJ-2026-01",
                             "--authority", "某县市场监督管理局", "--station", "XC01",
                             "--custodian", "chief", *data_dir]) == 0
+        assert server_main(["add-seal", "--kind", "intake", "--window", "5号窗口",
+                            "--department", "SCJ", "--serial", "SCJ-2026-05",
+                            "--authority", "某县市场监督管理局", "--station", "XC01",
+                            "--custodian", "clerk", *data_dir]) == 0
         assert profile.engine.sync_once().ok
         with profile.uow() as uow:
             matter = uow.catalog.matter("ZJJ-007")
             assert matter is not None and matter.department_name == "县住房和城乡建设局"
             year = uow.calendar.get(2027)
             assert year is not None and year.source == "server"
-            seal = uow.session.scalars(select(SealRow)).one()
-            assert seal.serial == "SCJ-2026-01" and seal.status == "in_use"
+            seal = uow.session.scalars(select(SealRow).where(SealRow.serial == "SCJ-2026-01")).one()
+            assert seal.status == "in_use" and seal.data["kind"] == "approval"
+            window = uow.session.scalars(select(SealRow).where(SealRow.serial == "SCJ-2026-05")).one()
+            assert (window.data["kind"], window.data["window_name"]) == ("intake", "5号窗口")
         newcomer = accounts.authenticate(profile.uow, username="newclerk",
                                          password="welcome2027")
         assert newcomer.display_name == "新受理员" and newcomer.station == "XC01"
@@ -505,7 +511,8 @@ def test_catalog_calendar_staff_and_seal_revocation_published_on_the_server_reac
         report = profile.engine.sync_once()
         assert report.ok and report.reference_received >= 1
         with profile.uow() as uow:
-            assert uow.session.scalars(select(SealRow)).one().status == "revoked"
+            assert uow.session.scalars(
+                select(SealRow).where(SealRow.serial == "SCJ-2026-01")).one().status == "revoked"
         # Nothing bounces back: the next round sends no reference records.
         assert profile.engine.sync_once().reference_sent == 0
     finally:

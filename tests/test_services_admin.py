@@ -18,6 +18,7 @@ from tests.profile_fixtures import (
     PASSWORD,
     Staff,
     business_matter,
+    counter_seal,
     make_profile,
 )
 
@@ -135,7 +136,7 @@ def test_deadline_into_an_unpublished_year_is_provisional_until_published(profil
                                applicant=NATURAL_APPLICANT, now=december)
     cases.record_materials(runtime.uow, staff.clerk, case.id, now=december,
                            materials=[dict(m, received=True) for m in case.materials])
-    cases.accept(runtime.uow, staff.clerk, case.id, now=december)
+    cases.accept(runtime.uow, staff.clerk, case.id, seal=counter_seal(runtime), now=december)
     [before] = queries.list_cases(runtime.uow, staff.supervisor, now=december)
     assert before.deadline.year == 2027
     assert before.deadline_provisional

@@ -15,7 +15,7 @@ from app.services import cases, queries
 from app.services.recording import rebuild_projection
 from app.services.runtime import Runtime
 from app.services.system import verify_audit
-from tests.profile_fixtures import MONDAY, NATURAL_APPLICANT, Staff, make_profile
+from tests.profile_fixtures import MONDAY, NATURAL_APPLICANT, Staff, counter_seal, make_profile
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_accept_with_missing_materials_is_refused_naming_them(profile) -> None:
     runtime, staff = profile
     case = _registered(runtime, staff)
     with pytest.raises(ValidationError) as err:
-        cases.accept(runtime.uow, staff.clerk, case.id, now=MONDAY)
+        cases.accept(runtime.uow, staff.clerk, case.id, seal=counter_seal(runtime), now=MONDAY)
     assert "经营场所使用证明" in err.value.message
 
 
@@ -71,11 +71,12 @@ def test_one_time_notice_then_supplement_then_accept(profile) -> None:
     missing = cases.missing_materials(case)
     assert [m["name"] for m in missing] == ["经营场所使用证明"]
     case = cases.issue_one_time_notice(runtime.uow, staff.clerk, case.id, missing=missing,
-                                       now=MONDAY)
+                                       seal=counter_seal(runtime), now=MONDAY)
     assert case.state is CaseState.AWAITING_SUPPLEMENT
     case = cases.supplement(runtime.uow, staff.clerk, case.id, received=["经营场所使用证明"],
                             now=MONDAY + timedelta(days=1))
-    case = cases.accept(runtime.uow, staff.clerk, case.id, now=MONDAY + timedelta(days=1))
+    case = cases.accept(runtime.uow, staff.clerk, case.id, seal=counter_seal(runtime),
+                        now=MONDAY + timedelta(days=1))
     assert case.state is CaseState.ACCEPTED
 
 
@@ -83,7 +84,7 @@ def _accepted(runtime: Runtime, staff: Staff, now=MONDAY):
     case = _registered(runtime, staff, now)
     cases.record_materials(runtime.uow, staff.clerk, case.id,
                            materials=_all_received(case.materials), now=now)
-    return cases.accept(runtime.uow, staff.clerk, case.id, now=now)
+    return cases.accept(runtime.uow, staff.clerk, case.id, seal=counter_seal(runtime), now=now)
 
 
 def test_deadline_counts_working_days_from_the_day_after_acceptance(profile) -> None:
@@ -120,19 +121,20 @@ def test_illegal_transition_writes_nothing(profile) -> None:
     with runtime.uow() as uow:
         before = (uow.events.count(), uow.audit.count(), uow.events.outbox_count())
     with pytest.raises(TransitionError):
-        cases.deliver(runtime.uow, staff.clerk, case.id, method="窗口领取", now=MONDAY)
+        cases.deliver(runtime.uow, staff.clerk, case.id, method="窗口领取",
+                      seal=counter_seal(runtime), now=MONDAY)
     with runtime.uow() as uow:
         assert (uow.events.count(), uow.audit.count(), uow.events.outbox_count()) == before
 
 
 def test_every_event_is_in_the_outbox_and_the_audit_chain(profile) -> None:
     runtime, staff = profile
-    _accepted(runtime, staff)
+    _accepted(runtime, staff)  # registered, materials, accepted, the notice sealed
     with runtime.uow() as uow:
-        assert uow.events.count() == 3
-        assert uow.events.outbox_count() == 3
+        assert uow.events.count() == 4
+        assert uow.events.outbox_count() == 4
     checked, broken = verify_audit(runtime.uow)
-    assert broken is None and checked >= 3
+    assert broken is None and checked >= 4
 
 
 def test_editing_an_audit_record_below_the_program_is_refused(profile) -> None:
@@ -218,7 +220,7 @@ def test_joint_case_waits_in_the_other_departments_countersign_queue(profile) ->
                                applicant=NATURAL_APPLICANT, now=MONDAY)
     cases.record_materials(runtime.uow, staff.clerk, case.id, now=MONDAY,
                            materials=_all_received(case.materials))
-    cases.accept(runtime.uow, staff.clerk, case.id, now=MONDAY)
+    cases.accept(runtime.uow, staff.clerk, case.id, seal=counter_seal(runtime), now=MONDAY)
     cases.review(runtime.uow, staff.clerk, case.id, conforms=True, opinion="符合", now=MONDAY)
     assert [s.id for s in queries.countersign_queue(runtime.uow, staff.other_chief)] == [case.id]
     assert queries.countersign_queue(runtime.uow, staff.chief) == []

@@ -13,7 +13,14 @@ from app.domain.errors import PermissionDenied, ValidationError
 from app.print_templates import DocumentKind
 from app.services import cases, seals, statistics
 from app.services.runtime import Runtime
-from tests.profile_fixtures import MONDAY, NATURAL_APPLICANT, PASSWORD, Staff, make_profile
+from tests.profile_fixtures import (
+    MONDAY,
+    NATURAL_APPLICANT,
+    PASSWORD,
+    Staff,
+    counter_seal,
+    make_profile,
+)
 
 WEDNESDAY = MONDAY + timedelta(days=2)
 NEXT_MONDAY = MONDAY + timedelta(days=7)
@@ -38,7 +45,7 @@ def month(tmp_path: Path) -> Iterator[tuple[Runtime, Staff]]:
                                    applicant=NATURAL_APPLICANT, now=at)
         cases.record_materials(uow, clerk, case.id, now=at,
                                materials=[dict(m, received=True) for m in case.materials])
-        return cases.accept(uow, clerk, case.id, now=at)
+        return cases.accept(uow, clerk, case.id, seal=counter_seal(runtime), now=at)
 
     def completed(at):
         case = accepted(staff.clerk, MONDAY)
@@ -54,7 +61,8 @@ def month(tmp_path: Path) -> Iterator[tuple[Runtime, Staff]]:
     rejected = cases.register_case(uow, staff.clerk, matter_code="SCJ-001",
                                    applicant=NATURAL_APPLICANT, now=MONDAY)
     cases.reject(uow, staff.clerk, rejected.id, reasons="不属于本机关职权范围",
-                 ground="outside_powers", redirect_authority="市市场监督管理局", now=MONDAY)
+                 ground="outside_powers", redirect_authority="市市场监督管理局",
+                 seal=counter_seal(runtime), now=MONDAY)
     accepted(staff.clerk2, MONDAY)  # still open when the month ends: overdue
     cases.record_evaluation(uow, staff.clerk, on_time.id, rating="satisfied", now=WEDNESDAY)
     cases.record_evaluation(uow, staff.clerk, rejected.id, rating="unsatisfied", now=WEDNESDAY)

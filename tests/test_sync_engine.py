@@ -274,22 +274,23 @@ def test_push_repeated_after_the_answer_was_lost_stores_each_event_once(
     server: LiveServer, township: StationProfile
 ) -> None:
     case_id = register(township)
-    cases.accept(township.uow, township.clerk, case_id)
+    cases.accept(township.uow, township.clerk, case_id, seal=township.counter_seal)
     cut = CutAfterSend(lambda r: r.method == "POST" and r.path_url.endswith("/events/push"))
     township.engine.session_factory = session_with(cut)
     lost = township.engine.sync_once()
     assert lost.unreachable and cut.cuts == 1
-    assert server.event_count() == 2  # the server committed...
-    assert len(township.outbox()) == 2  # ...but the station never heard, so keeps them
+    # Registered, accepted and the acceptance notice sealed at the counter.
+    assert server.event_count() == 3  # the server committed...
+    assert len(township.outbox()) == 3  # ...but the station never heard, so keeps them
 
     cut.cut = lambda r: False
     again = township.engine.sync_once()
-    assert again.ok and again.duplicates == 2 and again.pushed == 0
+    assert again.ok and again.duplicates == 3 and again.pushed == 0
     assert_replicas_equal(server, township)
     with township.uow() as uow:
         sequences = [r.server_sequence for r in uow.session.scalars(
             select(client_models.EventRow).order_by(client_models.EventRow.position))]
-    assert sequences == [1, 2]
+    assert sequences == [1, 2, 3]
 
 
 def test_same_batch_pushed_twice_is_answered_duplicate(
@@ -373,10 +374,13 @@ def test_clocks_a_day_fast_and_a_day_slow_do_not_matter(
     now = datetime.now(UTC)
     fast = register(township, now=now + timedelta(days=1))
     slow = register(center, now=now - timedelta(days=1))
-    cases.accept(township.uow, township.clerk, fast, now=now + timedelta(days=1))
-    cases.accept(center.uow, center.clerk, slow, now=now - timedelta(days=1))
-    assert township.engine.sync_once().pushed == 2
-    assert center.engine.sync_once().pushed == 2
+    cases.accept(township.uow, township.clerk, fast, seal=township.counter_seal,
+                 now=now + timedelta(days=1))
+    cases.accept(center.uow, center.clerk, slow, seal=center.counter_seal,
+                 now=now - timedelta(days=1))
+    # Registered, accepted, the acceptance notice sealed at the counter.
+    assert township.engine.sync_once().pushed == 3
+    assert center.engine.sync_once().pushed == 3
     assert_replicas_equal(server, township, center, scoped=True)
 
 
@@ -414,10 +418,10 @@ def test_two_chiefs_approving_offline_the_second_is_a_conflict_both_see(
     second = enrolled(server, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
     try:
         case_id = register(first)
-        cases.accept(first.uow, first.clerk, case_id)
+        cases.accept(first.uow, first.clerk, case_id, seal=first.counter_seal)
         cases.review(first.uow, first.clerk, case_id, conforms=True, opinion="材料齐全")
         first.engine.sync_once()
-        assert second.engine.sync_once().pulled == 3
+        assert second.engine.sync_once().pulled == 4  # with the sealed acceptance notice
 
         # Both offline: each chief representative approves the same case.
         cases.approve(first.uow, first.chief, case_id, opinion="同意（一号窗口）")
@@ -579,20 +583,22 @@ def test_local_event_that_no_longer_applies_is_kept_visible_not_lost(
         first.engine.sync_once()
         second.engine.sync_once()
         cases.reject(first.uow, first.clerk, case_id, reasons="不属于本机关职权范围",
-                     ground="outside_powers", redirect_authority="市市场监督管理局")
-        cases.accept(second.uow, second.clerk, case_id)
+                     ground="outside_powers", redirect_authority="市市场监督管理局",
+                     seal=first.counter_seal)
+        cases.accept(second.uow, second.clerk, case_id, seal=second.counter_seal)
         cases.review(second.uow, second.clerk, case_id, conforms=True, opinion="符合")
         first.engine.sync_once()
         report = second.engine.sync_once()
-        assert report.conflicts == 2
+        # The acceptance, its sealed notice and the review: all three refused.
+        assert report.conflicts == 3
         assert cases.get_case(second.uow, case_id).state.value == "rejected"
         with second.uow() as uow:
             audit = [r.body for r in uow.audit.records()]
-        assert sum('"kind":"sync_conflict"' in body for body in audit) == 2
+        assert sum('"kind":"sync_conflict"' in body for body in audit) == 3
         with server.session() as session:
-            # Sent together, the server refuses both; one at a time, the review never goes.
+            # Sent together, the server refuses all; one at a time, the follow-ups never go.
             refused_on_server = server_events.counts(session)["rejections"]
-        assert refused_on_server == (2 if push_batch > 1 else 1)
+        assert refused_on_server == (3 if push_batch > 1 else 1)
         assert_replicas_equal(server, first, second)
     finally:
         first.close()
@@ -674,7 +680,7 @@ def test_a_decision_sealed_at_another_window_comes_back_byte_for_byte(
             made_on=date(2025, 12, 1), made_by="刻章点",
         )
         case_id = register(first)
-        cases.accept(first.uow, first.clerk, case_id)
+        cases.accept(first.uow, first.clerk, case_id, seal=first.counter_seal)
         cases.review(first.uow, first.clerk, case_id, conforms=True, opinion="材料齐全")
         first.engine.sync_once()
         second.engine.sync_once()
@@ -685,7 +691,8 @@ def test_a_decision_sealed_at_another_window_comes_back_byte_for_byte(
         assert second.engine.sync_once().ok
         report = first.engine.sync_once()
         assert report.ok and report.documents == 1
-        [received] = [d for d in documents.documents_for_case(first.uow, case_id) if d.sealed]
+        [received] = [d for d in documents.documents_for_case(first.uow, case_id)
+                      if d.kind.value == "approval_decision"]
         assert received.pdf == issued.pdf
         assert received.document_number == issued.document_number
         assert cases.get_case(first.uow, case_id).state.value == "completed"
@@ -723,7 +730,7 @@ def test_the_server_answers_a_scanned_qr_code_only_with_the_seal_keys_code(
             made_on=date(2025, 12, 1), made_by="刻章点",
         )
         case_id = register(window)
-        cases.accept(window.uow, window.clerk, case_id)
+        cases.accept(window.uow, window.clerk, case_id, seal=window.counter_seal)
         cases.review(window.uow, window.clerk2, case_id, conforms=True, opinion="材料齐全")
         cases.approve(window.uow, window.chief, case_id, opinion="同意")
         issued = seals.apply_seal(window.uow, window.chief, case_id,
@@ -733,7 +740,7 @@ def test_the_server_answers_a_scanned_qr_code_only_with_the_seal_keys_code(
         url = pypdf.PdfReader(io.BytesIO(issued.pdf)).metadata["/Keywords"]
         assert url.startswith(f"{server.url}/v/{issued.id}?c=")
         document_id, code = parse_verification_url(url)
-        [seal] = seals.list_seals(window.uow)
+        [seal] = [s for s in seals.list_seals(window.uow) if s.serial == "130534SCJ0010"]
         forged = verification_code(generate_seal_key(
             subject_common_name=seal.full_title, organization=seal.authority_name,
             issued_at=datetime(2026, 1, 1, tzinfo=UTC)).key, DocumentIdentity(
@@ -764,19 +771,19 @@ def test_a_centre_window_created_early_and_enrolled_late_gets_each_event_once(
 ) -> None:
     code = server.create_station("中心窗口", "XZZX", all_cases=True)
     case_id = register(township)
-    cases.accept(township.uow, township.clerk, case_id)
-    assert township.engine.sync_once().pushed == 2
+    cases.accept(township.uow, township.clerk, case_id, seal=township.counter_seal)
+    assert township.engine.sync_once().pushed == 3  # with the sealed acceptance notice
     window = make_station(tmp_path / "centre", "XZZX", "中心窗口")
     try:
         window.engine.enroll(server.url, code)
         report = window.engine.sync_once()
-        assert report.ok and report.pulled == 2
-        assert len(window.event_ids()) == 2
+        assert report.ok and report.pulled == 3
+        assert len(window.event_ids()) == 3
         with server.session() as session:
             from server.models import Delivery
 
             deliveries = session.scalars(
                 select(Delivery).where(Delivery.station == "XZZX")).all()
-        assert len(deliveries) == 2
+        assert len(deliveries) == 3
     finally:
         window.close()

@@ -112,7 +112,7 @@ def approved_cases(station: StationProfile, count: int) -> Page:
     page: Page = []
     for _ in range(count):
         case_id = register(station)
-        cases.accept(station.uow, station.clerk, case_id)
+        cases.accept(station.uow, station.clerk, case_id, seal=station.counter_seal)
         cases.review(station.uow, station.clerk, case_id, conforms=True, opinion="符合")
         cases.approve(station.uow, station.chief, case_id, opinion="同意")
         page.extend((e, len(page) + 1) for e in history(station, case_id))
@@ -139,10 +139,10 @@ def test_mixed_page_stores_what_the_per_event_path_stores(
     materials = received_materials()
     # New here: three events of a case the center has never seen.
     fresh = register(township)
-    cases.accept(township.uow, township.clerk, fresh)
+    cases.accept(township.uow, township.clerk, fresh, seal=township.counter_seal)
     # Held: registration known, with its sequence missing; acceptance and review new.
     known = register(township)
-    cases.accept(township.uow, township.clerk, known)
+    cases.accept(township.uow, township.clerk, known, seal=township.counter_seal)
     cases.review(township.uow, township.clerk, known, conforms=True, opinion="符合")
     # Unsettled, lost: the center accepts too; the township's acceptance wins.
     lost = register(township)
@@ -151,17 +151,19 @@ def test_mixed_page_stores_what_the_per_event_path_stores(
     cases.record_materials(township.uow, township.clerk, kept, materials=materials)
     # Gap: the review arrives before the acceptance it follows (lower server sequence).
     gap = register(township)
-    cases.accept(township.uow, township.clerk, gap)
+    cases.accept(township.uow, township.clerk, gap, seal=township.counter_seal)
     cases.review(township.uow, township.clerk, gap, conforms=True, opinion="符合")
 
     f, k, lo, ke, g = (history(township, c) for c in (fresh, known, lost, kept, gap))
     hold(center, [(k[0], None), (lo[0], 1), (ke[0], 2), (g[0], 3)])
-    cases.accept(center.uow, center.clerk, lost)
+    cases.accept(center.uow, center.clerk, lost, seal=center.counter_seal)
     cases.record_evaluation(center.uow, center.clerk, kept, rating="satisfied")
-    assert len(center.outbox()) == 2
-    cases.accept(township.uow, township.clerk, lost)
+    # The acceptance and its notice sealed at the counter, and the evaluation.
+    assert len(center.outbox()) == 3
+    cases.accept(township.uow, township.clerk, lost, seal=township.counter_seal)
     lo = history(township, lost)
 
+    # Each accepted case's history: registered, accepted, the notice sealed, [reviewed].
     twice_accepted = replace(f[1], id=str(uuid.uuid4()))  # does not apply: a conflict
     reused = replace(k[0], payload={**k[0].payload, "applicant_name": "李四"})
     page: Page = [
@@ -169,21 +171,26 @@ def test_mixed_page_stores_what_the_per_event_path_stores(
         (k[1], 11),
         (k[0], 4),  # held, its sequence filled in
         (f[1], 12),
-        (lo[1], 13),  # the center's queued acceptance falls
-        (k[2], 14),
+        (f[2], 13),
+        (lo[1], 14),  # the center's queued acceptance (and its seal) falls
+        (lo[2], 15),
+        (k[2], 16),
+        (k[3], 17),
         (f[1], 12),  # the same event twice in one page
         (reused, 4),  # same id, another payload: a notice
-        (twice_accepted, 15),
-        (ke[1], 16),  # the center's evaluation moves after it
-        (g[2], 18),  # review before acceptance: stored, the case waits
-        (g[1], 17),
+        (twice_accepted, 18),
+        (ke[1], 19),  # the center's evaluation moves after it
+        (g[3], 22),  # review before acceptance: stored, the case waits
+        (g[1], 20),
+        (g[2], 21),
         (lo[0], 1),  # held, nothing to do
     ]
     expected_result, expected = one_by_one(center, page)
     result, actual = batched(center, page)
 
     assert result == expected_result
-    assert (result.stored, result.dropped, len(result.refused)) == (9, 1, 1)
+    # Nine as before the notices were sealed at the counter, and the four seals.
+    assert (result.stored, result.dropped, len(result.refused)) == (13, 1, 1)
     assert actual == expected
     assert actual["audit_intact"]
 
@@ -253,7 +260,7 @@ def test_case_row_that_cannot_be_projected_fails_the_page_as_per_event(
     township: StationProfile, center: StationProfile
 ) -> None:
     case_id = register(township)
-    cases.accept(township.uow, township.clerk, case_id)
+    cases.accept(township.uow, township.clerk, case_id, seal=township.counter_seal)
     events = history(township, case_id)
     # An extension with no approver's name applies but has no deadline.
     extended = Event(case_id=case_id, type=EventType.EXTENDED, actor_id=township.chief.id,
@@ -292,7 +299,7 @@ def test_case_rows_saved_together_are_stored_as_saved_one_at_a_time(
     township: StationProfile,
 ) -> None:
     held = [register(township) for _ in range(3)]
-    cases.accept(township.uow, township.clerk, held[0])
+    cases.accept(township.uow, township.clerk, held[0], seal=township.counter_seal)
     with township.uow() as uow:
         before = {r.id: {c.key: getattr(r, c.key) for c in models.CaseRow.__table__.columns}
                   for r in uow.session.scalars(select(models.CaseRow))}

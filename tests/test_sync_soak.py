@@ -83,9 +83,10 @@ def _act(rng: random.Random, station: StationProfile, center_code: str) -> None:
     uow = station.uow
     moves: dict[str, list[Callable[[], object]]] = {
         "registered": [
-            lambda: cases.accept(uow, station.clerk, case_id),
+            lambda: cases.accept(uow, station.clerk, case_id, seal=station.counter_seal),
             lambda: cases.reject(uow, station.clerk, case_id, reasons="材料不符合法定形式",
-                                 ground="other", legal_basis="《促进个体工商户发展条例》第八条"),
+                                 ground="other", legal_basis="《促进个体工商户发展条例》第八条",
+                                 seal=station.counter_seal),
             lambda: cases.forward(uow, station.clerk, case_id, authority="县市场监督管理局",
                                   to_station=center_code),
         ],

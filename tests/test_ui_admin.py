@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PyQt6.QtWidgets import QLineEdit, QPushButton
 
+from app.domain.seal import SealKind
 from app.forms.admin_page import AdminPage
 from app.services import accounts, seals
 from app.settings import Settings
@@ -50,22 +51,56 @@ def test_adding_a_clerk(qtbot, gui_profile) -> None:
     assert page.staff_tree.topLevelItemCount() == 7
 
 
-def test_registering_the_departments_seal(qtbot, gui_profile) -> None:
-    page = _page(qtbot, gui_profile)
+def _register_seal(qtbot, page, **values: str):
+    """Fill the register-seal dialog (SCJ's authority and carver) and submit it."""
     page.register_seal_button.click()
     dialog = page.dialog
-    dialog.set_value("department_code", "SCJ")
-    dialog.set_value("authority_name", "县市场监督管理局")
-    dialog.set_value("serial", "1305340000009")
-    dialog.set_value("custodian_id", gui_profile.staff.chief.id)
-    dialog.set_value("made_by", "县公安局备案刻章点")
+    for name, value in {"department_code": "SCJ", "authority_name": "县市场监督管理局",
+                        "made_by": "县公安局备案刻章点", **values}.items():
+        dialog.set_value(name, value)
     find(dialog, QPushButton, "dialogSubmitButton").click()
+    return dialog
+
+
+def _seal_with_serial(gui_profile, serial: str):
+    [record] = [s for s in seals.list_seals(gui_profile.runtime.uow) if s.serial == serial]
+    return record
+
+
+def test_registering_the_departments_seal(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    dialog = _register_seal(qtbot, page, serial="1305340000019",
+                            custodian_id=gui_profile.staff.chief.id)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20000)
-    [record] = seals.list_seals(gui_profile.runtime.uow)
-    assert record.serial == "1305340000009"
+    record = _seal_with_serial(gui_profile, "1305340000019")
+    assert record.kind is SealKind.APPROVAL
     assert record.valid_to is None
     wait_idle(qtbot, page.context)
-    assert page.seal_tree.topLevelItemCount() == 1
+    # The profile's window seal and the new approval seal.
+    assert page.seal_tree.topLevelItemCount() == 2
+
+
+def test_registering_a_windows_intake_seal_names_its_window(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    dialog = _register_seal(qtbot, page, kind="intake", window_name="5号窗口",
+                            serial="1305340000029", custodian_id=gui_profile.staff.clerk.id)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20000)
+    record = _seal_with_serial(gui_profile, "1305340000029")
+    assert (record.kind, record.window_name, record.custodian_name) == (
+        SealKind.INTAKE, "5号窗口", "李受理")
+    wait_idle(qtbot, page.context)
+    kinds = [page.seal_tree.topLevelItem(i).text(2)
+             for i in range(page.seal_tree.topLevelItemCount())]
+    assert "受理专用章（5号窗口）" in kinds
+
+
+def test_a_clerk_cannot_keep_the_approval_seal(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    dialog = _register_seal(qtbot, page, kind="approval", serial="1305340000039",
+                            custodian_id=gui_profile.staff.clerk.id)
+    wait_idle(qtbot, page.context)
+    assert dialog.isVisible()
+    assert "首席代表" in dialog.errors.errors()["custodian"]
 
 
 def test_the_idle_lock_minutes_are_saved_in_the_users_settings(qtbot, gui_profile,

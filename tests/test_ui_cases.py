@@ -139,7 +139,8 @@ def test_the_timeline_lists_every_event_with_who(qtbot, gui_profile) -> None:
     case = reviewed(gui_profile)
     page = _case_page(qtbot, gui_profile, gui_profile.staff.chief, case.id)
     rows = [page.timeline.topLevelItem(i) for i in range(page.timeline.topLevelItemCount())]
-    assert [r.text(1) for r in rows] == ["登记收件", "登记材料", "受理", "审查"]
+    assert [r.text(1) for r in rows] == ["登记收件", "登记材料", "受理", "盖章出具文书", "审查"]
+    assert any(rows[3].text(c).startswith("受理通知书 ") for c in range(rows[3].columnCount()))
     assert {r.text(2) for r in rows} == {"李受理"}
 
 

@@ -163,10 +163,11 @@ def test_opening_a_case_from_the_list_and_going_back(qtbot, gui_profile: GuiProf
 def test_a_scan_attached_to_a_material_goes_with_the_case(qtbot, gui_profile, tmp_path) -> None:
     import hashlib
 
-    from PyQt6.QtWidgets import QPushButton
+    from PyQt6.QtWidgets import QLineEdit, QPushButton
 
     from app.forms.registration import RegistrationPage
     from app.services import cases
+    from tests.profile_fixtures import PASSWORD
 
     scan = tmp_path / "营业场所租赁合同.pdf"
     scan.write_bytes(b"%PDF-1.4 scanned contract")
@@ -189,8 +190,10 @@ def test_a_scan_attached_to_a_material_goes_with_the_case(qtbot, gui_profile, tm
     page.applicant.phone_edit.setText("13800138000")
     for other in page.materials.rows[:2]:
         other.received_check.setChecked(True)
+    page.findChild(QPushButton, "acceptButton").click()
+    page.accept_dialog.findChild(QLineEdit, "acceptPasswordEdit").setText(PASSWORD)
     with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
-        page.findChild(QPushButton, "acceptButton").click()
+        page.accept_dialog.findChild(QPushButton, "dialogSubmitButton").click()
     case = cases.get_case(gui_profile.runtime.uow, blocker.args[0].case.id)
     [attachment] = case.materials[2]["attachments"]
     assert attachment["sha256"] == hashlib.sha256(scan.read_bytes()).hexdigest()

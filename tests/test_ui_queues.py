@@ -124,16 +124,22 @@ def test_seal_then_deliver(qtbot, sealed_profile) -> None:
     case_page.show()
     with qtbot.waitSignal(case_page.loaded, timeout=10000):
         case_page.load(case.id)
-    assert case_page.documents_list.topLevelItemCount() == 1
+    # The acceptance notice sealed at the counter, and the decision.
+    assert case_page.documents_list.topLevelItemCount() == 2
     case_page.action_buttons["deliver"].click()
     dialog = case_page.dialog
     dialog.inputs["receiver"].setText("张三")
-    with qtbot.waitSignal(case_page.loaded, timeout=10000):
+    find(dialog, QLineEdit, "deliverPasswordEdit").setText("counter2026")
+    with qtbot.waitSignal(case_page.loaded, timeout=20000):
         qtbot.mouseClick(find(dialog, QPushButton, "dialogSubmitButton"),
                          Qt.MouseButton.LeftButton)
     delivered = cases.get_case(profile.runtime.uow, case.id)
     assert delivered.state is CaseState.DELIVERED
     assert delivered.delivery["receiver"] == "张三"
+    assert delivered.seals[-1]["document_kind"] == "delivery_receipt"
+    wait_idle(qtbot, case_page.context)
+    assert case_page.preview_dialog is not None  # the 送达回证, for the recipient to sign
+    case_page.preview_dialog.close()
 
 
 def test_a_clerk_has_no_seal_page_work(qtbot, sealed_profile) -> None:

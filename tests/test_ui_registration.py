@@ -17,6 +17,7 @@ from app.forms.case_page import CasePage
 from app.forms.registration import RegistrationPage
 from app.services import cases, queries
 from tests import test_ui_support
+from tests.profile_fixtures import PASSWORD
 from tests.test_ui_support import GUI, GuiProfile, find, type_into, wait_idle
 
 pytestmark = GUI
@@ -58,6 +59,15 @@ def _receive(page: RegistrationPage, *indexes: int) -> None:
             row.received_check.click()
 
 
+def _accept(qtbot, page: RegistrationPage, password: str = PASSWORD) -> None:
+    """Click 受理, confirm sealing the acceptance notice with the password."""
+    qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    dialog = page.accept_dialog
+    assert dialog is not None and dialog.isVisible()
+    find(dialog, QLineEdit, "acceptPasswordEdit").setText(password)
+    qtbot.mouseClick(find(dialog, QPushButton, "dialogSubmitButton"), Qt.MouseButton.LeftButton)
+
+
 def _count(gui_profile: GuiProfile) -> int:
     return queries.count_cases(gui_profile.runtime.uow, gui_profile.staff.clerk)
 
@@ -76,11 +86,14 @@ def test_registering_and_accepting_through_the_form(qtbot, gui_profile) -> None:
     _fill_applicant(qtbot, page)
     _receive(page, 0, 1, 2)
     with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
-        qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+        _accept(qtbot, page)
     outcome = blocker.args[0]
     assert outcome.error is None
     case = cases.get_case(gui_profile.runtime.uow, outcome.case.id)
     assert case.state is CaseState.ACCEPTED
+    # The applicant leaves with the acceptance notice sealed now, not with a draft.
+    assert [item.title for item in outcome.documents] == ["材料接收凭证", "受理通知书（已盖章）"]
+    assert [s["document_kind"] for s in case.seals] == ["acceptance_notice"]
     assert case.applicant["id_number"] == VALID_ID
     assert case.first_responder_id == gui_profile.staff.clerk.id
     assert all(m["received"] for m in case.materials)
@@ -138,6 +151,7 @@ def test_one_time_notice_then_supplement_then_accept(qtbot, gui_profile) -> None
     dialog = page.notice_dialog
     assert dialog is not None and dialog.isVisible()
     assert [c.isChecked() for c in dialog.checks] == [False, True, True]
+    find(dialog, QLineEdit, "noticePasswordEdit").setText(PASSWORD)
     with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
         qtbot.mouseClick(find(dialog, QPushButton, "noticeSubmitButton"),
                          Qt.MouseButton.LeftButton)
@@ -162,9 +176,19 @@ def test_one_time_notice_then_supplement_then_accept(qtbot, gui_profile) -> None
         qtbot.mouseClick(find(supplement, QPushButton, "dialogSubmitButton"),
                          Qt.MouseButton.LeftButton)
     assert cases.get_case(uow, case_id).state is CaseState.REGISTERED
-    with qtbot.waitSignal(case_page.loaded, timeout=10000):
-        case_page.action_buttons["accept"].click()
-    assert cases.get_case(uow, case_id).state is CaseState.ACCEPTED
+    case_page.action_buttons["accept"].click()
+    accept = case_page.dialog
+    find(accept, QLineEdit, "acceptPasswordEdit").setText(PASSWORD)
+    with qtbot.waitSignal(case_page.loaded, timeout=20000):
+        qtbot.mouseClick(find(accept, QPushButton, "dialogSubmitButton"),
+                         Qt.MouseButton.LeftButton)
+    case = cases.get_case(uow, case_id)
+    assert case.state is CaseState.ACCEPTED
+    assert [s["document_kind"] for s in case.seals] == ["one_time_notice", "acceptance_notice"]
+    assert case.supplement_deadline is not None
+    wait_idle(qtbot, page.context)
+    assert case_page.preview_dialog is not None  # the sealed notice, to hand over
+    case_page.preview_dialog.close()
     wait_idle(qtbot, page.context)
 
 
@@ -180,6 +204,7 @@ def test_reject_needs_a_reason(qtbot, gui_profile) -> None:
     assert find(dialog, QLabel, "rejectReasonsEditError").isVisible()
     assert _count(gui_profile) == 0
     find(dialog, QPlainTextEdit, "rejectReasonsEdit").setPlainText("申请事项不属于本机关职权范围")
+    find(dialog, QLineEdit, "rejectPasswordEdit").setText(PASSWORD)
     # 第三十二条第一款第（二）项 (the first ground) needs the authority to apply to.
     assert find(dialog, QComboBox, "rejectGroundCombo").currentData() == "outside_powers"
     qtbot.mouseClick(submit, Qt.MouseButton.LeftButton)
@@ -220,7 +245,7 @@ def test_a_legal_person_with_an_agent_whose_phone_is_wrong(qtbot, gui_profile) -
     assert _count(gui_profile) == 0
     type_into(qtbot, find(page, QLineEdit, "agentPhoneEdit"), "13900139000")
     with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
-        qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+        _accept(qtbot, page)
     case = cases.get_case(gui_profile.runtime.uow, blocker.args[0].case.id)
     assert case.applicant["kind"] == "legal"
     assert case.applicant["agent"]["name"] == "李四"
@@ -255,7 +280,7 @@ def test_a_refused_outcome_after_registration_never_registers_twice(
     _fill_applicant(qtbot, page)
     _receive(page, 0, 1, 2)
     with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
-        qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+        _accept(qtbot, page)
     outcome = blocker.args[0]
     assert outcome.error is not None
     assert page.message_bar.level == "warning"
@@ -307,3 +332,36 @@ def test_the_wheel_changes_a_field_the_clerk_has_clicked_into(qtbot, gui_profile
     start = copies.value()
     _wheel(copies, 1)
     assert copies.value() == start + 1
+
+
+def test_a_wrong_password_registers_nothing_and_keeps_the_dialog(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page)
+    _receive(page, 0, 1, 2)
+    _accept(qtbot, page, password="not-my-password")
+    wait_idle(qtbot, page.context)
+    assert page.accept_dialog is not None and page.accept_dialog.isVisible()
+    assert "密码不正确" in page.accept_dialog.errors.errors()["password"]
+    assert _count(gui_profile) == 0
+    assert page.applicant.name_edit.text() == "张三"
+
+
+def test_accepting_without_a_window_seal_says_what_to_register(qtbot, gui_profile) -> None:
+    from app.domain.seal import SealStatus
+    from app.services import seals
+
+    [window_seal] = seals.list_seals(gui_profile.runtime.uow)
+    seals.set_seal_status(gui_profile.runtime.uow, gui_profile.staff.admin, window_seal.id,
+                          SealStatus.REVOKED)
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page)
+    _receive(page, 0, 1, 2)
+    with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
+        _accept(qtbot, page)
+    outcome = blocker.args[0]
+    assert outcome.error is not None and outcome.error.code == "seal_revoked"
+    # Registered, not accepted: no unsealed notice was issued.
+    case = cases.get_case(gui_profile.runtime.uow, outcome.case.id)
+    assert case.state is CaseState.REGISTERED and case.seals == []

@@ -17,7 +17,7 @@ from app.services.context import CurrentUser
 from app.services.runtime import Runtime
 from app.ui.context import AppContext
 from app.ui.tasks import TaskRunner
-from tests.profile_fixtures import NATURAL_APPLICANT, Staff, make_profile
+from tests.profile_fixtures import NATURAL_APPLICANT, Staff, counter_seal, make_profile
 
 # Every GUI test: marked, and tolerant of the offscreen plugin's note on dialogs' size hints.
 GUI = [pytest.mark.gui,
@@ -76,7 +76,8 @@ def register(profile: GuiProfile, clerk: CurrentUser | None = None, *,
 
 def accepted(profile: GuiProfile) -> Any:
     case = register(profile)
-    return cases.accept(profile.runtime.uow, profile.staff.clerk, case.id)
+    return cases.accept(profile.runtime.uow, profile.staff.clerk, case.id,
+                        seal=counter_seal(profile.runtime))
 
 
 def reviewed(profile: GuiProfile, reviewer: CurrentUser | None = None) -> Any:

@@ -332,6 +332,10 @@ class SuspensionReason(StrEnum):
     HEARING = "hearing"
     TESTING = "testing"
     EXPERT_REVIEW = "expert_review"
+    QUARANTINE = "quarantine"
+    APPRAISAL = "appraisal"
+    TENDER = "tender"
+    AUCTION = "auction"
 
     @property
     def label(self) -> str:
@@ -341,7 +345,17 @@ class SuspensionReason(StrEnum):
             "hearing": "听证",
             "testing": "检验检测",
             "expert_review": "专家评审",
+            "quarantine": "检疫",
+            "appraisal": "鉴定",
+            "tender": "招标",
+            "auction": "拍卖",
         }[self.value]
+
+    @property
+    def needs_written_notice(self) -> bool:
+        """A procedure of 行政许可法第四十五条, whose time the organ must tell the applicant
+        in writing (特别程序告知书). 现场核查 is not one of them (第三十四条)."""
+        return self is not SuspensionReason.SITE_INSPECTION
 
 
 @dataclass(frozen=True)
@@ -360,7 +374,8 @@ class Suspension:
         except ValueError:
             raise ValidationError(
                 "bad_reason",
-                f"中止计时原因“{self.reason_code}”无效：只限现场核查、听证、检验检测、专家评审。",
+                f"中止计时原因“{self.reason_code}”无效：只限"
+                f"{'、'.join(r.label for r in SuspensionReason)}。",
                 field="reason_code",
             ) from None
         if self.end is not None and self.end < self.start:

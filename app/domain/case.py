@@ -22,6 +22,7 @@ from app.domain.catalog import CaseType, Matter
 from app.domain.errors import DomainError, PermissionDenied, TransitionError, ValidationError
 from app.domain.events import Event, EventType
 from app.domain.roles import Action, Role, authorize
+from app.domain.seal import CHINA_STANDARD_TIME, COUNTER_DOCUMENTS
 
 
 class CaseState(StrEnum):
@@ -80,6 +81,17 @@ POSITIVE_DECISIONS = frozenset({"approval_decision", "result_notice"})
 # another provision named in the rejection's legal basis.
 REJECTION_GROUNDS = ("not_licensable", "outside_powers", "other")
 NOTICE_DOCUMENTS = frozenset({"acceptance_notice", "rejection_notice"})
+# Documents that record an act and are sealed when the act is recorded, on its day
+# (行政许可法第三十二条第二款 "加盖本行政机关专用印章和注明日期的书面凭证"): never later.
+# The acceptance and rejection notices were sealed later by the chief representative
+# before seal kinds existed; those histories stay valid, so for them the rule holds when
+# the act was recorded as sealed at the counter (its payload's "notice_at_counter").
+SAME_DAY_DOCUMENTS = frozenset({
+    "one_time_notice", "acceptance_notice", "rejection_notice", "extension_notice",
+    "special_procedure_notice", "delivery_receipt",
+})
+COUNTER_FLAGGED_DOCUMENTS = frozenset({"acceptance_notice", "rejection_notice"})
+
 # The calendar's SuspensionReason is the one list; this is its code → label view.
 SUSPENSION_REASONS = {reason.value: reason.label for reason in SuspensionReason}
 EVALUATION_RATINGS = {
@@ -135,6 +147,11 @@ class Case:
     materials: list[dict[str, Any]] = field(default_factory=list)
     missing_materials: list[dict[str, Any]] = field(default_factory=list)
     notice_count: int = 0
+    materials_at: datetime | None = None  # when materials were last handed over
+    notice_at: datetime | None = None  # when the latest one-time notice was given
+    supplement_deadline: date | None = None  # 补正期限 of the latest one-time notice
+    # Notices the act was recorded as sealing at the counter, the same day.
+    counter_notices: list[str] = field(default_factory=list)
     accepted_at: datetime | None = None
     accepted_on: date | None = None
     promised_working_days: int = 0
@@ -212,6 +229,12 @@ def allowed_documents(case: Case) -> frozenset[str]:
     kinds = {"receipt"}
     if case.notice_count:
         kinds.add("one_time_notice")
+    if case.extensions:
+        kinds.add("extension_notice")
+    if any(SuspensionReason(s["reason_code"]).needs_written_notice for s in case.suspensions):
+        kinds.add("special_procedure_notice")
+    if case.delivery is not None:
+        kinds.add("delivery_receipt")
     if case.accepted_at is not None:
         kinds.add("acceptance_notice")
     if case.state is CaseState.REJECTED:
@@ -220,6 +243,51 @@ def allowed_documents(case: Case) -> frozenset[str]:
     if outcome in ("approved", "denied"):
         kinds.add(decision_document(case.matter, outcome))
     return frozenset(kinds)
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day at the counter (China Standard Time) of an aware moment."""
+    return moment.astimezone(CHINA_STANDARD_TIME).date()
+
+
+def act_date(case: Case, kind: str) -> date | None:
+    """The local date of the act a document records (收到材料、告知、受理、不予受理、延期、
+    中止、送达), the date the document states; None when the case has no such act."""
+    moment: datetime | None = None
+    if kind == "receipt":
+        moment = case.materials_at
+    elif kind == "one_time_notice":
+        moment = case.notice_at
+    elif kind == "acceptance_notice":
+        moment = case.accepted_at
+    elif kind == "rejection_notice" and case.rejection:
+        moment = datetime.fromisoformat(case.rejection["at"])
+    elif kind == "extension_notice" and case.extensions:
+        moment = datetime.fromisoformat(case.extensions[-1]["at"])
+    elif kind == "special_procedure_notice":
+        noticed = [s for s in case.suspensions if s.get("at")
+                   and SuspensionReason(s["reason_code"]).needs_written_notice]
+        if noticed:
+            moment = datetime.fromisoformat(noticed[-1]["at"])
+    elif kind == "delivery_receipt" and case.delivery:
+        moment = datetime.fromisoformat(case.delivery["at"])
+    return local_day(moment) if moment is not None else None
+
+
+def unsealed_acts(case: Case, kind: str) -> int:
+    """How many acts of ``kind`` still wait for their sealed document (corrections
+    aside): each one-time notice, extension and §45 suspension gets its own."""
+    sealed = sum(1 for s in case.seals if s["document_kind"] == kind and not s.get("supersedes"))
+    if kind == "one_time_notice":
+        acts = case.notice_count
+    elif kind == "extension_notice":
+        acts = len(case.extensions)
+    elif kind == "special_procedure_notice":
+        acts = sum(1 for s in case.suspensions
+                   if SuspensionReason(s["reason_code"]).needs_written_notice)
+    else:
+        acts = 1 if act_date(case, kind) is not None or kind in DECISION_DOCUMENTS else 0
+    return max(acts - sealed, 0)
 
 
 def pending_countersigns(case: Case) -> list[str]:
@@ -254,7 +322,11 @@ def authorize_event(case: Case | None, event: Event, actor: Actor) -> None:
     Called by the services before anything is written and by the server on every
     pushed event, so both refuse what the screens would.
     """
-    authorize(effective_roles(actor), EVENT_ACTIONS[event.type], who=actor.name)
+    action = EVENT_ACTIONS[event.type]
+    if event.type is EventType.SEALED and event.payload.get("document_kind") in COUNTER_DOCUMENTS:
+        # The window's notices are sealed by the clerk who records the act, at the counter.
+        action = Action.SEAL_AT_COUNTER
+    authorize(effective_roles(actor), action, who=actor.name)
     if case is None:
         return
     if event.type in (EventType.APPROVED, EventType.DENIED, EventType.EXTENDED):
@@ -469,6 +541,7 @@ def _registered(event: Event) -> Case:
         first_responder_name=event.actor_name,
         window_name=str(payload.get("window", "")),
         materials=_materials(payload),
+        materials_at=event.device_time,
         last_event_id=event.id,
         event_count=1,
     )
@@ -477,6 +550,7 @@ def _registered(event: Event) -> Case:
 def _on_materials_recorded(case: Case, event: Event) -> None:
     _require_state(case, event, CaseState.REGISTERED, CaseState.AWAITING_SUPPLEMENT)
     case.materials = _materials(event.payload)
+    case.materials_at = event.device_time
 
 
 def _on_notice_issued(case: Case, event: Event) -> None:
@@ -486,8 +560,20 @@ def _on_notice_issued(case: Case, event: Event) -> None:
         raise ValidationError(
             "notice_empty", "一次性告知书必须列明所有需补正的材料。", field="missing"
         )
+    deadline = event.payload.get("supplement_deadline")
+    if deadline is not None:
+        due = _date(event.payload, "supplement_deadline", "补正期限")
+        if due <= local_day(event.device_time):
+            raise ValidationError(
+                "supplement_deadline_past", "补正期限应晚于告知当日。",
+                field="supplement_deadline",
+            )
+        case.supplement_deadline = due
+    else:
+        case.supplement_deadline = None
     case.missing_materials = missing
     case.notice_count += 1
+    case.notice_at = event.device_time
     case.state = CaseState.AWAITING_SUPPLEMENT
 
 
@@ -513,6 +599,7 @@ def _on_supplemented(case: Case, event: Event) -> None:
             row.pop("problem", None)
         else:
             case.materials.append({"name": name, "received": True, "copies": 1})
+    case.materials_at = event.device_time
     if not case.missing_materials:
         case.state = CaseState.REGISTERED
 
@@ -526,6 +613,8 @@ def _on_accepted(case: Case, event: Event) -> None:
         raise ValidationError("bad_payload", "承诺时限不正确。", field="promised_working_days")
     case.promised_working_days = days
     case.accepted_by_id = event.actor_id
+    if event.payload.get("notice_at_counter"):
+        case.counter_notices.append("acceptance_notice")
     case.state = CaseState.ACCEPTED
 
 
@@ -542,6 +631,8 @@ def _on_rejected(case: Case, event: Event) -> None:
         "actor_name": event.actor_name,
         "at": event.device_time.isoformat(),
     }
+    if event.payload.get("notice_at_counter"):
+        case.counter_notices.append("rejection_notice")
     case.state = CaseState.REJECTED
     case.outcome = "rejected"
     case.completed_at = event.device_time
@@ -717,16 +808,34 @@ def _on_sealed(case: Case, event: Event) -> None:
     allowed_states |= {
         "acceptance_notice": tuple(OPEN_STATES | {CaseState.COMPLETED, CaseState.DELIVERED}),
         "rejection_notice": (CaseState.REJECTED,),
+        "one_time_notice": (CaseState.AWAITING_SUPPLEMENT,),
+        "extension_notice": tuple(OPEN_STATES),
+        "special_procedure_notice": tuple(OPEN_STATES),
+        "delivery_receipt": (CaseState.DELIVERED,),
     }
     if kind not in allowed_states:
-        raise TransitionError("document_not_sealable", "该文书不能加盖审批专用章。")
+        raise TransitionError("document_not_sealable", "该文书不能用印。")
     states = allowed_states[kind]
-    if event.payload.get("supersedes"):
+    correction = bool(event.payload.get("supersedes"))
+    if correction:
         # A corrected document replaces one already sealed, after the case has ended too.
         if not any(s["seal_use_id"] == event.payload["supersedes"] for s in case.seals):
             raise TransitionError("nothing_to_correct", "被更正的文书不是本件已盖章的文书。")
-        states = (*states, CaseState.COMPLETED, CaseState.DELIVERED)
+        states = (*states, *FINAL_STATES, CaseState.AWAITING_SUPPLEMENT, CaseState.REGISTERED)
     _require_state(case, event, *states)
+    flagged_only = kind in COUNTER_FLAGGED_DOCUMENTS and kind not in case.counter_notices
+    if not correction and kind in SAME_DAY_DOCUMENTS and not flagged_only:
+        act_day = act_date(case, kind)
+        if act_day is None:
+            raise TransitionError("nothing_to_seal", "本件没有需要出具该文书的记录。",
+                                  document_kind=kind)
+        if local_day(event.device_time) != act_day:
+            raise TransitionError(
+                "seal_not_on_act_day",
+                f"该文书应在{act_day.isoformat()}当日当场盖章出具，不能事后补盖；"
+                "如需更正，请作为更正文书重新用印。",
+                document_kind=kind, act_date=act_day.isoformat(),
+            )
     record = {
         "document_kind": kind,
         "document_number": _text(event.payload, "document_number", "文号"),
@@ -812,7 +921,14 @@ def _on_suspended(case: Case, event: Event) -> None:
     reason_code = _text(event.payload, "reason_code", "中止原因")
     if reason_code not in SUSPENSION_REASONS:
         raise ValidationError(
-            "bad_reason", "中止计时只限现场核查、听证、检验检测、专家评审。", field="reason_code"
+            "bad_reason",
+            f"中止计时只限{'、'.join(SUSPENSION_REASONS.values())}。",
+            field="reason_code",
+        )
+    expected = event.payload.get("expected_working_days")
+    if expected is not None and (not isinstance(expected, int) or not 1 <= expected <= 250):
+        raise ValidationError(
+            "bad_days", "所需时间应为1至250个工作日。", field="expected_working_days"
         )
     case.suspensions.append(
         {
@@ -820,6 +936,8 @@ def _on_suspended(case: Case, event: Event) -> None:
             "reason": _text(event.payload, "reason", "中止说明", required=False),
             "start": _date(event.payload, "start", "中止开始日期").isoformat(),
             "end": None,
+            "expected_working_days": expected,
+            "at": event.device_time.isoformat(),
         }
     )
 
@@ -845,6 +963,9 @@ def _on_extended(case: Case, event: Event) -> None:
             "working_days": days,
             "reason": _text(event.payload, "reason", "延期理由"),
             "approved_by": event.actor_name,
+            # 第四十二条: the head of the organ approves; older events did not name them.
+            "head_approval": _text(event.payload, "head_approval", "本机关负责人批准",
+                                   required=False),
             "at": event.device_time.isoformat(),
         }
     )

@@ -56,7 +56,7 @@ EVENT_LABELS = {
     EventType.COUNTERSIGNED: "会签",
     EventType.APPROVED: "核准（准予许可）",
     EventType.DENIED: "核准（不予许可）",
-    EventType.SEALED: "加盖审批专用章",
+    EventType.SEALED: "盖章出具文书",
     EventType.DELIVERED: "送达",
     EventType.FORWARDED: "上报",
     EventType.FORWARD_RETURNED: "上报结果返回",

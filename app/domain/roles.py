@@ -39,6 +39,7 @@ class Action(StrEnum):
     APPROVE = "approve"
     DENY = "deny"
     SEAL = "seal"
+    SEAL_AT_COUNTER = "seal_at_counter"
     DELIVER = "deliver"
     FORWARD = "forward"
     RETURN_FORWARD = "return_forward"
@@ -74,6 +75,7 @@ ACTION_LABELS = {
     Action.APPROVE: "核准",
     Action.DENY: "不予许可",
     Action.SEAL: "用印",
+    Action.SEAL_AT_COUNTER: "窗口当场用印",
     Action.DELIVER: "送达",
     Action.FORWARD: "上报",
     Action.RETURN_FORWARD: "登记上报结果",
@@ -99,6 +101,7 @@ _COUNTER_WORK = frozenset(
         Action.ACCEPT, Action.REJECT, Action.REVIEW, Action.DELIVER, Action.FORWARD,
         Action.RETURN_FORWARD, Action.WITHDRAW, Action.SUSPEND, Action.RECORD_FEE,
         Action.RECORD_EVALUATION, Action.VIEW_CASES, Action.VIEW_FULL_ID, Action.PRINT,
+        Action.SEAL_AT_COUNTER,
     }
 )
 _CHIEF_WORK = _COUNTER_WORK | {

@@ -1,5 +1,16 @@
-"""The approval seal (行政审批专用章): its registry record, its custodian's delegations,
-the rule deciding who may apply it to what, and the seal usage record (用印登记).
+"""The seals of a service window: their registry records, the custodians' delegations,
+the rule deciding who may apply which seal to what, and the seal usage record (用印登记).
+
+Three kinds of seal (:class:`SealKind`), each a record of its own with a custodian:
+
+- the chief representative's 审批专用章, for decisions and every other document;
+- the window's 受理专用章, for the procedural documents the window issues on the spot
+  (行政许可法第三十二条第二款: 受理 / 不予受理 / 一次性告知, and the 特别程序告知书 and
+  送达回证 issued where those events are recorded), applied by that window's clerks with
+  their own password;
+- the 双章制 window copy of the organ's seal, marked "2" (衡阳 意见 四: "具有同等法律效力",
+  used only at the window), kept by the window's chief representative like the approval
+  seal.
 
 Pure Python: the services load the seal, the actor and the delegations, call
 :func:`check_seal_use` (or :func:`seal_use_authority`) and, only if it returns, render,
@@ -29,7 +40,7 @@ DEFAULT_SEAL_TITLE = "行政审批专用章"
 # standing transfer of the seal; a longer absence calls for a new custodian.
 MAX_DELEGATION_DAYS = 90
 
-SealAuthority = Literal["custodian", "deputy"]
+SealAuthority = Literal["custodian", "deputy", "window"]
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -55,15 +66,57 @@ SEAL_STATUS_LABELS: dict[SealStatus, str] = {
 }
 
 
-class SealableDocument(StrEnum):
-    """The documents the approval seal may be applied to."""
+class SealKind(StrEnum):
+    """Which seal a record is (印章类别)."""
 
+    APPROVAL = "approval"
+    INTAKE = "intake"
+    WINDOW_COPY = "window_copy"
+
+    @property
+    def label(self) -> str:
+        return SEAL_KIND_LABELS[self]
+
+    @property
+    def default_title(self) -> str:
+        """The words carved under the star (the window copy carries only its mark)."""
+        return SEAL_KIND_TITLES[self]
+
+    @property
+    def kept_by_chief(self) -> bool:
+        """Whether only the custodian chief representative (or a deputy) may apply it."""
+        return self is not SealKind.INTAKE
+
+
+SEAL_KIND_LABELS: dict[SealKind, str] = {
+    SealKind.APPROVAL: "审批专用章",
+    SealKind.INTAKE: "受理专用章",
+    SealKind.WINDOW_COPY: "双章制窗口用章",
+}
+
+SEAL_KIND_TITLES: dict[SealKind, str] = {
+    SealKind.APPROVAL: DEFAULT_SEAL_TITLE,
+    SealKind.INTAKE: "受理专用章",
+    SealKind.WINDOW_COPY: "",
+}
+
+# 衡阳 意见 四: the seals used at the window "统一标明阿拉伯数字“2”".
+WINDOW_COPY_MARK = "2"
+
+
+class SealableDocument(StrEnum):
+    """The documents a seal may be applied to."""
+
+    ONE_TIME_NOTICE = "one_time_notice"
     ACCEPTANCE_NOTICE = "acceptance_notice"
     REJECTION_NOTICE = "rejection_notice"
     APPROVAL_DECISION = "approval_decision"
     DENIAL_DECISION = "denial_decision"
     RESULT_NOTICE = "result_notice"
     REFUSAL_NOTICE = "refusal_notice"
+    EXTENSION_NOTICE = "extension_notice"
+    SPECIAL_PROCEDURE_NOTICE = "special_procedure_notice"
+    DELIVERY_RECEIPT = "delivery_receipt"
 
     @property
     def label(self) -> str:
@@ -71,12 +124,40 @@ class SealableDocument(StrEnum):
 
 
 SEALABLE_DOCUMENT_LABELS: dict[SealableDocument, str] = {
+    SealableDocument.ONE_TIME_NOTICE: "一次性告知书",
     SealableDocument.ACCEPTANCE_NOTICE: "受理通知书",
     SealableDocument.REJECTION_NOTICE: "不予受理通知书",
     SealableDocument.APPROVAL_DECISION: "准予行政许可决定书",
     SealableDocument.DENIAL_DECISION: "不予行政许可决定书",
     SealableDocument.RESULT_NOTICE: "办结通知书",
     SealableDocument.REFUSAL_NOTICE: "不予办理告知书",
+    SealableDocument.EXTENSION_NOTICE: "延长办理期限告知书",
+    SealableDocument.SPECIAL_PROCEDURE_NOTICE: "特别程序告知书",
+    SealableDocument.DELIVERY_RECEIPT: "送达回证",
+}
+
+# The documents the window issues on the spot, which its 受理专用章 may seal. Decisions
+# and the extension notice (第四十二条: approved by the head of the organ) need the
+# chief representative's seal.
+COUNTER_DOCUMENTS = frozenset({
+    SealableDocument.ONE_TIME_NOTICE,
+    SealableDocument.ACCEPTANCE_NOTICE,
+    SealableDocument.REJECTION_NOTICE,
+    SealableDocument.SPECIAL_PROCEDURE_NOTICE,
+    SealableDocument.DELIVERY_RECEIPT,
+})
+
+SEAL_KIND_DOCUMENTS: dict[SealKind, frozenset[SealableDocument]] = {
+    SealKind.APPROVAL: frozenset(SealableDocument),
+    SealKind.WINDOW_COPY: frozenset(SealableDocument),
+    SealKind.INTAKE: COUNTER_DOCUMENTS,
+}
+
+# How many sealed copies a document is issued in (份数): one for the applicant and one
+# for the case file; the delivery receipt is one sheet that goes back into the file.
+DEFAULT_COPIES: dict[SealableDocument, int] = {
+    **{kind: 2 for kind in SealableDocument},
+    SealableDocument.DELIVERY_RECEIPT: 1,
 }
 
 
@@ -117,8 +198,24 @@ class SealRecord:
     made_by: str  # 刻制单位
     image_sha256: str | None  # the scan or generated image, by hash
     title: str = DEFAULT_SEAL_TITLE
+    kind: SealKind = SealKind.APPROVAL
+    window_name: str = ""  # 受理专用章: the window whose clerks apply it
+    copy_mark: str = ""  # 双章制: the "2" that tells the window copy from the organ's own
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", SealKind(self.kind))
+        if self.kind is SealKind.INTAKE and not self.window_name.strip():
+            raise ValidationError(
+                "seal.window_missing",
+                "受理专用章须指定使用窗口（如“3号窗口”），由该窗口的工作人员使用。",
+                field="window_name",
+            )
+        if self.kind is SealKind.WINDOW_COPY and not self.copy_mark.strip():
+            raise ValidationError(
+                "seal.copy_mark_missing",
+                f"双章制窗口用章须标明区别标记（统一为阿拉伯数字“{WINDOW_COPY_MARK}”）。",
+                field="copy_mark",
+            )
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValidationError(
                 "seal.validity_reversed",
@@ -137,8 +234,28 @@ class SealRecord:
 
     @property
     def full_title(self) -> str:
-        """The text carved on the seal: authority then title (某某局行政审批专用章)."""
+        """The text carved on the seal: authority then title (某某局行政审批专用章); the
+        window copy of the organ's seal reads as the authority with its mark (某某局（2）)."""
+        if self.kind is SealKind.WINDOW_COPY:
+            return f"{self.authority_name}{self.title}（{self.copy_mark}）"
         return f"{self.authority_name}{self.title}"
+
+    @property
+    def drawn_title(self) -> str:
+        """The horizontal line under the star: the title, or the window copy's mark."""
+        if self.kind is SealKind.WINDOW_COPY:
+            return f"{self.title}{self.copy_mark}" if self.title else self.copy_mark
+        return self.title
+
+    @property
+    def description(self) -> str:
+        """Which seal this is, as the ledger and messages name it: name, kind, serial."""
+        where = f"，{self.window_name}" if self.kind is SealKind.INTAKE else ""
+        return f"{self.full_title}（{self.kind.label}{where}，编号 {self.serial}）"
+
+    def may_seal(self, document_kind: SealableDocument) -> bool:
+        """Whether a seal of this kind may go on ``document_kind``."""
+        return document_kind in SEAL_KIND_DOCUMENTS[self.kind]
 
     def is_valid_on(self, day: date) -> bool:
         """Whether ``day`` lies within the seal's validity dates (both ends inclusive)."""
@@ -162,18 +279,24 @@ class SealRecord:
             "made_on": self.made_on.isoformat(),
             "made_by": self.made_by,
             "image_sha256": self.image_sha256,
+            "kind": self.kind.value,
+            "window_name": self.window_name,
+            "copy_mark": self.copy_mark,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SealRecord:
-        """Rebuild a seal from :meth:`to_dict` output."""
+        """Rebuild a seal from :meth:`to_dict` output (a record from before seal kinds
+        is an approval seal)."""
         valid_to = data.get("valid_to")
+        kind = SealKind(data.get("kind") or SealKind.APPROVAL.value)
+        title = data.get("title")
         return cls(
             id=str(data["id"]),
             authority_name=str(data["authority_name"]),
             department_code=str(data["department_code"]),
             department_name=str(data["department_name"]),
-            title=str(data.get("title") or DEFAULT_SEAL_TITLE),
+            title=str(title if title is not None else kind.default_title),
             serial=str(data["serial"]),
             custodian_id=str(data["custodian_id"]),
             custodian_name=str(data["custodian_name"]),
@@ -184,6 +307,9 @@ class SealRecord:
             made_on=date.fromisoformat(data["made_on"]),
             made_by=str(data["made_by"]),
             image_sha256=data.get("image_sha256"),
+            kind=kind,
+            window_name=str(data.get("window_name") or ""),
+            copy_mark=str(data.get("copy_mark") or ""),
         )
 
 
@@ -281,16 +407,19 @@ def seal_use_authority(
     document_kind: SealableDocument | str,
     case_department_code: str,
     at: datetime,
+    actor_window_name: str = "",
 ) -> SealAuthority:
     """Decide whether ``actor_id`` may apply ``seal`` at ``at``, and on whose authority.
 
-    Returns ``"custodian"`` when the actor keeps the seal and ``"deputy"`` when the actor
-    is the custodian's deputy under a delegation active at ``at``. Otherwise raises
+    Returns ``"custodian"`` when the actor keeps the seal, ``"deputy"`` when the actor
+    is the custodian's deputy under a delegation active at ``at`` and ``"window"`` when
+    the actor works at the window a 受理专用章 belongs to. Otherwise raises
     :class:`SealRefused` naming the first reason, checked in this order: the seal itself
     (``seal_revoked``, ``seal_replaced``, ``seal_suspended``, ``seal_expired``), the
-    document (``document_not_sealable``), the case (``seal_foreign_department``) and the
-    person (``actor_foreign_department``, ``custodian_not_chief``,
-    ``delegation_not_started``, ``delegation_expired``, ``not_custodian``).
+    document (``document_not_sealable``, ``seal_kind_not_for_document``), the case
+    (``seal_foreign_department``) and the person (``actor_foreign_department``,
+    ``actor_foreign_window``, ``custodian_not_chief``, ``delegation_not_started``,
+    ``delegation_expired``, ``not_custodian``).
 
     ``delegations`` may hold any delegations; only those from the seal's custodian to
     the actor in the seal's department count. Whether the *case* is in a sealable state
@@ -333,10 +462,19 @@ def seal_use_authority(
     except ValueError:
         raise _refuse(
             "document_not_sealable",
-            f"“{document_kind}”不是可加盖审批专用章的文书。",
+            f"“{document_kind}”不是可以用印的文书。",
             seal,
             document_kind=str(document_kind),
         ) from None
+    if not seal.may_seal(kind):
+        raise _refuse(
+            "seal_kind_not_for_document",
+            f"{name}是{seal.kind.label}，只用于窗口当场出具的程序性文书；"
+            f"{kind.label}须加盖审批专用章。",
+            seal,
+            seal_kind=seal.kind.value,
+            document_kind=kind.value,
+        )
 
     if seal.department_code != case_department_code:
         raise _refuse(
@@ -353,6 +491,21 @@ def seal_use_authority(
             f"只有{seal.department_name}的人员可以使用{name}。",
             seal,
             actor_department=actor_department_code,
+        )
+
+    if seal.kind is SealKind.INTAKE:
+        # The window's clerks apply it with their own password; no delegation needed.
+        if actor_id == seal.custodian_id:
+            return "custodian"
+        if actor_window_name.strip() and actor_window_name.strip() == seal.window_name.strip():
+            return "window"
+        raise _refuse(
+            "actor_foreign_window",
+            f"{name}（编号 {seal.serial}）由{seal.window_name}使用，"
+            f"您（{actor_window_name or '未分配窗口'}）不能使用。",
+            seal,
+            seal_window=seal.window_name,
+            actor_window=actor_window_name,
         )
 
     if actor_id == seal.custodian_id:
@@ -410,6 +563,7 @@ def check_seal_use(
     document_kind: SealableDocument | str,
     case_department_code: str,
     at: datetime,
+    actor_window_name: str = "",
 ) -> None:
     """Raise :class:`SealRefused` unless the actor may apply ``seal`` now.
 
@@ -424,6 +578,7 @@ def check_seal_use(
         document_kind=document_kind,
         case_department_code=case_department_code,
         at=at,
+        actor_window_name=actor_window_name,
     )
 
 
@@ -449,9 +604,15 @@ class SealUse:
     used_at: datetime
     supersedes: str | None
     acting_as: SealAuthority = "custodian"
+    purpose: str = ""  # 用印事由
+    copies: int = 1  # 份数
 
     def __post_init__(self) -> None:
         _require_aware(self.used_at, "used_at")
+        if not isinstance(self.copies, int) or self.copies < 1:
+            raise ValidationError(
+                "seal_use.copies_invalid", "用印份数至少为1份。", field="copies"
+            )
         if not _SHA256_HEX.fullmatch(self.pdf_sha256):
             raise ValidationError(
                 "seal_use.pdf_hash_malformed",
@@ -464,7 +625,7 @@ class SealUse:
                 "用印记录不能更正其自身。",
                 field="supersedes",
             )
-        if self.acting_as not in ("custodian", "deputy"):
+        if self.acting_as not in ("custodian", "deputy", "window"):
             raise ValidationError(
                 "seal_use.acting_as_unknown",
                 f"未知的用印身份：{self.acting_as}。",
@@ -488,6 +649,8 @@ class SealUse:
             "used_at": self.used_at.astimezone(UTC).isoformat(),
             "supersedes": self.supersedes,
             "acting_as": self.acting_as,
+            "purpose": self.purpose,
+            "copies": self.copies,
         }
 
     @classmethod
@@ -508,4 +671,6 @@ class SealUse:
             used_at=_parse_aware(data["used_at"], "used_at"),
             supersedes=data.get("supersedes"),
             acting_as=data.get("acting_as", "custodian"),
+            purpose=str(data.get("purpose") or ""),
+            copies=int(data.get("copies") or 1),
         )

@@ -34,9 +34,10 @@ from app.domain.catalog import Department
 from app.domain.errors import DomainError, ValidationError
 from app.domain.numbering import DEFAULT_DOCUMENT_PATTERN
 from app.domain.roles import ROLE_LABELS, Role
-from app.domain.seal import SEAL_STATUS_LABELS
+from app.domain.seal import SEAL_KIND_LABELS, SEAL_STATUS_LABELS, WINDOW_COPY_MARK, SealKind
 from app.forms.dialogs import FieldSpec, FormDialog
 from app.services import accounts, calendar_admin, catalog, system
+from app.services.context import local_date, utc_now
 from app.ui.context import AppContext, optional_service
 from app.ui.documents import DocumentPreviewDialog, PreviewItem
 from app.ui.page import Page
@@ -331,9 +332,9 @@ class AdminPage(Page):
     def _build_seals_tab(self) -> None:
         tab = QWidget(self.tabs)
         layout = QVBoxLayout(tab)
-        self.seal_tree = _tree(tab, [self.tr("印章编号"), self.tr("印文"), self.tr("部门"),
-                                     self.tr("保管人"), self.tr("有效期"), self.tr("状态")],
-                               "sealTree")
+        self.seal_tree = _tree(tab, [self.tr("印章编号"), self.tr("印文"), self.tr("类别"),
+                                     self.tr("部门"), self.tr("保管人"), self.tr("有效期"),
+                                     self.tr("状态")], "sealTree")
         layout.addWidget(self.seal_tree)
         seal_buttons = QHBoxLayout()
         self.register_seal_button = QPushButton(self.tr("登记印章…"), tab)
@@ -352,15 +353,20 @@ class AdminPage(Page):
         layout.addLayout(seal_buttons)
         ledger_row = QHBoxLayout()
         ledger_row.addWidget(QLabel(self.tr("用印登记簿："), tab))
-        self.ledger_from = QDateEdit(QDate.currentDate().addDays(-QDate.currentDate().day() + 1),
-                                     tab)
-        self.ledger_to = QDateEdit(QDate.currentDate(), tab)
+        # This month so far in Beijing days, whatever the machine's clock zone.
+        today = local_date(utc_now())
+        self.ledger_from = QDateEdit(QDate(today.year, today.month, 1), tab)
+        self.ledger_to = QDateEdit(QDate(today.year, today.month, today.day), tab)
         for edit in (self.ledger_from, self.ledger_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
         ledger_row.addWidget(self.ledger_from)
         ledger_row.addWidget(QLabel(self.tr("至"), tab))
         ledger_row.addWidget(self.ledger_to)
+        # Each custodian department signs its own ledger.
+        self.ledger_department_combo = QComboBox(tab)
+        self.ledger_department_combo.setObjectName("ledgerDepartmentCombo")
+        ledger_row.addWidget(self.ledger_department_combo)
         self.ledger_button = QPushButton(self.tr("打印用印登记簿…"), tab)
         self.ledger_button.setObjectName("sealLedgerButton")
         ledger_row.addWidget(self.ledger_button)
@@ -389,34 +395,60 @@ class AdminPage(Page):
         self.seal_tree.clear()
         for record in records:
             until = record.valid_to.isoformat() if record.valid_to else self.tr("长期")
+            kind = record.kind.label + (f"（{record.window_name}）"
+                                        if record.kind is SealKind.INTAKE else "")
             self.seal_tree.addTopLevelItem(QTreeWidgetItem([
-                record.serial, record.full_title, record.department_name, record.custodian_name,
-                f"{record.valid_from.isoformat()} 至 {until}",
+                record.serial, record.full_title, kind, record.department_name,
+                record.custodian_name, f"{record.valid_from.isoformat()} 至 {until}",
                 getattr(record.status, "label", str(record.status))]))
+        current = self.ledger_department_combo.currentData()
+        self.ledger_department_combo.clear()
+        for code, name in dict.fromkeys((r.department_code, r.department_name)
+                                        for r in records):
+            self.ledger_department_combo.addItem(name, code)
+        if current:
+            self.ledger_department_combo.setCurrentIndex(
+                max(self.ledger_department_combo.findData(current), 0))
 
     def _on_register_seal_button_clicked(self) -> None:
         seals = optional_service("seals")
         if seals is None:
             return
-        chiefs = [(u["id"], f"{u['display_name']}（{u['username']}）") for u in self.users
-                  if "chief" in u["roles"] and u["active"]]
-        if not self.departments or not chiefs:
-            self.message_bar.warning(self.tr("请先添加部门及其首席代表（印章保管人）。"))
+        # Chief representatives keep the approval seal and the window copy; any active
+        # staff member of the department may keep a window's 受理专用章.
+        keepers = [(u["id"], f"{u['display_name']}（{u['username']}，"
+                             f"{'首席代表' if 'chief' in u['roles'] else '窗口人员'}）")
+                   for u in self.users if u["active"] and u["department_code"]
+                   and ("chief" in u["roles"] or "clerk" in u["roles"])]
+        if not self.departments or not keepers:
+            self.message_bar.warning(self.tr("请先添加部门及其首席代表、窗口人员（印章保管人）。"))
             return
         fields = [
+            FieldSpec("kind", "印章类别", "combo", object_name="sealKindCombo", options=[
+                (SealKind.APPROVAL.value, SEAL_KIND_LABELS[SealKind.APPROVAL]
+                 + "（核准决定，首席代表保管）"),
+                (SealKind.INTAKE.value, SEAL_KIND_LABELS[SealKind.INTAKE]
+                 + "（窗口当场出具的受理、告知、送达文书）"),
+                (SealKind.WINDOW_COPY.value, SEAL_KIND_LABELS[SealKind.WINDOW_COPY]
+                 + f"（双章制，标“{WINDOW_COPY_MARK}”，首席代表保管）"),
+            ]),
             FieldSpec("department_code", "部门", "combo",
                       options=[(d.code, d.name) for d in self.departments]),
+            FieldSpec("window_name", "使用窗口", object_name="sealWindowEdit",
+                      placeholder="受理专用章必填，如“3号窗口”：该窗口人员凭本人密码使用"),
             FieldSpec("authority_name", "印文机关名称", required=True,
                       placeholder="刻在印章上的机关名称"),
             FieldSpec("serial", "印章编号", required=True, object_name="sealSerialEdit"),
-            FieldSpec("custodian_id", "保管人（首席代表）", "combo", options=chiefs),
+            FieldSpec("custodian_id", "保管人", "combo", options=keepers),
             FieldSpec("valid_from", "启用日期", "date"),
             FieldSpec("valid_to", "停用日期", "optional_date", placeholder="长期有效"),
             FieldSpec("made_on", "刻制日期", "date"),
             FieldSpec("made_by", "刻制单位", required=True, placeholder="备案刻章单位"),
         ]
-        dialog = FormDialog(self.tr("登记审批专用章"), fields, submit_text=self.tr("登记"),
-                            intro=self.tr("登记后生成该印章的电子签名密钥（保存在本机，不进入数据库）。"),
+        dialog = FormDialog(self.tr("登记印章"), fields, submit_text=self.tr("登记"),
+                            intro=self.tr("登记后生成该印章的电子签名密钥（保存在本机，不进入数据库）。"
+                                          "受理通知书、不予受理通知书、一次性告知书须在受理窗口当场"
+                                          "加盖该窗口的受理专用章。"),
                             parent=self)
         dialog.setObjectName("registerSealDialog")
         dialog.errors.add("custodian", dialog.inputs["custodian_id"], QLabel(dialog))
@@ -457,8 +489,10 @@ class AdminPage(Page):
         uow, user = self.context.uow, self.context.user
         start: date = self.ledger_from.date().toPyDate()
         end: date = self.ledger_to.date().toPyDate()
+        department = str(self.ledger_department_combo.currentData() or "")
         self.context.runner.run(
-            lambda: seals.ledger_pdf(uow, user, start=start, end=end),
+            lambda: seals.ledger_pdf(uow, user, start=start, end=end,
+                                     department_code=department),
             on_done=lambda pdf: self._show_pdf(self.tr("用印登记簿"), pdf,
                                                f"用印登记簿-{start}-{end}.pdf"),
             on_error=self.message_bar.show_error, label=self.tr("正在生成…"), parent=self)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.case import (
+    COUNTER_FLAGGED_DOCUMENTS,
     EVALUATION_RATINGS,
     FORWARD_RESULTS,
     SUSPENSION_REASONS,
@@ -20,11 +21,13 @@ from app.domain.case import (
     decision_document,
     pending_countersigns,
     single_officer_allowed,
+    unsealed_acts,
 )
 from app.domain.catalog import CaseType
+from app.domain.errors import SealRefused
 from app.domain.roles import Action
 from app.domain.seal import SealableDocument
-from app.forms.dialogs import FieldSpec, reject_fields
+from app.forms.dialogs import FieldSpec, counter_password_field, reject_fields
 from app.services import cases
 from app.services.context import CurrentUser
 from app.ui.context import AppContext, UnitOfWorkFactory, optional_service
@@ -52,25 +55,40 @@ class CaseAction:
     intro: str = ""
     kind: str = "normal"  # normal | primary | danger
     dialog: str = "form"  # form | notice | supplement | seal | none
-
-
-def _sealed_kinds(case: Case) -> set[str]:
-    return {str(s["document_kind"]) for s in case.seals}
+    issues: str = ""  # the DocumentKind sealed with the act, shown when it is done
 
 
 def seal_kinds(case: Case) -> list[tuple[str, str]]:
-    """The documents of this case that may now carry the approval seal: (kind, label)."""
-    done = _sealed_kinds(case)
+    """The documents of this case the chief representative may now seal: (kind, label).
+
+    The decisions; and the intake notices of a case accepted or rejected before notices
+    were sealed at the counter, which still wait for their seal. Every other notice is
+    sealed with its act.
+    """
     kinds: list[tuple[str, str]] = []
     for state, outcome in ((CaseState.APPROVED, "approved"), (CaseState.DENIED, "denied")):
         if case.state is state:
             kind = decision_document(case.matter, outcome)
             kinds.append((kind, SealableDocument(kind).label))
-    if case.state is CaseState.REJECTED and "rejection_notice" not in done:
+    legacy = [k for k in COUNTER_FLAGGED_DOCUMENTS
+              if k not in case.counter_notices and unsealed_acts(case, k)]
+    if case.state is CaseState.REJECTED and "rejection_notice" in legacy:
         kinds.append(("rejection_notice", "不予受理通知书"))
-    if case.state in SEALABLE_NOTICE_STATES and "acceptance_notice" not in done:
+    if case.state in SEALABLE_NOTICE_STATES and "acceptance_notice" in legacy:
         kinds.append(("acceptance_notice", "受理通知书"))
     return kinds
+
+
+def counter_seal(context: AppContext, values: dict[str, Any]) -> cases.CounterSeal:
+    """The sealing confirmation the counter's acts take, from the dialog's password."""
+    if context.key_store is None:
+        raise SealRefused("no_key_store", "本机没有印章密钥存储，不能盖章出具文书；请联系中心管理员。")
+    return cases.CounterSeal(password=str(values.get("password", "")),
+                             key_store=context.key_store)
+
+
+def _optional_counter_seal(context: AppContext, values: dict[str, Any]) -> Any:
+    return counter_seal(context, values) if values.get("password") else None
 
 
 def _fen(text: str) -> int:
@@ -95,13 +113,19 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
 
     if state is CaseState.REGISTERED:
         if allowed(Action.ACCEPT):
-            actions.append(CaseAction("accept", "受理", lambda u, p, c, v: cases.accept(u, p, c.id),
-                                      kind="primary", dialog="none"))
+            actions.append(CaseAction(
+                "accept", "受理…",
+                lambda u, p, c, v: cases.accept(u, p, c.id, seal=counter_seal(context, v)),
+                (counter_password_field("acceptPasswordEdit"),), kind="primary",
+                intro="受理后当场加盖本窗口受理专用章出具受理通知书，注明受理日期，交申请人签收。",
+                issues="acceptance_notice"))
         if allowed(Action.ISSUE_NOTICE):
             actions.append(CaseAction(
                 "notice", "一次性告知…",
-                lambda u, p, c, v: cases.issue_one_time_notice(u, p, c.id, missing=v["missing"]),
-                dialog="notice"))
+                lambda u, p, c, v: cases.issue_one_time_notice(
+                    u, p, c.id, missing=v["missing"], seal=counter_seal(context, v),
+                    supplement_working_days=v.get("supplement_working_days")),
+                dialog="notice", issues="one_time_notice"))
     if state is CaseState.AWAITING_SUPPLEMENT and allowed(Action.SUPPLEMENT):
         actions.append(CaseAction(
             "supplement", "登记补正材料…",
@@ -109,9 +133,14 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
             kind="primary", dialog="supplement"))
     if state in (CaseState.REGISTERED, CaseState.AWAITING_SUPPLEMENT) and allowed(Action.REJECT):
         actions.append(CaseAction(
-            "reject", "不予受理…", lambda u, p, c, v: cases.reject(u, p, c.id, **v),
+            "reject", "不予受理…",
+            lambda u, p, c, v: cases.reject(
+                u, p, c.id, seal=counter_seal(context, v),
+                **{key: value for key, value in v.items() if key != "password"}),
             tuple(reject_fields(case.matter)), kind="danger",
-            intro="不予受理通知书将载明理由，并告知申请人申请行政复议或提起行政诉讼的权利。"))
+            intro="不予受理通知书将载明理由，并告知申请人申请行政复议或提起行政诉讼的权利；"
+                  "当场加盖本窗口受理专用章，交申请人签收。",
+            issues="rejection_notice"))
     if state is CaseState.ACCEPTED and allowed(Action.REVIEW) and not case.suspended:
         actions.append(CaseAction(
             "review", "审查…",
@@ -157,10 +186,15 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
                                   dialog="seal"))
     if state is CaseState.COMPLETED and allowed(Action.DELIVER):
         actions.append(CaseAction(
-            "deliver", "送达…", lambda u, p, c, v: cases.deliver(u, p, c.id, **v),
+            "deliver", "送达…",
+            lambda u, p, c, v: cases.deliver(u, p, c.id, method=v["method"],
+                                             receiver=v["receiver"],
+                                             seal=counter_seal(context, v)),
             (FieldSpec("method", "送达方式", "combo", options=DELIVERY_METHODS),
-             FieldSpec("receiver", "签收人", placeholder="申请人本人或受托人姓名")),
-            kind="primary"))
+             FieldSpec("receiver", "签收人", placeholder="申请人本人或受托人姓名"),
+             counter_password_field("deliverPasswordEdit")),
+            kind="primary", intro="送达时当场盖章出具送达回证，由受送达人签名、注明日期。",
+            issues="delivery_receipt"))
     if state in (CaseState.REGISTERED, CaseState.ACCEPTED) and allowed(Action.FORWARD):
         actions.append(CaseAction(
             "forward", "上报…", lambda u, p, c, v: cases.forward(u, p, c.id, **v),
@@ -180,16 +214,35 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
                                       lambda u, p, c, v: cases.resume(u, p, c.id), dialog="none"))
         else:
             actions.append(CaseAction(
-                "suspend", "中止计时…", lambda u, p, c, v: cases.suspend(u, p, c.id, **v),
+                "suspend", "中止计时…",
+                lambda u, p, c, v: cases.suspend(
+                    u, p, c.id, reason_code=v["reason_code"], reason=v["reason"],
+                    expected_working_days=v["expected_working_days"],
+                    seal=_optional_counter_seal(context, v)),
                 (FieldSpec("reason_code", "中止原因", "combo",
                            options=list(SUSPENSION_REASONS.items())),
-                 FieldSpec("reason", "说明", "text")),
-                intro="现场核查、听证、检验检测、专家评审所需时间不计入承诺时限。"))
+                 FieldSpec("reason", "说明", "text"),
+                 FieldSpec("expected_working_days", "所需时间（工作日）", "spin", default=10,
+                           minimum=1, maximum=250, object_name="expectedDaysSpin"),
+                 counter_password_field("suspendPasswordEdit", required=False)),
+                intro="听证、检验检测、检疫、鉴定、专家评审等所需时间不计入办理期限，须书面告知"
+                      "申请人（行政许可法第四十五条）：当场盖章出具特别程序告知书。现场核查"
+                      "无需告知书，可不填密码。",
+                issues="special_procedure_notice"))
     if state in OPEN_CLOCK_STATES and chief:
         actions.append(CaseAction(
-            "extend", "批准延期…", lambda u, p, c, v: cases.extend(u, p, c.id, **v),
+            "extend", "批准延期…",
+            lambda u, p, c, v: cases.extend(
+                u, p, c.id, working_days=v["working_days"], reason=v["reason"],
+                head_approval=v["head_approval"], seal=counter_seal(context, v)),
             (FieldSpec("working_days", "延长工作日", "spin", default=5, minimum=1, maximum=60),
-             FieldSpec("reason", "延期理由", "text", required=True))))
+             FieldSpec("reason", "延期理由", "text", required=True),
+             FieldSpec("head_approval", "批准的本机关负责人", required=True,
+                       object_name="headApprovalEdit", placeholder="如：局长 王建国"),
+             counter_password_field("extendPasswordEdit")),
+            intro="延长办理期限须经本行政机关负责人批准，并将延长期限的理由书面告知申请人"
+                  "（行政许可法第四十二条）：加盖审批专用章出具延长办理期限告知书。",
+            issues="extension_notice"))
     closed = state in (CaseState.REJECTED, CaseState.WITHDRAWN)
     if not closed and case.matter.fee_items and allowed(Action.RECORD_FEE):
         charged = {str(f.get("code")) for f in case.fees}

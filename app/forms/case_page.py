@@ -36,6 +36,7 @@ from app.domain.identity import ID_TYPE_LABELS, IdType, mask_id_number, mask_pho
 from app.domain.roles import Action
 from app.forms.case_actions import CaseAction, available_actions, seal_kinds
 from app.forms.dialogs import FieldSpec, FormDialog, NoticeDialog
+from app.print_templates import DocumentKind
 from app.services import cases, queries
 from app.services.queries import CaseSummary
 from app.ui.context import AppContext, optional_service
@@ -43,12 +44,7 @@ from app.ui.documents import DocumentPreviewDialog, PreviewItem
 from app.ui.feedback import MessageBar
 from app.ui.widgets import iso_local_time, local_time, set_kind, title_label, yuan
 
-DOCUMENT_LABELS = {
-    "receipt": "材料接收凭证", "one_time_notice": "一次性告知书",
-    "acceptance_notice": "受理通知书", "rejection_notice": "不予受理通知书",
-    "approval_decision": "准予行政许可决定书", "denial_decision": "不予行政许可决定书",
-    "result_notice": "办结通知书", "refusal_notice": "不予办理告知书",
-}
+DOCUMENT_LABELS = {kind.value: kind.label for kind in DocumentKind}
 OUTCOME_LABELS = {"approved": "准予许可", "denied": "不予许可", "rejected": "不予受理",
                   "withdrawn": "申请人撤回", "returned": "上级退回"}
 
@@ -113,11 +109,15 @@ def describe_event(event: Event) -> str:
         case EventType.WITHDRAWN:
             return str(p.get("reason", ""))
         case EventType.SUSPENDED:
-            return f"{SUSPENSION_REASONS.get(str(p.get('reason_code')), '')} {p.get('reason', '')}".strip()
+            needs = (f"，所需 {p['expected_working_days']} 个工作日"
+                     if p.get("expected_working_days") else "")
+            return (f"{SUSPENSION_REASONS.get(str(p.get('reason_code')), '')}{needs} "
+                    f"{p.get('reason', '')}").strip()
         case EventType.RESUMED:
             return f"恢复日期 {p.get('end', '')}"
         case EventType.EXTENDED:
-            return f"延长 {p.get('working_days', '')} 个工作日：{p.get('reason', '')}"
+            head = f"（经{p['head_approval']}批准）" if p.get("head_approval") else ""
+            return f"延长 {p.get('working_days', '')} 个工作日{head}：{p.get('reason', '')}"
         case EventType.FEE_RECORDED:
             return "、".join(f"{i.get('name')} {int(i.get('amount_fen', 0)) / 100:.2f}元"
                             for i in p.get("items", []))
@@ -532,7 +532,7 @@ class CasePage(QWidget):
                 rows.append({**material, "needed": spec.description if spec else ""})
             notice = NoticeDialog(rows, applicant=case.applicant_name, parent=self)
             notice.submitted.connect(lambda missing: self._run_action(
-                action, {"missing": missing}, notice))
+                action, {"missing": missing, **notice.values()}, notice))
             self.dialog = notice
             notice.open()
             return
@@ -574,7 +574,25 @@ class CasePage(QWidget):
         for button in self.action_buttons.values():
             button.setEnabled(False)
 
-        def done(result: Any) -> None:
+        documents = optional_service("documents")
+
+        def work() -> tuple[Any, Any]:
+            result = action.run(uow, user, case, values)
+            # The notice sealed with the act, for the applicant to take away and sign.
+            sealed = None
+            if action.issues and documents is not None:
+                from app.print_templates import DocumentKind
+
+                latest = documents.latest_issued(uow, case.id, DocumentKind(action.issues))
+                if latest is not None and latest.sealed and latest.case_id == case.id \
+                        and latest.id not in known:
+                    sealed = latest
+            return result, sealed
+
+        known = {d.id for d in view.documents}
+
+        def done(outcome: tuple[Any, Any]) -> None:
+            result, sealed = outcome
             if dialog is not None:
                 dialog.finish()
             self.message_bar.success(self.tr("已{0}。").format(action.label.rstrip("…")))
@@ -582,6 +600,9 @@ class CasePage(QWidget):
             if action.dialog == "seal" and hasattr(result, "pdf"):
                 self._preview([PreviewItem(f"{result.title}（已盖章）", result.pdf,
                                            f"{case.number}-{result.title}.pdf")])
+            elif sealed is not None:
+                self._preview([PreviewItem(f"{sealed.title}（已盖章）", sealed.pdf,
+                                           f"{case.number}-{sealed.title}.pdf")])
             self.reload()
 
         def failed(error: BaseException) -> None:
@@ -594,8 +615,8 @@ class CasePage(QWidget):
             else:
                 self.message_bar.show_error(error)
 
-        self.context.runner.run(lambda: action.run(uow, user, case, values), on_done=done,
-                                on_error=failed, label=self.tr("正在办理…"), parent=self)
+        self.context.runner.run(work, on_done=done, on_error=failed,
+                                label=self.tr("正在办理…"), parent=self)
 
     # --- documents ----------------------------------------------------------------
 

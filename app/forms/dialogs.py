@@ -250,7 +250,7 @@ class NoticeDialog(QDialog):
     submitted = pyqtSignal(list)
 
     def __init__(self, materials: list[dict[str, Any]], *, applicant: str = "",
-                 parent: QWidget | None = None) -> None:
+                 supplement_working_days: int = 10, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("noticeDialog")
         self.setWindowTitle(self.tr("一次性告知（补正材料通知）"))
@@ -290,8 +290,22 @@ class NoticeDialog(QDialog):
         grid.setRowStretch(len(materials) + 1, 1)
         area.setWidget(inner)
         layout.addWidget(area)
+        # The notice states its 补正期限 and is sealed with the window's 受理专用章 now.
+        form = QFormLayout()
+        self.days_spin = QSpinBox(self)
+        self.days_spin.setObjectName("noticeDaysSpin")
+        self.days_spin.setRange(1, 60)
+        self.days_spin.setValue(supplement_working_days)
+        self.days_spin.setSuffix(self.tr(" 个工作日"))
+        form.addRow(self.tr("补正期限"), self.days_spin)
+        self.password_edit = QLineEdit(self)
+        self.password_edit.setObjectName("noticePasswordEdit")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText(self.tr("当场加盖本窗口受理专用章，请输入本人登录密码"))
+        form.addRow(self.tr("本人登录密码"), self.password_edit)
+        layout.addLayout(form)
         buttons = QDialogButtonBox(self)
-        submit = buttons.addButton(self.tr("出具一次性告知书"),
+        submit = buttons.addButton(self.tr("盖章出具一次性告知书"),
                                    QDialogButtonBox.ButtonRole.AcceptRole)
         cancel = buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
         assert submit is not None and cancel is not None
@@ -321,10 +335,19 @@ class NoticeDialog(QDialog):
             })
         return rows
 
+    def values(self) -> dict[str, Any]:
+        """What the use case takes besides the rows: the 补正期限 and the password."""
+        return {"supplement_working_days": self.days_spin.value(),
+                "password": self.password_edit.text()}
+
     def _on_submit_button_clicked(self) -> None:
         rows = self.missing_rows()
         if not rows:
             self.message_bar.error(self.tr("请至少勾选一项需要补正的材料。"))
+            return
+        if not self.password_edit.text():
+            self.message_bar.error(self.tr("请输入本人登录密码，确认当场加盖受理专用章。"))
+            self.password_edit.setFocus()
             return
         self.submit_button.setEnabled(False)
         self.submitted.emit(rows)
@@ -366,6 +389,15 @@ def reject_fields(matter: Matter | None = None) -> list[FieldSpec]:
                   if licensing else "“其他情形”时必填：本事项自身的依据"),
         FieldSpec("redirect_authority", "应向哪个机关申请", object_name="rejectRedirectEdit",
                   placeholder="不属于本机关职权时必填"),
+        counter_password_field("rejectPasswordEdit"),
     ]
+
+
+def counter_password_field(object_name: str = "counterPasswordEdit",
+                           required: bool = True) -> FieldSpec:
+    """The password that confirms sealing a notice at the counter, there and then."""
+    return FieldSpec("password", "本人登录密码", "password", required=required,
+                     object_name=object_name,
+                     placeholder="当场盖章出具文书，请输入本人登录密码确认用印")
 
 

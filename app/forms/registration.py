@@ -52,8 +52,9 @@ from app.domain.identity import (
     validate_phone,
 )
 from app.domain.roles import Action
-from app.forms.dialogs import FormDialog, NoticeDialog, reject_fields
-from app.services import cases, catalog
+from app.forms.case_actions import counter_seal
+from app.forms.dialogs import FormDialog, NoticeDialog, counter_password_field, reject_fields
+from app.services import accounts, cases, catalog
 from app.ui.context import AppContext, optional_service
 from app.ui.documents import DocumentPreviewDialog, PreviewItem
 from app.ui.feedback import FieldErrors
@@ -598,6 +599,7 @@ class RegistrationPage(Page):
         self.last_outcome: Outcome | None = None
         self.notice_dialog: NoticeDialog | None = None
         self.reject_dialog: FormDialog | None = None
+        self.accept_dialog: FormDialog | None = None
         self.preview_dialog: DocumentPreviewDialog | None = None
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -877,7 +879,18 @@ class RegistrationPage(Page):
                 "材料不齐全，不能受理：缺少{0}。请点击“一次性告知”一次性告知申请人需补正的全部材料。"
             ).format("、".join(missing)))
             return
-        self._submit("accept")
+        # 第三十二条第二款: the acceptance notice is sealed and dated now, at the counter.
+        dialog = FormDialog(self.tr("受理"), [counter_password_field("acceptPasswordEdit")],
+                            intro=self.tr("受理后当场加盖本窗口受理专用章出具受理通知书，注明受理"
+                                          "日期，交申请人签收。请输入本人登录密码确认用印。"),
+                            submit_text=self.tr("受理并盖章"), parent=self)
+        dialog.setObjectName("acceptDialog")
+        dialog.submitted.connect(self._on_accept_dialog_submitted)
+        self.accept_dialog = dialog
+        dialog.open()
+
+    def _on_accept_dialog_submitted(self, values: dict[str, Any]) -> None:
+        self._submit("accept", password=str(values["password"]))
 
     def _on_notice_button_clicked(self) -> None:
         if self._busy or not self.check_form():
@@ -889,7 +902,10 @@ class RegistrationPage(Page):
         dialog.open()
 
     def _on_notice_dialog_submitted(self, missing: list[dict[str, Any]]) -> None:
-        self._submit("notice", missing=missing)
+        assert self.notice_dialog is not None
+        values = self.notice_dialog.values()
+        self._submit("notice", missing=missing, password=str(values["password"]),
+                     supplement_working_days=int(values["supplement_working_days"]))
 
     def _on_reject_button_clicked(self) -> None:
         if self._busy or not self.check_form():
@@ -904,6 +920,8 @@ class RegistrationPage(Page):
         dialog.open()
 
     def _on_reject_dialog_submitted(self, values: dict[str, Any]) -> None:
+        values = dict(values)
+        password = str(values.pop("password", ""))
         matter = self.picker.matter
         if matter is not None and self.reject_dialog is not None:
             # Checked before registering: a refused rejection must not leave a case behind.
@@ -914,30 +932,40 @@ class RegistrationPage(Page):
             except DomainError as error:
                 self.reject_dialog.show_error(error)
                 return
-        self._submit("reject", rejection=values)
+        self._submit("reject", rejection=values, password=password)
 
-    def _submit(self, action: str, *, missing: list[dict[str, Any]] | None = None,
-                rejection: dict[str, Any] | None = None) -> None:
+    def _submit(self, action: str, *, password: str, missing: list[dict[str, Any]] | None = None,
+                rejection: dict[str, Any] | None = None,
+                supplement_working_days: int | None = None) -> None:
         matter = self.picker.matter
         assert matter is not None
         uow, user = self.context.uow, self.context.user
+        try:
+            seal = counter_seal(self.context, {"password": password})
+        except DomainError as error:
+            self._on_failed(error)
+            return
         applicant = self.applicant_payload()
         materials = self.materials.payload()
         green = self.green_check.isChecked()
         documents = optional_service("documents")
 
         def work() -> Outcome:
+            # A wrong password refuses before anything is registered: nothing typed is lost.
+            accounts.confirm_password(uow, user, password)
             case = cases.register_case(uow, user, matter_code=matter.code, applicant=applicant,
                                        materials=materials, green_channel=green)
             outcome = Outcome(action, case)
             try:
                 if action == "accept":
-                    outcome.case = cases.accept(uow, user, case.id)
+                    outcome.case = cases.accept(uow, user, case.id, seal=seal)
                 elif action == "notice":
-                    outcome.case = cases.issue_one_time_notice(uow, user, case.id,
-                                                               missing=missing or [])
+                    outcome.case = cases.issue_one_time_notice(
+                        uow, user, case.id, missing=missing or [], seal=seal,
+                        supplement_working_days=supplement_working_days)
                 else:
-                    outcome.case = cases.reject(uow, user, case.id, **(rejection or {}))
+                    outcome.case = cases.reject(uow, user, case.id, seal=seal,
+                                                **(rejection or {}))
             except DomainError as error:
                 outcome.error = error
                 return outcome
@@ -962,7 +990,7 @@ class RegistrationPage(Page):
     def _on_failed(self, error: BaseException) -> None:
         """Nothing was saved: keep every input and show why by the field."""
         self._set_busy(False)
-        for dialog in (self.notice_dialog, self.reject_dialog):
+        for dialog in (self.notice_dialog, self.reject_dialog, self.accept_dialog):
             if dialog is not None and dialog.isVisible():
                 dialog.show_error(error)
         if isinstance(error, DomainError):
@@ -981,7 +1009,7 @@ class RegistrationPage(Page):
             # The case exists now: continue on its page, never register it a second time.
             message = outcome.error.message if isinstance(outcome.error, DomainError) \
                 else str(outcome.error)
-            for dialog in (self.notice_dialog, self.reject_dialog):
+            for dialog in (self.notice_dialog, self.reject_dialog, self.accept_dialog):
                 if dialog is not None and dialog.isVisible():
                     dialog.finish()
             self.reset_form()
@@ -990,13 +1018,14 @@ class RegistrationPage(Page):
                 case.number, message, link))
             self.registered.emit(outcome)
             return
-        for dialog in (self.notice_dialog, self.reject_dialog):
+        for dialog in (self.notice_dialog, self.reject_dialog, self.accept_dialog):
             if dialog is not None and dialog.isVisible():
                 dialog.finish()
         text = {
-            "accept": self.tr("已受理，受理编号 {0}。"),
-            "notice": self.tr("已出具一次性告知书，编号 {0}；申请人补齐材料后在办件中登记补正。"),
-            "reject": self.tr("已决定不予受理，编号 {0}；不予受理通知书须加盖审批专用章。"),
+            "accept": self.tr("已受理，受理编号 {0}；受理通知书已当场盖章，请交申请人签收。"),
+            "notice": self.tr("已盖章出具一次性告知书，编号 {0}；请交申请人签收，补齐材料后在办件中"
+                              "登记补正。"),
+            "reject": self.tr("已决定不予受理，编号 {0}；不予受理通知书已当场盖章，请交申请人签收。"),
         }[outcome.action].format(case.number)
         if outcome.document_error:
             self.message_bar.warning(text + self.tr(" 文书未能生成：{0}（可在办件页重新打印） {1}")
@@ -1048,14 +1077,10 @@ def _issue_documents(documents: Any, uow: Any, user: Any, case: Case,
     if action == "accept":
         receipt = documents.issue_unsealed(uow, user, case.id, DocumentKind.RECEIPT)
         items.append(PreviewItem(receipt.title, receipt.pdf, f"{case.number}-材料接收凭证.pdf"))
-        draft = documents.preview_draft(uow, user, case.id, DocumentKind.ACCEPTANCE_NOTICE)
-        items.append(PreviewItem("受理通知书（草稿，待加盖审批专用章）", draft,
-                                 f"{case.number}-受理通知书-草稿.pdf"))
-    elif action == "notice":
-        notice = documents.issue_unsealed(uow, user, case.id, DocumentKind.ONE_TIME_NOTICE)
-        items.append(PreviewItem(notice.title, notice.pdf, f"{case.number}-一次性告知书.pdf"))
-    else:
-        draft = documents.preview_draft(uow, user, case.id, DocumentKind.REJECTION_NOTICE)
-        items.append(PreviewItem("不予受理通知书（草稿，待加盖审批专用章）", draft,
-                                 f"{case.number}-不予受理通知书-草稿.pdf"))
+    kind = {"accept": DocumentKind.ACCEPTANCE_NOTICE, "notice": DocumentKind.ONE_TIME_NOTICE,
+            "reject": DocumentKind.REJECTION_NOTICE}[action]
+    sealed = documents.latest_issued(uow, case.id, kind)
+    if sealed is not None:
+        items.append(PreviewItem(f"{sealed.title}（已盖章）", sealed.pdf,
+                                 f"{case.number}-{sealed.title}.pdf"))
     return items

@@ -5,12 +5,15 @@ bytes come out. No database, no Qt, no clock.
 """
 
 from app.print_templates.context import (
+    DeliveryFacts,
     DocumentContext,
     DocumentKind,
+    ExtensionFacts,
     FeeLine,
     LabeledValue,
     LedgerRow,
     MaterialLine,
+    ProcedureFacts,
     SealAppearance,
     SealMark,
 )
@@ -25,13 +28,16 @@ from app.print_templates.verification import (
 )
 
 __all__ = [
+    "DeliveryFacts",
     "DocumentContext",
     "DocumentKind",
+    "ExtensionFacts",
     "FeeLine",
     "FontSet",
     "LabeledValue",
     "LedgerRow",
     "MaterialLine",
+    "ProcedureFacts",
     "SealAppearance",
     "SealMark",
     "parse_verification_url",

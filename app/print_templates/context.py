@@ -5,7 +5,7 @@ amounts as ``120.00元``, ID numbers already masked); the templates only arrange
 strings into sentences and the renderers only lay them out. Nothing here reads a
 database, a clock or a setting.
 
-One structure serves all seven documents: the fields every official document has
+One structure serves every document: the fields every official document has
 (authority, number, applicant, matter, date, clerk, window, seal) plus the fields only
 some documents use, each defaulting to empty.
 """
@@ -29,6 +29,9 @@ class DocumentKind(StrEnum):
     RESULT_NOTICE = "result_notice"
     REFUSAL_NOTICE = "refusal_notice"
     SEAL_LEDGER = "seal_ledger"
+    EXTENSION_NOTICE = "extension_notice"
+    SPECIAL_PROCEDURE_NOTICE = "special_procedure_notice"
+    DELIVERY_RECEIPT = "delivery_receipt"
 
     @property
     def label(self) -> str:
@@ -61,6 +64,9 @@ _KIND_LABELS = {
     DocumentKind.RESULT_NOTICE: "办结通知书",
     DocumentKind.REFUSAL_NOTICE: "不予办理告知书",
     DocumentKind.SEAL_LEDGER: "用印登记簿",
+    DocumentKind.EXTENSION_NOTICE: "延长办理期限告知书",
+    DocumentKind.SPECIAL_PROCEDURE_NOTICE: "特别程序告知书",
+    DocumentKind.DELIVERY_RECEIPT: "送达回证",
 }
 
 _REMEDY_KINDS = frozenset(
@@ -69,6 +75,10 @@ _REMEDY_KINDS = frozenset(
 
 _SEALED_KINDS = frozenset(
     {
+        DocumentKind.ONE_TIME_NOTICE,
+        DocumentKind.EXTENSION_NOTICE,
+        DocumentKind.SPECIAL_PROCEDURE_NOTICE,
+        DocumentKind.DELIVERY_RECEIPT,
         DocumentKind.ACCEPTANCE_NOTICE,
         DocumentKind.REJECTION_NOTICE,
         DocumentKind.APPROVAL_DECISION,
@@ -162,6 +172,59 @@ class LedgerRow:
     """Station and window, e.g. ``县政务服务中心 3号窗口``."""
     document_sha256: str
     """Full hex digest; the ledger prints its first 16 characters."""
+    seal_kind_label: str = ""
+    """``审批专用章``, ``受理专用章`` or ``双章制窗口用章``."""
+    seal_serial: str = ""
+    purpose: str = ""
+    """用印事由, e.g. ``当场受理，出具受理通知书``."""
+    copies: int = 1
+    """份数."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtensionFacts:
+    """What a 延长办理期限告知书 states (行政许可法第四十二条)."""
+
+    reason: str
+    working_days: int
+    approval_text: str
+    """Who approved, e.g. ``经本机关负责人（局长 赵某）批准``."""
+    decided_on_text: str
+    original_completion_text: str = ""
+    new_completion_text: str = ""
+    provisional: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProcedureFacts:
+    """What a 特别程序告知书 states (第四十五条): the procedure and the time it needs."""
+
+    procedure: str
+    """``听证``, ``检验检测``, ``检疫``, ``鉴定``, ``专家评审``…"""
+    reason: str = ""
+    start_text: str
+    working_days: int
+    expected_end_text: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryFacts:
+    """What a 送达回证 records: which document, to whom, how, when."""
+
+    documents: tuple[str, ...]
+    """Each delivered document by name and 文号, e.g. ``准予行政许可决定书（…号）``."""
+    recipient: str
+    """受送达人: the applicant."""
+    method: str
+    place: str = ""
+    delivered_at_text: str
+    delivered_by: str
+    """送达人: the clerk."""
+    receiver: str = ""
+    """Who signed for it, when not the applicant (代收人)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "documents", _as_tuple(self.documents))
 
 
 def _as_tuple(value: object) -> tuple[object, ...]:
@@ -241,6 +304,17 @@ class DocumentContext:
     ledger_period_text: str = ""
     ledger_seal_name: str = ""
     ledger_rows: tuple[LedgerRow, ...] = ()
+    ledger_custodian_text: str = ""
+    """Who keeps the seals and signs the ledger, e.g. ``保管部门：县市场监督管理局``."""
+
+    # -- one-time notice
+    supplement_deadline_text: str = ""
+    """补正期限, e.g. ``2026年12月7日``."""
+
+    # -- the notices of 第四十二条 and 第四十五条, and the delivery receipt
+    extension: ExtensionFacts | None = None
+    procedure: ProcedureFacts | None = None
+    delivery: DeliveryFacts | None = None
 
     notes: tuple[str, ...] = field(default=())
     """Extra 附注 lines printed below the date."""

@@ -9,12 +9,15 @@ from __future__ import annotations
 import dataclasses
 
 from app.print_templates.context import (
+    DeliveryFacts,
     DocumentContext,
     DocumentKind,
+    ExtensionFacts,
     FeeLine,
     LabeledValue,
     LedgerRow,
     MaterialLine,
+    ProcedureFacts,
     SealAppearance,
 )
 from app.print_templates.verification import seal_context
@@ -37,6 +40,9 @@ _NUMBERS = {
     DocumentKind.RESULT_NOTICE: "某民结〔2026〕8号",
     DocumentKind.REFUSAL_NOTICE: "某民不办〔2026〕3号",
     DocumentKind.SEAL_LEDGER: "",
+    DocumentKind.EXTENSION_NOTICE: "某审批延〔2026〕XC01第0003号",
+    DocumentKind.SPECIAL_PROCEDURE_NOTICE: "某审批特〔2026〕XC01第0002号",
+    DocumentKind.DELIVERY_RECEIPT: "某审批送〔2026〕XC01第0015号",
 }
 
 SAMPLE_MATERIALS = (
@@ -107,18 +113,49 @@ def sample_context(
             LabeledValue(label="有效期限", value="2026年11月23日至2031年11月22日"),
             LabeledValue(label="许可范围", value="热食类食品制售；冷食类食品制售"),
         ),
+        supplement_deadline_text="2026年12月7日",
+        extension=ExtensionFacts(
+            reason="申请人经营场所涉及消防安全条件，需会同县消防救援大队核实",
+            working_days=5,
+            approval_text="经本机关负责人（局长 孙建国）批准",
+            decided_on_text="2026年11月23日",
+            original_completion_text="2026年12月4日",
+            new_completion_text="2026年12月11日",
+        ),
+        procedure=ProcedureFacts(
+            procedure="检验检测",
+            reason="申请人自制饮用水的卫生指标需经检验检测确认",
+            start_text="2026年11月23日",
+            working_days=10,
+            expected_end_text="2026年12月7日",
+        ),
+        delivery=DeliveryFacts(
+            documents=("准予行政许可决定书（某审批许〔2026〕XC01第0019号）",
+                       "食品经营许可证（JY13201250012345）"),
+            recipient="某某县张记餐饮有限公司",
+            method="窗口领取",
+            place="县政务服务中心3号窗口",
+            delivered_at_text="2026年11月23日 10:32",
+            delivered_by="王芳",
+            receiver="李四",
+        ),
+        ledger_custodian_text="保管部门：某某县行政审批局；保管人：赵敏",
         ledger_period_text="2026年11月1日至2026年11月30日",
         ledger_seal_name="某某县行政审批局行政审批专用章（3201250012345）",
         ledger_rows=tuple(
             LedgerRow(
                 sealed_at_text=f"2026-11-{day:02d} 10:{day:02d}",
-                seal_name="行政审批专用章",
+                seal_name="某某县行政审批局受理专用章",
                 case_number=f"XC01-202611{day:02d}-00{day:02d}",
                 document_kind_label=DocumentKind.ACCEPTANCE_NOTICE.label,
                 document_number=f"某审批受〔2026〕{day}号",
                 sealed_by="赵敏",
                 site="县政务服务中心3号窗口",
                 document_sha256=f"{day:02d}" * 32,
+                seal_kind_label="受理专用章",
+                seal_serial="3201250012346",
+                purpose="当场受理，出具受理通知书",
+                copies=2,
             )
             for day in range(2, 12)
         ),

@@ -2,7 +2,7 @@
 
 Each template is a function from a :class:`DocumentContext` to a :class:`Layout`. For a
 行政许可 matter the wording follows the 行政许可法 (第三十二条 intake, 第三十八条
-decisions, 第四十四条 certificates, 第四十五条 excluded time); any other matter type
+decisions, 第四十二条 extension, 第四十四条 certificates, 第四十五条 excluded time); any other matter type
 (行政确认, 公共服务, 备案 ...) gets neutral intake wording, a 办结通知书 or a 不予办理告知书
 in its own words, citing its own legal basis and never the 行政许可法. The remedy
 sentence names the department's 行政复议机关 and court (行政复议法 第二十条 sixty days,
@@ -29,7 +29,7 @@ from app.print_templates.blocks import (
     Table,
     Title,
 )
-from app.print_templates.context import DocumentContext, DocumentKind, MaterialLine
+from app.print_templates.context import DocumentContext, DocumentKind, LedgerRow, MaterialLine
 
 ADMINISTRATIVE_LICENSING_LAW = "《中华人民共和国行政许可法》"
 RECONSIDERATION_LAW = "《中华人民共和国行政复议法》"
@@ -96,6 +96,28 @@ def _tail(context: DocumentContext, *notes: str, contact: bool = True) -> list[B
     if contact and _contact(context):
         blocks.append(Note(_contact(context)))
     return blocks
+
+
+# What happens when the 补正期限 passes. Not "视为放弃申请": the applicant keeps the
+# right to apply again, a justified delay is excused, and the materials go back.
+LAPSED_SUPPLEMENT = (
+    "逾期未补正且无正当理由的，视为你（单位）撤回本次申请，本机关将退回已提交的申请材料；"
+    "你（单位）仍可以依法重新提出申请。"
+)
+
+ACKNOWLEDGEMENT_LABELS = ("申请人（代理人）签收：", "签收日期：　　　年　　月　　日")
+
+
+def _acknowledgement() -> SignLines:
+    """The applicant's 签收 line: signature and date, written by hand on the spot."""
+    return SignLines(ACKNOWLEDGEMENT_LABELS)
+
+
+def _accepted_clause(context: DocumentContext) -> str:
+    return (
+        f"你（单位）于{_applied_on(context)}提出的“{context.matter_name}”申请"
+        f"（受理编号：{context.case_number}），本机关已于{_accepted_on(context)}依法受理。"
+    )
 
 
 def _applied_on(context: DocumentContext) -> str:
@@ -212,6 +234,16 @@ def _pairs(*items: tuple[str, str] | None) -> tuple[tuple[str, str], ...]:
     return tuple(item for item in items if item is not None and item[1])
 
 
+def _info(*rows: tuple[tuple[str, str], ...]) -> InfoTable:
+    """A form of the rows that have a value left (see :func:`_pairs`)."""
+    return InfoTable(tuple(row for row in rows if row))
+
+
+PROVISIONAL_NOTE = (
+    "标注“暂定”的日期，系该年度法定节假日安排尚未公布时按现行工作日推算，以公布后的安排为准。"
+)
+
+
 # ---------------------------------------------------------------- the documents
 
 
@@ -299,13 +331,23 @@ def _one_time_notice(context: DocumentContext) -> list[Block]:
         )
     )
     where = context.resubmission_address or context.window_name or "本窗口"
-    blocks.append(
-        Para(
-            "以上为需要补正的全部内容。请你（单位）按照上述要求补正后，将全部材料提交至"
-            f"{where}。补正材料齐全、符合法定形式的，本机关将依法予以受理。"
+    if context.supplement_deadline_text:
+        blocks.append(
+            Para(
+                f"以上为需要补正的全部内容。请你（单位）于{context.supplement_deadline_text}前"
+                f"按照上述要求补正，将全部材料提交至{where}。补正材料齐全、符合法定形式的，"
+                "本机关将依法予以受理。"
+            )
         )
-    )
-    return blocks + _tail(context)
+        blocks.append(Para(LAPSED_SUPPLEMENT))
+    else:
+        blocks.append(
+            Para(
+                "以上为需要补正的全部内容。请你（单位）按照上述要求补正后，将全部材料提交至"
+                f"{where}。补正材料齐全、符合法定形式的，本机关将依法予以受理。"
+            )
+        )
+    return blocks + _tail(context) + [_acknowledgement()]
 
 
 def _acceptance_notice(context: DocumentContext) -> list[Block]:
@@ -363,8 +405,8 @@ def _acceptance_notice(context: DocumentContext) -> list[Block]:
         "承诺办结时限内。"
     )
     if context.completion_provisional:
-        note += "标注“暂定”的日期，系该年度法定节假日安排尚未公布时按现行工作日推算，以公布后的安排为准。"
-    return blocks + _tail(context, f"（注：{note}）", contact=False)
+        note += PROVISIONAL_NOTE
+    return blocks + _tail(context, f"（注：{note}）", contact=False) + [_acknowledgement()]
 
 
 def _rejection_notice(context: DocumentContext) -> list[Block]:
@@ -492,6 +534,8 @@ def _seal_ledger(context: DocumentContext) -> list[Block]:
     heading = []
     if context.ledger_seal_name:
         heading.append(f"印章：{context.ledger_seal_name}")
+    if context.ledger_custodian_text:
+        heading.append(context.ledger_custodian_text)
     if context.ledger_period_text:
         heading.append(f"登记期间：{context.ledger_period_text}（共{len(rows)}次）")
     blocks.extend(Para(line, indent=False, align="center") for line in heading)
@@ -499,24 +543,26 @@ def _seal_ledger(context: DocumentContext) -> list[Block]:
         blocks.append(
             Table(
                 columns=(
-                    Column("序号", 0.8, "center"),
-                    Column("用印时间", 2.0),
-                    Column("印章", 1.8),
-                    Column("办件编号", 2.4, whole=True),
-                    Column("文书种类", 1.6),
-                    Column("文号", 2.2),
-                    Column("用印人", 1.1, "center"),
-                    Column("站点/窗口", 1.7),
-                    Column("文件摘要", 2.4, whole=True),
+                    Column("序号", 0.6, "center"),
+                    Column("用印时间", 1.7),
+                    Column("印章（名称、类别、编号）", 2.6),
+                    Column("办件编号", 2.2, whole=True),
+                    Column("文书及文号", 2.4),
+                    Column("用印事由", 1.9),
+                    Column("份数", 0.6, "center"),
+                    Column("用印人", 1.0, "center"),
+                    Column("站点/窗口", 1.4),
+                    Column("文件摘要", 2.0, whole=True),
                 ),
                 rows=tuple(
                     (
                         str(i),
                         row.sealed_at_text,
-                        row.seal_name,
+                        _ledger_seal(row),
                         row.case_number,
-                        row.document_kind_label,
-                        row.document_number,
+                        f"{row.document_kind_label} {row.document_number}".strip(),
+                        row.purpose or f"出具{row.document_kind_label}",
+                        str(row.copies),
                         row.sealed_by,
                         row.site,
                         row.document_sha256[:16],
@@ -528,9 +574,111 @@ def _seal_ledger(context: DocumentContext) -> list[Block]:
     else:
         blocks.append(Para("本期间无用印记录。"))
     blocks.append(SignLines(("印章保管人（签字）：", "核对人（签字）：")))
+    # Signed by the department that keeps the seals (the context's authority).
     blocks.append(Signature(context.authority_name, context.date_text))
     blocks.extend(Note(text) for text in context.notes)
     return blocks
+
+
+def _ledger_seal(row: LedgerRow) -> str:
+    details = "，".join(x for x in (row.seal_kind_label, row.seal_serial) if x)
+    return f"{row.seal_name}（{details}）" if details else row.seal_name
+
+
+def _extension_notice(context: DocumentContext) -> list[Block]:
+    facts = context.extension
+    if facts is None:
+        raise ValueError("延长办理期限告知书缺少延期记录")
+    blocks = _head(context)
+    blocks.append(
+        Para(
+            f"{_accepted_clause(context)}因{facts.reason.rstrip('。；;')}，本机关不能在原定期限内"
+            "作出决定。"
+            # Only a 行政许可 matter's extension rests on 行政许可法 第四十二条.
+            + (f"根据{ADMINISTRATIVE_LICENSING_LAW}第四十二条第一款的规定，"
+               if context.licensing else "")
+            + f"{facts.approval_text}，本件办理期限延长{facts.working_days}个工作日。"
+            "现将延长期限的理由和延长后的办结日期告知如下："
+        )
+    )
+    new_date = facts.new_completion_text
+    if new_date and facts.provisional:
+        new_date += "（暂定）"
+    blocks.append(
+        _info(
+            _pairs(("受理编号", context.case_number), ("受理日期", _accepted_on(context))),
+            _pairs(("延长理由", facts.reason)),
+            _pairs(("批准情况", f"{facts.approval_text}（{facts.decided_on_text}）")),
+            _pairs(("延长期限", f"{facts.working_days}个工作日")),
+            _pairs(("原承诺办结日期", facts.original_completion_text),
+                   ("延长后办结日期", new_date)),
+        )
+    )
+    blocks.append(Para("本机关将在延长后的期限内依法作出决定，并及时告知你（单位）。"))
+    notes = [f"（注：{PROVISIONAL_NOTE}）"] if facts.provisional else []
+    return blocks + _tail(context, *notes)
+
+
+def _special_procedure_notice(context: DocumentContext) -> list[Block]:
+    facts = context.procedure
+    if facts is None:
+        raise ValueError("特别程序告知书缺少中止计时记录")
+    blocks = _head(context)
+    because = f"因{facts.reason.rstrip('。；;')}，" if facts.reason else ""
+    blocks.append(
+        Para(
+            f"{_accepted_clause(context)}{because}本机关依法需要对该申请进行{facts.procedure}。"
+            + (f"根据{ADMINISTRATIVE_LICENSING_LAW}第四十五条的规定，{facts.procedure}所需时间"
+               "不计算在行政许可办理期限内。" if context.licensing
+               else f"{facts.procedure}所需时间不计算在承诺办理期限内。")
+            + "现将所需时间书面告知如下："
+        )
+    )
+    blocks.append(
+        _info(
+            _pairs(("受理编号", context.case_number), ("程序", facts.procedure)),
+            _pairs(("开始日期", facts.start_text), ("所需时间", f"{facts.working_days}个工作日")),
+            _pairs(("预计完成日期", facts.expected_end_text)),
+        )
+    )
+    blocks.append(
+        Para(
+            f"{facts.procedure}结束后，本机关将继续计算办理期限，并依法作出决定；"
+            "承诺办结日期相应顺延。"
+        )
+    )
+    return blocks + _tail(context)
+
+
+def _delivery_receipt(context: DocumentContext) -> list[Block]:
+    facts = context.delivery
+    if facts is None:
+        raise ValueError("送达回证缺少送达记录")
+    blocks: list[Block] = [Title(context.title)]
+    if context.document_number:
+        blocks.append(DocumentNumberLine(context.document_number))
+    blocks.append(
+        _info(
+            _pairs(("办件编号", context.case_number), ("申请事项", context.matter_name)),
+            _pairs(("送达文书", "；".join(facts.documents))),
+            _pairs(("受送达人", facts.recipient)),
+            _pairs(("送达方式", facts.method), ("送达地点", facts.place)),
+            _pairs(("送达人", facts.delivered_by), ("送达时间", facts.delivered_at_text)),
+            _pairs(("代收人", facts.receiver)),
+        )
+    )
+    blocks.append(
+        Para(f"上列文书已于{facts.delivered_at_text}以{facts.method}方式送达受送达人，特此回证。")
+    )
+    labels: tuple[str, ...] = ("受送达人（签名）：", "签收日期：　　　年　　月　　日")
+    blocks.append(SignLines(labels))
+    if facts.receiver:
+        blocks.append(SignLines(("代收人（签名）：", "代收理由及与受送达人关系：")))
+    blocks.append(SignLines(("送达人（签名）：",)))
+    return blocks + _tail(
+        context, "（注：受送达人拒绝签收的，送达人应当在本回证上注明拒收事由和日期，并签名。）",
+        contact=False,
+    )
 
 
 _TEMPLATES: dict[DocumentKind, Callable[[DocumentContext], list[Block]]] = {
@@ -543,4 +691,7 @@ _TEMPLATES: dict[DocumentKind, Callable[[DocumentContext], list[Block]]] = {
     DocumentKind.RESULT_NOTICE: _result_notice,
     DocumentKind.REFUSAL_NOTICE: _refusal_notice,
     DocumentKind.SEAL_LEDGER: _seal_ledger,
+    DocumentKind.EXTENSION_NOTICE: _extension_notice,
+    DocumentKind.SPECIAL_PROCEDURE_NOTICE: _special_procedure_notice,
+    DocumentKind.DELIVERY_RECEIPT: _delivery_receipt,
 }

@@ -3,25 +3,36 @@
 Each call is one transaction: the event, its audit record, its outbox row and the
 projected case row commit together or not at all. The domain decides whether the
 action is legal; nothing here trusts the screen that called it.
+
+The acts that the law wants in writing there and then (受理, 不予受理, 一次性告知,
+a §45 procedure's time, an extension, a delivery) seal their notice in the same
+transaction, confirmed with the acting person's password (:class:`CounterSeal`): the
+applicant leaves with the sealed copy dated that day, or the act is not recorded.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from app.domain.applicant import Person, make_applicant
+from app.domain.calendar import SuspensionReason
 from app.domain.case import Actor, Case, check_rejection
 from app.domain.catalog import Matter
 from app.domain.errors import NotFound, ValidationError
 from app.domain.events import Event, EventType
 from app.domain.numbering import format_case_number
-from app.services.accounts import deputy_departments
+from app.print_templates import DocumentKind
+from app.services.accounts import confirm_password, deputy_departments
 from app.services.context import CurrentUser, local_date, utc_now
-from app.services.recording import load_case, record_local
+from app.services.recording import load_calendar, load_case, record_local
+from app.services.sealing import CounterSeal, purpose_of, seal_document
 from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+# The 补正期限 a one-time notice gives when the clerk sets none, in working days.
+DEFAULT_SUPPLEMENT_WORKING_DAYS = 10
 
 
 def _event(
@@ -66,6 +77,27 @@ def _act(
         case = _record(uow, user, case_id, event_type, payload, now)
         uow.commit()
         return case
+
+
+def _act_and_seal(
+    uow_factory: UnitOfWorkFactory,
+    user: CurrentUser,
+    case_id: str,
+    event_type: EventType,
+    payload: dict[str, Any],
+    *,
+    kind: DocumentKind,
+    seal: CounterSeal,
+    now: datetime,
+) -> Case:
+    """Record the act and seal its notice in one transaction (or neither)."""
+    confirm_password(uow_factory, user, seal.password)
+    with uow_factory() as uow:
+        case = _record(uow, user, case_id, event_type, payload, now)
+        sealed = seal_document(uow, user, current_actor(uow, user, now), case, kind=kind,
+                               key_store=seal.key_store, now=now, purpose=purpose_of(kind))
+        uow.commit()
+        return sealed.case
 
 
 def next_case_number(uow: UnitOfWork, station: str, now: datetime) -> str:
@@ -150,10 +182,29 @@ def missing_materials(case: Case) -> list[dict[str, Any]]:
 
 def issue_one_time_notice(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
-    missing: list[dict[str, Any]], now: datetime | None = None,
+    missing: list[dict[str, Any]], seal: CounterSeal,
+    supplement_deadline: date | None = None, supplement_working_days: int | None = None,
+    now: datetime | None = None,
 ) -> Case:
-    """Issue ONE notice listing all missing or defective materials (一次性告知)."""
-    return _act(uow_factory, user, case_id, EventType.NOTICE_ISSUED, {"missing": missing}, now)
+    """Issue ONE notice listing all missing or defective materials (一次性告知), sealed
+    with the window's 受理专用章 on the spot, with its 补正期限: ``supplement_deadline``,
+    else ``supplement_working_days`` working days from today, else the station's
+    ``supplement_working_days`` setting (10 by default)."""
+    now = now or utc_now()
+    if supplement_deadline is None:
+        with uow_factory() as uow:
+            days = supplement_working_days
+            if days is None:
+                setting = uow.settings.get("supplement_working_days", "")
+                days = int(setting) if setting.isdigit() else DEFAULT_SUPPLEMENT_WORKING_DAYS
+            if not 1 <= days <= 60:
+                raise ValidationError("bad_days", "补正期限应为1至60个工作日。",
+                                      field="supplement_working_days")
+            supplement_deadline, _provisional = load_calendar(uow).add_working_days(
+                local_date(now), days)
+    payload = {"missing": missing, "supplement_deadline": supplement_deadline.isoformat()}
+    return _act_and_seal(uow_factory, user, case_id, EventType.NOTICE_ISSUED, payload,
+                         kind=DocumentKind.ONE_TIME_NOTICE, seal=seal, now=now)
 
 
 def supplement(
@@ -166,24 +217,25 @@ def supplement(
 
 def accept(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
-    now: datetime | None = None,
+    seal: CounterSeal, now: datetime | None = None,
 ) -> Case:
-    """Accept the application (受理); the deadline starts counting the next working day."""
+    """Accept the application (受理) and seal the acceptance notice with the window's
+    受理专用章 there and then; the deadline starts counting the next working day."""
     now = now or utc_now()
     with uow_factory() as uow:
         case = load_case(uow, case_id)
         incomplete = [m["name"] for m in missing_materials(case)]
-        if incomplete:
-            raise ValidationError(
-                "materials_incomplete",
-                f"材料不齐全（缺少：{'、'.join(incomplete)}），请出具一次性告知书。",
-                field="materials", missing=incomplete,
-            )
-        payload = {"accepted_on": local_date(now).isoformat(),
-                   "promised_working_days": case.matter.promised_working_days}
-        updated = _record(uow, user, case_id, EventType.ACCEPTED, payload, now)
-        uow.commit()
-        return updated
+    if incomplete:
+        raise ValidationError(
+            "materials_incomplete",
+            f"材料不齐全（缺少：{'、'.join(incomplete)}），请出具一次性告知书。",
+            field="materials", missing=incomplete,
+        )
+    payload = {"accepted_on": local_date(now).isoformat(),
+               "promised_working_days": case.matter.promised_working_days,
+               "notice_at_counter": True}
+    return _act_and_seal(uow_factory, user, case_id, EventType.ACCEPTED, payload,
+                         kind=DocumentKind.ACCEPTANCE_NOTICE, seal=seal, now=now)
 
 
 def _no_licensing_law(matter: Matter, legal_basis: str) -> None:
@@ -199,10 +251,11 @@ def _no_licensing_law(matter: Matter, legal_basis: str) -> None:
 
 def reject(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
-    reasons: str, ground: str, legal_basis: str = "", redirect_authority: str = "",
-    now: datetime | None = None,
+    reasons: str, ground: str, seal: CounterSeal, legal_basis: str = "",
+    redirect_authority: str = "", now: datetime | None = None,
 ) -> Case:
-    """Refuse the application at intake (不予受理), with reasons and its ground.
+    """Refuse the application at intake (不予受理), with reasons and its ground, and seal
+    the rejection notice at the counter.
 
     ``ground`` is which case of 行政许可法 第三十二条第一款 applies: ``not_licensable``
     (第（一）项, licensing matters only), ``outside_powers`` (第（二）项: name the
@@ -212,14 +265,14 @@ def reject(
     now = now or utc_now()
     with uow_factory() as uow:
         case = load_case(uow, case_id)
-        check_rejection(case.matter, ground=ground, legal_basis=legal_basis,
-                        redirect_authority=redirect_authority)
-        _no_licensing_law(case.matter, legal_basis)
-        payload = {"reasons": reasons, "legal_basis": legal_basis.strip(),
-                   "redirect_authority": redirect_authority.strip(), "ground": ground}
-        updated = _record(uow, user, case_id, EventType.REJECTED, payload, now)
-        uow.commit()
-        return updated
+    check_rejection(case.matter, ground=ground, legal_basis=legal_basis,
+                    redirect_authority=redirect_authority)
+    _no_licensing_law(case.matter, legal_basis)
+    payload = {"reasons": reasons, "legal_basis": legal_basis.strip(),
+               "redirect_authority": redirect_authority.strip(), "ground": ground,
+               "notice_at_counter": True}
+    return _act_and_seal(uow_factory, user, case_id, EventType.REJECTED, payload,
+                         kind=DocumentKind.REJECTION_NOTICE, seal=seal, now=now)
 
 
 def review(
@@ -283,11 +336,13 @@ def deny(
 
 def deliver(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
-    method: str, receiver: str = "", now: datetime | None = None,
+    method: str, seal: CounterSeal, receiver: str = "", now: datetime | None = None,
 ) -> Case:
-    """Hand the result over (送达): at the window, by post, ..."""
-    return _act(uow_factory, user, case_id, EventType.DELIVERED,
-                {"method": method, "receiver": receiver}, now)
+    """Hand the result over (送达): at the window, by post, ...; the 送达回证 is sealed
+    then, for the recipient to sign."""
+    return _act_and_seal(uow_factory, user, case_id, EventType.DELIVERED,
+                         {"method": method, "receiver": receiver},
+                         kind=DocumentKind.DELIVERY_RECEIPT, seal=seal, now=now or utc_now())
 
 
 def forward(
@@ -318,13 +373,38 @@ def withdraw(
 
 def suspend(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
-    reason_code: str, reason: str = "", now: datetime | None = None,
+    reason_code: str, reason: str = "", expected_working_days: int | None = None,
+    seal: CounterSeal | None = None, now: datetime | None = None,
 ) -> Case:
-    """Stop the clock for site inspection, hearing, testing or expert review."""
+    """Stop the clock for a procedure whose time is not counted.
+
+    A procedure of 行政许可法第四十五条 (听证、检验检测、检疫、鉴定、专家评审…) needs the
+    time it takes, told in writing: the 特别程序告知书 is sealed in the same transaction.
+    """
     now = now or utc_now()
-    payload = {"reason_code": reason_code, "reason": reason,
-               "start": local_date(now).isoformat()}
-    return _act(uow_factory, user, case_id, EventType.SUSPENDED, payload, now)
+    payload: dict[str, Any] = {"reason_code": reason_code, "reason": reason,
+                               "start": local_date(now).isoformat()}
+    try:
+        procedure = SuspensionReason(reason_code)
+    except ValueError:
+        procedure = None  # the domain refuses it with its own message
+    if procedure is None or not procedure.needs_written_notice:
+        return _act(uow_factory, user, case_id, EventType.SUSPENDED, payload, now)
+    if not isinstance(expected_working_days, int) or expected_working_days < 1:
+        raise ValidationError(
+            "expected_days_required",
+            f"{procedure.label}所需时间须书面告知申请人（行政许可法第四十五条）："
+            "请填写所需工作日。",
+            field="expected_working_days",
+        )
+    if seal is None:
+        raise ValidationError(
+            "seal_required", f"{procedure.label}须当场盖章出具特别程序告知书：请输入密码确认用印。",
+            field="password",
+        )
+    payload["expected_working_days"] = expected_working_days
+    return _act_and_seal(uow_factory, user, case_id, EventType.SUSPENDED, payload,
+                         kind=DocumentKind.SPECIAL_PROCEDURE_NOTICE, seal=seal, now=now)
 
 
 def resume(
@@ -339,11 +419,21 @@ def resume(
 
 def extend(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
-    working_days: int, reason: str, now: datetime | None = None,
+    working_days: int, reason: str, head_approval: str, seal: CounterSeal,
+    now: datetime | None = None,
 ) -> Case:
-    """An approved extension of the time limit, with its reason."""
-    return _act(uow_factory, user, case_id, EventType.EXTENDED,
-                {"working_days": working_days, "reason": reason}, now)
+    """An extension of the time limit approved by the head of the organ (第四十二条), with
+    its reason; the 延长办理期限告知书 is sealed with the approval seal at once."""
+    if not head_approval.strip():
+        raise ValidationError(
+            "head_approval_required",
+            "延长办理期限须经本行政机关负责人批准（行政许可法第四十二条）：请填写批准的负责人。",
+            field="head_approval",
+        )
+    payload = {"working_days": working_days, "reason": reason,
+               "head_approval": head_approval.strip()}
+    return _act_and_seal(uow_factory, user, case_id, EventType.EXTENDED, payload,
+                         kind=DocumentKind.EXTENSION_NOTICE, seal=seal, now=now or utc_now())
 
 
 def record_fee(

@@ -27,6 +27,7 @@ from app.domain.catalog import (
 )
 from app.domain.identity import resident_id_check_char, uscc_check_char
 from app.domain.roles import Role
+from app.domain.seal import SealKind
 from app.services import accounts, cases, catalog, system
 from app.services.context import CHINA_TZ, CurrentUser, local_date, utc_now
 from app.services.recording import load_calendar
@@ -218,10 +219,12 @@ Script = Callable[["_Demo", str, datetime], None]
 
 class _Demo:
     def __init__(self, uow: UnitOfWorkFactory, staff: dict[str, CurrentUser],
-                 seal: Callable[[CurrentUser, str, str, datetime], object] | None) -> None:
+                 seal: Callable[[CurrentUser, str, str, datetime], object] | None,
+                 counter: cases.CounterSeal) -> None:
         self.uow = uow
         self.staff = staff
         self.seal = seal
+        self.counter = counter  # every demo account has the same password
 
     def clerk(self, department: str) -> CurrentUser:
         return self.staff[f"clerk_{department.lower()}"]
@@ -272,10 +275,18 @@ def create_demo(uow: UnitOfWorkFactory, key_store: SealKeyStore, *,
             valid_from=local_date(now) - timedelta(days=400), valid_to=None,
             made_on=local_date(now) - timedelta(days=410), made_by="清河县公安局备案刻章点",
         )
+        # The window's 受理专用章: its clerks seal the intake notices on the spot.
+        seals.register_seal(
+            uow, admin, key_store, department_code=department.code,
+            authority_name=department.name, serial=f"130534{department.code}0002",
+            custodian_id=chief.id, valid_from=local_date(now) - timedelta(days=400),
+            valid_to=None, made_on=local_date(now) - timedelta(days=410),
+            made_by="清河县公安局备案刻章点", kind=SealKind.INTAKE, window_name=chief.window_name,
+        )
 
     demo = _Demo(uow, staff, lambda user, case_id, kind, at: seals.apply_seal(
         uow, user, case_id, document_kind=kind, password=DEMO_PASSWORD, key_store=key_store,
-        now=at))
+        now=at), cases.CounterSeal(password=DEMO_PASSWORD, key_store=key_store))
     with uow() as unit:
         calendar = load_calendar(unit)
     moments = _working_moments(calendar, now, 25)
@@ -325,12 +336,13 @@ def _notice(demo: _Demo, case_id: str, at: datetime) -> None:
         missing = [{"name": case.matter.materials[0].name, "problem": "签字不全",
                     "needed": "申请人本人签字的原件"}]
     cases.issue_one_time_notice(demo.uow, demo.clerk(case.matter.department_code), case_id,
-                                missing=missing, now=at + timedelta(minutes=10))
+                                missing=missing, seal=demo.counter,
+                                now=at + timedelta(minutes=10))
 
 
 def _accepted(demo: _Demo, case_id: str, at: datetime) -> None:
     _receive_all(demo, case_id, at)
-    cases.accept(demo.uow, demo.clerk(_dept(demo, case_id)), case_id,
+    cases.accept(demo.uow, demo.clerk(_dept(demo, case_id)), case_id, seal=demo.counter,
                  now=at + timedelta(minutes=15))
 
 
@@ -386,7 +398,7 @@ def _delivered(demo: _Demo, case_id: str, at: datetime) -> None:
     _completed(demo, case_id, at)
     dept = _dept(demo, case_id)
     cases.deliver(demo.uow, demo.clerk(dept), case_id, method="窗口领取", receiver="申请人本人",
-                  now=at + timedelta(days=2))
+                  seal=demo.counter, now=at + timedelta(days=2))
     cases.record_evaluation(demo.uow, demo.clerk(dept), case_id, rating="very_satisfied",
                             comment="办事效率高", now=at + timedelta(days=2, minutes=5))
 
@@ -418,14 +430,15 @@ def _refused(demo: _Demo, case_id: str, at: datetime) -> None:
 def _rejected(demo: _Demo, case_id: str, at: datetime) -> None:
     cases.reject(demo.uow, demo.clerk(_dept(demo, case_id)), case_id,
                  reasons="申请事项依法不属于本机关职权范围。", ground="outside_powers",
-                 redirect_authority="邢台市行政审批局", now=at + timedelta(minutes=20))
+                 redirect_authority="邢台市行政审批局", seal=demo.counter,
+                 now=at + timedelta(minutes=20))
 
 
 def _immediate(demo: _Demo, case_id: str, at: datetime) -> None:
     _receive_all(demo, case_id, at)
     dept = _dept(demo, case_id)
     clerk = demo.clerk(dept)
-    cases.accept(demo.uow, clerk, case_id, now=at + timedelta(minutes=5))
+    cases.accept(demo.uow, clerk, case_id, seal=demo.counter, now=at + timedelta(minutes=5))
     cases.review(demo.uow, clerk, case_id, conforms=True, opinion="符合条件，当场办结。",
                  now=at + timedelta(minutes=10))
     _approve(demo, case_id, "同意。", at + timedelta(minutes=15))
@@ -457,15 +470,17 @@ def _withdrawn(demo: _Demo, case_id: str, at: datetime) -> None:
 
 def _suspended(demo: _Demo, case_id: str, at: datetime) -> None:
     _accepted(demo, case_id, at)
+    # 专家评审 (第四十五条): its time is told in writing, the notice sealed at the window.
     cases.suspend(demo.uow, demo.clerk(_dept(demo, case_id)), case_id,
-                  reason_code="site_inspection", reason="需现场核查经营场所",
-                  now=at + timedelta(days=1))
+                  reason_code="expert_review", reason="经营场所的安全条件需组织专家评审",
+                  expected_working_days=10, seal=demo.counter, now=at + timedelta(days=1))
 
 
 def _extended(demo: _Demo, case_id: str, at: datetime) -> None:
     _reviewed(demo, case_id, at)
     cases.extend(demo.uow, demo.chief(_dept(demo, case_id)), case_id, working_days=5,
-                 reason="情况复杂，需补充专家意见。", now=at + timedelta(days=1, hours=5))
+                 reason="情况复杂，需补充专家意见。", head_approval="局长 王建国",
+                 seal=demo.counter, now=at + timedelta(days=1, hours=5))
 
 
 def _special(demo: _Demo, case_id: str, at: datetime) -> None:

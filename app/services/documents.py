@@ -1,30 +1,37 @@
 """Issuing documents: a case becomes a context, the context a PDF and a Word file.
 
-Unsealed documents (the receipt of materials, the one-time notice) are issued here and
-kept byte for byte; sealed documents are issued only by ``app.services.seals`` from a
-recorded seal use. Anything that needs the seal but has none is a draft that says so.
+The unsealed receipt of materials is issued here and kept byte for byte; sealed
+documents are issued only from a recorded seal use (``app.services.sealing``), the
+counter's notices in the same transaction as their act. Anything that needs the seal but
+has none is a draft that says so.
+
+Every document states the date of its act (materials received, notice given, accepted,
+decided, extended, delivered), never the day it happens to be printed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
-from app.domain.calendar import format_chinese_date
-from app.domain.case import Case, CaseState, decision_document
+from app.domain.calendar import SuspensionReason, WorkingCalendar, format_chinese_date
+from app.domain.case import DECISION_DOCUMENTS, Case, CaseState, act_date, decision_document
 from app.domain.catalog import Department, MaterialForm, Matter
 from app.domain.errors import NotConfigured, NotFound, TransitionError
 from app.domain.identity import mask_id_number
 from app.domain.numbering import format_document_number, kind_code
 from app.domain.roles import Action, authorize
 from app.print_templates import (
+    DeliveryFacts,
     DocumentContext,
     DocumentKind,
+    ExtensionFacts,
     FeeLine,
     LabeledValue,
     MaterialLine,
+    ProcedureFacts,
     render_docx,
     render_pdf,
 )
@@ -33,7 +40,7 @@ from app.services.recording import case_deadline, load_calendar, load_case
 from app.store import models
 from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
-UNSEALED_KINDS = (DocumentKind.RECEIPT, DocumentKind.ONE_TIME_NOTICE)
+UNSEALED_KINDS = (DocumentKind.RECEIPT,)
 
 
 @dataclass(frozen=True)
@@ -220,10 +227,11 @@ def build_context(
     if kind in (DocumentKind.APPROVAL_DECISION, DocumentKind.RESULT_NOTICE):
         permit_items = _result_items(case)
     station_name = settings.get("station_name", case.station)
+    calendar = load_calendar(uow)
     return DocumentContext(
         kind=kind,
         authority_name=department.name,
-        date_text=format_chinese_date(local_date(issued_at)),
+        date_text=format_chinese_date(document_date(case, kind, issued_at)),
         document_number=document_number,
         department_name=case.matter.department_name,
         case_number=case.number,
@@ -262,6 +270,88 @@ def build_context(
         reconsideration_first=case.matter.reconsideration_first,
         permit_items=permit_items,
         certificate_name=case.matter.certificate_name,
+        supplement_deadline_text=(format_chinese_date(case.supplement_deadline)
+                                  if case.supplement_deadline else ""),
+        extension=_extension_facts(case, calendar, issued_at)
+        if kind is DocumentKind.EXTENSION_NOTICE else None,
+        procedure=_procedure_facts(case, calendar)
+        if kind is DocumentKind.SPECIAL_PROCEDURE_NOTICE else None,
+        delivery=_delivery_facts(case, f"{station_name} {case.window_name}".strip())
+        if kind is DocumentKind.DELIVERY_RECEIPT else None,
+    )
+
+
+def document_date(case: Case, kind: DocumentKind, issued_at: datetime) -> date:
+    """The date a document states: the day of its act, or for a decision the day it is
+    sealed (the legal completion time); ``issued_at`` only where the act is yet to come
+    (a draft) or is the issuing itself."""
+    if kind.value in DECISION_DOCUMENTS:
+        return local_date(issued_at)
+    return act_date(case, kind.value) or local_date(issued_at)
+
+
+def _extension_facts(case: Case, calendar: WorkingCalendar, issued_at: datetime) -> ExtensionFacts | None:
+    if not case.extensions:
+        return None
+    latest = case.extensions[-1]
+    today = local_date(issued_at)
+    before = case_deadline(replace(case, extensions=case.extensions[:-1]), calendar, today)
+    after = case_deadline(case, calendar, today)
+    head = str(latest.get("head_approval") or "")
+    return ExtensionFacts(
+        reason=str(latest["reason"]),
+        working_days=int(latest["working_days"]),
+        approval_text=f"经本机关负责人（{head}）批准" if head else "经本机关负责人批准",
+        decided_on_text=format_chinese_date(local_date(datetime.fromisoformat(latest["at"]))),
+        original_completion_text=format_chinese_date(before.due) if before else "",
+        new_completion_text=format_chinese_date(after.due) if after else "",
+        provisional=bool(after.provisional) if after else False,
+    )
+
+
+def _procedure_facts(case: Case, calendar: WorkingCalendar) -> ProcedureFacts | None:
+    noticed = [s for s in case.suspensions
+               if SuspensionReason(s["reason_code"]).needs_written_notice]
+    if not noticed:
+        return None
+    latest = noticed[-1]
+    start = date.fromisoformat(latest["start"])
+    days = latest.get("expected_working_days")
+    expected_end = ""
+    if isinstance(days, int) and days > 0:
+        end, provisional = calendar.add_working_days(start, days)
+        expected_end = format_chinese_date(end) + ("（暂定）" if provisional else "")
+    return ProcedureFacts(
+        procedure=SuspensionReason(latest["reason_code"]).label,
+        reason=str(latest.get("reason") or ""),
+        start_text=format_chinese_date(start),
+        working_days=int(days) if isinstance(days, int) else 0,
+        expected_end_text=expected_end,
+    )
+
+
+def _delivery_facts(case: Case, place: str) -> DeliveryFacts | None:
+    delivery = case.delivery
+    if delivery is None:
+        return None
+    superseded = {s["supersedes"] for s in case.seals if s.get("supersedes")}
+    delivered = [
+        f"{DocumentKind(s['document_kind']).label}（{s['document_number']}）"
+        for s in case.seals
+        if s["document_kind"] in DECISION_DOCUMENTS and s["seal_use_id"] not in superseded
+    ]
+    if not delivered and case.forward_return:
+        number = case.forward_return.get("document_number", "")
+        delivered = [f"上级机关办理结果{f'（{number}）' if number else ''}"]
+    receiver = str(delivery.get("receiver") or "")
+    return DeliveryFacts(
+        documents=tuple(delivered) or ("办理结果",),
+        recipient=case.applicant_name,
+        method=str(delivery["method"]),
+        place=place if delivery["method"] == "窗口领取" else "",
+        delivered_at_text=_moment_text(datetime.fromisoformat(delivery["at"])),
+        delivered_by=str(delivery.get("actor_name") or ""),
+        receiver="" if receiver in ("", case.applicant_name, "申请人本人") else receiver,
     )
 
 
@@ -300,12 +390,10 @@ def issue_unsealed(
     """Issue a receipt of materials or a one-time notice, numbered and kept."""
     authorize(user.roles, Action.PRINT, who=user.display_name)
     if kind not in UNSEALED_KINDS:
-        raise TransitionError("needs_seal", f"{kind.label}须加盖审批专用章，请由首席代表用印。")
+        raise TransitionError("needs_seal", f"{kind.label}须盖章出具：在办理该事项时当场用印。")
     now = now or utc_now()
     with uow_factory() as uow:
         case = load_case(uow, case_id)
-        if kind is DocumentKind.ONE_TIME_NOTICE and not case.missing_materials:
-            raise TransitionError("no_notice", "本件没有出具一次性告知，无需打印告知书。")
         number = allocate_document_number(
             uow, department_code=case.department_code, station=user.station,
             year=local_date(now).year, kind=kind,
@@ -344,6 +432,14 @@ def documents_for_case(uow_factory: UnitOfWorkFactory, case_id: str) -> list[Iss
     """Every document issued for the case, oldest first."""
     with uow_factory() as uow:
         return [_issued(row) for row in uow.documents.for_case(case_id)]
+
+
+def latest_issued(uow_factory: UnitOfWorkFactory, case_id: str,
+                  kind: DocumentKind) -> IssuedDocument | None:
+    """The case's latest issued document of ``kind`` (the one to hand over now), if any."""
+    with uow_factory() as uow:
+        rows = [row for row in uow.documents.for_case(case_id) if row.kind == kind.value]
+        return _issued(rows[-1]) if rows else None
 
 
 def reprint(uow_factory: UnitOfWorkFactory, document_id: str) -> IssuedDocument:

@@ -1,11 +1,13 @@
-"""The approval seal: its registry, each recorded use, the ledger and verification.
+"""The seal registry, each recorded use, the ledger and verification.
 
-Applying the seal is an explicit act by the custodian (or their deputy while the
-delegation lasts), confirmed with the password. One transaction writes the seal usage
-record, the sealed document (the signed PAdES PDF, and a Word reference copy that
-carries no seal), the SEALED event and the audit record; a decision's seal time is the
-case's legal completion time. The registry keeps no picture of a seal: documents draw
-it from the record.
+Applying a seal is an explicit act confirmed with the password: a decision by the
+custodian of the approval seal (or their deputy while the delegation lasts), a notice
+at the counter by the clerk of the window whose 受理专用章 it is (see
+``app.services.cases``). One transaction writes the seal usage record, the sealed
+document (the signed PAdES PDF, and a Word reference copy that carries no seal), the
+SEALED event and the audit record; a decision's seal time is the case's legal
+completion time. The registry keeps no picture of a seal: documents draw it from the
+record.
 """
 
 from __future__ import annotations
@@ -14,65 +16,42 @@ import dataclasses
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from app.domain.calendar import format_chinese_date
-from app.domain.case import apply_event, effective_roles
+from app.domain.case import effective_roles
 from app.domain.errors import DomainError, NotFound, SealRefused, ValidationError
-from app.domain.events import Event, EventType
-from app.domain.roles import Action, Role, authorize
-from app.domain.seal import Delegation, SealRecord, SealStatus, check_seal_use
-from app.print_templates import (
-    DocumentContext,
-    DocumentKind,
-    LedgerRow,
-    SealAppearance,
-    render_docx,
-    render_pdf,
-    seal_context,
+from app.domain.roles import Action, authorize
+from app.domain.seal import (
+    COUNTER_DOCUMENTS,
+    WINDOW_COPY_MARK,
+    SealableDocument,
+    SealKind,
+    SealRecord,
+    SealStatus,
 )
+from app.print_templates import DocumentContext, DocumentKind, LedgerRow, render_pdf
 from app.services.accounts import confirm_password
 from app.services.cases import current_actor
 from app.services.context import CHINA_TZ, CurrentUser, local_date, utc_now
-from app.services.documents import (
-    IssuedDocument,
-    _moment_text,
-    allocate_document_number,
-    build_context,
-    font_path,
-    sha256_hex,
-)
-from app.services.recording import load_case, record_local
-from app.signing import (
-    CertificateNotValidAt,
-    SealKeyPair,
-    SealKeyStore,
-    certificate_fingerprint,
-    check_signing_time,
-    ensure_seal_key,
-)
-from app.signing.codes import DocumentIdentity, code_matches, verification_code
+from app.services.documents import IssuedDocument, _moment_text, font_path, sha256_hex
+from app.services.recording import load_case
+from app.services.sealing import purpose_of, seal_document, seal_key, seal_record
+from app.signing import SealKeyStore, certificate_fingerprint
+from app.signing.codes import DocumentIdentity, code_matches
 from app.store import models
 from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-SEALABLE = {
-    DocumentKind.ACCEPTANCE_NOTICE,
-    DocumentKind.REJECTION_NOTICE,
-    DocumentKind.APPROVAL_DECISION,
-    DocumentKind.DENIAL_DECISION,
-    DocumentKind.RESULT_NOTICE,
-    DocumentKind.REFUSAL_NOTICE,
-}
+SEALABLE = {DocumentKind(kind.value) for kind in SealableDocument}
 
 
-def _record(row: models.Seal) -> SealRecord:
-    return SealRecord.from_dict(row.data)
+_record = seal_record
 
 
 def register_seal(
@@ -88,24 +67,39 @@ def register_seal(
     valid_to: date | None,
     made_on: date,
     made_by: str,
-    title: str = "行政审批专用章",
+    title: str | None = None,
+    kind: SealKind | str = SealKind.APPROVAL,
+    window_name: str = "",
+    copy_mark: str = "",
     now: datetime | None = None,
 ) -> SealRecord:
-    """Enter a seal in the registry and create its signing key (kept out of the database)."""
+    """Enter a seal in the registry and create its signing key (kept out of the database).
+
+    ``kind`` is the 审批专用章 (custodian: a chief representative of the department), the
+    window's 受理专用章 (``window_name`` required; custodian: any staff member of the
+    department, its window's clerks apply it) or the 双章制 window copy (``copy_mark``,
+    "2" by default; custodian: a chief representative). ``title`` defaults to the kind's.
+    """
     authorize(admin.roles, Action.MANAGE_SEALS, who=admin.display_name)
     now = now or utc_now()
+    kind = SealKind(kind)
+    if kind is SealKind.WINDOW_COPY and not copy_mark.strip():
+        copy_mark = WINDOW_COPY_MARK
     with uow_factory() as uow:
         department = uow.catalog.department(department_code)
         if department is None:
             raise NotFound("department_not_found", f"部门{department_code}不存在。")
         custodian = uow.users.get(custodian_id)
-        if custodian is None or "chief" not in custodian.roles.split(","):
-            raise ValidationError("custodian_not_chief", "印章保管人必须是该部门的首席代表。",
+        if custodian is None:
+            raise ValidationError("custodian_missing", "请选择印章保管人。", field="custodian")
+        if kind.kept_by_chief and "chief" not in custodian.roles.split(","):
+            raise ValidationError("custodian_not_chief",
+                                  f"{kind.label}的保管人必须是该部门的首席代表。",
                                   field="custodian")
         if custodian.department_code != department_code:
             raise ValidationError("custodian_foreign", "印章保管人不属于该部门。",
                                   field="custodian")
-        if any(s.serial == serial for s in uow.seals.all()):
+        if any(s.serial == serial.strip() for s in uow.seals.all()):
             raise ValidationError("duplicate_serial", f"印章编号{serial}已登记。", field="serial")
         record = SealRecord(
             id=str(uuid.uuid4()), authority_name=authority_name.strip(),
@@ -113,11 +107,23 @@ def register_seal(
             serial=serial.strip(), custodian_id=custodian.id,
             custodian_name=custodian.display_name, valid_from=valid_from, valid_to=valid_to,
             status=SealStatus.IN_USE, replaced_by=None, made_on=made_on, made_by=made_by,
-            image_sha256=None, title=title,
+            image_sha256=None, title=kind.default_title if title is None else title.strip(),
+            kind=kind, window_name=window_name.strip(), copy_mark=copy_mark.strip(),
         )
+        if kind is SealKind.INTAKE and any(
+            r.kind is SealKind.INTAKE and r.window_name == record.window_name
+            and r.status is SealStatus.IN_USE
+            for r in (_record(row) for row in uow.seals.for_department(department_code))
+        ):
+            raise ValidationError(
+                "window_seal_exists",
+                f"{department.name}“{record.window_name}”已有在用的受理专用章；"
+                "请先将其注销或设为已更换。",
+                field="window_name",
+            )
         # No picture of the seal is kept: every document draws it from this record, and a
         # stored image would be a seal anyone could paste onto anything.
-        key_pair = _seal_key(key_store, record, now)
+        key_pair = seal_key(key_store, record, now)
         uow.seals.save(models.Seal(
             id=record.id, department_code=department_code, serial=record.serial,
             status=record.status.value, data=record.to_dict(),
@@ -160,42 +166,6 @@ def list_seals(uow_factory: UnitOfWorkFactory) -> list[SealRecord]:
         return [_record(r) for r in uow.seals.all()]
 
 
-def _seal_key(key_store: SealKeyStore, seal: SealRecord, now: datetime) -> SealKeyPair:
-    """The seal's key pair, made on first use with a certificate that covers the seal's
-    validity from its first day (so a use dated on that day can be signed)."""
-    return ensure_seal_key(
-        key_store, seal.id, seal.full_title, seal.authority_name, clock=lambda: now,
-        valid_from=datetime.combine(seal.valid_from, time.min, CHINA_TZ),
-    )
-
-
-def _delegations(uow: UnitOfWork, user_id: str) -> list[Delegation]:
-    result = []
-    for row in uow.users.delegations_for(user_id):
-        deputy = uow.users.get(row.deputy_id)
-        result.append(Delegation(
-            id=row.id, chief_id=row.chief_id, deputy_id=row.deputy_id,
-            deputy_name=deputy.display_name if deputy else "", department_code=row.department_code,
-            starts_at=row.starts_at, ends_at=row.ends_at, reason=row.reason or "临时代理",
-        ))
-    return result
-
-
-def _seal_for(uow: UnitOfWork, department_code: str, seal_id: str | None) -> models.Seal:
-    if seal_id:
-        row = uow.seals.get(seal_id)
-        if row is None:
-            raise NotFound("seal_not_found", "印章不存在。")
-        return row
-    rows = uow.seals.for_department(department_code)
-    in_use = [r for r in rows if r.status == SealStatus.IN_USE.value]
-    if in_use:
-        return sorted(in_use, key=lambda r: r.data.get("valid_from", ""))[-1]
-    if rows:
-        return rows[-1]  # let check_seal_use explain why it cannot be used
-    raise SealRefused("no_seal", "该部门尚未登记审批专用章，请联系中心管理员。")
-
-
 def apply_seal(
     uow_factory: UnitOfWorkFactory,
     user: CurrentUser,
@@ -206,147 +176,47 @@ def apply_seal(
     key_store: SealKeyStore,
     seal_id: str | None = None,
     supersedes: str | None = None,
+    copies: int | None = None,
     now: datetime | None = None,
 ) -> IssuedDocument:
-    """Seal a decision or notice: checks, renders, signs, records — or refuses, writing nothing."""
+    """Seal a decision (or correct a sealed document): checks, renders, signs, records —
+    or refuses, writing nothing.
+
+    The window's notices are sealed when their act is recorded (``app.services.cases``);
+    here they are only corrected, or sealed for a case accepted before seal kinds existed.
+    """
     kind = DocumentKind(document_kind)
     if kind not in SEALABLE:
-        raise SealRefused("document_not_sealable", f"{kind.label}不能加盖审批专用章。")
-    authorize(effective_roles(user.actor()), Action.SEAL, who=user.display_name)
+        raise SealRefused("document_not_sealable", f"{kind.label}不能用印。")
+    action = Action.SEAL_AT_COUNTER if kind.value in COUNTER_DOCUMENTS else Action.SEAL
+    authorize(effective_roles(user.actor()), action, who=user.display_name)
     confirm_password(uow_factory, user, password)
     now = now or utc_now()
     try:
-        return _apply_seal(uow_factory, user, case_id, kind=kind, key_store=key_store,
-                           seal_id=seal_id, supersedes=supersedes, now=now)
+        with uow_factory() as uow:
+            case = load_case(uow, case_id)
+            sealed = seal_document(
+                uow, user, current_actor(uow, user, now), case, kind=kind,
+                key_store=key_store, now=now, seal_id=seal_id, supersedes=supersedes,
+                copies=copies, purpose=purpose_of(kind, correction=supersedes is not None),
+            )
+            uow.commit()
     except DomainError as error:
         log.info("seal refused on case %s for user %s: %s", case_id, user.id, error.code)
         raise
-
-
-def _apply_seal(
-    uow_factory: UnitOfWorkFactory,
-    user: CurrentUser,
-    case_id: str,
-    *,
-    kind: DocumentKind,
-    key_store: SealKeyStore,
-    seal_id: str | None,
-    supersedes: str | None,
-    now: datetime,
-) -> IssuedDocument:
-    with uow_factory() as uow:
-        case = load_case(uow, case_id)
-        row = _seal_for(uow, case.department_code, seal_id)
-        seal = _record(row)
-        check_seal_use(
-            seal, actor_id=user.id, actor_department_code=user.department_code,
-            actor_is_chief=Role.CHIEF in user.roles, delegations=_delegations(uow, user.id),
-            document_kind=kind.value, case_department_code=case.department_code, at=now,
-        )
-        already = [s for s in case.seals if s["document_kind"] == kind.value]
-        if already and supersedes is None:
-            raise SealRefused("already_sealed",
-                              f"本件的{kind.label}已盖章，请重新打印原文书；更正须作为新的用印登记。")
-        if supersedes is not None and uow.seals.use(supersedes) is None:
-            raise NotFound("seal_use_not_found", "被更正的用印记录不存在。")
-        use_id = str(uuid.uuid4())
-        probe = _sealed_event(user, case.id, now, kind, "-", seal.id, use_id, "0" * 64,
-                              supersedes, code="", cert_sha256="")
-        apply_event(case, probe)  # refuses an unsealable state before anything is rendered
-        key_pair = _seal_key(key_store, seal, now)
-        fingerprint = certificate_fingerprint(key_pair.cert)
-        if row.cert_pem is None:
-            # A seal registered elsewhere (the county server) gets its certificate here,
-            # on its first use, and keeps it: a later, different key is refused.
-            row.cert_pem = key_pair.cert.public_bytes(Encoding.PEM).decode("ascii")
-        elif fingerprint != certificate_fingerprint(
-            x509.load_pem_x509_certificate(row.cert_pem.encode("ascii"))
-        ):
-            raise SealRefused("seal_key_mismatch",
-                              "本机的印章密钥与印章登记不符，不能用印，请联系中心管理员。")
-        try:
-            check_signing_time(key_pair.cert, now)
-        except CertificateNotValidAt as error:
-            raise SealRefused(
-                "seal_certificate_not_valid",
-                f"用印时间{_moment_text(now)}不在{seal.full_title}电子证书的有效期"
-                f"（{_moment_text(error.not_before)}至{_moment_text(error.not_after)}）内，"
-                "不能用印。请核对本机时钟，或请中心管理员为该印章更换证书。",
-                seal_id=seal.id, at=now.isoformat(),
-            ) from None
-        number = allocate_document_number(
-            uow, department_code=case.department_code, station=user.station,
-            year=local_date(now).year, kind=kind,
-        )
-        code = verification_code(key_pair.key, DocumentIdentity(
-            document_id=use_id, seal_id=seal.id, case_number=case.number,
-            document_kind=kind.value, document_number=number, sealed_at=now,
-        ))
-        context = build_context(uow, case, kind, user=user, document_number=number,
-                                issued_at=now)
-        sealed_context = seal_context(
-            context,
-            appearance=SealAppearance(authority_name=seal.authority_name, seal_title=seal.title,
-                                      serial=seal.serial),
-            sealed_at_text=_moment_text(now),
-            document_id=use_id,
-            verification_code=code,
-            verification_base=uow.settings.get("server_url", ""),
-        )
-        fonts = font_path(uow)
-        # Imported here: pyHanko (and the aiohttp it brings) would add 0.3 s to every
-        # start of the program for a step only sealing needs.
-        from app.signing.pades import sign_pdf
-
-        pdf = sign_pdf(render_pdf(sealed_context, font_path=fonts), key_pair.key, key_pair.cert,
-                       reason=f"{kind.label} {number}", location=user.station,
-                       signing_time=now)
-        digest = sha256_hex(pdf)
-        uow.seals.add_use(models.SealUse(
-            id=use_id, seal_id=seal.id, case_id=case.id, case_number=case.number,
-            document_kind=kind.value, document_number=number, pdf_sha256=digest,
-            actor_id=user.id, actor_name=user.display_name, station=user.station,
-            window_name=user.window_name, used_at=now, supersedes=supersedes,
-        ))
-        uow.documents.add(models.Document(
-            id=str(uuid.uuid4()), case_id=case.id, kind=kind.value, document_number=number,
-            # The Word file of a sealed document is its reference copy: no seal, and it
-            # says the signed PDF is the original.
-            pdf=pdf, pdf_sha256=digest, docx=render_docx(sealed_context, font_path=fonts),
-            seal_use_id=use_id, created_at=now,
-        ))
-        event = _sealed_event(user, case.id, now, kind, number, seal.id, use_id, digest,
-                              supersedes, code=code, cert_sha256=fingerprint)
-        record_local(uow, case, event, current_actor(uow, user, now), now=now)
-        uow.commit()
-        log.info("seal %s used on case %s (%s) by user %s", seal.id, case.id, kind.value,
-                 user.id)
-        return IssuedDocument(
-            id=use_id, case_id=case.id, kind=kind, document_number=number, pdf=pdf,
-            pdf_sha256=digest, sealed=True, created_at=now,
-        )
-
-
-def _sealed_event(user: CurrentUser, case_id: str, now: datetime, kind: DocumentKind,
-                  number: str, seal_id: str, use_id: str, digest: str,
-                  supersedes: str | None, *, code: str, cert_sha256: str) -> Event:
-    # The verification code and the signer's certificate travel with the event: the
-    # county server answers a scanned QR code from them, without any seal key, and
-    # other stations check a document of this station against them.
-    return Event(
-        case_id=case_id, type=EventType.SEALED, actor_id=user.id,
-        actor_name=user.display_name, station=user.station, device_time=now,
-        payload={"document_kind": kind.value, "document_number": number, "seal_id": seal_id,
-                 "seal_use_id": use_id, "pdf_sha256": digest, "supersedes": supersedes,
-                 "verification_code": code, "cert_sha256": cert_sha256},
-    )
+    log.info("seal used on case %s (%s) by user %s", case_id, kind.value, user.id)
+    return sealed.document
 
 
 @dataclass(frozen=True)
 class LedgerEntry:
+    """One row of the 用印登记簿: which seal, which case and document, why, how many."""
+
     used_at: datetime
     seal_serial: str
     seal_title: str
+    seal_kind_label: str
+    department_code: str
     case_number: str
     document_kind: str
     document_number: str
@@ -355,6 +225,8 @@ class LedgerEntry:
     window_name: str
     pdf_sha256: str
     supersedes: str | None
+    purpose: str
+    copies: int
 
 
 def ledger(
@@ -365,7 +237,7 @@ def ledger(
     end: date | None = None,
     seal_id: str = "",
 ) -> list[LedgerEntry]:
-    """The seal usage ledger (用印登记簿) for a period; read-only for everyone."""
+    """The seal usage ledger (用印登记簿) for a period of local days; read-only for all."""
     authorize(user.roles, Action.VIEW_AUDIT, who=user.display_name)
     begin = datetime.combine(start, datetime.min.time(), CHINA_TZ) if start else None
     finish = (datetime.combine(end + timedelta(days=1), datetime.min.time(), CHINA_TZ)
@@ -375,13 +247,24 @@ def ledger(
         return [
             LedgerEntry(
                 used_at=u.used_at, seal_serial=seals[u.seal_id].serial,
-                seal_title=seals[u.seal_id].full_title, case_number=u.case_number,
+                seal_title=seals[u.seal_id].full_title,
+                seal_kind_label=seals[u.seal_id].kind.label,
+                department_code=seals[u.seal_id].department_code, case_number=u.case_number,
                 document_kind=u.document_kind, document_number=u.document_number,
                 actor_name=u.actor_name, station=u.station, window_name=u.window_name,
                 pdf_sha256=u.pdf_sha256, supersedes=u.supersedes,
+                purpose=u.purpose or purpose_of(DocumentKind(u.document_kind),
+                                                correction=u.supersedes is not None),
+                copies=u.copies,
             )
             for u in uow.seals.uses(start=begin, end=finish, seal_id=seal_id)
         ]
+
+
+def default_ledger_period(now: datetime | None = None) -> tuple[date, date]:
+    """This month so far, in local (Beijing) days: the 1st to today."""
+    today = local_date(now or utc_now())
+    return today.replace(day=1), today
 
 
 def ledger_pdf(
@@ -390,27 +273,67 @@ def ledger_pdf(
     *,
     start: date,
     end: date,
+    department_code: str = "",
     now: datetime | None = None,
 ) -> bytes:
-    """The ledger for a period as a printable PDF table."""
-    entries = ledger(uow_factory, user, start=start, end=end)
+    """The ledger of one custodian department's seals for a period, as a printable PDF
+    signed by that department.
+
+    ``department_code`` may be left out where all the seals belong to one department;
+    otherwise each department's ledger is printed and signed on its own. The ledger is
+    dated the last day of its period (today, for a period still running), so a closed
+    period prints the same every time.
+    """
+    if end < start:
+        raise ValidationError("ledger_period_reversed", "登记期间的截止日期早于起始日期。",
+                              field="end")
     with uow_factory() as uow:
-        authority = uow.settings.get("station_name", user.station)
+        seals = [_record(r) for r in uow.seals.all()]
         fonts = font_path(uow)
+        departments = {d.code: d.name for d in uow.catalog.departments()}
+    codes = sorted({s.department_code for s in seals})
+    if not department_code:
+        if len(codes) > 1:
+            raise ValidationError(
+                "ledger_department_required",
+                "本站登记了多个部门的印章，用印登记簿由各保管部门分别签署：请选择部门"
+                f"（{'、'.join(codes)}）。",
+                field="department", departments=codes,
+            )
+        department_code = codes[0] if codes else ""
+    own = [s for s in seals if s.department_code == department_code]
+    if department_code and not own:
+        raise NotFound("department_has_no_seal", f"部门{department_code}没有登记印章。")
+    entries = [e for e in ledger(uow_factory, user, start=start, end=end)
+               if e.department_code == department_code]
     rows = tuple(
         LedgerRow(
-            sealed_at_text=_moment_text(e.used_at), seal_name=e.seal_serial,
+            sealed_at_text=_moment_text(e.used_at), seal_name=e.seal_title,
+            seal_kind_label=e.seal_kind_label, seal_serial=e.seal_serial,
             case_number=e.case_number, document_kind_label=DocumentKind(e.document_kind).label,
             document_number=e.document_number, sealed_by=e.actor_name,
             site=f"{e.station} {e.window_name}".strip(), document_sha256=e.pdf_sha256,
+            purpose=e.purpose, copies=e.copies,
         )
         for e in entries
     )
+    department_name = departments.get(department_code) or (
+        own[0].department_name if own else "")
+    kept: dict[str, list[str]] = {}
+    for seal in own:
+        labels = kept.setdefault(seal.custodian_name, [])
+        if seal.kind.label not in labels:
+            labels.append(seal.kind.label)
+    custodians = "、".join(f"{name}（{'、'.join(labels)}）" for name, labels in kept.items())
+    today = local_date(now or utc_now())
     context = DocumentContext(
-        kind=DocumentKind.SEAL_LEDGER, authority_name=authority,
-        date_text=format_chinese_date(local_date(now or utc_now())),
+        kind=DocumentKind.SEAL_LEDGER, authority_name=department_name,
+        date_text=format_chinese_date(min(end, today)),
         ledger_period_text=f"{format_chinese_date(start)}至{format_chinese_date(end)}",
-        ledger_seal_name="行政审批专用章", ledger_rows=rows,
+        ledger_seal_name="；".join(s.description for s in own),
+        ledger_custodian_text=(f"保管部门：{department_name}；保管人：{custodians}"
+                               if department_name else ""),
+        ledger_rows=rows,
     )
     return render_pdf(context, font_path=fonts)
 

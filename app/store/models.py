@@ -168,6 +168,8 @@ class SealUse(Base):
     window_name: Mapped[str] = mapped_column(String(50))
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     supersedes: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    purpose: Mapped[str] = mapped_column(Text, default="", server_default="")  # 用印事由
+    copies: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # 份数
 
 
 class Document(Base):
