@@ -552,7 +552,8 @@ def test_word_copy_of_a_sealed_document_has_no_seal_and_names_the_pdf_the_origin
     assert "参考副本，不含印章" in text
     assert "以该PDF文件为准" in text
     assert context.seal is not None
-    assert f"{context.seal.appearance.authority_name}行政审批专用章" in text
+    appearance = context.seal.appearance
+    assert f"{appearance.authority_name}{appearance.seal_title}" in text
     assert context.seal.verification_code in text
     assert "（印章：" not in text
 

@@ -24,6 +24,15 @@ from app.print_templates.verification import seal_context
 
 SAMPLE_AUTHORITY = "某某县行政审批局"
 SAMPLE_SEAL = SealAppearance(authority_name=SAMPLE_AUTHORITY, serial="3201250012345")
+SAMPLE_WINDOW_SEAL = SealAppearance(
+    authority_name=SAMPLE_AUTHORITY, seal_title="受理专用章", serial="3201250012346"
+)
+SAMPLE_COUNTER_SEALED_AT = "2026年11月20日 09:41"
+_AT_THE_COUNTER = frozenset({
+    DocumentKind.ONE_TIME_NOTICE,
+    DocumentKind.ACCEPTANCE_NOTICE,
+    DocumentKind.REJECTION_NOTICE,
+})
 SAMPLE_DOCUMENT_ID = "5d0c1c43-8d0e-4c52-9b0a-6f1f2a7e9c31"
 SAMPLE_VERIFICATION_CODE = "K7QM-XD4R-2TNB-W6HA"
 """A sample's code is made up: only a seal's key makes real ones (app.signing.codes)."""
@@ -184,10 +193,16 @@ def sample_context(
             reasons=("申请人不是婚姻当事人，也未提交当事人的授权委托书。",),
             legal_basis=(),
         )
+    sealed_at = SAMPLE_SEALED_AT
+    appearance = dataclasses.replace(SAMPLE_SEAL, authority_name=context.authority_name)
+    if kind in _AT_THE_COUNTER:
+        # Issued on the spot, the day the application came in, under the window's seal.
+        context = dataclasses.replace(context, date_text="2026年11月20日")
+        sealed_at = SAMPLE_COUNTER_SEALED_AT
+        appearance = dataclasses.replace(SAMPLE_WINDOW_SEAL, authority_name=context.authority_name)
     if sealed and not draft and kind.requires_seal:
-        appearance = dataclasses.replace(SAMPLE_SEAL, authority_name=context.authority_name)
         context = seal_context(
-            context, appearance=appearance, sealed_at_text=SAMPLE_SEALED_AT,
+            context, appearance=appearance, sealed_at_text=sealed_at,
             document_id=SAMPLE_DOCUMENT_ID, verification_code=SAMPLE_VERIFICATION_CODE,
             verification_base=SAMPLE_SERVER,
         )
