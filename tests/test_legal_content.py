@@ -27,6 +27,7 @@ from tests.profile_fixtures import (
     PASSWORD,
     Staff,
     business_matter,
+    counter_seal,
     county_department,
     make_profile,
 )
@@ -66,7 +67,7 @@ def _registered(runtime: Runtime, staff: Staff, matter_code: str, *, at=MONDAY):
 
 def _reviewed(runtime: Runtime, staff: Staff, matter_code: str):
     case = _registered(runtime, staff, matter_code)
-    cases.accept(runtime.uow, staff.clerk, case.id, now=MONDAY)
+    cases.accept(runtime.uow, staff.clerk, case.id, seal=counter_seal(runtime), now=MONDAY)
     return cases.review(runtime.uow, staff.clerk, case.id, conforms=True, opinion="符合条件",
                         now=MONDAY + timedelta(hours=1))
 
@@ -75,6 +76,13 @@ def _seal(runtime: Runtime, staff: Staff, case_id: str, kind: DocumentKind, hour
     return seals.apply_seal(runtime.uow, staff.chief, case_id, document_kind=kind,
                             password=PASSWORD, key_store=runtime.key_store,
                             now=MONDAY + timedelta(hours=hours))
+
+
+def _counter_notice(runtime: Runtime, case_id: str, kind: DocumentKind):
+    """The notice sealed at the counter with its act."""
+    issued = documents.latest_issued(runtime.uow, case_id, kind)
+    assert issued is not None and issued.sealed
+    return issued
 
 
 def _pdf_text(pdf: bytes) -> str:
@@ -143,8 +151,9 @@ def test_printing_an_approval_decision_of_a_public_service_case_names_the_result
 def test_a_public_service_intake_cites_no_licensing_law(profile) -> None:
     runtime, staff = profile
     case = _registered(runtime, staff, "MZJ-002")
-    cases.accept(runtime.uow, staff.clerk, case.id, now=MONDAY)
-    text = _word_text(runtime, staff, _seal(runtime, staff, case.id, DocumentKind.ACCEPTANCE_NOTICE))
+    cases.accept(runtime.uow, staff.clerk, case.id, seal=counter_seal(runtime), now=MONDAY)
+    text = _word_text(runtime, staff, _counter_notice(runtime, case.id,
+                                                      DocumentKind.ACCEPTANCE_NOTICE))
     assert "申请材料齐全、符合规定形式，本机关决定予以受理" in text
     assert "行政许可" not in text
 
@@ -249,7 +258,8 @@ def test_a_rejection_must_fit_its_ground(profile, values, code) -> None:
     runtime, staff = profile
     case = _registered(runtime, staff, "SCJ-002")
     with pytest.raises(ValidationError) as refused:
-        cases.reject(runtime.uow, staff.clerk, case.id, reasons="不符合", now=MONDAY, **values)
+        cases.reject(runtime.uow, staff.clerk, case.id, reasons="不符合",
+                     seal=counter_seal(runtime), now=MONDAY, **values)
     assert refused.value.code == code
 
 
@@ -258,7 +268,7 @@ def test_a_public_service_cannot_be_rejected_as_not_needing_a_licence(profile) -
     case = _registered(runtime, staff, "MZJ-002")
     with pytest.raises(ValidationError) as refused:
         cases.reject(runtime.uow, staff.clerk, case.id, reasons="无需办理",
-                     ground="not_licensable", now=MONDAY)
+                     ground="not_licensable", seal=counter_seal(runtime), now=MONDAY)
     assert refused.value.code == "ground_not_for_matter_type"
 
 
@@ -266,8 +276,9 @@ def test_a_rejection_names_item_two_and_where_to_apply(profile) -> None:
     runtime, staff = profile
     case = _registered(runtime, staff, "SCJ-002")
     cases.reject(runtime.uow, staff.clerk, case.id, reasons="药品零售许可不属于本机关职权。",
-                 ground="outside_powers", redirect_authority="市市场监督管理局", now=MONDAY)
-    issued = _seal(runtime, staff, case.id, DocumentKind.REJECTION_NOTICE, hours=1)
+                 ground="outside_powers", redirect_authority="市市场监督管理局",
+                 seal=counter_seal(runtime), now=MONDAY)
+    issued = _counter_notice(runtime, case.id, DocumentKind.REJECTION_NOTICE)
     assert issued.document_number == "县市监不受〔2026〕1号"
     text = _word_text(runtime, staff, issued)
     assert "县市场监督管理局不予受理通知书" in text
@@ -284,10 +295,12 @@ def test_a_remedy_document_is_refused_until_the_department_names_its_bodies(prof
     catalog.save_department(runtime.uow, staff.admin, county_department(
         "SCJ", "县市场监督管理局", "县市监", reconsideration_body="", litigation_court=""))
     case = _registered(runtime, staff, "SCJ-002")
-    cases.reject(runtime.uow, staff.clerk, case.id, reasons="不属于本机关职权",
-                 ground="outside_powers", redirect_authority="市市场监督管理局", now=MONDAY)
+    # The notice is sealed with the rejection: without the bodies neither is recorded.
     with pytest.raises(NotConfigured) as refused:
-        _seal(runtime, staff, case.id, DocumentKind.REJECTION_NOTICE, hours=1)
+        cases.reject(runtime.uow, staff.clerk, case.id, reasons="不属于本机关职权",
+                     ground="outside_powers", redirect_authority="市市场监督管理局",
+                     seal=counter_seal(runtime), now=MONDAY)
+    assert cases.get_case(runtime.uow, case.id).rejection is None
     assert refused.value.code == "remedies_not_configured"
     assert "尚未设置行政复议机关、人民法院" in refused.value.message
     assert "系统管理 → 部门" in refused.value.message
@@ -298,8 +311,11 @@ def test_a_remedy_document_is_refused_until_the_department_names_its_bodies(prof
     catalog.save_department(runtime.uow, staff.admin, county_department(
         "SCJ", "县市场监督管理局", "县市监", reconsideration_body="清河县人民政府",
         litigation_court="清河县人民法院"))
-    text = _word_text(runtime, staff, _seal(runtime, staff, case.id,
-                                            DocumentKind.REJECTION_NOTICE, hours=1))
+    cases.reject(runtime.uow, staff.clerk, case.id, reasons="不属于本机关职权",
+                 ground="outside_powers", redirect_authority="市市场监督管理局",
+                 seal=counter_seal(runtime), now=MONDAY)
+    text = _word_text(runtime, staff, _counter_notice(runtime, case.id,
+                                                      DocumentKind.REJECTION_NOTICE))
     assert ("依照《中华人民共和国行政复议法》的规定向清河县人民政府申请行政复议" in text)
     assert "依照《中华人民共和国行政诉讼法》的规定向清河县人民法院提起行政诉讼" in text
     assert "有管辖权" not in text and "或上一级主管部门" not in text
@@ -363,10 +379,11 @@ def test_document_numbers_run_per_kind_without_padding_or_di(profile) -> None:
     notice_case = cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-002",
                                       applicant=NATURAL_APPLICANT, now=MONDAY)
     cases.issue_one_time_notice(runtime.uow, staff.clerk, notice_case.id, now=MONDAY,
-                                missing=[{"name": "营业执照", "problem": "未提交"}])
-    numbers.append(documents.issue_unsealed(runtime.uow, staff.clerk, notice_case.id,
-                                            DocumentKind.ONE_TIME_NOTICE,
-                                            now=MONDAY).document_number)
+                                missing=[{"name": "营业执照", "problem": "未提交"}],
+                                seal=counter_seal(runtime))
+    # The one-time notice is sealed with the notice given, numbered in its own sequence.
+    notice = _counter_notice(runtime, notice_case.id, DocumentKind.ONE_TIME_NOTICE)
+    numbers.append(notice.document_number)
     assert numbers == ["县市监收〔2026〕1号", "县市监收〔2026〕2号", "县市监补〔2026〕1号"]
 
 
