@@ -85,7 +85,10 @@ def test_every_document_starts_with_its_title_and_ends_signed(kind: DocumentKind
     assert layout.blocks[0] == Title(f"{context.authority_name}{kind.label}")
     assert layout.title == f"{context.authority_name}{kind.label}"
     signature = next(b for b in layout.blocks if isinstance(b, Signature))
-    assert signature == Signature(context.authority_name, "2026年11月23日")
+    # Dated the day of its act: the counter's notices the day of intake (the 20th), the
+    # others the 23rd.
+    assert signature == Signature(context.authority_name, context.date_text)
+    assert context.date_text in ("2026年11月20日", "2026年11月23日")
     after = layout.blocks[layout.blocks.index(signature) + 1 :]
     assert all(isinstance(b, Note | SignLines) for b in after)
 
