@@ -612,3 +612,15 @@ def test_qr_caption_never_overlaps_the_signature(authority: str, system_fonts: F
     ]
     assert caption and signature
     assert not any(_boxes_overlap(a, b) for a in caption for b in signature)
+
+
+def test_signature_lines_and_the_date_never_fill_a_page_alone(system_fonts: FontSet) -> None:
+    # A receipt whose 签字 lines and signature do not fit under its last paragraph: at
+    # least a line of that paragraph goes over with them (GB/T 9704 7.3.5).
+    context = sample_context(DocumentKind.RECEIPT, draft=True)
+    pdf = _pdf(context, system_fonts)
+    assert len(pdf.pages) == 2
+    texts = [_compact(line["text"]) for line in _body_lines(pdf.pages[-1])]
+    assert SAMPLE_AUTHORITY in texts
+    assert texts.index(SAMPLE_AUTHORITY) >= 1  # body text above the signature
+    assert "签字" in _compact(pdf.pages[-1].extract_text())

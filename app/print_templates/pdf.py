@@ -233,8 +233,10 @@ def _story(layout: Layout, styles: _Styles, frame_width: float) -> list[Flowable
                 tail.append(Spacer(1, SEAL_OVERHANG_MM * mm))
             for after in blocks[i + 1 :]:
                 tail.extend(_flowables(after, layout, styles, frame_width))
-            # A table's closing spacer goes with the signature, the table splits before it.
-            if len(story) > 1 and isinstance(story[-1], Spacer) and isinstance(story[-2], RLTable):
+            # Signature lines and spacers just before go with the signature too (a page
+            # of 签字 lines and the date alone is what 7.3.5 forbids), and so does a
+            # table's closing spacer: the text or table before them splits instead.
+            while story and (isinstance(story[-1], Spacer) or _is_sign_lines(story[-1])):
                 tail.insert(0, story.pop())
             head = story.pop() if story and isinstance(story[-1], TextLines | RLTable) else None
             if story and head is None:
@@ -245,6 +247,11 @@ def _story(layout: Layout, styles: _Styles, frame_width: float) -> list[Flowable
         if isinstance(block, Title) and layout.draft:
             story.append(TextLines(DRAFT_BANNER, styles.draft))
     return story
+
+
+def _is_sign_lines(flowable: Flowable) -> bool:
+    """The blank 签字 lines of a SignLines block (a one-row table)."""
+    return bool(getattr(flowable, "sign_lines", False))
 
 
 def _flowables(block: Block, layout: Layout, styles: _Styles, frame_width: float) -> list[Flowable]:
@@ -298,6 +305,7 @@ def _flowables(block: Block, layout: Layout, styles: _Styles, frame_width: float
                     ]
                 )
             )
+            sign.sign_lines = True  # see _is_sign_lines
             return [Spacer(1, styles.leading * 0.25), sign]
         case Note(text):
             return [TextLines(text, styles.note)]
