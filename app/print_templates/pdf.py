@@ -96,15 +96,31 @@ def render_layout_pdf(layout: Layout, fonts: FontSet) -> bytes:
 
     Raises :class:`MissingGlyphs` when a character has no glyph in any face."""
     check_layout(layout, fonts)
-    pdf, pages = _build(layout, fonts, LINES_PER_PAGE)
-    if pages > 1 and not layout.landscape:
-        # GB/T 9704 7.3.5: rather than a last page holding the signature and a line or
-        # two, tighten the line spacing (up to 25 lines a page) where that saves a page.
+    if not layout.landscape and not _fits_one_page(layout, fonts, LINES_PER_PAGE):
+        # GB/T 9704 7.3.5: rather than a second page holding the signature and a line
+        # or two, tighten the line spacing (up to 25 lines a page) where that keeps the
+        # document on one page. Measured first (wrapping only), built once.
         for lines in range(LINES_PER_PAGE + 1, MAX_LINES_PER_PAGE + 1):
-            tighter, fewer = _build(layout, fonts, lines)
-            if fewer < pages:
-                return tighter
-    return pdf
+            if _fits_one_page(layout, fonts, lines):
+                tighter, pages = _build(layout, fonts, lines)
+                if pages == 1:
+                    return tighter
+                break
+    return _build(layout, fonts, LINES_PER_PAGE)[0]
+
+
+def _fits_one_page(layout: Layout, fonts: FontSet, lines_per_page: int) -> bool:
+    """Whether the story at ``lines_per_page`` is no taller than one text block."""
+    frame_width = A4[0] - MARGIN_LEFT - MARGIN_RIGHT
+    frame_height = A4[1] - MARGIN_TOP - MARGIN_BOTTOM
+    styles = _Styles(fonts, frame_height / lines_per_page, ledger=False)
+    total = 0.0
+    for flowable in _story(layout, styles, frame_width):
+        total += flowable.wrap(frame_width, frame_height * 100)[1]
+        total += flowable.getSpaceAfter()
+        if total > frame_height + 0.5:
+            return False
+    return True
 
 
 def _build(layout: Layout, fonts: FontSet, lines_per_page: int) -> tuple[bytes, int]:
