@@ -290,3 +290,14 @@ def test_a_reversed_date_range_is_refused_with_a_message(profile) -> None:
             query(runtime.uow, staff.supervisor, reversed_range)
         assert refused.value.code == "filter.reversed_range"
         assert "晚于截止日" in refused.value.message
+
+
+def test_site_inspection_cannot_stop_the_clock_and_nothing_is_written(profile) -> None:
+    runtime, staff = profile
+    case = _accepted(runtime, staff)
+    with pytest.raises(ValidationError) as err:
+        cases.suspend(runtime.uow, staff.clerk, case.id, reason_code="site_inspection",
+                      now=MONDAY + timedelta(hours=2))
+    assert err.value.code == "site_inspection_counts"
+    after = cases.get_case(runtime.uow, case.id)
+    assert not after.suspensions and after.event_count == case.event_count

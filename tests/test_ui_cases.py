@@ -179,3 +179,18 @@ def test_the_case_page_header_shows_the_deadline(qtbot, gui_profile) -> None:
     page = _case_page(qtbot, gui_profile, gui_profile.staff.clerk, case.id)
     assert page.view.summary == summary
     assert page.deadline_label.text().startswith(f"办结期限 {summary.deadline.isoformat()}")
+
+
+def test_the_suspend_dialog_offers_article_45_and_no_site_inspection(qtbot, gui_profile):
+    case = accepted(gui_profile)
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.clerk, case.id)
+    page.action_buttons["suspend"].click()
+    combo = page.dialog.inputs["reason_code"]
+    labels = [combo.itemText(i) for i in range(combo.count())]
+    assert labels == ["听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审"]
+    combo.setCurrentIndex(labels.index("检测"))
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        qtbot.mouseClick(find(page.dialog, QPushButton, "dialogSubmitButton"),
+                         Qt.MouseButton.LeftButton)
+    suspended = cases.get_case(gui_profile.runtime.uow, case.id)
+    assert suspended.suspensions[0]["reason_code"] == "testing"

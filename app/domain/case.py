@@ -17,7 +17,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from app.domain.calendar import SuspensionReason
+from app.domain.calendar import STATUTORY_SUSPENSION_REASONS, SuspensionReason
 from app.domain.catalog import CaseType, Matter
 from app.domain.errors import DomainError, PermissionDenied, TransitionError, ValidationError
 from app.domain.events import Event, EventType
@@ -919,12 +919,7 @@ def _on_suspended(case: Case, event: Event) -> None:
     if case.suspended:
         raise TransitionError("already_suspended", "办件已在中止计时中。")
     reason_code = _text(event.payload, "reason_code", "中止原因")
-    if reason_code not in SUSPENSION_REASONS:
-        raise ValidationError(
-            "bad_reason",
-            f"中止计时只限{'、'.join(SUSPENSION_REASONS.values())}。",
-            field="reason_code",
-        )
+    check_suspension_reason(case.matter, reason_code)
     expected = event.payload.get("expected_working_days")
     if expected is not None and (not isinstance(expected, int) or not 1 <= expected <= 250):
         raise ValidationError(
@@ -940,6 +935,34 @@ def _on_suspended(case: Case, event: Event) -> None:
             "at": event.device_time.isoformat(),
         }
     )
+
+
+def suspension_reasons(matter: Matter) -> list[tuple[str, str]]:
+    """The reasons that may stop this matter's clock: (code, label), 第四十五条's order.
+
+    现场核查 only where the matter's legal basis excludes it from the review time."""
+    reasons = list(STATUTORY_SUSPENSION_REASONS)
+    if matter.site_inspection_excluded:
+        reasons.append(SuspensionReason.SITE_INSPECTION)
+    return [(r.value, r.label) for r in reasons]
+
+
+def check_suspension_reason(matter: Matter, reason_code: str) -> None:
+    """Refuse a 中止计时 reason 行政许可法 第四十五条 does not name for this matter."""
+    if reason_code == SuspensionReason.SITE_INSPECTION and not matter.site_inspection_excluded:
+        raise ValidationError(
+            "site_inspection_counts",
+            "现场核查时间计入审查期限（《中华人民共和国行政许可法》第三十四条、第四十五条），"
+            "不能中止计时；只有事项的法定依据规定现场核查不计入时限的才可以。",
+            field="reason_code",
+        )
+    if reason_code not in SUSPENSION_REASONS:
+        raise ValidationError(
+            "bad_reason",
+            "中止计时只限听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审"
+            "（《中华人民共和国行政许可法》第四十五条）。",
+            field="reason_code",
+        )
 
 
 def _on_resumed(case: Case, event: Event) -> None:

@@ -148,6 +148,9 @@ class Matter:
     materials: tuple[RequiredMaterial, ...] = ()
     fee_items: tuple[FeeItem, ...] = ()
     site_inspection: bool = False
+    # The matter's legal basis excludes site inspection from the review time (otherwise
+    # it is part of it, 行政许可法 第三十四条、第四十五条): only then may it stop the clock.
+    site_inspection_excluded: bool = False
     # 即办件 the catalog marks as completed by one authorized window officer (一人办结).
     single_officer: bool = False
     # 联办件: the other departments that countersign (部门代码).

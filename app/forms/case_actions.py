@@ -15,12 +15,12 @@ from app.domain.case import (
     COUNTER_FLAGGED_DOCUMENTS,
     EVALUATION_RATINGS,
     FORWARD_RESULTS,
-    SUSPENSION_REASONS,
     Case,
     CaseState,
     decision_document,
     pending_countersigns,
     single_officer_allowed,
+    suspension_reasons,
     unsealed_acts,
 )
 from app.domain.catalog import CaseType
@@ -220,14 +220,13 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
                     expected_working_days=v["expected_working_days"],
                     seal=_optional_counter_seal(context, v)),
                 (FieldSpec("reason_code", "中止原因", "combo",
-                           options=list(SUSPENSION_REASONS.items())),
+                           options=suspension_reasons(case.matter),
+                           object_name="suspendReasonCombo"),
                  FieldSpec("reason", "说明", "text"),
                  FieldSpec("expected_working_days", "所需时间（工作日）", "spin", default=10,
                            minimum=1, maximum=250, object_name="expectedDaysSpin"),
                  counter_password_field("suspendPasswordEdit", required=False)),
-                intro="听证、检验检测、检疫、鉴定、专家评审等所需时间不计入办理期限，须书面告知"
-                      "申请人（行政许可法第四十五条）：当场盖章出具特别程序告知书。现场核查"
-                      "无需告知书，可不填密码。",
+                intro=_suspension_intro(case),
                 issues="special_procedure_notice"))
     if state in OPEN_CLOCK_STATES and chief:
         actions.append(CaseAction(
@@ -277,6 +276,14 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
             "withdraw", "申请人撤回…", lambda u, p, c, v: cases.withdraw(u, p, c.id, **v),
             (FieldSpec("reason", "撤回理由", "text", required=True),), kind="danger"))
     return actions
+
+
+def _suspension_intro(case: Case) -> str:
+    intro = ("依法需要听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审的，所需时间不计入办理期限，"
+             "须书面告知申请人（行政许可法第四十五条）：当场盖章出具特别程序告知书。")
+    if case.matter.site_inspection_excluded:
+        return intro + "本事项的法定依据规定现场核查时间也不计入；现场核查无需告知书，可不填密码。"
+    return intro + "现场核查属于审查时间，不中止计时。"
 
 
 def review_fields(case: Case) -> tuple[FieldSpec, ...]:

@@ -115,6 +115,11 @@ class MatterEditor(QDialog):
             edit.setTabChangesFocus(True)
             edit.setFixedHeight(60)
         self.site_check = QCheckBox(self.tr("需现场核查"), basic)
+        self.site_excluded_check = QCheckBox(self.tr("法定依据规定现场核查不计入时限"), basic)
+        self.site_excluded_check.setObjectName("matterSiteExcludedCheck")
+        self.site_excluded_check.setToolTip(self.tr(
+            "一般情况下现场核查属于审查时间，不中止计时；只有本事项的法律、法规规定现场核查"
+            "时间不计入办理时限的，才勾选此项。"))
         self.single_check = QCheckBox(self.tr("即办件一人办结"), basic)
         self.active_check = QCheckBox(self.tr("启用"), basic)
         self.active_check.setChecked(True)
@@ -138,7 +143,8 @@ class MatterEditor(QDialog):
         form.addRow(self.tr("办理流程"), self.procedure_edit)
         form.addRow(self.tr("会签部门"), self.joint_edit)
         flags = QHBoxLayout()
-        for check in (self.site_check, self.single_check, self.active_check):
+        for check in (self.site_check, self.site_excluded_check, self.single_check,
+                      self.active_check):
             flags.addWidget(check)
         flags.addStretch(1)
         form.addRow("", flags)
@@ -269,6 +275,7 @@ class MatterEditor(QDialog):
         self.conditions_edit.setPlainText(matter.conditions)
         self.procedure_edit.setPlainText(matter.procedure)
         self.site_check.setChecked(matter.site_inspection)
+        self.site_excluded_check.setChecked(matter.site_inspection_excluded)
         self.single_check.setChecked(matter.single_officer)
         self.active_check.setChecked(matter.active)
         self.joint_edit.setText(",".join(matter.joint_departments))
@@ -340,6 +347,7 @@ class MatterEditor(QDialog):
             procedure=self.procedure_edit.toPlainText().strip(),
             materials=tuple(materials), fee_items=tuple(fees),
             site_inspection=self.site_check.isChecked(),
+            site_inspection_excluded=self.site_excluded_check.isChecked(),
             single_officer=self.single_check.isChecked(), joint_departments=joint,
             active=self.active_check.isChecked(), version=version,
             matter_type=MatterType(self.matter_type_combo.currentData()),

@@ -376,10 +376,12 @@ def suspend(
     reason_code: str, reason: str = "", expected_working_days: int | None = None,
     seal: CounterSeal | None = None, now: datetime | None = None,
 ) -> Case:
-    """Stop the clock for a procedure whose time is not counted.
+    """Stop the clock (中止计时) for a procedure 行政许可法 第四十五条 excludes from the time
+    limit (听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审); 现场核查 only where the
+    matter's legal basis excludes it too (the domain refuses it otherwise).
 
-    A procedure of 行政许可法第四十五条 (听证、检验检测、检疫、鉴定、专家评审…) needs the
-    time it takes, told in writing: the 特别程序告知书 is sealed in the same transaction.
+    A procedure of 第四十五条 needs the time it takes, told in writing: the 特别程序告知书
+    is sealed in the same transaction.
     """
     now = now or utc_now()
     payload: dict[str, Any] = {"reason_code": reason_code, "reason": reason,
