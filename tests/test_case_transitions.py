@@ -467,9 +467,19 @@ def test_fee_payment_cannot_exceed_recorded_fees() -> None:
 
 
 def test_evaluation_is_recorded_once() -> None:
-    case = apply_event(accepted(), event(EventType.EVALUATED, rating="very_satisfied"))
+    case = apply_event(accepted(), event(EventType.EVALUATED, rating="very_satisfied",
+                                         channel="rating_device"))
+    assert case.evaluation["channel"] == "rating_device"
     with pytest.raises(TransitionError):
-        apply_event(case, event(EventType.EVALUATED, rating="satisfied"))
+        apply_event(case, event(EventType.EVALUATED, rating="satisfied", channel="qr_code"))
+
+
+@pytest.mark.parametrize("channel", [None, "", "clerk", "counter"])
+def test_an_evaluation_not_from_the_applicant_is_refused(channel) -> None:
+    payload = {"rating": "very_satisfied"} | ({"channel": channel} if channel is not None else {})
+    with pytest.raises(ValidationError) as refused:
+        apply_event(accepted(), event(EventType.EVALUATED, **payload))
+    assert refused.value.code == "evaluation_not_from_applicant"
 
 
 def test_replay_gives_the_same_case_as_stepwise_application() -> None:

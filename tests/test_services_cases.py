@@ -301,3 +301,37 @@ def test_site_inspection_cannot_stop_the_clock_and_nothing_is_written(profile) -
     assert err.value.code == "site_inspection_counts"
     after = cases.get_case(runtime.uow, case.id)
     assert not after.suspensions and after.event_count == case.event_count
+
+
+def test_the_clerk_cannot_type_in_an_evaluation(profile) -> None:
+    runtime, staff = profile
+    case = _accepted(runtime, staff)
+    with pytest.raises(ValidationError) as err:
+        cases.record_evaluation(runtime.uow, staff.clerk, case.id, rating="very_satisfied",
+                                channel="clerk", now=MONDAY + timedelta(hours=2))
+    assert err.value.code == "evaluation_not_from_applicant"
+    assert cases.get_case(runtime.uow, case.id).evaluation is None
+    rated = cases.record_evaluation(runtime.uow, staff.clerk, case.id, rating="satisfied",
+                                    channel="qr_code", now=MONDAY + timedelta(hours=3))
+    assert rated.evaluation["rating"] == "satisfied"
+    assert rated.evaluation["channel"] == "qr_code"
+
+
+def test_the_issued_receipt_invites_the_applicant_to_rate_by_qr_code(profile) -> None:
+    import io
+
+    import pdfplumber
+
+    from app.print_templates import DocumentKind
+    from app.services import documents
+
+    runtime, staff = profile
+    case = _registered(runtime, staff)
+    with runtime.uow() as uow:
+        uow.settings.set("server_url", "https://zwfw.example.gov.cn")
+        uow.commit()
+    receipt = documents.issue_unsealed(runtime.uow, staff.clerk, case.id, DocumentKind.RECEIPT)
+    with pdfplumber.open(io.BytesIO(receipt.pdf)) as pdf:
+        text = "".join((page.extract_text() or "") for page in pdf.pages).replace("\n", "")
+    assert "扫码评价（好差评）" in text and "窗口人员不代为评价" in text
+    assert receipt.pdf.count(b"/Type /Page") - receipt.pdf.count(b"/Type /Pages") == 1

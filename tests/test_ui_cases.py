@@ -194,3 +194,10 @@ def test_the_suspend_dialog_offers_article_45_and_no_site_inspection(qtbot, gui_
                          Qt.MouseButton.LeftButton)
     suspended = cases.get_case(gui_profile.runtime.uow, case.id)
     assert suspended.suspensions[0]["reason_code"] == "testing"
+
+
+def test_the_case_page_offers_no_clerk_typed_evaluation(qtbot, gui_profile):
+    case = accepted(gui_profile)
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.clerk, case.id)
+    assert "evaluate" not in page.action_buttons
+    assert not [b for b in page.findChildren(QPushButton) if "评价" in b.text()]

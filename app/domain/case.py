@@ -101,6 +101,15 @@ EVALUATION_RATINGS = {
     "unsatisfied": "不满意",
     "very_unsatisfied": "非常不满意",
 }
+# Where an evaluation comes from: always the applicant, never a clerk typing it in
+# (好差评 is the applicant's own). The code is recorded with the rating.
+EVALUATION_CHANNELS = {
+    "rating_device": "窗口评价器",
+    "qr_code": "扫码评价",
+    "online": "政务服务网",
+    "hotline": "12345热线",
+    "sms": "短信评价",
+}
 FORWARD_RESULTS = {"approved": "准予", "denied": "不予", "returned": "退回"}
 
 # Which permission each event needs from its actor.
@@ -1024,14 +1033,28 @@ def _on_fee_paid(case: Case, event: Event) -> None:
     )
 
 
+def check_evaluation_channel(channel: object) -> None:
+    """Refuse an evaluation that does not come from the applicant (好差评 is theirs:
+    the rating device, the receipt's QR code, the portal, 12345, SMS)."""
+    if channel not in EVALUATION_CHANNELS:
+        raise ValidationError(
+            "evaluation_not_from_applicant",
+            "好差评须由申请人本人通过评价器、扫码、政务服务网、12345热线或短信作出，"
+            "窗口人员不能代为登记。",
+            field="channel",
+        )
+
+
 def _on_evaluated(case: Case, event: Event) -> None:
     if case.evaluation is not None:
         raise TransitionError("already_evaluated", "申请人已对本件作出评价。")
+    check_evaluation_channel(event.payload.get("channel"))
     rating = _text(event.payload, "rating", "评价等级")
     if rating not in EVALUATION_RATINGS:
         raise ValidationError("bad_rating", "评价等级不正确。", field="rating")
     case.evaluation = {
         "rating": rating,
+        "channel": str(event.payload["channel"]),
         "comment": _text(event.payload, "comment", "评价内容", required=False),
         "at": event.device_time.isoformat(),
     }

@@ -13,7 +13,6 @@ from typing import Any
 
 from app.domain.case import (
     COUNTER_FLAGGED_DOCUMENTS,
-    EVALUATION_RATINGS,
     FORWARD_RESULTS,
     Case,
     CaseState,
@@ -263,13 +262,8 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
             (FieldSpec("amount", "缴费金额（元）", required=True, default=f"{due / 100:.2f}"),
              FieldSpec("receipt_number", "缴费票据号", required=True)),
             intro="在统一收费窗口缴费后，登记票据号。"))
-    if case.evaluation is None and state not in (CaseState.WITHDRAWN,) \
-            and allowed(Action.RECORD_EVALUATION) and case.state is not CaseState.AWAITING_SUPPLEMENT:
-        actions.append(CaseAction(
-            "evaluate", "登记评价…", lambda u, p, c, v: cases.record_evaluation(u, p, c.id, **v),
-            (FieldSpec("rating", "评价", "combo", options=list(EVALUATION_RATINGS.items()),
-                       default="very_satisfied"),
-             FieldSpec("comment", "评价内容", "text"))))
+    # No 好差评 here: the applicant rates (the receipt's QR code, the rating device),
+    # the clerk never types a rating in (cases.record_evaluation refuses it).
     if state in (CaseState.REGISTERED, CaseState.AWAITING_SUPPLEMENT, CaseState.ACCEPTED,
                  CaseState.REVIEWED) and allowed(Action.WITHDRAW):
         actions.append(CaseAction(

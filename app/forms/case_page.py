@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.domain.case import (
+    EVALUATION_CHANNELS,
     EVALUATION_RATINGS,
     FORWARD_RESULTS,
     SUSPENSION_REASONS,
@@ -483,8 +484,10 @@ class CasePage(QWidget):
             parts.append(f"<p><b>已缴</b>：{yuan(case.paid_total_fen)}</p><ul>{items}</ul>")
         parts.append("<hr>")
         if case.evaluation:
+            channel = EVALUATION_CHANNELS.get(str(case.evaluation.get("channel")), "")
             parts.append(f"<p><b>好差评</b>：{EVALUATION_RATINGS.get(case.evaluation['rating'], '')}"
-                         f"　{escape(case.evaluation.get('comment', ''))}"
+                         + (f"（{channel}）" if channel else "")
+                         + f"　{escape(case.evaluation.get('comment', ''))}"
                          f"（{iso_local_time(case.evaluation['at'])}）</p>")
         else:
             parts.append("<p>申请人尚未评价。</p>")

@@ -19,7 +19,7 @@ from typing import Any
 
 from app.domain.applicant import Person, make_applicant
 from app.domain.calendar import SuspensionReason
-from app.domain.case import Actor, Case, check_rejection
+from app.domain.case import Actor, Case, check_evaluation_channel, check_rejection
 from app.domain.catalog import Matter
 from app.domain.errors import NotFound, ValidationError
 from app.domain.events import Event, EventType
@@ -471,11 +471,14 @@ def record_payment(
 
 def record_evaluation(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
-    rating: str, comment: str = "", now: datetime | None = None,
+    rating: str, channel: str, comment: str = "", now: datetime | None = None,
 ) -> Case:
-    """The applicant's evaluation (好差评)."""
+    """The applicant's evaluation (好差评), as it arrives from the applicant's
+    ``channel`` (a code of ``EVALUATION_CHANNELS``: the rating device, the receipt's QR
+    code, the portal ...). A clerk cannot type one in: any other channel is refused."""
+    check_evaluation_channel(channel)
     return _act(uow_factory, user, case_id, EventType.EVALUATED,
-                {"rating": rating, "comment": comment}, now)
+                {"rating": rating, "comment": comment, "channel": channel}, now)
 
 
 def get_case(uow_factory: UnitOfWorkFactory, case_id: str) -> Case:
