@@ -335,3 +335,39 @@ def test_the_issued_receipt_invites_the_applicant_to_rate_by_qr_code(profile) ->
         text = "".join((page.extract_text() or "") for page in pdf.pages).replace("\n", "")
     assert "扫码评价（好差评）" in text and "窗口人员不代为评价" in text
     assert receipt.pdf.count(b"/Type /Page") - receipt.pdf.count(b"/Type /Pages") == 1
+
+
+def test_a_known_id_number_gives_the_latest_cases_name_phone_and_address(profile) -> None:
+    runtime, staff = profile
+    assert cases.known_applicant(runtime.uow, staff.clerk,
+                                 id_number=NATURAL_APPLICANT["id_number"]) is None
+    _registered(runtime, staff)
+    moved = dict(NATURAL_APPLICANT, phone="13900139000", address="城关镇新华街8号")
+    latest = cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-001",
+                                 applicant=moved, now=MONDAY + timedelta(hours=1))
+    known = cases.known_applicant(runtime.uow, staff.clerk, id_number="11010519491231002x ")
+    assert known is not None
+    assert (known.name, known.phone, known.address, known.case_number) == (
+        "张三", "13900139000", "城关镇新华街8号", latest.number)
+
+
+def test_a_known_id_number_under_another_name_needs_a_reason_which_is_recorded(profile):
+    runtime, staff = profile
+    first = _registered(runtime, staff)
+    renamed = dict(NATURAL_APPLICANT, name="张叁")
+    with pytest.raises(ValidationError) as err:
+        cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-001",
+                            applicant=renamed, now=MONDAY + timedelta(hours=1))
+    assert (err.value.code, err.value.field) == ("applicant_name_differs", "name")
+    assert "张三" in err.value.message
+    case = cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-001",
+                               applicant=renamed, name_change_reason="申请人已依法更名",
+                               now=MONDAY + timedelta(hours=1))
+    assert case.identity_note == {"previous_name": "张三", "reason": "申请人已依法更名",
+                                  "previous_case": first.number}
+    [registered] = [e for e in cases.case_history(runtime.uow, case.id)
+                    if e.type.value == "registered"]
+    assert registered.payload["identity_note"]["reason"] == "申请人已依法更名"
+    with runtime.uow() as uow:
+        audited = [r.body for r in uow.audit.records() if case.id in r.body]
+    assert any("申请人已依法更名" in body for body in audited)

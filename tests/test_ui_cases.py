@@ -86,8 +86,8 @@ def test_search_by_name_and_by_state(qtbot, gui_profile) -> None:
 
 
 def test_sorting_by_the_header_asks_the_database_again(qtbot, gui_profile) -> None:
-    first = register(gui_profile, name="甲某某")
-    register(gui_profile, name="乙某某")
+    first = register(gui_profile, name="甲某某", id_number="110105199002022347")
+    register(gui_profile, name="乙某某", id_number="110105197503033459")
     context = gui_profile.context(gui_profile.staff.clerk)
     page = CaseSearchPage(context)
     qtbot.addWidget(page)

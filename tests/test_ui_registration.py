@@ -365,3 +365,50 @@ def test_accepting_without_a_window_seal_says_what_to_register(qtbot, gui_profil
     # Registered, not accepted: no unsealed notice was issued.
     case = cases.get_case(gui_profile.runtime.uow, outcome.case.id)
     assert case.state is CaseState.REGISTERED and case.seals == []
+
+
+def test_a_known_id_number_fills_name_phone_and_address(qtbot, gui_profile) -> None:
+    test_ui_support.register(gui_profile, phone="13900139000", address="城关镇新华街8号")
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    type_into(qtbot, find(page, QLineEdit, "applicantIdEdit"), VALID_ID)
+    qtbot.waitUntil(lambda: page.applicant.name_edit.text() == "张三")
+    assert page.applicant.phone_edit.text() == "13900139000"
+    assert page.address_edit.text() == "城关镇新华街8号"
+    label = find(page, QLabel, "knownApplicantLabel")
+    assert label.isVisible() and "本站已办理过该申请人" in label.text()
+
+
+def test_a_known_id_number_under_another_name_warns_and_asks_for_a_reason(
+    qtbot, gui_profile
+) -> None:
+    test_ui_support.register(gui_profile)
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    type_into(qtbot, find(page, QLineEdit, "applicantNameEdit"), "张叁")
+    type_into(qtbot, find(page, QLineEdit, "applicantIdEdit"), VALID_ID)
+    label = find(page, QLabel, "knownApplicantLabel")
+    qtbot.waitUntil(lambda: label.isVisible() and "张三" in label.text())
+    assert "不一致" in label.text()
+    assert page.applicant.name_edit.text() == "张叁"  # what the clerk typed stays
+    _receive(page, 0, 1, 2)
+    before = _count(gui_profile)
+    _accept(qtbot, page)
+    qtbot.waitUntil(lambda: page.identity_dialog is not None and page.identity_dialog.isVisible())
+    assert _count(gui_profile) == before
+    assert "张三" in page.errors.errors()["name"]  # next to the name, and in the banner
+    assert page.message_bar.isVisible()
+    dialog = page.identity_dialog
+    qtbot.mouseClick(find(dialog, QPushButton, "dialogSubmitButton"), Qt.MouseButton.LeftButton)
+    assert "请填写原因" in dialog.errors.errors()["reason"]
+    dialog.inputs["reason"].setPlainText("申请人已依法更名")
+    with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
+        qtbot.mouseClick(find(dialog, QPushButton, "dialogSubmitButton"),
+                         Qt.MouseButton.LeftButton)
+    case = cases.get_case(gui_profile.runtime.uow, blocker.args[0].case.id)
+    assert case.applicant_name == "张叁"
+    assert case.identity_note["reason"] == "申请人已依法更名"
+    assert case.identity_note["previous_name"] == "张三"
+    wait_idle(qtbot, page.context)
+    if page.preview_dialog is not None:
+        page.preview_dialog.close()

@@ -181,6 +181,9 @@ class Case:
     fees: list[dict[str, Any]] = field(default_factory=list)
     payments: list[dict[str, Any]] = field(default_factory=list)
     evaluation: dict[str, Any] | None = None
+    # The same ID number was registered before under another name: that name and the
+    # clerk's reason for going on (更名 ...), as confirmed at registration.
+    identity_note: dict[str, Any] | None = None
     last_event_id: str = ""
     event_count: int = 0
 
@@ -551,9 +554,20 @@ def _registered(event: Event) -> Case:
         window_name=str(payload.get("window", "")),
         materials=_materials(payload),
         materials_at=event.device_time,
+        identity_note=_identity_note(payload),
         last_event_id=event.id,
         event_count=1,
     )
+
+
+def _identity_note(payload: dict[str, Any]) -> dict[str, Any] | None:
+    note = payload.get("identity_note")
+    if note is None:
+        return None
+    if not isinstance(note, dict) or not str(note.get("reason", "")).strip():
+        raise ValidationError("required", "证件号码曾以其他名称登记，请填写原因。",
+                              field="name_change_reason")
+    return dict(note)
 
 
 def _on_materials_recorded(case: Case, event: Event) -> None:

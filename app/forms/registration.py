@@ -41,6 +41,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.applicant import same_name
 from app.domain.case import Case, check_rejection
 from app.domain.catalog import Department, MaterialForm, Matter
 from app.domain.errors import DomainError, ValidationError
@@ -53,11 +54,17 @@ from app.domain.identity import (
 )
 from app.domain.roles import Action
 from app.forms.case_actions import counter_seal
-from app.forms.dialogs import FormDialog, NoticeDialog, counter_password_field, reject_fields
+from app.forms.dialogs import (
+    FieldSpec,
+    FormDialog,
+    NoticeDialog,
+    counter_password_field,
+    reject_fields,
+)
 from app.services import accounts, cases, catalog
 from app.ui.context import AppContext, optional_service
 from app.ui.documents import DocumentPreviewDialog, PreviewItem
-from app.ui.feedback import FieldErrors
+from app.ui.feedback import FieldErrors, restyle
 from app.ui.guide import matter_guide_html
 from app.ui.page import Page
 from app.ui.widgets import EnterMovesFocus, field_with_error, set_kind
@@ -600,7 +607,12 @@ class RegistrationPage(Page):
         self.notice_dialog: NoticeDialog | None = None
         self.reject_dialog: FormDialog | None = None
         self.accept_dialog: FormDialog | None = None
+        self.identity_dialog: FormDialog | None = None
         self.preview_dialog: DocumentPreviewDialog | None = None
+        # The applicant as the station's latest case has them (known by ID number).
+        self.known: cases.KnownApplicant | None = None
+        self._looked_up = ""
+        self._pending: dict[str, Any] = {}
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setChildrenCollapsible(False)
@@ -640,6 +652,11 @@ class RegistrationPage(Page):
         applicant_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.applicant = PersonFields(applicant_box, applicant_form, self.errors, prefix="",
                                       object_prefix="applicant", id_types=PERSON_ID_TYPES)
+        self.known_label = QLabel(applicant_box)
+        self.known_label.setObjectName("knownApplicantLabel")
+        self.known_label.setWordWrap(True)
+        self.known_label.hide()
+        applicant_layout.addWidget(self.known_label)
         self.address_edit = QLineEdit(applicant_box)
         self.address_edit.setObjectName("applicantAddressEdit")
         box, error = field_with_error(self.address_edit)
@@ -737,6 +754,9 @@ class RegistrationPage(Page):
         self._accept_shortcut_enter.activated.connect(self._on_accept_button_clicked)
         self._search_shortcut.activated.connect(self._on_search_shortcut_activated)
         self.message_bar.linkActivated.connect(self._on_message_bar_link_activated)
+        self.applicant.id_edit.textEdited.connect(self._on_applicant_id_edit_text_edited)
+        self.applicant.id_edit.editingFinished.connect(self._on_applicant_id_edit_editing_finished)
+        self.applicant.name_edit.textEdited.connect(self._on_applicant_name_edit_text_edited)
 
     def activate(self) -> None:
         if not self.picker.matters:
@@ -830,6 +850,101 @@ class RegistrationPage(Page):
                 self.tr("无法读取附件：{0}").format(error)),
             label=self.tr("正在读取附件…"), parent=self,
         )
+
+    # --- known applicants ------------------------------------------------------------
+
+    def _on_applicant_id_edit_text_edited(self, _text: str) -> None:
+        self._look_up_applicant()
+
+    def _on_applicant_id_edit_editing_finished(self) -> None:
+        self._look_up_applicant()
+
+    def _on_applicant_name_edit_text_edited(self, _text: str) -> None:
+        self._show_known()
+
+    def _look_up_applicant(self) -> None:
+        """Once the ID number is valid, ask in the background whether it is known."""
+        number = self.applicant.values()["id_number"]
+        try:
+            number = validate_id(self.applicant.id_type, number)
+        except ValidationError:
+            if number != self._looked_up:
+                self.known, self._looked_up = None, ""
+                self._show_known()
+            return
+        if number == self._looked_up:
+            return
+        self._looked_up = number
+        uow, user = self.context.uow, self.context.user
+        self.context.runner.run(
+            lambda: cases.known_applicant(uow, user, id_number=number),
+            on_done=lambda known: self._on_known_applicant(number, known),
+            on_error=self.message_bar.show_error,
+            label=self.tr("正在查找申请人…"), parent=self,
+        )
+
+    def _on_known_applicant(self, number: str, known: cases.KnownApplicant | None) -> None:
+        if number != self._looked_up:
+            return  # the clerk has typed another number since
+        self.known = known
+        if known is not None:
+            fills = ((self.applicant.name_edit, known.name),
+                     (self.applicant.phone_edit, known.phone),
+                     (self.address_edit, known.address))
+            if self.legal_radio.isChecked():
+                fills += ((self.representative_edit, known.legal_representative),)
+            for edit, value in fills:
+                if not edit.text().strip() and value:
+                    edit.setText(value)
+            self.applicant.check_phone(finished=True)
+        self._show_known()
+
+    def _show_known(self) -> None:
+        known = self.known
+        if known is None:
+            self.known_label.hide()
+            return
+        name = self.applicant.values()["name"]
+        if name and not same_name(name, known.name):
+            self.known_label.setProperty("role", "fieldWarning")
+            self.known_label.setText(self.tr(
+                "注意：该证件号码此前登记的名称为“{0}”（办件 {1}），与本次填写的不一致。"
+                "请核对证件；提交时需说明原因。").format(known.name, known.case_number))
+        else:
+            self.known_label.setProperty("role", "fieldOk")
+            self.known_label.setText(self.tr(
+                "本站已办理过该申请人（最近办件 {0}），已带出姓名、电话和地址，请核对。"
+            ).format(known.case_number))
+        restyle(self.known_label)
+        self.known_label.show()
+
+    def _ask_name_change_reason(self, error: DomainError) -> None:
+        """The ID number is known under another name: go on only with a reason."""
+        dialog = FormDialog(
+            self.tr("证件号码与名称不一致"),
+            [FieldSpec("reason", self.tr("原因"), "text", required=True,
+                       object_name="nameChangeReasonEdit",
+                       placeholder=self.tr("如：申请人已依法更名；原登记名称有误"))],
+            intro=error.message + self.tr("原因将记入办件和审计记录。"),
+            submit_text=self.tr("确认并继续"), parent=self)
+        dialog.setObjectName("nameChangeDialog")
+        dialog.submitted.connect(self._on_identity_dialog_submitted)
+        self.identity_dialog = dialog
+        dialog.open()
+
+    def _on_identity_dialog_submitted(self, values: dict[str, Any]) -> None:
+        reason = " ".join(str(values.get("reason", "")).split())
+        if not reason:
+            if self.identity_dialog is not None:
+                self.identity_dialog.show_error(ValidationError(
+                    "required", self.tr("请填写原因。"), field="reason"))
+            return
+        if self.identity_dialog is not None:
+            self.identity_dialog.finish()
+        pending = dict(self._pending)
+        action = pending.pop("action", "")
+        if action:
+            self._submit(action, **pending, name_change_reason=reason)
 
     def applicant_payload(self) -> dict[str, Any]:
         values: dict[str, Any] = dict(self.applicant.values())
@@ -936,9 +1051,13 @@ class RegistrationPage(Page):
 
     def _submit(self, action: str, *, password: str, missing: list[dict[str, Any]] | None = None,
                 rejection: dict[str, Any] | None = None,
-                supplement_working_days: int | None = None) -> None:
+                supplement_working_days: int | None = None,
+                name_change_reason: str = "") -> None:
         matter = self.picker.matter
         assert matter is not None
+        self._pending = {"action": action, "password": password, "missing": missing,
+                         "rejection": rejection,
+                         "supplement_working_days": supplement_working_days}
         uow, user = self.context.uow, self.context.user
         try:
             seal = counter_seal(self.context, {"password": password})
@@ -954,7 +1073,8 @@ class RegistrationPage(Page):
             # A wrong password refuses before anything is registered: nothing typed is lost.
             accounts.confirm_password(uow, user, password)
             case = cases.register_case(uow, user, matter_code=matter.code, applicant=applicant,
-                                       materials=materials, green_channel=green)
+                                       materials=materials, green_channel=green,
+                                       name_change_reason=name_change_reason)
             outcome = Outcome(action, case)
             try:
                 if action == "accept":
@@ -995,6 +1115,8 @@ class RegistrationPage(Page):
                 dialog.show_error(error)
         if isinstance(error, DomainError):
             self.errors.show_domain_error(error, self.message_bar)
+            if error.code == "applicant_name_differs":
+                self._ask_name_change_reason(error)
         else:
             self.message_bar.show_error(error)
 
@@ -1057,6 +1179,8 @@ class RegistrationPage(Page):
         self.address_edit.clear()
         self.representative_edit.clear()
         self.green_check.setChecked(False)
+        self.known, self._looked_up, self._pending = None, "", {}
+        self.known_label.hide()
         self.picker.reset()
         self.picker.search_edit.setFocus()
 

@@ -12,18 +12,21 @@ applicant leaves with the sealed copy dated that day, or the act is not recorded
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from app.domain.applicant import Person, make_applicant
+from app.domain.applicant import Person, check_known_identity, make_applicant
 from app.domain.calendar import SuspensionReason
 from app.domain.case import Actor, Case, check_evaluation_channel, check_rejection
 from app.domain.catalog import Matter
 from app.domain.errors import NotFound, ValidationError
 from app.domain.events import Event, EventType
+from app.domain.identity import ID_TYPE_LABELS
 from app.domain.numbering import format_case_number
+from app.domain.roles import Action, authorize
 from app.print_templates import DocumentKind
 from app.services.accounts import confirm_password, deputy_departments
 from app.services.context import CurrentUser, local_date, utc_now
@@ -107,6 +110,48 @@ def next_case_number(uow: UnitOfWork, station: str, now: datetime) -> str:
     return format_case_number(station, day, sequence)
 
 
+@dataclass(frozen=True)
+class KnownApplicant:
+    """An applicant the station has registered before, as their latest case has them."""
+
+    kind: str
+    name: str
+    id_type: str
+    id_number: str
+    phone: str
+    address: str
+    legal_representative: str
+    case_number: str
+
+
+def _id_key(id_number: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", id_number).split()).upper()
+
+
+def known_applicant(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, *, id_number: str,
+) -> KnownApplicant | None:
+    """The applicant with this ID number or USCC from the station's latest case, or None:
+    the registration fills name, phone and address from it."""
+    authorize(user.roles, Action.REGISTER, who=user.display_name)
+    key = _id_key(id_number)
+    if not key:
+        return None
+    with uow_factory() as uow:
+        row = uow.cases.latest_for_id_number(key)
+        if row is None:
+            return None
+        case = load_case(uow, row.id)
+    data = case.applicant
+    return KnownApplicant(
+        kind=str(data.get("kind", "natural")), name=str(data.get("name", "")),
+        id_type=str(data.get("id_type", "")), id_number=key,
+        phone=str(data.get("phone", "")), address=str(data.get("address", "")),
+        legal_representative=str(data.get("legal_representative", "")),
+        case_number=case.number,
+    )
+
+
 def register_case(
     uow_factory: UnitOfWorkFactory,
     user: CurrentUser,
@@ -115,6 +160,7 @@ def register_case(
     applicant: dict[str, Any],
     materials: list[dict[str, Any]] | None = None,
     green_channel: bool = False,
+    name_change_reason: str = "",
     now: datetime | None = None,
 ) -> Case:
     """Register an applicant's application for a matter (收件登记).
@@ -123,6 +169,10 @@ def register_case(
     optional agent); they are validated here and refused field by field. ``materials``
     rows are ``{code, name, form, copies, received}``; missing rows default to the
     matter's list, none received.
+
+    An ID number the station has registered under another name is refused unless
+    ``name_change_reason`` says why (更名、原登记有误 ...); the reason and the earlier
+    name are recorded on the registration (its event, hence the audit chain).
     """
     now = now or utc_now()
     fields = dict(applicant)
@@ -141,6 +191,12 @@ def register_case(
             for m in matter.materials
         ]
         case_id = str(uuid.uuid4())
+        earlier = uow.cases.latest_for_id_number(validated.id_number)
+        identity_note = check_known_identity(
+            previous_name=earlier.applicant_name if earlier is not None else "",
+            name=validated.name, reason=name_change_reason,
+            id_label=ID_TYPE_LABELS[validated.id_type],
+        )
         payload = {
             "number": next_case_number(uow, user.station, now),
             "matter": matter.to_dict(),
@@ -149,6 +205,8 @@ def register_case(
             "green_channel": green_channel,
             "window": user.window_name,
         }
+        if identity_note is not None and earlier is not None:
+            payload["identity_note"] = {**identity_note, "previous_case": earlier.number}
         case = record_local(
             uow, None, _event(user, case_id, EventType.REGISTERED, payload, now),
             current_actor(uow, user, now), now=now,
