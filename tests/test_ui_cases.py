@@ -201,3 +201,14 @@ def test_the_case_page_offers_no_clerk_typed_evaluation(qtbot, gui_profile):
     page = _case_page(qtbot, gui_profile, gui_profile.staff.clerk, case.id)
     assert "evaluate" not in page.action_buttons
     assert not [b for b in page.findChildren(QPushButton) if "评价" in b.text()]
+
+
+def test_the_case_page_shows_a_confirmed_name_change(qtbot, gui_profile):
+    register(gui_profile)
+    case = cases.register_case(
+        gui_profile.runtime.uow, gui_profile.staff.clerk, matter_code="SCJ-001",
+        applicant={**test_ui_support.NATURAL_APPLICANT, "name": "张叁"},
+        name_change_reason="申请人已依法更名")
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.supervisor, case.id)
+    text = page.overview.toPlainText()
+    assert "此前登记为“张三”" in text and "申请人已依法更名" in text

@@ -329,6 +329,11 @@ class CasePage(QWidget):
             rows.append(("地址", escape(str(a["address"]))))
         if a.get("legal_representative"):
             rows.append(("法定代表人", escape(str(a["legal_representative"]))))
+        if case.identity_note:
+            note = case.identity_note
+            rows.append(("名称变更", escape(
+                f"该证件此前登记为“{note.get('previous_name', '')}”"
+                f"（办件 {note.get('previous_case', '')}），确认原因：{note.get('reason', '')}")))
         agent = a.get("agent")
         if isinstance(agent, dict) and agent.get("name"):
             rows.append(("代理人", escape(f"{agent['name']}，"
