@@ -156,8 +156,15 @@ def parse_catalog(data: bytes, department_names: dict[str, str]) -> ParsedCatalo
         problems.append("无法读取该文件：请选择 Excel 工作簿（.xlsx）。")
         return parsed
     materials: dict[str, list[RequiredMaterial]] = defaultdict(list)
+    # Matters with a material row in error: not imported at all (never without the row).
+    broken: set[str] = set()
     for number, row in _rows(book, "材料", MATERIAL_COLUMNS, problems):
         where = f"材料表第{number}行"
+        if not _text(row.get("材料名称")):
+            problems.append(f"{where}：缺少材料名称（事项{_text(row.get('事项编码'))}），"
+                            "该事项未导入。")
+            broken.add(_text(row.get("事项编码")))
+            continue
         label = _text(row.get("形式")) or "原件"
         form = FORM_BY_LABEL.get(label)
         if form is None:
@@ -198,6 +205,8 @@ def parse_catalog(data: bytes, department_names: dict[str, str]) -> ParsedCatalo
         where = f"事项表第{number}行"
         code = _text(row.get("事项编码"))
         department = _text(row.get("部门代码"))
+        if code in broken:
+            continue
         if department not in department_names:
             problems.append(f"{where}：部门代码“{department}”不存在，请先在“系统管理 → 部门”中添加。")
             continue
