@@ -371,3 +371,22 @@ def test_a_known_id_number_under_another_name_needs_a_reason_which_is_recorded(p
     with runtime.uow() as uow:
         audited = [r.body for r in uow.audit.records() if case.id in r.body]
     assert any("申请人已依法更名" in body for body in audited)
+
+
+def test_an_agent_case_needs_the_letter_of_authorization(profile) -> None:
+    runtime, staff = profile
+    agent = {"name": "李四", "id_type": "resident_id", "id_number": "110105198001011238",
+             "phone": "13900139000"}
+    case = cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-001",
+                               applicant={**NATURAL_APPLICANT, "agent": agent}, now=MONDAY)
+    assert case.materials[-1]["name"] == "授权委托书"
+    listed = [dict(m, received=m["name"] != "授权委托书") for m in case.materials]
+    cases.record_materials(runtime.uow, staff.clerk, case.id, materials=listed, now=MONDAY)
+    with pytest.raises(ValidationError) as err:
+        cases.accept(runtime.uow, staff.clerk, case.id, now=MONDAY)
+    assert "授权委托书" in err.value.message
+    # Rows sent without it (a script, an old station) still get it asked for.
+    other = cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-001",
+                                applicant={**NATURAL_APPLICANT, "agent": agent},
+                                materials=_all_received(case.materials[:-1]), now=MONDAY)
+    assert [m["name"] for m in cases.missing_materials(other)] == ["授权委托书"]

@@ -239,7 +239,7 @@ def test_a_legal_person_with_an_agent_whose_phone_is_wrong(qtbot, gui_profile) -
     type_into(qtbot, find(page, QLineEdit, "agentNameEdit"), "李四")
     type_into(qtbot, find(page, QLineEdit, "agentIdEdit"), VALID_ID)
     type_into(qtbot, find(page, QLineEdit, "agentPhoneEdit"), "12345")
-    _receive(page, 0, 1, 2)
+    _receive(page, 0, 1, 2, 3)
     qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
     assert "代理人" in find(page, QLabel, "agentPhoneEditError").text()
     assert _count(gui_profile) == 0
@@ -409,6 +409,32 @@ def test_a_known_id_number_under_another_name_warns_and_asks_for_a_reason(
     assert case.applicant_name == "张叁"
     assert case.identity_note["reason"] == "申请人已依法更名"
     assert case.identity_note["previous_name"] == "张三"
+    wait_idle(qtbot, page.context)
+    if page.preview_dialog is not None:
+        page.preview_dialog.close()
+
+
+def test_an_agent_case_asks_for_the_letter_of_authorization(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page)
+    _receive(page, 0, 1, 2)
+    find(page, type(page.agent_check), "agentCheck").click()
+    names = [row.material.name for row in page.materials.rows]
+    assert names[-1] == "授权委托书" and len(names) == 4
+    assert all(row.received_check.isChecked() for row in page.materials.rows[:3])  # kept
+    type_into(qtbot, find(page, QLineEdit, "agentNameEdit"), "李四")
+    type_into(qtbot, find(page, QLineEdit, "agentIdEdit"), "110105198001011238")
+    type_into(qtbot, find(page, QLineEdit, "agentPhoneEdit"), "13900139000")
+    qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    assert "授权委托书" in page.message_bar.text and _count(gui_profile) == 0
+    page.materials.rows[3].received_check.click()
+    with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
+        qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    case = cases.get_case(gui_profile.runtime.uow, blocker.args[0].case.id)
+    assert case.state is CaseState.ACCEPTED
+    letter = next(m for m in case.materials if m["name"] == "授权委托书")
+    assert letter["received"] is True
     wait_idle(qtbot, page.context)
     if page.preview_dialog is not None:
         page.preview_dialog.close()

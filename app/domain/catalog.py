@@ -188,6 +188,23 @@ class Matter:
         return cls(**values)
 
 
+# What an agent (代理人) brings besides the matter's own list (民法典 第一百六十五条:
+# a written authorization names the agent, the matter, the powers and the term).
+AGENT_AUTHORIZATION = RequiredMaterial(
+    code="agent_authorization", name="授权委托书", form=MaterialForm.ORIGINAL, copies=1,
+    required=True,
+    description="申请人签名或盖章的授权委托书，载明代理人、委托事项、权限和期限",
+)
+
+
+def intake_materials(matter: Matter, *, with_agent: bool) -> tuple[RequiredMaterial, ...]:
+    """The materials an application brings: the matter's list, plus the 授权委托书 when
+    an agent applies (unless the guide already lists one)."""
+    if with_agent and not any("委托书" in m.name for m in matter.materials):
+        return (*matter.materials, AGENT_AUTHORIZATION)
+    return matter.materials
+
+
 # Vertically led bodies (行政复议法 第二十七条): their acts go to the department above.
 VERTICAL_NAME_MARKS = ("税务", "海关", "金融监督管理", "外汇管理", "国家安全")
 

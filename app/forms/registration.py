@@ -43,7 +43,7 @@ from PyQt6.QtWidgets import (
 
 from app.domain.applicant import same_name
 from app.domain.case import Case, check_rejection
-from app.domain.catalog import Department, MaterialForm, Matter
+from app.domain.catalog import Department, MaterialForm, Matter, intake_materials
 from app.domain.errors import DomainError, ValidationError
 from app.domain.identity import (
     ID_TYPE_LABELS,
@@ -329,6 +329,7 @@ class MaterialsChecklist(QGroupBox):
         self.setObjectName("materialsBox")
         self.setAcceptDrops(True)
         self.rows: list[MaterialRow] = []
+        self._matter: Matter | None = None
         self._headers: list[QLabel] = []
         self._grid = QGridLayout(self)
         self._grid.setColumnStretch(0, 1)
@@ -337,7 +338,13 @@ class MaterialsChecklist(QGroupBox):
         self._empty.setProperty("role", "subtle")
         self._grid.addWidget(self._empty, 0, 0, 1, 5)
 
-    def set_matter(self, matter: Matter | None) -> None:
+    def set_matter(self, matter: Matter | None, *, with_agent: bool = False) -> None:
+        """Rows for the matter's materials (plus the agent's 授权委托书); rows the
+        clerk already ticked keep what was entered when the same matter is shown again."""
+        kept = {row.material.code: (row.received_check.isChecked(), row.form_combo.currentData(),
+                                    row.copies_spin.value(), row.attachments)
+                for row in self.rows} if matter is not None and matter == self._matter else {}
+        self._matter = matter
         for row in self.rows:
             for widget in row.widgets():
                 self._grid.removeWidget(widget)
@@ -349,7 +356,8 @@ class MaterialsChecklist(QGroupBox):
             header.deleteLater()
         self._headers = []
         self.rows = []
-        if matter is None or not matter.materials:
+        materials = intake_materials(matter, with_agent=with_agent) if matter else ()
+        if matter is None or not materials:
             self._empty.setText(self.tr("请先选择事项，材料清单将按办事指南列出。")
                                 if matter is None else self.tr("本事项无需提交材料。"))
             self._empty.show()
@@ -361,8 +369,15 @@ class MaterialsChecklist(QGroupBox):
                 header = QLabel(f"<b>{text}</b>", self)
                 self._headers.append(header)
                 self._grid.addWidget(header, 0, column)
-        for index, material in enumerate(matter.materials):
+        for index, material in enumerate(materials):
             row = MaterialRow(index, material, self)
+            if material.code in kept:
+                received, form, copies, attachments = kept[material.code]
+                row.received_check.setChecked(received)
+                row.form_combo.setCurrentIndex(row.form_combo.findData(form))
+                row.copies_spin.setValue(copies)
+                for info in attachments:
+                    row.add_attachment(info)
             self.rows.append(row)
             for column, widget in enumerate(row.widgets()):
                 widget.setAcceptDrops(True)
@@ -802,6 +817,9 @@ class RegistrationPage(Page):
 
     def _on_agent_check_toggled(self, checked: bool) -> None:
         self.agent_box.setVisible(checked)
+        if self.picker.matter is not None:
+            self.materials.set_matter(self.picker.matter, with_agent=checked)
+            self._fix_tab_order()
         if checked:
             self.agent.name_edit.setFocus()
         else:
@@ -810,7 +828,7 @@ class RegistrationPage(Page):
 
     def _on_picker_matter_chosen(self, matter: Matter | None) -> None:
         self.errors.clear("matter")
-        self.materials.set_matter(matter)
+        self.materials.set_matter(matter, with_agent=self.agent_check.isChecked())
         self._fix_tab_order()
         if matter is None:
             self.matter_label.setText(self.tr("尚未选择事项"))

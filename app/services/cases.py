@@ -21,7 +21,7 @@ from typing import Any
 from app.domain.applicant import Person, check_known_identity, make_applicant
 from app.domain.calendar import SuspensionReason
 from app.domain.case import Actor, Case, check_evaluation_channel, check_rejection
-from app.domain.catalog import Matter
+from app.domain.catalog import Matter, intake_materials
 from app.domain.errors import NotFound, ValidationError
 from app.domain.events import Event, EventType
 from app.domain.identity import ID_TYPE_LABELS
@@ -185,10 +185,15 @@ def register_case(
         if matter is None or not matter.active:
             raise NotFound("matter_not_found", "事项不存在或已停用，请重新选择。",
                            field="matter")
-        rows = materials if materials is not None else [
+        needed = intake_materials(matter, with_agent=validated.agent is not None)
+        rows = list(materials) if materials is not None else []
+        # Rows default to the list (none received); an agent's 授权委托书 is always asked.
+        named = {str(r.get("name", "")) for r in rows}
+        rows += [
             {"code": m.code, "name": m.name, "form": m.form.value, "copies": m.copies,
              "received": False}
-            for m in matter.materials
+            for m in needed
+            if (materials is None or m.code == "agent_authorization") and m.name not in named
         ]
         case_id = str(uuid.uuid4())
         earlier = uow.cases.latest_for_id_number(validated.id_number)
@@ -228,7 +233,9 @@ def missing_materials(case: Case) -> list[dict[str, Any]]:
     """Every required material of the matter not received: the one-time notice's list."""
     received = {m["name"] for m in case.materials if m.get("received")}
     rows = []
-    for material in case.matter.materials:
+    agent = case.applicant.get("agent")
+    needed = intake_materials(case.matter, with_agent=isinstance(agent, dict) and bool(agent))
+    for material in needed:
         if material.required and material.name not in received:
             rows.append({
                 "code": material.code, "name": material.name, "form": material.form.value,
