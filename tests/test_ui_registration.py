@@ -438,3 +438,39 @@ def test_an_agent_case_asks_for_the_letter_of_authorization(qtbot, gui_profile) 
     wait_idle(qtbot, page.context)
     if page.preview_dialog is not None:
         page.preview_dialog.close()
+
+
+def test_the_success_banner_goes_when_the_next_registration_begins(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page)
+    _receive(page, 0, 1, 2)
+    with qtbot.waitSignal(page.registered, timeout=20000):
+        qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, page.context)
+    if page.preview_dialog is not None:
+        page.preview_dialog.close()
+    assert page.message_bar.isVisible() and page.message_bar.level == "success"
+    type_into(qtbot, find(page, QLineEdit, "matterSearchEdit"), "gtgshdj")
+    assert not page.message_bar.isVisible()
+
+
+def test_a_field_error_and_its_banner_go_when_the_field_is_fixed(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page)
+    find(page, QLineEdit, "applicantNameEdit").clear()
+    _receive(page, 0, 1, 2)
+    qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    assert "请填写申请人姓名" in page.errors.errors()["name"]
+    assert page.message_bar.isVisible() and "1处需要更正" in page.message_bar.text
+    type_into(qtbot, find(page, QLineEdit, "applicantNameEdit"), "张三")
+    assert "name" not in page.errors.errors()
+    assert not find(page, QLabel, "applicantNameEditError").isVisible()
+    assert not page.message_bar.isVisible()
+    _receive(page, 0, 1)
+    qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    assert "经营场所使用证明" in page.errors.errors()["materials"]
+    assert "经营场所使用证明" in page.message_bar.text  # beside the list and in the banner
+    page.materials.rows[2].received_check.click()
+    assert "materials" not in page.errors.errors() and not page.message_bar.isVisible()

@@ -323,6 +323,7 @@ class MaterialsChecklist(QGroupBox):
     """The matter's materials as rows; scans are attached by picker or drag and drop."""
 
     attachRequested = pyqtSignal(int, list)  # row index, file paths
+    materialsChanged = pyqtSignal()  # a row ticked or unticked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(_tr("MaterialsChecklist", "③ 申请材料"), parent)
@@ -387,6 +388,10 @@ class MaterialsChecklist(QGroupBox):
                 widget.show()
             row.attach_button.clicked.connect(
                 lambda _checked=False, i=index: self._on_attach_clicked(i))
+            row.received_check.toggled.connect(self._on_row_received_toggled)
+
+    def _on_row_received_toggled(self, _checked: bool) -> None:
+        self.materialsChanged.emit()
 
     def _on_attach_clicked(self, index: int) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
@@ -761,6 +766,9 @@ class RegistrationPage(Page):
         self.natural_radio.toggled.connect(self._on_natural_radio_toggled)
         self.agent_check.toggled.connect(self._on_agent_check_toggled)
         self.materials.attachRequested.connect(self._on_materials_attach_requested)
+        self.materials.materialsChanged.connect(self._on_materials_materials_changed)
+        self.picker.search_edit.textEdited.connect(self._on_picker_search_edit_text_edited)
+        self.picker.result_list.itemClicked.connect(self._on_picker_result_list_item_clicked)
         self.accept_button.clicked.connect(self._on_accept_button_clicked)
         self.notice_button.clicked.connect(self._on_notice_button_clicked)
         self.reject_button.clicked.connect(self._on_reject_button_clicked)
@@ -826,6 +834,20 @@ class RegistrationPage(Page):
             self.errors.clear()
         self._rebuild_enter_chain()
 
+    def _on_materials_materials_changed(self) -> None:
+        self.errors.field_changed("materials")
+
+    def _on_picker_search_edit_text_edited(self, _text: str) -> None:
+        self._drop_success()
+
+    def _drop_success(self) -> None:
+        """The next registration has begun: the last one's success is news no more."""
+        if self.message_bar.isVisible() and self.message_bar.level == "success":
+            self.message_bar.hide()
+
+    def _on_picker_result_list_item_clicked(self, _item: QListWidgetItem) -> None:
+        self._drop_success()
+
     def _on_picker_matter_chosen(self, matter: Matter | None) -> None:
         self.errors.clear("matter")
         self.materials.set_matter(matter, with_agent=self.agent_check.isChecked())
@@ -872,12 +894,14 @@ class RegistrationPage(Page):
     # --- known applicants ------------------------------------------------------------
 
     def _on_applicant_id_edit_text_edited(self, _text: str) -> None:
+        self._drop_success()
         self._look_up_applicant()
 
     def _on_applicant_id_edit_editing_finished(self) -> None:
         self._look_up_applicant()
 
     def _on_applicant_name_edit_text_edited(self, _text: str) -> None:
+        self._drop_success()
         self._show_known()
 
     def _look_up_applicant(self) -> None:
@@ -994,7 +1018,8 @@ class RegistrationPage(Page):
             if first is not None:
                 first.setFocus()
             count = len(problems)
-            self.message_bar.error(self.tr("有{0}处需要更正，请按红色提示修改后再提交。").format(count))
+            self.errors.report(self.message_bar, self.tr(
+                "有{0}处需要更正，请按红色提示修改后再提交。").format(count))
             return False
         return True
 
@@ -1008,7 +1033,7 @@ class RegistrationPage(Page):
         missing = self.materials.missing_required()
         if missing:
             self.errors.set_error("materials", self.tr("尚未收取：{0}。").format("、".join(missing)))
-            self.message_bar.error(self.tr(
+            self.errors.report(self.message_bar, self.tr(
                 "材料不齐全，不能受理：缺少{0}。请点击“一次性告知”一次性告知申请人需补正的全部材料。"
             ).format("、".join(missing)))
             return
