@@ -123,6 +123,12 @@ class FieldErrors:
         self._fields[name] = (widget, label)
         self._clear_when_changed(name, widget)
 
+    def alias(self, name: str, shown_as: str) -> None:
+        """Show the service's errors about ``name`` where field ``shown_as`` shows its own
+        (e.g. ``roles`` under the first role box): one label in the layout, never a
+        second one floating over the form."""
+        self._fields[name] = self._fields[shown_as]
+
     def _clear_when_changed(self, name: str, widget: QWidget) -> None:
         def changed(*_args: object) -> None:
             self.field_changed(name)

@@ -1,0 +1,85 @@
+"""Inline errors: beside their field, never floating over the form or clipped."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import QRect
+from PyQt6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
+
+from app.domain.errors import ValidationError
+from app.forms.admin_page import AdminPage
+from app.forms.dialogs import FormDialog, reject_fields
+from app.services import catalog
+from tests import test_ui_support
+from tests.test_ui_support import GUI, find, wait_idle
+
+pytestmark = GUI
+gui_profile = test_ui_support.gui_profile
+LONG = "这是一条较长的错误提示，用来检查它会在字段下方完整换行显示，不挤压也不遮挡其他字段。"
+
+
+def _rect(widget: QWidget, top: QWidget) -> QRect:
+    return QRect(widget.mapTo(top, widget.rect().topLeft()), widget.size())
+
+
+def _assert_clear_of_fields(dialog: QWidget, errors) -> None:
+    inputs = [w for w in dialog.findChildren(QWidget)
+              if isinstance(w, QLineEdit | QPlainTextEdit | QComboBox | QAbstractButton)
+              and w.isVisible()]
+    shown = [label for label in dialog.findChildren(QLabel)
+             if label.property("role") == "fieldError" and label.isVisible()]
+    assert shown
+    for label in shown:
+        area = _rect(label, dialog)
+        assert dialog.rect().contains(area), label.objectName()
+        # Tall enough for every wrapped line of its message.
+        assert label.height() >= label.heightForWidth(label.width()), label.objectName()
+        for widget in inputs:
+            assert not area.intersects(_rect(widget, dialog)), (label.objectName(),
+                                                                widget.objectName())
+
+
+def test_the_add_staff_dialog_shows_role_and_department_errors_under_their_fields(
+    qtbot, gui_profile
+) -> None:
+    context = gui_profile.context(gui_profile.staff.admin)
+    page = AdminPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    wait_idle(qtbot, context)
+    page.add_user_button.click()
+    dialog = page.dialog
+    dialog.errors.show_domain_error(ValidationError("roles", LONG, field="roles"))
+    dialog.errors.show_domain_error(ValidationError("dept", LONG, field="department_code"))
+    qtbot.waitUntil(lambda: all(label.height() >= label.heightForWidth(label.width())
+                                for label in dialog.findChildren(QLabel)
+                                if label.isVisible() and label.property("role") == "fieldError"))
+    roles_label = dialog.errors.label("roles")
+    assert roles_label is dialog.errors.label("role_clerk")
+    assert roles_label.isVisible() and roles_label.text() == LONG
+    # Under the first role box, not over the top of the form.
+    assert _rect(roles_label, dialog).top() > _rect(dialog.inputs["role_clerk"], dialog).top()
+    _assert_clear_of_fields(dialog, dialog.errors)
+    dialog.close()
+
+
+def test_the_rejection_dialog_wraps_every_error_under_its_field(qtbot, gui_profile) -> None:
+    matter = catalog.get_matter(gui_profile.runtime.uow, "SCJ-001")
+    dialog = FormDialog("不予受理", reject_fields(matter), submit_text="不予受理", danger=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    for name in ("ground", "reasons", "legal_basis", "redirect_authority"):
+        dialog.errors.set_error(name, LONG)
+    qtbot.waitUntil(lambda: all(label.height() >= label.heightForWidth(label.width())
+                                for label in dialog.findChildren(QLabel)
+                                if label.isVisible() and label.property("role") == "fieldError"))
+    _assert_clear_of_fields(dialog, dialog.errors)
+    assert find(dialog, QPushButton, "dialogSubmitButton").isVisible()
