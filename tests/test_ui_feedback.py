@@ -83,3 +83,68 @@ def test_the_rejection_dialog_wraps_every_error_under_its_field(qtbot, gui_profi
                                 if label.isVisible() and label.property("role") == "fieldError"))
     _assert_clear_of_fields(dialog, dialog.errors)
     assert find(dialog, QPushButton, "dialogSubmitButton").isVisible()
+
+
+def _answer_leave_box(qtbot, button_name: str) -> list[str]:
+    """Click ``button_name`` on the leave box as soon as it is up; returns its text."""
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QApplication, QMessageBox
+
+    seen: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or box.objectName() != "leaveConfirmBox":
+            QTimer.singleShot(10, answer)
+            return
+        seen.append(box.text() + "\n" + box.informativeText())
+        assert box.defaultButton() is find(box, QPushButton, "leaveStayButton")
+        find(box, QPushButton, button_name).click()
+
+    QTimer.singleShot(0, answer)
+    return seen
+
+
+def _window_with_a_half_filled_registration(qtbot, gui_profile):
+    from app.ui.main_window import MainWindow
+    from tests.test_ui_support import type_into
+
+    context = gui_profile.context(gui_profile.staff.clerk)
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    wait_idle(qtbot, context)
+    page = window.page("register") if "register" in window.pages else next(
+        p for p in window.pages.values() if p.objectName() == "registrationPage")
+    type_into(qtbot, find(page, QLineEdit, "applicantNameEdit"), "张三")
+    return window, page
+
+
+def test_logging_out_with_a_half_filled_registration_asks_first(qtbot, gui_profile) -> None:
+    window, page = _window_with_a_half_filled_registration(qtbot, gui_profile)
+    with qtbot.assertNotEmitted(window.logoutRequested):
+        seen = _answer_leave_box(qtbot, "leaveStayButton")
+        window.logout_action.trigger()
+    assert "张三" in seen[0] and "注销" in seen[0]
+    assert page.applicant.name_edit.text() == "张三"  # still there
+    with qtbot.waitSignal(window.logoutRequested, timeout=5000):
+        _answer_leave_box(qtbot, "leaveConfirmButton")
+        window.logout_action.trigger()
+
+
+def test_quitting_with_a_half_filled_registration_asks_and_can_stay(qtbot, gui_profile) -> None:
+    window, _page = _window_with_a_half_filled_registration(qtbot, gui_profile)
+    seen = _answer_leave_box(qtbot, "leaveStayButton")
+    window.quit_action.trigger()
+    assert seen and "退出" in seen[0]
+    assert window.isVisible()
+
+
+def test_an_empty_registration_logs_out_without_asking(qtbot, gui_profile) -> None:
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(gui_profile.context(gui_profile.staff.clerk))
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.logoutRequested, timeout=2000):
+        window.logout_action.trigger()

@@ -988,6 +988,19 @@ class RegistrationPage(Page):
         if action:
             self._submit(action, **pending, name_change_reason=reason)
 
+    def unsaved_work(self) -> str:
+        """A registration typed but not yet submitted (its applicant, or its matter)."""
+        typed = [w.text().strip() for w in (
+            self.applicant.name_edit, self.applicant.id_edit, self.applicant.phone_edit,
+            self.address_edit, self.representative_edit, self.agent.name_edit,
+            self.agent.id_edit, self.agent.phone_edit)]
+        ticked = any(row.received_check.isChecked() for row in self.materials.rows)
+        if not any(typed) and not ticked:
+            return ""
+        name = self.applicant.values()["name"]
+        matter = self.picker.matter.name if self.picker.matter else self.tr("未选事项")
+        return self.tr("受理登记：{0}（{1}）").format(name or self.tr("申请人未填姓名"), matter)
+
     def applicant_payload(self) -> dict[str, Any]:
         values: dict[str, Any] = dict(self.applicant.values())
         values["kind"] = "legal" if self.legal_radio.isChecked() else "natural"
