@@ -430,7 +430,7 @@ def test_an_agent_case_asks_for_the_letter_of_authorization(qtbot, gui_profile) 
     assert "授权委托书" in page.message_bar.text and _count(gui_profile) == 0
     page.materials.rows[3].received_check.click()
     with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
-        qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+        _accept(qtbot, page)
     case = cases.get_case(gui_profile.runtime.uow, blocker.args[0].case.id)
     assert case.state is CaseState.ACCEPTED
     letter = next(m for m in case.materials if m["name"] == "授权委托书")
@@ -446,7 +446,7 @@ def test_the_success_banner_goes_when_the_next_registration_begins(qtbot, gui_pr
     _fill_applicant(qtbot, page)
     _receive(page, 0, 1, 2)
     with qtbot.waitSignal(page.registered, timeout=20000):
-        qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+        _accept(qtbot, page)
     wait_idle(qtbot, page.context)
     if page.preview_dialog is not None:
         page.preview_dialog.close()
@@ -474,3 +474,32 @@ def test_a_field_error_and_its_banner_go_when_the_field_is_fixed(qtbot, gui_prof
     assert "经营场所使用证明" in page.message_bar.text  # beside the list and in the banner
     page.materials.rows[2].received_check.click()
     assert "materials" not in page.errors.errors() and not page.message_bar.isVisible()
+
+
+def test_accepting_shows_what_will_happen_and_enter_goes_on(qtbot, gui_profile):
+    from PyQt6.QtWidgets import QLabel
+
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page)
+    _receive(page, 0, 1, 2)
+    qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    dialog = page.accept_dialog
+    assert dialog is not None and dialog.isVisible()
+    summary = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "个体工商户登记" in summary and "张三" in summary and "已收材料3项" in summary
+    assert "受理后不能撤销" in summary and "承诺时限" in summary
+    assert dialog.submit_button.isDefault()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # back to the form: nothing saved
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    wait_idle(qtbot, page.context)
+    assert _count(gui_profile) == 0 and page.applicant.name_edit.text() == "张三"
+    qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    dialog = page.accept_dialog
+    type_into(qtbot, find(dialog, QLineEdit, "acceptPasswordEdit"), PASSWORD)
+    with qtbot.waitSignal(page.registered, timeout=20000):
+        qtbot.keyClick(find(dialog, QLineEdit, "acceptPasswordEdit"), Qt.Key.Key_Return)
+    assert _count(gui_profile) == 1
+    wait_idle(qtbot, page.context)
+    if page.preview_dialog is not None:
+        page.preview_dialog.close()

@@ -1052,13 +1052,33 @@ class RegistrationPage(Page):
             return
         # 第三十二条第二款: the acceptance notice is sealed and dated now, at the counter.
         dialog = FormDialog(self.tr("受理"), [counter_password_field("acceptPasswordEdit")],
-                            intro=self.tr("受理后当场加盖本窗口受理专用章出具受理通知书，注明受理"
-                                          "日期，交申请人签收。请输入本人登录密码确认用印。"),
+                            intro=self._acceptance_summary(),
                             submit_text=self.tr("受理并盖章"), parent=self)
         dialog.setObjectName("acceptDialog")
         dialog.submitted.connect(self._on_accept_dialog_submitted)
         self.accept_dialog = dialog
         dialog.open()
+
+    def _acceptance_summary(self) -> str:
+        """受理 cannot be undone: what it does, shown before the password (Enter submits)."""
+        matter = self.picker.matter
+        assert matter is not None
+        applicant = self.applicant.values()["name"]
+        received = [row.material.name for row in self.materials.rows
+                    if row.received_check.isChecked()]
+        days = (self.tr("即办件，当场办结") if matter.promised_working_days == 0 else
+                self.tr("承诺时限{0}个工作日，自受理之日起计算").format(matter.promised_working_days))
+        lines = [
+            self.tr("事项：{0}（{1}）").format(matter.name, matter.department_name),
+            self.tr("申请人：{0}").format(applicant)
+            + (self.tr("，代理人：{0}").format(self.agent.values()["name"])
+               if self.agent_check.isChecked() else ""),
+            self.tr("已收材料{0}项：{1}").format(len(received), "、".join(received) or "—"),
+            days,
+            self.tr("受理后当场加盖本窗口受理专用章出具受理通知书，注明受理日期，交申请人签收；"
+                    "受理后不能撤销。请输入本人登录密码确认用印。"),
+        ]
+        return "\n".join(lines)
 
     def _on_accept_dialog_submitted(self, values: dict[str, Any]) -> None:
         self._submit("accept", password=str(values["password"]))
