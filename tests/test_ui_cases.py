@@ -212,3 +212,22 @@ def test_the_case_page_shows_a_confirmed_name_change(qtbot, gui_profile):
     page = _case_page(qtbot, gui_profile, gui_profile.staff.supervisor, case.id)
     text = page.overview.toPlainText()
     assert "此前登记为“张三”" in text and "申请人已依法更名" in text
+
+
+def test_approval_says_what_it_will_do_and_enter_approves(qtbot, gui_profile):
+    from PyQt6.QtWidgets import QLabel
+
+    case = reviewed(gui_profile)
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.chief, case.id)
+    page.action_buttons["approve"].click()
+    dialog = page.dialog
+    intro = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "核准后不能撤回" in intro and case.number in intro and "张三" in intro
+    assert dialog.submit_button.isDefault()
+    for name, widget in dialog.inputs.items():
+        if name.startswith("result_") and isinstance(widget, QLineEdit):
+            widget.setText("JY11305340012345" if "number" in name else "2026年至2031年")
+    dialog.submit_button.setFocus()
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        qtbot.keyClick(dialog.submit_button, Qt.Key.Key_Return)
+    assert cases.get_case(gui_profile.runtime.uow, case.id).state is CaseState.APPROVED

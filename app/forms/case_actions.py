@@ -172,7 +172,7 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
                            if licensing else "经审核，符合办理条件，同意办结。",
                            object_name="approveOpinionEdit"), *result_fields(case)),
                 kind="primary",
-                intro=_result_intro(case)))
+                intro=_approval_summary(case)))
             actions.append(CaseAction(
                 "deny", "不予许可…" if licensing else "不予办理…",
                 lambda u, p, c, v: cases.deny(u, p, c.id, **v),
@@ -307,6 +307,15 @@ def result_fields(case: Case) -> tuple[FieldSpec, ...]:
 def result_values(case: Case, values: dict[str, Any]) -> dict[str, str]:
     """The approval dialog's result entries, by field code."""
     return {f.code: str(values.get(f"result_{f.code}", "")) for f in case.matter.permit_fields}
+
+
+def _approval_summary(case: Case) -> str:
+    """What 核准（准予） does, before the chief commits to it: it cannot be taken back."""
+    document = SealableDocument(decision_document(case.matter, "approved")).label
+    summary = (f"核准准予{case.applicant_name}申请的“{case.matter.name}”（{case.number}）："
+               f"将生成{document}，加盖审批专用章后办结，用印时间即办结时间；核准后不能撤回。")
+    intro = _result_intro(case)
+    return summary + ("\n" + intro if intro else "")
 
 
 def _result_intro(case: Case) -> str:
