@@ -21,6 +21,7 @@ from PyQt6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -30,7 +31,6 @@ from PyQt6.QtWidgets import (
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
-    QMessageBox,
     QWidget,
 )
 
