@@ -412,8 +412,8 @@ def test_suspension_for_an_unlisted_reason_is_refused() -> None:
         )
 
 
-@pytest.mark.parametrize("reason_code", ["hearing", "tendering", "auction", "inspection",
-                                         "testing", "quarantine", "appraisal", "expert_review"])
+@pytest.mark.parametrize("reason_code", ["hearing", "tender", "auction", "testing",
+                                         "quarantine", "appraisal", "expert_review"])
 def test_every_procedure_of_article_45_stops_the_clock(reason_code: str) -> None:
     case = apply_event(accepted(), event(EventType.SUSPENDED, reason_code=reason_code,
                                          start="2026-11-24"))
@@ -438,7 +438,7 @@ def test_site_inspection_stops_the_clock_where_the_legal_basis_excludes_it() -> 
 
 def test_only_a_matter_excluding_site_inspection_offers_it_as_a_reason() -> None:
     labels = [label for _code, label in suspension_reasons(make_matter())]
-    assert labels == ["听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审"]
+    assert labels == ["听证", "招标", "拍卖", "检验检测", "检疫", "鉴定", "专家评审"]
     excluded = make_matter(site_inspection_excluded=True)
     assert ("site_inspection", "现场核查") in suspension_reasons(excluded)
 

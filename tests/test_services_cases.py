@@ -383,7 +383,7 @@ def test_an_agent_case_needs_the_letter_of_authorization(profile) -> None:
     listed = [dict(m, received=m["name"] != "授权委托书") for m in case.materials]
     cases.record_materials(runtime.uow, staff.clerk, case.id, materials=listed, now=MONDAY)
     with pytest.raises(ValidationError) as err:
-        cases.accept(runtime.uow, staff.clerk, case.id, now=MONDAY)
+        cases.accept(runtime.uow, staff.clerk, case.id, seal=counter_seal(runtime), now=MONDAY)
     assert "授权委托书" in err.value.message
     # Rows sent without it (a script, an old station) still get it asked for.
     other = cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-001",

@@ -187,8 +187,11 @@ def test_the_suspend_dialog_offers_article_45_and_no_site_inspection(qtbot, gui_
     page.action_buttons["suspend"].click()
     combo = page.dialog.inputs["reason_code"]
     labels = [combo.itemText(i) for i in range(combo.count())]
-    assert labels == ["听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审"]
-    combo.setCurrentIndex(labels.index("检测"))
+    assert labels == ["听证", "招标", "拍卖", "检验检测", "检疫", "鉴定", "专家评审"]
+    combo.setCurrentIndex(labels.index("检验检测"))
+    from tests.profile_fixtures import PASSWORD
+
+    find(page.dialog, QLineEdit, "suspendPasswordEdit").setText(PASSWORD)  # the notice's seal
     with qtbot.waitSignal(page.loaded, timeout=10000):
         qtbot.mouseClick(find(page.dialog, QPushButton, "dialogSubmitButton"),
                          Qt.MouseButton.LeftButton)
