@@ -33,7 +33,7 @@ ACTIONS = [
     (EventType.SUSPENDED, "clerk1", {"reason_code": "hearing", "start": "2026-11-24"}),
     (EventType.RESUMED, "clerk1", {"end": "2026-11-25"}),
     (EventType.EXTENDED, "chief1", {"working_days": 3, "reason": "复杂"}),
-    (EventType.EVALUATED, "clerk1", {"rating": "satisfied"}),
+    (EventType.EVALUATED, "clerk1", {"rating": "satisfied", "channel": "qr_code"}),
 ]
 
 

@@ -16,6 +16,7 @@ from app.domain.case import (
     authorize_event,
     category,
     replay,
+    suspension_reasons,
 )
 from app.domain.catalog import CaseType
 from app.domain.errors import PermissionDenied, TransitionError, ValidationError
@@ -385,7 +386,7 @@ def test_suspension_blocks_review_until_resumed() -> None:
         accepted(),
         event(
             EventType.SUSPENDED,
-            reason_code="site_inspection",
+            reason_code="hearing",
             start="2026-11-24",
         ),
     )
@@ -394,7 +395,7 @@ def test_suspension_blocks_review_until_resumed() -> None:
     case = apply_event(case, event(EventType.RESUMED, end="2026-11-26"))
     assert case.suspensions == [
         {
-            "reason_code": "site_inspection",
+            "reason_code": "hearing",
             "reason": "",
             "start": "2026-11-24",
             "end": "2026-11-26",
@@ -409,6 +410,37 @@ def test_suspension_for_an_unlisted_reason_is_refused() -> None:
         apply_event(
             accepted(), event(EventType.SUSPENDED, reason_code="holiday", start="2026-11-24")
         )
+
+
+@pytest.mark.parametrize("reason_code", ["hearing", "tender", "auction", "testing",
+                                         "quarantine", "appraisal", "expert_review"])
+def test_every_procedure_of_article_45_stops_the_clock(reason_code: str) -> None:
+    case = apply_event(accepted(), event(EventType.SUSPENDED, reason_code=reason_code,
+                                         start="2026-11-24"))
+    assert case.suspended
+
+
+def test_site_inspection_is_review_time_and_does_not_stop_the_clock() -> None:
+    with pytest.raises(ValidationError) as refused:
+        apply_event(accepted(), event(EventType.SUSPENDED, reason_code="site_inspection",
+                                      start="2026-11-24"))
+    assert (refused.value.code, refused.value.field) == ("site_inspection_counts", "reason_code")
+    assert "计入审查期限" in refused.value.message
+
+
+def test_site_inspection_stops_the_clock_where_the_legal_basis_excludes_it() -> None:
+    matter = make_matter(site_inspection=True, site_inspection_excluded=True)
+    case = apply_event(accepted(matter), event(EventType.SUSPENDED,
+                                               reason_code="site_inspection",
+                                               start="2026-11-24"))
+    assert case.suspensions[0]["reason_code"] == "site_inspection"
+
+
+def test_only_a_matter_excluding_site_inspection_offers_it_as_a_reason() -> None:
+    labels = [label for _code, label in suspension_reasons(make_matter())]
+    assert labels == ["听证", "招标", "拍卖", "检验检测", "检疫", "鉴定", "专家评审"]
+    excluded = make_matter(site_inspection_excluded=True)
+    assert ("site_inspection", "现场核查") in suspension_reasons(excluded)
 
 
 def test_extension_needs_a_reason_and_a_sane_number_of_days() -> None:
@@ -435,9 +467,19 @@ def test_fee_payment_cannot_exceed_recorded_fees() -> None:
 
 
 def test_evaluation_is_recorded_once() -> None:
-    case = apply_event(accepted(), event(EventType.EVALUATED, rating="very_satisfied"))
+    case = apply_event(accepted(), event(EventType.EVALUATED, rating="very_satisfied",
+                                         channel="rating_device"))
+    assert case.evaluation["channel"] == "rating_device"
     with pytest.raises(TransitionError):
-        apply_event(case, event(EventType.EVALUATED, rating="satisfied"))
+        apply_event(case, event(EventType.EVALUATED, rating="satisfied", channel="qr_code"))
+
+
+@pytest.mark.parametrize("channel", [None, "", "clerk", "counter"])
+def test_an_evaluation_not_from_the_applicant_is_refused(channel) -> None:
+    payload = {"rating": "very_satisfied"} | ({"channel": channel} if channel is not None else {})
+    with pytest.raises(ValidationError) as refused:
+        apply_event(accepted(), event(EventType.EVALUATED, **payload))
+    assert refused.value.code == "evaluation_not_from_applicant"
 
 
 def test_replay_gives_the_same_case_as_stepwise_application() -> None:
@@ -467,7 +509,7 @@ def _history() -> list[Event]:
         event(EventType.SUPPLEMENTED, clock=clock, received=["甲"]),
         event(EventType.SUPPLEMENTED, clock=clock, received=["乙"]),
         event(EventType.ACCEPTED, clock=clock, accepted_on="2026-11-23"),
-        event(EventType.SUSPENDED, clock=clock, reason_code="site_inspection",
+        event(EventType.SUSPENDED, clock=clock, reason_code="testing",
               start="2026-11-24"),
         event(EventType.RESUMED, clock=clock, end="2026-11-26"),
         event(EventType.FEE_RECORDED, clock=clock, items=[{"name": "登记费", "amount_fen": 500}]),

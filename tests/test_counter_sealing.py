@@ -294,7 +294,14 @@ def test_a_hearing_needs_its_time_and_its_sealed_notice(profile) -> None:
 
 
 def test_a_site_inspection_stops_the_clock_without_a_notice(profile) -> None:
+    # Only where the matter's legal basis excludes it from the time limit (issue 13).
+    from dataclasses import replace
+
+    from app.services import catalog
+
     runtime, staff = profile
+    matter = catalog.get_matter(runtime.uow, "SCJ-001")
+    catalog.save_matter(runtime.uow, staff.admin, replace(matter, site_inspection_excluded=True))
     case = _accepted(runtime, staff)
     case = cases.suspend(runtime.uow, staff.clerk, case.id, reason_code="site_inspection",
                          now=TUESDAY)

@@ -20,6 +20,7 @@ from app.print_templates import (
     FeeLine,
     FontSet,
     SealAppearance,
+    evaluation_url,
     parse_verification_url,
     qr_payload,
     render_docx,
@@ -624,3 +625,18 @@ def test_signature_lines_and_the_date_never_fill_a_page_alone(system_fonts: Font
     assert SAMPLE_AUTHORITY in texts
     assert texts.index(SAMPLE_AUTHORITY) >= 1  # body text above the signature
     assert "签字" in _compact(pdf.pages[-1].extract_text())
+
+
+def test_the_receipt_carries_a_rating_qr_code_for_the_applicant(system_fonts: FontSet) -> None:
+    zxingcpp = pytest.importorskip("zxingcpp")
+    url = evaluation_url(SAMPLE_SERVER, "6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f")
+    context = dataclasses.replace(sample_context(DocumentKind.RECEIPT), evaluation_url=url)
+    data = render_pdf(context, fonts=system_fonts)
+    found = [r.text for image in _page_images(data) for r in zxingcpp.read_barcodes(image)]
+    assert found == [f"{SAMPLE_SERVER}/pj/6f1c2d3e4a5b4c6d8e7f0a1b2c3d4e5f"]
+    text = _compact(_pdf_text(_pdf(context, system_fonts)))
+    assert "扫码评价（好差评）" in text and "窗口人员不代为评价" in text
+    assert "扫码评价（好差评）" in _docx_text(render_docx(context, fonts=system_fonts))
+    plain = sample_context(DocumentKind.RECEIPT)
+    assert not [r for image in _page_images(render_pdf(plain, fonts=system_fonts))
+                for r in zxingcpp.read_barcodes(image)]

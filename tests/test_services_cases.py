@@ -290,3 +290,103 @@ def test_a_reversed_date_range_is_refused_with_a_message(profile) -> None:
             query(runtime.uow, staff.supervisor, reversed_range)
         assert refused.value.code == "filter.reversed_range"
         assert "晚于截止日" in refused.value.message
+
+
+def test_site_inspection_cannot_stop_the_clock_and_nothing_is_written(profile) -> None:
+    runtime, staff = profile
+    case = _accepted(runtime, staff)
+    with pytest.raises(ValidationError) as err:
+        cases.suspend(runtime.uow, staff.clerk, case.id, reason_code="site_inspection",
+                      now=MONDAY + timedelta(hours=2))
+    assert err.value.code == "site_inspection_counts"
+    after = cases.get_case(runtime.uow, case.id)
+    assert not after.suspensions and after.event_count == case.event_count
+
+
+def test_the_clerk_cannot_type_in_an_evaluation(profile) -> None:
+    runtime, staff = profile
+    case = _accepted(runtime, staff)
+    with pytest.raises(ValidationError) as err:
+        cases.record_evaluation(runtime.uow, staff.clerk, case.id, rating="very_satisfied",
+                                channel="clerk", now=MONDAY + timedelta(hours=2))
+    assert err.value.code == "evaluation_not_from_applicant"
+    assert cases.get_case(runtime.uow, case.id).evaluation is None
+    rated = cases.record_evaluation(runtime.uow, staff.clerk, case.id, rating="satisfied",
+                                    channel="qr_code", now=MONDAY + timedelta(hours=3))
+    assert rated.evaluation["rating"] == "satisfied"
+    assert rated.evaluation["channel"] == "qr_code"
+
+
+def test_the_issued_receipt_invites_the_applicant_to_rate_by_qr_code(profile) -> None:
+    import io
+
+    import pdfplumber
+
+    from app.print_templates import DocumentKind
+    from app.services import documents
+
+    runtime, staff = profile
+    case = _registered(runtime, staff)
+    with runtime.uow() as uow:
+        uow.settings.set("server_url", "https://zwfw.example.gov.cn")
+        uow.commit()
+    receipt = documents.issue_unsealed(runtime.uow, staff.clerk, case.id, DocumentKind.RECEIPT)
+    with pdfplumber.open(io.BytesIO(receipt.pdf)) as pdf:
+        text = "".join((page.extract_text() or "") for page in pdf.pages).replace("\n", "")
+    assert "扫码评价（好差评）" in text and "窗口人员不代为评价" in text
+    assert receipt.pdf.count(b"/Type /Page") - receipt.pdf.count(b"/Type /Pages") == 1
+
+
+def test_a_known_id_number_gives_the_latest_cases_name_phone_and_address(profile) -> None:
+    runtime, staff = profile
+    assert cases.known_applicant(runtime.uow, staff.clerk,
+                                 id_number=NATURAL_APPLICANT["id_number"]) is None
+    _registered(runtime, staff)
+    moved = dict(NATURAL_APPLICANT, phone="13900139000", address="城关镇新华街8号")
+    latest = cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-001",
+                                 applicant=moved, now=MONDAY + timedelta(hours=1))
+    known = cases.known_applicant(runtime.uow, staff.clerk, id_number="11010519491231002x ")
+    assert known is not None
+    assert (known.name, known.phone, known.address, known.case_number) == (
+        "张三", "13900139000", "城关镇新华街8号", latest.number)
+
+
+def test_a_known_id_number_under_another_name_needs_a_reason_which_is_recorded(profile):
+    runtime, staff = profile
+    first = _registered(runtime, staff)
+    renamed = dict(NATURAL_APPLICANT, name="张叁")
+    with pytest.raises(ValidationError) as err:
+        cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-001",
+                            applicant=renamed, now=MONDAY + timedelta(hours=1))
+    assert (err.value.code, err.value.field) == ("applicant_name_differs", "name")
+    assert "张三" in err.value.message
+    case = cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-001",
+                               applicant=renamed, name_change_reason="申请人已依法更名",
+                               now=MONDAY + timedelta(hours=1))
+    assert case.identity_note == {"previous_name": "张三", "reason": "申请人已依法更名",
+                                  "previous_case": first.number}
+    [registered] = [e for e in cases.case_history(runtime.uow, case.id)
+                    if e.type.value == "registered"]
+    assert registered.payload["identity_note"]["reason"] == "申请人已依法更名"
+    with runtime.uow() as uow:
+        audited = [r.body for r in uow.audit.records() if case.id in r.body]
+    assert any("申请人已依法更名" in body for body in audited)
+
+
+def test_an_agent_case_needs_the_letter_of_authorization(profile) -> None:
+    runtime, staff = profile
+    agent = {"name": "李四", "id_type": "resident_id", "id_number": "110105198001011238",
+             "phone": "13900139000"}
+    case = cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-001",
+                               applicant={**NATURAL_APPLICANT, "agent": agent}, now=MONDAY)
+    assert case.materials[-1]["name"] == "授权委托书"
+    listed = [dict(m, received=m["name"] != "授权委托书") for m in case.materials]
+    cases.record_materials(runtime.uow, staff.clerk, case.id, materials=listed, now=MONDAY)
+    with pytest.raises(ValidationError) as err:
+        cases.accept(runtime.uow, staff.clerk, case.id, seal=counter_seal(runtime), now=MONDAY)
+    assert "授权委托书" in err.value.message
+    # Rows sent without it (a script, an old station) still get it asked for.
+    other = cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-001",
+                                applicant={**NATURAL_APPLICANT, "agent": agent},
+                                materials=_all_received(case.materials[:-1]), now=MONDAY)
+    assert [m["name"] for m in cases.missing_materials(other)] == ["授权委托书"]

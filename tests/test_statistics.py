@@ -64,8 +64,10 @@ def month(tmp_path: Path) -> Iterator[tuple[Runtime, Staff]]:
                  ground="outside_powers", redirect_authority="市市场监督管理局",
                  seal=counter_seal(runtime), now=MONDAY)
     accepted(staff.clerk2, MONDAY)  # still open when the month ends: overdue
-    cases.record_evaluation(uow, staff.clerk, on_time.id, rating="satisfied", now=WEDNESDAY)
-    cases.record_evaluation(uow, staff.clerk, rejected.id, rating="unsatisfied", now=WEDNESDAY)
+    cases.record_evaluation(uow, staff.clerk, on_time.id, rating="satisfied",
+                            channel="rating_device", now=WEDNESDAY)
+    cases.record_evaluation(uow, staff.clerk, rejected.id, rating="unsatisfied",
+                            channel="qr_code", now=WEDNESDAY)
     yield runtime, staff
     runtime.close()
 

@@ -157,7 +157,8 @@ def test_mixed_page_stores_what_the_per_event_path_stores(
     f, k, lo, ke, g = (history(township, c) for c in (fresh, known, lost, kept, gap))
     hold(center, [(k[0], None), (lo[0], 1), (ke[0], 2), (g[0], 3)])
     cases.accept(center.uow, center.clerk, lost, seal=center.counter_seal)
-    cases.record_evaluation(center.uow, center.clerk, kept, rating="satisfied")
+    cases.record_evaluation(center.uow, center.clerk, kept, rating="satisfied",
+                            channel="rating_device")
     # The acceptance and its notice sealed at the counter, and the evaluation.
     assert len(center.outbox()) == 3
     cases.accept(township.uow, township.clerk, lost, seal=township.counter_seal)

@@ -86,8 +86,8 @@ def test_search_by_name_and_by_state(qtbot, gui_profile) -> None:
 
 
 def test_sorting_by_the_header_asks_the_database_again(qtbot, gui_profile) -> None:
-    first = register(gui_profile, name="甲某某")
-    register(gui_profile, name="乙某某")
+    first = register(gui_profile, name="甲某某", id_number="110105199002022347")
+    register(gui_profile, name="乙某某", id_number="110105197503033459")
     context = gui_profile.context(gui_profile.staff.clerk)
     page = CaseSearchPage(context)
     qtbot.addWidget(page)
@@ -179,3 +179,58 @@ def test_the_case_page_header_shows_the_deadline(qtbot, gui_profile) -> None:
     page = _case_page(qtbot, gui_profile, gui_profile.staff.clerk, case.id)
     assert page.view.summary == summary
     assert page.deadline_label.text().startswith(f"办结期限 {summary.deadline.isoformat()}")
+
+
+def test_the_suspend_dialog_offers_article_45_and_no_site_inspection(qtbot, gui_profile):
+    case = accepted(gui_profile)
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.clerk, case.id)
+    page.action_buttons["suspend"].click()
+    combo = page.dialog.inputs["reason_code"]
+    labels = [combo.itemText(i) for i in range(combo.count())]
+    assert labels == ["听证", "招标", "拍卖", "检验检测", "检疫", "鉴定", "专家评审"]
+    combo.setCurrentIndex(labels.index("检验检测"))
+    from tests.profile_fixtures import PASSWORD
+
+    find(page.dialog, QLineEdit, "suspendPasswordEdit").setText(PASSWORD)  # the notice's seal
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        qtbot.mouseClick(find(page.dialog, QPushButton, "dialogSubmitButton"),
+                         Qt.MouseButton.LeftButton)
+    suspended = cases.get_case(gui_profile.runtime.uow, case.id)
+    assert suspended.suspensions[0]["reason_code"] == "testing"
+
+
+def test_the_case_page_offers_no_clerk_typed_evaluation(qtbot, gui_profile):
+    case = accepted(gui_profile)
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.clerk, case.id)
+    assert "evaluate" not in page.action_buttons
+    assert not [b for b in page.findChildren(QPushButton) if "评价" in b.text()]
+
+
+def test_the_case_page_shows_a_confirmed_name_change(qtbot, gui_profile):
+    register(gui_profile)
+    case = cases.register_case(
+        gui_profile.runtime.uow, gui_profile.staff.clerk, matter_code="SCJ-001",
+        applicant={**test_ui_support.NATURAL_APPLICANT, "name": "张叁"},
+        name_change_reason="申请人已依法更名")
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.supervisor, case.id)
+    text = page.overview.toPlainText()
+    assert "此前登记为“张三”" in text and "申请人已依法更名" in text
+
+
+def test_approval_says_what_it_will_do_and_enter_approves(qtbot, gui_profile):
+    from PyQt6.QtWidgets import QLabel
+
+    case = reviewed(gui_profile)
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.chief, case.id)
+    page.action_buttons["approve"].click()
+    dialog = page.dialog
+    intro = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "核准后不能撤回" in intro and case.number in intro and "张三" in intro
+    assert dialog.submit_button.isDefault()
+    for name, widget in dialog.inputs.items():
+        if name.startswith("result_") and isinstance(widget, QLineEdit):
+            widget.setText("JY11305340012345" if "number" in name else "2026年至2031年")
+    dialog.submit_button.setFocus()
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        qtbot.keyClick(dialog.submit_button, Qt.Key.Key_Return)
+    assert cases.get_case(gui_profile.runtime.uow, case.id).state is CaseState.APPROVED

@@ -5,8 +5,13 @@ from __future__ import annotations
 from io import BytesIO
 from pathlib import Path
 
+import pytest
+from PyQt6.QtWidgets import QMessageBox
+
+from app.domain.errors import NotFound
 from app.forms.catalog_page import CatalogPage
 from app.services import catalog
+from app.ui import catalog_sheet
 from tests import test_ui_support
 from tests.test_ui_support import GUI, GuiProfile, wait_idle
 
@@ -49,6 +54,14 @@ def test_export_edit_import_round_trip(qtbot, gui_profile, tmp_path: Path) -> No
     edited = tmp_path / "edited.xlsx"
     book.save(edited)
     page.import_catalog(edited)
+    qtbot.waitUntil(lambda: page.import_box is not None and page.import_box.isVisible())
+    details = page.import_box.informativeText()
+    assert "新增 1 个事项：ZJJ-009 临时建筑许可" in details
+    assert "没有变化" in details and "另有 1 处问题" in details
+    assert catalog.list_matters(gui_profile.runtime.uow)  # nothing written yet
+    with pytest.raises(NotFound):
+        catalog.get_matter(gui_profile.runtime.uow, "ZJJ-009")
+    page.import_box.defaultButton().click()  # Enter imports
     wait_idle(qtbot, page.context)
     assert page.message_bar.level == "warning"
     assert "已导入 2 个事项" in page.message_bar.text
@@ -170,3 +183,66 @@ def test_the_administrator_sets_the_matter_type_and_a_certificates_fields(
     assert matter.matter_type is MatterType.CONFIRMATION and matter.reconsideration_first
     assert matter.certificate_name == "营业执照"
     assert [f.label for f in matter.permit_fields] == ["证件编号", "有效期限"]
+
+
+def test_an_import_that_changes_a_matter_names_what_changes_and_can_be_cancelled(
+    qtbot, gui_profile, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    page = _page(qtbot, gui_profile, gui_profile.staff.admin)
+    exported = tmp_path / "catalog.xlsx"
+    page.export_catalog(exported)
+    wait_idle(qtbot, page.context)
+    book = load_workbook(BytesIO(exported.read_bytes()))
+    header = [c.value for c in book["事项"][1]]
+    book["事项"].cell(row=2, column=header.index("承诺时限") + 1, value=2)
+    book["材料"].append(["SCJ-001", "X", None, "原件", 1, "是", "", ""])
+    edited = tmp_path / "edited.xlsx"
+    book.save(edited)
+    page.import_catalog(edited)
+    # The unnamed material row is an error: SCJ-001 is not imported, never without it.
+    qtbot.waitUntil(lambda: "缺少材料名称" in page.message_bar.text)
+    assert page.import_box is None and page.message_bar.level == "warning"
+    book["材料"].delete_rows(book["材料"].max_row)
+    book.save(edited)
+    page.import_catalog(edited)
+    qtbot.waitUntil(lambda: page.import_box is not None and page.import_box.isVisible())
+    assert "修改 1 个事项：\nSCJ-001 个体工商户登记：承诺时限" in page.import_box.informativeText()
+    page.import_box.button(QMessageBox.StandardButton.Cancel).click()
+    qtbot.waitUntil(lambda: "已取消导入" in page.message_bar.text)
+    assert catalog.get_matter(gui_profile.runtime.uow, "SCJ-001").promised_working_days == 3
+
+
+def test_a_catalog_sheet_material_row_without_a_name_is_reported_not_dropped() -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    matters = book.active
+    matters.title = "事项"
+    matters.append(list(catalog_sheet.MATTER_COLUMNS))
+    matters.append(["M-1", "某事项", "SCJ", "承诺件", 5, 5])
+    material_sheet = book.create_sheet("材料")
+    material_sheet.append(list(catalog_sheet.MATERIAL_COLUMNS))
+    material_sheet.append(["M-1", "A", "申请书", "原件", 1, "是", "", ""])
+    material_sheet.append(["M-1", "B", None, "原件", 1, "是", "", ""])
+    data = BytesIO()
+    book.save(data)
+    parsed = catalog_sheet.parse_catalog(data.getvalue(), {"SCJ": "县市场监督管理局"})
+    assert parsed.matters == []
+    assert any("材料表第3行" in p and "缺少材料名称" in p for p in parsed.problems)
+
+
+def test_saving_a_matter_with_an_unnamed_material_is_refused(gui_profile) -> None:
+    from dataclasses import replace
+
+    from app.domain.catalog import RequiredMaterial
+    from app.domain.errors import ValidationError
+
+    uow = gui_profile.runtime.uow
+    matter = catalog.get_matter(uow, "SCJ-001")
+    unnamed = replace(matter, materials=(*matter.materials, RequiredMaterial("X", " ")))
+    with pytest.raises(ValidationError) as refused:
+        catalog.save_matter(uow, gui_profile.staff.admin, unnamed)
+    assert (refused.value.code, refused.value.field) == ("material_name_required", "materials")
+    assert "第4项" in refused.value.message

@@ -239,7 +239,7 @@ def test_a_legal_person_with_an_agent_whose_phone_is_wrong(qtbot, gui_profile) -
     type_into(qtbot, find(page, QLineEdit, "agentNameEdit"), "李四")
     type_into(qtbot, find(page, QLineEdit, "agentIdEdit"), VALID_ID)
     type_into(qtbot, find(page, QLineEdit, "agentPhoneEdit"), "12345")
-    _receive(page, 0, 1, 2)
+    _receive(page, 0, 1, 2, 3)
     qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
     assert "代理人" in find(page, QLabel, "agentPhoneEditError").text()
     assert _count(gui_profile) == 0
@@ -365,3 +365,141 @@ def test_accepting_without_a_window_seal_says_what_to_register(qtbot, gui_profil
     # Registered, not accepted: no unsealed notice was issued.
     case = cases.get_case(gui_profile.runtime.uow, outcome.case.id)
     assert case.state is CaseState.REGISTERED and case.seals == []
+
+
+def test_a_known_id_number_fills_name_phone_and_address(qtbot, gui_profile) -> None:
+    test_ui_support.register(gui_profile, phone="13900139000", address="城关镇新华街8号")
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    type_into(qtbot, find(page, QLineEdit, "applicantIdEdit"), VALID_ID)
+    qtbot.waitUntil(lambda: page.applicant.name_edit.text() == "张三")
+    assert page.applicant.phone_edit.text() == "13900139000"
+    assert page.address_edit.text() == "城关镇新华街8号"
+    label = find(page, QLabel, "knownApplicantLabel")
+    assert label.isVisible() and "本站已办理过该申请人" in label.text()
+
+
+def test_a_known_id_number_under_another_name_warns_and_asks_for_a_reason(
+    qtbot, gui_profile
+) -> None:
+    test_ui_support.register(gui_profile)
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    type_into(qtbot, find(page, QLineEdit, "applicantNameEdit"), "张叁")
+    type_into(qtbot, find(page, QLineEdit, "applicantIdEdit"), VALID_ID)
+    label = find(page, QLabel, "knownApplicantLabel")
+    qtbot.waitUntil(lambda: label.isVisible() and "张三" in label.text())
+    assert "不一致" in label.text()
+    assert page.applicant.name_edit.text() == "张叁"  # what the clerk typed stays
+    _receive(page, 0, 1, 2)
+    before = _count(gui_profile)
+    _accept(qtbot, page)
+    qtbot.waitUntil(lambda: page.identity_dialog is not None and page.identity_dialog.isVisible())
+    assert _count(gui_profile) == before
+    assert "张三" in page.errors.errors()["name"]  # next to the name, and in the banner
+    assert page.message_bar.isVisible()
+    dialog = page.identity_dialog
+    qtbot.mouseClick(find(dialog, QPushButton, "dialogSubmitButton"), Qt.MouseButton.LeftButton)
+    assert "请填写原因" in dialog.errors.errors()["reason"]
+    dialog.inputs["reason"].setPlainText("申请人已依法更名")
+    with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
+        qtbot.mouseClick(find(dialog, QPushButton, "dialogSubmitButton"),
+                         Qt.MouseButton.LeftButton)
+    case = cases.get_case(gui_profile.runtime.uow, blocker.args[0].case.id)
+    assert case.applicant_name == "张叁"
+    assert case.identity_note["reason"] == "申请人已依法更名"
+    assert case.identity_note["previous_name"] == "张三"
+    wait_idle(qtbot, page.context)
+    if page.preview_dialog is not None:
+        page.preview_dialog.close()
+
+
+def test_an_agent_case_asks_for_the_letter_of_authorization(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page)
+    _receive(page, 0, 1, 2)
+    find(page, type(page.agent_check), "agentCheck").click()
+    names = [row.material.name for row in page.materials.rows]
+    assert names[-1] == "授权委托书" and len(names) == 4
+    assert all(row.received_check.isChecked() for row in page.materials.rows[:3])  # kept
+    type_into(qtbot, find(page, QLineEdit, "agentNameEdit"), "李四")
+    type_into(qtbot, find(page, QLineEdit, "agentIdEdit"), "110105198001011238")
+    type_into(qtbot, find(page, QLineEdit, "agentPhoneEdit"), "13900139000")
+    qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    assert "授权委托书" in page.message_bar.text and _count(gui_profile) == 0
+    page.materials.rows[3].received_check.click()
+    with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
+        _accept(qtbot, page)
+    case = cases.get_case(gui_profile.runtime.uow, blocker.args[0].case.id)
+    assert case.state is CaseState.ACCEPTED
+    letter = next(m for m in case.materials if m["name"] == "授权委托书")
+    assert letter["received"] is True
+    wait_idle(qtbot, page.context)
+    if page.preview_dialog is not None:
+        page.preview_dialog.close()
+
+
+def test_the_success_banner_goes_when_the_next_registration_begins(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page)
+    _receive(page, 0, 1, 2)
+    with qtbot.waitSignal(page.registered, timeout=20000):
+        _accept(qtbot, page)
+    wait_idle(qtbot, page.context)
+    if page.preview_dialog is not None:
+        page.preview_dialog.close()
+    assert page.message_bar.isVisible() and page.message_bar.level == "success"
+    type_into(qtbot, find(page, QLineEdit, "matterSearchEdit"), "gtgshdj")
+    assert not page.message_bar.isVisible()
+
+
+def test_a_field_error_and_its_banner_go_when_the_field_is_fixed(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page)
+    find(page, QLineEdit, "applicantNameEdit").clear()
+    _receive(page, 0, 1, 2)
+    qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    assert "请填写申请人姓名" in page.errors.errors()["name"]
+    assert page.message_bar.isVisible() and "1处需要更正" in page.message_bar.text
+    type_into(qtbot, find(page, QLineEdit, "applicantNameEdit"), "张三")
+    assert "name" not in page.errors.errors()
+    assert not find(page, QLabel, "applicantNameEditError").isVisible()
+    assert not page.message_bar.isVisible()
+    _receive(page, 0, 1)
+    qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    assert "经营场所使用证明" in page.errors.errors()["materials"]
+    assert "经营场所使用证明" in page.message_bar.text  # beside the list and in the banner
+    page.materials.rows[2].received_check.click()
+    assert "materials" not in page.errors.errors() and not page.message_bar.isVisible()
+
+
+def test_accepting_shows_what_will_happen_and_enter_goes_on(qtbot, gui_profile):
+    from PyQt6.QtWidgets import QLabel
+
+    page = _page(qtbot, gui_profile)
+    _choose_matter(qtbot, page)
+    _fill_applicant(qtbot, page)
+    _receive(page, 0, 1, 2)
+    qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    dialog = page.accept_dialog
+    assert dialog is not None and dialog.isVisible()
+    summary = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "个体工商户登记" in summary and "张三" in summary and "已收材料3项" in summary
+    assert "受理后不能撤销" in summary and "承诺时限" in summary
+    assert dialog.submit_button.isDefault()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # back to the form: nothing saved
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    wait_idle(qtbot, page.context)
+    assert _count(gui_profile) == 0 and page.applicant.name_edit.text() == "张三"
+    qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+    dialog = page.accept_dialog
+    type_into(qtbot, find(dialog, QLineEdit, "acceptPasswordEdit"), PASSWORD)
+    with qtbot.waitSignal(page.registered, timeout=20000):
+        qtbot.keyClick(find(dialog, QLineEdit, "acceptPasswordEdit"), Qt.Key.Key_Return)
+    assert _count(gui_profile) == 1
+    wait_idle(qtbot, page.context)
+    if page.preview_dialog is not None:
+        page.preview_dialog.close()

@@ -8,6 +8,7 @@ re-validating, so an event recorded under older rules still replays.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -356,3 +357,30 @@ def make_applicant(
         legal_representative=legal_representative,
         agent=agent,
     ).validate(today=today)
+
+
+def same_name(first: str, second: str) -> bool:
+    """Whether two applicant names are the same name (spaces and full-width forms aside)."""
+    def fold(text: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", text).split())
+    return fold(first) == fold(second)
+
+
+def check_known_identity(*, previous_name: str, name: str, reason: str,
+                         id_label: str) -> dict[str, str] | None:
+    """The same ID number under another name needs a reason (更名、录入错误 ...).
+
+    Returns the note the registration records (``previous_name``, ``reason``), or None
+    when the names agree; refuses a different name without a reason.
+    """
+    if not previous_name or same_name(previous_name, name):
+        return None
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError(
+            "applicant_name_differs",
+            f"该{id_label}此前登记的名称为“{previous_name}”，与本次填写的“{name}”不一致。"
+            "请核对证件；确属更名等情况的，请填写原因并确认。",
+            field="name", previous_name=previous_name,
+        )
+    return {"previous_name": previous_name, "reason": reason}

@@ -326,7 +326,11 @@ def _check_working_days(value: object, *, field: str, minimum: int = 0) -> int:
 
 
 class SuspensionReason(StrEnum):
-    """Why the clock is stopped: the procedures 行政许可法第四十五条 excludes."""
+    """Why the clock is stopped: the procedures 行政许可法 第四十五条 excludes (听证、招标、
+    拍卖、检验、检测、检疫、鉴定、专家评审). 现场核查 is part of the review time (第三十四条)
+    and stops the clock only where the matter's legal basis says so (the catalog's
+    ``site_inspection_excluded``), which :func:`app.domain.case.check_suspension_reason`
+    enforces."""
 
     SITE_INSPECTION = "site_inspection"
     HEARING = "hearing"
@@ -356,6 +360,14 @@ class SuspensionReason(StrEnum):
         """A procedure of 行政许可法第四十五条, whose time the organ must tell the applicant
         in writing (特别程序告知书). 现场核查 is not one of them (第三十四条)."""
         return self is not SuspensionReason.SITE_INSPECTION
+
+
+# The procedures 行政许可法 第四十五条 names, in its order (检验、检测 as one).
+STATUTORY_SUSPENSION_REASONS = (
+    SuspensionReason.HEARING, SuspensionReason.TENDER, SuspensionReason.AUCTION,
+    SuspensionReason.TESTING, SuspensionReason.QUARANTINE, SuspensionReason.APPRAISAL,
+    SuspensionReason.EXPERT_REVIEW,
+)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from app.domain.calendar import SuspensionReason
+from app.domain.calendar import STATUTORY_SUSPENSION_REASONS, SuspensionReason
 from app.domain.catalog import CaseType, Matter
 from app.domain.errors import DomainError, PermissionDenied, TransitionError, ValidationError
 from app.domain.events import Event, EventType
@@ -101,6 +101,15 @@ EVALUATION_RATINGS = {
     "unsatisfied": "不满意",
     "very_unsatisfied": "非常不满意",
 }
+# Where an evaluation comes from: always the applicant, never a clerk typing it in
+# (好差评 is the applicant's own). The code is recorded with the rating.
+EVALUATION_CHANNELS = {
+    "rating_device": "窗口评价器",
+    "qr_code": "扫码评价",
+    "online": "政务服务网",
+    "hotline": "12345热线",
+    "sms": "短信评价",
+}
 FORWARD_RESULTS = {"approved": "准予", "denied": "不予", "returned": "退回"}
 
 # Which permission each event needs from its actor.
@@ -172,6 +181,9 @@ class Case:
     fees: list[dict[str, Any]] = field(default_factory=list)
     payments: list[dict[str, Any]] = field(default_factory=list)
     evaluation: dict[str, Any] | None = None
+    # The same ID number was registered before under another name: that name and the
+    # clerk's reason for going on (更名 ...), as confirmed at registration.
+    identity_note: dict[str, Any] | None = None
     last_event_id: str = ""
     event_count: int = 0
 
@@ -542,9 +554,20 @@ def _registered(event: Event) -> Case:
         window_name=str(payload.get("window", "")),
         materials=_materials(payload),
         materials_at=event.device_time,
+        identity_note=_identity_note(payload),
         last_event_id=event.id,
         event_count=1,
     )
+
+
+def _identity_note(payload: dict[str, Any]) -> dict[str, Any] | None:
+    note = payload.get("identity_note")
+    if note is None:
+        return None
+    if not isinstance(note, dict) or not str(note.get("reason", "")).strip():
+        raise ValidationError("required", "证件号码曾以其他名称登记，请填写原因。",
+                              field="name_change_reason")
+    return dict(note)
 
 
 def _on_materials_recorded(case: Case, event: Event) -> None:
@@ -919,12 +942,7 @@ def _on_suspended(case: Case, event: Event) -> None:
     if case.suspended:
         raise TransitionError("already_suspended", "办件已在中止计时中。")
     reason_code = _text(event.payload, "reason_code", "中止原因")
-    if reason_code not in SUSPENSION_REASONS:
-        raise ValidationError(
-            "bad_reason",
-            f"中止计时只限{'、'.join(SUSPENSION_REASONS.values())}。",
-            field="reason_code",
-        )
+    check_suspension_reason(case.matter, reason_code)
     expected = event.payload.get("expected_working_days")
     if expected is not None and (not isinstance(expected, int) or not 1 <= expected <= 250):
         raise ValidationError(
@@ -940,6 +958,34 @@ def _on_suspended(case: Case, event: Event) -> None:
             "at": event.device_time.isoformat(),
         }
     )
+
+
+def suspension_reasons(matter: Matter) -> list[tuple[str, str]]:
+    """The reasons that may stop this matter's clock: (code, label), 第四十五条's order.
+
+    现场核查 only where the matter's legal basis excludes it from the review time."""
+    reasons = list(STATUTORY_SUSPENSION_REASONS)
+    if matter.site_inspection_excluded:
+        reasons.append(SuspensionReason.SITE_INSPECTION)
+    return [(r.value, r.label) for r in reasons]
+
+
+def check_suspension_reason(matter: Matter, reason_code: str) -> None:
+    """Refuse a 中止计时 reason 行政许可法 第四十五条 does not name for this matter."""
+    if reason_code == SuspensionReason.SITE_INSPECTION and not matter.site_inspection_excluded:
+        raise ValidationError(
+            "site_inspection_counts",
+            "现场核查时间计入审查期限（《中华人民共和国行政许可法》第三十四条、第四十五条），"
+            "不能中止计时；只有事项的法定依据规定现场核查不计入时限的才可以。",
+            field="reason_code",
+        )
+    if reason_code not in SUSPENSION_REASONS:
+        raise ValidationError(
+            "bad_reason",
+            "中止计时只限听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审"
+            "（《中华人民共和国行政许可法》第四十五条）。",
+            field="reason_code",
+        )
 
 
 def _on_resumed(case: Case, event: Event) -> None:
@@ -1001,14 +1047,28 @@ def _on_fee_paid(case: Case, event: Event) -> None:
     )
 
 
+def check_evaluation_channel(channel: object) -> None:
+    """Refuse an evaluation that does not come from the applicant (好差评 is theirs:
+    the rating device, the receipt's QR code, the portal, 12345, SMS)."""
+    if channel not in EVALUATION_CHANNELS:
+        raise ValidationError(
+            "evaluation_not_from_applicant",
+            "好差评须由申请人本人通过评价器、扫码、政务服务网、12345热线或短信作出，"
+            "窗口人员不能代为登记。",
+            field="channel",
+        )
+
+
 def _on_evaluated(case: Case, event: Event) -> None:
     if case.evaluation is not None:
         raise TransitionError("already_evaluated", "申请人已对本件作出评价。")
+    check_evaluation_channel(event.payload.get("channel"))
     rating = _text(event.payload, "rating", "评价等级")
     if rating not in EVALUATION_RATINGS:
         raise ValidationError("bad_rating", "评价等级不正确。", field="rating")
     case.evaluation = {
         "rating": rating,
+        "channel": str(event.payload["channel"]),
         "comment": _text(event.payload, "comment", "评价内容", required=False),
         "at": event.device_time.isoformat(),
     }

@@ -148,6 +148,9 @@ class Matter:
     materials: tuple[RequiredMaterial, ...] = ()
     fee_items: tuple[FeeItem, ...] = ()
     site_inspection: bool = False
+    # The matter's legal basis excludes site inspection from the review time (otherwise
+    # it is part of it, 行政许可法 第三十四条、第四十五条): only then may it stop the clock.
+    site_inspection_excluded: bool = False
     # 即办件 the catalog marks as completed by one authorized window officer (一人办结).
     single_officer: bool = False
     # 联办件: the other departments that countersign (部门代码).
@@ -183,6 +186,23 @@ class Matter:
             PermitField(**f) for f in values.get("permit_fields", ())
         )
         return cls(**values)
+
+
+# What an agent (代理人) brings besides the matter's own list (民法典 第一百六十五条:
+# a written authorization names the agent, the matter, the powers and the term).
+AGENT_AUTHORIZATION = RequiredMaterial(
+    code="agent_authorization", name="授权委托书", form=MaterialForm.ORIGINAL, copies=1,
+    required=True,
+    description="申请人签名或盖章的授权委托书，载明代理人、委托事项、权限和期限",
+)
+
+
+def intake_materials(matter: Matter, *, with_agent: bool) -> tuple[RequiredMaterial, ...]:
+    """The materials an application brings: the matter's list, plus the 授权委托书 when
+    an agent applies (unless the guide already lists one)."""
+    if with_agent and not any("委托书" in m.name for m in matter.materials):
+        return (*matter.materials, AGENT_AUTHORIZATION)
+    return matter.materials
 
 
 # Vertically led bodies (行政复议法 第二十七条): their acts go to the department above.

@@ -147,8 +147,7 @@ class AdminPage(Page):
         dialog = FormDialog(self.tr("添加工作人员"), fields, submit_text=self.tr("添加"),
                             parent=self)
         dialog.setObjectName("addUserDialog")
-        dialog.errors.add("roles", dialog.inputs["role_clerk"], QLabel(dialog))
-        dialog.errors.add("department_code", dialog.inputs["department_code"], QLabel(dialog))
+        dialog.errors.alias("roles", "role_clerk")
 
         def submitted(values: dict[str, Any]) -> None:
             roles = frozenset(role for role in Role if values.get(f"role_{role.value}"))

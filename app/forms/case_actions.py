@@ -13,14 +13,13 @@ from typing import Any
 
 from app.domain.case import (
     COUNTER_FLAGGED_DOCUMENTS,
-    EVALUATION_RATINGS,
     FORWARD_RESULTS,
-    SUSPENSION_REASONS,
     Case,
     CaseState,
     decision_document,
     pending_countersigns,
     single_officer_allowed,
+    suspension_reasons,
     unsealed_acts,
 )
 from app.domain.catalog import CaseType
@@ -173,7 +172,7 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
                            if licensing else "经审核，符合办理条件，同意办结。",
                            object_name="approveOpinionEdit"), *result_fields(case)),
                 kind="primary",
-                intro=_result_intro(case)))
+                intro=_approval_summary(case)))
             actions.append(CaseAction(
                 "deny", "不予许可…" if licensing else "不予办理…",
                 lambda u, p, c, v: cases.deny(u, p, c.id, **v),
@@ -220,14 +219,13 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
                     expected_working_days=v["expected_working_days"],
                     seal=_optional_counter_seal(context, v)),
                 (FieldSpec("reason_code", "中止原因", "combo",
-                           options=list(SUSPENSION_REASONS.items())),
+                           options=suspension_reasons(case.matter),
+                           object_name="suspendReasonCombo"),
                  FieldSpec("reason", "说明", "text"),
                  FieldSpec("expected_working_days", "所需时间（工作日）", "spin", default=10,
                            minimum=1, maximum=250, object_name="expectedDaysSpin"),
                  counter_password_field("suspendPasswordEdit", required=False)),
-                intro="听证、检验检测、检疫、鉴定、专家评审等所需时间不计入办理期限，须书面告知"
-                      "申请人（行政许可法第四十五条）：当场盖章出具特别程序告知书。现场核查"
-                      "无需告知书，可不填密码。",
+                intro=_suspension_intro(case),
                 issues="special_procedure_notice"))
     if state in OPEN_CLOCK_STATES and chief:
         actions.append(CaseAction(
@@ -264,19 +262,22 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
             (FieldSpec("amount", "缴费金额（元）", required=True, default=f"{due / 100:.2f}"),
              FieldSpec("receipt_number", "缴费票据号", required=True)),
             intro="在统一收费窗口缴费后，登记票据号。"))
-    if case.evaluation is None and state not in (CaseState.WITHDRAWN,) \
-            and allowed(Action.RECORD_EVALUATION) and case.state is not CaseState.AWAITING_SUPPLEMENT:
-        actions.append(CaseAction(
-            "evaluate", "登记评价…", lambda u, p, c, v: cases.record_evaluation(u, p, c.id, **v),
-            (FieldSpec("rating", "评价", "combo", options=list(EVALUATION_RATINGS.items()),
-                       default="very_satisfied"),
-             FieldSpec("comment", "评价内容", "text"))))
+    # No 好差评 here: the applicant rates (the receipt's QR code, the rating device),
+    # the clerk never types a rating in (cases.record_evaluation refuses it).
     if state in (CaseState.REGISTERED, CaseState.AWAITING_SUPPLEMENT, CaseState.ACCEPTED,
                  CaseState.REVIEWED) and allowed(Action.WITHDRAW):
         actions.append(CaseAction(
             "withdraw", "申请人撤回…", lambda u, p, c, v: cases.withdraw(u, p, c.id, **v),
             (FieldSpec("reason", "撤回理由", "text", required=True),), kind="danger"))
     return actions
+
+
+def _suspension_intro(case: Case) -> str:
+    intro = ("依法需要听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审的，所需时间不计入办理期限，"
+             "须书面告知申请人（行政许可法第四十五条）：当场盖章出具特别程序告知书。")
+    if case.matter.site_inspection_excluded:
+        return intro + "本事项的法定依据规定现场核查时间也不计入；现场核查无需告知书，可不填密码。"
+    return intro + "现场核查属于审查时间，不中止计时。"
 
 
 def review_fields(case: Case) -> tuple[FieldSpec, ...]:
@@ -306,6 +307,15 @@ def result_fields(case: Case) -> tuple[FieldSpec, ...]:
 def result_values(case: Case, values: dict[str, Any]) -> dict[str, str]:
     """The approval dialog's result entries, by field code."""
     return {f.code: str(values.get(f"result_{f.code}", "")) for f in case.matter.permit_fields}
+
+
+def _approval_summary(case: Case) -> str:
+    """What 核准（准予） does, before the chief commits to it: it cannot be taken back."""
+    document = SealableDocument(decision_document(case.matter, "approved")).label
+    summary = (f"核准准予{case.applicant_name}申请的“{case.matter.name}”（{case.number}）："
+               f"将生成{document}，加盖审批专用章后办结，用印时间即办结时间；核准后不能撤回。")
+    intro = _result_intro(case)
+    return summary + ("\n" + intro if intro else "")
 
 
 def _result_intro(case: Case) -> str:

@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.domain.case import (
+    EVALUATION_CHANNELS,
     EVALUATION_RATINGS,
     FORWARD_RESULTS,
     SUSPENSION_REASONS,
@@ -328,6 +329,11 @@ class CasePage(QWidget):
             rows.append(("地址", escape(str(a["address"]))))
         if a.get("legal_representative"):
             rows.append(("法定代表人", escape(str(a["legal_representative"]))))
+        if case.identity_note:
+            note = case.identity_note
+            rows.append(("名称变更", escape(
+                f"该证件此前登记为“{note.get('previous_name', '')}”"
+                f"（办件 {note.get('previous_case', '')}），确认原因：{note.get('reason', '')}")))
         agent = a.get("agent")
         if isinstance(agent, dict) and agent.get("name"):
             rows.append(("代理人", escape(f"{agent['name']}，"
@@ -483,8 +489,10 @@ class CasePage(QWidget):
             parts.append(f"<p><b>已缴</b>：{yuan(case.paid_total_fen)}</p><ul>{items}</ul>")
         parts.append("<hr>")
         if case.evaluation:
+            channel = EVALUATION_CHANNELS.get(str(case.evaluation.get("channel")), "")
             parts.append(f"<p><b>好差评</b>：{EVALUATION_RATINGS.get(case.evaluation['rating'], '')}"
-                         f"　{escape(case.evaluation.get('comment', ''))}"
+                         + (f"（{channel}）" if channel else "")
+                         + f"　{escape(case.evaluation.get('comment', ''))}"
                          f"（{iso_local_time(case.evaluation['at'])}）</p>")
         else:
             parts.append("<p>申请人尚未评价。</p>")

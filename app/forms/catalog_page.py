@@ -21,6 +21,7 @@ from PyQt6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -115,6 +116,11 @@ class MatterEditor(QDialog):
             edit.setTabChangesFocus(True)
             edit.setFixedHeight(60)
         self.site_check = QCheckBox(self.tr("需现场核查"), basic)
+        self.site_excluded_check = QCheckBox(self.tr("法定依据规定现场核查不计入时限"), basic)
+        self.site_excluded_check.setObjectName("matterSiteExcludedCheck")
+        self.site_excluded_check.setToolTip(self.tr(
+            "一般情况下现场核查属于审查时间，不中止计时；只有本事项的法律、法规规定现场核查"
+            "时间不计入办理时限的，才勾选此项。"))
         self.single_check = QCheckBox(self.tr("即办件一人办结"), basic)
         self.active_check = QCheckBox(self.tr("启用"), basic)
         self.active_check.setChecked(True)
@@ -138,7 +144,8 @@ class MatterEditor(QDialog):
         form.addRow(self.tr("办理流程"), self.procedure_edit)
         form.addRow(self.tr("会签部门"), self.joint_edit)
         flags = QHBoxLayout()
-        for check in (self.site_check, self.single_check, self.active_check):
+        for check in (self.site_check, self.site_excluded_check, self.single_check,
+                      self.active_check):
             flags.addWidget(check)
         flags.addStretch(1)
         form.addRow("", flags)
@@ -269,6 +276,7 @@ class MatterEditor(QDialog):
         self.conditions_edit.setPlainText(matter.conditions)
         self.procedure_edit.setPlainText(matter.procedure)
         self.site_check.setChecked(matter.site_inspection)
+        self.site_excluded_check.setChecked(matter.site_inspection_excluded)
         self.single_check.setChecked(matter.single_officer)
         self.active_check.setChecked(matter.active)
         self.joint_edit.setText(",".join(matter.joint_departments))
@@ -289,9 +297,8 @@ class MatterEditor(QDialog):
         materials = []
         table = self.materials_table
         for row in range(table.rowCount()):
+            # A row without a name is the service's error to report (never dropped).
             name = self._text(table, row, 1)
-            if not name:
-                continue
             form = table.cellWidget(row, 2)
             copies = table.cellWidget(row, 3)
             required = table.cellWidget(row, 4)
@@ -340,6 +347,7 @@ class MatterEditor(QDialog):
             procedure=self.procedure_edit.toPlainText().strip(),
             materials=tuple(materials), fee_items=tuple(fees),
             site_inspection=self.site_check.isChecked(),
+            site_inspection_excluded=self.site_excluded_check.isChecked(),
             single_officer=self.single_check.isChecked(), joint_departments=joint,
             active=self.active_check.isChecked(), version=version,
             matter_type=MatterType(self.matter_type_combo.currentData()),
@@ -384,6 +392,8 @@ class CatalogPage(Page):
         self.matters: list[Matter] = []
         self.departments: list[Department] = []
         self.editor: MatterEditor | None = None
+        self.import_box: QMessageBox | None = None
+        self._import_parsed: catalog_sheet.ParsedCatalog | None = None
         bar = QHBoxLayout()
         self.search_edit = QLineEdit(self)
         self.search_edit.setObjectName("catalogSearchEdit")
@@ -531,12 +541,64 @@ class CatalogPage(Page):
             self.import_catalog(Path(path))
 
     def import_catalog(self, path: Path) -> None:
-        """Read the workbook and save each matter; report what was saved and what was not."""
+        """Read the workbook, show what it would change and ask; then save each matter
+        and report what was saved and what was not."""
         uow, user = self.context.uow, self.context.user
         names = {d.code: d.name for d in self.departments}
 
-        def work() -> tuple[int, list[str]]:
+        def work() -> tuple[catalog_sheet.ParsedCatalog, catalog.ImportPreview]:
             parsed = catalog_sheet.parse_catalog(path.read_bytes(), names)
+            return parsed, catalog.preview_import(uow, user, parsed.matters)
+
+        self.context.runner.run(work, on_done=self._on_import_previewed,
+                                on_error=self.message_bar.show_error,
+                                label=self.tr("正在读取表格…"), parent=self)
+
+    def _on_import_previewed(
+        self, result: tuple[catalog_sheet.ParsedCatalog, catalog.ImportPreview]
+    ) -> None:
+        parsed, preview = result
+        if not preview.has_changes:
+            self._on_imported((0, list(parsed.problems)))
+            return
+        lines = []
+        if preview.added:
+            lines.append(self.tr("新增 {0} 个事项：{1}").format(
+                len(preview.added), "；".join(preview.added[:10])
+                + ("……" if len(preview.added) > 10 else "")))
+        if preview.changed:
+            lines.append(self.tr("修改 {0} 个事项：\n{1}").format(
+                len(preview.changed), "\n".join(preview.changed[:10])
+                + ("\n……" if len(preview.changed) > 10 else "")))
+        if preview.unchanged:
+            lines.append(self.tr("{0} 个事项没有变化。").format(preview.unchanged))
+        if parsed.problems:
+            lines.append(self.tr("另有 {0} 处问题，相应内容不会导入。").format(len(parsed.problems)))
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("导入事项目录"),
+                          self.tr("导入该表格将作如下更改，是否继续？"),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                          self)
+        box.setObjectName("importConfirmBox")
+        box.setInformativeText("\n\n".join(lines))
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        assert yes is not None
+        yes.setText(self.tr("导入"))
+        yes.setObjectName("importConfirmButton")
+        box.setDefaultButton(yes)
+        box.buttonClicked.connect(self._on_import_box_button_clicked)
+        self._import_parsed = parsed
+        self.import_box = box
+        box.open()
+
+    def _on_import_box_button_clicked(self, button: QPushButton) -> None:
+        parsed, self._import_parsed = self._import_parsed, None
+        if self.import_box is None or parsed is None or \
+                button is not self.import_box.button(QMessageBox.StandardButton.Yes):
+            self.message_bar.info(self.tr("已取消导入，事项目录未作更改。"))
+            return
+        uow, user = self.context.uow, self.context.user
+
+        def work() -> tuple[int, list[str]]:
             problems = list(parsed.problems)
             saved = 0
             for matter in parsed.matters:

@@ -10,62 +10,52 @@ document it issued. When saving fails nothing typed is lost.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QEvent, QObject, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QComboBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QPushButton,
     QRadioButton,
     QScrollArea,
-    QSpinBox,
     QSplitter,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from app.domain.applicant import same_name
 from app.domain.case import Case, check_rejection
-from app.domain.catalog import Department, MaterialForm, Matter
+from app.domain.catalog import Matter
 from app.domain.errors import DomainError, ValidationError
-from app.domain.identity import (
-    ID_TYPE_LABELS,
-    IdType,
-    gender_from_resident_id,
-    validate_id,
-    validate_phone,
-)
+from app.domain.identity import IdType, validate_id
 from app.domain.roles import Action
 from app.forms.case_actions import counter_seal
-from app.forms.dialogs import FormDialog, NoticeDialog, counter_password_field, reject_fields
-from app.services import accounts, cases, catalog
+from app.forms.dialogs import (
+    FieldSpec,
+    FormDialog,
+    NoticeDialog,
+    counter_password_field,
+    reject_fields,
+)
+from app.forms.materials_checklist import MaterialsChecklist, file_fingerprint
+from app.forms.matter_picker import MatterPicker
+from app.forms.person_fields import PERSON_ID_TYPES, PersonFields
+from app.services import accounts, cases
 from app.ui.context import AppContext, optional_service
 from app.ui.documents import DocumentPreviewDialog, PreviewItem
-from app.ui.feedback import FieldErrors
-from app.ui.guide import matter_guide_html
+from app.ui.feedback import FieldErrors, restyle
 from app.ui.page import Page
 from app.ui.widgets import EnterMovesFocus, field_with_error, set_kind
-
-PERSON_ID_TYPES = [t for t in IdType if t is not IdType.USCC]
-FULL_LENGTH = {IdType.RESIDENT_ID: 18, IdType.HK_MACAO_RESIDENCE: 18, IdType.USCC: 18,
-               IdType.HK_MACAO_PERMIT: 9, IdType.TAIWAN_PERMIT: 8}
-SEARCH_DELAY_MS = 180
 
 
 @dataclass
@@ -77,513 +67,6 @@ class Outcome:
     error: BaseException | None = None  # the outcome failed after the case was registered
     documents: list[PreviewItem] = field(default_factory=list)
     document_error: str = ""
-
-
-class MatterPicker(QWidget):
-    """Search the catalog and read the guide; emits the chosen matter."""
-
-    matterChosen = pyqtSignal(object)  # Matter | None
-    confirmed = pyqtSignal()  # Enter on a result: move on to the applicant
-
-    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.context = context
-        self.matters: list[Matter] = []
-        self.matter: Matter | None = None
-        self._search_generation = 0
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        caption = QLabel(self.tr("<b>① 选择事项</b>"), self)
-        layout.addWidget(caption)
-        self.search_edit = QLineEdit(self)
-        self.search_edit.setObjectName("matterSearchEdit")
-        self.search_edit.setPlaceholderText(self.tr("事项名称、编码或拼音首字母（如 gtgshdj）"))
-        self.search_edit.setClearButtonEnabled(True)
-        layout.addWidget(self.search_edit)
-        self.department_combo = QComboBox(self)
-        self.department_combo.setObjectName("departmentCombo")
-        self.department_combo.addItem(self.tr("全部部门"), "")
-        layout.addWidget(self.department_combo)
-        self.result_list = QListWidget(self)
-        self.result_list.setObjectName("matterList")
-        self.result_list.setMinimumHeight(120)
-        layout.addWidget(self.result_list, 1)
-        self.guide_view = QTextBrowser(self)
-        self.guide_view.setObjectName("guideView")
-        self.guide_view.setOpenExternalLinks(False)
-        self.guide_view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.guide_view.setPlaceholderText(self.tr("选择事项后在此显示办事指南。"))
-        layout.addWidget(self.guide_view, 4)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(SEARCH_DELAY_MS)
-        self.search_edit.installEventFilter(self)
-        self.result_list.installEventFilter(self)
-        self._connect_signals()
-
-    def _connect_signals(self) -> None:
-        self.search_edit.textEdited.connect(self._on_search_edit_text_edited)
-        self.department_combo.currentIndexChanged.connect(
-            self._on_department_combo_current_index_changed)
-        self._timer.timeout.connect(self.search)
-        self.result_list.currentRowChanged.connect(self._on_result_list_current_row_changed)
-        self.result_list.itemActivated.connect(self._on_result_list_item_activated)
-
-    def load_departments(self) -> None:
-        uow = self.context.uow
-        self.context.runner.run(lambda: catalog.list_departments(uow),
-                                on_done=self._on_departments, owner=self)
-
-    def _on_departments(self, departments: list[Department]) -> None:
-        current = self.department_combo.currentData()
-        self.department_combo.blockSignals(True)
-        self.department_combo.clear()
-        self.department_combo.addItem(self.tr("全部部门"), "")
-        for department in departments:
-            self.department_combo.addItem(department.name, department.code)
-        self.department_combo.setCurrentIndex(max(self.department_combo.findData(current), 0))
-        self.department_combo.blockSignals(False)
-
-    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:  # noqa: N802
-        if event is not None and event.type() == QEvent.Type.KeyPress:
-            key = event.key()  # type: ignore[attr-defined]
-            if watched is self.search_edit and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
-                if self.result_list.count():
-                    self.result_list.setFocus()
-                    if self.result_list.currentRow() < 0:
-                        self.result_list.setCurrentRow(0)
-                return True
-            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and watched in (
-                    self.search_edit, self.result_list):
-                if watched is self.search_edit and self._timer.isActive():
-                    self._timer.stop()
-                    self.search(confirm=True)
-                    return True
-                self._confirm_current()
-                return True
-        return super().eventFilter(watched, event)
-
-    def _confirm_current(self) -> None:
-        if self.result_list.count() and self.result_list.currentRow() < 0:
-            self.result_list.setCurrentRow(0)
-        if self.matter is not None:
-            self.confirmed.emit()
-
-    def _on_search_edit_text_edited(self, _text: str) -> None:
-        self._timer.start()
-
-    def _on_department_combo_current_index_changed(self, _index: int) -> None:
-        self.search()
-
-    def search(self, confirm: bool = False) -> None:
-        text = self.search_edit.text().strip()
-        department = self.department_combo.currentData() or ""
-        self._search_generation += 1
-        generation = self._search_generation
-        uow = self.context.uow
-        self.context.runner.run(
-            lambda: catalog.search_matters(uow, text, department_code=department),
-            on_done=lambda matters: self._on_results(generation, matters, confirm), owner=self)
-
-    def _on_results(self, generation: int, matters: list[Matter], confirm: bool) -> None:
-        if generation != self._search_generation:
-            return
-        self.matters = [m for m in matters if m.active]
-        chosen = self.matter.code if self.matter else ""
-        self.result_list.blockSignals(True)
-        self.result_list.clear()
-        for matter in self.matters:
-            item = QListWidgetItem(f"{matter.name}")
-            item.setToolTip(f"{matter.code} · {matter.department_name} · {matter.case_type.label}")
-            item.setData(Qt.ItemDataRole.UserRole, matter.code)
-            self.result_list.addItem(item)
-        self.result_list.blockSignals(False)
-        codes = [m.code for m in self.matters]
-        if chosen in codes:
-            self.result_list.setCurrentRow(codes.index(chosen))
-        elif len(self.matters) == 1 or (confirm and self.matters):
-            self.result_list.setCurrentRow(0)
-        if confirm:
-            self._confirm_current()
-
-    def _on_result_list_current_row_changed(self, row: int) -> None:
-        if 0 <= row < len(self.matters):
-            self.set_matter(self.matters[row])
-
-    def _on_result_list_item_activated(self, _item: QListWidgetItem) -> None:
-        self._confirm_current()
-
-    def set_matter(self, matter: Matter | None) -> None:
-        if matter is not None and matter == self.matter:
-            return  # a refreshed result list: keep what the clerk ticked
-        self.matter = matter
-        if matter is None:
-            self.guide_view.clear()
-        else:
-            self.guide_view.setHtml(matter_guide_html(matter))
-        self.matterChosen.emit(matter)
-
-    def reset(self) -> None:
-        self.search_edit.clear()
-        self.result_list.clearSelection()
-        self.set_matter(None)
-        self.search()
-
-
-class MaterialRow(QObject):
-    """One material of the checklist: received?, original or copy, copies, attachments.
-
-    Its widgets live in the checklist's grid (``host``); this object holds them together.
-    """
-
-    changed = pyqtSignal()
-
-    def __init__(self, index: int, material: Any, host: QWidget) -> None:
-        super().__init__(host)
-        self.material = material
-        self.attachments: list[dict[str, Any]] = []
-        label = material.name + ("" if material.required else self.tr("（视情形）"))
-        self.received_check = QCheckBox(label, host)
-        self.received_check.setObjectName(f"materialReceived{index}")
-        tip = material.description or ""
-        if material.condition:
-            tip = (tip + "\n" if tip else "") + self.tr("适用情形：") + material.condition
-        self.received_check.setToolTip(tip)
-        self.form_combo = QComboBox(host)
-        self.form_combo.setObjectName(f"materialForm{index}")
-        for form in MaterialForm:
-            self.form_combo.addItem(form.label, form.value)
-        self.form_combo.setCurrentIndex(self.form_combo.findData(material.form.value))
-        self.copies_spin = QSpinBox(host)
-        self.copies_spin.setObjectName(f"materialCopies{index}")
-        self.copies_spin.setRange(0, 99)
-        self.copies_spin.setValue(material.copies)
-        self.copies_spin.setSuffix(self.tr(" 份"))
-        self.attach_button = QPushButton(self.tr("附件…"), host)
-        self.attach_button.setObjectName(f"materialAttach{index}")
-        self.attach_button.setToolTip(self.tr("选择扫描件或照片，也可以把文件拖到这一行"))
-        self.attachments_label = QLabel(host)
-        self.attachments_label.setProperty("role", "subtle")
-        self.attachments_label.setMinimumWidth(60)
-
-    def widgets(self) -> tuple[QWidget, ...]:
-        return (self.received_check, self.form_combo, self.copies_spin, self.attach_button,
-                self.attachments_label)
-
-    def add_attachment(self, info: dict[str, Any]) -> None:
-        if any(a["sha256"] == info["sha256"] for a in self.attachments):
-            return
-        self.attachments.append(info)
-        self._update_label()
-        if not self.received_check.isChecked():
-            self.received_check.setChecked(True)
-        self.changed.emit()
-
-    def clear_attachments(self) -> None:
-        self.attachments = []
-        self._update_label()
-
-    def _update_label(self) -> None:
-        count = len(self.attachments)
-        self.attachments_label.setText(self.tr("{0} 个文件").format(count) if count else "")
-        self.attachments_label.setToolTip("\n".join(a["name"] for a in self.attachments))
-
-    def row_payload(self) -> dict[str, Any]:
-        return {
-            "code": self.material.code,
-            "name": self.material.name,
-            "form": self.form_combo.currentData(),
-            "copies": self.copies_spin.value(),
-            "received": self.received_check.isChecked(),
-            "required": self.material.required,
-            "needed": self.material.description or "",
-            "attachments": list(self.attachments),
-        }
-
-
-def file_fingerprint(path: str) -> dict[str, Any]:
-    """Name, size and SHA-256 of a scanned file (read in the background)."""
-    digest = hashlib.sha256()
-    file_path = Path(path)
-    with file_path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return {"name": file_path.name, "path": str(file_path), "size": file_path.stat().st_size,
-            "sha256": digest.hexdigest()}
-
-
-class MaterialsChecklist(QGroupBox):
-    """The matter's materials as rows; scans are attached by picker or drag and drop."""
-
-    attachRequested = pyqtSignal(int, list)  # row index, file paths
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(_tr("MaterialsChecklist", "③ 申请材料"), parent)
-        self.setObjectName("materialsBox")
-        self.setAcceptDrops(True)
-        self.rows: list[MaterialRow] = []
-        self._headers: list[QLabel] = []
-        self._grid = QGridLayout(self)
-        self._grid.setColumnStretch(0, 1)
-        self._grid.setHorizontalSpacing(10)
-        self._empty = QLabel(self.tr("请先选择事项，材料清单将按办事指南列出。"), self)
-        self._empty.setProperty("role", "subtle")
-        self._grid.addWidget(self._empty, 0, 0, 1, 5)
-
-    def set_matter(self, matter: Matter | None) -> None:
-        for row in self.rows:
-            for widget in row.widgets():
-                self._grid.removeWidget(widget)
-                widget.hide()
-                widget.deleteLater()
-            row.deleteLater()
-        for header in self._headers:
-            self._grid.removeWidget(header)
-            header.deleteLater()
-        self._headers = []
-        self.rows = []
-        if matter is None or not matter.materials:
-            self._empty.setText(self.tr("请先选择事项，材料清单将按办事指南列出。")
-                                if matter is None else self.tr("本事项无需提交材料。"))
-            self._empty.show()
-            return
-        self._empty.hide()
-        headers = [self.tr("已收取"), self.tr("形式"), self.tr("份数"), "", ""]
-        for column, text in enumerate(headers):
-            if text:
-                header = QLabel(f"<b>{text}</b>", self)
-                self._headers.append(header)
-                self._grid.addWidget(header, 0, column)
-        for index, material in enumerate(matter.materials):
-            row = MaterialRow(index, material, self)
-            self.rows.append(row)
-            for column, widget in enumerate(row.widgets()):
-                widget.setAcceptDrops(True)
-                widget.setProperty("materialRow", index)
-                widget.installEventFilter(self)
-                self._grid.addWidget(widget, index + 1, column)
-                widget.show()
-            row.attach_button.clicked.connect(
-                lambda _checked=False, i=index: self._on_attach_clicked(i))
-
-    def _on_attach_clicked(self, index: int) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
-            self, self.tr("选择材料扫描件或照片"), "",
-            self.tr("扫描件和照片 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.bmp);;所有文件 (*)"))
-        if paths:
-            self.attachRequested.emit(index, paths)
-
-    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:  # noqa: N802
-        if event is None or watched is None:
-            return False
-        if event.type() == QEvent.Type.DragEnter:
-            assert isinstance(event, QDragEnterEvent)
-            if event.mimeData() and event.mimeData().hasUrls():  # type: ignore[union-attr]
-                event.acceptProposedAction()
-                return True
-        if event.type() == QEvent.Type.Drop:
-            assert isinstance(event, QDropEvent)
-            index = watched.property("materialRow")
-            mime = event.mimeData()
-            if index is not None and mime is not None and mime.hasUrls():
-                paths = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
-                if paths:
-                    self.attachRequested.emit(int(index), paths)
-                event.acceptProposedAction()
-                return True
-        return False
-
-    def dragEnterEvent(self, event: QDragEnterEvent | None) -> None:  # noqa: N802
-        if event is not None and event.mimeData() and event.mimeData().hasUrls():  # type: ignore[union-attr]
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent | None) -> None:  # noqa: N802
-        # Dropped on the box, not on a row: the first material not yet received.
-        if event is None or not self.rows:
-            return
-        mime = event.mimeData()
-        if mime is None or not mime.hasUrls():
-            return
-        paths = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
-        target = next((i for i, r in enumerate(self.rows) if not r.received_check.isChecked()), 0)
-        if paths:
-            self.attachRequested.emit(target, paths)
-        event.acceptProposedAction()
-
-    def payload(self) -> list[dict[str, Any]]:
-        return [row.row_payload() for row in self.rows]
-
-    def missing_required(self) -> list[str]:
-        return [row.material.name for row in self.rows
-                if row.material.required and not row.received_check.isChecked()]
-
-    def focus_widgets(self) -> list[QWidget]:
-        return [row.received_check for row in self.rows]
-
-    def tab_chain(self) -> list[QWidget]:
-        return [w for row in self.rows for w in row.widgets()[:4]]
-
-
-class PersonFields:
-    """Name, ID document and phone of a person (the applicant or the agent), validated as typed."""
-
-    def __init__(self, owner: QWidget, form: QFormLayout, errors: FieldErrors, *, prefix: str,
-                 object_prefix: str, id_types: list[IdType]) -> None:
-        self.prefix = prefix
-        self.errors = errors
-        self.name_edit = QLineEdit(owner)
-        self.name_edit.setObjectName(f"{object_prefix}NameEdit")
-        self.id_type_combo = QComboBox(owner)
-        self.id_type_combo.setObjectName(f"{object_prefix}IdTypeCombo")
-        self.set_id_types(id_types)
-        self.id_edit = QLineEdit(owner)
-        self.id_edit.setObjectName(f"{object_prefix}IdEdit")
-        self.id_edit.setMaxLength(30)
-        self.id_hint = QLabel(owner)
-        self.id_hint.setObjectName(f"{object_prefix}IdHint")
-        self.id_hint.setProperty("role", "fieldOk")
-        self.phone_edit = QLineEdit(owner)
-        self.phone_edit.setObjectName(f"{object_prefix}PhoneEdit")
-        self.phone_edit.setPlaceholderText(owner.tr("手机号码或带区号的固定电话"))
-        self.name_caption = self._add(form, owner.tr("姓名"), self.name_edit, "name")
-        self._add(form, owner.tr("证件类型"), self.id_type_combo, "id_type")
-        id_row = QWidget(owner)
-        id_layout = QHBoxLayout(id_row)
-        id_layout.setContentsMargins(0, 0, 0, 0)
-        id_layout.addWidget(self.id_edit, 1)
-        id_layout.addWidget(self.id_hint)
-        box, error = field_with_error(id_row)
-        errors.add(f"{prefix}id_number", self.id_edit, error)
-        self.id_caption = QLabel(owner.tr("证件号码") + "<span style='color:#c0392b'> *</span>")
-        self.id_caption.setBuddy(self.id_edit)
-        form.addRow(self.id_caption, box)
-        self._add(form, owner.tr("联系电话"), self.phone_edit, "phone")
-        self.id_edit.textEdited.connect(self._on_id_edit_text_edited)
-        self.id_edit.editingFinished.connect(self._on_id_edit_editing_finished)
-        self.id_type_combo.currentIndexChanged.connect(self._on_id_type_combo_changed)
-        self.phone_edit.textEdited.connect(self._on_phone_edit_text_edited)
-        self.phone_edit.editingFinished.connect(self._on_phone_edit_editing_finished)
-        self.name_edit.textEdited.connect(lambda _t: self.errors.clear(f"{prefix}name"))
-
-    def _add(self, form: QFormLayout, label: str, widget: QWidget, name: str) -> QLabel:
-        box, error = field_with_error(widget)
-        self.errors.add(f"{self.prefix}{name}", widget, error)
-        caption = QLabel(label + "<span style='color:#c0392b'> *</span>")
-        caption.setBuddy(widget)
-        form.addRow(caption, box)
-        return caption
-
-    def set_id_types(self, id_types: list[IdType]) -> None:
-        self.id_type_combo.blockSignals(True)
-        self.id_type_combo.clear()
-        for id_type in id_types:
-            self.id_type_combo.addItem(ID_TYPE_LABELS[id_type], id_type.value)
-        self.id_type_combo.blockSignals(False)
-
-    @property
-    def id_type(self) -> IdType:
-        return IdType(self.id_type_combo.currentData())
-
-    def widgets(self) -> list[QWidget]:
-        return [self.name_edit, self.id_type_combo, self.id_edit, self.phone_edit]
-
-    # --- inline validation -------------------------------------------------------------
-
-    def check_id(self, *, finished: bool) -> bool:
-        """Validate the ID number; while typing, only once it has its full length."""
-        field_name = f"{self.prefix}id_number"
-        text = "".join(self.id_edit.text().split())
-        self.id_hint.clear()
-        if not text:
-            self.errors.clear(field_name)
-            return False
-        expected = FULL_LENGTH.get(self.id_type)
-        if not finished and expected and len(text) < expected:
-            self.errors.clear(field_name)
-            self.id_hint.setText(f"{len(text)}/{expected}")
-            self.id_hint.setProperty("role", "subtle")
-            return False
-        try:
-            number = validate_id(self.id_type, text, field=field_name)
-        except ValidationError as error:
-            self.errors.set_error(field_name, error.message)
-            return False
-        self.errors.clear(field_name)
-        hint = "✓"
-        if self.id_type is IdType.RESIDENT_ID:
-            hint += f" {gender_from_resident_id(number)} {number[6:10]}-{number[10:12]}-{number[12:14]}"
-        self.id_hint.setText(hint)
-        self.id_hint.setProperty("role", "fieldOk")
-        return True
-
-    def check_phone(self, *, finished: bool) -> bool:
-        field_name = f"{self.prefix}phone"
-        text = self.phone_edit.text().strip()
-        if not text:
-            self.errors.clear(field_name)
-            return False
-        digits = "".join(c for c in text if c.isdigit())
-        if not finished and len(digits) < 11:
-            self.errors.clear(field_name)
-            return False
-        try:
-            validate_phone(text, field=field_name)
-        except ValidationError as error:
-            self.errors.set_error(field_name, error.message)
-            return False
-        self.errors.clear(field_name)
-        return True
-
-    def _on_id_edit_text_edited(self, _text: str) -> None:
-        self.check_id(finished=False)
-
-    def _on_id_edit_editing_finished(self) -> None:
-        self.check_id(finished=True)
-
-    def _on_id_type_combo_changed(self, _index: int) -> None:
-        self.errors.clear(f"{self.prefix}id_type")
-        if self.id_edit.text().strip():
-            self.check_id(finished=True)
-
-    def _on_phone_edit_text_edited(self, _text: str) -> None:
-        self.check_phone(finished=False)
-
-    def _on_phone_edit_editing_finished(self) -> None:
-        self.check_phone(finished=True)
-
-    def check_all(self, owner_label: str) -> list[str]:
-        """Every problem of these fields, marked by each field; [] when all are valid."""
-        problems = []
-        name = " ".join(self.name_edit.text().split())
-        if not name:
-            self.errors.set_error(f"{self.prefix}name", f"请填写{owner_label}姓名或名称。")
-            problems.append(f"{self.prefix}name")
-        if not self.id_edit.text().strip():
-            self.errors.set_error(f"{self.prefix}id_number", f"请填写{owner_label}证件号码。")
-            problems.append(f"{self.prefix}id_number")
-        elif not self.check_id(finished=True):
-            problems.append(f"{self.prefix}id_number")
-        if not self.phone_edit.text().strip():
-            self.errors.set_error(f"{self.prefix}phone", f"请填写{owner_label}联系电话。")
-            problems.append(f"{self.prefix}phone")
-        elif not self.check_phone(finished=True):
-            problems.append(f"{self.prefix}phone")
-        return problems
-
-    def values(self) -> dict[str, str]:
-        return {
-            "name": " ".join(self.name_edit.text().split()),
-            "id_type": self.id_type.value,
-            "id_number": "".join(self.id_edit.text().split()),
-            "phone": self.phone_edit.text().strip(),
-        }
-
-    def clear(self) -> None:
-        self.name_edit.clear()
-        self.id_edit.clear()
-        self.phone_edit.clear()
-        self.id_hint.clear()
-        self.id_type_combo.setCurrentIndex(0)
 
 
 class RegistrationPage(Page):
@@ -600,7 +83,12 @@ class RegistrationPage(Page):
         self.notice_dialog: NoticeDialog | None = None
         self.reject_dialog: FormDialog | None = None
         self.accept_dialog: FormDialog | None = None
+        self.identity_dialog: FormDialog | None = None
         self.preview_dialog: DocumentPreviewDialog | None = None
+        # The applicant as the station's latest case has them (known by ID number).
+        self.known: cases.KnownApplicant | None = None
+        self._looked_up = ""
+        self._pending: dict[str, Any] = {}
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setChildrenCollapsible(False)
@@ -640,6 +128,11 @@ class RegistrationPage(Page):
         applicant_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.applicant = PersonFields(applicant_box, applicant_form, self.errors, prefix="",
                                       object_prefix="applicant", id_types=PERSON_ID_TYPES)
+        self.known_label = QLabel(applicant_box)
+        self.known_label.setObjectName("knownApplicantLabel")
+        self.known_label.setWordWrap(True)
+        self.known_label.hide()
+        applicant_layout.addWidget(self.known_label)
         self.address_edit = QLineEdit(applicant_box)
         self.address_edit.setObjectName("applicantAddressEdit")
         box, error = field_with_error(self.address_edit)
@@ -729,6 +222,9 @@ class RegistrationPage(Page):
         self.natural_radio.toggled.connect(self._on_natural_radio_toggled)
         self.agent_check.toggled.connect(self._on_agent_check_toggled)
         self.materials.attachRequested.connect(self._on_materials_attach_requested)
+        self.materials.materialsChanged.connect(self._on_materials_materials_changed)
+        self.picker.search_edit.textEdited.connect(self._on_picker_search_edit_text_edited)
+        self.picker.result_list.itemClicked.connect(self._on_picker_result_list_item_clicked)
         self.accept_button.clicked.connect(self._on_accept_button_clicked)
         self.notice_button.clicked.connect(self._on_notice_button_clicked)
         self.reject_button.clicked.connect(self._on_reject_button_clicked)
@@ -737,6 +233,9 @@ class RegistrationPage(Page):
         self._accept_shortcut_enter.activated.connect(self._on_accept_button_clicked)
         self._search_shortcut.activated.connect(self._on_search_shortcut_activated)
         self.message_bar.linkActivated.connect(self._on_message_bar_link_activated)
+        self.applicant.id_edit.textEdited.connect(self._on_applicant_id_edit_text_edited)
+        self.applicant.id_edit.editingFinished.connect(self._on_applicant_id_edit_editing_finished)
+        self.applicant.name_edit.textEdited.connect(self._on_applicant_name_edit_text_edited)
 
     def activate(self) -> None:
         if not self.picker.matters:
@@ -782,15 +281,32 @@ class RegistrationPage(Page):
 
     def _on_agent_check_toggled(self, checked: bool) -> None:
         self.agent_box.setVisible(checked)
+        if self.picker.matter is not None:
+            self.materials.set_matter(self.picker.matter, with_agent=checked)
+            self._fix_tab_order()
         if checked:
             self.agent.name_edit.setFocus()
         else:
             self.errors.clear()
         self._rebuild_enter_chain()
 
+    def _on_materials_materials_changed(self) -> None:
+        self.errors.field_changed("materials")
+
+    def _on_picker_search_edit_text_edited(self, _text: str) -> None:
+        self._drop_success()
+
+    def _drop_success(self) -> None:
+        """The next registration has begun: the last one's success is news no more."""
+        if self.message_bar.isVisible() and self.message_bar.level == "success":
+            self.message_bar.hide()
+
+    def _on_picker_result_list_item_clicked(self, _item: QListWidgetItem) -> None:
+        self._drop_success()
+
     def _on_picker_matter_chosen(self, matter: Matter | None) -> None:
         self.errors.clear("matter")
-        self.materials.set_matter(matter)
+        self.materials.set_matter(matter, with_agent=self.agent_check.isChecked())
         self._fix_tab_order()
         if matter is None:
             self.matter_label.setText(self.tr("尚未选择事项"))
@@ -831,6 +347,116 @@ class RegistrationPage(Page):
             label=self.tr("正在读取附件…"), parent=self,
         )
 
+    # --- known applicants ------------------------------------------------------------
+
+    def _on_applicant_id_edit_text_edited(self, _text: str) -> None:
+        self._drop_success()
+        self._look_up_applicant()
+
+    def _on_applicant_id_edit_editing_finished(self) -> None:
+        self._look_up_applicant()
+
+    def _on_applicant_name_edit_text_edited(self, _text: str) -> None:
+        self._drop_success()
+        self._show_known()
+
+    def _look_up_applicant(self) -> None:
+        """Once the ID number is valid, ask in the background whether it is known."""
+        number = self.applicant.values()["id_number"]
+        try:
+            number = validate_id(self.applicant.id_type, number)
+        except ValidationError:
+            if number != self._looked_up:
+                self.known, self._looked_up = None, ""
+                self._show_known()
+            return
+        if number == self._looked_up:
+            return
+        self._looked_up = number
+        uow, user = self.context.uow, self.context.user
+        self.context.runner.run(
+            lambda: cases.known_applicant(uow, user, id_number=number),
+            on_done=lambda known: self._on_known_applicant(number, known),
+            on_error=self.message_bar.show_error,
+            label=self.tr("正在查找申请人…"), parent=self,
+        )
+
+    def _on_known_applicant(self, number: str, known: cases.KnownApplicant | None) -> None:
+        if number != self._looked_up:
+            return  # the clerk has typed another number since
+        self.known = known
+        if known is not None:
+            fills = ((self.applicant.name_edit, known.name),
+                     (self.applicant.phone_edit, known.phone),
+                     (self.address_edit, known.address))
+            if self.legal_radio.isChecked():
+                fills += ((self.representative_edit, known.legal_representative),)
+            for edit, value in fills:
+                if not edit.text().strip() and value:
+                    edit.setText(value)
+            self.applicant.check_phone(finished=True)
+        self._show_known()
+
+    def _show_known(self) -> None:
+        known = self.known
+        if known is None:
+            self.known_label.hide()
+            return
+        name = self.applicant.values()["name"]
+        if name and not same_name(name, known.name):
+            self.known_label.setProperty("role", "fieldWarning")
+            self.known_label.setText(self.tr(
+                "注意：该证件号码此前登记的名称为“{0}”（办件 {1}），与本次填写的不一致。"
+                "请核对证件；提交时需说明原因。").format(known.name, known.case_number))
+        else:
+            self.known_label.setProperty("role", "fieldOk")
+            self.known_label.setText(self.tr(
+                "本站已办理过该申请人（最近办件 {0}），已带出姓名、电话和地址，请核对。"
+            ).format(known.case_number))
+        restyle(self.known_label)
+        self.known_label.show()
+
+    def _ask_name_change_reason(self, error: DomainError) -> None:
+        """The ID number is known under another name: go on only with a reason."""
+        dialog = FormDialog(
+            self.tr("证件号码与名称不一致"),
+            [FieldSpec("reason", self.tr("原因"), "text", required=True,
+                       object_name="nameChangeReasonEdit",
+                       placeholder=self.tr("如：申请人已依法更名；原登记名称有误"))],
+            intro=error.message + self.tr("原因将记入办件和审计记录。"),
+            submit_text=self.tr("确认并继续"), parent=self)
+        dialog.setObjectName("nameChangeDialog")
+        dialog.submitted.connect(self._on_identity_dialog_submitted)
+        self.identity_dialog = dialog
+        dialog.open()
+
+    def _on_identity_dialog_submitted(self, values: dict[str, Any]) -> None:
+        reason = " ".join(str(values.get("reason", "")).split())
+        if not reason:
+            if self.identity_dialog is not None:
+                self.identity_dialog.show_error(ValidationError(
+                    "required", self.tr("请填写原因。"), field="reason"))
+            return
+        if self.identity_dialog is not None:
+            self.identity_dialog.finish()
+        pending = dict(self._pending)
+        action = pending.pop("action", "")
+        if action:
+            self._submit(action, **pending, name_change_reason=reason)
+
+    def unsaved_work(self) -> str:
+        """A registration typed but not yet submitted (its applicant, or its matter)."""
+        typed = [w.text().strip() for w in (
+            self.applicant.name_edit, self.applicant.id_edit, self.applicant.phone_edit,
+            self.address_edit, self.representative_edit, self.agent.name_edit,
+            self.agent.id_edit, self.agent.phone_edit)]
+        ticked = any(row.received_check.isChecked() for row in self.materials.rows)
+        if not any(typed) and not ticked:
+            return ""
+        name = self.applicant.values()["name"]
+        matter = self.picker.matter.name if self.picker.matter else self.tr("未选事项")
+        return self.tr("受理登记：{0}（{1}）").format(name or self.tr("申请人未填姓名"), matter)
+
     def applicant_payload(self) -> dict[str, Any]:
         values: dict[str, Any] = dict(self.applicant.values())
         values["kind"] = "legal" if self.legal_radio.isChecked() else "natural"
@@ -861,7 +487,8 @@ class RegistrationPage(Page):
             if first is not None:
                 first.setFocus()
             count = len(problems)
-            self.message_bar.error(self.tr("有{0}处需要更正，请按红色提示修改后再提交。").format(count))
+            self.errors.report(self.message_bar, self.tr(
+                "有{0}处需要更正，请按红色提示修改后再提交。").format(count))
             return False
         return True
 
@@ -875,19 +502,39 @@ class RegistrationPage(Page):
         missing = self.materials.missing_required()
         if missing:
             self.errors.set_error("materials", self.tr("尚未收取：{0}。").format("、".join(missing)))
-            self.message_bar.error(self.tr(
+            self.errors.report(self.message_bar, self.tr(
                 "材料不齐全，不能受理：缺少{0}。请点击“一次性告知”一次性告知申请人需补正的全部材料。"
             ).format("、".join(missing)))
             return
         # 第三十二条第二款: the acceptance notice is sealed and dated now, at the counter.
         dialog = FormDialog(self.tr("受理"), [counter_password_field("acceptPasswordEdit")],
-                            intro=self.tr("受理后当场加盖本窗口受理专用章出具受理通知书，注明受理"
-                                          "日期，交申请人签收。请输入本人登录密码确认用印。"),
+                            intro=self._acceptance_summary(),
                             submit_text=self.tr("受理并盖章"), parent=self)
         dialog.setObjectName("acceptDialog")
         dialog.submitted.connect(self._on_accept_dialog_submitted)
         self.accept_dialog = dialog
         dialog.open()
+
+    def _acceptance_summary(self) -> str:
+        """受理 cannot be undone: what it does, shown before the password (Enter submits)."""
+        matter = self.picker.matter
+        assert matter is not None
+        applicant = self.applicant.values()["name"]
+        received = [row.material.name for row in self.materials.rows
+                    if row.received_check.isChecked()]
+        days = (self.tr("即办件，当场办结") if matter.promised_working_days == 0 else
+                self.tr("承诺时限{0}个工作日，自受理之日起计算").format(matter.promised_working_days))
+        lines = [
+            self.tr("事项：{0}（{1}）").format(matter.name, matter.department_name),
+            self.tr("申请人：{0}").format(applicant)
+            + (self.tr("，代理人：{0}").format(self.agent.values()["name"])
+               if self.agent_check.isChecked() else ""),
+            self.tr("已收材料{0}项：{1}").format(len(received), "、".join(received) or "—"),
+            days,
+            self.tr("受理后当场加盖本窗口受理专用章出具受理通知书，注明受理日期，交申请人签收；"
+                    "受理后不能撤销。请输入本人登录密码确认用印。"),
+        ]
+        return "\n".join(lines)
 
     def _on_accept_dialog_submitted(self, values: dict[str, Any]) -> None:
         self._submit("accept", password=str(values["password"]))
@@ -936,9 +583,13 @@ class RegistrationPage(Page):
 
     def _submit(self, action: str, *, password: str, missing: list[dict[str, Any]] | None = None,
                 rejection: dict[str, Any] | None = None,
-                supplement_working_days: int | None = None) -> None:
+                supplement_working_days: int | None = None,
+                name_change_reason: str = "") -> None:
         matter = self.picker.matter
         assert matter is not None
+        self._pending = {"action": action, "password": password, "missing": missing,
+                         "rejection": rejection,
+                         "supplement_working_days": supplement_working_days}
         uow, user = self.context.uow, self.context.user
         try:
             seal = counter_seal(self.context, {"password": password})
@@ -954,7 +605,8 @@ class RegistrationPage(Page):
             # A wrong password refuses before anything is registered: nothing typed is lost.
             accounts.confirm_password(uow, user, password)
             case = cases.register_case(uow, user, matter_code=matter.code, applicant=applicant,
-                                       materials=materials, green_channel=green)
+                                       materials=materials, green_channel=green,
+                                       name_change_reason=name_change_reason)
             outcome = Outcome(action, case)
             try:
                 if action == "accept":
@@ -995,6 +647,8 @@ class RegistrationPage(Page):
                 dialog.show_error(error)
         if isinstance(error, DomainError):
             self.errors.show_domain_error(error, self.message_bar)
+            if error.code == "applicant_name_differs":
+                self._ask_name_change_reason(error)
         else:
             self.message_bar.show_error(error)
 
@@ -1057,6 +711,8 @@ class RegistrationPage(Page):
         self.address_edit.clear()
         self.representative_edit.clear()
         self.green_check.setChecked(False)
+        self.known, self._looked_up, self._pending = None, "", {}
+        self.known_label.hide()
         self.picker.reset()
         self.picker.search_edit.setFocus()
 

@@ -21,6 +21,7 @@ from app.print_templates.docx import render_docx
 from app.print_templates.fonts import FontSet, resolve_fonts
 from app.print_templates.pdf import render_pdf
 from app.print_templates.verification import (
+    evaluation_url,
     parse_verification_url,
     qr_payload,
     seal_context,
@@ -40,6 +41,7 @@ __all__ = [
     "ProcedureFacts",
     "SealAppearance",
     "SealMark",
+    "evaluation_url",
     "parse_verification_url",
     "qr_payload",
     "render_docx",

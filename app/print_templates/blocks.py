@@ -110,12 +110,6 @@ def column_widths(
     return widths
 
 
-@dataclass(frozen=True)
-class Signature:
-    """Issuing authority and date at the lower right; the seal, if any, goes over them."""
-
-    authority: str
-    date_text: str
 
 
 @dataclass(frozen=True)
@@ -130,6 +124,25 @@ class Note:
     """A 附注 line in a smaller face, e.g. below the date."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class LinkCode:
+    """A QR code of ``url`` with short caption lines beside it, at the left of an
+    unsealed document's signature: where the applicant rates the service later (好差评)."""
+
+    url: str
+    caption: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Issuing authority and date at the lower right; the seal, if any, goes over them,
+    and an unsealed document's ``link`` code, if any, stands at their left."""
+
+    authority: str
+    date_text: str
+    link: LinkCode | None = None
 
 
 Block = (

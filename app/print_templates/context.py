@@ -276,6 +276,8 @@ class DocumentContext:
     """The holiday calendar for that year is not published yet: the date is 暂定."""
     fees: tuple[FeeLine, ...] = ()
     tracking_text: str = ""
+    evaluation_url: str = ""
+    """Receipt: the QR code where the applicant rates the service (好差评) later."""
     """How to follow the case, e.g. ``凭受理编号在某某县政务服务网或拨打…查询``."""
     result_collection_text: str = ""
     """How the result is delivered, e.g. ``窗口领取`` or ``邮寄送达``."""

@@ -50,8 +50,10 @@ def layout_texts(layout: Layout) -> Iterator[tuple[str, str]]:
             case Table(columns, rows):
                 yield from (("title", column.header) for column in columns)
                 yield from (("body", value) for row in rows for value in row)
-            case Signature(authority, date_text):
+            case Signature(authority, date_text, link):
                 yield "body", authority + date_text
+                if link is not None:
+                    yield from (("body", line) for line in link.caption)
             case SignLines(labels):
                 yield from (("body", label) for label in labels)
     if layout.seal is not None:

@@ -45,6 +45,7 @@ from app.print_templates.blocks import (
     DocumentNumberLine,
     InfoTable,
     Layout,
+    LinkCode,
     Note,
     NumberedList,
     Para,
@@ -348,8 +349,8 @@ class _Writer:
                     self._paragraph(f"{i}．{item}", indent=True)
             case Table():
                 self._table(block)
-            case Signature(authority, date_text):
-                self._signature(authority, date_text)
+            case Signature(authority, date_text, link):
+                self._signature(authority, date_text, link)
             case SignLines(labels):
                 self._paragraph()
                 table = self.doc.add_table(rows=1, cols=len(labels))
@@ -448,7 +449,7 @@ class _Writer:
                 for paragraph in cell.paragraphs:
                     paragraph.paragraph_format.keep_with_next = True
 
-    def _signature(self, authority: str, date_text: str) -> None:
+    def _signature(self, authority: str, date_text: str, link: LinkCode | None = None) -> None:
         seal = self.layout.seal
         # A draft keeps the seal's room (it is sealed on paper or in the PDF later);
         # the Word copy of a sealed document has no seal to make room for.
@@ -471,12 +472,15 @@ class _Writer:
         signature_width = Pt(self.text_width_pt) - qr_width - caption_width
         beside = Pt(authority_indent + authority_width + BODY_SIZE) <= signature_width
         container = None
-        if seal is not None and beside:
+        if (seal is not None or link is not None) and beside:
             # QR code | caption | authority and date, side by side as in the PDF.
             container = self.doc.add_table(rows=1, cols=3)
             _set_widths(container, (qr_width, caption_width, signature_width))
             _no_cell_margins(container)
-            self._qr(container, seal)
+            if seal is not None:
+                self._qr(container, seal)
+            elif link is not None:
+                self._qr_cells(container, link.url, link.caption)
         signed = self._paragraph(
             authority,
             align="right",
@@ -492,26 +496,31 @@ class _Writer:
         dated.paragraph_format.right_indent = Pt(date_indent)
         tail = self._paragraph()
         tail.paragraph_format.line_spacing = Mm(6) if reserve else self.leading
-        if seal is not None and not beside:
+        if (seal is not None or link is not None) and not beside:
             # A long authority name takes the width: the QR code goes below.
-            tail.paragraph_format.line_spacing = Mm(12)
+            tail.paragraph_format.line_spacing = Mm(12) if seal is not None else self.leading
             for paragraph in (dated, tail):
                 paragraph.paragraph_format.keep_with_next = True
             below = self.doc.add_table(rows=1, cols=3)
             _set_widths(below, (qr_width, caption_width, signature_width))
             _no_cell_margins(below)
-            self._qr(below, seal)
+            if seal is not None:
+                self._qr(below, seal)
+            elif link is not None:
+                self._qr_cells(below, link.url, link.caption)
         if seal is not None:
             full_title = f"{seal.appearance.authority_name}{seal.appearance.seal_title}"
             note = self._paragraph(SEALED_COPY_NOTE.format(seal=full_title), color=_RED)
             note.paragraph_format.keep_together = True
 
     def _qr(self, container: DocxTable, seal: SealMark) -> None:
+        self._qr_cells(container, qr_payload(seal), qr_caption(seal))
+
+    def _qr_cells(self, container: DocxTable, payload: str, lines: tuple[str, ...]) -> None:
         picture_cell, caption_cell, _ = container.rows[0].cells
         picture = picture_cell.paragraphs[0]
         picture.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-        picture.add_run().add_picture(io.BytesIO(qr_png(qr_payload(seal))), width=Mm(QR_SIZE_MM))
-        lines = qr_caption(seal)
+        picture.add_run().add_picture(io.BytesIO(qr_png(payload)), width=Mm(QR_SIZE_MM))
         caption_cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         first = caption_cell.paragraphs[0]
         for i, line in enumerate(lines):

@@ -29,6 +29,7 @@ from app.print_templates.blocks import (
     DocumentNumberLine,
     InfoTable,
     Layout,
+    LinkCode,
     Note,
     NumberedList,
     Para,
@@ -294,12 +295,13 @@ def _flowables(block: Block, layout: Layout, styles: _Styles, frame_width: float
                 _table(block, styles, frame_width),
                 Spacer(1, styles.leading * 0.25),
             ]
-        case Signature(authority, date_text):
+        case Signature(authority, date_text, link):
             return [
                 _SignatureBlock(
                     authority=authority,
                     date_text=date_text,
                     seal=layout.seal,
+                    link=link if layout.seal is None else None,
                     reserve_seal_space=layout.seal is not None or layout.draft,
                     styles=styles,
                     width=frame_width,
@@ -401,6 +403,7 @@ class _SignatureBlock(Flowable):
         date_text: str,
         seal: SealMark | None,
         reserve_seal_space: bool,
+        link: LinkCode | None = None,
         styles: _Styles,
         width: float,
     ) -> None:
@@ -408,6 +411,7 @@ class _SignatureBlock(Flowable):
         self.authority = authority
         self.date_text = date_text
         self.seal = seal
+        self.link = link
         self.styles = styles
         self.width = width
         self.leading = styles.leading
@@ -437,6 +441,8 @@ class _SignatureBlock(Flowable):
                 self.height += QR_SIZE + SEAL_OVERHANG_MM * mm
         else:
             self.height = 2.6 * self.leading
+        if link is not None:
+            self.height = max(self.height, QR_SIZE)
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         return self.width, self.height
@@ -455,6 +461,8 @@ class _SignatureBlock(Flowable):
             canvas, self.authority, chain, BODY_SIZE, self.centre, authority_baseline, "center"
         )
         draw_text(canvas, self.date_text, chain, BODY_SIZE, self.centre, date_baseline, "center")
+        if self.link is not None:
+            _draw_qr_code(canvas, self.link.url, self.link.caption, self.styles)
         if self.seal is None:
             return
         self._draw_qr(self.seal)
@@ -467,22 +475,27 @@ class _SignatureBlock(Flowable):
         )
 
     def _draw_qr(self, seal: SealMark) -> None:
-        canvas = self.canv
-        matrix = qr_matrix(qr_payload(seal))
-        module = QR_SIZE / len(matrix)
-        path = canvas.beginPath()
-        for row, column, length in dark_runs(matrix):
-            y = QR_SIZE - (row + 1) * module
-            path.rect(column * module, y, length * module, module)
-        canvas.saveState()
-        canvas.setFillColorRGB(0, 0, 0)
-        canvas.drawPath(path, stroke=0, fill=1)
-        canvas.restoreState()
-        size = self.styles.caption_size
-        y = QR_SIZE - size * 1.6
-        for line in qr_caption(seal):
-            draw_text(canvas, line, self.styles.fonts.body_chain, size, QR_SIZE + 2 * mm, y)
-            y -= size * 1.5
+        _draw_qr_code(self.canv, qr_payload(seal), qr_caption(seal), self.styles)
+
+
+def _draw_qr_code(canvas: Canvas, payload: str, caption: tuple[str, ...],
+                  styles: _Styles) -> None:
+    """A QR code QR_SIZE square at the origin, its caption lines to its right."""
+    matrix = qr_matrix(payload)
+    module = QR_SIZE / len(matrix)
+    path = canvas.beginPath()
+    for row, column, length in dark_runs(matrix):
+        y = QR_SIZE - (row + 1) * module
+        path.rect(column * module, y, length * module, module)
+    canvas.saveState()
+    canvas.setFillColorRGB(0, 0, 0)
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.restoreState()
+    size = styles.caption_size
+    y = QR_SIZE - size * 1.6
+    for line in caption:
+        draw_text(canvas, line, styles.fonts.body_chain, size, QR_SIZE + 2 * mm, y)
+        y -= size * 1.5
 
 
 class _WithSignature(Flowable):

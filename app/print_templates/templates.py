@@ -21,6 +21,7 @@ from app.print_templates.blocks import (
     DocumentNumberLine,
     InfoTable,
     Layout,
+    LinkCode,
     Note,
     NumberedList,
     Para,
@@ -88,10 +89,12 @@ def _head(context: DocumentContext) -> list[Block]:
     return blocks
 
 
-def _tail(context: DocumentContext, *notes: str, contact: bool = True) -> list[Block]:
-    """Authority and date, then the 附注 lines: the document's own, then the contact
-    (left out of the decisions, which must stay short enough for one page)."""
-    blocks: list[Block] = [Signature(context.authority_name, context.date_text)]
+def _tail(context: DocumentContext, *notes: str, contact: bool = True,
+          link: LinkCode | None = None) -> list[Block]:
+    """Authority and date (with ``link``'s code at their left), then the 附注 lines: the
+    document's own, then the contact (left out of the decisions, which must stay short
+    enough for one page)."""
+    blocks: list[Block] = [Signature(context.authority_name, context.date_text, link)]
     blocks.extend(Note(text) for text in (*notes, *context.notes))
     if contact and _contact(context):
         blocks.append(Note(_contact(context)))
@@ -292,7 +295,16 @@ def _receipt(context: DocumentContext) -> list[Block]:
         intake_rule = "申请材料不齐全或者不符合规定形式的，本机关将一次告知需要补正的全部内容。"
     blocks.append(Para("本凭证仅证明本窗口已收到上述材料，不表示申请已被受理。" + intake_rule))
     blocks.append(SignLines(("申请人（代理人）签字：", "窗口经办人签字：")))
-    return blocks + _tail(context, contact=False)
+    link = (LinkCode(context.evaluation_url, _evaluation_caption(context))
+            if context.evaluation_url else None)
+    return blocks + _tail(context, contact=False, link=link)
+
+
+def _evaluation_caption(context: DocumentContext) -> tuple[str, ...]:
+    """Beside the receipt's rating QR code: the applicant rates, never the clerk."""
+    return ("扫码评价（好差评）", f"办件编号：{context.case_number}",
+            "办结后请您扫码评价本次服务，", "窗口人员不代为评价；也可凭",
+            "办件编号经政务服务网或12345评价。")
 
 
 def _one_time_notice(context: DocumentContext) -> list[Block]:

@@ -43,6 +43,24 @@ def verification_url(base: str, document_id: str, code: str) -> str:
     return f"{base}/{VERIFY_PATH}/{document_id}?c={compact}"
 
 
+EVALUATE_PATH = "pj"
+"""The path of the applicant's rating page (好差评) on the county server."""
+
+
+def evaluation_url(base: str, case_id: str) -> str:
+    """``{base}/pj/{case}``: where the applicant rates the case later (好差评).
+
+    The case id is random (a uuid), so only who holds the receipt can open its page;
+    offline, the same path without a host (the rating page needs the server)."""
+    compact = case_id.replace("-", "")
+    if not _DOCUMENT_ID.fullmatch(compact):
+        raise ValueError(f"unsuitable case id for an evaluation URL: {case_id!r}")
+    base = base.strip().rstrip("/")
+    if not base:
+        return f"{OFFLINE_BASE}{EVALUATE_PATH}/{compact}"
+    return f"{base}/{EVALUATE_PATH}/{compact}"
+
+
 def parse_verification_url(text: str) -> tuple[str, str] | None:
     """``(document_id, code)`` from a scanned QR code (either form); None if not ours."""
     text = text.strip()

@@ -12,18 +12,21 @@ applicant leaves with the sealed copy dated that day, or the act is not recorded
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from app.domain.applicant import Person, make_applicant
+from app.domain.applicant import Person, check_known_identity, make_applicant
 from app.domain.calendar import SuspensionReason
-from app.domain.case import Actor, Case, check_rejection
-from app.domain.catalog import Matter
+from app.domain.case import Actor, Case, check_evaluation_channel, check_rejection
+from app.domain.catalog import Matter, intake_materials
 from app.domain.errors import NotFound, ValidationError
 from app.domain.events import Event, EventType
+from app.domain.identity import ID_TYPE_LABELS
 from app.domain.numbering import format_case_number
+from app.domain.roles import Action, authorize
 from app.print_templates import DocumentKind
 from app.services.accounts import confirm_password, deputy_departments
 from app.services.context import CurrentUser, local_date, utc_now
@@ -107,6 +110,48 @@ def next_case_number(uow: UnitOfWork, station: str, now: datetime) -> str:
     return format_case_number(station, day, sequence)
 
 
+@dataclass(frozen=True)
+class KnownApplicant:
+    """An applicant the station has registered before, as their latest case has them."""
+
+    kind: str
+    name: str
+    id_type: str
+    id_number: str
+    phone: str
+    address: str
+    legal_representative: str
+    case_number: str
+
+
+def _id_key(id_number: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", id_number).split()).upper()
+
+
+def known_applicant(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, *, id_number: str,
+) -> KnownApplicant | None:
+    """The applicant with this ID number or USCC from the station's latest case, or None:
+    the registration fills name, phone and address from it."""
+    authorize(user.roles, Action.REGISTER, who=user.display_name)
+    key = _id_key(id_number)
+    if not key:
+        return None
+    with uow_factory() as uow:
+        row = uow.cases.latest_for_id_number(key)
+        if row is None:
+            return None
+        case = load_case(uow, row.id)
+    data = case.applicant
+    return KnownApplicant(
+        kind=str(data.get("kind", "natural")), name=str(data.get("name", "")),
+        id_type=str(data.get("id_type", "")), id_number=key,
+        phone=str(data.get("phone", "")), address=str(data.get("address", "")),
+        legal_representative=str(data.get("legal_representative", "")),
+        case_number=case.number,
+    )
+
+
 def register_case(
     uow_factory: UnitOfWorkFactory,
     user: CurrentUser,
@@ -115,6 +160,7 @@ def register_case(
     applicant: dict[str, Any],
     materials: list[dict[str, Any]] | None = None,
     green_channel: bool = False,
+    name_change_reason: str = "",
     now: datetime | None = None,
 ) -> Case:
     """Register an applicant's application for a matter (收件登记).
@@ -123,6 +169,10 @@ def register_case(
     optional agent); they are validated here and refused field by field. ``materials``
     rows are ``{code, name, form, copies, received}``; missing rows default to the
     matter's list, none received.
+
+    An ID number the station has registered under another name is refused unless
+    ``name_change_reason`` says why (更名、原登记有误 ...); the reason and the earlier
+    name are recorded on the registration (its event, hence the audit chain).
     """
     now = now or utc_now()
     fields = dict(applicant)
@@ -135,12 +185,23 @@ def register_case(
         if matter is None or not matter.active:
             raise NotFound("matter_not_found", "事项不存在或已停用，请重新选择。",
                            field="matter")
-        rows = materials if materials is not None else [
+        needed = intake_materials(matter, with_agent=validated.agent is not None)
+        rows = list(materials) if materials is not None else []
+        # Rows default to the list (none received); an agent's 授权委托书 is always asked.
+        named = {str(r.get("name", "")) for r in rows}
+        rows += [
             {"code": m.code, "name": m.name, "form": m.form.value, "copies": m.copies,
              "received": False}
-            for m in matter.materials
+            for m in needed
+            if (materials is None or m.code == "agent_authorization") and m.name not in named
         ]
         case_id = str(uuid.uuid4())
+        earlier = uow.cases.latest_for_id_number(validated.id_number)
+        identity_note = check_known_identity(
+            previous_name=earlier.applicant_name if earlier is not None else "",
+            name=validated.name, reason=name_change_reason,
+            id_label=ID_TYPE_LABELS[validated.id_type],
+        )
         payload = {
             "number": next_case_number(uow, user.station, now),
             "matter": matter.to_dict(),
@@ -149,6 +210,8 @@ def register_case(
             "green_channel": green_channel,
             "window": user.window_name,
         }
+        if identity_note is not None and earlier is not None:
+            payload["identity_note"] = {**identity_note, "previous_case": earlier.number}
         case = record_local(
             uow, None, _event(user, case_id, EventType.REGISTERED, payload, now),
             current_actor(uow, user, now), now=now,
@@ -170,7 +233,9 @@ def missing_materials(case: Case) -> list[dict[str, Any]]:
     """Every required material of the matter not received: the one-time notice's list."""
     received = {m["name"] for m in case.materials if m.get("received")}
     rows = []
-    for material in case.matter.materials:
+    agent = case.applicant.get("agent")
+    needed = intake_materials(case.matter, with_agent=isinstance(agent, dict) and bool(agent))
+    for material in needed:
         if material.required and material.name not in received:
             rows.append({
                 "code": material.code, "name": material.name, "form": material.form.value,
@@ -376,10 +441,12 @@ def suspend(
     reason_code: str, reason: str = "", expected_working_days: int | None = None,
     seal: CounterSeal | None = None, now: datetime | None = None,
 ) -> Case:
-    """Stop the clock for a procedure whose time is not counted.
+    """Stop the clock (中止计时) for a procedure 行政许可法 第四十五条 excludes from the time
+    limit (听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审); 现场核查 only where the
+    matter's legal basis excludes it too (the domain refuses it otherwise).
 
-    A procedure of 行政许可法第四十五条 (听证、检验检测、检疫、鉴定、专家评审…) needs the
-    time it takes, told in writing: the 特别程序告知书 is sealed in the same transaction.
+    A procedure of 第四十五条 needs the time it takes, told in writing: the 特别程序告知书
+    is sealed in the same transaction.
     """
     now = now or utc_now()
     payload: dict[str, Any] = {"reason_code": reason_code, "reason": reason,
@@ -469,11 +536,14 @@ def record_payment(
 
 def record_evaluation(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
-    rating: str, comment: str = "", now: datetime | None = None,
+    rating: str, channel: str, comment: str = "", now: datetime | None = None,
 ) -> Case:
-    """The applicant's evaluation (好差评)."""
+    """The applicant's evaluation (好差评), as it arrives from the applicant's
+    ``channel`` (a code of ``EVALUATION_CHANNELS``: the rating device, the receipt's QR
+    code, the portal ...). A clerk cannot type one in: any other channel is refused."""
+    check_evaluation_channel(channel)
     return _act(uow_factory, user, case_id, EventType.EVALUATED,
-                {"rating": rating, "comment": comment}, now)
+                {"rating": rating, "comment": comment, "channel": channel}, now)
 
 
 def get_case(uow_factory: UnitOfWorkFactory, case_id: str) -> Case:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 
 from pypinyin import Style, lazy_pinyin
@@ -38,6 +38,13 @@ def validate_matter(matter: Matter) -> None:
     if matter.promised_working_days > matter.statutory_working_days:
         raise ValidationError(
             "promise_exceeds_statute", "承诺时限不能超过法定时限。", field="promised_working_days"
+        )
+    unnamed = [str(i) for i, m in enumerate(matter.materials, start=1) if not m.name.strip()]
+    if unnamed:
+        raise ValidationError(
+            "material_name_required",
+            f"第{'、'.join(unnamed)}项申请材料没有名称：请填写材料名称，或删除该行。",
+            field="materials", rows=unnamed,
         )
     names = [m.name for m in matter.materials]
     if len(names) != len(set(names)):
@@ -127,6 +134,63 @@ def save_matter(
                           "matter": matter.code, "version": matter.version,
                           "at": (now or utc_now()).isoformat()})
         uow.commit()
+
+
+# What an import names when it changes a matter (the guide's own words).
+MATTER_FIELD_LABELS = {
+    "name": "事项名称", "department_code": "实施部门", "department_name": "实施部门",
+    "case_type": "办件类型", "statutory_working_days": "法定时限",
+    "promised_working_days": "承诺时限", "legal_basis": "设定依据", "conditions": "申请条件",
+    "procedure": "办理流程", "materials": "申请材料", "fee_items": "收费项目",
+    "site_inspection": "现场核查", "site_inspection_excluded": "现场核查不计时",
+    "single_officer": "一人办结", "joint_departments": "会签部门", "active": "启用",
+    "matter_type": "事项类型", "reconsideration_first": "复议前置",
+    "certificate_name": "结果证件", "permit_fields": "结果字段",
+}
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What importing a catalog sheet would change, for the administrator to confirm."""
+
+    added: list[str] = field(default_factory=list)  # "编码 名称"
+    changed: list[str] = field(default_factory=list)  # "编码 名称：申请材料、承诺时限"
+    unchanged: int = 0
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether saving the sheet would add or change anything."""
+        return bool(self.added or self.changed)
+
+
+def preview_import(
+    uow_factory: UnitOfWorkFactory, admin: CurrentUser, matters: list[Matter],
+) -> ImportPreview:
+    """Compare imported matters with the catalog: new ones, changed ones (naming what
+    changes), unchanged ones. Nothing is written."""
+    authorize(admin.roles, Action.MANAGE_CATALOG, who=admin.display_name)
+    preview = ImportPreview()
+    unchanged = 0
+    with uow_factory() as uow:
+        for matter in matters:
+            current = uow.catalog.matter(matter.code)
+            label = f"{matter.code} {matter.name}"
+            if current is None:
+                preview.added.append(label)
+                continue
+            names: list[str] = []
+            for spec in fields(Matter):
+                if spec.name in ("code", "version"):
+                    continue
+                if getattr(current, spec.name) != getattr(matter, spec.name):
+                    name = MATTER_FIELD_LABELS.get(spec.name, spec.name)
+                    if name not in names:
+                        names.append(name)
+            if names:
+                preview.changed.append(f"{label}：{'、'.join(names)}")
+            else:
+                unchanged += 1
+    return replace(preview, unchanged=unchanged)
 
 
 def document_number_previews(department: Department) -> list[tuple[str, str]]:

@@ -400,7 +400,7 @@ def _delivered(demo: _Demo, case_id: str, at: datetime) -> None:
     cases.deliver(demo.uow, demo.clerk(dept), case_id, method="窗口领取", receiver="申请人本人",
                   seal=demo.counter, now=at + timedelta(days=2))
     cases.record_evaluation(demo.uow, demo.clerk(dept), case_id, rating="very_satisfied",
-                            comment="办事效率高", now=at + timedelta(days=2, minutes=5))
+                            channel="rating_device", comment="办事效率高", now=at + timedelta(days=2, minutes=5))
 
 
 def _denied(demo: _Demo, case_id: str, at: datetime) -> None:

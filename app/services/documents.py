@@ -32,6 +32,7 @@ from app.print_templates import (
     LabeledValue,
     MaterialLine,
     ProcedureFacts,
+    evaluation_url,
     render_docx,
     render_pdf,
 )
@@ -255,6 +256,8 @@ def build_context(
         promised_completion_text=deadline_text,
         completion_provisional=provisional,
         fees=fees,
+        evaluation_url=evaluation_url(settings.get("server_url", ""), case.id)
+        if kind is DocumentKind.RECEIPT else "",
         tracking_text=settings.get(
             "tracking_text", f"凭受理编号{case.number}到窗口或拨打窗口电话查询办理进度。"
         ),

@@ -664,6 +664,15 @@ class CaseRepository(_Repository):
     def by_number(self, number: str) -> models.CaseRow | None:
         return self.session.scalar(select(models.CaseRow).where(models.CaseRow.number == number))
 
+    def latest_for_id_number(self, id_number: str) -> models.CaseRow | None:
+        """The most recently registered case of the applicant with this ID number."""
+        return self.session.scalar(
+            select(models.CaseRow)
+            .where(models.CaseRow.applicant_id_number == id_number)
+            .order_by(models.CaseRow.registered_at.desc(), models.CaseRow.number.desc())
+            .limit(1)
+        )
+
     def save(self, row: models.CaseRow) -> None:
         self.session.merge(row)
 

@@ -3,7 +3,8 @@
 Three sheets, one row per item, the first row naming the columns:
 
 - 事项: 事项编码, 事项名称, 部门代码, 办件类型, 法定时限, 承诺时限, 设定依据, 申请条件,
-  办理流程, 现场核查, 一人办结, 会签部门, 启用, 事项类型, 复议前置, 结果证件
+  办理流程, 现场核查, 一人办结, 会签部门, 启用, 事项类型, 复议前置, 结果证件,
+  现场核查不计时 (the legal basis excludes site inspection from the time limit)
 - 材料: 事项编码, 材料编码, 材料名称, 形式, 份数, 必交, 适用情形, 说明
 - 收费: 事项编码, 收费编码, 收费项目, 金额（元）, 收费依据
 - 结果字段: 事项编码, 字段编码, 字段名称, 必填, 填写提示
@@ -35,7 +36,7 @@ from app.domain.catalog import (
 
 MATTER_COLUMNS = ("事项编码", "事项名称", "部门代码", "办件类型", "法定时限", "承诺时限",
                   "设定依据", "申请条件", "办理流程", "现场核查", "一人办结", "会签部门", "启用",
-                  "事项类型", "复议前置", "结果证件")
+                  "事项类型", "复议前置", "结果证件", "现场核查不计时")
 RESULT_COLUMNS = ("事项编码", "字段编码", "字段名称", "必填", "填写提示")
 MATTER_TYPE_BY_LABEL = {label: matter_type for matter_type, label in MATTER_TYPE_LABELS.items()}
 MATERIAL_COLUMNS = ("事项编码", "材料编码", "材料名称", "形式", "份数", "必交", "适用情形", "说明")
@@ -76,7 +77,7 @@ def export_catalog(matters: list[Matter]) -> bytes:
             matter.conditions, matter.procedure, _flag(matter.site_inspection),
             _flag(matter.single_officer), ",".join(matter.joint_departments),
             _flag(matter.active), matter.matter_type.label, _flag(matter.reconsideration_first),
-            matter.certificate_name,
+            matter.certificate_name, _flag(matter.site_inspection_excluded),
         ])
         for spec in matter.permit_fields:
             result_sheet.append([matter.code, spec.code, spec.label, _flag(spec.required),
@@ -155,8 +156,15 @@ def parse_catalog(data: bytes, department_names: dict[str, str]) -> ParsedCatalo
         problems.append("无法读取该文件：请选择 Excel 工作簿（.xlsx）。")
         return parsed
     materials: dict[str, list[RequiredMaterial]] = defaultdict(list)
+    # Matters with a material row in error: not imported at all (never without the row).
+    broken: set[str] = set()
     for number, row in _rows(book, "材料", MATERIAL_COLUMNS, problems):
         where = f"材料表第{number}行"
+        if not _text(row.get("材料名称")):
+            problems.append(f"{where}：缺少材料名称（事项{_text(row.get('事项编码'))}），"
+                            "该事项未导入。")
+            broken.add(_text(row.get("事项编码")))
+            continue
         label = _text(row.get("形式")) or "原件"
         form = FORM_BY_LABEL.get(label)
         if form is None:
@@ -197,6 +205,8 @@ def parse_catalog(data: bytes, department_names: dict[str, str]) -> ParsedCatalo
         where = f"事项表第{number}行"
         code = _text(row.get("事项编码"))
         department = _text(row.get("部门代码"))
+        if code in broken:
+            continue
         if department not in department_names:
             problems.append(f"{where}：部门代码“{department}”不存在，请先在“系统管理 → 部门”中添加。")
             continue
@@ -226,6 +236,7 @@ def parse_catalog(data: bytes, department_names: dict[str, str]) -> ParsedCatalo
             legal_basis=_text(row.get("设定依据")), conditions=_text(row.get("申请条件")),
             procedure=_text(row.get("办理流程")), materials=tuple(materials.get(code, ())),
             fee_items=tuple(fees.get(code, ())), site_inspection=_yes(row.get("现场核查")),
+            site_inspection_excluded=_yes(row.get("现场核查不计时")),
             single_officer=_yes(row.get("一人办结")), joint_departments=joint,
             active=_yes(row.get("启用"), default=True), matter_type=matter_type,
             reconsideration_first=_yes(row.get("复议前置")),

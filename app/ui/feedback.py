@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QWidget,
@@ -99,10 +104,16 @@ class MessageBar(QWidget):
 
 
 class FieldErrors:
-    """Error labels beside the fields of a form, keyed by the services' field names."""
+    """Error labels beside the fields of a form, keyed by the services' field names.
+
+    A field's error goes as soon as the user changes the field (it comes back on the
+    next submit if still wrong); the banner that summed the errors up goes with the last.
+    """
 
     def __init__(self) -> None:
         self._fields: dict[str, tuple[QWidget, QLabel]] = {}
+        self._bar: MessageBar | None = None
+        self._reported = ""  # the banner text these errors put up
 
     def add(self, name: str, widget: QWidget, label: QLabel) -> None:
         label.setObjectName(f"{widget.objectName() or name}Error")
@@ -110,6 +121,44 @@ class FieldErrors:
         label.setWordWrap(True)
         label.hide()
         self._fields[name] = (widget, label)
+        self._clear_when_changed(name, widget)
+
+    def alias(self, name: str, shown_as: str) -> None:
+        """Show the service's errors about ``name`` where field ``shown_as`` shows its own
+        (e.g. ``roles`` under the first role box): one label in the layout, never a
+        second one floating over the form."""
+        self._fields[name] = self._fields[shown_as]
+
+    def _clear_when_changed(self, name: str, widget: QWidget) -> None:
+        def changed(*_args: object) -> None:
+            self.field_changed(name)
+
+        if isinstance(widget, QLineEdit):
+            widget.textEdited.connect(changed)
+        elif isinstance(widget, QPlainTextEdit):
+            widget.textChanged.connect(changed)
+        elif isinstance(widget, QComboBox):
+            widget.activated.connect(changed)
+        elif isinstance(widget, QAbstractButton):
+            widget.toggled.connect(changed)
+        elif isinstance(widget, QAbstractSpinBox):
+            widget.editingFinished.connect(changed)
+
+    def field_changed(self, name: str) -> None:
+        """The user changed field ``name``: its error goes (and the banner with the last)."""
+        entry = self._fields.get(name)
+        if entry is None or not entry[1].text():
+            return
+        self.clear(name)
+        bar = self._bar
+        if (not self.has_errors() and bar is not None and self._reported
+                and bar.level == "error" and bar.text == self._reported):
+            bar.hide()
+
+    def report(self, bar: MessageBar, message: str) -> None:
+        """Sum the marked errors up in ``bar``; it goes once every field is fixed."""
+        self._bar, self._reported = bar, message
+        bar.error(message)
 
     def widget(self, name: str) -> QWidget | None:
         entry = self._fields.get(name)
@@ -157,7 +206,7 @@ class FieldErrors:
             if widget is not None:
                 widget.setFocus(Qt.FocusReason.OtherFocusReason)
             if bar is not None:
-                bar.error(error.message)
+                self.report(bar, error.message)
             return
         if bar is not None:
             bar.error(error.message)

@@ -29,7 +29,7 @@ from app.services.context import CurrentUser
 from app.sync.schedule import Backoff
 from app.ui.context import AppContext
 from app.ui.feedback import show_unexpected
-from app.ui.page import Page
+from app.ui.page import Page, confirm_leaving
 from app.ui.resources import icon
 
 STATUS_REFRESH_MS = 30_000
@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         self.resize(1366, 768)
         self.setMinimumSize(1024, 640)
         self.pages: dict[str, Page] = {}
+        self._leaving_confirmed = False
         self._keys: list[str] = []
         self._entries = navigation_entries()
         self._previous_page: QWidget | None = None
@@ -254,8 +255,8 @@ class MainWindow(QMainWindow):
         self.lock_action.triggered.connect(self.lock)
         self.change_password_action.triggered.connect(self.change_password)
         self.name_deputy_action.triggered.connect(self.name_deputy)
-        self.logout_action.triggered.connect(self.logoutRequested)
-        self.quit_action.triggered.connect(self.close)
+        self.logout_action.triggered.connect(self._on_logout_action_triggered)
+        self.quit_action.triggered.connect(self._on_quit_action_triggered)
         self.about_action.triggered.connect(self.show_about)
 
     def _build_status_bar(self) -> None:
@@ -606,7 +607,22 @@ class MainWindow(QMainWindow):
     def _on_runner_unexpected_error(self, message: str) -> None:
         show_unexpected(self, message, self.context.log_dir)
 
+    def _on_logout_action_triggered(self) -> None:
+        if confirm_leaving(self, self.pages.values(), self.tr("注销")):
+            self.logoutRequested.emit()
+
+    def _on_quit_action_triggered(self) -> None:
+        if confirm_leaving(self, self.pages.values(), self.tr("退出")):
+            self._leaving_confirmed = True
+            self.close()
+
     def closeEvent(self, event: QCloseEvent | None) -> None:  # noqa: N802
+        # The title bar's close button (a spontaneous event) asks as 退出 does; a close
+        # by the program (logout, shutdown) has asked already or has nothing to ask.
+        if event is not None and event.spontaneous() and not self._leaving_confirmed \
+                and not confirm_leaving(self, self.pages.values(), self.tr("退出")):
+            event.ignore()
+            return
         self._status_timer.stop()
         self._sync_timer.stop()
         self.idle_watcher.detach()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtWidgets import QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
 
 from app.ui.context import AppContext
 from app.ui.feedback import MessageBar
@@ -32,5 +34,33 @@ class Page(QWidget):
         self.message_bar = MessageBar(self)
         self.root_layout.addWidget(self.message_bar)
 
+    def unsaved_work(self) -> str:
+        """What leaving now would throw away, in a few words ("" when nothing): the
+        main window asks before 注销 or 退出 while a page says something here."""
+        return ""
+
     def activate(self) -> None:
         """Called each time the page is shown: refresh what may have changed."""
+
+
+def confirm_leaving(parent: QWidget, pages: Iterable[Page], what: str) -> bool:
+    """Ask before ``what`` (注销, 退出) throws away unsaved work; True to go on.
+
+    Synchronous on purpose: the window is about to close or log out and needs the
+    answer now. The safe choice (go back to the form) is the default button."""
+    unsaved = [text for text in (page.unsaved_work() for page in pages) if text]
+    if not unsaved:
+        return True
+    box = QMessageBox(QMessageBox.Icon.Warning, parent.tr("尚未提交"),
+                      parent.tr("以下内容尚未提交，{0}后将丢失：").format(what), parent=parent)
+    box.setObjectName("leaveConfirmBox")
+    box.setInformativeText("\n".join(unsaved))
+    leave = box.addButton(parent.tr("放弃并{0}").format(what), QMessageBox.ButtonRole.DestructiveRole)
+    stay = box.addButton(parent.tr("返回继续填写"), QMessageBox.ButtonRole.RejectRole)
+    assert leave is not None and stay is not None
+    leave.setObjectName("leaveConfirmButton")
+    stay.setObjectName("leaveStayButton")
+    box.setDefaultButton(stay)
+    box.setEscapeButton(stay)
+    box.exec()
+    return box.clickedButton() is leave

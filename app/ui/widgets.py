@@ -14,6 +14,7 @@ from PyQt6.QtWidgets import (
     QFrame,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -28,9 +29,20 @@ def field_with_error(widget: QWidget, parent: QWidget | None = None) -> tuple[QW
     layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(2)
-    layout.addWidget(widget)
+    # The box takes the row's whole width so that a long error wraps under the field at
+    # that width (and gets the height it needs) rather than at a narrow field's width,
+    # which clipped its second line; a narrow field stays its own size, at the left.
+    box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    narrow = widget.sizePolicy().horizontalPolicy() not in (
+        QSizePolicy.Policy.Expanding, QSizePolicy.Policy.MinimumExpanding)
+    if narrow:
+        layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignLeft)
+    else:
+        layout.addWidget(widget)
     error = QLabel(box)
+    error.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
     layout.addWidget(error)
+    layout.addStretch(1)  # spare height below the message, never between it and the field
     return box, error
 
 
