@@ -64,6 +64,18 @@ class LoginDialog(QDialog):
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         form.addRow(self.tr("用户名"), self.username_edit)
         form.addRow(self.tr("密码"), self.password_edit)
+        # Shown only after the administrator reset the password: the new one, twice.
+        self.new_password_edit = QLineEdit(self)
+        self.new_password_edit.setObjectName("loginNewPasswordEdit")
+        self.new_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_password_edit.setPlaceholderText(self.tr("至少8位，含字母和数字"))
+        self.confirm_password_edit = QLineEdit(self)
+        self.confirm_password_edit.setObjectName("loginConfirmPasswordEdit")
+        self.confirm_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow(self.tr("新密码"), self.new_password_edit)
+        form.addRow(self.tr("确认新密码"), self.confirm_password_edit)
+        self._form = form
+        self._show_new_password(False)
         layout.addLayout(form)
 
         self.error_label = QLabel(self)
@@ -102,11 +114,19 @@ class LoginDialog(QDialog):
             self._show_error(self.tr("请输入用户名和密码。"))
             (self.username_edit if not username else self.password_edit).setFocus()
             return
+        new_password: str | None = None
+        if self.new_password_edit.isVisible():
+            new_password = self.new_password_edit.text()
+            if new_password != self.confirm_password_edit.text():
+                self._show_error(self.tr("两次输入的新密码不一致。"))
+                self.confirm_password_edit.setFocus()
+                return
         self.login_button.setEnabled(False)
         self.error_label.hide()
         uow = self._uow
         self._runner.run(
-            lambda: accounts.authenticate(uow, username=username, password=password),
+            lambda: accounts.authenticate(uow, username=username, password=password,
+                                          new_password=new_password),
             on_done=self._on_authenticated, on_error=self._on_failed,
             label=self.tr("正在验证…"), parent=self,
         )
@@ -122,8 +142,23 @@ class LoginDialog(QDialog):
         message = error.message if isinstance(error, DomainError) else \
             self.tr("登录失败：无法读取本机数据库。请联系信息管理员。")
         self._show_error(message)
+        code = getattr(error, "code", "")
+        if code == "password_change_required":
+            self._show_new_password(True)
+            self.new_password_edit.setFocus()
+            return
+        if self.new_password_edit.isVisible() and getattr(error, "field", "") == \
+                "new_password":
+            self.new_password_edit.setFocus()
+            return
         self.password_edit.clear()
         self.password_edit.setFocus()
+
+    def _show_new_password(self, shown: bool) -> None:
+        for edit in (self.new_password_edit, self.confirm_password_edit):
+            self._form.setRowVisible(edit, shown)
+            if not shown:
+                edit.clear()
 
     def _show_error(self, message: str) -> None:
         self.error_label.setText(message)
