@@ -637,12 +637,8 @@ class CasePage(QWidget):
 
         def work() -> PreviewItem:
             issued = documents.reprint(uow, document.id)
-            try:
-                word = documents.word_file(uow, document.id)
-            except DomainError:
-                word = None
             return PreviewItem(f"{issued.title} {issued.document_number}", issued.pdf,
-                               f"{number}-{issued.title}.pdf", word,
+                               f"{number}-{issued.title}.pdf", issued.docx,
                                docx_is_reference_copy=issued.sealed)
 
         self.context.runner.run(work, on_done=lambda preview: self._preview([preview]),
@@ -658,7 +654,8 @@ class CasePage(QWidget):
         self.context.runner.run(
             lambda: documents.issue_unsealed(uow, user, case.id, DocumentKind.RECEIPT),
             on_done=lambda issued: (self._preview([PreviewItem(
-                issued.title, issued.pdf, f"{case.number}-{issued.title}.pdf")]), self.reload()),
+                issued.title, issued.pdf, f"{case.number}-{issued.title}.pdf", issued.docx)]),
+                self.reload()),
             on_error=self.message_bar.show_error, label=self.tr("正在生成文书…"), parent=self)
 
     def _on_draft_button_clicked(self) -> None:
@@ -673,7 +670,9 @@ class CasePage(QWidget):
         def work() -> list[PreviewItem]:
             return [PreviewItem(f"{DOCUMENT_LABELS[k]}（草稿）",
                                 documents.preview_draft(uow, user, case.id, DocumentKind(k)),
-                                f"{case.number}-{DOCUMENT_LABELS[k]}-草稿.pdf") for k in kinds]
+                                f"{case.number}-{DOCUMENT_LABELS[k]}-草稿.pdf",
+                                documents.preview_draft(uow, user, case.id, DocumentKind(k),
+                                                        word=True)) for k in kinds]
 
         self.context.runner.run(work, on_done=self._preview, on_error=self.message_bar.show_error,
                                 label=self.tr("正在生成草稿…"), parent=self)
