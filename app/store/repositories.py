@@ -622,7 +622,7 @@ class CaseFilter:
     department_code: str = ""
     registered_from: date | None = None
     registered_to: date | None = None
-    warning: str = ""  # "normal" | "yellow" | "red"
+    warning: str = ""  # "normal" | "yellow" | "red" | "warned" (yellow or red)
     today: date | None = None
     reviewer_id: str = ""
 
@@ -780,6 +780,8 @@ class CaseRepository(_Repository):
                     models.CaseRow.deadline >= f.today,
                     models.CaseRow.yellow_from <= f.today,
                 )
+            elif f.warning == "warned":  # yellow or red: the supervisor's list
+                query = query.where(running, models.CaseRow.yellow_from <= f.today)
             else:
                 query = query.where(
                     or_(~running, models.CaseRow.yellow_from > f.today)
@@ -809,6 +811,16 @@ class CaseRepository(_Repository):
         order = column.desc() if descending else column.asc()
         query = self._filtered(case_filter).order_by(order, models.CaseRow.id)
         return list(self.session.scalars(query.offset(offset).limit(limit)))
+
+    def numbers_by_id(self, case_ids: Iterable[str]) -> dict[str, str]:
+        """Case number of each of ``case_ids`` that has a row."""
+        ids = list(set(case_ids))
+        result: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            query = select(models.CaseRow.id, models.CaseRow.number).where(
+                models.CaseRow.id.in_(ids[start:start + 500]))
+            result.update({case_id: number for case_id, number in self.session.execute(query)})
+        return result
 
     def open_with_deadline(self) -> list[models.CaseRow]:
         query = select(models.CaseRow).where(
@@ -871,6 +883,17 @@ class AuditRepository(_Repository):
             rows,
         )
         return rows
+
+    def bodies_containing(self, texts: Sequence[str]) -> Iterable[tuple[int, str]]:
+        """(sequence, body) of every record whose text holds all of ``texts``, newest
+        first: a coarse pre-filter; the caller reads each body to be sure."""
+        query = select(models.AuditRow.sequence, models.AuditRow.body)
+        for text in texts:
+            query = query.where(models.AuditRow.body.like(f"%{like_escaped(text)}%",
+                                                          escape="\\"))
+        query = query.order_by(models.AuditRow.sequence.desc())
+        for sequence, body in self.session.execute(query):
+            yield sequence, body
 
     def records(self) -> Iterable[AuditRecord]:
         query = select(models.AuditRow).order_by(models.AuditRow.sequence)
