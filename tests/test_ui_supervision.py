@@ -118,3 +118,23 @@ def test_an_unknown_case_number_is_marked_by_its_field(qtbot, gui_profile) -> No
     wait_idle(qtbot, page.context)
     assert "找不到" in page.errors.errors()["case_number"]
     assert page.message_bar.isVisible()
+
+
+def test_f1_opens_the_guide_at_the_screen_in_front(qtbot, gui_profile) -> None:
+    from app.ui.guide import USER_GUIDE
+    from app.ui.guide_dialog import GuideDialog
+
+    window = _window(qtbot, gui_profile, gui_profile.staff.chief)
+    window.show_page("seal")
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    dialog = window.findChild(GuideDialog, "userGuideDialog")
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.current_key == "seal"
+    assert "用印" in dialog.browser.toPlainText()
+    # Every screen of the navigation has its page, in Chinese.
+    keys = {key for key, _title, _body in USER_GUIDE}
+    from app.ui.main_window import navigation_entries
+
+    assert {e.key for e in navigation_entries()} | {"case"} <= keys
+    dialog.close()
+    window.close()

@@ -267,7 +267,11 @@ class MainWindow(QMainWindow):
         self.go_menu: QMenu = go_menu
         help_menu = menu_bar.addMenu(self.tr("帮助(&H)"))
         assert help_menu is not None
+        self.guide_action = QAction(self.tr("使用说明"), self)
+        self.guide_action.setObjectName("userGuideAction")
+        self.guide_action.setShortcut(QKeySequence(Qt.Key.Key_F1))
         self.about_action = QAction(self.tr("关于 CounterDesk"), self)
+        help_menu.addAction(self.guide_action)
         help_menu.addAction(self.about_action)
         self.lock_action.triggered.connect(self.lock)
         self.change_password_action.triggered.connect(self.change_password)
@@ -275,6 +279,7 @@ class MainWindow(QMainWindow):
         self.logout_action.triggered.connect(self.logoutRequested)
         self.quit_action.triggered.connect(self.close)
         self.about_action.triggered.connect(self.show_about)
+        self.guide_action.triggered.connect(self.show_guide)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -611,6 +616,20 @@ class MainWindow(QMainWindow):
 
     def _on_idle_watcher_idle(self) -> None:
         self.lock()
+
+    def current_page_key(self) -> str:
+        current = self.stack.currentWidget()
+        if current is self.case_page:
+            return "case"
+        return next((key for key, page in self.pages.items() if page is current), "")
+
+    def show_guide(self) -> None:
+        """F1: the user guide, open at the screen in front of the user."""
+        from app.ui.guide_dialog import GuideDialog
+
+        dialog = GuideDialog(self.current_page_key(), self)
+        self.dialog = dialog
+        dialog.open()
 
     def show_about(self) -> None:
         box = QMessageBox(self)
