@@ -120,3 +120,22 @@ def test_after_a_password_reset_the_login_asks_for_a_new_password(qtbot, gui_pro
         qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
     assert accounts.authenticate(uow, username="clerk", password="Mine2026bb").username == \
         "clerk"
+
+
+def test_first_start_previews_the_case_numbers_of_the_station_code(qtbot, tmp_path) -> None:
+    from app.services.context import local_date, utc_now
+
+    runtime = open_runtime(tmp_path / "new", backups=False)
+    runner = TaskRunner()
+    try:
+        dialog = FirstStartDialog(runtime.uow, runner)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        preview = find(dialog, QLabel, "caseNumberPreview")
+        assert "站点代码-登记日期-当日序号" in preview.text()
+        type_into(qtbot, find(dialog, QLineEdit, "stationCodeEdit"), "xc09")
+        today = local_date(utc_now())
+        assert preview.text() == f"受理编号预览：XC09-{today:%Y%m%d}-0001"
+    finally:
+        runner.wait_for_done()
+        runtime.close()

@@ -210,6 +210,12 @@ class FirstStartDialog(QDialog):
                   "station_name", required=True)
         add_field(station_form, self.tr("窗口"), self.window_name_edit, self.errors,
                   "window_name")
+        # The station code starts every case number: show what the numbers will look like.
+        self.case_number_preview = QLabel(self)
+        self.case_number_preview.setObjectName("caseNumberPreview")
+        self.case_number_preview.setProperty("role", "subtle")
+        station_form.addRow("", self.case_number_preview)
+        self._update_case_number_preview()
         layout.addWidget(station_box)
 
         admin_box = QGroupBox(self.tr("管理员账户"), self)
@@ -253,7 +259,25 @@ class FirstStartDialog(QDialog):
     def _connect_signals(self) -> None:
         assert self.create_button is not None and self.cancel_button is not None
         self.create_button.clicked.connect(self._on_create_button_clicked)
+        self.station_code_edit.textChanged.connect(self._on_station_code_edit_text_changed)
         self.cancel_button.clicked.connect(self.reject)
+
+    def _on_station_code_edit_text_changed(self, _text: str) -> None:
+        self._update_case_number_preview()
+
+    def _update_case_number_preview(self) -> None:
+        from app.domain.errors import ValidationError
+        from app.domain.numbering import format_case_number, validate_station_code
+        from app.services.context import local_date, utc_now
+
+        try:
+            code = validate_station_code(self.station_code_edit.text())
+        except ValidationError:
+            self.case_number_preview.setText(
+                self.tr("受理编号格式：站点代码-登记日期-当日序号，如 XC01-20261123-0001"))
+            return
+        self.case_number_preview.setText(self.tr("受理编号预览：{0}").format(
+            format_case_number(code, local_date(utc_now()), 1)))
 
     def _on_create_button_clicked(self) -> None:
         self._submit()

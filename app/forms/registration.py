@@ -56,7 +56,7 @@ from app.forms.case_actions import counter_seal
 from app.forms.dialogs import FormDialog, NoticeDialog, counter_password_field, reject_fields
 from app.services import accounts, cases, catalog
 from app.ui.context import AppContext, optional_service
-from app.ui.documents import DocumentPreviewDialog, PreviewItem
+from app.ui.documents import DocumentPreviewDialog, PreviewItem, in_documents_folder
 from app.ui.feedback import FieldErrors
 from app.ui.guide import matter_guide_html
 from app.ui.page import Page
@@ -368,7 +368,7 @@ class MaterialsChecklist(QGroupBox):
 
     def _on_attach_clicked(self, index: int) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
-            self, self.tr("选择材料扫描件或照片"), "",
+            self, self.tr("选择材料扫描件或照片"), in_documents_folder(),
             self.tr("扫描件和照片 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.bmp);;所有文件 (*)"))
         if paths:
             self.attachRequested.emit(index, paths)

@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.domain.audit import ChainBreak, verify_chain
+from app.domain.calendar import local_day_start
 from app.domain.errors import NotFound, ValidationError
 from app.domain.roles import Action, Role, authorize
-from app.domain.calendar import local_day_start
 from app.services.context import CurrentUser
 from app.store.unit_of_work import UnitOfWorkFactory
 

@@ -892,8 +892,8 @@ class AuditRepository(_Repository):
             query = query.where(models.AuditRow.body.like(f"%{like_escaped(text)}%",
                                                           escape="\\"))
         query = query.order_by(models.AuditRow.sequence.desc())
-        for sequence, body in self.session.execute(query):
-            yield sequence, body
+        for row in self.session.execute(query):
+            yield row[0], row[1]
 
     def records(self) -> Iterable[AuditRecord]:
         query = select(models.AuditRow).order_by(models.AuditRow.sequence)

@@ -173,8 +173,7 @@ class DocumentPreviewDialog(QDialog):
                 if item.docx_is_reference_copy else self.tr("Word 文件 (*.docx)")
             filters = f"{filters};;{word_filter}" if filters else word_filter
         name = Path(item.file_name)
-        start = str(Path(documents_folder()) / (name.with_suffix(".docx") if word_only
-                                                 else name))
+        start = in_documents_folder(str(name.with_suffix(".docx") if word_only else name))
         path, chosen = QFileDialog.getSaveFileName(self, self.tr("保存文书"), start, filters)
         if not path:
             return
@@ -219,6 +218,12 @@ def documents_folder() -> str:
         QStandardPaths.StandardLocation.DocumentsLocation
     )
     return location or str(Path.home())
+
+
+def in_documents_folder(file_name: str = "") -> str:
+    """Where a file dialog starts: the documents folder, with ``file_name`` proposed."""
+    folder = Path(documents_folder())
+    return str(folder / file_name) if file_name else str(folder)
 
 
 _private: Path | None = None
