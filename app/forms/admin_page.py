@@ -709,11 +709,15 @@ class AdminPage(Page):
                        self.remove_day_button):
             edit_row.addWidget(widget)
         edit_row.addStretch(1)
-        edit_row.addWidget(self.publish_button)
         right.addLayout(edit_row)
+        # The note beside the act it explains, wrapped: the tab fits a window at 150 %.
+        publish_row = QHBoxLayout()
         note = QLabel(self.tr("发布后，所有未办结办件的办结期限按新的安排重新计算。"), tab)
         note.setProperty("role", "subtle")
-        right.addWidget(note)
+        note.setWordWrap(True)
+        publish_row.addWidget(note, 1)
+        publish_row.addWidget(self.publish_button)
+        right.addLayout(publish_row)
         layout.addLayout(right, 1)
         self.tabs.addTab(tab, self.tr("节假日"))
         self._editing: dict[str, set[date]] = {"holiday": set(), "workday": set()}

@@ -156,17 +156,20 @@ class CasePage(QWidget):
         top.addWidget(self.back_button)
         self.title = title_label(self.tr("办件"), self)
         self.title.setObjectName("caseTitle")
+        self.title.setWordWrap(True)  # a long matter name wraps instead of pushing the page wide
         top.addWidget(self.title)
         self.state_badge = QLabel(self)
         self.state_badge.setObjectName("caseStateBadge")
         self.state_badge.setProperty("role", "badge")
         top.addWidget(self.state_badge)
         top.addStretch(1)
+        layout.addLayout(top)
+        # The deadline on a line of its own, wrapped: at 150 % the header has no room.
         self.deadline_label = QLabel(self)
         self.deadline_label.setObjectName("caseDeadlineLabel")
         self.deadline_label.setProperty("role", "deadline")
-        top.addWidget(self.deadline_label)
-        layout.addLayout(top)
+        self.deadline_label.setWordWrap(True)
+        layout.addWidget(self.deadline_label)
         self.message_bar = MessageBar(self)
         layout.addWidget(self.message_bar)
         self.actions_row = QHBoxLayout()
@@ -270,6 +273,7 @@ class CasePage(QWidget):
         self.view = view
         case = view.case
         self.title.setText(f"{case.number}  {case.matter.name}")
+        self.title.setToolTip(self.title.text())
         self.state_badge.setText(f"{case.state.label} · {category(case).label}")
         self.state_badge.setProperty("state", case.state.value)
         self._show_deadline(view)

@@ -161,8 +161,7 @@ class MainWindow(QMainWindow):
         station = context.station_name or context.user.station
         self.setWindowTitle(self.tr("{0} — CounterDesk 政务服务窗口受理台").format(station))
         self.setWindowIcon(icon("app"))
-        self.resize(1366, 768)
-        self.setMinimumSize(1024, 640)
+        self._fit_to_screen()
         self.pages: dict[str, Page] = {}
         self._keys: list[str] = []
         self._entries = navigation_entries()
@@ -231,6 +230,15 @@ class MainWindow(QMainWindow):
         self.refresh_status()
         self._status_timer.start()
         self._start_sync()
+
+    def _fit_to_screen(self) -> None:
+        """1366x768 where the screen has room, the screen's available area where it has
+        not (1366x768 at 150 % leaves 911x512): the minimum never exceeds the screen."""
+        screen = self.screen() or QApplication.primaryScreen()
+        available = screen.availableGeometry().size() if screen is not None \
+            else QSize(1366, 768)
+        self.setMinimumSize(QSize(1024, 640).boundedTo(available))
+        self.resize(QSize(1366, 768).boundedTo(available))
 
     def _connect_signals(self) -> None:
         self.nav.currentRowChanged.connect(self._on_nav_current_row_changed)
