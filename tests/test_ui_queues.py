@@ -219,3 +219,26 @@ def test_approving_a_licence_asks_for_the_certificate_fields(qtbot, gui_profile)
     assert approved.state is CaseState.APPROVED
     assert [f["value"] for f in approved.decision["result_fields"]] == [
         "92130534MA0XXXXX1A", "长期", "日用百货零售"]
+
+
+def test_the_rejection_notice_waiting_for_its_seal_is_in_the_seal_queue(
+    qtbot, sealed_profile
+) -> None:
+    from app.services import queries
+    from tests.test_ui_support import register
+
+    profile = sealed_profile
+    rejected = register(profile)
+    cases.reject(profile.runtime.uow, profile.staff.clerk, rejected.id, reasons="不属于本机关职权",
+                 ground="outside_powers", redirect_authority="县自然资源局")
+    decided = reviewed(profile)
+    cases.approve(profile.runtime.uow, profile.staff.chief, decided.id, opinion="同意")
+    queued = {s.id for s in queries.sealing_queue(profile.runtime.uow, profile.staff.chief)}
+    assert {rejected.id, decided.id} <= queued
+    page = _open(qtbot, SealPage, profile, profile.staff.chief)
+    rows = {s.id: s for s in page.model.summaries()}
+    assert rejected.id in rows and decided.id in rows
+    page.table.selectRow(list(rows).index(rejected.id))
+    qtbot.waitUntil(lambda: page.case is not None and page.case.id == rejected.id)
+    assert [page.kind_combo.itemData(i) for i in range(page.kind_combo.count())] == [
+        "rejection_notice"]
