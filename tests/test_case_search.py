@@ -73,7 +73,7 @@ def test_upgrade_fills_the_search_columns_of_existing_cases(tmp_path: Path) -> N
     with engine.begin() as connection:
         config = alembic_config(profile.url)
         config.attributes["connection"] = connection
-        command.upgrade(config, "0007")
+        command.upgrade(config, "0008")
         connection.exec_driver_sql(
             "INSERT INTO cases (id, number, station, matter_code, matter_name,"
             " department_code, category, state, applicant_name, applicant_id_number,"

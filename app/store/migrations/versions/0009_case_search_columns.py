@@ -4,8 +4,8 @@ A clerk types "zs" for 张三 or the 4 characters the masked list shows of the I
 both are filled in here for the cases already projected (the projection fills them for
 every case written from now on).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from pypinyin import Style, lazy_pinyin
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
