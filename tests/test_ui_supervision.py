@@ -9,7 +9,7 @@ from app.forms.supervision import AuditPage, WarningsPage
 from app.services import cases
 from app.ui.main_window import MainWindow
 from tests import test_ui_support
-from tests.profile_fixtures import MONDAY, NATURAL_APPLICANT
+from tests.profile_fixtures import MONDAY, NATURAL_APPLICANT, counter_seal
 from tests.test_ui_support import GUI, GuiProfile, find, wait_idle
 
 pytestmark = GUI
@@ -22,7 +22,8 @@ def _overdue_case(profile: GuiProfile):
                                now=MONDAY)
     cases.record_materials(uow, clerk, case.id, now=MONDAY,
                            materials=[dict(m, received=True) for m in case.materials])
-    return cases.accept(uow, clerk, case.id, now=MONDAY)  # due 2026-11-26: red since
+    return cases.accept(uow, clerk, case.id, now=MONDAY,  # due 2026-11-26: red since
+                        seal=counter_seal(profile.runtime))
 
 
 def _window(qtbot, profile: GuiProfile, user) -> MainWindow:
