@@ -50,8 +50,13 @@ from sqlalchemy import func, text  # noqa: E402
 
 import app.services.accounts as accounts  # noqa: E402
 from app.domain.catalog import CaseType, Matter  # noqa: E402
-from app.domain.identity import resident_id_check_char, uscc_check_char  # noqa: E402
+from app.domain.identity import (  # noqa: E402
+    id_number_tail,
+    resident_id_check_char,
+    uscc_check_char,
+)
 from app.services import catalog, demo  # noqa: E402
+from app.services.catalog import pinyin_initials  # noqa: E402
 from app.services.context import CHINA_TZ, CurrentUser, local_date, utc_now  # noqa: E402
 from app.services.queries import CaseFilter, count_cases, list_cases  # noqa: E402
 from app.services.recording import load_calendar, yellow_threshold  # noqa: E402
@@ -244,6 +249,8 @@ class CaseRows:
             "applicant_name": name,
             "applicant_id_number": id_number,
             "applicant_phone": phone,
+            "applicant_initials": _initials(name),
+            "applicant_id_tail": id_number_tail(id_number),
             "first_responder_id": rng.choice(self.staff),
             "reviewer_id": reviewer,
             "approver_id": approver,
@@ -326,6 +333,16 @@ def timed(function: Callable[[], object], repeat: int) -> tuple[float, float, fl
     return first, statistics.median(samples), max(samples), result
 
 
+_INITIALS: dict[str, str] = {}
+
+
+def _initials(name: str) -> str:
+    # A few hundred distinct names in a million rows: pypinyin once for each.
+    if name not in _INITIALS:
+        _INITIALS[name] = pinyin_initials(name)
+    return _INITIALS[name]
+
+
 def query_rows(runtime: Runtime, user: CurrentUser, id_number: str, deep: int
                ) -> list[tuple[str, Callable[[], object]]]:
     """The services' calls a clerk's searches make, labelled."""
@@ -337,6 +354,9 @@ def query_rows(runtime: Runtime, user: CurrentUser, id_number: str, deep: int
         "text '王建' (name prefix)": CaseFilter(text="王建"),
         f"text '{id_number}' (exact ID)": CaseFilter(text=id_number),
         "text '食品经营许可' (matter name)": CaseFilter(text="食品经营许可"),
+        "text 'wjg' (pinyin initials)": CaseFilter(text="wjg"),
+        f"text '{id_number[-4:]}' (ID last 4)": CaseFilter(text=id_number[-4:]),
+        "text '50%' (percent as text)": CaseFilter(text="50%"),
         "warning=red": CaseFilter(warning="red"),
         "warning=yellow": CaseFilter(warning="yellow"),
     }
@@ -437,6 +457,8 @@ def _print_plans(runtime: Runtime, id_number: str) -> None:
         repository = CaseRepository(uow.session)
         for label, case_filter in (("text number prefix", CaseFilter(text="XZ01-2026")),
                                    ("text exact ID", CaseFilter(text=id_number)),
+                                   ("text pinyin initials", CaseFilter(text="wjg")),
+                                   ("text ID last 4", CaseFilter(text=id_number[-4:])),
                                    ("warning=red", CaseFilter(warning="red", today=today))):
             base = repository._filtered(case_filter)
             for kind, query in (

@@ -167,3 +167,95 @@ def test_editing_a_departments_numbering_shows_the_preview_and_the_remedy_bodies
         "清市监", "清河县人民政府", "清河县人民法院")
     item = page.department_tree.topLevelItem(0)
     assert item.text(2) == "清市监许〔2026〕6号" and item.text(3) == "清河县人民政府"
+
+
+def _select_user(page: AdminPage, username: str) -> None:
+    tree = page.staff_tree
+    for index in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(index)
+        if item.text(0) == username:
+            tree.setCurrentItem(item)
+            return
+    raise AssertionError(username)
+
+
+def _status_of(page: AdminPage, username: str) -> str:
+    tree = page.staff_tree
+    return next(tree.topLevelItem(i).text(5) for i in range(tree.topLevelItemCount())
+                if tree.topLevelItem(i).text(0) == username)
+
+
+def test_editing_a_clerks_name_window_and_roles(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    assert not page.edit_user_button.isEnabled()
+    _select_user(page, "clerk")
+    page.edit_user_button.click()
+    dialog = page.dialog
+    assert find(dialog, QLineEdit, "newDisplayNameEdit").text() == \
+        gui_profile.staff.clerk.display_name
+    find(dialog, QLineEdit, "newDisplayNameEdit").setText("张受理")
+    dialog.set_value("window_name", "6号窗口")
+    dialog.set_value("role_chief", True)
+    dialog.set_value("department_code", "")
+    find(dialog, QPushButton, "dialogSubmitButton").click()
+    wait_idle(qtbot, page.context)
+    assert dialog.isVisible()
+    assert "部门" in dialog.errors.errors()["department_code"]
+    dialog.set_value("department_code", "SCJ")
+    find(dialog, QPushButton, "dialogSubmitButton").click()
+    wait_idle(qtbot, page.context)
+    assert not dialog.isVisible()
+    users = {u["username"]: u for u in accounts.list_users(gui_profile.runtime.uow)}
+    assert users["clerk"]["display_name"] == "张受理"
+    assert users["clerk"]["window_name"] == "6号窗口"
+    assert "chief" in users["clerk"]["roles"]
+    assert "张受理" in page.message_bar.text
+
+
+def test_disabling_a_departed_clerk_keeps_the_account(qtbot, gui_profile) -> None:
+    page = _page(qtbot, gui_profile)
+    _select_user(page, "clerk2")
+    page.toggle_user_button.click()
+    dialog = page.dialog
+    find(dialog, QPushButton, "dialogSubmitButton").click()
+    assert "停用原因" in dialog.errors.errors()["reason"]
+    find(dialog, QLineEdit, "disableReasonEdit").setText("调离")
+    find(dialog, QPushButton, "dialogSubmitButton").click()
+    wait_idle(qtbot, page.context)
+    assert not dialog.isVisible()
+    assert _status_of(page, "clerk2") == "停用"
+    assert page.staff_tree.topLevelItemCount() == 6
+    assert page.toggle_user_button.text() == "启用"
+
+
+def test_unlocking_a_locked_clerk_and_resetting_a_password(qtbot, gui_profile) -> None:
+    import pytest
+
+    from app.domain.errors import AuthenticationError
+
+    uow = gui_profile.runtime.uow
+    for _ in range(accounts.MAX_FAILED_ATTEMPTS):
+        with pytest.raises(AuthenticationError):
+            accounts.authenticate(uow, username="clerk", password="nope-nope1")
+    page = _page(qtbot, gui_profile)
+    assert _status_of(page, "clerk") == "在用（已锁定）"
+    _select_user(page, "clerk")
+    assert page.unlock_user_button.isEnabled()
+    page.unlock_user_button.click()
+    wait_idle(qtbot, page.context)
+    assert _status_of(page, "clerk") == "在用"
+    assert not page.unlock_user_button.isEnabled()
+    page.reset_password_button.click()
+    dialog = page.dialog
+    find(dialog, QLineEdit, "resetPasswordEdit").setText("Temp2026xx")
+    find(dialog, QLineEdit, "resetConfirmEdit").setText("Temp2026xy")
+    find(dialog, QPushButton, "dialogSubmitButton").click()
+    assert "不一致" in dialog.errors.errors()["confirm"]
+    find(dialog, QLineEdit, "resetConfirmEdit").setText("Temp2026xx")
+    find(dialog, QPushButton, "dialogSubmitButton").click()
+    wait_idle(qtbot, page.context)
+    assert not dialog.isVisible()
+    assert _status_of(page, "clerk") == "在用（待改密码）"
+    with pytest.raises(AuthenticationError) as err:
+        accounts.authenticate(uow, username="clerk", password="Temp2026xx")
+    assert err.value.code == "password_change_required"

@@ -85,6 +85,23 @@ def test_search_by_name_and_by_state(qtbot, gui_profile) -> None:
     assert page.count_label.text() == "共 1 件"
 
 
+def test_the_search_box_finds_by_initials_and_by_the_ids_last_four(qtbot, gui_profile):
+    register(gui_profile, name="王五", id_number="110105198001011238")
+    register(gui_profile)  # 张三, ...002X
+    context = gui_profile.context(gui_profile.staff.clerk)
+    page = CaseSearchPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    page.activate()
+    wait_idle(qtbot, context)
+    for typed, found in (("ww", ["王五"]), ("002x", ["张三"]), ("1238", ["王五"]), ("%", [])):
+        qtbot.keyClicks(page.text_edit, typed)
+        page.search()
+        wait_idle(qtbot, context)
+        assert [s.applicant_name for s in page.model.summaries()] == found, typed
+        page.text_edit.clear()
+
+
 def test_sorting_by_the_header_asks_the_database_again(qtbot, gui_profile) -> None:
     first = register(gui_profile, name="甲某某", id_number="110105199002022347")
     register(gui_profile, name="乙某某", id_number="110105197503033459")

@@ -72,3 +72,28 @@ def test_qt_own_buttons_and_dialogs_speak_chinese(qtbot) -> None:
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save)
     qtbot.addWidget(buttons)
     assert "保存" in buttons.button(QDialogButtonBox.StandardButton.Save).text()
+
+
+def test_the_word_button_saves_the_word_file_beside_the_pdf(qtbot, monkeypatch,
+                                                            tmp_path) -> None:
+    seen: list[tuple[str, str]] = []
+
+    def ask(_parent, _title, start, filters):
+        seen.append((start, filters))
+        return str(tmp_path / Path(start).name), filters
+
+    monkeypatch.setattr(documents.QFileDialog, "getSaveFileName", ask)
+    dialog = _dialog(qtbot)
+    assert dialog.save_word_button.isEnabled()
+    qtbot.mouseClick(dialog.save_word_button, Qt.MouseButton.LeftButton)
+    [(start, filters)] = seen
+    assert Path(start).name == "receipt.docx" and filters == "Word 文件 (*.docx)"
+    assert (tmp_path / "receipt.docx").read_bytes()[:2] == b"PK"
+    assert "Word 文件" in dialog.status_label.text()
+
+
+def test_without_a_word_file_the_word_button_is_off(qtbot) -> None:
+    context = sample_context(DocumentKind.RECEIPT)
+    dialog = DocumentPreviewDialog([PreviewItem("凭证", render_pdf(context), "r.pdf")])
+    qtbot.addWidget(dialog)
+    assert not dialog.save_word_button.isEnabled()

@@ -95,3 +95,47 @@ def test_login_with_the_right_password_logs_in(qtbot, gui_profile) -> None:
     with qtbot.waitSignal(dialog.loggedIn, timeout=10000) as blocker:
         qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
     assert blocker.args[0].display_name == "王首席"
+
+
+def test_after_a_password_reset_the_login_asks_for_a_new_password(qtbot, gui_profile) -> None:
+    uow = gui_profile.runtime.uow
+    accounts.reset_password(uow, gui_profile.staff.admin, user_id=gui_profile.staff.clerk.id,
+                            new_password="Temp2026xx")
+    runner = TaskRunner()
+    gui_profile.runners.append(runner)
+    dialog = LoginDialog(uow, runner)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    new_edit = find(dialog, QLineEdit, "loginNewPasswordEdit")
+    assert not new_edit.isVisible()
+    type_into(qtbot, dialog.username_edit, "clerk")
+    type_into(qtbot, dialog.password_edit, "Temp2026xx")
+    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: new_edit.isVisible())
+    assert "设置新密码" in dialog.error_label.text()
+    assert dialog.user is None
+    type_into(qtbot, new_edit, "Mine2026bb")
+    type_into(qtbot, find(dialog, QLineEdit, "loginConfirmPasswordEdit"), "Mine2026bb")
+    with qtbot.waitSignal(dialog.loggedIn, timeout=10000):
+        qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    assert accounts.authenticate(uow, username="clerk", password="Mine2026bb").username == \
+        "clerk"
+
+
+def test_first_start_previews_the_case_numbers_of_the_station_code(qtbot, tmp_path) -> None:
+    from app.services.context import local_date, utc_now
+
+    runtime = open_runtime(tmp_path / "new", backups=False)
+    runner = TaskRunner()
+    try:
+        dialog = FirstStartDialog(runtime.uow, runner)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        preview = find(dialog, QLabel, "caseNumberPreview")
+        assert "站点代码-登记日期-当日序号" in preview.text()
+        type_into(qtbot, find(dialog, QLineEdit, "stationCodeEdit"), "xc09")
+        today = local_date(utc_now())
+        assert preview.text() == f"受理编号预览：XC09-{today:%Y%m%d}-0001"
+    finally:
+        runner.wait_for_done()
+        runtime.close()

@@ -13,6 +13,7 @@ from app.forms.case_page import CasePage
 from app.forms.queues import ApprovalQueuePage, ReviewQueuePage, SealPage
 from app.services import cases, seals
 from tests import test_ui_support
+from tests.profile_fixtures import counter_seal
 from tests.test_ui_support import GUI, GuiProfile, accepted, find, reviewed, wait_idle
 
 pytestmark = GUI
@@ -219,3 +220,53 @@ def test_approving_a_licence_asks_for_the_certificate_fields(qtbot, gui_profile)
     assert approved.state is CaseState.APPROVED
     assert [f["value"] for f in approved.decision["result_fields"]] == [
         "92130534MA0XXXXX1A", "长期", "日用百货零售"]
+
+
+def _legacy_rejection(profile: GuiProfile):
+    """A case rejected before notices were sealed at the counter (as a station that ran
+    an older CounterDesk pushes it): its rejection notice still waits for the seal."""
+    from app.domain.events import Event, EventType
+    from app.services.context import utc_now
+    from app.sync import local
+    from tests.test_ui_support import register
+
+    case = register(profile)
+    clerk = profile.staff.clerk
+    event = Event(case_id=case.id, type=EventType.REJECTED, actor_id=clerk.id,
+                  actor_name=clerk.display_name, station=clerk.station, device_time=utc_now(),
+                  payload={"reasons": "不属于本机关职权", "ground": "outside_powers",
+                           "redirect_authority": "县自然资源局"})
+    with profile.runtime.uow() as uow:
+        # The registration was pushed long ago; the rejection comes from the server.
+        held = [e.id for e in uow.events.for_case(case.id)]
+        for number, event_id in enumerate(held, start=1):
+            uow.events.set_server_sequence(event_id, number)
+        uow.events.remove_from_outbox(held)
+        local.store_pulled(uow, event, len(held) + 1)
+        uow.commit()
+    return case
+
+
+def test_every_document_waiting_for_a_seal_is_in_the_seal_queue(qtbot, sealed_profile) -> None:
+    from app.services import queries
+    from app.services.context import utc_now
+    from tests.test_ui_support import register
+
+    profile = sealed_profile
+    legacy = _legacy_rejection(profile)
+    sealed_at_counter = register(profile)
+    cases.reject(profile.runtime.uow, profile.staff.clerk, sealed_at_counter.id,
+                 reasons="不属于本机关职权", ground="outside_powers",
+                 redirect_authority="县自然资源局", seal=counter_seal(profile.runtime))
+    decided = reviewed(profile)
+    cases.approve(profile.runtime.uow, profile.staff.chief, decided.id, opinion="同意",
+                  now=utc_now())
+    queued = {s.id for s in queries.sealing_queue(profile.runtime.uow, profile.staff.chief)}
+    assert queued == {legacy.id, decided.id}
+    page = _open(qtbot, SealPage, profile, profile.staff.chief)
+    rows = [s.id for s in page.model.summaries()]
+    assert set(rows) == {legacy.id, decided.id}
+    page.table.selectRow(rows.index(legacy.id))
+    qtbot.waitUntil(lambda: page.case is not None and page.case.id == legacy.id)
+    assert [page.kind_combo.itemData(i) for i in range(page.kind_combo.count())] == [
+        "rejection_notice"]

@@ -302,6 +302,30 @@ def unsealed_acts(case: Case, kind: str) -> int:
     return max(acts - sealed, 0)
 
 
+# States in which the acceptance notice may still wait for its seal.
+SEALABLE_NOTICE_STATES = frozenset({CaseState.ACCEPTED, CaseState.REVIEWED, CaseState.APPROVED,
+                                    CaseState.DENIED})
+
+
+def documents_awaiting_seal(case: Case) -> list[str]:
+    """The documents (DocumentKind values) of this case waiting for the chief's seal
+    now: the decision of an approved or denied case; and the acceptance or rejection
+    notice of a case accepted or rejected before notices were sealed at the counter,
+    not sealed since. Every other notice is sealed with its act. The sealing queue
+    lists a case while this is not empty."""
+    kinds: list[str] = []
+    for state, outcome in ((CaseState.APPROVED, "approved"), (CaseState.DENIED, "denied")):
+        if case.state is state:
+            kinds.append(decision_document(case.matter, outcome))
+    legacy = [k for k in COUNTER_FLAGGED_DOCUMENTS
+              if k not in case.counter_notices and unsealed_acts(case, k)]
+    if case.state is CaseState.REJECTED and "rejection_notice" in legacy:
+        kinds.append("rejection_notice")
+    if case.state in SEALABLE_NOTICE_STATES and "acceptance_notice" in legacy:
+        kinds.append("acceptance_notice")
+    return kinds
+
+
 def pending_countersigns(case: Case) -> list[str]:
     """Departments of a joint case that have not yet recorded their countersign."""
     return [d for d in case.matter.joint_departments if d not in case.countersigns]

@@ -505,6 +505,13 @@ def mask_id_number(value: str) -> str:
     return number[:head] + "*" * (length - head - tail) + number[length - tail :]
 
 
+def id_number_tail(value: str) -> str:
+    """The last 4 characters of an ID number, upper case: what the masked list shows of
+    a long number and what a clerk types to find it ("123X")."""
+    number = "".join(value.split()).upper()
+    return number[-4:] if len(number) >= 15 else ""
+
+
 def mask_phone(value: str) -> str:
     """Hide the middle of a phone number: "138****5678"; landlines keep their area code
     and the last 4 digits ("0571-****4321")."""

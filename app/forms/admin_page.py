@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PyQt6.QtCore import QDate
+from PyQt6.QtCore import QDate, Qt
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -83,6 +83,11 @@ class AdminPage(Page):
 
     def _connect_signals(self) -> None:
         self.add_user_button.clicked.connect(self._on_add_user_button_clicked)
+        self.staff_tree.currentItemChanged.connect(self._on_staff_tree_current_item_changed)
+        self.edit_user_button.clicked.connect(self._on_edit_user_button_clicked)
+        self.toggle_user_button.clicked.connect(self._on_toggle_user_button_clicked)
+        self.unlock_user_button.clicked.connect(self._on_unlock_user_button_clicked)
+        self.reset_password_button.clicked.connect(self._on_reset_password_button_clicked)
         self.add_department_button.clicked.connect(self._on_add_department_button_clicked)
         self.edit_department_button.clicked.connect(self._on_edit_department_clicked)
         self.department_tree.itemActivated.connect(self._on_department_tree_item_activated)
@@ -114,35 +119,189 @@ class AdminPage(Page):
         self.add_user_button.setObjectName("addUserButton")
         set_kind(self.add_user_button, "primary")
         buttons.addWidget(self.add_user_button)
+        self.edit_user_button = QPushButton(self.tr("编辑…"), tab)
+        self.edit_user_button.setObjectName("editUserButton")
+        self.toggle_user_button = QPushButton(self.tr("停用…"), tab)
+        self.toggle_user_button.setObjectName("toggleUserButton")
+        self.unlock_user_button = QPushButton(self.tr("解除锁定"), tab)
+        self.unlock_user_button.setObjectName("unlockUserButton")
+        self.reset_password_button = QPushButton(self.tr("重置密码…"), tab)
+        self.reset_password_button.setObjectName("resetPasswordButton")
+        for button in (self.edit_user_button, self.toggle_user_button,
+                       self.unlock_user_button, self.reset_password_button):
+            button.setEnabled(False)
+            buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        hint = QLabel(self.tr("离职或调离的人员请“停用”，不删除：已办件和审计记录保留其姓名。"
+                              "重置的密码须由本人在下次登录时修改。"), tab)
+        hint.setProperty("role", "subtle")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
         self.tabs.addTab(tab, self.tr("人员与角色"))
+
+    def _selected_user(self) -> dict[str, Any] | None:
+        item = self.staff_tree.currentItem()
+        if item is None:
+            return None
+        user_id = item.data(0, Qt.ItemDataRole.UserRole)
+        return next((u for u in self.users if u["id"] == user_id), None)
+
+    def _on_staff_tree_current_item_changed(self, *_args: object) -> None:
+        user = self._selected_user()
+        for button in (self.edit_user_button, self.toggle_user_button,
+                       self.reset_password_button):
+            button.setEnabled(user is not None)
+        self.unlock_user_button.setEnabled(bool(user and user["locked"]))
+        self.toggle_user_button.setText(
+            self.tr("启用") if user and not user["active"] else self.tr("停用…"))
+
+    def _user_fields(self, user: dict[str, Any] | None) -> list[FieldSpec]:
+        departments = [("", self.tr("（无）"))] + [(d.code, d.name) for d in self.departments]
+        roles = set(user["roles"]) if user else {Role.CLERK.value}
+        return [
+            FieldSpec("display_name", "姓名", required=True, object_name="newDisplayNameEdit",
+                      default=user["display_name"] if user else None),
+            *[FieldSpec(f"role_{role.value}", "角色" if index == 0 else "", "check",
+                        placeholder=ROLE_LABELS[role], default=role.value in roles)
+              for index, role in enumerate(Role)],
+            FieldSpec("department_code", "部门", "combo", options=departments,
+                      default=user["department_code"] if user else None),
+            FieldSpec("window_name", "窗口", placeholder="如 3号窗口",
+                      default=user["window_name"] if user else None),
+        ]
+
+    def _run_staff_act(self, work: Any, done_text: str, dialog: FormDialog | None = None
+                       ) -> None:
+        def done(_result: object) -> None:
+            if dialog is not None:
+                dialog.finish()
+            self.message_bar.success(done_text)
+            self._load_users()
+
+        self.context.runner.run(work, on_done=done,
+                                on_error=dialog.show_error if dialog is not None
+                                else self.message_bar.show_error, owner=self)
+
+    def _on_edit_user_button_clicked(self) -> None:
+        user = self._selected_user()
+        if user is None:
+            return
+        dialog = FormDialog(self.tr("编辑工作人员：{0}").format(user["username"]),
+                            self._user_fields(user), submit_text=self.tr("保存"), parent=self)
+        dialog.setObjectName("editUserDialog")
+        dialog.errors.add("roles", dialog.inputs["role_clerk"], QLabel(dialog))
+        dialog.errors.add("department_code", dialog.inputs["department_code"], QLabel(dialog))
+
+        def submitted(values: dict[str, Any]) -> None:
+            roles = frozenset(role for role in Role if values.get(f"role_{role.value}"))
+            uow, admin = self.context.uow, self.context.user
+            self._run_staff_act(
+                lambda: accounts.update_user(
+                    uow, admin, user_id=user["id"], display_name=values["display_name"],
+                    roles=roles, department_code=values["department_code"] or None,
+                    window_name=values["window_name"]),
+                self.tr("已保存工作人员“{0}”。").format(values["display_name"]), dialog)
+
+        dialog.submitted.connect(submitted)
+        self.dialog = dialog
+        dialog.open()
+
+    def _on_toggle_user_button_clicked(self) -> None:
+        user = self._selected_user()
+        if user is None:
+            return
+        uow, admin = self.context.uow, self.context.user
+        if not user["active"]:
+            self._run_staff_act(
+                lambda: accounts.set_user_active(uow, admin, user_id=user["id"], active=True),
+                self.tr("已启用“{0}”。").format(user["display_name"]))
+            return
+        dialog = FormDialog(
+            self.tr("停用工作人员"),
+            [FieldSpec("reason", "停用原因", required=True, object_name="disableReasonEdit",
+                       placeholder="如 调离、离职")],
+            intro=self.tr("停用后“{0}”不能再登录；其办理过的办件和审计记录保留。").format(
+                user["display_name"]),
+            submit_text=self.tr("停用"), danger=True, parent=self)
+        dialog.setObjectName("disableUserDialog")
+
+        def submitted(values: dict[str, Any]) -> None:
+            self._run_staff_act(
+                lambda: accounts.set_user_active(uow, admin, user_id=user["id"], active=False,
+                                                 reason=values["reason"]),
+                self.tr("已停用“{0}”。").format(user["display_name"]), dialog)
+
+        dialog.submitted.connect(submitted)
+        self.dialog = dialog
+        dialog.open()
+
+    def _on_unlock_user_button_clicked(self) -> None:
+        user = self._selected_user()
+        if user is None:
+            return
+        uow, admin = self.context.uow, self.context.user
+        self._run_staff_act(
+            lambda: accounts.unlock_user(uow, admin, user_id=user["id"]),
+            self.tr("已解除“{0}”的锁定，可以重新登录。").format(user["display_name"]))
+
+    def _on_reset_password_button_clicked(self) -> None:
+        user = self._selected_user()
+        if user is None:
+            return
+        dialog = _ResetPasswordDialog(
+            self.tr("重置密码"),
+            [FieldSpec("password", "临时密码", "password", required=True,
+                       object_name="resetPasswordEdit", placeholder="至少8位，含字母和数字"),
+             FieldSpec("confirm", "再输一次", "password", required=True,
+                       object_name="resetConfirmEdit")],
+            intro=self.tr("把临时密码当面告诉“{0}”；下次登录时须由本人改为新密码。"
+                          "锁定同时解除。").format(user["display_name"]),
+            submit_text=self.tr("重置"), parent=self)
+        dialog.setObjectName("resetPasswordDialog")
+        uow, admin = self.context.uow, self.context.user
+
+        def submitted(values: dict[str, Any]) -> None:
+            self._run_staff_act(
+                lambda: accounts.reset_password(uow, admin, user_id=user["id"],
+                                                new_password=values["password"]),
+                self.tr("已重置“{0}”的密码，下次登录时须修改。").format(user["display_name"]),
+                dialog)
+
+        dialog.submitted.connect(submitted)
+        self.dialog = dialog
+        dialog.open()
 
     def _on_users(self, users: list[dict[str, Any]]) -> None:
         self.users = users
         names = {d.code: d.name for d in self.departments}
+        selected = self._selected_user()
         self.staff_tree.clear()
         for user in users:
             roles = "、".join(ROLE_LABELS[Role(r)] for r in user["roles"] if r)
             department = names.get(user["department_code"], user["department_code"])
+            status = self.tr("在用") if user["active"] else self.tr("停用")
+            if user["locked"]:
+                status += self.tr("（已锁定）")
+            elif user["must_change_password"]:
+                status += self.tr("（待改密码）")
             item = QTreeWidgetItem([user["username"], user["display_name"], roles, department,
-                                    user["window_name"],
-                                    self.tr("在用") if user["active"] else self.tr("停用")])
+                                    user["window_name"], status])
+            item.setData(0, Qt.ItemDataRole.UserRole, user["id"])
             self.staff_tree.addTopLevelItem(item)
+            if selected is not None and selected["id"] == user["id"]:
+                self.staff_tree.setCurrentItem(item)
+        self._on_staff_tree_current_item_changed()
 
     def _on_add_user_button_clicked(self) -> None:
-        departments = [("", self.tr("（无）"))] + [(d.code, d.name) for d in self.departments]
+        name, *rest = self._user_fields(None)
         fields = [
             FieldSpec("username", "用户名", required=True, object_name="newUsernameEdit",
                       placeholder="字母和数字，登录时使用"),
-            FieldSpec("display_name", "姓名", required=True, object_name="newDisplayNameEdit"),
+            name,
             FieldSpec("password", "初始密码", "password", required=True,
                       object_name="newPasswordEdit", placeholder="至少8位，含字母和数字"),
-            *[FieldSpec(f"role_{role.value}", "角色" if index == 0 else "", "check",
-                        placeholder=ROLE_LABELS[role], default=role is Role.CLERK)
-              for index, role in enumerate(Role)],
-            FieldSpec("department_code", "部门", "combo", options=departments),
-            FieldSpec("window_name", "窗口", placeholder="如 3号窗口"),
+            *rest,
         ]
         dialog = FormDialog(self.tr("添加工作人员"), fields, submit_text=self.tr("添加"),
                             parent=self)
@@ -549,11 +708,15 @@ class AdminPage(Page):
                        self.remove_day_button):
             edit_row.addWidget(widget)
         edit_row.addStretch(1)
-        edit_row.addWidget(self.publish_button)
         right.addLayout(edit_row)
+        # The note beside the act it explains, wrapped: the tab fits a window at 150 %.
+        publish_row = QHBoxLayout()
         note = QLabel(self.tr("发布后，所有未办结办件的办结期限按新的安排重新计算。"), tab)
         note.setProperty("role", "subtle")
-        right.addWidget(note)
+        note.setWordWrap(True)
+        publish_row.addWidget(note, 1)
+        publish_row.addWidget(self.publish_button)
+        right.addLayout(publish_row)
         layout.addLayout(right, 1)
         self.tabs.addTab(tab, self.tr("节假日"))
         self._editing: dict[str, set[date]] = {"holiday": set(), "workday": set()}
@@ -839,6 +1002,15 @@ class AdminPage(Page):
             self._load_calendar()
             self._load_station_settings()
             self._show_settings()
+
+
+class _ResetPasswordDialog(FormDialog):
+    """The temporary password, typed twice."""
+
+    def check(self, values: dict[str, Any]) -> dict[str, str]:
+        if values["password"] != values["confirm"]:
+            return {"confirm": self.tr("两次输入的密码不一致。")}
+        return {}
 
 
 def _right(widget: QWidget) -> QWidget:

@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.case import (
-    COUNTER_FLAGGED_DOCUMENTS,
     FORWARD_RESULTS,
     Case,
     CaseState,
     decision_document,
+    documents_awaiting_seal,
     pending_countersigns,
     single_officer_allowed,
     suspension_reasons,
-    unsealed_acts,
 )
 from app.domain.catalog import CaseType
 from app.domain.errors import SealRefused
@@ -34,8 +33,6 @@ from app.ui.context import AppContext, UnitOfWorkFactory, optional_service
 OPEN_CLOCK_STATES = (CaseState.ACCEPTED, CaseState.REVIEWED)
 # The acceptance notice is offered for the seal while the case runs (the domain would
 # also take it later; after completion it only clutters the page).
-SEALABLE_NOTICE_STATES = (CaseState.ACCEPTED, CaseState.REVIEWED, CaseState.APPROVED,
-                          CaseState.DENIED)
 DELIVERY_METHODS = [("窗口领取", "窗口领取"), ("邮寄送达", "邮寄送达"),
                     ("电子送达", "电子送达"), ("代办员送达", "代办员送达")]
 
@@ -58,24 +55,9 @@ class CaseAction:
 
 
 def seal_kinds(case: Case) -> list[tuple[str, str]]:
-    """The documents of this case the chief representative may now seal: (kind, label).
-
-    The decisions; and the intake notices of a case accepted or rejected before notices
-    were sealed at the counter, which still wait for their seal. Every other notice is
-    sealed with its act.
-    """
-    kinds: list[tuple[str, str]] = []
-    for state, outcome in ((CaseState.APPROVED, "approved"), (CaseState.DENIED, "denied")):
-        if case.state is state:
-            kind = decision_document(case.matter, outcome)
-            kinds.append((kind, SealableDocument(kind).label))
-    legacy = [k for k in COUNTER_FLAGGED_DOCUMENTS
-              if k not in case.counter_notices and unsealed_acts(case, k)]
-    if case.state is CaseState.REJECTED and "rejection_notice" in legacy:
-        kinds.append(("rejection_notice", "不予受理通知书"))
-    if case.state in SEALABLE_NOTICE_STATES and "acceptance_notice" in legacy:
-        kinds.append(("acceptance_notice", "受理通知书"))
-    return kinds
+    """The documents of this case the chief representative may now seal: (kind, label)
+    (``documents_awaiting_seal``, the rule the sealing queue lists cases by)."""
+    return [(kind, SealableDocument(kind).label) for kind in documents_awaiting_seal(case)]
 
 
 def counter_seal(context: AppContext, values: dict[str, Any]) -> cases.CounterSeal:

@@ -157,17 +157,20 @@ class CasePage(QWidget):
         top.addWidget(self.back_button)
         self.title = title_label(self.tr("办件"), self)
         self.title.setObjectName("caseTitle")
+        self.title.setWordWrap(True)  # a long matter name wraps instead of pushing the page wide
         top.addWidget(self.title)
         self.state_badge = QLabel(self)
         self.state_badge.setObjectName("caseStateBadge")
         self.state_badge.setProperty("role", "badge")
         top.addWidget(self.state_badge)
         top.addStretch(1)
+        layout.addLayout(top)
+        # The deadline on a line of its own, wrapped: at 150 % the header has no room.
         self.deadline_label = QLabel(self)
         self.deadline_label.setObjectName("caseDeadlineLabel")
         self.deadline_label.setProperty("role", "deadline")
-        top.addWidget(self.deadline_label)
-        layout.addLayout(top)
+        self.deadline_label.setWordWrap(True)
+        layout.addWidget(self.deadline_label)
         self.message_bar = MessageBar(self)
         layout.addWidget(self.message_bar)
         self.actions_row = QHBoxLayout()
@@ -271,6 +274,7 @@ class CasePage(QWidget):
         self.view = view
         case = view.case
         self.title.setText(f"{case.number}  {case.matter.name}")
+        self.title.setToolTip(self.title.text())
         self.state_badge.setText(f"{case.state.label} · {category(case).label}")
         self.state_badge.setProperty("state", case.state.value)
         self._show_deadline(view)
@@ -645,12 +649,8 @@ class CasePage(QWidget):
 
         def work() -> PreviewItem:
             issued = documents.reprint(uow, document.id)
-            try:
-                word = documents.word_file(uow, document.id)
-            except DomainError:
-                word = None
             return PreviewItem(f"{issued.title} {issued.document_number}", issued.pdf,
-                               f"{number}-{issued.title}.pdf", word,
+                               f"{number}-{issued.title}.pdf", issued.docx,
                                docx_is_reference_copy=issued.sealed)
 
         self.context.runner.run(work, on_done=lambda preview: self._preview([preview]),
@@ -666,7 +666,8 @@ class CasePage(QWidget):
         self.context.runner.run(
             lambda: documents.issue_unsealed(uow, user, case.id, DocumentKind.RECEIPT),
             on_done=lambda issued: (self._preview([PreviewItem(
-                issued.title, issued.pdf, f"{case.number}-{issued.title}.pdf")]), self.reload()),
+                issued.title, issued.pdf, f"{case.number}-{issued.title}.pdf", issued.docx)]),
+                self.reload()),
             on_error=self.message_bar.show_error, label=self.tr("正在生成文书…"), parent=self)
 
     def _on_draft_button_clicked(self) -> None:
@@ -681,7 +682,9 @@ class CasePage(QWidget):
         def work() -> list[PreviewItem]:
             return [PreviewItem(f"{DOCUMENT_LABELS[k]}（草稿）",
                                 documents.preview_draft(uow, user, case.id, DocumentKind(k)),
-                                f"{case.number}-{DOCUMENT_LABELS[k]}-草稿.pdf") for k in kinds]
+                                f"{case.number}-{DOCUMENT_LABELS[k]}-草稿.pdf",
+                                documents.preview_draft(uow, user, case.id, DocumentKind(k),
+                                                        word=True)) for k in kinds]
 
         self.context.runner.run(work, on_done=self._preview, on_error=self.message_bar.show_error,
                                 label=self.tr("正在生成草稿…"), parent=self)

@@ -46,7 +46,7 @@ class CaseSearchPage(Page):
         self.text_edit = QLineEdit(self)
         self.text_edit.setObjectName("caseSearchEdit")
         self.text_edit.setPlaceholderText(
-            self.tr("受理编号、申请人姓名或名称、证件号码、联系电话、事项名称"))
+            self.tr("受理编号、申请人姓名或拼音首字母、证件号码或末4位、联系电话、事项名称"))
         self.text_edit.setClearButtonEnabled(True)
         row1.addWidget(self.text_edit, 3)
         self.state_combo = QComboBox(self)

@@ -52,6 +52,7 @@ from app.domain.roles import Action
 from app.services import catalog
 from app.ui import catalog_sheet
 from app.ui.context import AppContext
+from app.ui.documents import in_documents_folder
 from app.ui.feedback import FieldErrors, MessageBar
 from app.ui.guide import matter_guide_html
 from app.ui.page import Page
@@ -514,7 +515,8 @@ class CatalogPage(Page):
         self.editor.open()
 
     def _on_export_button_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("导出事项目录"), "事项目录.xlsx",
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("导出事项目录"),
+                                              in_documents_folder("事项目录.xlsx"),
                                               self.tr("Excel 工作簿 (*.xlsx)"))
         if path:
             self.export_catalog(Path(path))
@@ -535,7 +537,8 @@ class CatalogPage(Page):
             on_error=self.message_bar.show_error, label=self.tr("正在导出…"), parent=self)
 
     def _on_import_button_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("从表格导入事项"), "",
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("从表格导入事项"),
+                                              in_documents_folder(),
                                               self.tr("Excel 工作簿 (*.xlsx)"))
         if path:
             self.import_catalog(Path(path))

@@ -64,6 +64,18 @@ class LoginDialog(QDialog):
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         form.addRow(self.tr("用户名"), self.username_edit)
         form.addRow(self.tr("密码"), self.password_edit)
+        # Shown only after the administrator reset the password: the new one, twice.
+        self.new_password_edit = QLineEdit(self)
+        self.new_password_edit.setObjectName("loginNewPasswordEdit")
+        self.new_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_password_edit.setPlaceholderText(self.tr("至少8位，含字母和数字"))
+        self.confirm_password_edit = QLineEdit(self)
+        self.confirm_password_edit.setObjectName("loginConfirmPasswordEdit")
+        self.confirm_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow(self.tr("新密码"), self.new_password_edit)
+        form.addRow(self.tr("确认新密码"), self.confirm_password_edit)
+        self._form = form
+        self._show_new_password(False)
         layout.addLayout(form)
 
         self.error_label = QLabel(self)
@@ -102,11 +114,19 @@ class LoginDialog(QDialog):
             self._show_error(self.tr("请输入用户名和密码。"))
             (self.username_edit if not username else self.password_edit).setFocus()
             return
+        new_password: str | None = None
+        if self.new_password_edit.isVisible():
+            new_password = self.new_password_edit.text()
+            if new_password != self.confirm_password_edit.text():
+                self._show_error(self.tr("两次输入的新密码不一致。"))
+                self.confirm_password_edit.setFocus()
+                return
         self.login_button.setEnabled(False)
         self.error_label.hide()
         uow = self._uow
         self._runner.run(
-            lambda: accounts.authenticate(uow, username=username, password=password),
+            lambda: accounts.authenticate(uow, username=username, password=password,
+                                          new_password=new_password),
             on_done=self._on_authenticated, on_error=self._on_failed,
             label=self.tr("正在验证…"), parent=self,
         )
@@ -122,8 +142,23 @@ class LoginDialog(QDialog):
         message = error.message if isinstance(error, DomainError) else \
             self.tr("登录失败：无法读取本机数据库。请联系信息管理员。")
         self._show_error(message)
+        code = getattr(error, "code", "")
+        if code == "password_change_required":
+            self._show_new_password(True)
+            self.new_password_edit.setFocus()
+            return
+        if self.new_password_edit.isVisible() and getattr(error, "field", "") == \
+                "new_password":
+            self.new_password_edit.setFocus()
+            return
         self.password_edit.clear()
         self.password_edit.setFocus()
+
+    def _show_new_password(self, shown: bool) -> None:
+        for edit in (self.new_password_edit, self.confirm_password_edit):
+            self._form.setRowVisible(edit, shown)
+            if not shown:
+                edit.clear()
 
     def _show_error(self, message: str) -> None:
         self.error_label.setText(message)
@@ -175,6 +210,12 @@ class FirstStartDialog(QDialog):
                   "station_name", required=True)
         add_field(station_form, self.tr("窗口"), self.window_name_edit, self.errors,
                   "window_name")
+        # The station code starts every case number: show what the numbers will look like.
+        self.case_number_preview = QLabel(self)
+        self.case_number_preview.setObjectName("caseNumberPreview")
+        self.case_number_preview.setProperty("role", "subtle")
+        station_form.addRow("", self.case_number_preview)
+        self._update_case_number_preview()
         layout.addWidget(station_box)
 
         admin_box = QGroupBox(self.tr("管理员账户"), self)
@@ -218,7 +259,25 @@ class FirstStartDialog(QDialog):
     def _connect_signals(self) -> None:
         assert self.create_button is not None and self.cancel_button is not None
         self.create_button.clicked.connect(self._on_create_button_clicked)
+        self.station_code_edit.textChanged.connect(self._on_station_code_edit_text_changed)
         self.cancel_button.clicked.connect(self.reject)
+
+    def _on_station_code_edit_text_changed(self, _text: str) -> None:
+        self._update_case_number_preview()
+
+    def _update_case_number_preview(self) -> None:
+        from app.domain.errors import ValidationError
+        from app.domain.numbering import format_case_number, validate_station_code
+        from app.services.context import local_date, utc_now
+
+        try:
+            code = validate_station_code(self.station_code_edit.text())
+        except ValidationError:
+            self.case_number_preview.setText(
+                self.tr("受理编号格式：站点代码-登记日期-当日序号，如 XC01-20261123-0001"))
+            return
+        self.case_number_preview.setText(self.tr("受理编号预览：{0}").format(
+            format_case_number(code, local_date(utc_now()), 1)))
 
     def _on_create_button_clicked(self) -> None:
         self._submit()

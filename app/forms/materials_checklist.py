@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.domain.catalog import MaterialForm, Matter, intake_materials
+from app.ui.documents import in_documents_folder
 
 
 class MaterialRow(QObject):
@@ -182,7 +183,7 @@ class MaterialsChecklist(QGroupBox):
 
     def _on_attach_clicked(self, index: int) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
-            self, self.tr("选择材料扫描件或照片"), "",
+            self, self.tr("选择材料扫描件或照片"), in_documents_folder(),
             self.tr("扫描件和照片 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.bmp);;所有文件 (*)"))
         if paths:
             self.attachRequested.emit(index, paths)

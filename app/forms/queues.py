@@ -599,11 +599,13 @@ class SealPage(QueuePage):
         kind = DocumentKind(self.kind_combo.currentData())
         uow, user = self.context.uow, self.context.user
         self.context.runner.run(
-            lambda: documents.preview_draft(uow, user, case.id, kind),
-            on_done=lambda pdf: self._show_draft(case, kind.label, pdf),
+            lambda: (documents.preview_draft(uow, user, case.id, kind),
+                     documents.preview_draft(uow, user, case.id, kind, word=True)),
+            on_done=lambda files: self._show_draft(case, kind.label, *files),
             on_error=self.message_bar.show_error, label=self.tr("正在生成草稿…"), parent=self)
 
-    def _show_draft(self, case: Case, title: str, pdf: bytes) -> None:
+    def _show_draft(self, case: Case, title: str, pdf: bytes, docx: bytes) -> None:
         self.preview_dialog = DocumentPreviewDialog(
-            [PreviewItem(f"{title}（草稿）", pdf, f"{case.number}-{title}-草稿.pdf")], parent=self)
+            [PreviewItem(f"{title}（草稿）", pdf, f"{case.number}-{title}-草稿.pdf", docx)],
+            parent=self)
         self.preview_dialog.open()

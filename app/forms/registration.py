@@ -732,11 +732,13 @@ def _issue_documents(documents: Any, uow: Any, user: Any, case: Case,
     items: list[PreviewItem] = []
     if action == "accept":
         receipt = documents.issue_unsealed(uow, user, case.id, DocumentKind.RECEIPT)
-        items.append(PreviewItem(receipt.title, receipt.pdf, f"{case.number}-材料接收凭证.pdf"))
+        items.append(PreviewItem(receipt.title, receipt.pdf, f"{case.number}-材料接收凭证.pdf",
+                                 receipt.docx))
     kind = {"accept": DocumentKind.ACCEPTANCE_NOTICE, "notice": DocumentKind.ONE_TIME_NOTICE,
             "reject": DocumentKind.REJECTION_NOTICE}[action]
     sealed = documents.latest_issued(uow, case.id, kind)
     if sealed is not None:
         items.append(PreviewItem(f"{sealed.title}（已盖章）", sealed.pdf,
-                                 f"{case.number}-{sealed.title}.pdf"))
+                                 f"{case.number}-{sealed.title}.pdf", sealed.docx,
+                                 docx_is_reference_copy=sealed.sealed))
     return items

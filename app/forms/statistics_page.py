@@ -26,6 +26,7 @@ from app.services import statistics
 from app.services.statistics import AssessmentRow, MonthlyAssessment
 from app.ui.chart import BarChart, Series
 from app.ui.context import AppContext
+from app.ui.documents import in_documents_folder
 from app.ui.page import Page
 from app.ui.widgets import set_kind
 
@@ -235,7 +236,7 @@ class StatisticsPage(Page):
         if self.assessment is None:
             return
         path, _ = QFileDialog.getSaveFileName(self, self.tr("导出 Excel"),
-                                              self._file_name("xlsx"),
+                                              in_documents_folder(self._file_name("xlsx")),
                                               self.tr("Excel 工作簿 (*.xlsx)"))
         if path:
             self.export(Path(path), "xlsx")
@@ -243,7 +244,8 @@ class StatisticsPage(Page):
     def _on_pdf_button_clicked(self) -> None:
         if self.assessment is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("导出 PDF"), self._file_name("pdf"),
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("导出 PDF"),
+                                              in_documents_folder(self._file_name("pdf")),
                                               self.tr("PDF 文件 (*.pdf)"))
         if path:
             self.export(Path(path), "pdf")

@@ -63,6 +63,17 @@ def needs_first_start(uow_factory: UnitOfWorkFactory) -> bool:
         return uow.users.count() == 0
 
 
+def _check_staff_fields(
+    *, display_name: str, roles: frozenset[Role], department_code: str | None
+) -> None:
+    if not display_name.strip():
+        raise ValidationError("required", "请填写姓名。", field="display_name")
+    if not roles:
+        raise ValidationError("required", "请至少选择一个角色。", field="roles")
+    if Role.CHIEF in roles and not department_code:
+        raise ValidationError("required", "首席代表必须属于一个部门。", field="department_code")
+
+
 def _new_user(
     *,
     username: str,
@@ -77,12 +88,7 @@ def _new_user(
     username = username.strip()
     if not username or not username.replace("_", "").replace(".", "").isalnum():
         raise ValidationError("bad_username", "用户名只能由字母、数字组成。", field="username")
-    if not display_name.strip():
-        raise ValidationError("required", "请填写姓名。", field="display_name")
-    if not roles:
-        raise ValidationError("required", "请至少选择一个角色。", field="roles")
-    if Role.CHIEF in roles and not department_code:
-        raise ValidationError("required", "首席代表必须属于一个部门。", field="department_code")
+    _check_staff_fields(display_name=display_name, roles=roles, department_code=department_code)
     _check_password_strength(password)
     return models.User(
         id=str(uuid.uuid4()),
@@ -169,9 +175,19 @@ def create_user(
 
 
 def authenticate(
-    uow_factory: UnitOfWorkFactory, *, username: str, password: str, now: datetime | None = None
+    uow_factory: UnitOfWorkFactory,
+    *,
+    username: str,
+    password: str,
+    new_password: str | None = None,
+    now: datetime | None = None,
 ) -> CurrentUser:
-    """Log in; wrong passwords are counted and lock the account after a few."""
+    """Log in; wrong passwords are counted and lock the account after a few.
+
+    After the administrator reset the password, the login is refused with the code
+    ``password_change_required`` until it comes with a strong ``new_password``, which
+    replaces the one the administrator gave.
+    """
     now = now or utc_now()
     name = username.strip()
     with uow_factory() as uow:
@@ -197,6 +213,25 @@ def authenticate(
             raise _wrong_password(left)
         row.failed_attempts = 0
         row.locked_until = None
+        if row.must_change_password:
+            if new_password is None:
+                uow.commit()
+                raise AuthenticationError(
+                    "password_change_required",
+                    "管理员已重置您的密码，请先设置新密码再登录。", field="new_password")
+            try:
+                _check_password_strength(new_password)
+            except ValidationError as error:
+                raise ValidationError(error.code, error.message,
+                                      field="new_password") from None
+            if new_password == password:
+                raise ValidationError("same_password", "新密码不能与管理员设置的密码相同。",
+                                      field="new_password")
+            row.password_hash = hash_password(new_password)
+            row.must_change_password = False
+            row.updated_at = now
+            uow.audit.append({"kind": "auth", "action": "password_changed", "user": row.id,
+                              "at_login": True, "at": now.isoformat()})
         uow.audit.append({"kind": "auth", "action": "login", "user": row.id,
                           "at": now.isoformat()})
         uow.commit()
@@ -351,11 +386,150 @@ def name_deputy(
         return delegation.id
 
 
-def list_users(uow_factory: UnitOfWorkFactory) -> list[dict[str, object]]:
+def list_users(
+    uow_factory: UnitOfWorkFactory, *, now: datetime | None = None
+) -> list[dict[str, object]]:
+    """Every account, departed ones too (停用), with whether it is locked out now."""
+    now = now or utc_now()
     with uow_factory() as uow:
         return [
             {"id": u.id, "username": u.username, "display_name": u.display_name,
              "roles": u.roles.split(","), "department_code": u.department_code or "",
-             "window_name": u.window_name, "active": u.active}
+             "window_name": u.window_name, "active": u.active,
+             "locked": u.locked_until is not None and u.locked_until > now,
+             "must_change_password": u.must_change_password}
             for u in uow.users.all()
         ]
+
+
+def _staff_row(uow: UnitOfWork, admin: CurrentUser, user_id: str) -> models.User:
+    authorize(admin.roles, Action.MANAGE_STAFF, who=admin.display_name)
+    row = uow.users.get(user_id)
+    if row is None:
+        raise NotFound("user_not_found", "该工作人员不存在。")
+    return row
+
+
+def _other_active_admins(uow: UnitOfWork, user_id: str) -> int:
+    return sum(1 for u in uow.users.all()
+               if u.id != user_id and u.active and Role.ADMIN.value in u.roles.split(","))
+
+
+def update_user(
+    uow_factory: UnitOfWorkFactory,
+    admin: CurrentUser,
+    *,
+    user_id: str,
+    display_name: str,
+    roles: frozenset[Role],
+    department_code: str | None,
+    window_name: str,
+    now: datetime | None = None,
+) -> None:
+    """An administrator corrects a staff member's name, roles, department and window.
+
+    The user name stays (events and the audit trail name the account by it); the
+    station keeps at least one active administrator.
+    """
+    now = now or utc_now()
+    _check_staff_fields(display_name=display_name, roles=roles, department_code=department_code)
+    with uow_factory() as uow:
+        row = _staff_row(uow, admin, user_id)
+        if department_code and uow.catalog.department(department_code) is None:
+            raise NotFound("department_not_found", f"部门{department_code}不存在。")
+        if (Role.ADMIN not in roles and row.active
+                and Role.ADMIN.value in row.roles.split(",")
+                and not _other_active_admins(uow, row.id)):
+            raise ValidationError("last_admin", "本机至少要保留一位在用的中心管理员。",
+                                  field="roles")
+        before = {"display_name": row.display_name, "roles": row.roles,
+                  "department_code": row.department_code or "",
+                  "window_name": row.window_name}
+        row.display_name = display_name.strip()
+        row.roles = ",".join(sorted(r.value for r in roles))
+        row.department_code = department_code or None
+        row.window_name = window_name.strip()
+        row.updated_at = now
+        after = {"display_name": row.display_name, "roles": row.roles,
+                 "department_code": row.department_code or "",
+                 "window_name": row.window_name}
+        uow.audit.append({"kind": "admin", "action": "update_user", "by": admin.id,
+                          "user": row.id, "before": before, "after": after,
+                          "at": now.isoformat()})
+        uow.commit()
+
+
+def set_user_active(
+    uow_factory: UnitOfWorkFactory,
+    admin: CurrentUser,
+    *,
+    user_id: str,
+    active: bool,
+    reason: str = "",
+    now: datetime | None = None,
+) -> None:
+    """停用 a departed employee (the account stays: events keep the name) or 启用 again."""
+    now = now or utc_now()
+    if not active and not reason.strip():
+        raise ValidationError("required", "请填写停用原因（如调离、离职）。", field="reason")
+    with uow_factory() as uow:
+        row = _staff_row(uow, admin, user_id)
+        if not active and row.id == admin.id:
+            raise ValidationError("self_disable", "不能停用自己的账户。", field="reason")
+        if (not active and Role.ADMIN.value in row.roles.split(",")
+                and not _other_active_admins(uow, row.id)):
+            raise ValidationError("last_admin", "本机至少要保留一位在用的中心管理员。",
+                                  field="reason")
+        if row.active == active:
+            return
+        row.active = active
+        row.updated_at = now
+        uow.audit.append({"kind": "admin", "action": "enable_user" if active else "disable_user",
+                          "by": admin.id, "user": row.id, "reason": reason.strip(),
+                          "at": now.isoformat()})
+        uow.commit()
+
+
+def unlock_user(
+    uow_factory: UnitOfWorkFactory, admin: CurrentUser, *, user_id: str,
+    now: datetime | None = None,
+) -> None:
+    """Lift a lock-out after too many wrong passwords (the employee asked in person)."""
+    now = now or utc_now()
+    with uow_factory() as uow:
+        row = _staff_row(uow, admin, user_id)
+        if row.locked_until is None or row.locked_until <= now:
+            raise ValidationError("not_locked", "该账户未被锁定。")
+        row.locked_until = None
+        row.failed_attempts = 0
+        row.updated_at = now
+        uow.audit.append({"kind": "admin", "action": "unlock_user", "by": admin.id,
+                          "user": row.id, "at": now.isoformat()})
+        uow.commit()
+
+
+def reset_password(
+    uow_factory: UnitOfWorkFactory,
+    admin: CurrentUser,
+    *,
+    user_id: str,
+    new_password: str,
+    now: datetime | None = None,
+) -> None:
+    """Give a forgotten password a new one-time value; the employee must change it at the
+    next login. The lock-out, if any, ends with it."""
+    now = now or utc_now()
+    _check_password_strength(new_password)
+    with uow_factory() as uow:
+        row = _staff_row(uow, admin, user_id)
+        if row.id == admin.id:
+            raise ValidationError("self_reset", "请用“修改密码”修改自己的密码。",
+                                  field="password")
+        row.password_hash = hash_password(new_password)
+        row.must_change_password = True
+        row.locked_until = None
+        row.failed_attempts = 0
+        row.updated_at = now
+        uow.audit.append({"kind": "admin", "action": "reset_password", "by": admin.id,
+                          "user": row.id, "at": now.isoformat()})
+        uow.commit()

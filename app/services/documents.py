@@ -56,6 +56,8 @@ class IssuedDocument:
     pdf_sha256: str
     sealed: bool
     created_at: datetime
+    docx: bytes | None = None
+    """The Word file: the document itself if unsealed, the reference copy if sealed."""
 
     @property
     def title(self) -> str:
@@ -378,7 +380,7 @@ def _issued(row: models.Document) -> IssuedDocument:
     return IssuedDocument(
         id=row.id, case_id=row.case_id, kind=DocumentKind(row.kind),
         document_number=row.document_number, pdf=row.pdf, pdf_sha256=row.pdf_sha256,
-        sealed=row.seal_use_id is not None, created_at=row.created_at,
+        sealed=row.seal_use_id is not None, created_at=row.created_at, docx=row.docx,
     )
 
 
@@ -420,15 +422,18 @@ def preview_draft(
     case_id: str,
     kind: DocumentKind,
     *,
+    word: bool = False,
     now: datetime | None = None,
 ) -> bytes:
-    """A draft PDF of any document: no number, no seal, marked 草稿. Nothing is stored."""
+    """A draft of any document, PDF or (``word``) Word: no number, no seal, marked 草稿.
+    Nothing is stored."""
     now = now or utc_now()
     with uow_factory() as uow:
         case = load_case(uow, case_id)
         context = build_context(uow, case, kind, user=user, document_number="（草稿）",
                                 issued_at=now, draft=True)
-        return render_pdf(context, font_path=font_path(uow))
+        render = render_docx if word else render_pdf
+        return render(context, font_path=font_path(uow))
 
 
 def documents_for_case(uow_factory: UnitOfWorkFactory, case_id: str) -> list[IssuedDocument]:

@@ -214,14 +214,19 @@ def countersign_queue(
 def sealing_queue(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, *, now: datetime | None = None
 ) -> list[CaseSummary]:
-    """Approved or denied decisions waiting for the seal (用印)."""
-    return [
-        s for s in list_cases(
-            uow_factory, user,
-            CaseFilter(states=(CaseState.APPROVED.value, CaseState.DENIED.value)),
-            limit=500, sort="deadline", descending=False, now=now,
-        )
-    ]
+    """Every case with a document waiting for a seal (用印): the decisions of approved
+    and denied cases, and the rejection or acceptance notices not sealed yet."""
+    from app.domain.case import SEALABLE_NOTICE_STATES, documents_awaiting_seal
+    from app.services.recording import load_case
+
+    states = {CaseState.APPROVED, CaseState.DENIED, CaseState.REJECTED,
+              *SEALABLE_NOTICE_STATES}
+    candidates = list_cases(
+        uow_factory, user, CaseFilter(states=tuple(sorted(s.value for s in states))),
+        limit=500, sort="deadline", descending=False, now=now,
+    )
+    with uow_factory() as uow:
+        return [s for s in candidates if documents_awaiting_seal(load_case(uow, s.id))]
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ from app.domain.case import (
 )
 from app.domain.errors import ConflictError, DomainError, NotFound
 from app.domain.events import Event
+from app.domain.identity import id_number_tail
+from app.services.catalog import pinyin_initials
 from app.services.context import local_date, utc_now
 from app.store import models
 from app.store.repositories import event_from_row
@@ -132,6 +134,8 @@ def project_values(
         applicant_name=case.applicant_name,
         applicant_id_number=str(applicant.get("id_number", "")),
         applicant_phone=str(applicant.get("phone", "")),
+        applicant_initials=pinyin_initials(case.applicant_name),
+        applicant_id_tail=id_number_tail(str(applicant.get("id_number", ""))),
         first_responder_id=case.first_responder_id,
         reviewer_id=case.reviewer_id,
         approver_id=str(case.decision["actor_id"]) if case.decision else "",

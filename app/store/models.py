@@ -119,6 +119,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when the administrator resets the password: the next login must change it.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -278,6 +280,10 @@ class CaseRow(Base):
     applicant_name: Mapped[str] = mapped_column(String(200), index=True)
     applicant_id_number: Mapped[str] = mapped_column(String(40), index=True)
     applicant_phone: Mapped[str] = mapped_column(String(40), index=True)
+    # What a clerk types to find a case: "zs" for 张三, and the ID's last 4 (the list
+    # shows only those).
+    applicant_initials: Mapped[str] = mapped_column(String(200), default="", index=True)
+    applicant_id_tail: Mapped[str] = mapped_column(String(4), default="", index=True)
     first_responder_id: Mapped[str] = mapped_column(String(36))
     reviewer_id: Mapped[str] = mapped_column(String(36), default="")
     approver_id: Mapped[str] = mapped_column(String(36), default="")

@@ -173,8 +173,9 @@ class CatalogRepository(_Repository):
         query = select(models.Matter).where(models.Matter.active.is_(True))
         text = text.strip()
         if text:
-            like = f"%{text}%"
-            conditions = [models.Matter.name.like(like), models.Matter.code.like(like)]
+            like = f"%{like_escaped(text)}%"
+            conditions = [models.Matter.name.like(like, escape="\\"),
+                          models.Matter.code.like(like, escape="\\")]
             if text.isascii() and text.isalpha():
                 # Initials typed in order, gaps allowed: "gsdj" finds 个体工商户登记 (gtgshdj).
                 conditions.append(
@@ -621,7 +622,7 @@ class CaseFilter:
     department_code: str = ""
     registered_from: date | None = None
     registered_to: date | None = None
-    warning: str = ""  # "normal" | "yellow" | "red"
+    warning: str = ""  # "normal" | "yellow" | "red" | "warned" (yellow or red)
     today: date | None = None
     reviewer_id: str = ""
 
@@ -631,20 +632,39 @@ _PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 _CASE_NUMBER = re.compile(r"^[A-Za-z0-9]{2,12}-[\d-]*$")
 
 
-def _text_condition(text: str) -> Any:
-    """One indexed lookup for what the clerk typed: an ID number, a phone number, a case
-    number prefix, else a name prefix or a matter name (a million cases stay fast)."""
+_ID_TAIL = re.compile(r"^\d{3}[\dXx]$")
+_INITIALS = re.compile(r"^[A-Za-z]{2,}$")
+
+
+def like_escaped(text: str) -> str:
+    """``text`` for a LIKE pattern with ``escape="\\"``: % and _ match only themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _text_condition(session: Session, text: str) -> Any:
+    """Indexed lookups for what the clerk typed: an ID number, a phone number, a case
+    number prefix, the ID's last 4, else a name prefix, the name's pinyin initials or a
+    matter name (a million cases stay fast)."""
     if _ID_NUMBER.match(text):
         return models.CaseRow.applicant_id_number == text.upper()
     if _PHONE.match(text):
         return models.CaseRow.applicant_phone == text
     if _CASE_NUMBER.match(text):
-        return models.CaseRow.number.like(f"{text.upper()}%")
-    matter_codes = select(models.Matter.code).where(models.Matter.name.like(f"%{text}%"))
-    return or_(
-        models.CaseRow.applicant_name.like(f"{text}%"),
-        models.CaseRow.matter_code.in_(matter_codes),
-    )
+        return models.CaseRow.number.like(f"{like_escaped(text.upper())}%", escape="\\")
+    pattern = like_escaped(text)
+    # The matching matters first (a short list): with their codes as constants SQLite
+    # ORs one index search per term; a subquery in the OR would scan every case.
+    matter_codes = list(session.scalars(select(models.Matter.code).where(
+        models.Matter.name.like(f"%{pattern}%", escape="\\"))))
+    conditions = [models.CaseRow.applicant_name.like(f"{pattern}%", escape="\\")]
+    if matter_codes:
+        conditions.append(models.CaseRow.matter_code.in_(matter_codes))
+    if _ID_TAIL.match(text):
+        conditions.append(models.CaseRow.applicant_id_tail == text.upper())
+    if _INITIALS.match(text):
+        conditions.append(
+            models.CaseRow.applicant_initials.like(f"{text.lower()}%", escape="\\"))
+    return or_(*conditions)
 
 
 SORTABLE_COLUMNS = {
@@ -743,7 +763,7 @@ class CaseRepository(_Repository):
         query = select(models.CaseRow)
         f = case_filter
         if f.text:
-            query = query.where(_text_condition(f.text.strip()))
+            query = query.where(_text_condition(self.session, f.text.strip()))
         if f.states:
             query = query.where(models.CaseRow.state.in_(f.states))
         if f.categories:
@@ -769,6 +789,8 @@ class CaseRepository(_Repository):
                     models.CaseRow.deadline >= f.today,
                     models.CaseRow.yellow_from <= f.today,
                 )
+            elif f.warning == "warned":  # yellow or red: the supervisor's list
+                query = query.where(running, models.CaseRow.yellow_from <= f.today)
             else:
                 query = query.where(
                     or_(~running, models.CaseRow.yellow_from > f.today)
@@ -798,6 +820,16 @@ class CaseRepository(_Repository):
         order = column.desc() if descending else column.asc()
         query = self._filtered(case_filter).order_by(order, models.CaseRow.id)
         return list(self.session.scalars(query.offset(offset).limit(limit)))
+
+    def numbers_by_id(self, case_ids: Iterable[str]) -> dict[str, str]:
+        """Case number of each of ``case_ids`` that has a row."""
+        ids = list(set(case_ids))
+        result: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            query = select(models.CaseRow.id, models.CaseRow.number).where(
+                models.CaseRow.id.in_(ids[start:start + 500]))
+            result.update({case_id: number for case_id, number in self.session.execute(query)})
+        return result
 
     def open_with_deadline(self) -> list[models.CaseRow]:
         query = select(models.CaseRow).where(
@@ -860,6 +892,17 @@ class AuditRepository(_Repository):
             rows,
         )
         return rows
+
+    def bodies_containing(self, texts: Sequence[str]) -> Iterable[tuple[int, str]]:
+        """(sequence, body) of every record whose text holds all of ``texts``, newest
+        first: a coarse pre-filter; the caller reads each body to be sure."""
+        query = select(models.AuditRow.sequence, models.AuditRow.body)
+        for text in texts:
+            query = query.where(models.AuditRow.body.like(f"%{like_escaped(text)}%",
+                                                          escape="\\"))
+        query = query.order_by(models.AuditRow.sequence.desc())
+        for row in self.session.execute(query):
+            yield row[0], row[1]
 
     def records(self) -> Iterable[AuditRecord]:
         query = select(models.AuditRow).order_by(models.AuditRow.sequence)

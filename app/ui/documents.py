@@ -67,10 +67,13 @@ class DocumentPreviewDialog(QDialog):
         set_kind(self.print_button, "primary")
         self.save_button = QPushButton(self.tr("另存为…"), self)
         self.save_button.setObjectName("saveDocumentButton")
+        self.save_word_button = QPushButton(self.tr("另存为 Word…"), self)
+        self.save_word_button.setObjectName("saveWordButton")
         self.open_button = QPushButton(self.tr("用外部程序打开"), self)
         self.open_button.setObjectName("openExternallyButton")
         self.close_button = QPushButton(self.tr("关闭"), self)
-        for button in (self.print_button, self.save_button, self.open_button, self.close_button):
+        for button in (self.print_button, self.save_button, self.save_word_button,
+                       self.open_button, self.close_button):
             bar.addWidget(button)
         layout.addLayout(bar)
         if QPdfDocument is not None and QPdfView is not None:
@@ -96,6 +99,7 @@ class DocumentPreviewDialog(QDialog):
         self.choice.currentIndexChanged.connect(self._on_choice_current_index_changed)
         self.print_button.clicked.connect(self._on_print_button_clicked)
         self.save_button.clicked.connect(self._on_save_button_clicked)
+        self.save_word_button.clicked.connect(self._on_save_word_button_clicked)
         self.open_button.clicked.connect(self._on_open_button_clicked)
         self.close_button.clicked.connect(self.accept)
 
@@ -108,7 +112,15 @@ class DocumentPreviewDialog(QDialog):
         self._show(index)
 
     def _show(self, index: int) -> None:
-        if self.document is None or not (0 <= index < len(self.items)):
+        if not (0 <= index < len(self.items)):
+            return
+        item = self.items[index]
+        self.save_word_button.setEnabled(item.docx is not None)
+        self.save_word_button.setToolTip(
+            self.tr("Word 参考副本：不含印章，以盖章的 PDF 为准") if item.docx_is_reference_copy
+            else self.tr("保存为可编辑的 Word 文件") if item.docx is not None
+            else self.tr("本文书没有 Word 版本"))
+        if self.document is None:
             return
         self.document.close()
         buffer = QBuffer(self)
@@ -146,15 +158,22 @@ class DocumentPreviewDialog(QDialog):
             painter.end()
 
     def _on_save_button_clicked(self) -> None:
+        self._save(word_only=False)
+
+    def _on_save_word_button_clicked(self) -> None:
+        self._save(word_only=True)
+
+    def _save(self, *, word_only: bool) -> None:
         item = self.current
-        if item is None:
+        if item is None or (word_only and item.docx is None):
             return
-        filters = self.tr("PDF 文件 (*.pdf)")
-        if item.docx is not None and item.docx_is_reference_copy:
-            filters += self.tr(";;Word 参考副本，不含印章，以 PDF 为准 (*.docx)")
-        elif item.docx is not None:
-            filters += self.tr(";;Word 文件 (*.docx)")
-        start = str(Path(documents_folder()) / item.file_name)
+        filters = "" if word_only else self.tr("PDF 文件 (*.pdf)")
+        if item.docx is not None:
+            word_filter = self.tr("Word 参考副本，不含印章，以 PDF 为准 (*.docx)") \
+                if item.docx_is_reference_copy else self.tr("Word 文件 (*.docx)")
+            filters = f"{filters};;{word_filter}" if filters else word_filter
+        name = Path(item.file_name)
+        start = in_documents_folder(str(name.with_suffix(".docx") if word_only else name))
         path, chosen = QFileDialog.getSaveFileName(self, self.tr("保存文书"), start, filters)
         if not path:
             return
@@ -199,6 +218,12 @@ def documents_folder() -> str:
         QStandardPaths.StandardLocation.DocumentsLocation
     )
     return location or str(Path.home())
+
+
+def in_documents_folder(file_name: str = "") -> str:
+    """Where a file dialog starts: the documents folder, with ``file_name`` proposed."""
+    folder = Path(documents_folder())
+    return str(folder / file_name) if file_name else str(folder)
 
 
 _private: Path | None = None

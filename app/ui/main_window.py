@@ -99,6 +99,8 @@ class NavEntry:
     icon_name: str
     factory: Callable[[AppContext], Page]
     visible: Callable[[AppContext], bool]
+    shortcut: str = ""
+    """The same keys open the same page for every role (Ctrl+1 is always 受理登记)."""
 
 
 def _chief_like(context: AppContext) -> bool:
@@ -113,22 +115,38 @@ def navigation_entries() -> list[NavEntry]:
     from app.forms.queues import ApprovalQueuePage, ReviewQueuePage, SealPage
     from app.forms.registration import RegistrationPage
     from app.forms.statistics_page import StatisticsPage
+    from app.forms.supervision import AuditPage, WarningsPage
 
     return [
         NavEntry("register", "受理登记", "register", RegistrationPage,
-                 lambda c: c.can(Action.REGISTER)),
+                 lambda c: c.can(Action.REGISTER), "Ctrl+1"),
         NavEntry("search", "办件查询", "search", CaseSearchPage,
-                 lambda c: c.can(Action.VIEW_CASES)),
+                 lambda c: c.can(Action.VIEW_CASES), "Ctrl+2"),
         NavEntry("review", "待我审查", "review", ReviewQueuePage,
-                 lambda c: c.can(Action.REVIEW)),
-        NavEntry("approve", "待我核准", "approve", ApprovalQueuePage, _chief_like),
-        NavEntry("seal", "用印", "seal", SealPage, _chief_like),
+                 lambda c: c.can(Action.REVIEW), "Ctrl+3"),
+        NavEntry("approve", "待我核准", "approve", ApprovalQueuePage, _chief_like, "Ctrl+4"),
+        NavEntry("seal", "用印", "seal", SealPage, _chief_like, "Ctrl+5"),
+        NavEntry("warnings", "预警督办", "statistics", WarningsPage,
+                 lambda c: c.has_role(Role.SUPERVISOR) or c.has_role(Role.ADMIN)
+                 or c.has_role(Role.CHIEF), "Ctrl+6"),
         NavEntry("statistics", "统计", "statistics", StatisticsPage,
                  lambda c: c.has_role(Role.ADMIN) or c.has_role(Role.SUPERVISOR)
-                 or c.has_role(Role.CHIEF)),
-        NavEntry("catalog", "事项目录", "catalog", CatalogPage, lambda c: True),
-        NavEntry("admin", "系统管理", "admin", AdminPage, lambda c: c.has_role(Role.ADMIN)),
+                 or c.has_role(Role.CHIEF), "Ctrl+7"),
+        NavEntry("audit", "审计记录", "admin", AuditPage,
+                 lambda c: c.can(Action.VIEW_AUDIT), "Ctrl+8"),
+        NavEntry("catalog", "事项目录", "catalog", CatalogPage, lambda c: True, "Ctrl+9"),
+        NavEntry("admin", "系统管理", "admin", AdminPage, lambda c: c.has_role(Role.ADMIN),
+                 "Ctrl+0"),
     ]
+
+
+def first_task(context: AppContext, keys: list[str]) -> str:
+    """The page a role opens on: its own first task of the day."""
+    for role, key in ((Role.CHIEF, "approve"), (Role.CLERK, "register"),
+                      (Role.SUPERVISOR, "warnings"), (Role.ADMIN, "admin")):
+        if context.has_role(role) and key in keys:
+            return key
+    return keys[0] if keys else ""
 
 
 class MainWindow(QMainWindow):
@@ -143,8 +161,7 @@ class MainWindow(QMainWindow):
         station = context.station_name or context.user.station
         self.setWindowTitle(self.tr("{0} — CounterDesk 政务服务窗口受理台").format(station))
         self.setWindowIcon(icon("app"))
-        self.resize(1366, 768)
-        self.setMinimumSize(1024, 640)
+        self._fit_to_screen()
         self.pages: dict[str, Page] = {}
         self._leaving_confirmed = False
         self._keys: list[str] = []
@@ -210,10 +227,19 @@ class MainWindow(QMainWindow):
         self._connect_signals()
         self._update_user_card()
         if self.nav.count():
-            self.nav.setCurrentRow(0)
+            self.nav.setCurrentRow(self._keys.index(first_task(context, self._keys)))
         self.refresh_status()
         self._status_timer.start()
         self._start_sync()
+
+    def _fit_to_screen(self) -> None:
+        """1366x768 where the screen has room, the screen's available area where it has
+        not (1366x768 at 150 % leaves 911x512): the minimum never exceeds the screen."""
+        screen = self.screen() or QApplication.primaryScreen()
+        available = screen.availableGeometry().size() if screen is not None \
+            else QSize(1366, 768)
+        self.setMinimumSize(QSize(1024, 640).boundedTo(available))
+        self.resize(QSize(1366, 768).boundedTo(available))
 
     def _connect_signals(self) -> None:
         self.nav.currentRowChanged.connect(self._on_nav_current_row_changed)
@@ -250,7 +276,11 @@ class MainWindow(QMainWindow):
         self.go_menu: QMenu = go_menu
         help_menu = menu_bar.addMenu(self.tr("帮助(&H)"))
         assert help_menu is not None
+        self.guide_action = QAction(self.tr("使用说明"), self)
+        self.guide_action.setObjectName("userGuideAction")
+        self.guide_action.setShortcut(QKeySequence(Qt.Key.Key_F1))
         self.about_action = QAction(self.tr("关于 CounterDesk"), self)
+        help_menu.addAction(self.guide_action)
         help_menu.addAction(self.about_action)
         self.lock_action.triggered.connect(self.lock)
         self.change_password_action.triggered.connect(self.change_password)
@@ -258,6 +288,7 @@ class MainWindow(QMainWindow):
         self.logout_action.triggered.connect(self._on_logout_action_triggered)
         self.quit_action.triggered.connect(self._on_quit_action_triggered)
         self.about_action.triggered.connect(self.show_about)
+        self.guide_action.triggered.connect(self.show_guide)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -359,11 +390,11 @@ class MainWindow(QMainWindow):
         self._keys = keys
         self.nav.blockSignals(True)
         self.nav.clear()
-        for number, entry in enumerate(visible):
+        for entry in visible:
             item = QListWidgetItem(icon(entry.icon_name), self.tr(entry.title))
             item.setData(Qt.ItemDataRole.UserRole, entry.key)
-            if number < 9:
-                item.setToolTip(self.tr("{0}（Ctrl+{1}）").format(entry.title, number + 1))
+            item.setToolTip(self.tr("{0}（{1}）").format(self.tr(entry.title), entry.shortcut)
+                            if entry.shortcut else self.tr(entry.title))
             self.nav.addItem(item)
         self.nav.blockSignals(False)
         self._fill_go_menu()
@@ -373,12 +404,13 @@ class MainWindow(QMainWindow):
             self.nav.blockSignals(False)
         elif current and keys:
             # The page shown went away (a delegation ended): show the first task instead.
+            first = first_task(self.context, keys)
             self.nav.blockSignals(True)
-            self.nav.setCurrentRow(0)
+            self.nav.setCurrentRow(keys.index(first))
             self.nav.blockSignals(False)
             if self.stack.currentWidget() is not self.case_page:
-                self.stack.setCurrentWidget(self.pages[keys[0]])
-                self.pages[keys[0]].activate()
+                self.stack.setCurrentWidget(self.pages[first])
+                self.pages[first].activate()
         if not first_time:
             self._tell_about_tasks([e.title for e in added], [e.title for e in removed])
 
@@ -399,13 +431,16 @@ class MainWindow(QMainWindow):
 
     def _fill_go_menu(self) -> None:
         self.go_menu.clear()
+        shortcuts = {e.key: e.shortcut for e in self._entries}
         for index in range(self.nav.count()):
             item = self.nav.item(index)
             assert item is not None
+            key = self._keys[index]
             action = QAction(item.icon(), item.text(), self.go_menu)
-            if index < 9:
-                action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
-            action.triggered.connect(lambda _c=False, i=index: self.nav.setCurrentRow(i))
+            action.setObjectName(f"goto_{key}")
+            if shortcuts.get(key):
+                action.setShortcut(QKeySequence(shortcuts[key]))
+            action.triggered.connect(lambda _c=False, k=key: self.show_page(k))
             self.go_menu.addAction(action)
 
     # --- the user's own account ---------------------------------------------------
@@ -519,7 +554,8 @@ class MainWindow(QMainWindow):
         return self.pages[key]
 
     def show_page(self, key: str) -> None:
-        self.nav.setCurrentRow(self._keys.index(key))
+        if key in self._keys:
+            self.nav.setCurrentRow(self._keys.index(key))
 
     def _on_nav_current_row_changed(self, row: int) -> None:
         if 0 <= row < len(self._keys):
@@ -589,6 +625,20 @@ class MainWindow(QMainWindow):
 
     def _on_idle_watcher_idle(self) -> None:
         self.lock()
+
+    def current_page_key(self) -> str:
+        current = self.stack.currentWidget()
+        if current is self.case_page:
+            return "case"
+        return next((key for key, page in self.pages.items() if page is current), "")
+
+    def show_guide(self) -> None:
+        """F1: the user guide, open at the screen in front of the user."""
+        from app.ui.guide_dialog import GuideDialog
+
+        dialog = GuideDialog(self.current_page_key(), self)
+        self.dialog = dialog
+        dialog.open()
 
     def show_about(self) -> None:
         box = QMessageBox(self)

@@ -228,6 +228,22 @@ class Shooter:
             window.page("admin").tabs.setCurrentIndex(4)
 
         self.window("admin", "admin", settings, "administration-settings")
+        self.window("supervisor", "warnings", name="warnings")
+
+        def audit_of_a_case(window: Any) -> None:
+            page = window.page("audit")
+            rows = window.page("warnings").model.summaries() if "warnings" in window.pages \
+                else []
+            if rows:
+                page.case_edit.setText(rows[0].number)
+                page.search()
+
+        shown = self.window("supervisor", "audit", audit_of_a_case, "audit-trail")
+        if shown is not None:  # F1 on the audit trail
+            shown.show_guide()
+            _settle(self.runner)
+            self.save(shown.dialog, "user-guide")
+            shown.dialog.close()
         self.runner.wait_for_done()
         self.runtime.close()
 
