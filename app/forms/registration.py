@@ -54,7 +54,7 @@ from app.domain.identity import (
 from app.domain.roles import Action
 from app.forms.case_actions import counter_seal
 from app.forms.dialogs import FormDialog, NoticeDialog, counter_password_field, reject_fields
-from app.services import accounts, cases, catalog
+from app.services import cases, catalog
 from app.ui.context import AppContext, optional_service
 from app.ui.documents import DocumentPreviewDialog, PreviewItem
 from app.ui.feedback import FieldErrors
@@ -952,7 +952,7 @@ class RegistrationPage(Page):
 
         def work() -> Outcome:
             # A wrong password refuses before anything is registered: nothing typed is lost.
-            accounts.confirm_password(uow, user, password)
+            cases.confirm_counter_password(uow, user, password, matter_code=matter.code)
             case = cases.register_case(uow, user, matter_code=matter.code, applicant=applicant,
                                        materials=materials, green_channel=green)
             outcome = Outcome(action, case)
