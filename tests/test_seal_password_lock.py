@@ -4,9 +4,7 @@ that person for 15 minutes, audited, on every sealing path."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 
@@ -16,29 +14,13 @@ from app.print_templates import DocumentKind
 from app.services import cases, seals
 from app.services.runtime import Runtime
 from app.services.system import verify_audit
-from tests.profile_fixtures import (
-    MONDAY,
-    NATURAL_APPLICANT,
-    PASSWORD,
-    Staff,
-    counter_seal,
-    make_profile,
-)
+from tests import test_seal_service
+from tests.profile_fixtures import MONDAY, NATURAL_APPLICANT, PASSWORD, Staff, counter_seal
 
 WRONG = "wrong-password1"
 
 
-@pytest.fixture
-def profile(tmp_path: Path) -> Iterator[tuple[Runtime, Staff]]:
-    runtime, staff = make_profile(tmp_path / "profile")
-    seals.register_seal(
-        runtime.uow, staff.admin, runtime.key_store, department_code="SCJ",
-        authority_name="清河县市场监督管理局", serial="1305340000001", custodian_id=staff.chief.id,
-        valid_from=date(2026, 1, 1), valid_to=date(2028, 12, 31), made_on=date(2025, 12, 20),
-        made_by="县公安局备案刻章点",
-    )
-    yield runtime, staff
-    runtime.close()
+profile = test_seal_service.profile
 
 
 def _registered(runtime: Runtime, staff: Staff):
@@ -48,13 +30,7 @@ def _registered(runtime: Runtime, staff: Staff):
                                   materials=[dict(m, received=True) for m in case.materials])
 
 
-def _approved(runtime: Runtime, staff: Staff):
-    case = _registered(runtime, staff)
-    cases.accept(runtime.uow, staff.clerk, case.id, seal=counter_seal(runtime), now=MONDAY)
-    cases.review(runtime.uow, staff.clerk, case.id, conforms=True, opinion="符合条件",
-                 now=MONDAY + timedelta(hours=1))
-    return cases.approve(runtime.uow, staff.chief, case.id, opinion="同意",
-                         now=MONDAY + timedelta(hours=2))
+_approved = test_seal_service._approved
 
 
 def _seal(runtime: Runtime, user, case_id: str, password: str, at):
