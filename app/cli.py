@@ -166,8 +166,10 @@ def _cmd_demo(args: argparse.Namespace, data_dir: Path) -> int:
     from app.services.demo import DEMO_PASSWORD, create_demo
     from app.services.runtime import open_runtime
 
+    print(f"正在准备数据目录：{data_dir}……", flush=True)
     with open_runtime(data_dir) as runtime:
-        summary = create_demo(runtime.uow, runtime.key_store)
+        summary = create_demo(runtime.uow, runtime.key_store,
+                              progress=lambda text: print(text, flush=True))
     print(f"演示数据已创建：{summary.matters}个事项、{summary.departments}个部门、"
           f"{summary.users}名工作人员、{summary.cases}件办件。")
     print(f"登录账号：{', '.join(summary.usernames)}；密码均为 {DEMO_PASSWORD}")

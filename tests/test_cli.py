@@ -37,10 +37,35 @@ def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[str, bool]]]:
+    """The demo made as a user runs it: each line of its output, and whether the
+    program was still working when the line arrived."""
     data_dir = tmp_path_factory.mktemp("demo")
-    run("demo", "--data-dir", str(data_dir))
-    return data_dir
+    with subprocess.Popen([sys.executable, "-m", "app", "demo", "--data-dir", str(data_dir)],
+                          cwd=ROOT, env=_env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        lines = [(line.rstrip("\n"), process.poll() is None) for line in process.stdout]
+        stderr = process.stderr.read() if process.stderr else ""
+        assert process.wait(timeout=300) == 0, stderr
+    return data_dir, lines
+
+
+@pytest.fixture(scope="module")
+def demo_dir(demo_run: tuple[Path, list[tuple[str, bool]]]) -> Path:
+    return demo_run[0]
+
+
+def test_demo_tells_each_step_while_it_works(demo_run) -> None:
+    _data_dir, lines = demo_run
+    texts = [text for text, _running in lines]
+    assert texts[0].startswith("正在")
+    # Told as it happens, not all at the end: the first steps arrive while it works.
+    assert all(running for _text, running in lines[:3])
+    steps = [t for t in texts if t.startswith("正在办理演示办件")]
+    assert steps[0].startswith("正在办理演示办件 1/") and len(steps) > 10
+    assert any("印章" in t for t in texts[:6])
+    assert texts[-2].startswith("演示数据已创建")
 
 
 def test_version_is_printed() -> None:

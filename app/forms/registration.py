@@ -50,7 +50,7 @@ from app.forms.dialogs import (
 from app.forms.materials_checklist import MaterialsChecklist, file_fingerprint
 from app.forms.matter_picker import MatterPicker
 from app.forms.person_fields import PERSON_ID_TYPES, PersonFields
-from app.services import accounts, cases
+from app.services import cases
 from app.ui.context import AppContext, optional_service
 from app.ui.documents import DocumentPreviewDialog, PreviewItem
 from app.ui.feedback import FieldErrors, restyle
@@ -603,7 +603,7 @@ class RegistrationPage(Page):
 
         def work() -> Outcome:
             # A wrong password refuses before anything is registered: nothing typed is lost.
-            accounts.confirm_password(uow, user, password)
+            cases.confirm_counter_password(uow, user, password, matter_code=matter.code)
             case = cases.register_case(uow, user, matter_code=matter.code, applicant=applicant,
                                        materials=materials, green_channel=green,
                                        name_change_reason=name_change_reason)

@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.domain.errors import AuthenticationError, NotFound, PermissionDenied, ValidationError
 from app.domain.roles import Action, Role, authorize
-from app.services.context import CurrentUser, utc_now
+from app.services.context import CHINA_TZ, CurrentUser, utc_now
 from app.store import models
 from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -305,6 +305,67 @@ def confirm_password(
         if row is None or not _verify(row.password_hash, password):
             raise AuthenticationError("wrong_password", "密码不正确，未执行操作。",
                                       field="password")
+
+
+def confirm_seal_password(
+    uow_factory: UnitOfWorkFactory,
+    user: CurrentUser,
+    password: str,
+    *,
+    seal_id: str,
+    seal_name: str,
+    now: datetime | None = None,
+) -> None:
+    """Re-entry of the password for one use of one seal, limited like the login: after
+    :data:`MAX_FAILED_ATTEMPTS` wrong tries that person may not use that seal for
+    :data:`LOCKOUT`, and is told until when. Every wrong try and every lock is audited,
+    in a transaction of its own (the refused act writes nothing)."""
+    now = now or utc_now()
+    with uow_factory() as uow:
+        lock = uow.users.seal_password_lock(user.id, seal_id)
+        if lock is not None and lock.locked_until is not None and lock.locked_until > now:
+            raise _seal_locked(seal_name, lock.locked_until, now)
+        row = uow.users.get(user.id)
+        if row is not None and row.active and _verify(row.password_hash, password):
+            if lock is not None and (lock.failed_attempts or lock.locked_until):
+                lock.failed_attempts = 0
+                lock.locked_until = None
+                lock.updated_at = now
+                uow.commit()
+            return
+        if lock is None:
+            lock = models.SealPasswordLock(user_id=user.id, seal_id=seal_id,
+                                           failed_attempts=0, updated_at=now)
+            uow.users.add_seal_password_lock(lock)
+        lock.failed_attempts += 1
+        lock.updated_at = now
+        left = MAX_FAILED_ATTEMPTS - lock.failed_attempts
+        uow.audit.append({"kind": "seal", "action": "seal_password_failed", "user": user.id,
+                          "seal": seal_id, "at": now.isoformat()})
+        if left <= 0:
+            lock.failed_attempts = 0
+            lock.locked_until = now + LOCKOUT
+            uow.audit.append({"kind": "seal", "action": "seal_password_locked",
+                              "user": user.id, "seal": seal_id,
+                              "until": lock.locked_until.isoformat(), "at": now.isoformat()})
+        uow.commit()
+        log.info("seal password refused for user %s, seal %s", user.id, seal_id)
+        if left <= 0:
+            raise _seal_locked(seal_name, lock.locked_until, now)
+        raise AuthenticationError(
+            "wrong_password", f"密码不正确，再错{left}次将暂停用印{LOCKOUT.seconds // 60}分钟。",
+            field="password", attempts_left=left)
+
+
+def _seal_locked(seal_name: str, locked_until: datetime, now: datetime) -> AuthenticationError:
+    # Short enough for the line under the password field: the time is what matters.
+    local, today = locked_until.astimezone(CHINA_TZ), now.astimezone(CHINA_TZ).date()
+    until = f"{local:%H:%M}" if local.date() == today else f"{local:%Y-%m-%d %H:%M}"
+    return AuthenticationError(
+        "seal_password_locked",
+        f"密码错误{MAX_FAILED_ATTEMPTS}次，{seal_name}暂停使用至{until}。",
+        field="password", until=locked_until.isoformat(), seal_name=seal_name,
+    )
 
 
 def change_password(

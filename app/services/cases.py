@@ -20,7 +20,14 @@ from typing import Any
 
 from app.domain.applicant import Person, check_known_identity, make_applicant
 from app.domain.calendar import SuspensionReason
-from app.domain.case import Actor, Case, check_evaluation_channel, check_rejection
+from app.domain.case import (
+    Actor,
+    Case,
+    apply_event,
+    authorize_event,
+    check_evaluation_channel,
+    check_rejection,
+)
 from app.domain.catalog import Matter, intake_materials
 from app.domain.errors import NotFound, ValidationError
 from app.domain.events import Event, EventType
@@ -28,10 +35,16 @@ from app.domain.identity import ID_TYPE_LABELS
 from app.domain.numbering import format_case_number
 from app.domain.roles import Action, authorize
 from app.print_templates import DocumentKind
-from app.services.accounts import confirm_password, deputy_departments
+from app.services.accounts import deputy_departments
 from app.services.context import CurrentUser, local_date, utc_now
 from app.services.recording import load_calendar, load_case, record_local
-from app.services.sealing import CounterSeal, purpose_of, seal_document
+from app.services.sealing import (
+    CounterSeal,
+    confirm_seal_use,
+    confirm_window_seal_password,
+    purpose_of,
+    seal_document,
+)
 from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 # The 补正期限 a one-time notice gives when the clerk sets none, in working days.
@@ -94,13 +107,34 @@ def _act_and_seal(
     now: datetime,
 ) -> Case:
     """Record the act and seal its notice in one transaction (or neither)."""
-    confirm_password(uow_factory, user, seal.password)
+    with uow_factory() as uow:
+        # The act's own refusals (who may, in which state) come before the password.
+        case = load_case(uow, case_id)
+        event = _event(user, case_id, event_type, payload, now)
+        authorize_event(case, event, current_actor(uow, user, now))
+        after = apply_event(case, event)
+    seal_id = confirm_seal_use(uow_factory, user, after, kind, seal.password, now=now)
     with uow_factory() as uow:
         case = _record(uow, user, case_id, event_type, payload, now)
         sealed = seal_document(uow, user, current_actor(uow, user, now), case, kind=kind,
-                               key_store=seal.key_store, now=now, purpose=purpose_of(kind))
+                               key_store=seal.key_store, now=now, purpose=purpose_of(kind),
+                               seal_id=seal_id)
         uow.commit()
         return sealed.case
+
+
+def confirm_counter_password(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, password: str, *, matter_code: str,
+    now: datetime | None = None,
+) -> None:
+    """Check the password for a counter act on a case not registered yet (register and
+    accept, notify or reject in one go), limited like the login for the window's
+    受理专用章: a wrong one registers nothing, five lock that seal's use for 15 minutes."""
+    with uow_factory() as uow:
+        matter = uow.catalog.matter(matter_code)
+        department_code = matter.department_code if matter is not None else ""
+    confirm_window_seal_password(uow_factory, user, password,
+                                 department_code=department_code, now=now or utc_now())
 
 
 def next_case_number(uow: UnitOfWork, station: str, now: datetime) -> str:

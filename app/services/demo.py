@@ -234,12 +234,18 @@ class _Demo:
 
 
 def create_demo(uow: UnitOfWorkFactory, key_store: SealKeyStore, *,
-                now: datetime | None = None, seed: int = 20261123) -> DemoSummary:
-    """Fill an empty profile with the demo; refuses a profile that already has accounts."""
+                now: datetime | None = None, seed: int = 20261123,
+                progress: Callable[[str], None] | None = None) -> DemoSummary:
+    """Fill an empty profile with the demo; refuses a profile that already has accounts.
+
+    ``progress`` is told each step in a Chinese sentence (the demo takes some 20
+    seconds: every seal use renders and signs a PDF)."""
     from app.services import seals
 
+    say = progress or (lambda _text: None)
     now = now or utc_now()
     rng = random.Random(seed)
+    say("正在初始化站点并创建管理员……")
     admin = accounts.create_first_administrator(
         uow, username="admin", display_name="系统管理员", password=DEMO_PASSWORD,
         station_code=STATION_CODE, station_name=STATION_NAME, window_name="综合窗口",
@@ -247,6 +253,7 @@ def create_demo(uow: UnitOfWorkFactory, key_store: SealKeyStore, *,
     system.update_station_settings(uow, admin, {
         "resubmission_address": "清河县政务服务中心一楼综合受理窗口（清河县长江东街88号）",
     })
+    say(f"正在登记{len(DEPARTMENTS)}个部门和{len(MATTERS)}个事项的办事指南……")
     for department in DEPARTMENTS:
         catalog.save_department(uow, admin, department)
     for matter in MATTERS:
@@ -261,12 +268,14 @@ def create_demo(uow: UnitOfWorkFactory, key_store: SealKeyStore, *,
                        {Role.CLERK}, department.code, f"{index}号窗口"))
         people.append((f"chief_{code}", rng.choice(SURNAMES) + rng.choice(GIVEN),
                        {Role.CHIEF}, department.code, f"{index}号窗口"))
+    say(f"正在创建{len(people)}名工作人员的账号……")
     for username, name, roles, department_code, window in people:
         accounts.create_user(uow, admin, username=username, display_name=name,
                              password=DEMO_PASSWORD, roles=frozenset(roles),
                              department_code=department_code, window_name=window)
         staff[username] = accounts.authenticate(uow, username=username, password=DEMO_PASSWORD)
 
+    say("正在登记各部门的审批专用章和受理专用章，并生成印章密钥……")
     for department in DEPARTMENTS:
         chief = staff[f"chief_{department.code.lower()}"]
         seals.register_seal(
@@ -294,12 +303,14 @@ def create_demo(uow: UnitOfWorkFactory, key_store: SealKeyStore, *,
     for matter_code, legal, day_index, script in _PLAN:
         at = moments[day_index] + timedelta(minutes=rng.randrange(0, 420))
         matter = next(m for m in MATTERS if m.code == matter_code)
+        say(f"正在办理演示办件 {count + 1}/{len(_PLAN)}：{matter.name}……")
         clerk = demo.clerk(matter.department_code)
         case = cases.register_case(uow, clerk, matter_code=matter_code,
                                    applicant=_applicant(rng, legal), now=at,
                                    green_channel=script is _special)
         script(demo, case.id, at)
         count += 1
+    say("演示数据已全部写入。")
     return DemoSummary(len(DEPARTMENTS), len(MATTERS), len(staff), count,
                        tuple(sorted(staff)))
 

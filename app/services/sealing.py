@@ -33,6 +33,7 @@ from app.domain.seal import (
     seal_use_authority,
 )
 from app.print_templates import DocumentKind, SealAppearance, render_docx, render_pdf, seal_context
+from app.services.accounts import confirm_seal_password
 from app.services.context import CHINA_TZ, CurrentUser, local_date
 from app.services.documents import (
     IssuedDocument,
@@ -42,7 +43,7 @@ from app.services.documents import (
     font_path,
     sha256_hex,
 )
-from app.services.recording import record_local
+from app.services.recording import load_case, record_local
 from app.signing import (
     CertificateNotValidAt,
     SealKeyPair,
@@ -53,7 +54,7 @@ from app.signing import (
 )
 from app.signing.codes import DocumentIdentity, verification_code
 from app.store import models
-from app.store.unit_of_work import UnitOfWork
+from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,42 @@ def choose_seal(uow: UnitOfWork, user: CurrentUser, case: Case, kind: DocumentKi
     # A window without a 受理专用章 of its own: say what to register, not whose the
     # approval seal is.
     raise _no_seal(case, user, document)
+
+
+def confirm_seal_use(uow_factory: UnitOfWorkFactory, user: CurrentUser, case: Case | str,
+                     kind: DocumentKind, password: str, *, now: datetime,
+                     seal_id: str | None = None) -> str:
+    """Choose the seal ``user`` would apply to ``kind`` of ``case`` (a case, or its id),
+    then check the password for that seal, limited per person and seal like the login
+    (:func:`app.services.accounts.confirm_seal_password`). Returns the seal's id, for
+    the act to seal with exactly that seal. A seal that may not be used is refused
+    before the password is looked at."""
+    with uow_factory() as uow:
+        if isinstance(case, str):
+            case = load_case(uow, case)
+        _row, record, _authority_ = choose_seal(uow, user, case, kind, at=now, seal_id=seal_id)
+    confirm_seal_password(uow_factory, user, password, seal_id=record.id,
+                          seal_name=record.title or record.kind.label, now=now)
+    return record.id
+
+
+def confirm_window_seal_password(uow_factory: UnitOfWorkFactory, user: CurrentUser,
+                                 password: str, *, department_code: str,
+                                 now: datetime) -> None:
+    """The password check before a case exists (registering and accepting in one act):
+    limited for the 受理专用章 of the user's window in ``department_code``, the seal the
+    act will use (or, for a window without one, for the person's seal use in general)."""
+    with uow_factory() as uow:
+        records = [seal_record(r) for r in uow.seals.for_department(department_code)]
+    window_seals = sorted(
+        (s for s in records if s.kind is SealKind.INTAKE and s.window_name == user.window_name),
+        key=lambda s: s.status is not SealStatus.IN_USE)
+    if window_seals:
+        confirm_seal_password(uow_factory, user, password, seal_id=window_seals[0].id,
+                              seal_name=window_seals[0].title or "受理专用章", now=now)
+    else:
+        confirm_seal_password(uow_factory, user, password, seal_id="", seal_name="印章",
+                              now=now)
 
 
 def _no_seal(case: Case, user: CurrentUser, document: SealableDocument) -> SealRefused:

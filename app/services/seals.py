@@ -35,12 +35,17 @@ from app.domain.seal import (
     SealStatus,
 )
 from app.print_templates import DocumentContext, DocumentKind, LedgerRow, render_pdf
-from app.services.accounts import confirm_password
 from app.services.cases import current_actor
 from app.services.context import CHINA_TZ, CurrentUser, local_date, utc_now
 from app.services.documents import IssuedDocument, _moment_text, font_path, sha256_hex
 from app.services.recording import load_case
-from app.services.sealing import purpose_of, seal_document, seal_key, seal_record
+from app.services.sealing import (
+    confirm_seal_use,
+    purpose_of,
+    seal_document,
+    seal_key,
+    seal_record,
+)
 from app.signing import SealKeyStore, certificate_fingerprint
 from app.signing.codes import DocumentIdentity, code_matches
 from app.store import models
@@ -190,8 +195,9 @@ def apply_seal(
         raise SealRefused("document_not_sealable", f"{kind.label}不能用印。")
     action = Action.SEAL_AT_COUNTER if kind.value in COUNTER_DOCUMENTS else Action.SEAL
     authorize(effective_roles(user.actor()), action, who=user.display_name)
-    confirm_password(uow_factory, user, password)
     now = now or utc_now()
+    seal_id = confirm_seal_use(uow_factory, user, case_id, kind, password, now=now,
+                               seal_id=seal_id)
     try:
         with uow_factory() as uow:
             case = load_case(uow, case_id)

@@ -124,6 +124,19 @@ class User(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class SealPasswordLock(Base):
+    """Wrong passwords one person typed to use one seal, and the lock they earned: the
+    seal password is limited like the login (``seal_id`` is empty where no seal could be
+    chosen yet)."""
+
+    __tablename__ = "seal_password_locks"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    seal_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Delegation(Base):
     """A chief representative's named temporary deputy (临时授权)."""
 

@@ -227,6 +227,12 @@ class UserRepository(_Repository):
     def add_delegation(self, delegation: models.Delegation) -> None:
         self.session.add(delegation)
 
+    def seal_password_lock(self, user_id: str, seal_id: str) -> models.SealPasswordLock | None:
+        return self.session.get(models.SealPasswordLock, (user_id, seal_id))
+
+    def add_seal_password_lock(self, lock: models.SealPasswordLock) -> None:
+        self.session.add(lock)
+
 
 class SealRepository(_Repository):
     def get(self, seal_id: str) -> models.Seal | None:
