@@ -148,9 +148,6 @@ class Matter:
     materials: tuple[RequiredMaterial, ...] = ()
     fee_items: tuple[FeeItem, ...] = ()
     site_inspection: bool = False
-    # The matter's legal basis excludes site inspection from the review time (otherwise
-    # it is part of it, 行政许可法 第三十四条、第四十五条): only then may it stop the clock.
-    site_inspection_excluded: bool = False
     # 即办件 the catalog marks as completed by one authorized window officer (一人办结).
     single_officer: bool = False
     # 联办件: the other departments that countersign (部门代码).
@@ -158,6 +155,10 @@ class Matter:
     active: bool = True
     version: int = 1
     matter_type: MatterType = MatterType.LICENSING
+    # Last, so that positional catalogs (app/services/demo.py) keep their meaning.
+    # The matter's legal basis excludes site inspection from the review time (otherwise
+    # it is part of it, 行政许可法 第三十四条、第四十五条): only then may it stop the clock.
+    site_inspection_excluded: bool = False
     # 复议前置 (行政复议法 第二十三条): a law requires reconsideration before litigation.
     reconsideration_first: bool = False
     # The certificate the result is (e.g. 食品经营许可证); empty: the decision itself.

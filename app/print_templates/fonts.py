@@ -185,11 +185,6 @@ class FontChain:
         """The natural width of ``text`` in points, each run in its face."""
         return sum(pdfmetrics.stringWidth(run, face, size) for face, run in self.runs(text))
 
-    def char_width(self, ch: str, size: float) -> float:
-        """The advance of one character in the face that draws it."""
-        face = self.face_for(ch) or self.primary
-        return pdfmetrics.stringWidth(ch, face, size)
-
     def loaded_files(self) -> tuple[FontFile, ...]:
         """The faces of this chain that load, in order (for reports and the self-test)."""
         return tuple(f for f in self.files if _register_ttf(f))
@@ -224,11 +219,6 @@ class FontSet:
         """The file of the title's first usable face."""
         loaded = self.title_chain.loaded_files()
         return loaded[0] if loaded else None
-
-    @property
-    def embedded(self) -> bool:
-        """Every face is embedded; True once there is a face at all."""
-        return bool(self.body)
 
 
 def resolve_fonts(
