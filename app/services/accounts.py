@@ -297,14 +297,37 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def confirm_password(
-    uow_factory: UnitOfWorkFactory, user: CurrentUser, password: str
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, password: str, *,
+    now: datetime | None = None,
 ) -> None:
-    """Re-entry of the password for an explicit act (applying the seal, unlocking)."""
+    """Re-entry of the password (unlocking the screen, changing the password), counted
+    with the login's wrong tries: a locked screen is no way round the lock-out. Every
+    wrong try is audited."""
+    now = now or utc_now()
     with uow_factory() as uow:
         row = uow.users.get(user.id)
-        if row is None or not _verify(row.password_hash, password):
+        if row is None or not row.active:
             raise AuthenticationError("wrong_password", "密码不正确，未执行操作。",
                                       field="password")
+        if row.locked_until is not None and row.locked_until > now:
+            raise _locked(row.locked_until, now)
+        if not _verify(row.password_hash, password):
+            row.failed_attempts += 1
+            left = MAX_FAILED_ATTEMPTS - row.failed_attempts
+            if left <= 0:
+                row.locked_until = now + LOCKOUT
+                row.failed_attempts = 0
+            uow.audit.append({"kind": "auth", "action": "password_confirm_failed",
+                              "user": row.id, "at": now.isoformat()})
+            uow.commit()
+            if left <= 0:
+                raise _locked(row.locked_until, now)  # type: ignore[arg-type]
+            raise AuthenticationError(
+                "wrong_password", f"密码不正确，未执行操作；还可尝试{left}次。",
+                field="password", attempts_left=left)
+        if row.failed_attempts:
+            row.failed_attempts = 0
+            uow.commit()
 
 
 def confirm_seal_password(
