@@ -238,7 +238,10 @@ def run_gui(data_dir: Path) -> int:
     from app.services.runtime import open_runtime
     from app.settings import Settings
 
+    from app.domain.calendar import configure_local_zone
+
     settings = Settings.load()
+    configure_local_zone(settings.values.time_zone)  # validated on load
     try:
         log_path = setup_logging()
         log_dir = str(log_path.parent)

@@ -25,14 +25,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
+from app.domain.calendar import LOCAL_ZONE
 from app.domain.errors import SealRefused, ValidationError
 
 # China has one civil time zone and no daylight saving time.
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+CHINA_STANDARD_TIME = LOCAL_ZONE  # the counter's zone (Asia/Shanghai unless configured)
 
 DEFAULT_SEAL_TITLE = "行政审批专用章"
 
