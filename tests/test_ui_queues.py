@@ -131,6 +131,10 @@ def test_seal_then_deliver(qtbot, sealed_profile) -> None:
     assert sealed.completed_at is not None
     wait_idle(qtbot, page.context)
     assert page.preview_dialog is not None
+    # Straight after sealing, the Word reference copy is there to save beside the PDF.
+    [item] = page.preview_dialog.items
+    assert item.docx and item.docx_is_reference_copy
+    assert page.preview_dialog.save_word_button.isVisible()
     page.preview_dialog.close()
 
     context = profile.context(profile.staff.clerk)
