@@ -234,11 +234,10 @@ class CrashReporter(QObject):
 
 def run_gui(data_dir: Path) -> int:
     """Start the desktop program on the profile in ``data_dir``; returns the exit code."""
+    from app.domain.calendar import configure_local_zone
     from app.logs import install_excepthook, setup_logging
     from app.services.runtime import open_runtime
     from app.settings import Settings
-
-    from app.domain.calendar import configure_local_zone
 
     settings = Settings.load()
     configure_local_zone(settings.values.time_zone)  # validated on load

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.case import (
+    DECISION_DOCUMENTS as DECISION_KINDS,
+)
+from app.domain.case import (
     FORWARD_RESULTS,
     Case,
-    DECISION_DOCUMENTS as DECISION_KINDS,
     CaseState,
     decision_document,
     documents_awaiting_seal,

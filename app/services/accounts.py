@@ -321,7 +321,7 @@ def confirm_password(
                               "user": row.id, "at": now.isoformat()})
             uow.commit()
             if left <= 0:
-                raise _locked(row.locked_until, now)  # type: ignore[arg-type]
+                raise _locked(now + LOCKOUT, now)
             raise AuthenticationError(
                 "wrong_password", f"密码不正确，未执行操作；还可尝试{left}次。",
                 field="password", attempts_left=left)
@@ -374,7 +374,7 @@ def confirm_seal_password(
         uow.commit()
         log.info("seal password refused for user %s, seal %s", user.id, seal_id)
         if left <= 0:
-            raise _seal_locked(seal_name, lock.locked_until, now)
+            raise _seal_locked(seal_name, now + LOCKOUT, now)
         raise AuthenticationError(
             "wrong_password", f"密码不正确，再错{left}次将暂停用印{LOCKOUT.seconds // 60}分钟。",
             field="password", attempts_left=left)
