@@ -16,7 +16,7 @@ from server.models import Attachment, EventRow, Rejection, ServerState, Station
 from server.stations import station_state
 
 BEHIND_AFTER = timedelta(hours=1)
-"""A station not heard from for this long, or reporting queued events, is "behind"."""
+"""A station not heard from for this long, or still on an old epoch, is "behind"."""
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,10 @@ def station_rows(session: Session, *, now: datetime | None = None) -> list[Stati
     for s in session.scalars(select(Station).order_by(Station.code, Station.created_at)):
         code = s.code or ""
         enrolled = s.credential_hash is not None and s.revoked_at is None
-        behind = enrolled and (
-            s.last_seen_at is None and s.reported_at is None
-            or max(t for t in (s.last_seen_at, s.reported_at) if t is not None)
-            < now - BEHIND_AFTER
-            or bool(s.reported_outbox)
-        )
+        heard = max((t for t in (s.last_seen_at, s.reported_at) if t is not None),
+                    default=None)
+        behind = enrolled and (heard is None or heard < now - BEHIND_AFTER
+                               or bool(s.reported_epoch and s.reported_epoch != epoch))
         rows.append(StationRow(
             id=s.id, code=code, name=s.name, state=station_state(s), may_publish=s.may_publish,
             sees_all_cases=s.sees_all_cases, enrolled_at=s.enrolled_at,

@@ -45,6 +45,19 @@ NAVIGATION = [
 ]
 
 
+ACTION_LABELS = {
+    "login": "登录", "logout": "退出", "create_station": "新增站点",
+    "reissue_enrollment_code": "重发登记码", "revoke_station": "注销站点凭据",
+    "publish_catalog": "发布目录", "publish_calendar": "发布节假日", "save_staff": "保存人员",
+    "deactivate_staff": "停用人员", "add_seal": "登记印章", "set_seal_status": "更改印章状态",
+    "revoke_document": "登记文书撤销", "add_account": "新增管理账户",
+    "unlock_account": "启用/解锁账户", "deactivate_account": "停用管理账户",
+    "add_admin": "新增管理账户（命令行）", "reset_admin": "重设管理密码（命令行）",
+}
+OUTCOME_LABELS = {"ok": "成功", "refused": "被拒绝", "bad_credentials": "密码错误",
+                  "locked": "账户锁定", "csrf_refused": "表单过期，未执行"}
+
+
 class Refused(Exception):
     """A console act refused before reaching the services (bad form input)."""
 
@@ -102,6 +115,7 @@ def _json_document(text: str) -> dict[str, Any]:
 
 def install(app: FastAPI, env: Environment, config: ServerConfig) -> None:  # noqa: C901
     sessions = app.state.sessions
+    env.globals.update(action_labels=ACTION_LABELS, outcome_labels=OUTCOME_LABELS)
 
     def render(name: str, request: Request, who: ConsoleSession | None, *,
                status: int = 200, **context: Any) -> HTMLResponse:
@@ -394,6 +408,7 @@ def install(app: FastAPI, env: Environment, config: ServerConfig) -> None:  # no
             "stations": overview.station_rows(s),
             "kinds": [(k.value, k.label) for k in SealKind],
             "statuses": [(st.value, st.label) for st in SealStatus],
+            "status_labels": {st.value: st.label for st in SealStatus},
         })
 
     @app.post(PREFIX + "/seals", include_in_schema=False)
