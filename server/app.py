@@ -60,7 +60,7 @@ from app.sync.protocol import (
     ReferencePage,
     StationInfo,
 )
-from server import attachments, events, reference, stations, verification, web
+from server import attachments, events, monitoring, reference, stations, verification, web
 from server.attachments import AttachmentStore
 from server.database import ServerConfig, current_epoch, make_session_factory, open_database
 from server.errors import ApiError
@@ -354,7 +354,9 @@ def create_app(
                 found = authenticated(session, authorization)
                 return events.push(session, found, data.get("events"))
 
-            return events.encode_answer(events.push_answer_dict(transaction(work)))
+            answered = transaction(work)
+            monitoring.count_push(answered.answers)
+            return events.encode_answer(events.push_answer_dict(answered))
 
         return Response(await run_in_threadpool(answer), media_type="application/json")
 
@@ -471,4 +473,5 @@ def create_app(
         return JSONResponse(await run_in_threadpool(transaction, work))
 
     web.install(app, config)
+    monitoring.install(app, config)
     return app

@@ -178,8 +178,12 @@ def _serve(config: ServerConfig, engine: Engine, host: str, port: int) -> int:
 
     from server.app import create_app
 
+    from server.monitoring import configure_logging
+
     print(f"CounterDesk 中心服务器：http://{host}:{port}  数据库：{_describe(config)}", flush=True)
-    uvicorn.run(create_app(config, engine=engine), host=host, port=port, log_level="info")
+    configure_logging()
+    uvicorn.run(create_app(config, engine=engine), host=host, port=port, log_config=None,
+                access_log=False, proxy_headers=True)
     return 0
 
 
