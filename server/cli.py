@@ -177,7 +177,6 @@ def _serve(config: ServerConfig, engine: Engine, host: str, port: int) -> int:
     import uvicorn
 
     from server.app import create_app
-
     from server.monitoring import configure_logging
 
     print(f"CounterDesk 中心服务器：http://{host}:{port}  数据库：{_describe(config)}", flush=True)
