@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     # Where to listen: for ``serve``, and for the bare ``python -m server`` that means it.
     listen = argparse.ArgumentParser(add_help=False)
     listen.add_argument("--host", default=argparse.SUPPRESS, help="监听地址（默认 127.0.0.1）")
+    listen.add_argument("--tls-cert", type=Path, default=argparse.SUPPRESS,
+                        help="HTTPS 证书（PEM，含中间证书）；与 --tls-key 一起直接提供 HTTPS")
+    listen.add_argument("--tls-key", type=Path, default=argparse.SUPPRESS,
+                        help="HTTPS 私钥（PEM）")
     listen.add_argument("--port", type=int, default=argparse.SUPPRESS,
                         help=f"端口（默认 {DEFAULT_PORT}）")
     parser = argparse.ArgumentParser(prog="python -m server", parents=[common, listen],
@@ -146,8 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     config = ServerConfig.from_args(getattr(args, "data_dir", None), getattr(args, "db", None))
     command = args.command or "serve"
-    if command != "serve" and (hasattr(args, "host") or hasattr(args, "port")):
-        print("错误：--host 和 --port 只用于启动服务器（serve）。", file=sys.stderr)
+    if command != "serve" and any(hasattr(args, a) for a in ("host", "port", "tls_cert", "tls_key")):
+        print("错误：--host、--port、--tls-cert 和 --tls-key 只用于启动服务器（serve）。",
+              file=sys.stderr)
         return 2
     try:
         return _run(command, args, config)
@@ -166,23 +171,38 @@ def _run(command: str, args: argparse.Namespace, config: ServerConfig) -> int:
     try:
         if command == "serve":
             return _serve(config, engine, getattr(args, "host", "127.0.0.1"),
-                          getattr(args, "port", DEFAULT_PORT))
+                          getattr(args, "port", DEFAULT_PORT),
+                          getattr(args, "tls_cert", None), getattr(args, "tls_key", None))
         handler = _COMMANDS[command]
         return handler(engine, config, args)
     finally:
         engine.dispose()
 
 
-def _serve(config: ServerConfig, engine: Engine, host: str, port: int) -> int:
+def _serve(config: ServerConfig, engine: Engine, host: str, port: int,
+           tls_cert: Path | None = None, tls_key: Path | None = None) -> int:
     import uvicorn
 
     from server.app import create_app
     from server.monitoring import configure_logging
 
-    print(f"CounterDesk 中心服务器：http://{host}:{port}  数据库：{_describe(config)}", flush=True)
+    if (tls_cert is None) != (tls_key is None):
+        print("错误：--tls-cert 和 --tls-key 须同时给出。", file=sys.stderr)
+        return 2
+    for path in (tls_cert, tls_key):
+        if path is not None and not path.is_file():
+            print(f"错误：找不到文件 {path}。", file=sys.stderr)
+            return 1
+    scheme = "https" if tls_cert else "http"
+    print(f"CounterDesk 中心服务器：{scheme}://{host}:{port}  数据库：{_describe(config)}",
+          flush=True)
     configure_logging()
+    # proxy_headers: behind a reverse proxy on this machine, the client's address and
+    # scheme come from X-Forwarded-For / -Proto (trusted from 127.0.0.1 only).
     uvicorn.run(create_app(config, engine=engine), host=host, port=port, log_config=None,
-                access_log=False, proxy_headers=True)
+                access_log=False, proxy_headers=True,
+                ssl_certfile=str(tls_cert) if tls_cert else None,
+                ssl_keyfile=str(tls_key) if tls_key else None)
     return 0
 
 

@@ -73,7 +73,7 @@ class JsonFormatter(logging.Formatter):
             "message": redact(record.getMessage()),
         }
         for key, value in vars(record).items():
-            if key not in self._STANDARD and key not in entry:
+            if key not in self._STANDARD and key not in entry and key != "color_message":
                 entry[key] = redact(value) if isinstance(value, str) else value
         if record.exc_info:
             entry["error"] = redact(self.formatException(record.exc_info))

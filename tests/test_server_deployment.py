@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -45,8 +46,8 @@ def _server_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[
 class Workers:
     """``uvicorn --factory server.asgi:create --workers N`` as a child process."""
 
-    def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], workers: int, log: Path, port: int = 0) -> None:
+        self.port = port or free_port()
         self.log = log
         with log.open("w") as output:  # a file: a full pipe would stall the workers
             self.process = subprocess.Popen(
@@ -210,3 +211,58 @@ def test_log_lines_never_hold_an_id_or_a_mobile_number() -> None:
     assert line["station"] == "XC01" and line["note"] == "old id [已隐去]"
     # Case numbers and server sequences are not mistaken for them.
     assert redact("XC01-20261202-0001 seq 123456") == "XC01-20261202-0001 seq 123456"
+
+
+@pytest.mark.postgres
+def test_a_pg_dump_backup_restored_with_a_new_epoch_gets_back_what_it_missed(
+    county: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    """deploy/backup-postgres.sh, then the restore steps of docs/operations.md:
+    pg_restore, ``init``, ``new-epoch``; the station re-sends what the dump lacks."""
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        pytest.skip("pg_dump / pg_restore not installed (Debian: postgresql-client)")
+    url, env = county
+    assert _server_cli("init", env=env).returncode == 0
+    env = {**env, "BACKUP_DIR": str(tmp_path / "backups")}
+    workers = Workers(env, workers=2, log=tmp_path / "workers.log")
+    station: StationProfile | None = None
+    try:
+        station = _enrolled(url, workers.url, tmp_path / "xc01", "XC01")
+        cases.register_case(station.uow, station.clerk, matter_code="SCJ-001",
+                            applicant=APPLICANT, materials=received_materials())
+        assert station.engine.sync_once().ok
+        backup = subprocess.run(["sh", str(ROOT / "deploy" / "backup-postgres.sh")], env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert backup.returncode == 0, backup.stderr
+        dump = Path(backup.stdout.strip().splitlines()[-1])
+        assert dump.is_file() and dump.name.startswith("counterdesk-")
+        # Work after the backup, then the disaster.
+        cases.register_case(station.uow, station.clerk, matter_code="SCJ-001",
+                            applicant=APPLICANT, materials=received_materials())
+        assert station.engine.sync_once().ok
+        everything = sorted(station.event_ids())
+        workers.stop()
+
+        plain = url.replace("postgresql+psycopg:", "postgresql:")
+        restore = subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner",
+                                  "--dbname", plain, str(dump)],
+                                 capture_output=True, text=True, timeout=120)
+        assert restore.returncode == 0, restore.stderr
+        assert _server_cli("init", env=env).returncode == 0
+        renewed = _server_cli("new-epoch", env=env)
+        assert renewed.returncode == 0, renewed.stderr
+
+        workers = Workers(env, workers=2, log=tmp_path / "workers2.log", port=workers.port)
+        report = station.engine.sync_once()
+        assert report.ok and report.epoch_changed, report.errors
+        engine = create_engine(url)
+        try:
+            with Session(engine) as session:
+                held = sorted(session.scalars(select(EventRow.id)))
+        finally:
+            engine.dispose()
+        assert held == everything
+    finally:
+        if station is not None:
+            station.close()
+        workers.stop()
