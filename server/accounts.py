@@ -25,7 +25,9 @@ from app.services.accounts import (
     check_password_strength,
     dummy_hash,
     hash_password,
+    locked_error,
     verify_password,
+    wrong_password_error,
 )
 from server.models import AdminAccount, AdminAudit, AdminSession
 
@@ -116,16 +118,14 @@ def log_in(session: Session, username: str, password: str, *,
         verify_password(dummy_hash(), password)
         raise AuthenticationError("bad_credentials", "用户名或密码错误。")
     if account.locked_until is not None and account.locked_until > now:
-        minutes = max(1, int((account.locked_until - now).total_seconds() // 60) + 1)
-        raise AuthenticationError("locked", f"密码错误次数过多，账户已锁定，请{minutes}分钟后再试。")
+        raise locked_error(account.locked_until, now)
     if not verify_password(account.password_hash, password):
         account.failed_attempts += 1
         left = MAX_FAILED_ATTEMPTS - account.failed_attempts
         if left <= 0:
             account.locked_until = now + LOCKOUT
             account.failed_attempts = 0
-            raise AuthenticationError("locked", "密码错误次数过多，账户已锁定15分钟。")
-        raise AuthenticationError("bad_credentials", f"用户名或密码错误，还可尝试{left}次。")
+        raise wrong_password_error(left)
     account.failed_attempts = 0
     account.locked_until = None
     account.last_login_at = now

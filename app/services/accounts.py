@@ -199,7 +199,7 @@ def authenticate(
             log.info("login refused: unknown or inactive user")
             raise _unknown_names.refuse(name, now)
         if row.locked_until is not None and row.locked_until > now:
-            raise _locked(row.locked_until, now)
+            raise locked_error(row.locked_until, now)
         if not verify_password(row.password_hash, password):
             row.failed_attempts += 1
             left = MAX_FAILED_ATTEMPTS - row.failed_attempts
@@ -210,7 +210,7 @@ def authenticate(
                               "at": now.isoformat()})
             uow.commit()
             log.info("login failed for user %s", row.id)
-            raise _wrong_password(left)
+            raise wrong_password_error(left)
         row.failed_attempts = 0
         row.locked_until = None
         if row.must_change_password:
@@ -238,13 +238,13 @@ def authenticate(
         return _current_user(uow, row, now)
 
 
-def _wrong_password(left: int) -> AuthenticationError:
+def wrong_password_error(left: int) -> AuthenticationError:
     if left <= 0:
         return AuthenticationError("locked", "密码错误次数过多，账户已锁定15分钟。")
     return AuthenticationError("bad_credentials", f"用户名或密码错误，还可尝试{left}次。")
 
 
-def _locked(locked_until: datetime, now: datetime) -> AuthenticationError:
+def locked_error(locked_until: datetime, now: datetime) -> AuthenticationError:
     minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
     return AuthenticationError(
         "locked", f"密码错误次数过多，账户已锁定，请{minutes}分钟后再试或联系管理员。"
@@ -266,13 +266,13 @@ class _UnknownNames:
             self._failures.pop(next(iter(self._failures)))
         if locked_until is not None and locked_until > now:
             self._failures[name] = (count, locked_until)
-            return _locked(locked_until, now)
+            return locked_error(locked_until, now)
         count += 1
         if count >= MAX_FAILED_ATTEMPTS:
             self._failures[name] = (0, now + LOCKOUT)
         else:
             self._failures[name] = (count, None)
-        return _wrong_password(MAX_FAILED_ATTEMPTS - count)
+        return wrong_password_error(MAX_FAILED_ATTEMPTS - count)
 
 
 _unknown_names = _UnknownNames()

@@ -491,21 +491,19 @@ def install(app: FastAPI, env: Environment, config: ServerConfig) -> None:  # no
 
         return await act(request, "add_account", "/accounts", work)
 
-    @app.post(PREFIX + "/accounts/{username}/unlock", include_in_schema=False)
-    async def unlock_account(username: str, request: Request) -> Response:
+    @app.post(PREFIX + "/accounts/{username}/{change}", include_in_schema=False)
+    async def change_account(username: str, change: str, request: Request) -> Response:
+        """``unlock`` (also re-enables) or ``deactivate`` an account."""
+        active = change == "unlock"
+
         def work(session: Session, _form: dict[str, str], _who: ConsoleSession) -> tuple[str, str]:
-            account = accounts.set_active(session, username, True)
-            return account.username, f"管理账户 {account.username} 已启用并解锁。"
+            if change not in ("unlock", "deactivate"):
+                raise Refused("没有这个操作。")
+            account = accounts.set_active(session, username, active)
+            return account.username, (f"管理账户 {account.username} 已"
+                                      f"{'启用并解锁' if active else '停用'}。")
 
-        return await act(request, "unlock_account", "/accounts", work)
-
-    @app.post(PREFIX + "/accounts/{username}/deactivate", include_in_schema=False)
-    async def deactivate_account(username: str, request: Request) -> Response:
-        def work(session: Session, _form: dict[str, str], _who: ConsoleSession) -> tuple[str, str]:
-            account = accounts.set_active(session, username, False)
-            return account.username, f"管理账户 {account.username} 已停用。"
-
-        return await act(request, "deactivate_account", "/accounts", work)
+        return await act(request, f"{change}_account"[:40], "/accounts", work)
 
     @app.get(PREFIX + "/audit", response_class=HTMLResponse, include_in_schema=False)
     async def audit_log(request: Request) -> Response:
