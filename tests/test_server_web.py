@@ -439,3 +439,29 @@ def test_what_the_console_publishes_reaches_the_station_and_a_revocation_the_pag
         assert "县市监撤〔2026〕1号" in browser.find_element("id", "revocation").text
     finally:
         station.close()
+
+
+def test_a_console_act_without_the_session_or_its_csrf_token_changes_nothing(
+    server: LiveServer
+) -> None:
+    _add_admin(server)
+    server.create_station("城关镇便民服务站", "XC01")
+    base = f"{server.url}/admin"
+    anonymous = requests.post(f"{base}/stations/XC01/revoke", data={"csrf": "x"},
+                              allow_redirects=False, timeout=10)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].endswith("/login")
+    client = requests.Session()
+    logged = client.post(f"{base}/login", data={"username": "it", "password": ADMIN_PASSWORD},
+                         timeout=10)
+    assert "服务器概况" in logged.text
+    forged = client.post(f"{base}/stations/XC01/revoke", data={"csrf": "not-the-token"},
+                         timeout=10)
+    assert "表单已过期" in forged.text
+    with server.session() as session:
+        station = session.scalar(select(Station).where(Station.code == "XC01"))
+        assert station is not None and station.revoked_at is None
+        outcomes = [(a.action, a.outcome) for a in session.scalars(select(AdminAudit))]
+    assert ("revoke_station", "csrf_refused") in outcomes
+    # The session cookie is HttpOnly and SameSite=Strict, limited to the console.
+    cookie = logged.history[0].headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/admin" in cookie
