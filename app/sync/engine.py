@@ -338,9 +338,9 @@ class SyncEngine:
                 if refusal.code != ErrorCode.NOT_FOUND:
                     raise
                 return  # a server older than the records: its page reads the events
-            for refusal in answer.get("refused", []):
+            for refused in answer.get("refused", []):
                 report.warnings.append(
-                    f"文书核验记录未被服务器接受：{refusal.get('message', '')}")
+                    f"文书核验记录未被服务器接受：{refused.get('message', '')}")
 
     def _held(self, station_code: str, info: StationInfo) -> _Held:
         """What this station holds and may have to send, read in one transaction."""
