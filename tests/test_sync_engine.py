@@ -753,7 +753,7 @@ def test_the_server_answers_a_scanned_qr_code_only_with_the_seal_keys_code(
             assert genuine.state is DocumentState.VALID
             assert genuine.document_number == issued.document_number
             assert genuine.station == "XZ02"
-            assert check_document(session, document_id, forged).state is DocumentState.UNKNOWN
+            assert check_document(session, document_id, forged).state is DocumentState.MISMATCH
         corrected = seals.apply_seal(window.uow, window.chief, case_id,
                                      document_kind="approval_decision", password=PASSWORD,
                                      key_store=window.runtime.key_store, supersedes=issued.id)
