@@ -328,6 +328,11 @@ def act_date(case: Case, kind: str) -> date | None:
             moment = datetime.fromisoformat(noticed[-1]["at"])
     elif kind == "delivery_receipt" and case.delivery:
         moment = datetime.fromisoformat(case.delivery["at"])
+    elif kind in ("tolerance_notice", "tolerance_promise", "notification_promise"):
+        moment = case.accepted_at
+    elif kind == "joint_inspection_record" and case.inspection:
+        recorded = case.inspection.get("recorded_at")
+        moment = datetime.fromisoformat(recorded) if recorded else None
     return local_day(moment) if moment is not None else None
 
 
