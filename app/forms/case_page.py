@@ -36,9 +36,15 @@ from app.domain.events import Event, EventType
 from app.domain.identity import ID_TYPE_LABELS, IdType, mask_id_number, mask_phone
 from app.domain.roles import Action
 from app.forms.case_actions import CaseAction, available_actions, seal_kinds
+from app.forms.intake_actions import (
+    ActionOutcome,
+    inspection_summary,
+    intake_actions,
+    intake_overview_rows,
+)
 from app.forms.dialogs import FieldSpec, FormDialog, NoticeDialog
 from app.print_templates import DocumentKind
-from app.services import cases, queries
+from app.services import cases, promises, queries
 from app.services.queries import CaseSummary
 from app.ui.context import AppContext, optional_service
 from app.ui.documents import DocumentPreviewDialog, PreviewItem
@@ -58,6 +64,8 @@ class CaseView:
     history: list[Event]
     summary: CaseSummary | None
     documents: list[Any] = field(default_factory=list)
+    # The applicant's 告知承诺 found broken on other cases, here or published by the county.
+    broken_promises: list[Any] = field(default_factory=list)
 
 
 def load_case_view(context: AppContext, case_id: str) -> CaseView:
@@ -68,7 +76,9 @@ def load_case_view(context: AppContext, case_id: str) -> CaseView:
     summary = queries.case_summary(uow, user, case_id)
     documents = optional_service("documents")
     issued = documents.documents_for_case(uow, case_id) if documents is not None else []
-    return CaseView(case, history, summary, issued)
+    broken = promises.broken_promises(uow, user, id_number=str(case.applicant.get("id_number", "")),
+                                      except_case_id=case.id)
+    return CaseView(case, history, summary, issued, broken)
 
 
 def describe_event(event: Event) -> str:
@@ -278,7 +288,11 @@ class CasePage(QWidget):
         self.state_badge.setText(f"{case.state.label} · {category(case).label}")
         self.state_badge.setProperty("state", case.state.value)
         self._show_deadline(view)
-        self.overview.setHtml(self._overview_html(case))
+        self.overview.setHtml(self._overview_html(case, view.broken_promises))
+        if view.broken_promises:
+            self.message_bar.warning(self.tr(
+                "申请人曾有{0}次告知承诺经核查不实，本件不适用告知承诺，请要求提交相关证明。").format(
+                len(view.broken_promises)))
         self.materials_view.setHtml(self._materials_html(case))
         self._fill_timeline(view.history)
         self.deadline_view.setHtml(self._deadline_html(view))
@@ -321,7 +335,7 @@ class CasePage(QWidget):
     def _phone_text(self, phone: str) -> str:
         return phone if self.context.can(Action.VIEW_FULL_ID) else mask_phone(phone)
 
-    def _overview_html(self, case: Case) -> str:
+    def _overview_html(self, case: Case, broken: list[Any] | None = None) -> str:
         a = case.applicant
         rows = [
             ("申请人", escape(str(a.get("name", "")))
@@ -393,6 +407,7 @@ class CasePage(QWidget):
                 f"{case.forward_return['opinion']}")))
         if case.withdrawal:
             rows.append(("撤回理由", escape(case.withdrawal["reason"])))
+        rows += intake_overview_rows(case, broken or [])
         body = "".join(f"<tr><td class='k'>{k}</td><td>{v}</td></tr>" for k, v in rows)
         return ("<style>td.k{color:#52606d;white-space:nowrap;padding-right:14px;}"
                 "td{padding:3px 4px;vertical-align:top;}</style>"
@@ -511,7 +526,7 @@ class CasePage(QWidget):
             if widget is not None:
                 widget.deleteLater()
         self.action_buttons = {}
-        for action in available_actions(self.context, case):
+        for action in [*available_actions(self.context, case), *intake_actions(self.context, case)]:
             button = QPushButton(self.tr(action.label), self)
             button.setObjectName(f"caseAction_{action.key}")
             if action.kind != "normal":
@@ -549,6 +564,10 @@ class CasePage(QWidget):
             notice.open()
             return
         fields = list(action.fields)
+        intro = action.intro
+        if action.key == "countersign" and case.inspection:
+            # The countersigning departments decide on the joint inspection's findings.
+            intro = inspection_summary(case)
         if action.dialog == "supplement":
             fields = [FieldSpec(f"m{i}", str(m["name"]), "check", default=True,
                                 placeholder=self.tr("已补交"))
@@ -560,7 +579,7 @@ class CasePage(QWidget):
                                 object_name="sealPasswordEdit")]
         dialog = FormDialog(
             self.tr(action.label.rstrip("…")), fields,
-            intro=action.intro or (self.tr(
+            intro=intro or (self.tr(
                 "加盖审批专用章是法定的办结行为，用印时间即办结时间，并记入用印登记簿。"
                 "请再次输入您的登录密码确认。") if action.dialog == "seal" else ""),
             submit_text=self.tr(action.label.rstrip("…")), danger=action.kind == "danger",
@@ -609,6 +628,11 @@ class CasePage(QWidget):
                 dialog.finish()
             self.message_bar.success(self.tr("已{0}。").format(action.label.rstrip("…")))
             self.caseChanged.emit(case.id)
+            if isinstance(result, ActionOutcome):
+                if result.warning:
+                    self.message_bar.warning(result.warning)
+                if result.previews:
+                    self._preview(result.previews)
             if action.dialog == "seal" and hasattr(result, "pdf"):
                 self._preview([PreviewItem(f"{result.title}（已盖章）", result.pdf,
                                            f"{case.number}-{result.title}.pdf")])
