@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QLineEdit, QPlainTextEdit, QPushButton
 
@@ -198,3 +200,26 @@ def test_joint_inspection_is_scheduled_recorded_and_shown_at_countersign(
     assert "县住房和城乡建设局：现场具备条件" in texts
     inspected = inspections.inspection_due(uow, cases.get_case(uow, case.id), late)
     assert inspected.late
+
+
+def test_the_catalog_editor_marks_tolerance_and_promise_materials(qtbot, gui_profile) -> None:
+    from app.domain.errors import ValidationError
+    from app.forms.catalog_page import MatterEditor
+    from app.services.catalog import validate_matter
+
+    uow = gui_profile.runtime.uow
+    context = gui_profile.context(gui_profile.staff.admin)
+    editor = MatterEditor(context, catalog.list_departments(uow),
+                          catalog.get_matter(uow, "SCJ-001"))
+    qtbot.addWidget(editor)
+    editor.materials_table.cellWidget(2, 7).setChecked(True)  # 经营场所使用证明: 容缺
+    editor.materials_table.cellWidget(1, 8).setChecked(True)  # 经营者身份证明: 承诺
+    editor.place_edit.setText("城关镇便民服务站3号窗口；工作日 9:00—17:30")
+    edited = editor.matter()
+    assert edited.tolerance_materials == ("C",) and edited.promise_materials == ("B",)
+    assert edited.service_place.startswith("城关镇便民服务站")
+    for row in range(3):
+        editor.materials_table.cellWidget(row, 7).setChecked(True)
+    with pytest.raises(ValidationError) as err:
+        validate_matter(editor.matter())
+    assert err.value.code == "tolerance_all_materials"

@@ -169,7 +169,8 @@ class KnownApplicant:
     case_number: str
 
 
-def _id_key(id_number: str) -> str:
+def id_key(id_number: str) -> str:
+    """An ID number or USCC as cases store it: NFKC, no spaces, upper case."""
     return "".join(unicodedata.normalize("NFKC", id_number).split()).upper()
 
 
@@ -179,7 +180,7 @@ def known_applicant(
     """The applicant with this ID number or USCC from the station's latest case, or None:
     the registration fills name, phone and address from it."""
     authorize(user.roles, Action.REGISTER, who=user.display_name)
-    key = _id_key(id_number)
+    key = id_key(id_number)
     if not key:
         return None
     with uow_factory() as uow:

@@ -9,7 +9,6 @@ here in ``promise_records``, so the applicant's next registration anywhere shows
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -20,7 +19,7 @@ from app.domain.errors import NotFound
 from app.domain.events import EventType
 from app.domain.roles import Action, authorize
 from app.print_templates import DocumentKind, render_pdf
-from app.services.cases import record_case_event
+from app.services.cases import id_key, record_case_event
 from app.services.context import CurrentUser, local_date, utc_now
 from app.services.documents import build_context, font_path, material_lines
 from app.services.recording import load_case
@@ -52,10 +51,6 @@ class BrokenPromise:
     finding: str
     checked_on: date
     station: str
-
-
-def id_key(id_number: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", id_number).split()).upper()
 
 
 def broken_promises(uow_factory: UnitOfWorkFactory, user: CurrentUser, *,
