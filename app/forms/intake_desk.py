@@ -18,11 +18,13 @@ from PyQt6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QTreeWidget,
@@ -67,7 +69,12 @@ class IntakeDeskPage(Page):
     # --- layout -------------------------------------------------------------------
 
     def _build_consultation_tab(self) -> None:
-        tab = QWidget(self)
+        # Scrolls rather than grows: at 150 % on a 1366x768 screen the window must fit.
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        tab = QWidget(scroll)
+        scroll.setWidget(tab)
         layout = QVBoxLayout(tab)
         split = QSplitter(Qt.Orientation.Horizontal, tab)
         self.picker = MatterPicker(self.context, split)
@@ -130,7 +137,7 @@ class IntakeDeskPage(Page):
         row.addWidget(self.consultation_guide_button)
         row.addStretch(1)
         layout.addLayout(row)
-        self.tabs.addTab(tab, self.tr("咨询登记"))
+        self.tabs.addTab(scroll, self.tr("咨询登记"))
 
     def _build_appointment_tab(self) -> None:
         tab = QWidget(self)
