@@ -416,3 +416,22 @@ def test_an_unknown_consultation_registers_nothing(profile) -> None:
         cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-009",
                             applicant=NATURAL_APPLICANT, consultation_id="nope", now=MONDAY)
     assert queries.count_cases(runtime.uow, staff.supervisor) == 0
+
+
+def test_the_exported_assessment_has_consultations_tolerance_and_service_columns(
+        profile) -> None:
+    from openpyxl import load_workbook
+
+    runtime, staff = profile
+    consultations.record_consultation(runtime.uow, staff.clerk, matter_code="SCJ-009",
+                                      answer="已告知", now=MONDAY)
+    cases.register_case(runtime.uow, staff.clerk, matter_code="SCJ-001",
+                        applicant=NATURAL_APPLICANT, service_mode="weekend", now=MONDAY)
+    figures = statistics.monthly_assessment(runtime.uow, staff.chief, year=2026, month=11,
+                                            now=MONDAY)
+    sheet = load_workbook(io.BytesIO(statistics.export_excel(figures)))["按人员"]
+    header = [c.value for c in sheet[3]]
+    row = {header[i]: c.value for i, c in enumerate(sheet[4])}
+    assert (row["咨询"], row["容缺逾期"], row["延时/周末/上门"]) == (1, 0, 1)
+    text = _text(statistics.export_pdf(figures))
+    assert "咨询" in text and "容缺逾期" in text
