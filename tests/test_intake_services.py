@@ -272,6 +272,13 @@ def test_an_overdue_promise_shows_red_and_is_counted(profile) -> None:
     assert summary.tolerance_overdue
     [before] = queries.list_cases(runtime.uow, staff.supervisor, now=MONDAY)
     assert not before.tolerance_overdue
+    from app.services.queries import CaseFilter
+
+    [listed] = queries.list_cases(runtime.uow, staff.supervisor,
+                                  CaseFilter(warning="tolerance"), now=later)
+    assert listed.id == case.id
+    assert queries.list_cases(runtime.uow, staff.supervisor, CaseFilter(warning="tolerance"),
+                              now=MONDAY) == []
     figures = statistics.monthly_assessment(runtime.uow, staff.chief, year=2026, month=12,
                                             now=later)
     assert figures.total.tolerance_overdue == 1
