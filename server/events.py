@@ -515,7 +515,9 @@ def _accept(context: _PushContext, item: _Incoming) -> EventAnswer:
         _deliver(context, station_code, event_sequence=sequence)
     if event.type is EventType.PROMISE_CHECKED and event.payload.get("kept") is False:
         _publish_broken_promise(context, event)
-    if event.type is EventType.FORWARDED:
+    if event.type in (EventType.FORWARDED, EventType.HANDED_OVER):
+        # A forward, or a 代办 hand-over to another station's hands (village → township
+        # → county), brings the case into that station's scope with its whole history.
         target = str(event.payload.get("to_station", "")).strip().upper()
         if target and target not in scope and target not in context.everywhere:
             _enter_scope(context, event.case_id, target, sequence)

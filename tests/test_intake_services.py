@@ -442,3 +442,54 @@ def test_the_exported_assessment_has_consultations_tolerance_and_service_columns
     assert (row["咨询"], row["容缺逾期"], row["延时/周末/上门"]) == (1, 0, 1)
     text = _text(statistics.export_pdf(figures))
     assert "咨询" in text and "容缺逾期" in text
+
+
+# --- 代办 chain of custody -------------------------------------------------------------
+
+
+def _leg(runtime, staff, case_id, leg, given, received, *, name="登记申请书"):
+    from app.services import custody
+
+    return custody.hand_over(runtime.uow, staff.clerk, case_id, leg=leg, giver="甲", receiver="乙",
+                             items=[{"name": name, "originals_given": given,
+                                     "originals_received": received, "copies": 1}],
+                             now=MONDAY)
+
+
+def test_custody_traces_a_loss_on_the_way_and_one_while_held(profile) -> None:
+    from app.services import custody
+
+    runtime, staff = profile
+    case = _registered(runtime, staff)
+    _leg(runtime, staff, case.id, "village_to_township", 3, 2)   # 1 lost on the way
+    case = _leg(runtime, staff, case.id, "township_to_county", 1, 1)  # 1 lost while held
+    found = custody.losses(case)
+    assert [(x["count"], x["where"]) for x in found] == [
+        (1, "村便民服务室 → 乡镇便民服务站途中（甲移交给乙）"),
+        (1, "乙保管期间（村便民服务室 → 乡镇便民服务站之后）"),
+    ]
+
+
+def test_an_item_left_out_of_the_next_hand_over_is_lost_with_its_holder(profile) -> None:
+    from app.services import custody
+
+    runtime, staff = profile
+    case = _registered(runtime, staff)
+    _leg(runtime, staff, case.id, "village_to_township", 1, 1)
+    case = _leg(runtime, staff, case.id, "township_to_county", 1, 1, name="经营者身份证明")
+    assert [x["name"] for x in custody.losses(case)] == ["登记申请书"]
+
+
+def test_hand_overs_go_in_order_and_results_go_back_only_when_done(profile) -> None:
+    runtime, staff = profile
+    case = _registered(runtime, staff)
+    with pytest.raises(TransitionError):
+        _leg(runtime, staff, case.id, "township_to_county", 1, 1)
+    _leg(runtime, staff, case.id, "village_to_township", 1, 1)
+    _leg(runtime, staff, case.id, "township_to_county", 1, 1)
+    with pytest.raises(TransitionError) as err:
+        _leg(runtime, staff, case.id, "county_to_township", 1, 1)
+    assert err.value.code == "result_not_ready"
+    other = _registered(runtime, staff)
+    with pytest.raises(ValidationError):
+        _leg(runtime, staff, other.id, "village_to_township", 1, 2)  # more received than given

@@ -107,3 +107,38 @@ def test_a_station_cannot_push_a_promise_record_of_its_own(
             "kind": ReferenceKind.PROMISE_RECORD.value, "key": "x", "data": {}}])
         session.rollback()
     assert answer.status == "refused" and answer.code == "server_only"
+
+
+def test_a_lost_original_is_traced_to_the_township_across_three_stations(
+        server: LiveServer, stations: tuple[StationProfile, ...]) -> None:
+    from app.services import custody
+
+    village, township, county = stations
+    case_id = cases.register_case(village.uow, village.clerk, matter_code="SCJ-001",
+                                  applicant=APPLICANT,
+                                  materials=received_materials(PROMISED)).id
+    custody.hand_over(village.uow, village.clerk, case_id, leg="village_to_township",
+                      giver="村代办员李梅", receiver="乡镇站王军", to_station="XC02",
+                      items=[{"name": "经营者身份证明", "originals_given": 2,
+                              "originals_received": 2, "copies": 1}])
+    assert village.engine.sync_once().ok
+    # The township now holds the case (brought into its scope with its history).
+    assert township.engine.sync_once().ok
+    assert len(cases.get_case(township.uow, case_id).custody) == 1
+    custody.hand_over(township.uow, township.clerk, case_id, leg="township_to_county",
+                      giver="乡镇站王军", receiver="县中心赵敏", to_station="XZZX",
+                      items=[{"name": "经营者身份证明", "originals_given": 1,
+                              "originals_received": 1, "copies": 1}])
+    assert township.engine.sync_once().ok
+    assert county.engine.sync_once().ok
+    [lost] = custody.losses(cases.get_case(county.uow, case_id))
+    assert lost["name"] == "经营者身份证明" and lost["count"] == 1
+    assert "乡镇站王军保管期间" in lost["where"]
+    # Out of order is refused on every station, the server included.
+    from app.domain.errors import TransitionError
+
+    with pytest.raises(TransitionError):
+        custody.hand_over(county.uow, county.clerk, case_id, leg="township_to_village",
+                          giver="x", receiver="y", items=[{"name": "a", "originals_given": 0,
+                                                           "originals_received": 0,
+                                                           "copies": 1}])

@@ -223,3 +223,29 @@ def test_the_catalog_editor_marks_tolerance_and_promise_materials(qtbot, gui_pro
     with pytest.raises(ValidationError) as err:
         validate_matter(editor.matter())
     assert err.value.code == "tolerance_all_materials"
+
+
+def test_a_hand_over_short_of_an_original_shows_where_it_was_lost(qtbot, gui_profile) -> None:
+    uow, clerk = gui_profile.runtime.uow, gui_profile.staff.clerk
+    agent = {"name": "李梅", "id_type": "resident_id", "id_number": "110105194912310021",
+             "phone": "13900001111"}
+    from app.domain.identity import resident_id_check_char
+
+    agent["id_number"] = agent["id_number"][:17] + resident_id_check_char(agent["id_number"][:17])
+    case = cases.register_case(uow, clerk, matter_code="SCJ-001",
+                               applicant={**NATURAL_APPLICANT, "agent": agent})
+    cases.record_materials(uow, clerk, case.id,
+                           materials=[dict(m, received=True) for m in case.materials])
+    page = _case_page(qtbot, gui_profile, clerk, case.id)
+    page.action_buttons["hand_over"].click()
+    dialog = page.dialog
+    dialog.inputs["giver"].setText("村代办员李梅")
+    dialog.inputs["receiver"].setText("乡镇站王军")
+    dialog.inputs["g0"].setValue(1)
+    dialog.inputs["r0"].setValue(0)  # the application form's original did not arrive
+    _submit(qtbot, page)
+    text = page.overview.toPlainText()
+    assert "原件遗失" in text and "个体工商户登记申请书原件少1份" in text
+    assert "村便民服务室 → 乡镇便民服务站途中" in text
+    assert "hand_over" in page.action_buttons  # the next leg: township → county
+    assert "乡镇便民服务站 → 县政务服务中心" in page.action_buttons["hand_over"].text()

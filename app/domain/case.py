@@ -139,6 +139,16 @@ EVENT_ACTIONS: dict[EventType, Action] = {
     EventType.PROMISE_CHECKED: Action.REVIEW,
     EventType.INSPECTION_SCHEDULED: Action.REVIEW,
     EventType.INSPECTION_RECORDED: Action.REVIEW,
+    EventType.HANDED_OVER: Action.REGISTER,
+}
+
+# 代办 (陕西 第二十三条 to 第二十九条): the legs the villager's materials travel, in order,
+# out to the county and back with the result.
+CUSTODY_LEGS = {
+    "village_to_township": "村便民服务室 → 乡镇便民服务站",
+    "township_to_county": "乡镇便民服务站 → 县政务服务中心",
+    "county_to_township": "县政务服务中心 → 乡镇便民服务站",
+    "township_to_village": "乡镇便民服务站 → 村便民服务室（交村民）",
 }
 
 # How the case was served, when not at the counter in ordinary hours (陕西 第十一条、
@@ -209,6 +219,9 @@ class Case:
     promise: dict[str, Any] | None = None
     # 联合踏勘: {"date", "place", "departments": [{code, name, people}], "findings": {...}}.
     inspection: dict[str, Any] | None = None
+    # 代办 hand-overs, in order: {leg, giver, receiver, to_station, items: [{name,
+    # originals_given, originals_received, copies}], actor_name, at}.
+    custody: list[dict[str, Any]] = field(default_factory=list)
     last_event_id: str = ""
     event_count: int = 0
 
@@ -826,6 +839,77 @@ def _on_promise_checked(case: Case, event: Event) -> None:
     }
 
 
+def _on_handed_over(case: Case, event: Event) -> None:
+    if case.state is CaseState.WITHDRAWN:
+        raise TransitionError("closed", f"办件{case.number}已撤回，不能再交接材料。")
+    leg = _text(event.payload, "leg", "交接环节")
+    legs = list(CUSTODY_LEGS)
+    if leg not in CUSTODY_LEGS:
+        raise ValidationError("bad_leg", "交接环节不正确。", field="leg")
+    expected = legs[len(case.custody)] if len(case.custody) < len(legs) else ""
+    if leg != expected:
+        wanted = CUSTODY_LEGS[expected] if expected else "（已全部交接）"
+        raise TransitionError("leg_out_of_order",
+                              f"材料交接须按顺序进行，下一环节应为：{wanted}。", leg=leg)
+    if leg == "county_to_township" and case.state not in FINAL_STATES | {CaseState.COMPLETED}:
+        raise TransitionError("result_not_ready", "县中心办结后才能把结果和材料交回乡镇。")
+    rows = event.payload.get("items")
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise ValidationError("required", "请列明交接的材料。", field="items")
+    items = []
+    for row in rows:
+        name = str(row.get("name", "")).strip()
+        given, received = row.get("originals_given", 0), row.get("originals_received", 0)
+        copies = row.get("copies", 0)
+        if not name or not all(isinstance(v, int) and v >= 0 for v in (given, received, copies)):
+            raise ValidationError("bad_items", "每项材料须有名称和原件、复印件份数。",
+                                  field="items")
+        if received > given:
+            raise ValidationError("bad_items", f"“{name}”收到的原件不能多于移交的原件。",
+                                  field="items")
+        items.append({"name": name, "originals_given": given, "originals_received": received,
+                      "copies": copies})
+    case.custody.append({
+        "leg": leg,
+        "giver": _text(event.payload, "giver", "移交人"),
+        "receiver": _text(event.payload, "receiver", "接收人"),
+        "to_station": _text(event.payload, "to_station", "接收站点", required=False).upper(),
+        "items": items,
+        "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(),
+    })
+
+
+def custody_losses(case: Case) -> list[dict[str, Any]]:
+    """Originals that went missing, each traced to where: on a leg (handed over, not all
+    received) or while a holder kept them (received on one leg, fewer handed on the next)."""
+    losses: list[dict[str, Any]] = []
+    held: dict[str, int] = {}
+    previous = None
+    for hand_over in case.custody:
+        named = {item["name"] for item in hand_over["items"]}
+        for name, count in list(held.items()):
+            if previous is not None and name not in named and count:
+                losses.append({"name": name, "count": count,
+                               "where": f"{previous['receiver']}保管期间（"
+                                        f"{CUSTODY_LEGS[previous['leg']]}之后）"})
+                del held[name]
+        for item in hand_over["items"]:
+            name = item["name"]
+            if previous is not None and name in held and item["originals_given"] < held[name]:
+                losses.append({"name": name, "count": held[name] - item["originals_given"],
+                               "where": f"{previous['receiver']}保管期间（"
+                                        f"{CUSTODY_LEGS[previous['leg']]}之后）"})
+            if item["originals_received"] < item["originals_given"]:
+                losses.append({"name": name,
+                               "count": item["originals_given"] - item["originals_received"],
+                               "where": f"{CUSTODY_LEGS[hand_over['leg']]}途中（"
+                                        f"{hand_over['giver']}移交给{hand_over['receiver']}）"})
+            held[name] = item["originals_received"]
+        previous = hand_over
+    return losses
+
+
 def needs_joint_inspection(case: Case) -> bool:
     """A 联办件, or a matter needing a site inspection, is inspected jointly (联合踏勘)."""
     return case.matter.case_type is CaseType.JOINT or (
@@ -1354,4 +1438,5 @@ _HANDLERS = {
     EventType.PROMISE_CHECKED: _on_promise_checked,
     EventType.INSPECTION_SCHEDULED: _on_inspection_scheduled,
     EventType.INSPECTION_RECORDED: _on_inspection_recorded,
+    EventType.HANDED_OVER: _on_handed_over,
 }

@@ -43,6 +43,7 @@ class EventType(StrEnum):
     PROMISE_CHECKED = "promise_checked"
     INSPECTION_SCHEDULED = "inspection_scheduled"
     INSPECTION_RECORDED = "inspection_recorded"
+    HANDED_OVER = "handed_over"
 
     @property
     def label(self) -> str:
@@ -75,6 +76,7 @@ EVENT_LABELS = {
     EventType.PROMISE_CHECKED: "告知承诺核查",
     EventType.INSPECTION_SCHEDULED: "安排联合踏勘",
     EventType.INSPECTION_RECORDED: "记录联合踏勘",
+    EventType.HANDED_OVER: "代办材料交接",
 }
 
 

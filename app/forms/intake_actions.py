@@ -12,19 +12,22 @@ from html import escape
 from typing import Any
 
 from app.domain.case import (
+    CUSTODY_LEGS,
     SERVICE_MODES,
     Case,
     CaseState,
+    custody_losses,
     needs_joint_inspection,
 )
 from app.domain.roles import Action
 from app.forms.case_actions import CaseAction, counter_seal
 from app.forms.dialogs import FieldSpec, counter_password_field
 from app.print_templates import DocumentKind
-from app.services import cases, inspections, promises
+from app.services import cases, custody, inspections, promises
 from app.services.context import local_date, utc_now
 from app.ui.context import AppContext
 from app.ui.documents import PreviewItem
+from app.ui.widgets import iso_local_time
 
 OPEN_STATES = (CaseState.ACCEPTED, CaseState.REVIEWED)
 
@@ -159,7 +162,45 @@ def intake_actions(context: AppContext, case: Case) -> list[CaseAction]:
                    for i, n in enumerate(names)),
                  FieldSpec("conclusion", "踏勘结论", "text", required=True)),
                 kind="primary", intro="记录后出具联合踏勘记录，由参加人员签字后归档。"))
+    actions += _custody_actions(context, case)
     return actions
+
+
+def _custody_actions(context: AppContext, case: Case) -> list[CaseAction]:
+    """代办: the next hand-over of the villager's materials, originals counted."""
+    legs = list(CUSTODY_LEGS)
+    if len(case.custody) >= len(legs) or case.state is CaseState.WITHDRAWN \
+            or not context.can(Action.REGISTER):
+        return []
+    leg = legs[len(case.custody)]
+    # A chain starts with a 代办: the village 代办员 is the application's agent.
+    if not case.custody and not case.applicant.get("agent"):
+        return []
+    if case.custody:
+        names = [(i["name"], i["originals_received"], i["copies"])
+                 for i in case.custody[-1]["items"]]
+    else:
+        names = [(str(m["name"]), int(m.get("copies", 1)) if m.get("form") != "copy" else 0,
+                  int(m.get("copies", 1))) for m in case.materials if m.get("received")]
+    fields = [FieldSpec("giver", "移交人", required=True, default=context.user.display_name),
+              FieldSpec("receiver", "接收人", required=True),
+              FieldSpec("to_station", "接收站点代码", placeholder="接收方为其他站点时填写")]
+    for index, (name, originals, _copies) in enumerate(names):
+        fields.append(FieldSpec(f"g{index}", f"{name}：原件移交", "spin", default=originals,
+                                maximum=99))
+        fields.append(FieldSpec(f"r{index}", f"{name}：原件收到", "spin", default=originals,
+                                maximum=99))
+
+    def run(u: Any, p: Any, c: Case, v: dict[str, Any]) -> Case:
+        items = [{"name": name, "originals_given": int(v[f"g{i}"]),
+                  "originals_received": int(v[f"r{i}"]), "copies": copies}
+                 for i, (name, _o, copies) in enumerate(names)]
+        return custody.hand_over(u, p, c.id, leg=leg, giver=v["giver"], receiver=v["receiver"],
+                                 to_station=v["to_station"], items=items)
+
+    return [CaseAction("hand_over", f"材料交接（{CUSTODY_LEGS[leg]}）…", run, tuple(fields),
+                       intro="移交人和接收人当面清点原件份数并签字；收到的原件少于移交的，"
+                             "或下一环节移交的少于本环节收到的，系统会标出遗失在哪一环节。")]
 
 
 def _next_day() -> date:
@@ -216,6 +257,15 @@ def intake_overview_rows(case: Case, broken: list[Any]) -> list[tuple[str, str]]
         rows.append(("告知承诺", shown))
     if case.inspection:
         rows.append(("联合踏勘", inspection_summary_html(case)))
+    for hand_over in case.custody:
+        items = "、".join(f"{i['name']}原件{i['originals_received']}/{i['originals_given']}份"
+                         for i in hand_over["items"])
+        rows.append(("代办交接", escape(
+            f"{CUSTODY_LEGS[hand_over['leg']]}：{hand_over['giver']} → {hand_over['receiver']}"
+            f"（{iso_local_time(hand_over['at'])}）；{items}")))
+    for lost in custody_losses(case):
+        rows.append(("原件遗失", "<span style='color:#a31d1d;font-weight:bold'>" + escape(
+            f"{lost['name']}原件少{lost['count']}份：{lost['where']}") + "</span>"))
     return rows
 
 
