@@ -493,3 +493,37 @@ def test_hand_overs_go_in_order_and_results_go_back_only_when_done(profile) -> N
     other = _registered(runtime, staff)
     with pytest.raises(ValidationError):
         _leg(runtime, staff, other.id, "village_to_township", 1, 2)  # more received than given
+
+
+def test_each_leg_has_its_working_day_deadline_shown_yellow_then_red(profile) -> None:
+    from app.services import custody
+
+    runtime, staff = profile
+    case = _registered(runtime, staff)
+    case = _leg(runtime, staff, case.id, "village_to_township", 1, 1)  # Monday
+    due = custody.next_leg_due(runtime.uow, case, now=MONDAY)
+    assert (due.leg, due.due, due.level.value) == ("township_to_county", date(2026, 11, 25),
+                                                  "normal")
+    assert custody.next_leg_due(runtime.uow, case,
+                                now=MONDAY + timedelta(days=1)).level.value == "yellow"
+    assert custody.next_leg_due(runtime.uow, case,
+                                now=MONDAY + timedelta(days=3)).level.value == "red"
+
+
+def test_the_villager_is_told_of_the_result_only_once_there_is_one(profile) -> None:
+    from app.services import custody
+
+    runtime, staff = profile
+    case = _registered(runtime, staff, received=("A", "B", "C", "D"))
+    text = custody.notification_text(case, station_name="东关村便民服务室")
+    with pytest.raises(TransitionError):
+        custody.notify_villager(runtime.uow, staff.clerk, case.id, channel="sms",
+                                phone="13800138000", text=text, now=MONDAY)
+    case = cases.reject(runtime.uow, staff.clerk, case.id, seal=counter_seal(runtime),
+                        reasons="不属于本机关职权", ground="outside_powers",
+                        redirect_authority="市市场监督管理局", now=MONDAY)
+    text = custody.notification_text(case, station_name="东关村便民服务室")
+    assert "张三您好" in text and case.number in text and "不予受理" in text
+    case = custody.notify_villager(runtime.uow, staff.clerk, case.id, channel="sms",
+                                   phone="13800138000", text=text, now=MONDAY)
+    assert case.notifications[0]["text"] == text

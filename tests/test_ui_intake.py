@@ -249,3 +249,25 @@ def test_a_hand_over_short_of_an_original_shows_where_it_was_lost(qtbot, gui_pro
     assert "村便民服务室 → 乡镇便民服务站途中" in text
     assert "hand_over" in page.action_buttons  # the next leg: township → county
     assert "乡镇便民服务站 → 县政务服务中心" in page.action_buttons["hand_over"].text()
+
+
+def test_the_next_leg_shows_its_deadline_and_the_villager_is_notified(qtbot, gui_profile):
+    from app.services import custody
+
+    uow, clerk = gui_profile.runtime.uow, gui_profile.staff.clerk
+    case = cases.register_case(uow, clerk, matter_code="SCJ-001", applicant=NATURAL_APPLICANT)
+    custody.hand_over(uow, clerk, case.id, leg="village_to_township", giver="李梅",
+                      receiver="王军", items=[{"name": "个体工商户登记申请书",
+                                               "originals_given": 1, "originals_received": 1,
+                                               "copies": 1}])
+    page = _case_page(qtbot, gui_profile, clerk, case.id)
+    assert "乡镇便民服务站 → 县政务服务中心应于" in page.overview.toPlainText()
+    cases.reject(uow, clerk, case.id, seal=counter_seal(gui_profile.runtime),
+                 reasons="不属于本机关职权", ground="outside_powers",
+                 redirect_authority="市市场监督管理局")
+    page = _case_page(qtbot, gui_profile, clerk, case.id)
+    page.action_buttons["notify_villager"].click()
+    assert "不予受理" in page.dialog.inputs["text"].toPlainText()
+    _submit(qtbot, page)
+    assert cases.get_case(uow, case.id).notifications[0]["channel"] == "phone"
+    assert "通知村民" in page.overview.toPlainText()

@@ -140,7 +140,9 @@ EVENT_ACTIONS: dict[EventType, Action] = {
     EventType.INSPECTION_SCHEDULED: Action.REVIEW,
     EventType.INSPECTION_RECORDED: Action.REVIEW,
     EventType.HANDED_OVER: Action.REGISTER,
+    EventType.VILLAGER_NOTIFIED: Action.REGISTER,
 }
+NOTIFICATION_CHANNELS = {"phone": "电话通知", "sms": "短信通知"}
 
 # 代办 (陕西 第二十三条 to 第二十九条): the legs the villager's materials travel, in order,
 # out to the county and back with the result.
@@ -222,6 +224,8 @@ class Case:
     # 代办 hand-overs, in order: {leg, giver, receiver, to_station, items: [{name,
     # originals_given, originals_received, copies}], actor_name, at}.
     custody: list[dict[str, Any]] = field(default_factory=list)
+    # The villager told of the result: {channel, phone, text, actor_name, at}.
+    notifications: list[dict[str, Any]] = field(default_factory=list)
     last_event_id: str = ""
     event_count: int = 0
 
@@ -880,6 +884,21 @@ def _on_handed_over(case: Case, event: Event) -> None:
     })
 
 
+def _on_villager_notified(case: Case, event: Event) -> None:
+    if case.state not in (CaseState.COMPLETED, CaseState.DELIVERED, CaseState.REJECTED):
+        raise TransitionError("no_result_yet", "办件尚无办理结果，不能通知村民领取结果。")
+    channel = _text(event.payload, "channel", "通知方式")
+    if channel not in NOTIFICATION_CHANNELS:
+        raise ValidationError("bad_channel", "通知方式只能是电话或短信。", field="channel")
+    case.notifications.append({
+        "channel": channel,
+        "phone": _text(event.payload, "phone", "通知的电话号码"),
+        "text": _text(event.payload, "text", "通知内容"),
+        "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(),
+    })
+
+
 def custody_losses(case: Case) -> list[dict[str, Any]]:
     """Originals that went missing, each traced to where: on a leg (handed over, not all
     received) or while a holder kept them (received on one leg, fewer handed on the next)."""
@@ -1439,4 +1458,5 @@ _HANDLERS = {
     EventType.INSPECTION_SCHEDULED: _on_inspection_scheduled,
     EventType.INSPECTION_RECORDED: _on_inspection_recorded,
     EventType.HANDED_OVER: _on_handed_over,
+    EventType.VILLAGER_NOTIFIED: _on_villager_notified,
 }

@@ -44,6 +44,7 @@ class EventType(StrEnum):
     INSPECTION_SCHEDULED = "inspection_scheduled"
     INSPECTION_RECORDED = "inspection_recorded"
     HANDED_OVER = "handed_over"
+    VILLAGER_NOTIFIED = "villager_notified"
 
     @property
     def label(self) -> str:
@@ -77,6 +78,7 @@ EVENT_LABELS = {
     EventType.INSPECTION_SCHEDULED: "安排联合踏勘",
     EventType.INSPECTION_RECORDED: "记录联合踏勘",
     EventType.HANDED_OVER: "代办材料交接",
+    EventType.VILLAGER_NOTIFIED: "通知村民办理结果",
 }
 
 

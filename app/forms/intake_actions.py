@@ -13,6 +13,7 @@ from typing import Any
 
 from app.domain.case import (
     CUSTODY_LEGS,
+    NOTIFICATION_CHANNELS,
     SERVICE_MODES,
     Case,
     CaseState,
@@ -166,12 +167,29 @@ def intake_actions(context: AppContext, case: Case) -> list[CaseAction]:
     return actions
 
 
+def _notify_actions(context: AppContext, case: Case) -> list[CaseAction]:
+    """代办: tell the villager the result is back (the SMS text prepared)."""
+    if not case.custody or case.state not in (CaseState.COMPLETED, CaseState.DELIVERED,
+                                              CaseState.REJECTED):
+        return []
+    text = custody.notification_text(case, station_name=context.station_name)
+    return [CaseAction(
+        "notify_villager", "通知村民…",
+        lambda u, p, c, v: custody.notify_villager(u, p, c.id, channel=v["channel"],
+                                                   phone=v["phone"], text=v["text"]),
+        (FieldSpec("channel", "通知方式", "combo", options=list(NOTIFICATION_CHANNELS.items())),
+         FieldSpec("phone", "电话号码", required=True,
+                   default=str(case.applicant.get("phone", ""))),
+         FieldSpec("text", "通知内容（短信文本）", "text", required=True, default=text)),
+        intro="短信文本已按办理结果拟好，发送或电话告知后在此登记。")]
+
+
 def _custody_actions(context: AppContext, case: Case) -> list[CaseAction]:
     """代办: the next hand-over of the villager's materials, originals counted."""
     legs = list(CUSTODY_LEGS)
     if len(case.custody) >= len(legs) or case.state is CaseState.WITHDRAWN \
             or not context.can(Action.REGISTER):
-        return []
+        return _notify_actions(context, case) if context.can(Action.REGISTER) else []
     leg = legs[len(case.custody)]
     # A chain starts with a 代办: the village 代办员 is the application's agent.
     if not case.custody and not case.applicant.get("agent"):
@@ -198,7 +216,7 @@ def _custody_actions(context: AppContext, case: Case) -> list[CaseAction]:
         return custody.hand_over(u, p, c.id, leg=leg, giver=v["giver"], receiver=v["receiver"],
                                  to_station=v["to_station"], items=items)
 
-    return [CaseAction("hand_over", f"材料交接（{CUSTODY_LEGS[leg]}）…", run, tuple(fields),
+    return _notify_actions(context, case) + [CaseAction("hand_over", f"材料交接（{CUSTODY_LEGS[leg]}）…", run, tuple(fields),
                        intro="移交人和接收人当面清点原件份数并签字；收到的原件少于移交的，"
                              "或下一环节移交的少于本环节收到的，系统会标出遗失在哪一环节。")]
 
@@ -219,7 +237,8 @@ def parse_departments(text: str) -> list[dict[str, str]]:
     return rows
 
 
-def intake_overview_rows(case: Case, broken: list[Any]) -> list[tuple[str, str]]:
+def intake_overview_rows(case: Case, broken: list[Any],
+                         custody_due: Any = None) -> list[tuple[str, str]]:
     """Overview lines: service mode, origin, 容缺, 告知承诺, joint inspection and the
     applicant's broken promises on other cases (in red)."""
     rows: list[tuple[str, str]] = []
@@ -263,6 +282,15 @@ def intake_overview_rows(case: Case, broken: list[Any]) -> list[tuple[str, str]]
         rows.append(("代办交接", escape(
             f"{CUSTODY_LEGS[hand_over['leg']]}：{hand_over['giver']} → {hand_over['receiver']}"
             f"（{iso_local_time(hand_over['at'])}）；{items}")))
+    if custody_due is not None:
+        colour = {"red": "#a31d1d", "yellow": "#7a5800"}.get(custody_due.level.value, "")
+        text = escape(custody_due.text)
+        rows.append(("下一交接", f"<span style='color:{colour};font-weight:bold'>{text}</span>"
+                     if colour else text))
+    for notice in case.notifications:
+        rows.append(("通知村民", escape(
+            f"{NOTIFICATION_CHANNELS.get(notice['channel'], '')} {notice['phone']}："
+            f"{notice['text']}（{notice['actor_name']}，{iso_local_time(notice['at'])}）")))
     for lost in custody_losses(case):
         rows.append(("原件遗失", "<span style='color:#a31d1d;font-weight:bold'>" + escape(
             f"{lost['name']}原件少{lost['count']}份：{lost['where']}") + "</span>"))

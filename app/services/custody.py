@@ -8,14 +8,34 @@ the receiving station brings the case into that station's scope on the county se
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from app.domain.case import Case, custody_losses
+from app.domain.calendar import WarningLevel, warning_level
+from app.domain.case import CUSTODY_LEGS, FORWARD_RESULTS, Case, CaseState, custody_losses
 from app.domain.events import EventType
 from app.services.cases import record_case_event
-from app.services.context import CurrentUser
+from app.services.context import CurrentUser, local_date, utc_now
+from app.services.recording import load_calendar
 from app.store.unit_of_work import UnitOfWorkFactory
+
+# Working days each leg may take (陕西 第二十五条: 限时办结 at every level), unless the
+# station sets ``custody_leg_working_days``.
+DEFAULT_LEG_WORKING_DAYS = 2
+
+
+@dataclass(frozen=True)
+class LegDue:
+    """The next hand-over and its due day, with its warning level (yellow / red)."""
+
+    leg: str
+    due: date
+    level: WarningLevel
+
+    @property
+    def text(self) -> str:
+        return f"{CUSTODY_LEGS[self.leg]}应于{self.due.isoformat()}前交接（{self.level.label}）"
 
 
 def hand_over(
@@ -34,3 +54,46 @@ def hand_over(
 def losses(case: Case) -> list[dict[str, Any]]:
     """The originals missing along the case's chain of custody, each with where."""
     return custody_losses(case)
+
+
+def next_leg_due(uow_factory: UnitOfWorkFactory, case: Case, *,
+                 now: datetime | None = None) -> LegDue | None:
+    """The next leg of a 代办 chain and when it is due: so many working days after the
+    previous hand-over (the first after registration; the way back after completion)."""
+    legs = list(CUSTODY_LEGS)
+    if not case.custody or len(case.custody) >= len(legs):
+        return None
+    leg = legs[len(case.custody)]
+    if leg == "county_to_township":
+        if case.completed_at is None:
+            return None
+        start = local_date(case.completed_at)
+    else:
+        start = local_date(datetime.fromisoformat(case.custody[-1]["at"]))
+    with uow_factory() as uow:
+        setting = uow.settings.get("custody_leg_working_days", "")
+        days = int(setting) if setting.isdigit() and int(setting) > 0 else DEFAULT_LEG_WORKING_DAYS
+        calendar = load_calendar(uow)
+    due, _provisional = calendar.add_working_days(start, days)
+    today = local_date(now or utc_now())
+    return LegDue(leg, due, warning_level(calendar, due, today, yellow_working_days=1))
+
+
+def notification_text(case: Case, *, station_name: str = "") -> str:
+    """The SMS (or the words for the phone) telling the villager the result is back."""
+    if case.state is CaseState.REJECTED:
+        result = "不予受理"
+    elif case.forward_return:
+        result = FORWARD_RESULTS.get(case.forward_return_result(), "已办结")
+    else:
+        result = {"approved": "准予", "denied": "不予"}.get(case.outcome, "已办结")
+    where = station_name or "村便民服务室"
+    return (f"【{where}】{case.applicant_name}您好：您委托代办的“{case.matter.name}”"
+            f"（编号{case.number}）已有办理结果：{result}。请携带身份证到{where}领取结果和原件。")
+
+
+def notify_villager(uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+                    channel: str, phone: str, text: str, now: datetime | None = None) -> Case:
+    """Record that the villager was told of the result (by phone, or the SMS sent)."""
+    return record_case_event(uow_factory, user, case_id, EventType.VILLAGER_NOTIFIED,
+                             {"channel": channel, "phone": phone, "text": text}, now=now)
