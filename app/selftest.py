@@ -542,6 +542,14 @@ class SelfTest:
             self.state.documents[kind.value] = issued
             return _check_pdf(issued.pdf, kind.label, f"issue_unsealed {issued.document_number}",
                               (issued.document_number, case.number))
+        if kind is DocumentKind.AGENT_LEDGER:
+            from app.services.context import local_date, utc_now
+            from app.services.custody import agent_ledger_pdf
+
+            today = local_date(utc_now())
+            pdf = agent_ledger_pdf(runtime.uow, users["supervisor"],
+                                   start=today - timedelta(days=60), end=today)
+            return _check_pdf(pdf, kind.label, "代办台账 agent_ledger_pdf")
         if kind is DocumentKind.SERVICE_GUIDE:
             from app.services.consultations import service_guide_pdf
 

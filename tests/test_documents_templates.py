@@ -67,6 +67,7 @@ def test_kinds_have_their_chinese_labels() -> None:
         "容缺受理承诺书",
         "告知承诺书",
         "联合踏勘记录",
+        "代办台账",
     ]
     assert {k for k in DocumentKind if k.requires_seal} == {
         DocumentKind.ONE_TIME_NOTICE,

@@ -527,3 +527,23 @@ def test_the_villager_is_told_of_the_result_only_once_there_is_one(profile) -> N
     case = custody.notify_villager(runtime.uow, staff.clerk, case.id, channel="sms",
                                    phone="13800138000", text=text, now=MONDAY)
     assert case.notifications[0]["text"] == text
+
+
+def test_the_agents_ledger_lists_each_request_its_hand_overs_and_losses(profile) -> None:
+    from app.services import custody
+
+    runtime, staff = profile
+    case = _registered(runtime, staff)
+    _leg(runtime, staff, case.id, "village_to_township", 2, 1)
+    other = _registered(runtime, staff)
+    custody.hand_over(runtime.uow, staff.clerk, other.id, leg="village_to_township",
+                    giver="另一代办员", receiver="乙", now=MONDAY,
+                    items=[{"name": "登记申请书", "originals_given": 1,
+                            "originals_received": 1, "copies": 0}])
+    pdf = custody.agent_ledger_pdf(runtime.uow, staff.clerk, start=MONDAY.date(),
+                                   end=MONDAY.date(), agent_name="甲", now=MONDAY)
+    text = _text(pdf)
+    assert "代办台账" in text and "代办员：甲" in text and case.number in text
+    assert other.number not in text
+    # (a cell's wrapped lines interleave with its neighbours' in the extracted text)
+    assert "登记申请书原件1份（村便民服务室" in text and "服务站途中（甲移交给乙）" in text

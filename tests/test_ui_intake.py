@@ -271,3 +271,12 @@ def test_the_next_leg_shows_its_deadline_and_the_villager_is_notified(qtbot, gui
     _submit(qtbot, page)
     assert cases.get_case(uow, case.id).notifications[0]["channel"] == "phone"
     assert "通知村民" in page.overview.toPlainText()
+
+
+def test_the_ledger_tab_previews_the_agents_ledger(qtbot, gui_profile) -> None:
+    desk = _desk(qtbot, gui_profile)
+    desk.tabs.setCurrentIndex(2)
+    desk.agent_edit.setText("李梅")
+    qtbot.mouseClick(desk.ledger_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: desk.preview_dialog is not None, timeout=15000)
+    assert desk.preview_dialog.isVisible()

@@ -1,6 +1,6 @@
-"""咨询与预约: the counter's work before an application.
+"""咨询与预约: the counter's work before an application (and the 代办台账).
 
-Two tabs. 咨询登记: the matter picker (with its guide on screen), who asked (optional)
+Three tabs; the third prints a 代办员's ledger (代办台账) of a period. 咨询登记: the matter picker (with its guide on screen), who asked (optional)
 and what they were told; saved as a consultation of the staff member (首问负责人),
 its one-page 办事指南 printed, and turned into a registration with the matter and the
 asker carried over. 预约: the day's appointments by slot; a new one from the counter
@@ -37,7 +37,7 @@ from app.domain.case import SERVICE_MODES
 from app.domain.catalog import Matter
 from app.forms.dialogs import FieldSpec, FormDialog
 from app.forms.matter_picker import MatterPicker
-from app.services import appointments, catalog, consultations
+from app.services import appointments, catalog, consultations, custody
 from app.services.context import local_date, utc_now
 from app.ui.context import AppContext
 from app.ui.documents import DocumentPreviewDialog, PreviewItem
@@ -64,6 +64,7 @@ class IntakeDeskPage(Page):
         self.root_layout.addWidget(self.tabs, 1)
         self._build_consultation_tab()
         self._build_appointment_tab()
+        self._build_ledger_tab()
         self._connect_signals()
 
     # --- layout -------------------------------------------------------------------
@@ -180,7 +181,54 @@ class IntakeDeskPage(Page):
         layout.addLayout(row)
         self.tabs.addTab(tab, self.tr("预约"))
 
+    def _build_ledger_tab(self) -> None:
+        tab = QWidget(self)
+        layout = QVBoxLayout(tab)
+        form = QFormLayout()
+        self.agent_edit = QLineEdit(tab)
+        self.agent_edit.setObjectName("ledgerAgentEdit")
+        self.agent_edit.setPlaceholderText(self.tr("代办员姓名；不填则为本站全部代办件"))
+        today = local_date(utc_now())
+        self.ledger_from_edit = QDateEdit(tab)
+        self.ledger_to_edit = QDateEdit(tab)
+        for edit, day in ((self.ledger_from_edit, today.replace(day=1)),
+                          (self.ledger_to_edit, today)):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDate(QDate(day.year, day.month, day.day))
+        form.addRow(self.tr("代办员"), self.agent_edit)
+        form.addRow(self.tr("登记日期自"), self.ledger_from_edit)
+        form.addRow(self.tr("至"), self.ledger_to_edit)
+        layout.addLayout(form)
+        self.ledger_button = QPushButton(self.tr("打印代办台账"), tab)
+        self.ledger_button.setObjectName("printAgentLedgerButton")
+        set_kind(self.ledger_button, "primary")
+        row = QHBoxLayout()
+        row.addWidget(self.ledger_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        self.tabs.addTab(tab, self.tr("代办台账"))
+
+    def _on_ledger_button_clicked(self) -> None:
+        uow, user = self.context.uow, self.context.user
+        agent = self.agent_edit.text().strip()
+        start = self.ledger_from_edit.date().toPyDate()
+        end = self.ledger_to_edit.date().toPyDate()
+
+        def shown(pdf: bytes) -> None:
+            self.preview_dialog = DocumentPreviewDialog(
+                [PreviewItem(self.tr("代办台账"), pdf, f"代办台账-{agent or user.station}.pdf")],
+                parent=self)
+            self.preview_dialog.open()
+
+        self.context.runner.run(
+            lambda: custody.agent_ledger_pdf(uow, user, start=start, end=end, agent_name=agent),
+            on_done=shown, on_error=self.message_bar.show_error,
+            label=self.tr("正在生成代办台账…"), parent=self)
+
     def _connect_signals(self) -> None:
+        self.ledger_button.clicked.connect(self._on_ledger_button_clicked)
         self.save_consultation_button.clicked.connect(self._on_save_consultation_button_clicked)
         self.print_guide_button.clicked.connect(self._on_print_guide_button_clicked)
         self.consultation_to_register_button.clicked.connect(

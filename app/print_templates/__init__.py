@@ -5,6 +5,7 @@ bytes come out. No database, no Qt, no clock.
 """
 
 from app.print_templates.context import (
+    AgentLedgerRow,
     DeliveryFacts,
     DocumentContext,
     DocumentKind,
@@ -31,6 +32,7 @@ from app.print_templates.verification import (
 )
 
 __all__ = [
+    "AgentLedgerRow",
     "DeliveryFacts",
     "DocumentContext",
     "DocumentKind",

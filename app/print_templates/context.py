@@ -39,6 +39,8 @@ class DocumentKind(StrEnum):
     TOLERANCE_PROMISE = "tolerance_promise"
     NOTIFICATION_PROMISE = "notification_promise"
     JOINT_INSPECTION_RECORD = "joint_inspection_record"
+    # A 代办员's ledger (一本台账): every villager's request, its hand-overs, its result.
+    AGENT_LEDGER = "agent_ledger"
 
     @property
     def label(self) -> str:
@@ -79,6 +81,7 @@ _KIND_LABELS = {
     DocumentKind.TOLERANCE_PROMISE: "容缺受理承诺书",
     DocumentKind.NOTIFICATION_PROMISE: "告知承诺书",
     DocumentKind.JOINT_INSPECTION_RECORD: "联合踏勘记录",
+    DocumentKind.AGENT_LEDGER: "代办台账",
 }
 
 _REMEDY_KINDS = frozenset(
@@ -266,6 +269,23 @@ class GuideFacts:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AgentLedgerRow:
+    """One villager's request in a 代办员's ledger."""
+
+    registered_on_text: str
+    case_number: str
+    villager: str
+    matter_name: str
+    materials_text: str
+    """What the villager handed in, originals counted, e.g. ``申请书原件1份、身份证复印件1份``."""
+    hand_overs_text: str
+    """Each leg's date and receiver, e.g. ``11-23 交乡镇站王军；11-24 交县中心赵敏``."""
+    result_text: str
+    losses_text: str = ""
+    """Originals missing and where (red flag for the reader)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class InspectionFacts:
     """What a 联合踏勘记录 records: when, where, who, each department's finding."""
 
@@ -379,6 +399,7 @@ class DocumentContext:
     promise_items: tuple[MaterialLine, ...] = ()
     """告知承诺制: the proofs the applicant's promise replaces."""
     inspection: InspectionFacts | None = None
+    agent_rows: tuple[AgentLedgerRow, ...] = ()
 
     notes: tuple[str, ...] = field(default=())
     """Extra 附注 lines printed below the date."""
@@ -395,6 +416,7 @@ class DocumentContext:
             "notes",
             "tolerance_items",
             "promise_items",
+            "agent_rows",
         ):
             object.__setattr__(self, name, _as_tuple(getattr(self, name)))
         object.__setattr__(self, "kind", DocumentKind(self.kind))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from app.print_templates.context import (
+    AgentLedgerRow,
     DeliveryFacts,
     DocumentContext,
     DocumentKind,
@@ -59,6 +60,7 @@ _NUMBERS = {
     DocumentKind.TOLERANCE_PROMISE: "",
     DocumentKind.NOTIFICATION_PROMISE: "某审批承〔2026〕XC01第0006号",
     DocumentKind.JOINT_INSPECTION_RECORD: "某审批勘〔2026〕XC01第0002号",
+    DocumentKind.AGENT_LEDGER: "",
 }
 
 SAMPLE_GUIDE = GuideFacts(
@@ -196,6 +198,14 @@ def sample_context(
         tolerance_deadline_text="2026年12月4日",
         promise_items=(MaterialLine(name="经营场所平面布局图", form="原件", copies=1),),
         inspection=SAMPLE_INSPECTION,
+        agent_rows=tuple(
+            AgentLedgerRow(
+                registered_on_text=f"2026-11-{day:02d}", case_number=f"XC01-202611{day:02d}-00{day:02d}",
+                villager="张三", matter_name="城乡居民养老保险参保登记",
+                materials_text="申请表原件1份、户口簿复印件1份",
+                hand_overs_text=f"11-{day:02d} 交乡镇站王军；11-{day + 1:02d} 交县中心赵敏",
+                result_text="准予；11-25 短信通知", losses_text="" if day % 4 else "申请表原件1份（乡镇站王军保管期间）")
+            for day in range(2, 12)),
         ledger_custodian_text="保管部门：某某县行政审批局；保管人：赵敏",
         ledger_period_text="2026年11月1日至2026年11月30日",
         ledger_seal_name="某某县行政审批局行政审批专用章（3201250012345）",
@@ -225,6 +235,9 @@ def sample_context(
             rejection_ground="outside_powers",
             redirect_authority="某某市市场监督管理局",
         )
+    if kind is DocumentKind.AGENT_LEDGER:
+        context = dataclasses.replace(context, authority_name="某某镇便民服务站",
+                                      ledger_custodian_text="代办员：李梅（东关村便民服务室）")
     if kind is DocumentKind.APPROVAL_DECISION:
         # The provisions of the sample's reasons belong to the denial only.
         context = dataclasses.replace(context, legal_basis=())

@@ -69,7 +69,7 @@ def build_layout(context: DocumentContext) -> Layout:
     return Layout(
         title=context.title,
         blocks=tuple(blocks),
-        landscape=context.kind is DocumentKind.SEAL_LEDGER,
+        landscape=context.kind in (DocumentKind.SEAL_LEDGER, DocumentKind.AGENT_LEDGER),
         seal=context.seal,
         draft=context.draft,
         subject=context.case_number,
@@ -858,6 +858,42 @@ def _joint_inspection_record(context: DocumentContext) -> list[Block]:
     return blocks + _tail(context)
 
 
+def _agent_ledger(context: DocumentContext) -> list[Block]:
+    """A 代办员's 一本台账 (陕西 第二十六条): request, materials, hand-overs, result."""
+    rows = context.agent_rows
+    blocks: list[Block] = [Title(context.title)]
+    heading = [text for text in (
+        context.ledger_custodian_text,
+        f"登记期间：{context.ledger_period_text}（共{len(rows)}件）"
+        if context.ledger_period_text else "") if text]
+    blocks.extend(Para(line, indent=False, align="center") for line in heading)
+    if rows:
+        blocks.append(Table(
+            columns=(
+                Column("序号", 0.6, "center"),
+                Column("登记日期", 1.2),
+                Column("办件编号", 2.2, whole=True),
+                Column("村民", 1.1),
+                Column("代办事项", 1.8),
+                Column("收取材料", 2.6),
+                Column("交接记录", 3.0),
+                Column("办理结果及通知", 2.0),
+                Column("原件遗失", 1.6),
+            ),
+            rows=tuple(
+                (str(i), row.registered_on_text, row.case_number, row.villager,
+                 row.matter_name, row.materials_text, row.hand_overs_text, row.result_text,
+                 row.losses_text or "无")
+                for i, row in enumerate(rows, start=1)),
+        ))
+    else:
+        blocks.append(Para("本期间无代办记录。"))
+    blocks.append(SignLines(("代办员（签字）：", "乡镇便民服务站核对人（签字）：")))
+    blocks.append(Signature(context.authority_name, context.date_text))
+    blocks.extend(Note(text) for text in context.notes)
+    return blocks
+
+
 _TEMPLATES: dict[DocumentKind, Callable[[DocumentContext], list[Block]]] = {
     DocumentKind.RECEIPT: _receipt,
     DocumentKind.ONE_TIME_NOTICE: _one_time_notice,
@@ -876,4 +912,5 @@ _TEMPLATES: dict[DocumentKind, Callable[[DocumentContext], list[Block]]] = {
     DocumentKind.TOLERANCE_PROMISE: _tolerance_promise,
     DocumentKind.NOTIFICATION_PROMISE: _notification_promise,
     DocumentKind.JOINT_INSPECTION_RECORD: _joint_inspection_record,
+    DocumentKind.AGENT_LEDGER: _agent_ledger,
 }

@@ -97,3 +97,64 @@ def notify_villager(uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: 
     """Record that the villager was told of the result (by phone, or the SMS sent)."""
     return record_case_event(uow_factory, user, case_id, EventType.VILLAGER_NOTIFIED,
                              {"channel": channel, "phone": phone, "text": text}, now=now)
+
+
+def agent_ledger_pdf(uow_factory: UnitOfWorkFactory, user: CurrentUser, *, start: date,
+                     end: date, agent_name: str = "", now: datetime | None = None) -> bytes:
+    """The 代办台账 of the station's 代办 cases registered in [start, end] (local days),
+    those one 代办员 handed over when ``agent_name`` is given: materials, each hand-over,
+    the result and its notification, any original lost and where."""
+    from sqlalchemy import select
+
+    from app.domain.calendar import format_chinese_date
+    from app.domain.errors import ValidationError
+    from app.domain.roles import Action, authorize
+    from app.print_templates import AgentLedgerRow, DocumentContext, DocumentKind, render_pdf
+    from app.services.context import CHINA_TZ
+    from app.services.recording import load_case
+    from app.store import models
+
+    authorize(user.roles, Action.PRINT, who=user.display_name)
+    if end < start:
+        raise ValidationError("bad_range", "结束日期不能早于开始日期。", field="end")
+    now = now or utc_now()
+    begin = datetime(start.year, start.month, start.day, tzinfo=CHINA_TZ)
+    rows: list[AgentLedgerRow] = []
+    with uow_factory() as uow:
+        c = models.CaseRow
+        ids = list(uow.session.scalars(
+            select(c.id).where(c.registered_at >= begin).order_by(c.registered_at)))
+        for case_id in ids:
+            case = load_case(uow, case_id)
+            if not case.custody or local_date(case.registered_at) > end \
+                    or local_date(case.registered_at) < start:
+                continue
+            if agent_name and case.custody[0]["giver"] != agent_name:
+                continue
+            first = case.custody[0]["items"]
+            materials = "、".join(f"{i['name']}原件{i['originals_given']}份"
+                                  + (f"、复印件{i['copies']}份" if i["copies"] else "")
+                                  for i in first)
+            legs = "；".join(
+                f"{local_date(datetime.fromisoformat(h['at'])):%m-%d} {h['giver']}交{h['receiver']}"
+                for h in case.custody)
+            result = {"approved": "准予", "denied": "不予", "rejected": "不予受理",
+                      "withdrawn": "撤回"}.get(case.outcome, "办理中")
+            for notice in case.notifications:
+                result += (f"；{local_date(datetime.fromisoformat(notice['at'])):%m-%d}"
+                           f"{'短信' if notice['channel'] == 'sms' else '电话'}通知")
+            lost = "；".join(f"{x['name']}原件{x['count']}份（{x['where']}）"
+                             for x in custody_losses(case))
+            rows.append(AgentLedgerRow(
+                registered_on_text=local_date(case.registered_at).isoformat(),
+                case_number=case.number, villager=case.applicant_name,
+                matter_name=case.matter.name, materials_text=materials,
+                hand_overs_text=legs, result_text=result, losses_text=lost))
+        station_name = uow.settings.get("station_name", user.station)
+        who = f"代办员：{agent_name}" if agent_name else f"站点：{station_name}"
+        context = DocumentContext(
+            kind=DocumentKind.AGENT_LEDGER, authority_name=station_name,
+            date_text=format_chinese_date(local_date(now)),
+            ledger_period_text=f"{format_chinese_date(start)}至{format_chinese_date(end)}",
+            ledger_custodian_text=who, agent_rows=tuple(rows))
+        return render_pdf(context, font_path=uow.settings.get("font_path") or None)

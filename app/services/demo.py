@@ -589,6 +589,23 @@ def _consultations_and_appointments(uow: UnitOfWorkFactory, staff: dict[str, Cur
                                       channel=channel, service_mode=mode, now=now)
 
 
+def _handed_over(demo: _Demo, case_id: str, at: datetime) -> None:
+    """代办: a village 代办员's request, carried to the county and back, one original
+    short on the way (the ledger and the case show where)."""
+    from app.services import custody
+
+    case = cases.get_case(demo.uow, case_id)
+    clerk = demo.clerk(case.matter.department_code)
+    items = [{"name": str(m["name"]), "originals_given": 1, "originals_received": 1,
+              "copies": 1} for m in case.materials]
+    custody.hand_over(demo.uow, clerk, case_id, leg="village_to_township", giver="李梅",
+                      receiver="王军", items=items, now=at + timedelta(minutes=1))
+    short = [dict(items[0], originals_given=1, originals_received=0), *items[1:]]
+    custody.hand_over(demo.uow, clerk, case_id, leg="township_to_county", giver="王军",
+                      receiver=clerk.display_name, items=short, now=at + timedelta(minutes=2))
+    _completed(demo, case_id, at + timedelta(minutes=10))
+
+
 def rng_receipt(case_id: str) -> str:
     return case_id.replace("-", "")[:10].upper()
 
@@ -632,4 +649,5 @@ _PLAN: tuple[tuple[str, bool, int, Script], ...] = (
     ("SCJ-002", True, 15, _tolerated),          # 容缺: owed material overdue
     ("SCJ-001", False, 12, _promise_broken),    # 告知承诺 found untrue
     ("ZJJ-001", True, 23, _inspected),          # 联合踏勘 recorded, countersign next
+    ("SCJ-001", False, 14, _handed_over),       # 代办 from a village, an original lost
 )

@@ -296,6 +296,7 @@ class Shooter:
         self.window("chief_zjj", "search",
                     case_with(lambda c: bool(c.inspection and c.inspection.get("findings"))),
                     "case-joint-inspection")
+        self.window("clerk_scj", "search", case_with(lambda c: bool(c.custody)), "case-custody")
 
 
 if __name__ == "__main__":
