@@ -46,6 +46,7 @@ from app.domain.roles import Role
 from app.domain.seal import SealStatus
 from app.sync.protocol import (
     MAX_PULL_LIMIT,
+    ReferenceKind,
     MAX_PUSH_EVENTS,
     AnswerStatus,
     ErrorCode,
@@ -64,7 +65,7 @@ from server.models import (
     ServerState,
     Station,
 )
-from server.reference import seal_status_at, staff_of_station
+from server.reference import normalise_promise_record, put, seal_status_at, staff_of_station
 from server.stations import all_case_stations
 
 REVOKED_SEAL_STATES = {SealStatus.REVOKED.value, SealStatus.SUSPENDED.value,
@@ -512,12 +513,31 @@ def _accept(context: _PushContext, item: _Incoming) -> EventAnswer:
         _enter_scope(context, event.case_id, event.station, sequence)
     for station_code in context.audience(event.case_id, event.station):
         _deliver(context, station_code, event_sequence=sequence)
-    if event.type is EventType.FORWARDED:
+    if event.type is EventType.PROMISE_CHECKED and event.payload.get("kept") is False:
+        _publish_broken_promise(context, event)
+    if event.type in (EventType.FORWARDED, EventType.HANDED_OVER):
+        # A forward, or a 代办 hand-over to another station's hands (village → township
+        # → county), brings the case into that station's scope with its whole history.
         target = str(event.payload.get("to_station", "")).strip().upper()
         if target and target not in scope and target not in context.everywhere:
             _enter_scope(context, event.case_id, target, sequence)
             _backfill(context, event.case_id, target)
     return EventAnswer(event.id, AnswerStatus.ACCEPTED, sequence, warnings=warnings)
+
+
+def _publish_broken_promise(context: _PushContext, event: Event) -> None:
+    """A 告知承诺 found broken goes to every station as reference data (a case's events
+    reach only the stations in its scope; the applicant may come to any of them next)."""
+    case = context.cases[event.case_id].case
+    assert case is not None
+    record = normalise_promise_record({
+        "id_number": str(case.applicant.get("id_number", "")),
+        "applicant_name": case.applicant_name, "case_number": case.number,
+        "matter_name": case.matter.name, "finding": str(event.payload.get("finding", "")),
+        "station": event.station, "checked_at": event.device_time.isoformat(),
+    })
+    put(context.session, context.state, ReferenceKind.PROMISE_RECORD, event.id, record,
+        by="server")
 
 
 def _deliver(context: _PushContext, station_code: str, *, event_sequence: int | None = None,

@@ -23,6 +23,7 @@ from app.domain.seal import SealRecord, SealStatus
 from app.sync.protocol import (
     MAX_PULL_LIMIT,
     PUBLISHED_KINDS,
+    SERVER_KINDS,
     ErrorCode,
     ReferenceAnswer,
     ReferenceKind,
@@ -106,6 +107,18 @@ def normalise_staff(key: str, data: dict[str, Any]) -> dict[str, Any]:
     return normalised
 
 
+PROMISE_RECORD_FIELDS = ("id_number", "applicant_name", "case_number", "matter_name",
+                         "finding", "station")
+
+
+def normalise_promise_record(data: dict[str, Any]) -> dict[str, Any]:
+    """A broken 告知承诺 as every station receives it."""
+    record = {name: _text(data, name, name, required=name != "finding")
+              for name in PROMISE_RECORD_FIELDS}
+    record["checked_at"] = _aware(data.get("checked_at"), "核查时间")
+    return record
+
+
 def normalise(kind: ReferenceKind, key: str, data: dict[str, Any]) -> dict[str, Any]:
     """Check a record of ``kind`` and return it in its one canonical shape."""
     if not isinstance(data, dict):
@@ -128,6 +141,8 @@ def normalise(kind: ReferenceKind, key: str, data: dict[str, Any]) -> dict[str, 
             return matter.to_dict()
         if kind is ReferenceKind.STAFF:
             return normalise_staff(key, data)
+        if kind is ReferenceKind.PROMISE_RECORD:
+            return normalise_promise_record(data)
         if kind is ReferenceKind.SEAL:
             seal = SealRecord.from_dict(data)
             if seal.id != key:
@@ -247,6 +262,8 @@ def push_from_station(
     answers = []
     for kind, key, data in parsed:
         try:
+            if kind in SERVER_KINDS:
+                raise ValidationError("server_only", "该类数据只能由县服务器生成。")
             if kind in PUBLISHED_KINDS and not station.may_publish:
                 raise ValidationError(
                     "not_publisher",

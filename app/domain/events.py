@@ -39,6 +39,12 @@ class EventType(StrEnum):
     FEE_RECORDED = "fee_recorded"
     FEE_PAID = "fee_paid"
     EVALUATED = "evaluated"
+    TOLERANCE_FULFILLED = "tolerance_fulfilled"
+    PROMISE_CHECKED = "promise_checked"
+    INSPECTION_SCHEDULED = "inspection_scheduled"
+    INSPECTION_RECORDED = "inspection_recorded"
+    HANDED_OVER = "handed_over"
+    VILLAGER_NOTIFIED = "villager_notified"
 
     @property
     def label(self) -> str:
@@ -67,6 +73,12 @@ EVENT_LABELS = {
     EventType.FEE_RECORDED: "登记收费",
     EventType.FEE_PAID: "缴费",
     EventType.EVALUATED: "好差评",
+    EventType.TOLERANCE_FULFILLED: "容缺材料补齐",
+    EventType.PROMISE_CHECKED: "告知承诺核查",
+    EventType.INSPECTION_SCHEDULED: "安排联合踏勘",
+    EventType.INSPECTION_RECORDED: "记录联合踏勘",
+    EventType.HANDED_OVER: "代办材料交接",
+    EventType.VILLAGER_NOTIFIED: "通知村民办理结果",
 }
 
 

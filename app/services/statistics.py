@@ -14,7 +14,12 @@ What each figure counts, for a calendar month in China time:
   higher authority sent back, decided in the month;
 - average working days (平均办理工作日): from acceptance to completion, on the profile's
   working-day calendar, for the cases completed in the month;
-- evaluations (好差评): the ratings recorded in the month.
+- evaluations (好差评): the ratings recorded in the month;
+- consultations (咨询): consultations recorded in the month, for the window and the
+  staff member who answered (首问负责人);
+- 容缺逾期: cases accepted under 容缺受理 whose owed materials were still missing after
+  the promised day when the month ended (or today, for the running month);
+- service modes (延时服务 / 周末服务 / 上门服务): cases registered in the month so served.
 
 A case counts for the window that registered it and for its first responder (首问负责人).
 Everything is aggregated in SQL except the working days, which need the calendar and
@@ -63,6 +68,14 @@ class AssessmentRow:
     working_days_total: int = 0
     working_days_cases: int = 0
     evaluations: dict[str, int] = field(default_factory=dict)
+    consultations: int = 0
+    tolerance_overdue: int = 0
+    service_modes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def special_service(self) -> int:
+        """延时服务 + 周末服务 + 上门服务."""
+        return sum(self.service_modes.values())
 
     @property
     def overdue(self) -> int:
@@ -102,6 +115,9 @@ class AssessmentRow:
         ratings = dict(self.evaluations)
         for rating, count in other.evaluations.items():
             ratings[rating] = ratings.get(rating, 0) + count
+        modes = dict(self.service_modes)
+        for mode, count in other.service_modes.items():
+            modes[mode] = modes.get(mode, 0) + count
         return replace(
             self,
             received=self.received + other.received,
@@ -113,6 +129,9 @@ class AssessmentRow:
             working_days_total=self.working_days_total + other.working_days_total,
             working_days_cases=self.working_days_cases + other.working_days_cases,
             evaluations=ratings,
+            consultations=self.consultations + other.consultations,
+            tolerance_overdue=self.tolerance_overdue + other.tolerance_overdue,
+            service_modes=modes,
         )
 
 
@@ -174,6 +193,10 @@ def monthly_assessment(
             "person": defaultdict(lambda: defaultdict(int)),
         }
         columns = {"window": c.window_name, "person": c.first_responder_id}
+        modes: dict[str, dict[str, dict[str, int]]] = {
+            "window": defaultdict(lambda: defaultdict(int)),
+            "person": defaultdict(lambda: defaultdict(int)),
+        }
         for scope, column in columns.items():
             target = figures[scope]
             for key, count in session.execute(
@@ -200,6 +223,24 @@ def monthly_assessment(
                             .group_by(column))
             for key, count in session.execute(overdue_open):
                 target[key]["overdue_open"] += count
+            tolerance_late = (select(column, func.count())
+                              .where(c.tolerance_owed > 0, c.tolerance_due.is_not(None),
+                                     c.tolerance_due < as_of, c.registered_at < end,
+                                     or_(c.completed_at.is_(None), c.completed_at >= end))
+                              .group_by(column))
+            for key, count in session.execute(tolerance_late):
+                target[key]["tolerance_overdue"] += count
+            served = (select(column, c.service_mode, func.count())
+                      .where(registered, c.service_mode != "")
+                      .group_by(column, c.service_mode))
+            for key, mode, count in session.execute(served):
+                modes[scope][key][mode] += count
+            k = models.Consultation
+            consulted_column = {"window": k.window_name, "person": k.staff_id}[scope]
+            for key, count in session.execute(
+                    select(consulted_column, func.count())
+                    .where(k.asked_at >= start, k.asked_at < end).group_by(consulted_column)):
+                target[key]["consultations"] += count
         durations = (select(c.window_name, c.first_responder_id, c.accepted_on, c.completed_at)
                      .where(completed_in_month, c.outcome.in_(COMPLETED_OUTCOMES),
                             c.accepted_on.is_not(None)))
@@ -225,7 +266,7 @@ def monthly_assessment(
                 ratings["person"][person][rating] += 1
 
     def rows(scope: str) -> list[AssessmentRow]:
-        keys = set(figures[scope]) | set(ratings[scope])
+        keys = set(figures[scope]) | set(ratings[scope]) | set(modes[scope])
         result = []
         for key in keys:
             values: dict[str, int] = dict(figures[scope].get(key) or {})
@@ -242,6 +283,9 @@ def monthly_assessment(
                 overdue_open=values.get("overdue_open", 0), returned=values.get("returned", 0),
                 working_days_total=values.get("working_days_total", 0),
                 working_days_cases=values.get("working_days_cases", 0),
+                consultations=values.get("consultations", 0),
+                tolerance_overdue=values.get("tolerance_overdue", 0),
+                service_modes=dict(modes[scope].get(key) or {}),
             ))
         return sorted(result, key=lambda r: (-r.received, r.label))
 
@@ -259,7 +303,8 @@ def monthly_assessment(
 # --- export ----------------------------------------------------------------------
 
 HEADERS = ("窗口/人员", "收件", "办结", "按时办结", "超期办结", "超期未办结", "退回",
-           "按时办结率", "平均工作日", "评价数", "满意率", "不满意")
+           "按时办结率", "平均工作日", "评价数", "满意率", "不满意", "咨询", "容缺逾期",
+           "延时/周末/上门")
 
 
 def _percent(value: float | None) -> str:
@@ -275,7 +320,8 @@ def table_rows(rows: Iterable[AssessmentRow]) -> list[list[Any]]:
     return [
         [r.label, r.received, r.completed, r.on_time, r.overdue_completed, r.overdue_open,
          r.returned, _percent(r.on_time_rate), _days(r.average_working_days),
-         r.evaluation_count, _percent(r.satisfaction_rate), r.unsatisfied]
+         r.evaluation_count, _percent(r.satisfaction_rate), r.unsatisfied, r.consultations,
+         r.tolerance_overdue, r.special_service]
         for r in rows
     ]
 
@@ -316,7 +362,7 @@ def export_excel(assessment: MonthlyAssessment) -> bytes:
                 row.label, row.received, row.completed, row.on_time, row.overdue_completed,
                 row.overdue_open, row.returned, row.on_time_rate,
                 row.average_working_days, row.evaluation_count, row.satisfaction_rate,
-                row.unsatisfied,
+                row.unsatisfied, row.consultations, row.tolerance_overdue, row.special_service,
             ])
             current = sheet.max_row
             for cell in sheet[current]:
@@ -369,7 +415,10 @@ def export_pdf(assessment: MonthlyAssessment, *, font_path: str | None = None) -
         data += table_rows([*rows, assessment.total] if with_total else rows)
         if len(data) == 1:
             data.append(["本月无数据"] + [""] * (len(HEADERS) - 1))
-        table = Table(data, repeatRows=1, colWidths=[52 * mm] + [19 * mm] * (len(HEADERS) - 1))
+        # 267 mm of landscape A4 between the margins: the label column, then the figures.
+        figure_width = (267 - 52) / (len(HEADERS) - 1) * mm
+        table = Table(data, repeatRows=1,
+                      colWidths=[52 * mm] + [figure_width] * (len(HEADERS) - 1))
         style = [
             ("FONTNAME", (0, 0), (-1, -1), fonts.body),
             ("FONTSIZE", (0, 0), (-1, -1), 8.5),

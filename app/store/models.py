@@ -312,6 +312,71 @@ class CaseRow(Base):
     on_time: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     outcome: Mapped[str] = mapped_column(String(20), default="")
     evaluation: Mapped[str] = mapped_column(String(30), default="")
+    # 延时服务 / 周末服务 / 上门服务, or "" (counted each month).
+    service_mode: Mapped[str] = mapped_column(String(20), default="")
+    # 容缺受理: the promised day for the owed materials and how many are still owed.
+    tolerance_due: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    tolerance_owed: Mapped[int] = mapped_column(Integer, default=0)
+    promise_broken: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_cases_state_deadline", "state", "deadline"),)
+
+
+class Consultation(Base):
+    """A consultation at the counter (咨询): no application, but it counts (首问负责)."""
+
+    __tablename__ = "consultations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    station: Mapped[str] = mapped_column(String(12))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    asker_name: Mapped[str] = mapped_column(String(200), default="")
+    asker_phone: Mapped[str] = mapped_column(String(40), default="")
+    matter_code: Mapped[str] = mapped_column(String(40), default="")
+    matter_name: Mapped[str] = mapped_column(String(200), default="")
+    question: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(20), default="counter")
+    staff_id: Mapped[str] = mapped_column(String(36), index=True)
+    staff_name: Mapped[str] = mapped_column(String(50))
+    window_name: Mapped[str] = mapped_column(String(50), default="")
+    guide_printed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The case the consultation turned into, once registered.
+    case_id: Mapped[str] = mapped_column(String(36), default="")
+
+
+class Appointment(Base):
+    """An appointment (预约) for a window, a matter, a day and a time slot."""
+
+    __tablename__ = "appointments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    station: Mapped[str] = mapped_column(String(12))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    slot: Mapped[str] = mapped_column(String(11))  # "09:00-10:00", local time
+    window_name: Mapped[str] = mapped_column(String(50))
+    matter_code: Mapped[str] = mapped_column(String(40))
+    matter_name: Mapped[str] = mapped_column(String(200))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_phone: Mapped[str] = mapped_column(String(40), default="")
+    channel: Mapped[str] = mapped_column(String(20))  # counter | phone
+    service_mode: Mapped[str] = mapped_column(String(20), default="")
+    status: Mapped[str] = mapped_column(String(20), default="booked")
+    note: Mapped[str] = mapped_column(Text, default="")
+    booked_by: Mapped[str] = mapped_column(String(50))
+    booked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    case_id: Mapped[str] = mapped_column(String(36), default="")
+
+
+class PromiseRecord(Base):
+    """A 告知承诺 found broken (承诺不实), from this station or pulled from the county:
+    the applicant's next case anywhere shows it."""
+
+    __tablename__ = "promise_records"
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(40), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    case_number: Mapped[str] = mapped_column(String(40))
+    matter_name: Mapped[str] = mapped_column(String(200))
+    finding: Mapped[str] = mapped_column(Text)
+    station: Mapped[str] = mapped_column(String(12))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)

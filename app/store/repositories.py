@@ -628,7 +628,9 @@ class CaseFilter:
     department_code: str = ""
     registered_from: date | None = None
     registered_to: date | None = None
-    warning: str = ""  # "normal" | "yellow" | "red" | "warned" (yellow or red)
+    # "normal" | "yellow" | "red" | "warned" (yellow or red) | "tolerance" (容缺 owed
+    # materials past their promised day)
+    warning: str = ""
     today: date | None = None
     reviewer_id: str = ""
 
@@ -785,7 +787,11 @@ class CaseRepository(_Repository):
             query = query.where(models.CaseRow.registered_at < end)
         if f.reviewer_id:
             query = query.where(models.CaseRow.reviewer_id == f.reviewer_id)
-        if f.warning and f.today:
+        if f.warning == "tolerance" and f.today:
+            row = models.CaseRow
+            query = query.where(row.completed_at.is_(None), row.tolerance_owed > 0,
+                                row.tolerance_due < f.today)
+        elif f.warning and f.today:
             running = models.CaseRow.completed_at.is_(None) & models.CaseRow.deadline.is_not(None)
             if f.warning == "red":
                 query = query.where(running, models.CaseRow.deadline < f.today)

@@ -694,6 +694,15 @@ def _apply_one(uow: UnitOfWork, item: ReferenceItem, station_code: str) -> str:
         if data.get("station") != station_code:
             return ""
         return _apply_staff(uow, data, now)
+    elif item.kind is ReferenceKind.PROMISE_RECORD:
+        if uow.session.get(models.PromiseRecord, item.key) is None:
+            uow.session.add(models.PromiseRecord(
+                event_id=item.key, id_number=str(data["id_number"]),
+                applicant_name=str(data["applicant_name"]),
+                case_number=str(data["case_number"]), matter_name=str(data["matter_name"]),
+                finding=str(data.get("finding", "")), station=str(data["station"]),
+                checked_at=datetime.fromisoformat(str(data["checked_at"])),
+            ))
     elif item.kind is ReferenceKind.SEAL:
         row = uow.seals.get(item.key)
         same_serial = uow.session.scalar(

@@ -73,6 +73,9 @@ class ReferenceKind(StrEnum):
     STAFF = "staff"
     SEAL = "seal"
     CALENDAR = "calendar"
+    # A 告知承诺 found broken (承诺不实): made by the server from the accepted check, sent
+    # to every station so the applicant's next case anywhere shows it. Never pushed.
+    PROMISE_RECORD = "promise_record"
 
 
 REFERENCE_ORDER = tuple(ReferenceKind)
@@ -81,6 +84,8 @@ REFERENCE_ORDER = tuple(ReferenceKind)
 PUBLISHED_KINDS = frozenset(
     {ReferenceKind.DEPARTMENT, ReferenceKind.MATTER, ReferenceKind.SEAL, ReferenceKind.CALENDAR}
 )
+# Kinds only the server itself writes.
+SERVER_KINDS = frozenset({ReferenceKind.PROMISE_RECORD})
 
 
 class ErrorCode(StrEnum):
