@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sqlite3
 import sys
@@ -36,7 +35,6 @@ from server.database import (
 from server.errors import ApiError
 
 DEFAULT_PORT = 8765
-PASSWORD_ENV = "COUNTERDESK_STAFF_PASSWORD"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,8 +86,6 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument("--roles", required=True, help="clerk,chief,admin,supervisor 之一或多个")
     staff.add_argument("--department", default="")
     staff.add_argument("--window", default="")
-    staff.add_argument("--password", default=None,
-                       help=f"初始密码（或环境变量 {PASSWORD_ENV}；不填则须在站点重设）")
     deactivate = sub.add_parser("deactivate-staff", parents=[common], help="停用站点人员")
     deactivate.add_argument("--station", required=True)
     deactivate.add_argument("username")
@@ -268,12 +264,6 @@ def _add_staff(engine: Engine, _config: ServerConfig, args: argparse.Namespace) 
     except ValueError:
         print("错误：角色只能是 clerk、chief、admin、supervisor。", file=sys.stderr)
         return 1
-    password = args.password or os.environ.get(PASSWORD_ENV, "")
-    password_hash = ""
-    if password:
-        from argon2 import PasswordHasher
-
-        password_hash = PasswordHasher().hash(password)
     station_code = args.station.strip().upper()
 
     def work(session: Session) -> str:
@@ -283,11 +273,12 @@ def _add_staff(engine: Engine, _config: ServerConfig, args: argparse.Namespace) 
         reference.save_staff(
             session, station_code=station_code, user_id=user_id, username=args.username,
             display_name=args.name, roles=roles, department_code=args.department,
-            window_name=args.window, password_hash=password_hash,
+            window_name=args.window,
         )
         return user_id
 
     user_id = _in_transaction(engine, work)
+    print("初始密码由该站点的管理员在本站“人员管理”中设置（密码不随同步传送）。")
     print(f"已保存站点 {station_code} 的人员 {args.username}（{args.name}），标识：")
     print(user_id)
     return 0

@@ -51,6 +51,7 @@ from app.sync.protocol import (
     ErrorCode,
     EventAnswer,
     PushAnswer,
+    credential_key,
 )
 from server.database import lock_state
 from server.errors import ApiError
@@ -298,6 +299,13 @@ def parse_push(raw_items: Any) -> list[_Incoming]:
                 422, ErrorCode.MALFORMED, f"第{index + 1}个事件格式不正确，整批未保存。",
                 index=index,
             ) from None
+        found = credential_key(event.payload)
+        if found is not None:
+            raise ApiError(
+                422, ErrorCode.CREDENTIAL_IN_SYNC,
+                f"第{index + 1}个事件含有密码或凭据（{found}），整批未保存：密码不随同步传送。",
+                index=index, field=found,
+            )
         if event.id in seen:
             raise ApiError(422, ErrorCode.MALFORMED, f"同一批次中事件 {event.id} 重复。",
                            index=index)

@@ -677,14 +677,14 @@ def _apply_staff(uow: UnitOfWork, data: dict[str, Any], now: datetime) -> str:
     if department and uow.catalog.department(department) is None:
         return f"人员 {data['username']} 的部门 {department} 本机没有"
     if row is None:
+        # Passwords never travel in sync: someone added centrally gets their first
+        # password from this station's administrator (and changes it at first login).
         row = models.User(
-            id=data["id"], username=data["username"],
-            password_hash=data.get("password_hash") or UNUSABLE_PASSWORD,
-            failed_attempts=0,
+            id=data["id"], username=data["username"], password_hash=UNUSABLE_PASSWORD,
+            must_change_password=True, failed_attempts=0,
         )
         uow.session.add(row)
-    elif data.get("password_hash"):
-        row.password_hash = data["password_hash"]
+    # A record from the server never changes a password held here, whatever it carries.
     row.username = data["username"]
     row.display_name = data["display_name"]
     row.roles = ",".join(sorted(data["roles"]))

@@ -48,6 +48,33 @@ ATTACHMENT_CHUNK_BYTES = 512 * 1024
 MAX_ATTACHMENT_BYTES = 512 * 1024 * 1024
 MIN_CREDENTIAL_LENGTH = 32
 
+# Keys that name a credential. No record or payload in sync carries one, either way: a
+# station's password hashes stay at the station, and the server refuses a push that
+# carries one (ErrorCode.CREDENTIAL_IN_SYNC).
+CREDENTIAL_KEYS = frozenset({
+    "password", "password_hash", "passwd", "credential", "credential_hash", "secret",
+    "private_key", "seal_password", "pin",
+})
+
+
+def credential_key(data: Any, *, depth: int = 0) -> str | None:
+    """The first credential key anywhere in ``data`` (nested dicts and lists), or None."""
+    if depth > 64:
+        return None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str) and key.strip().lower() in CREDENTIAL_KEYS:
+                return key
+            found = credential_key(value, depth=depth + 1)
+            if found is not None:
+                return found
+    elif isinstance(data, list):
+        for value in data:
+            found = credential_key(value, depth=depth + 1)
+            if found is not None:
+                return found
+    return None
+
 
 class AnswerStatus(StrEnum):
     """What the server did with one pushed event."""
@@ -94,6 +121,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     OFFSET_MISMATCH = "offset_mismatch"
     HASH_MISMATCH = "hash_mismatch"
+    CREDENTIAL_IN_SYNC = "credential_in_sync"
 
 
 UPGRADE_MESSAGE = "客户端版本过旧，无法与服务器同步。请升级 CounterDesk 后再同步（本地数据不受影响）。"
