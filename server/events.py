@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app.domain import limits
 from app.domain.audit import canonical_json
 from app.domain.case import Actor, Case, CaseInMemory, authorize_event
 from app.domain.errors import DomainError
@@ -286,19 +287,28 @@ def parse_push(raw_items: Any) -> list[_Incoming]:
     seen: set[str] = set()
     for index, raw in enumerate(raw_items):
         try:
+            # {"event": {"payload": ...}}: two levels above the payload's own.
+            if limits.json_depth(raw, limits.MAX_JSON_DEPTH + 2) > limits.MAX_JSON_DEPTH + 2:
+                raise ApiError(422, ErrorCode.MALFORMED,
+                               f"第{index + 1}个事件的内容嵌套过深，整批未保存。", index=index)
             event = Event.from_dict(raw["event"])
             sequence = raw.get("station_sequence")
             if sequence is not None and (
                 not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1
+                or sequence > limits.MAX_BIGINT
             ):
                 raise ValueError("station_sequence")
             if not isinstance(event.payload, dict):
                 raise ValueError("payload")
+        except OverflowError:  # a device time whose UTC value leaves the calendar
+            raise _bad_device_time(index, raw) from None
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ApiError(
                 422, ErrorCode.MALFORMED, f"第{index + 1}个事件格式不正确，整批未保存。",
                 index=index,
             ) from None
+        if not limits.device_time_in_range(event.device_time):
+            raise _bad_device_time(index, raw)
         found = credential_key(event.payload)
         if found is not None:
             raise ApiError(
@@ -315,6 +325,15 @@ def parse_push(raw_items: Any) -> list[_Incoming]:
                                 event_content_hash(event, payload_text=payload_text),
                                 payload_text))
     return parsed
+
+
+def _bad_device_time(index: int, raw: dict[str, Any]) -> ApiError:
+    return ApiError(
+        422, ErrorCode.MALFORMED,
+        f"第{index + 1}个事件的设备时间 {str(raw['event'].get('device_time'))[:40]} 不在"
+        f"{limits.EARLIEST_DEVICE_TIME.year}—{limits.LATEST_DEVICE_TIME.year - 1}年之间，"
+        "请检查本机时钟。整批未保存。", index=index,
+    )
 
 
 _NOBODY: frozenset[str] = frozenset()
@@ -468,6 +487,9 @@ def _one(
             return _reused(event.id)
         return EventAnswer(event.id, AnswerStatus.CONFLICT, code=rejection.code,
                            reason=rejection.reason)
+    too_long = _field_too_long(event)
+    if too_long is not None:
+        return _refuse(context, item, too_long.code, too_long.message)
     if event.case_id in context.deferred_cases:
         return EventAnswer(event.id, AnswerStatus.RETRY, code="case_pending",
                            reason="该办件前面的事件尚未被服务器接受，稍后重试。")
@@ -490,6 +512,18 @@ def _one(
     except DomainError as error:
         return _refuse(context, item, error.code, error.message)
     return _accept(context, item)
+
+
+def _field_too_long(event: Event) -> DomainError | None:
+    """A field longer than its column (app/domain/limits.py): refused for this event alone."""
+    for value, limit, label, name in (
+        (event.actor_name, limits.PERSON_NAME, "经办人姓名", "actor_name"),
+        (event.actor_id, limits.ID, "经办人编号", "actor_id"),
+    ):
+        error = limits.too_long(value, limit, label, name)
+        if error is not None:
+            return error
+    return None
 
 
 def _reused(event_id: str) -> EventAnswer:
@@ -572,9 +606,11 @@ def _warnings(context: _PushContext, event: Event) -> list[dict[str, str]]:
 def _refuse(context: _PushContext, item: _Incoming, code: str, reason: str) -> EventAnswer:
     """Keep the refused event and tell the other stations that see its case."""
     session, event = context.session, item.event
+    # The columns keep what fits; the whole event, as sent, is in ``event``.
     rejection = Rejection(
         event_id=event.id, case_id=event.case_id, station=event.station,
-        actor_id=event.actor_id, actor_name=event.actor_name, type=event.type.value,
+        actor_id=event.actor_id[:limits.ID], actor_name=event.actor_name[:limits.PERSON_NAME],
+        type=event.type.value,
         code=code, reason=reason, content_hash=item.digest,
         station_sequence=item.station_sequence, event=event.to_dict(),
         received_at=_now(),

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain import limits
 from app.domain.calendar import CalendarSource, YearCalendar
 from app.domain.catalog import Department, Matter, validate_department
 from app.domain.errors import DomainError, ValidationError
@@ -80,12 +81,15 @@ def normalise_staff(key: str, data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(delegations, list):
         raise ValidationError("bad_reference", "代理授权格式不正确。", field="delegations")
     normalised: dict[str, Any] = {
-        "id": _text(data, "id", "人员编号"),
-        "username": _text(data, "username", "用户名"),
-        "display_name": _text(data, "display_name", "姓名"),
+        "id": limits.check_length(_text(data, "id", "人员编号"), limits.ID, "人员编号", "id"),
+        "username": limits.check_length(_text(data, "username", "用户名"), limits.USERNAME,
+                                        "用户名", "username"),
+        "display_name": limits.check_length(_text(data, "display_name", "姓名"),
+                                            limits.PERSON_NAME, "姓名", "display_name"),
         "roles": role_values,
         "department_code": _text(data, "department_code", "部门", required=False),
-        "window_name": _text(data, "window_name", "窗口", required=False),
+        "window_name": limits.check_length(_text(data, "window_name", "窗口", required=False),
+                                           limits.WINDOW_NAME, "窗口", "window_name"),
         "station": _text(data, "station", "站点"),
         "active": bool(data.get("active", True)),
         "delegations": sorted(
@@ -256,11 +260,17 @@ def push_from_station(
     for index, raw in enumerate(raw_items):
         try:
             kind = ReferenceKind(raw["kind"])
-            key = str(raw["key"])
+            key = raw["key"]
             data = raw["data"]
+            if not isinstance(key, str) or not key or len(key) > limits.REFERENCE_KEY:
+                raise ValueError("key")
+            if limits.json_depth(data) > limits.MAX_JSON_DEPTH:
+                raise ValueError("depth")
         except (KeyError, TypeError, ValueError):
             raise ApiError(
-                422, ErrorCode.MALFORMED, f"第{index + 1}条参考数据格式不正确。", index=index
+                422, ErrorCode.MALFORMED,
+                f"第{index + 1}条参考数据格式不正确（键最长{limits.REFERENCE_KEY}个字符，"
+                f"内容嵌套不超过{limits.MAX_JSON_DEPTH}层），整批未保存。", index=index
             ) from None
         parsed.append((kind, key, data))
     state = lock_state(session)

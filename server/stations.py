@@ -160,6 +160,12 @@ def enroll(session: Session, *, code: str, station_code: str, credential: str) -
             f"本机的站点代码为 {station_code}，而该登记码属于站点 {station.code}（{station.name}）。"
             "请使用本站点的登记码。",
         )
+    holder = session.scalar(select(Station).where(Station.credential_hash == credential_hash))
+    if holder is not None and holder.id != station.id:
+        raise ApiError(
+            409, ErrorCode.CREDENTIAL_REUSED,
+            "该站点凭据已被另一站点使用：请在本机重新生成凭据后再登记（重新输入登记码即可）。",
+        )
     first_time = station.enrolled_at is None
     station.credential_hash = credential_hash
     station.enrollment_code_hash = None

@@ -122,6 +122,7 @@ class ErrorCode(StrEnum):
     OFFSET_MISMATCH = "offset_mismatch"
     HASH_MISMATCH = "hash_mismatch"
     CREDENTIAL_IN_SYNC = "credential_in_sync"
+    CREDENTIAL_REUSED = "credential_reused"
 
 
 UPGRADE_MESSAGE = "客户端版本过旧，无法与服务器同步。请升级 CounterDesk 后再同步（本地数据不受影响）。"
