@@ -371,14 +371,6 @@ def push(session: Session, station: Station, raw_items: Any) -> PushAnswer:
     state = lock_state(session)
     session.refresh(station)  # read after the lock: another push may just have committed
     staff = staff_of_station(session, code)
-    unknown = sorted({i.event.actor_name or i.event.actor_id for i in incoming
-                      if i.event.actor_id not in staff})
-    if unknown:
-        raise ApiError(
-            403, ErrorCode.UNKNOWN_ACTOR,
-            f"服务器上没有本站人员“{'、'.join(unknown)}”，整批未保存。请先同步人员信息。",
-            actors=unknown,
-        )
     ids = [i.event.id for i in incoming]
     held = {r.id: r for r in session.execute(
         select(EventRow.id, EventRow.content_hash, EventRow.server_sequence)
@@ -490,6 +482,14 @@ def _one(
     too_long = _field_too_long(event)
     if too_long is not None:
         return _refuse(context, item, too_long.code, too_long.message)
+    if event.actor_id not in context.staff:
+        # Not (yet) staff of this station on the server: its record may have been
+        # refused (a name too long, say) or not sent yet. Only this case waits.
+        context.deferred_cases.add(event.case_id)
+        name = event.actor_name[:limits.PERSON_NAME] or event.actor_id[:limits.ID]
+        return EventAnswer(event.id, AnswerStatus.RETRY, code=ErrorCode.UNKNOWN_ACTOR.value,
+                           reason=f"服务器上没有本站人员“{name}”，该办件的事件暂未上传。"
+                                  "请检查人员信息同步是否被拒绝。")
     if event.case_id in context.deferred_cases:
         return EventAnswer(event.id, AnswerStatus.RETRY, code="case_pending",
                            reason="该办件前面的事件尚未被服务器接受，稍后重试。")

@@ -370,7 +370,8 @@ class SyncEngine:
         way, and sent before this one's answers are stored, unless they hold a refusal,
         which may take queued events out of the log or re-order them."""
         done = 0
-        batch = self._outbox_batch(0)
+        start = 0  # the batch in flight holds the queued events after this position
+        batch = self._outbox_batch(start)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as sender:
 
             def send(events: list[tuple[int, PushedEvent]]) -> Future[PushAnswer]:
@@ -380,7 +381,13 @@ class SyncEngine:
             while batch and sending is not None:
                 progress("push", done, total)
                 following = self._outbox_batch(batch[-1][0])
-                answer = self._answer(sending, batch)
+                answer = self._answer(sending, batch, report)
+                if answer is None:
+                    # One event the server cannot read was quarantined: the same batch
+                    # again without it (each time one fewer, so this ends).
+                    batch = self._outbox_batch(start)
+                    sending = send(batch) if batch else None
+                    continue
                 self._same_epoch(info, answer.epoch)
                 refusals = any(a.status is AnswerStatus.CONFLICT for a in answer.answers)
                 sending = send(following) if following and not refusals else None
@@ -389,14 +396,30 @@ class SyncEngine:
                 if following and sending is None:
                     sending = send(following)
                 done += len(batch)
+                start = batch[-1][0]
                 batch = following
 
-    def _answer(self, sending: Future[PushAnswer],
-                batch: list[tuple[int, PushedEvent]]) -> PushAnswer:
-        """The server's answer to a batch; a refused batch stays queued, marked."""
+    def _answer(self, sending: Future[PushAnswer], batch: list[tuple[int, PushedEvent]],
+                report: SyncReport) -> PushAnswer | None:
+        """The server's answer to a batch; a refused batch stays queued, marked.
+
+        None when the server refused the batch for the content of one event it names
+        (unreadable, nested too deep, a time no clock shows, a credential): that event
+        is quarantined, a conflict shown like any other, and the rest goes on."""
         try:
             return sending.result()
         except ServerRefused as refusal:
+            index = refusal.details.get("index")
+            if (refusal.status in (413, 422) and isinstance(index, int)
+                    and not isinstance(index, bool) and 0 <= index < len(batch)):
+                event_id = batch[index][1].event["id"]
+                with self.uow_factory() as uow:
+                    dependent = local.drop_refused(
+                        uow, {event_id: (f"quarantined.{refusal.code}", refusal.message)})
+                    uow.commit()
+                report.conflicts += 1 + dependent
+                report.warnings.append(f"事件 {event_id} 已被隔离：{refusal.message}")
+                return None
             with self.uow_factory() as uow:
                 local.mark_attempt(uow, [p.event["id"] for _, p in batch], refusal.message)
                 uow.commit()
