@@ -124,6 +124,10 @@ class _Incoming:
     station_sequence: int | None
     digest: str
     payload_text: str  # canonical_json(event.payload): hashed, and stored as it is
+    # The station says an earlier epoch of this server accepted it (sent again after a
+    # restore). It is checked like any event; it only turns a refusal that depends on
+    # history the server lacks into "retry" (it never makes the server accept anything).
+    acknowledged: bool = False
 
 
 @dataclass
@@ -323,7 +327,7 @@ def parse_push(raw_items: Any) -> list[_Incoming]:
         payload_text = canonical_json(event.payload)
         parsed.append(_Incoming(event, sequence,
                                 event_content_hash(event, payload_text=payload_text),
-                                payload_text))
+                                payload_text, raw.get("acknowledged") is True))
     return parsed
 
 
@@ -504,14 +508,28 @@ def _one(
                            reason="服务器上还没有该办件，稍后重试。")
     if (case is not None and context.station.code not in context.scope(event.case_id)
             and context.station.code not in context.everywhere):
+        if item.acknowledged:
+            return _await_history(context, event, f"办件{case.number}尚未上报到本站点")
         return _refuse(context, item, "not_in_scope",
                        f"办件{case.number}没有上报到本站点，本站不能办理。")
     try:
         authorize_event(case, event, context.actor(event))
         context.apply(event)
     except DomainError as error:
+        if item.acknowledged:
+            return _await_history(context, event, error.message)
         return _refuse(context, item, error.code, error.message)
     return _accept(context, item)
+
+
+def _await_history(context: _PushContext, event: Event, problem: str) -> EventAnswer:
+    """An event the earlier epoch accepted that does not apply yet: other stations'
+    events before it have not come back since the restore. It waits, with its case."""
+    context.deferred_cases.add(event.case_id)
+    return EventAnswer(
+        event.id, AnswerStatus.RETRY, code="awaiting_history",
+        reason=f"服务器从备份恢复后尚未收回该办件此前的记录（{problem}），"
+               "待其他站点重新上传后自动重试。")
 
 
 def _field_too_long(event: Event) -> DomainError | None:
@@ -577,7 +595,9 @@ def _enter_scope(context: _PushContext, case_id: str, station_code: str, sequenc
 
 
 def _backfill(context: _PushContext, case_id: str, station_code: str) -> None:
-    """A case forwarded to a station brings its whole history into that station's feed."""
+    """A case forwarded to a station brings its whole history into that station's feed:
+    its events and the refusals made on it before (a station that joins later learns
+    them too)."""
     context.write_pending()  # the history includes this batch's events
     query = (
         select(EventRow.server_sequence)
@@ -586,6 +606,13 @@ def _backfill(context: _PushContext, case_id: str, station_code: str) -> None:
     )
     for sequence in context.session.scalars(query):
         _deliver(context, station_code, event_sequence=sequence)
+    refusals = (
+        select(Rejection.id)
+        .where(Rejection.case_id == case_id, Rejection.station != station_code)
+        .order_by(Rejection.id)
+    )
+    for rejection_id in context.session.scalars(refusals):
+        _deliver(context, station_code, rejection_id=rejection_id)
 
 
 def _warnings(context: _PushContext, event: Event) -> list[dict[str, str]]:

@@ -20,7 +20,7 @@ from server.hashing import (
     same_hash,
     secret_hash,
 )
-from server.models import Delivery, EventRow, ServerState, Station
+from server.models import Delivery, EventRow, Rejection, ServerState, Station
 
 DEFAULT_CODE_VALID_DAYS = 7
 
@@ -186,6 +186,10 @@ def _backfill_everything(session: Session, station_code: str) -> None:
     )
     for sequence in session.scalars(query):
         session.add(Delivery(station=station_code, event_sequence=sequence))
+    # And the refusals made before it joined.
+    refusals = select(Rejection.id).where(Rejection.station != station_code).order_by(Rejection.id)
+    for rejection_id in session.scalars(refusals):
+        session.add(Delivery(station=station_code, rejection_id=rejection_id))
     session.flush()
 
 

@@ -202,6 +202,10 @@ class Document(Base):
     docx: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     seal_use_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The server refused the SEALED event that issued it: void, and the seal ledger
+    # says so (migration 0011).
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    void_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class CalendarYear(Base):
@@ -244,6 +248,9 @@ class Outbox(Base):
     enqueued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # An earlier server epoch accepted the event (it is sent again after a restore): the
+    # server then waits for the history it lacks instead of refusing it for its order.
+    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class SyncConflict(Base):

@@ -593,14 +593,16 @@ class EventRepository(_Repository):
                 execution_options={"synchronize_session": "fetch"},
             )
 
-    def requeue_all(self) -> int:
-        """Put every local event back in the outbox (after the server lost data)."""
+    def requeue_all(self, acknowledged: frozenset[str] = frozenset()) -> int:
+        """Put every local event back in the outbox (after the server lost data);
+        those in ``acknowledged`` were accepted by the server's earlier epoch."""
         have = set(self.session.scalars(select(models.Outbox.event_id)))
         query = select(models.EventRow.id).where(models.EventRow.station_sequence.is_not(None))
         added = 0
         for event_id in self.session.scalars(query):
             if event_id not in have:
-                self.session.add(models.Outbox(event_id=event_id, enqueued_at=_now()))
+                self.session.add(models.Outbox(event_id=event_id, enqueued_at=_now(),
+                                               acknowledged=event_id in acknowledged))
                 added += 1
         return added
 

@@ -430,8 +430,8 @@ class SyncEngine:
     def _outbox_batch(self, after_position: int) -> list[tuple[int, PushedEvent]]:
         """(position, wire form) of the next queued events after ``after_position``."""
         with self.uow_factory() as uow:
-            return [(position, PushedEvent(event.to_dict(), station_sequence))
-                    for position, event, station_sequence
+            return [(position, PushedEvent(event.to_dict(), station_sequence, acknowledged))
+                    for position, event, station_sequence, acknowledged
                     in local.outbox_events_after(uow, after_position, self.push_batch)]
 
     def _apply_answers(self, answers: list[Any], report: SyncReport) -> bool:
@@ -568,6 +568,7 @@ class SyncEngine:
                     if local.add_notice(uow, item.conflict):
                         report.notices += 1
                         report.warnings.append(item.conflict.reason)
+                        report.conflicts += local.refused_elsewhere(uow, item.conflict)
             self._store_run(uow, run, projection, report)
             # The cursor moves in the same transaction as the rows it brought.
             uow.settings.set(PULL_CURSOR, str(page.next_cursor))

@@ -244,9 +244,14 @@ class PushedEvent:
 
     event: dict[str, Any]
     station_sequence: int | None
+    # The server's earlier epoch accepted it (sent again after a restore).
+    acknowledged: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"event": self.event, "station_sequence": self.station_sequence}
+        data = {"event": self.event, "station_sequence": self.station_sequence}
+        if self.acknowledged:
+            data["acknowledged"] = True
+        return data
 
 
 @dataclass(frozen=True)
