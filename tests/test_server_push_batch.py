@@ -208,6 +208,8 @@ def test_one_push_mixing_every_answer_answers_and_stores_as_event_by_event(
         ("ZX01", "B accepted"), ("XZZX", "refused E accepted here"),
         ("ZX01", "refused E accepted here"), ("ZX01", "B forwarded"),
         ("XZZX", "B registered"), ("XZZX", "B accepted"), ("XZZX", "B forwarded"),
+        # A case forwarded late brings the refusals made on it before, too.
+        ("XZZX", "refused B approved early"), ("XZZX", "refused B approved again"),
         ("XZZX", "C paid"), ("ZX01", "C paid"), ("ZX01", "A reviewed"),
         ("ZX01", "A approved"), ("ZX01", "A sealed"),
     ]
@@ -220,7 +222,7 @@ def test_one_push_mixing_every_answer_answers_and_stores_as_event_by_event(
     assert feed(xz, names) == [
         "5 C registered", "6 C accepted", "7 C forwarded", "8 C fee",
         "refused E accepted here", "3 B registered", "9 B accepted", "10 B forwarded",
-        "11 C paid",
+        "refused B approved early", "refused B approved again", "11 C paid",
     ]
     assert feed(centre, names)[-12:] == [
         "5 C registered", "6 C accepted", "7 C forwarded", "8 C fee",
