@@ -34,6 +34,7 @@ from app import __version__
 from app.domain import limits
 from app.sync.protocol import (
     API_PREFIX,
+    AUDIT_HEAD_HEADER,
     ATTACHMENT_CHUNK_BYTES,
     ATTACHMENTS_PATH,
     DEFAULT_PULL_LIMIT,
@@ -337,15 +338,25 @@ def create_app(
         return JSONResponse(transaction(work).to_dict())
 
     @app.get(STATION_PATH, response_model=StationInfo, tags=["stations"])
-    async def station(authorization: AuthHeader = None) -> JSONResponse:
+    async def station(
+        authorization: AuthHeader = None,
+        audit_head: Annotated[str | None, Header(alias=AUDIT_HEAD_HEADER)] = None,
+    ) -> JSONResponse:
         """Who the credential belongs to, the highest station sequence seen from it, and
         the heads of its feed and of the reference data (a round with nothing new stops
-        here)."""
+        here); the station's audit head as last seen, which it checks its chain against."""
+        head = stations.parse_audit_head(audit_head)
 
-        def work(session: Session) -> StationInfo:
-            return stations.station_info(session, authenticated(session, authorization))
+        def work(session: Session) -> tuple[StationInfo, str | None]:
+            found = authenticated(session, authorization)
+            moves = found.id if stations.anchor_needed(found, head) else None
+            return stations.station_info(session, found), moves
 
-        return JSONResponse((await read(work)).to_dict())
+        info, moves = await read(work)
+        if moves is not None and head is not None:
+            await run_in_threadpool(
+                transaction, lambda s: stations.remember_audit_head(s, moves, head))
+        return JSONResponse(info.to_dict())
 
     push_body = {
         "requestBody": {

@@ -104,6 +104,10 @@ class Station(Base):
     max_station_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The newest audit record the station reported (sequence, hash): its chain must
+    # still reach it, so a station whose newest records were cut off is noticed.
+    audit_head_sequence: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    audit_head_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class EventRow(Base):

@@ -167,6 +167,9 @@ def enroll(session: Session, *, code: str, station_code: str, credential: str) -
             "该站点凭据已被另一站点使用：请在本机重新生成凭据后再登记（重新输入登记码即可）。",
         )
     first_time = station.enrolled_at is None
+    if station.credential_hash != credential_hash:
+        # Another computer (or a new installation): its audit chain starts anew.
+        station.audit_head_sequence = station.audit_head_hash = None
     station.credential_hash = credential_hash
     station.enrollment_code_hash = None
     station.enrolled_at = _now()
@@ -219,6 +222,29 @@ def all_case_stations(session: Session) -> set[str]:
     return {code for code in session.scalars(query) if code}
 
 
+def parse_audit_head(header: str | None) -> tuple[int, str] | None:
+    """``"<sequence>:<sha256>"`` from the audit-head header, or None if absent or bad."""
+    sequence, _, digest = (header or "").strip().partition(":")
+    if not (sequence.isascii() and sequence.isdigit() and len(sequence) <= 18
+            and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
+        return None
+    return int(sequence), digest
+
+
+def anchor_needed(station: Station, head: tuple[int, str] | None) -> bool:
+    """Would this head move the anchor the server keeps (a longer chain)?"""
+    return head is not None and (station.audit_head_sequence is None
+                                 or head[0] > station.audit_head_sequence)
+
+
+def remember_audit_head(session: Session, station_id: str, head: tuple[int, str]) -> None:
+    """Keep the longer head (in the caller's write transaction); a shorter one is what
+    the station must be told about, never what replaces the anchor."""
+    station = session.get(Station, station_id, with_for_update=True)
+    if station is not None and anchor_needed(station, head):
+        station.audit_head_sequence, station.audit_head_hash = head
+
+
 def station_info(session: Session, station: Station) -> StationInfo:
     """Who the station is, plus the heads of its feed and of the reference data."""
     assert station.code is not None
@@ -233,4 +259,6 @@ def station_info(session: Session, station: Station) -> StationInfo:
         station_code=station.code, station_name=station.name, epoch=epoch,
         may_publish=station.may_publish, max_station_sequence=station.max_station_sequence,
         feed_head=int(feed_head or 0), reference_head=reference_head,
+        audit_head_sequence=station.audit_head_sequence,
+        audit_head_hash=station.audit_head_hash or "",
     )

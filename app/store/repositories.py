@@ -847,6 +847,17 @@ class CaseRepository(_Repository):
 
 
 class AuditRepository(_Repository):
+    # The head this unit of work appended, for the anchor once it commits.
+    appended: tuple[int, str] | None = None
+
+    def head(self) -> tuple[int, str] | None:
+        """(sequence, hash) of the newest record, or None for an empty chain."""
+        last = self._last()
+        return (last.sequence, last.record_hash) if last else None
+
+    def record_at(self, sequence: int) -> models.AuditRow | None:
+        return self.session.get(models.AuditRow, sequence)
+
     def _last(self) -> models.AuditRow | None:
         return self.session.scalar(
             select(models.AuditRow).order_by(models.AuditRow.sequence.desc()).limit(1)
@@ -865,6 +876,7 @@ class AuditRepository(_Repository):
             )
         )
         self.session.flush()
+        self.appended = (sequence, record_hash)
         return AuditRecord(sequence, text, previous_hash, record_hash)
 
     def append_many(self, bodies: Sequence[dict[str, Any]]) -> list[AuditRecord]:
@@ -899,6 +911,7 @@ class AuditRepository(_Repository):
             " VALUES (?, ?, ?, ?)",
             rows,
         )
+        self.appended = (sequence, previous_hash)
         return rows
 
     def bodies_containing(self, texts: Sequence[str]) -> Iterable[tuple[int, str]]:

@@ -20,6 +20,7 @@ from urllib3.util.retry import Retry
 from app.domain.errors import DomainError
 from app.sync.credentials import normalise_url
 from app.sync.protocol import (
+    AUDIT_HEAD_HEADER,
     ATTACHMENTS_PATH,
     ENROLL_PATH,
     EPOCH_HEADER,
@@ -199,8 +200,12 @@ class SyncClient:
                                  authenticated=False)
         return StationInfo.from_dict(self._json(response))
 
-    def station(self) -> StationInfo:
-        return StationInfo.from_dict(self._json(self._request("GET", STATION_PATH)))
+    def station(self, audit_head: tuple[int, str] | None = None) -> StationInfo:
+        """Who we are to the server; ``audit_head`` (our newest audit record) is sent
+        along, and the answer says which head the server saw before."""
+        headers = {AUDIT_HEAD_HEADER: f"{audit_head[0]}:{audit_head[1]}"} if audit_head else None
+        return StationInfo.from_dict(self._json(self._request("GET", STATION_PATH,
+                                                              headers=headers)))
 
     def push(self, events: list[PushedEvent]) -> PushAnswer:
         body = {"events": [e.to_dict() for e in events]}

@@ -34,6 +34,7 @@ from typing import Any
 
 import requests
 
+from app.domain.audit import AuditRecord, check_anchor
 from app.domain.errors import DomainError
 from app.domain.events import Event
 from app.services.recording import Projection, load_projection
@@ -278,7 +279,10 @@ class SyncEngine:
     def _round(self, client: SyncClient, station_code: str, report: SyncReport,
                progress: Progress) -> None:
         progress("connect", 0, None)
-        info = client.station()
+        with self.uow_factory() as uow:
+            audit_head = uow.audit.head()
+        info = client.station(audit_head)
+        self._check_audit_anchor(info, report)
         held = self._held(station_code, info)
         if held.epoch != info.epoch:
             self._check_epoch(info, report)  # requeues and resets the cursors
@@ -315,6 +319,24 @@ class SyncEngine:
         if wanted:
             self._fetch_sealed_documents(client, wanted, report)
         progress("done", 1, 1)
+
+    def _check_audit_anchor(self, info: StationInfo, report: SyncReport) -> None:
+        """Our audit chain must still reach the head the server saw last: a chain cut
+        short (or replaced) is reported on every round until someone looks into it.
+        The round goes on: the data still syncs."""
+        if info.audit_head_sequence is None or not info.audit_head_hash:
+            return
+        with self.uow_factory() as uow:
+            head = uow.audit.head()
+            row = uow.audit.record_at(info.audit_head_sequence)
+            at_anchor = (AuditRecord(row.sequence, row.body, row.previous_hash, row.record_hash)
+                         if row is not None else None)
+        broken = check_anchor(head, at_anchor,
+                              (info.audit_head_sequence, info.audit_head_hash),
+                              keeper="服务器记录的本站审计链锚点")
+        if broken is not None:
+            report.errors.append(f"审计链校验失败：{broken.reason}。请联系县中心管理员核查本机。")
+            report.error_code = "audit_anchor"
 
     def _held(self, station_code: str, info: StationInfo) -> _Held:
         """What this station holds and may have to send, read in one transaction."""

@@ -24,6 +24,8 @@ MIN_PROTOCOL_VERSION = 1
 API_PREFIX = "/api/v1"
 PROTOCOL_HEADER = "X-CounterDesk-Protocol"
 EPOCH_HEADER = "X-CounterDesk-Epoch"
+# "<sequence>:<hash>" of the station's newest audit record, sent with GET /station.
+AUDIT_HEAD_HEADER = "X-CounterDesk-Audit-Head"
 
 # Paths, relative to the server's base URL.
 HEALTH_PATH = f"{API_PREFIX}/health"
@@ -216,6 +218,10 @@ class StationInfo:
     # nothing new ends after this one request. None: the server did not say (ask).
     feed_head: int | None = None
     reference_head: int | None = None
+    # The station's audit head as the server last saw it (before this request): the
+    # station's chain must still reach it with the same hash.
+    audit_head_sequence: int | None = None
+    audit_head_hash: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -231,6 +237,8 @@ class StationInfo:
             protocol_version=int(data.get("protocol_version", PROTOCOL_VERSION)),
             feed_head=_optional_int(data.get("feed_head")),
             reference_head=_optional_int(data.get("reference_head")),
+            audit_head_sequence=_optional_int(data.get("audit_head_sequence")),
+            audit_head_hash=str(data.get("audit_head_hash") or ""),
         )
 
 
