@@ -480,8 +480,8 @@ def create_app(
     def attachment_content(sha256: str, session: SessionDep,
                            authorization: AuthHeader = None) -> FileResponse:
         """A complete scan's bytes."""
-        authenticated(session, authorization)
-        path = attachments.content_path(session, store, sha256)
+        found = authenticated(session, authorization)
+        path = attachments.content_path(session, store, sha256, found)
         return FileResponse(path, media_type="application/octet-stream")
 
     return app

@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     listen.add_argument("--host", default=argparse.SUPPRESS, help="监听地址（默认 127.0.0.1）")
     listen.add_argument("--port", type=int, default=argparse.SUPPRESS,
                         help=f"端口（默认 {DEFAULT_PORT}）")
+    listen.add_argument("--cert", type=Path, default=argparse.SUPPRESS,
+                        help="TLS 证书文件（PEM，含中间证书）：由服务器自己提供 https")
+    listen.add_argument("--key", type=Path, default=argparse.SUPPRESS,
+                        help="TLS 私钥文件（PEM），与 --cert 同用")
     parser = argparse.ArgumentParser(prog="python -m server", parents=[common, listen],
                                      description="CounterDesk 县级中心服务器")
     sub = parser.add_subparsers(dest="command")
@@ -136,8 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     config = ServerConfig.from_args(getattr(args, "data_dir", None), getattr(args, "db", None))
     command = args.command or "serve"
-    if command != "serve" and (hasattr(args, "host") or hasattr(args, "port")):
-        print("错误：--host 和 --port 只用于启动服务器（serve）。", file=sys.stderr)
+    listening = ("host", "port", "cert", "key")
+    if command != "serve" and any(hasattr(args, name) for name in listening):
+        print("错误：--host、--port、--cert 和 --key 只用于启动服务器（serve）。", file=sys.stderr)
+        return 2
+    if hasattr(args, "cert") != hasattr(args, "key"):
+        print("错误：--cert 和 --key 须同时给出。", file=sys.stderr)
         return 2
     try:
         return _run(command, args, config)
@@ -156,20 +164,32 @@ def _run(command: str, args: argparse.Namespace, config: ServerConfig) -> int:
     try:
         if command == "serve":
             return _serve(config, engine, getattr(args, "host", "127.0.0.1"),
-                          getattr(args, "port", DEFAULT_PORT))
+                          getattr(args, "port", DEFAULT_PORT),
+                          getattr(args, "cert", None), getattr(args, "key", None))
         handler = _COMMANDS[command]
         return handler(engine, config, args)
     finally:
         engine.dispose()
 
 
-def _serve(config: ServerConfig, engine: Engine, host: str, port: int) -> int:
+def _serve(config: ServerConfig, engine: Engine, host: str, port: int,
+           cert: Path | None = None, key: Path | None = None) -> int:
     import uvicorn
 
     from server.app import create_app
 
-    print(f"CounterDesk 中心服务器：http://{host}:{port}  数据库：{_describe(config)}", flush=True)
-    uvicorn.run(create_app(config, engine=engine), host=host, port=port, log_level="info")
+    tls: dict[str, str] = {}
+    if cert is not None and key is not None:
+        for path in (cert, key):
+            if not path.is_file():
+                print(f"错误：找不到 TLS 文件 {path}。", file=sys.stderr)
+                return 2
+        tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+    scheme = "https" if tls else "http"
+    print(f"CounterDesk 中心服务器：{scheme}://{host}:{port}  数据库：{_describe(config)}",
+          flush=True)
+    uvicorn.run(create_app(config, engine=engine), host=host, port=port, log_level="info",
+                **tls)  # type: ignore[arg-type]
     return 0
 
 

@@ -79,22 +79,26 @@ class LiveServer:
     """The real server app under uvicorn on 127.0.0.1, in a thread, on a free port."""
 
     def __init__(self, config: ServerConfig, *, engine: Engine | None = None,
-                 **app_options: Any) -> None:
+                 tls: tuple[Path, Path] | None = None, **app_options: Any) -> None:
         self.config = config
         self.engine = engine or open_database(config)
         self.app_options = app_options
+        # (certificate, key): serve https, as ``python -m server --cert --key`` does.
+        self.tls = tls
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self, port: int = 0) -> LiveServer:
         app = create_app(self.config, engine=self.engine, **self.app_options)
+        tls = ({"ssl_certfile": str(self.tls[0]), "ssl_keyfile": str(self.tls[1])}
+               if self.tls else {})
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                lifespan="off", access_log=False)
+                                lifespan="off", access_log=False, **tls)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
@@ -325,7 +329,7 @@ class FaultProxy:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> FaultProxy:
         ready = threading.Event()

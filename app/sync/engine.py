@@ -40,7 +40,7 @@ from app.domain.events import Event
 from app.services.recording import Projection, load_projection
 from app.store import models
 from app.store.unit_of_work import UnitOfWork
-from app.sync import local
+from app.sync import local, transport
 from app.sync.client import (
     AuthenticationFailed,
     ServerRefused,
@@ -66,6 +66,7 @@ from app.sync.protocol import (
 
 SERVER_URL = "server_url"
 SERVER_EPOCH = "server_epoch"
+SERVER_CERTIFICATE = "server_cert_sha256"  # SHA-256 of the certificate pinned at enrollment
 PULL_CURSOR = "pull_cursor"
 LAST_SYNC_AT = "last_sync_at"
 STATION_CODE = "station_code"
@@ -168,8 +169,11 @@ class SyncEngine:
         push_batch: int = DEFAULT_PUSH_BATCH,
         pull_limit: int = DEFAULT_PULL_LIMIT,
         attachment_chunk_bytes: int = ATTACHMENT_CHUNK_BYTES,
+        allow_plain_http: bool = False,
     ) -> None:
         self.uow_factory = uow_factory
+        # Plain http to a host other than this computer: only when a test says so.
+        self.allow_plain_http = allow_plain_http
         self.credentials = CredentialStore(keyring)
         self.attachments_dir = attachments_dir
         self.session_factory = session_factory
@@ -186,10 +190,29 @@ class SyncEngine:
         with self.uow_factory() as uow:
             return uow.settings.all()
 
-    def _client(self, server_url: str, credential: str | None) -> SyncClient:
+    def _client(self, server_url: str, credential: str | None,
+                pinned_certificate: str = "") -> SyncClient:
+        transport.check_scheme(server_url, allow_plain_http=self.allow_plain_http)
         session = self.session_factory() if self.session_factory else None
         return SyncClient(server_url, credential=credential, session=session,
-                          timeout=self.timeout, retries=self.retries)
+                          timeout=self.timeout, retries=self.retries,
+                          pinned_certificate=pinned_certificate)
+
+    def _pinned(self, server_url: str, settings: dict[str, str]) -> str:
+        """The certificate fingerprint pinned for an https server; one enrolled before
+        pinning existed is pinned at this first contact."""
+        if not server_url.startswith("https://"):
+            return ""
+        pinned = settings.get(SERVER_CERTIFICATE, "")
+        if not pinned:
+            pinned = transport.certificate_fingerprint(server_url, timeout=self.timeout[0])
+            with self.uow_factory() as uow:
+                uow.settings.set(SERVER_CERTIFICATE, pinned)
+                uow.audit.append({"kind": "sync", "action": "certificate_pinned",
+                                  "server": server_url, "sha256": pinned,
+                                  "at": _now().isoformat()})
+                uow.commit()
+        return pinned
 
     def is_enrolled(self) -> bool:
         settings = self._settings()
@@ -198,23 +221,39 @@ class SyncEngine:
 
     # --- enrollment ------------------------------------------------------------------
 
-    def enroll(self, server_url: str, code: str) -> StationInfo:
+    def enroll(self, server_url: str, code: str, *, fingerprint: str = "") -> StationInfo:
         """Register this station with the server's one-time enrollment code.
 
         The credential is made here, kept in the keyring before it is sent (so a lost
         answer can be retried with the same code) and never written to the database.
+        Over https the server's certificate is pinned here: the one it shows now, which
+        must be ``fingerprint`` (SHA-256, as the county centre hands it out) if given.
         """
         server_url = normalise_url(server_url)
         if not server_url.startswith(("http://", "https://")):
-            raise NotEnrolled("bad_url", "服务器地址应以 http:// 或 https:// 开头。",
+            raise NotEnrolled("bad_url", "服务器地址应以 https:// 开头。",
                               field="server_url")
+        transport.check_scheme(server_url, allow_plain_http=self.allow_plain_http)
+        pinned = ""
+        if server_url.startswith("https://"):
+            pinned = transport.certificate_fingerprint(server_url, timeout=self.timeout[0])
+            expected = transport.normalise_fingerprint(fingerprint) if fingerprint else ""
+            if fingerprint and not expected:
+                raise NotEnrolled("bad_fingerprint", "证书指纹应为 64 位十六进制 SHA-256。",
+                                  field="fingerprint")
+            if expected and expected != pinned:
+                raise NotEnrolled(
+                    "certificate_mismatch",
+                    f"服务器出示的证书指纹（{pinned[:16]}…）与县中心提供的（{expected[:16]}…）"
+                    "不一致，未登记。请核对服务器地址，或向县中心确认证书指纹。",
+                    field="fingerprint")
         settings = self._settings()
         station_code = settings.get(STATION_CODE, "")
         if not station_code:
             raise NotEnrolled("no_station", "请先完成首次启动设置（站点代码）再登记到服务器。")
         credential = self.credentials.get(server_url, station_code) or secrets.token_urlsafe(32)
         self.credentials.set(server_url, station_code, credential)
-        client = self._client(server_url, None)
+        client = self._client(server_url, None, pinned)
         try:
             info = client.enroll(EnrollRequest(code.strip(), station_code, credential))
         except ServerRefused:
@@ -232,10 +271,12 @@ class SyncEngine:
                 uow.settings.set(local.REFERENCE_VERSION, "0")
                 local.save_reference_hashes(uow, {})
             uow.settings.set(SERVER_URL, server_url)
+            uow.settings.set(SERVER_CERTIFICATE, pinned)
             if not previous or previous != server_url:
                 uow.settings.set(SERVER_EPOCH, info.epoch)
             uow.audit.append({"kind": "sync", "action": "enrolled", "server": server_url,
-                              "station": station_code, "at": _now().isoformat()})
+                              "station": station_code, "certificate_sha256": pinned,
+                              "at": _now().isoformat()})
             uow.commit()
         return info
 
@@ -253,7 +294,7 @@ class SyncEngine:
                 credential = self.credentials.get(url, station_code) if url else None
                 if not url or not credential:
                     raise NotEnrolled("not_enrolled", "本站点尚未登记到服务器，请先登记（输入服务器地址和登记码）。")
-                client = self._client(url, credential)
+                client = self._client(url, credential, self._pinned(url, settings))
                 self._round(client, station_code, report, progress or _no_progress)
             except SyncError as error:
                 report.errors.append(error.message)
