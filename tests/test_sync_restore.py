@@ -151,6 +151,13 @@ def test_a_refused_event_held_elsewhere_is_taken_out_and_its_sealed_document_voi
             assert "拒绝" in voided.void_reason
             ledger = [u for u in uow.seals.uses(case_id=case_id) if u.supersedes == use_id]
             assert len(ledger) == 1 and ledger[0].purpose.startswith("作废")
+        # Whoever opens the case's documents (the chief representative among them)
+        # reads that it is void.
+        from app.services import documents
+
+        [shown] = [d for d in documents.documents_for_case(second.uow, case_id)
+                   if d.id == notice.id]
+        assert shown.voided and shown.title.endswith("（已作废）") and "拒绝" in shown.void_reason
         # The first window heard of the refusals; the server and both replicas agree.
         assert first.engine.sync_once().notices >= 1
         assert_replicas_equal(server, first, second)
