@@ -27,16 +27,16 @@ from pydantic import Field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import ClientDisconnect
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import ClientDisconnect
 
 from app import __version__
 from app.domain import limits
 from app.sync.protocol import (
     API_PREFIX,
-    AUDIT_HEAD_HEADER,
     ATTACHMENT_CHUNK_BYTES,
     ATTACHMENTS_PATH,
+    AUDIT_HEAD_HEADER,
     DEFAULT_PULL_LIMIT,
     ENROLL_PATH,
     EPOCH_HEADER,

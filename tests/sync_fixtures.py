@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 import uvicorn
 from sqlalchemy import Engine, create_engine, func, select, text
@@ -165,6 +166,27 @@ def postgres_database() -> Iterator[str | None]:
             ), {"n": name})
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture(name="server",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def server_on_both_databases(request: pytest.FixtureRequest,
+                             tmp_path: Path) -> Iterator[LiveServer]:
+    """The ``server`` fixture of tests that run on SQLite and on PostgreSQL (import it
+    into the test module)."""
+    if request.param == "sqlite":
+        live = LiveServer(ServerConfig(tmp_path / "server")).start()
+        yield live
+        live.dispose()
+        return
+    with postgres_database() as url:
+        if url is None:
+            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+        live = LiveServer(ServerConfig(tmp_path / "server", url)).start()
+        try:
+            yield live
+        finally:
+            live.dispose()
 
 
 # --- stations ------------------------------------------------------------------------

@@ -16,16 +16,16 @@ import logging
 import secrets
 import socket
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from app.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
-from server.database import ServerConfig
-from tests.sync_fixtures import LiveServer, postgres_database
+from tests.sync_fixtures import (
+    LiveServer,
+    server_on_both_databases,  # noqa: F401 (the server fixture)
+)
 from tests.test_server_api import (
     RawStation,
     assert_refusal,
@@ -33,23 +33,6 @@ from tests.test_server_api import (
     registration,
     staff_record,
 )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
-    if request.param == "sqlite":
-        live = LiveServer(ServerConfig(tmp_path / "server")).start()
-        yield live
-        live.dispose()
-        return
-    with postgres_database() as url:
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
-        live = LiveServer(ServerConfig(tmp_path / "server", url)).start()
-        try:
-            yield live
-        finally:
-            live.dispose()
 
 
 @pytest.fixture

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 from fastapi.responses import JSONResponse
 from sqlalchemy import Text, cast, select
@@ -29,28 +26,13 @@ from app.sync.protocol import (
     PushAnswer,
 )
 from server import events
-from server.database import ServerConfig
 from server.hashing import content_hash, event_content_hash
 from server.models import CaseScope, Delivery, EventRow, Rejection, ServerState, Station
-from tests.sync_fixtures import LiveServer, postgres_database
+from tests.sync_fixtures import (
+    LiveServer,
+    server_on_both_databases,  # noqa: F401 (the server fixture)
+)
 from tests.test_server_api import RawStation, raw_station, registration, revoked_seal
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
-    if request.param == "sqlite":
-        live = LiveServer(ServerConfig(tmp_path / "server")).start()
-        yield live
-        live.dispose()
-        return
-    with postgres_database() as url:
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
-        live = LiveServer(ServerConfig(tmp_path / "server", url)).start()
-        try:
-            yield live
-        finally:
-            live.dispose()
 
 
 def stored(server: LiveServer, names: dict[str, str]) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,31 +20,21 @@ from sqlalchemy import select
 
 from app.domain.errors import AuthenticationError
 from app.services import accounts
-from app.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, CREDENTIAL_KEYS
+from app.sync.protocol import CREDENTIAL_KEYS, PROTOCOL_HEADER, PROTOCOL_VERSION
 from server import reference
-from server.database import ServerConfig, lock_state
+from server.database import lock_state
 from server.models import ReferenceItem
-from tests.sync_fixtures import PASSWORD, LiveServer, make_station, postgres_database
+from tests.sync_fixtures import (
+    PASSWORD,
+    LiveServer,
+    make_station,
+    server_on_both_databases,  # noqa: F401 (the server fixture)
+)
 from tests.test_server_api import assert_refusal, raw_station, registration
 
 ATTACKER_PASSWORD = "attacker2026x"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
-    if request.param == "sqlite":
-        live = LiveServer(ServerConfig(tmp_path / "server")).start()
-        yield live
-        live.dispose()
-        return
-    with postgres_database() as url:
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
-        live = LiveServer(ServerConfig(tmp_path / "server", url)).start()
-        try:
-            yield live
-        finally:
-            live.dispose()
 
 
 def _credential_keys_in(data: Any) -> set[str]:

@@ -23,33 +23,15 @@ from app.domain.errors import ValidationError
 from app.domain.roles import Role
 from app.services import accounts, cases
 from app.store import models as client_models
-from server.database import ServerConfig
 from tests.sync_fixtures import (
     APPLICANT,
     PASSWORD,
     LiveServer,
     StationProfile,
     make_station,
-    postgres_database,
     received_materials,
+    server_on_both_databases,  # noqa: F401 (the server fixture)
 )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
-    if request.param == "sqlite":
-        live = LiveServer(ServerConfig(tmp_path / "server")).start()
-        yield live
-        live.dispose()
-        return
-    with postgres_database() as url:
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
-        live = LiveServer(ServerConfig(tmp_path / "server", url)).start()
-        try:
-            yield live
-        finally:
-            live.dispose()
 
 
 @pytest.fixture

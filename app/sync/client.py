@@ -20,8 +20,8 @@ from urllib3.util.retry import Retry
 from app.domain.errors import DomainError
 from app.sync.credentials import normalise_url
 from app.sync.protocol import (
-    AUDIT_HEAD_HEADER,
     ATTACHMENTS_PATH,
+    AUDIT_HEAD_HEADER,
     ENROLL_PATH,
     EPOCH_HEADER,
     HEALTH_PATH,
