@@ -850,11 +850,16 @@ class AdminPage(Page):
         self.enroll_code_edit = QLineEdit(server)
         self.enroll_code_edit.setObjectName("enrollCodeEdit")
         self.enroll_code_edit.setPlaceholderText(self.tr("县中心信息管理员提供的一次性登记码"))
+        self.fingerprint_edit = QLineEdit(server)
+        self.fingerprint_edit.setObjectName("certificateFingerprintEdit")
+        self.fingerprint_edit.setPlaceholderText(
+            self.tr("县中心提供的服务器证书 SHA-256 指纹（https；可不填）"))
         self.enroll_button = QPushButton(self.tr("登记到服务器"), server)
         self.enroll_button.setObjectName("enrollButton")
         self.sync_button = QPushButton(self.tr("立即同步"), server)
         server_form.addRow(self.tr("服务器地址"), self.server_edit)
         server_form.addRow(self.tr("登记码"), self.enroll_code_edit)
+        server_form.addRow(self.tr("证书指纹"), self.fingerprint_edit)
         row = QHBoxLayout()
         row.addWidget(self.enroll_button)
         row.addWidget(self.sync_button)
@@ -969,7 +974,9 @@ class AdminPage(Page):
             self.enroll_button.setEnabled(True)
             self.message_bar.show_error(error)
 
-        self.context.runner.run(lambda: engine.enroll(url, code), on_done=done, on_error=failed,
+        fingerprint = self.fingerprint_edit.text().strip()
+        self.context.runner.run(lambda: engine.enroll(url, code, fingerprint=fingerprint),
+                                on_done=done, on_error=failed,
                                 network=True, label=self.tr("正在连接服务器…"), parent=self)
 
     def _on_sync_button_clicked(self) -> None:
