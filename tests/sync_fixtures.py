@@ -351,7 +351,7 @@ class FaultProxy:
 
     @property
     def url(self) -> str:
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+        return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> FaultProxy:
         ready = threading.Event()
