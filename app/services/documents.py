@@ -61,10 +61,16 @@ class IssuedDocument:
     created_at: datetime
     docx: bytes | None = None
     """The Word file: the document itself if unsealed, the reference copy if sealed."""
+    void_reason: str = ""
+    """Why it is void (the server refused the seal use that issued it); "" if valid."""
+
+    @property
+    def voided(self) -> bool:
+        return bool(self.void_reason)
 
     @property
     def title(self) -> str:
-        return self.kind.label
+        return self.kind.label + ("（已作废）" if self.voided else "")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -416,6 +422,7 @@ def _issued(row: models.Document) -> IssuedDocument:
         id=row.id, case_id=row.case_id, kind=DocumentKind(row.kind),
         document_number=row.document_number, pdf=row.pdf, pdf_sha256=row.pdf_sha256,
         sealed=row.seal_use_id is not None, created_at=row.created_at, docx=row.docx,
+        void_reason=(row.void_reason or "作废") if row.voided_at is not None else "",
     )
 
 

@@ -5,7 +5,7 @@ service mode (延时服务 / 周末服务 / 上门服务).
 Cases already projected have none of these: the new columns start empty.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
