@@ -21,6 +21,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from app.domain.errors import AuthenticationError
 from app.print_templates import parse_verification_url
 from app.services import cases, seals
 from app.sync.protocol import VERIFICATIONS_PATH
@@ -405,7 +406,7 @@ def test_what_the_console_publishes_reaches_the_station_and_a_revocation_the_pag
 
         browser.get(f"{server.url}/admin/staff?station=XZ02")
         saved = _submit(browser, "staff-form", username="newclerk", name="新受理员",
-                        roles="clerk", department="ZJJ", password="welcome2027")
+                        roles="clerk", department="ZJJ")
         assert "已保存站点 XZ02 的人员 newclerk" in saved
         assert "新受理员" in browser.find_element("id", "staff").text
         refused = _submit(browser, "staff-form", username="x", name="某", roles="boss")
@@ -422,8 +423,12 @@ def test_what_the_console_publishes_reaches_the_station_and_a_revocation_the_pag
             assert uow.catalog.matter("ZJJ-007") is not None
             seal = uow.session.scalars(select(SealRow).where(SealRow.serial == "ZJJ-2026-01")).one()
             assert seal.data["authority_name"] == "县住房和城乡建设局"
-        assert station_accounts.authenticate(station.uow, username="newclerk",
-                                             password="welcome2027").station == "XZ02"
+        # The new clerk arrives without a password (credentials never travel in sync):
+        # no password logs in until the station's administrator gives the first one.
+        with station.uow() as uow:
+            assert uow.users.by_username("newclerk") is not None
+        with pytest.raises(AuthenticationError):
+            station_accounts.authenticate(station.uow, username="newclerk", password="welcome2027")
 
         browser.get(f"{server.url}/admin/documents?number={issued.document_number}")
         row = browser.find_element("id", "documents")
