@@ -7,10 +7,12 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.store.repositories import (
+    ArchiveRepository,
     AuditRepository,
     CalendarRepository,
     CaseRepository,
     CatalogRepository,
+    ComplaintRepository,
     DocumentRepository,
     EventRepository,
     SealRepository,
@@ -40,6 +42,8 @@ class UnitOfWork:
         self.events = EventRepository(session)
         self.cases = CaseRepository(session)
         self.audit = AuditRepository(session)
+        self.complaints = ComplaintRepository(session)
+        self.archives = ArchiveRepository(session)
         return self
 
     def __exit__(
