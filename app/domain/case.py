@@ -451,7 +451,7 @@ def replay(events: Iterable[Event]) -> Any:
     # dropped with it).
     case = apply_event(None, first)
     for event in remaining:
-        apply_event_in_place(case, event)
+        case = apply_event_in_place(case, event)  # a complaint's comes back anew
     return case
 
 
