@@ -112,6 +112,7 @@ def navigation_entries() -> list[NavEntry]:
     from app.forms.admin_page import AdminPage
     from app.forms.case_search import CaseSearchPage
     from app.forms.catalog_page import CatalogPage
+    from app.forms.complaints_page import ComplaintsPage
     from app.forms.queues import ApprovalQueuePage, ReviewQueuePage, SealPage
     from app.forms.registration import RegistrationPage
     from app.forms.statistics_page import StatisticsPage
@@ -134,6 +135,10 @@ def navigation_entries() -> list[NavEntry]:
                  or c.has_role(Role.CHIEF), "Ctrl+7"),
         NavEntry("audit", "审计记录", "admin", AuditPage,
                  lambda c: c.can(Action.VIEW_AUDIT), "Ctrl+8"),
+        NavEntry("complaints", "投诉与差评", "review", ComplaintsPage,
+                 lambda c: any(c.can(a) for a in (
+                     Action.HANDLE_COMPLAINT, Action.INVESTIGATE_COMPLAINT,
+                     Action.FOLLOW_UP_EVALUATION, Action.APPEAL_EVALUATION))),
         NavEntry("catalog", "事项目录", "catalog", CatalogPage, lambda c: True, "Ctrl+9"),
         NavEntry("admin", "系统管理", "admin", AdminPage, lambda c: c.has_role(Role.ADMIN),
                  "Ctrl+0"),
