@@ -115,11 +115,14 @@ def test_upheld_appeal_takes_the_rating_out_of_the_assessment(profile) -> None:
     before = statistics.monthly_assessment(runtime.uow, staff.supervisor, year=2026, month=11,
                                            now=MONDAY + timedelta(days=2))
     assert before.total.unsatisfied == 1
-    evaluations.appeal(runtime.uow, staff.clerk, case.id, reason_code="mistaken",
+    evaluations.appeal(runtime.uow, staff.chief, case.id, reason_code="mistaken",
                        reason="申请人评价的是隔壁窗口的办件", now=MONDAY)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied):  # the appellant's own role cannot decide
         evaluations.decide_appeal(runtime.uow, staff.chief, case.id, upheld=True,
                                   opinion="同意", now=MONDAY)
+    with pytest.raises(PermissionDenied):  # the clerk of the window cannot appeal
+        evaluations.appeal(runtime.uow, staff.clerk, case.id, reason_code="mistaken",
+                           reason="x", now=MONDAY)
     evaluations.decide_appeal(runtime.uow, staff.supervisor, case.id, upheld=True,
                               opinion="经调取评价器记录，确属误评", now=MONDAY)
     after = statistics.monthly_assessment(runtime.uow, staff.supervisor, year=2026, month=11,
@@ -136,10 +139,10 @@ def test_upheld_appeal_takes_the_rating_out_of_the_assessment(profile) -> None:
 def test_rejected_appeal_keeps_the_follow_up_open(profile) -> None:
     runtime, staff = profile
     case = _rated(runtime, staff)
-    evaluations.appeal(runtime.uow, staff.clerk, case.id, reason_code="malicious",
+    evaluations.appeal(runtime.uow, staff.chief, case.id, reason_code="malicious",
                        reason="申请人威胁给差评", now=MONDAY)
     with pytest.raises(TransitionError):
-        evaluations.appeal(runtime.uow, staff.clerk, case.id, reason_code="malicious",
+        evaluations.appeal(runtime.uow, staff.chief, case.id, reason_code="malicious",
                            reason="再次申诉", now=MONDAY)
     evaluations.decide_appeal(runtime.uow, staff.supervisor, case.id, upheld=False,
                               opinion="无证据", now=MONDAY)

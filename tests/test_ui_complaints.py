@@ -114,18 +114,19 @@ def test_a_bad_rating_is_called_back_from_the_follow_up_tab(qtbot, gui_profile) 
     assert item.complaint_stands is True
 
 
-def test_the_clerk_sees_only_the_follow_up_tab_and_may_appeal(qtbot, gui_profile) -> None:
+def test_the_chief_appeals_a_rating_but_does_not_call_back(qtbot, gui_profile) -> None:
     staff = gui_profile.staff
     uow = gui_profile.runtime.uow
     case = cases.register_case(uow, staff.clerk, matter_code="SCJ-001",
                                applicant=NATURAL_APPLICANT)
     cases.record_evaluation(uow, staff.clerk, case.id, rating="very_unsatisfied",
                             channel="qr_code")
-    page = _page(qtbot, gui_profile, staff.clerk)
-    assert not page.tabs.isTabVisible(0)
+    page = _page(qtbot, gui_profile, staff.chief)
+    page.tabs.setCurrentIndex(1)
     tree = find(page, QTreeWidget, "followUpTree")
     tree.setCurrentItem(tree.topLevelItem(0))
     assert not find(page, QPushButton, "followUpButton").isEnabled()
+    assert not find(page, QPushButton, "decideAppealButton").isVisible()
     appeal = find(page, QPushButton, "appealButton")
     assert appeal.isEnabled()
     appeal.click()
@@ -133,3 +134,4 @@ def test_the_clerk_sees_only_the_follow_up_tab_and_may_appeal(qtbot, gui_profile
     find(dialog, QPlainTextEdit, "reasonInput").setPlainText("评价器记录显示为误触")
     dialog.submit_button.click()
     qtbot.waitUntil(lambda: tree.topLevelItem(0).text(8) == "待决定", timeout=10000)
+    assert not appeal.isEnabled()

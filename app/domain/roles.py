@@ -115,12 +115,14 @@ _COUNTER_WORK = frozenset(
         Action.ACCEPT, Action.REJECT, Action.REVIEW, Action.DELIVER, Action.FORWARD,
         Action.RETURN_FORWARD, Action.WITHDRAW, Action.SUSPEND, Action.RECORD_FEE,
         Action.RECORD_EVALUATION, Action.VIEW_CASES, Action.VIEW_FULL_ID, Action.PRINT,
-        Action.SEAL_AT_COUNTER, Action.APPEAL_EVALUATION,
+        Action.SEAL_AT_COUNTER,
     }
 )
 _CHIEF_WORK = _COUNTER_WORK | {
     Action.COUNTERSIGN, Action.APPROVE, Action.DENY, Action.SEAL, Action.EXTEND,
     Action.INVESTIGATE_COMPLAINT, Action.RECORD_RECTIFICATION,
+    # The chief representative answers for the window: they appeal a rating for it.
+    Action.APPEAL_EVALUATION,
 }
 _ADMIN_WORK = frozenset(
     {

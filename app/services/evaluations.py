@@ -2,8 +2,8 @@
 
 Every 不满意 or 非常不满意 rating opens a follow-up: the supervisor calls the applicant back
 (回访) within the configured working days of the rating; where the complaint stands a
-rectification (整改) is ordered with its own deadline and its result recorded. The window
-may appeal a rating shown to be mistaken or malicious (申诉); a supervisor who did not file
+rectification (整改) is ordered with its own deadline and its result recorded. The window's
+chief representative may appeal a rating shown to be mistaken or malicious (申诉); a supervisor who did not file
 it decides, and an upheld appeal takes the rating out of the assessment. All of it is
 events on the case, so it syncs, replays and is refused the same way everywhere.
 """
