@@ -910,6 +910,10 @@ class AuditRepository(_Repository):
         for row in self.session.execute(query):
             yield row[0], row[1]
 
+    def head(self) -> models.AuditRow | None:
+        """The latest record of the chain (None while it is empty)."""
+        return self._last()
+
     def records(self) -> Iterable[AuditRecord]:
         query = select(models.AuditRow).order_by(models.AuditRow.sequence)
         for row in self.session.scalars(query).yield_per(1000):
