@@ -110,6 +110,7 @@ def _chief_like(context: AppContext) -> bool:
 def navigation_entries() -> list[NavEntry]:
     """The tasks of the navigation, in order, and who sees each."""
     from app.forms.admin_page import AdminPage
+    from app.forms.archive_page import ArchivePage
     from app.forms.case_search import CaseSearchPage
     from app.forms.catalog_page import CatalogPage
     from app.forms.complaints_page import ComplaintsPage
@@ -139,6 +140,8 @@ def navigation_entries() -> list[NavEntry]:
                  lambda c: any(c.can(a) for a in (
                      Action.HANDLE_COMPLAINT, Action.INVESTIGATE_COMPLAINT,
                      Action.FOLLOW_UP_EVALUATION, Action.APPEAL_EVALUATION))),
+        NavEntry("archive", "办件归档", "admin", ArchivePage,
+                 lambda c: c.can(Action.ARCHIVE_CASES)),
         NavEntry("catalog", "事项目录", "catalog", CatalogPage, lambda c: True, "Ctrl+9"),
         NavEntry("admin", "系统管理", "admin", AdminPage, lambda c: c.has_role(Role.ADMIN),
                  "Ctrl+0"),
