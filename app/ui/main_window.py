@@ -116,6 +116,7 @@ def navigation_entries() -> list[NavEntry]:
     from app.forms.complaints_page import ComplaintsPage
     from app.forms.queues import ApprovalQueuePage, ReviewQueuePage, SealPage
     from app.forms.registration import RegistrationPage
+    from app.forms.reports_page import ReportsPage
     from app.forms.statistics_page import StatisticsPage
     from app.forms.supervision import AuditPage, WarningsPage
 
@@ -140,6 +141,8 @@ def navigation_entries() -> list[NavEntry]:
                  lambda c: any(c.can(a) for a in (
                      Action.HANDLE_COMPLAINT, Action.INVESTIGATE_COMPLAINT,
                      Action.FOLLOW_UP_EVALUATION, Action.APPEAL_EVALUATION))),
+        NavEntry("reports", "季通报与年综合", "statistics", ReportsPage,
+                 lambda c: c.has_role(Role.ADMIN) or c.has_role(Role.SUPERVISOR)),
         NavEntry("archive", "办件归档", "admin", ArchivePage,
                  lambda c: c.can(Action.ARCHIVE_CASES)),
         NavEntry("catalog", "事项目录", "catalog", CatalogPage, lambda c: True, "Ctrl+9"),
