@@ -114,6 +114,7 @@ def navigation_entries() -> list[NavEntry]:
     from app.forms.case_search import CaseSearchPage
     from app.forms.catalog_page import CatalogPage
     from app.forms.complaints_page import ComplaintsPage
+    from app.forms.public_results_page import PublicResultsPage
     from app.forms.queues import ApprovalQueuePage, ReviewQueuePage, SealPage
     from app.forms.registration import RegistrationPage
     from app.forms.reports_page import ReportsPage
@@ -142,6 +143,8 @@ def navigation_entries() -> list[NavEntry]:
                      Action.HANDLE_COMPLAINT, Action.INVESTIGATE_COMPLAINT,
                      Action.FOLLOW_UP_EVALUATION, Action.APPEAL_EVALUATION))),
         NavEntry("reports", "季通报与年综合", "statistics", ReportsPage,
+                 lambda c: c.has_role(Role.ADMIN) or c.has_role(Role.SUPERVISOR)),
+        NavEntry("public_results", "办理结果公告", "catalog", PublicResultsPage,
                  lambda c: c.has_role(Role.ADMIN) or c.has_role(Role.SUPERVISOR)),
         NavEntry("archive", "办件归档", "admin", ArchivePage,
                  lambda c: c.can(Action.ARCHIVE_CASES)),
