@@ -30,7 +30,7 @@ from app.services.context import utc_now
 from app.ui.context import AppContext
 from app.ui.documents import in_documents_folder
 from app.ui.page import Page
-from app.ui.widgets import set_kind
+from app.ui.widgets import local_time, set_kind
 
 HALL_REFRESH_SECONDS = 60
 
@@ -92,6 +92,16 @@ class HallDisplay(QWidget):
         big = QFont(self.font())
         big.setPointSize(18)
         self.tree.setFont(big)
+        header = self.tree.header()
+        assert header is not None
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        # Read from across the hall: light text on the hall's dark blue, large headings.
+        self.tree.setStyleSheet(
+            "QTreeWidget { background: #0f4580; alternate-background-color: #0b3a6e;"
+            " color: white; border: none; }"
+            " QHeaderView::section { background: #14508f; color: white; font-size: 18pt;"
+            " font-weight: bold; padding: 8px; border: none; }")
         layout.addWidget(self.tree, 1)
         self.timer = QTimer(self)
         self.timer.setObjectName("hallTimer")
@@ -112,7 +122,7 @@ class HallDisplay(QWidget):
     def _on_results(self, results: list[public_results.PublicResult]) -> None:
         _fill(self.tree, results)
         self.stamp.setText(_tr("更新时间：{0}　申请人个人信息已按规定隐去").format(
-            utc_now().astimezone().strftime("%Y-%m-%d %H:%M")))
+            local_time(utc_now())))
 
     def keyPressEvent(self, event: QKeyEvent | None) -> None:  # noqa: N802
         if event is not None and event.key() == Qt.Key.Key_Escape:
