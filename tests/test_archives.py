@@ -9,7 +9,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from tests.profile_fixtures import (
     Staff,
     counter_seal,
     make_profile,
+    register_approval_seal,
 )
 
 SCAN = b"%PDF-1.4 scanned business licence application\n"
@@ -33,12 +34,7 @@ SCAN = b"%PDF-1.4 scanned business licence application\n"
 @pytest.fixture
 def profile(tmp_path: Path) -> Iterator[tuple[Runtime, Staff]]:
     runtime, staff = make_profile(tmp_path / "profile")
-    seals.register_seal(
-        runtime.uow, staff.admin, runtime.key_store, department_code="SCJ",
-        authority_name="清河县市场监督管理局", serial="1305340000001", custodian_id=staff.chief.id,
-        valid_from=date(2026, 1, 1), valid_to=date(2028, 12, 31), made_on=date(2025, 12, 20),
-        made_by="县公安局备案刻章点",
-    )
+    register_approval_seal(runtime, staff)
     yield runtime, staff
     runtime.close()
 

@@ -7,27 +7,22 @@ import io
 import shutil
 import subprocess
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from app.domain.errors import PermissionDenied
 from app.domain.publication import PublicationRule, mask_person_name
-from app.services import public_results, seals
+from app.services import public_results
 from app.services.runtime import Runtime
-from tests.profile_fixtures import MONDAY, Staff, make_profile
+from tests.profile_fixtures import MONDAY, Staff, make_profile, register_approval_seal
 from tests.test_archives import _completed
 
 
 @pytest.fixture
 def profile(tmp_path: Path) -> Iterator[tuple[Runtime, Staff]]:
     runtime, staff = make_profile(tmp_path / "profile")
-    seals.register_seal(
-        runtime.uow, staff.admin, runtime.key_store, department_code="SCJ",
-        authority_name="清河县市场监督管理局", serial="1305340000001", custodian_id=staff.chief.id,
-        valid_from=date(2026, 1, 1), valid_to=None, made_on=date(2025, 12, 20),
-        made_by="县公安局备案刻章点")
+    register_approval_seal(runtime, staff)
     yield runtime, staff
     runtime.close()
 

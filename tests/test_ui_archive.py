@@ -9,9 +9,8 @@ import pytest
 from PyQt6.QtWidgets import QLineEdit, QPushButton, QTreeWidget
 
 from app.forms.archive_page import ArchivePage
-from app.services import seals
 from tests import test_ui_support
-from tests.profile_fixtures import MONDAY
+from tests.profile_fixtures import MONDAY, register_approval_seal
 from tests.test_archives import _completed
 from tests.test_ui_support import GUI, GuiProfile, find, wait_idle
 
@@ -21,14 +20,8 @@ gui_profile = test_ui_support.gui_profile
 
 @pytest.fixture
 def approval_seal(gui_profile: GuiProfile) -> None:
-    from datetime import date
-
     staff = gui_profile.staff
-    seals.register_seal(
-        gui_profile.runtime.uow, staff.admin, gui_profile.runtime.key_store,
-        department_code="SCJ", authority_name="清河县市场监督管理局", serial="1305340000001",
-        custodian_id=staff.chief.id, valid_from=date(2026, 1, 1), valid_to=None,
-        made_on=date(2025, 12, 20), made_by="县公安局备案刻章点")
+    register_approval_seal(gui_profile.runtime, staff)
 
 
 def test_batch_archiving_from_the_page_lists_and_verifies_the_package(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QComboBox, QTreeWidget
 
 from app.forms.public_results_page import PublicResultsPage
-from app.services import public_results, seals
+from app.services import public_results
 from tests import test_ui_support
+from tests.profile_fixtures import register_approval_seal
 from tests.test_archives import _completed
 from tests.test_ui_support import GUI, find, wait_idle
 
@@ -20,11 +20,7 @@ gui_profile = test_ui_support.gui_profile
 
 def _with_result(profile) -> None:
     staff = profile.staff
-    seals.register_seal(
-        profile.runtime.uow, staff.admin, profile.runtime.key_store, department_code="SCJ",
-        authority_name="清河县市场监督管理局", serial="1305340000001", custodian_id=staff.chief.id,
-        valid_from=date(2026, 1, 1), valid_to=None, made_on=date(2025, 12, 20),
-        made_by="县公安局备案刻章点")
+    register_approval_seal(profile.runtime, staff)
     _completed(profile.runtime, staff)
 
 

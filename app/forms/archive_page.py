@@ -10,16 +10,13 @@ from typing import Any
 
 from PyQt6.QtCore import QDate, QObject, pyqtSignal
 from PyQt6.QtWidgets import (
-    QAbstractItemView,
     QDateEdit,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QTreeWidget,
     QTreeWidgetItem,
     QWidget,
 )
@@ -28,7 +25,7 @@ from app.domain.calendar import local_day_start
 from app.services import archives
 from app.ui.context import AppContext
 from app.ui.page import Page
-from app.ui.widgets import local_time, set_kind
+from app.ui.widgets import list_tree, local_time, set_kind
 
 
 class _Progress(QObject):
@@ -85,17 +82,9 @@ class ArchivePage(Page):
         self.progress_bar.setFormat(self.tr("已归档 %v / %m 件"))
         self.progress_bar.hide()
         self.root_layout.addWidget(self.progress_bar)
-        self.tree = QTreeWidget(self)
-        self.tree.setObjectName("archiveTree")
-        self.tree.setHeaderLabels([self.tr("档号"), self.tr("受理编号"), self.tr("文件数"),
-                                   self.tr("归档时间"), self.tr("归档人"),
-                                   self.tr("清单SHA-256")])
-        self.tree.setRootIsDecorated(False)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        header = self.tree.header()
-        assert header is not None
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.tree = list_tree(self, "archiveTree", [
+            self.tr("档号"), self.tr("受理编号"), self.tr("文件数"), self.tr("归档时间"),
+            self.tr("归档人"), self.tr("清单SHA-256")])
         self.root_layout.addWidget(self.tree, 1)
         bottom = QHBoxLayout()
         self.verify_button = QPushButton(self.tr("校验归档包…"), self)

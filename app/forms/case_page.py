@@ -22,8 +22,10 @@ from PyQt6.QtWidgets import (
 )
 
 from app.domain.case import (
+    APPEAL_REASONS,
     EVALUATION_CHANNELS,
     EVALUATION_RATINGS,
+    FOLLOW_UP_METHODS,
     FORWARD_RESULTS,
     SUSPENSION_REASONS,
     Case,
@@ -127,6 +129,18 @@ def describe_event(event: Event) -> str:
         case EventType.EVALUATED:
             return EVALUATION_RATINGS.get(str(p.get("rating")), "") + (
                 f"：{p['comment']}" if p.get("comment") else "")
+        case EventType.EVALUATION_FOLLOWED_UP:
+            stands = "问题属实" if p.get("complaint_stands") else "问题不属实"
+            return f"{FOLLOW_UP_METHODS.get(str(p.get('method')), '')}，{stands}：{p.get('result', '')}"
+        case EventType.RECTIFICATION_ORDERED:
+            return f"{p.get('measures', '')}（{p.get('responsible', '')}，{p.get('due', '')}前）"
+        case EventType.RECTIFIED:
+            return str(p.get("result", ""))
+        case EventType.EVALUATION_APPEALED:
+            return f"{APPEAL_REASONS.get(str(p.get('reason_code')), '')}：{p.get('reason', '')}"
+        case EventType.APPEAL_DECIDED:
+            upheld = "申诉成立，评价不计入考核" if p.get("upheld") else "申诉不成立"
+            return f"{upheld}：{p.get('opinion', '')}"
     return ""
 
 

@@ -15,16 +15,13 @@ from typing import Any
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTabWidget,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -44,7 +41,7 @@ from app.forms.dialogs import FieldSpec, FormDialog
 from app.services import accounts, complaints, evaluations
 from app.ui.context import AppContext
 from app.ui.page import Page
-from app.ui.widgets import format_date, local_time, set_kind
+from app.ui.widgets import format_date, list_tree, local_time, set_kind
 
 _STATE_LABELS = {state.value: state.label for state in ComplaintState}
 
@@ -85,19 +82,6 @@ class ComplaintsPage(Page):
         row.addWidget(button)
         return button
 
-    def _tree(self, name: str, headers: list[str]) -> QTreeWidget:
-        tree = QTreeWidget(self)
-        tree.setObjectName(name)
-        tree.setHeaderLabels(headers)
-        tree.setRootIsDecorated(False)
-        tree.setAlternatingRowColors(True)
-        tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        header = tree.header()
-        assert header is not None
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        return tree
-
     def _complaints_tab(self) -> QWidget:
         tab = QWidget(self)
         layout = QVBoxLayout(tab)
@@ -117,7 +101,7 @@ class ComplaintsPage(Page):
         row.addWidget(self.open_only_check)
         layout.addLayout(row)
         splitter = QSplitter(Qt.Orientation.Vertical, tab)
-        self.complaint_tree = self._tree("complaintTree", [
+        self.complaint_tree = list_tree(self, "complaintTree", [
             self.tr("投诉编号"), self.tr("登记时间"), self.tr("渠道"), self.tr("投诉人"),
             self.tr("被投诉对象"), self.tr("状态"), self.tr("承办人"), self.tr("答复期限"),
             self.tr("核实结论")])
@@ -151,7 +135,7 @@ class ComplaintsPage(Page):
         self.follow_open_check.setObjectName("followUpOpenOnly")
         row.addWidget(self.follow_open_check)
         layout.addLayout(row)
-        self.follow_tree = self._tree("followUpTree", [
+        self.follow_tree = list_tree(self, "followUpTree", [
             self.tr("受理编号"), self.tr("事项"), self.tr("窗口"), self.tr("评价"),
             self.tr("评价日"), self.tr("回访期限"), self.tr("回访"), self.tr("整改"),
             self.tr("申诉"), self.tr("评价内容")])
@@ -190,7 +174,7 @@ class ComplaintsPage(Page):
     # --- loading -----------------------------------------------------------------
 
     def activate(self) -> None:
-        uow, user = self.context.uow, self.context.user
+        uow = self.context.uow
         if not self._staff:
             self.context.runner.run(lambda: accounts.list_users(uow), on_done=self._on_staff,
                                     on_error=self.message_bar.show_error, owner=self)

@@ -23,14 +23,14 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.roles import Action
 from app.domain.publication import APPLICANT_DISPLAY, DEFAULT_RULE, PublicationRule
+from app.domain.roles import Action
 from app.services import catalog, public_results
 from app.services.context import utc_now
 from app.ui.context import AppContext
 from app.ui.documents import in_documents_folder
 from app.ui.page import Page
-from app.ui.widgets import local_time, set_kind
+from app.ui.widgets import list_tree, local_time, set_kind
 
 HALL_REFRESH_SECONDS = 60
 
@@ -42,15 +42,8 @@ def _tr(text: str) -> str:
 
 
 def _result_tree(parent: QWidget, name: str) -> QTreeWidget:
-    tree = QTreeWidget(parent)
-    tree.setObjectName(name)
-    tree.setHeaderLabels(list(public_results.CSV_HEADERS))
-    tree.setRootIsDecorated(False)
-    tree.setAlternatingRowColors(True)
+    tree = list_tree(parent, name, list(public_results.CSV_HEADERS), stretch=True)
     tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-    header = tree.header()
-    assert header is not None
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
     return tree
 
 
@@ -157,14 +150,8 @@ class PublicResultsPage(Page):
         self.rules_title = QLabel(self.tr("各事项公示内容（管理员设置；默认只公示准予结果，"
                                           "不含申请人信息）"), self)
         self.root_layout.addWidget(self.rules_title)
-        self.rules_tree = QTreeWidget(self)
-        self.rules_tree.setObjectName("publicationRulesTree")
-        self.rules_tree.setHeaderLabels([self.tr("事项"), self.tr("公示"),
-                                         self.tr("含不予结果"), self.tr("申请人")])
-        self.rules_tree.setRootIsDecorated(False)
-        header = self.rules_tree.header()
-        assert header is not None
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.rules_tree = list_tree(self, "publicationRulesTree", [
+            self.tr("事项"), self.tr("公示"), self.tr("含不予结果"), self.tr("申请人")])
         self.root_layout.addWidget(self.rules_tree, 1)
         self.editable = context.can(Action.MANAGE_CATALOG)
         self.rules_title.setVisible(self.editable)

@@ -9,29 +9,26 @@ from pathlib import Path
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableView,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QWidget,
 )
 
-from app.forms.statistics_page import AssessmentModel
+from app.forms.statistics_page import AssessmentModel, assessment_table
 from app.services import reports, statistics
 from app.ui.chart import BarChart, Series
 from app.ui.context import AppContext
 from app.ui.documents import in_documents_folder
 from app.ui.page import Page
-from app.ui.widgets import set_kind
+from app.ui.widgets import list_tree, set_kind
 
 
 def _tr(text: str) -> str:
@@ -86,8 +83,8 @@ class ReportsPage(Page):
         self.tabs = QTabWidget(splitter)
         self.window_model = AssessmentModel(self)
         self.person_model = AssessmentModel(self)
-        self.tabs.addTab(self._table(self.window_model, "reportWindowTable"), self.tr("按窗口"))
-        self.tabs.addTab(self._table(self.person_model, "reportPersonTable"), self.tr("按人员"))
+        self.tabs.addTab(assessment_table(self, self.window_model, "reportWindowTable"), self.tr("按窗口"))
+        self.tabs.addTab(assessment_table(self, self.person_model, "reportPersonTable"), self.tr("按人员"))
         self.window_rank = self._rank_tree("windowRankTree")
         self.person_rank = self._rank_tree("personRankTree")
         self.tabs.addTab(self.window_rank, self.tr("红旗窗口参考排名"))
@@ -105,28 +102,8 @@ class ReportsPage(Page):
         self._set_export_enabled(False)
         self._connect_signals()
 
-    def _table(self, model: AssessmentModel, name: str) -> QTableView:
-        table = QTableView(self)
-        table.setObjectName(name)
-        table.setModel(model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setAlternatingRowColors(True)
-        table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
-        header = table.horizontalHeader()
-        assert header is not None
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        return table
-
     def _rank_tree(self, name: str) -> QTreeWidget:
-        tree = QTreeWidget(self)
-        tree.setObjectName(name)
-        tree.setHeaderLabels(list(reports.RANK_HEADERS))
-        tree.setRootIsDecorated(False)
-        tree.setAlternatingRowColors(True)
-        header = tree.header()
-        assert header is not None
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        return tree
+        return list_tree(self, name, list(reports.RANK_HEADERS))
 
     def _connect_signals(self) -> None:
         self.kind_combo.currentIndexChanged.connect(self._on_kind_combo_changed)

@@ -22,6 +22,7 @@ from app.services.statistics import (
     AssessmentRow,
     MonthlyAssessment,
     monthly_assessment,
+    pdf_table_style,
     table_rows,
 )
 from app.store.unit_of_work import UnitOfWorkFactory
@@ -210,7 +211,14 @@ def export_pdf(report: PeriodReport, *, font_path: str | None = None) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import (
+        PageBreak,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     from app.print_templates import resolve_fonts
 
@@ -255,14 +263,7 @@ def export_pdf(report: PeriodReport, *, font_path: str | None = None) -> bytes:
         drawing.add(chart)
         drawing.add(legend)
         story += [Paragraph("各窗口办结、按时办结与投诉", heading), drawing]
-    style = [
-        ("FONTNAME", (0, 0), (-1, -1), fonts.body),
-        ("FONTSIZE", (0, 0), (-1, -1), 7.5),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF4")),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9AA5B1")),
-        ("ALIGN", (1, 0), (-1, -1), "CENTER"),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ]
+    style = pdf_table_style(fonts.body)
     for caption, rows in (("一、按窗口", [*report.by_window, report.total]),
                           ("二、按人员（首问负责人）", list(report.by_person))):
         data: list[list[Any]] = [list(HEADERS), *table_rows(rows)]

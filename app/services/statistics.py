@@ -43,8 +43,8 @@ from app.domain.errors import PermissionDenied, ValidationError
 from app.domain.roles import Role
 from app.services.context import CHINA_TZ, CurrentUser, local_date, utc_now
 from app.services.evaluations import (
-    followed_up_on_time,
     follow_up_working_days,
+    followed_up_on_time,
     rectified_on_time,
 )
 from app.services.recording import load_calendar, load_case
@@ -402,6 +402,20 @@ def export_excel(assessment: MonthlyAssessment) -> bytes:
     return output.getvalue()
 
 
+def pdf_table_style(font_name: str) -> list[tuple[Any, ...]]:
+    """The look of the assessment tables in a PDF: small type, a shaded header, a grid."""
+    from reportlab.lib import colors
+
+    return [
+        ("FONTNAME", (0, 0), (-1, -1), font_name),
+        ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF4")),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9AA5B1")),
+        ("ALIGN", (1, 0), (-1, -1), "CENTER"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
+
+
 def export_pdf(assessment: MonthlyAssessment, *, font_path: str | None = None) -> bytes:
     """The assessment as a landscape A4 PDF with the two tables."""
     from reportlab.lib import colors
@@ -436,14 +450,7 @@ def export_pdf(assessment: MonthlyAssessment, *, font_path: str | None = None) -
         if len(data) == 1:
             data.append(["本月无数据"] + [""] * (len(HEADERS) - 1))
         table = Table(data, repeatRows=1, colWidths=[43 * mm] + [14 * mm] * (len(HEADERS) - 1))
-        style = [
-            ("FONTNAME", (0, 0), (-1, -1), fonts.body),
-            ("FONTSIZE", (0, 0), (-1, -1), 7.5),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF4")),
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9AA5B1")),
-            ("ALIGN", (1, 0), (-1, -1), "CENTER"),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ]
+        style = pdf_table_style(fonts.body)
         if with_total:
             style.append(("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#F4F6F8")))
         table.setStyle(TableStyle(style))

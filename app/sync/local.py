@@ -34,10 +34,10 @@ from app.services.recording import (
     Projection,
     RemoteBatch,
     load_calendar,
-    save_projection,
     recompute_open_deadlines,
     record_held,
     record_remote,
+    save_projection,
     yellow_threshold,
 )
 from app.store import models
