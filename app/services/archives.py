@@ -181,10 +181,10 @@ def build_package(uow: UnitOfWork, case_id: str, *, attachments_dir: Path | None
     files[MANIFEST] = manifest.encode()
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(files):
-            info = zipfile.ZipInfo(f"{code}/{path}", date_time=_ZIP_TIME)
+        for member in sorted(files):
+            info = zipfile.ZipInfo(f"{code}/{member}", date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, files[path])
+            archive.writestr(info, files[member])
     return f"{code}.zip", output.getvalue(), _sha256(files[MANIFEST]), len(files)
 
 

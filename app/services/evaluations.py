@@ -170,9 +170,10 @@ def _item(case: Case, window_name: str, calendar: WorkingCalendar, days: int,
     due = follow_up_due(case, calendar, days)
     done = follow_up_done(case)
     rect_due = date.fromisoformat(rectification["due"]) if rectification else None
+    rectified = bool(rectification and rectification.get("result"))
     overdue = not done and (
         (follow_up is None and due is not None and today > due)
-        or (rect_due is not None and not rectification.get("result") and today > rect_due))
+        or (rect_due is not None and not rectified and today > rect_due))
     return FollowUpItem(
         case_id=case.id, case_number=case.number, matter_name=case.matter.name,
         window_name=window_name,
@@ -183,6 +184,6 @@ def _item(case: Case, window_name: str, calendar: WorkingCalendar, days: int,
         followed_up_on_time=followed_up_on_time(case, calendar, days),
         complaint_stands=follow_up["complaint_stands"] if follow_up else None,
         rectification_due=rect_due,
-        rectified=bool(rectification and rectification.get("result")),
+        rectified=rectified,
         appeal_state=appeal_state, done=done, overdue=overdue, case=case,
     )

@@ -276,8 +276,9 @@ def export_pdf(report: PeriodReport, *, font_path: str | None = None) -> bytes:
     story.append(Paragraph("三、评选参考排名（由管理员决定）", heading))
     story.append(Paragraph("排序：按时办结率高者在前；相同时投诉属实少者、满意率高者、办结多者在前。"
                            "考勤未在本系统记录。", body))
-    for caption, rows in (("红旗窗口", report.by_window), ("先进工作者", report.by_person)):
-        data = [list(RANK_HEADERS), *rank_rows(ranking(rows))]
+    for caption, candidates in (("红旗窗口", report.by_window),
+                                ("先进工作者", report.by_person)):
+        data = [list(RANK_HEADERS), *rank_rows(ranking(candidates))]
         if len(data) == 1:
             data.append(["—", "本期无数据"] + [""] * (len(RANK_HEADERS) - 2))
         table = Table(data, repeatRows=1,

@@ -272,11 +272,11 @@ def monthly_assessment(
                     for name, value in counts.items():
                         figures[scope][key][name] += value
         month_complaints = uow.complaints.registered_between(start, end)
-        for row in month_complaints:
-            substantiated = int(row.finding in SUBSTANTIATED_FINDINGS)
-            keys = [("window", row.window_name)] if row.window_name else []
-            if row.staff_id:
-                keys.append(("person", row.staff_id))
+        for complaint in month_complaints:
+            substantiated = int(complaint.finding in SUBSTANTIATED_FINDINGS)
+            keys = [("window", complaint.window_name)] if complaint.window_name else []
+            if complaint.staff_id:
+                keys.append(("person", complaint.staff_id))
             for scope, key in keys:
                 figures[scope][key]["complaints"] += 1
                 figures[scope][key]["complaints_substantiated"] += substantiated
