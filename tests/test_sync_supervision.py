@@ -82,3 +82,43 @@ def test_a_follow_up_of_a_bad_rating_reaches_the_other_window(
     assert second.engine.sync_once().ok
     item = evaluations.follow_up_list(second.uow, second.admin)[0]
     assert item.followed_up and item.done and item.complaint_stands is False
+
+
+def test_the_server_refuses_complaint_events_the_rules_forbid(server: LiveServer) -> None:
+    import uuid
+
+    import requests
+
+    from tests.test_server_api import raw_station, staff_record
+
+    station = raw_station(server, "XC09")
+    admin_id = str(uuid.uuid4())
+    answer = requests.post(f"{server.url}/api/v1/reference/push", headers=station.headers(),
+                           timeout=10, json={"items": [{
+                               "kind": "staff", "key": admin_id,
+                               "data": staff_record(admin_id, "desk", ["admin"], "XC09")}]})
+    assert answer.json()["answers"][0]["status"] == "accepted"
+    complaint_id = str(uuid.uuid4())
+
+    def by(actor_id: str, name: str, event_type: str, payload: dict) -> dict:
+        event = station.event(event_type, complaint_id, payload)
+        return {**event, "actor_id": actor_id, "actor_name": name}
+
+    registered = {"number": "TS-XC09-2026-0001", "channel": "phone",
+                  "complainant": {"name": "孙投诉", "phone": "139"}, "content": "推诿",
+                  "window_name": "3号窗口", "answer_working_days": 5,
+                  "answer_due": "2099-01-01"}
+    events = [
+        by(station.clerk_id, "clerk", "complaint_registered", registered),
+        {**by(admin_id, "desk", "complaint_registered", registered), "case_id": complaint_id},
+        by(admin_id, "desk", "complaint_assigned",
+           {"assignee_id": station.chief_id, "assignee_name": "chief"}),
+        by(station.chief_id, "chief", "complaint_investigated",
+           {"finding": "substantiated", "facts": "属实"}),
+        by(admin_id, "desk", "complaint_closed", {"remarks": "不答复"}),
+        by(admin_id, "desk", "complaint_answered", {"method": "phone", "text": "已整改"}),
+    ]
+    answers = station.push(events).json()["answers"]
+    assert [(a["status"], a.get("code")) for a in answers] == [
+        ("conflict", "permission.role"), ("accepted", None), ("accepted", None),
+        ("accepted", None), ("conflict", "complaint.named_needs_answer"), ("accepted", None)]
