@@ -96,9 +96,6 @@ class ComplaintsPage(Page):
         self.reply_button = self._button(self.tr("登记投诉人反馈…"), "replyComplaintButton", row)
         self.close_button = self._button(self.tr("匿名投诉办结…"), "closeComplaintButton", row)
         row.addStretch(1)
-        self.open_only_check = QCheckBox(self.tr("只看未办结"), self)
-        self.open_only_check.setObjectName("complaintsOpenOnly")
-        row.addWidget(self.open_only_check)
         layout.addLayout(row)
         splitter = QSplitter(Qt.Orientation.Vertical, tab)
         self.complaint_tree = list_tree(self, "complaintTree", [
@@ -112,10 +109,16 @@ class ComplaintsPage(Page):
         splitter.addWidget(self.complaint_detail)
         splitter.setSizes([400, 220])
         layout.addWidget(splitter, 1)
+        # The filter sits with the count, below the list: the acts' row is wide enough.
+        bottom = QHBoxLayout()
         self.complaint_count = QLabel(tab)
         self.complaint_count.setObjectName("complaintCountLabel")
         self.complaint_count.setProperty("role", "subtle")
-        layout.addWidget(self.complaint_count)
+        bottom.addWidget(self.complaint_count, 1)
+        self.open_only_check = QCheckBox(self.tr("只看未办结"), self)
+        self.open_only_check.setObjectName("complaintsOpenOnly")
+        bottom.addWidget(self.open_only_check)
+        layout.addLayout(bottom)
         return tab
 
     def _follow_up_tab(self) -> QWidget:
@@ -131,19 +134,21 @@ class ComplaintsPage(Page):
         self.decide_button = self._button(self.tr("决定申诉…"), "decideAppealButton", row)
         self.open_case_button = self._button(self.tr("打开办件"), "openRatedCaseButton", row)
         row.addStretch(1)
-        self.follow_open_check = QCheckBox(self.tr("只看未完成"), self)
-        self.follow_open_check.setObjectName("followUpOpenOnly")
-        row.addWidget(self.follow_open_check)
         layout.addLayout(row)
         self.follow_tree = list_tree(self, "followUpTree", [
             self.tr("受理编号"), self.tr("事项"), self.tr("窗口"), self.tr("评价"),
             self.tr("评价日"), self.tr("回访期限"), self.tr("回访"), self.tr("整改"),
             self.tr("申诉"), self.tr("评价内容")])
         layout.addWidget(self.follow_tree, 1)
+        bottom = QHBoxLayout()
         self.follow_count = QLabel(tab)
         self.follow_count.setObjectName("followUpCountLabel")
         self.follow_count.setProperty("role", "subtle")
-        layout.addWidget(self.follow_count)
+        bottom.addWidget(self.follow_count, 1)
+        self.follow_open_check = QCheckBox(self.tr("只看未完成"), self)
+        self.follow_open_check.setObjectName("followUpOpenOnly")
+        bottom.addWidget(self.follow_open_check)
+        layout.addLayout(bottom)
         hint = QLabel(self.tr("每一条不满意、非常不满意评价都要回访；经回访问题属实的下达整改并"
                               "限期登记结果。窗口可对误评、恶意差评申诉，由电子监察决定，"
                               "申诉成立的评价不计入考核。"), tab)
