@@ -135,3 +135,21 @@ def test_the_chief_appeals_a_rating_but_does_not_call_back(qtbot, gui_profile) -
     dialog.submit_button.click()
     qtbot.waitUntil(lambda: tree.topLevelItem(0).text(8) == "待决定", timeout=10000)
     assert not appeal.isEnabled()
+
+
+def test_the_administrator_sets_the_deadlines(qtbot, gui_profile) -> None:
+    from PyQt6.QtWidgets import QSpinBox
+
+    supervisor_page = _page(qtbot, gui_profile, gui_profile.staff.supervisor)
+    assert not find(supervisor_page, QPushButton, "complaintDeadlinesButton").isVisibleTo(
+        supervisor_page)
+    page = _page(qtbot, gui_profile, gui_profile.staff.admin)
+    find(page, QPushButton, "complaintDeadlinesButton").click()
+    dialog = _dialog(qtbot, page)
+    answer = find(dialog, QSpinBox, "answer_daysInput")
+    assert answer.value() == 5
+    answer.setValue(3)
+    find(dialog, QSpinBox, "follow_up_daysInput").setValue(2)
+    dialog.submit_button.click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
+    assert complaints.deadline_settings(gui_profile.runtime.uow) == (3, 2)

@@ -118,6 +118,10 @@ class ComplaintsPage(Page):
         self.open_only_check = QCheckBox(self.tr("只看未办结"), self)
         self.open_only_check.setObjectName("complaintsOpenOnly")
         bottom.addWidget(self.open_only_check)
+        self.deadlines_button = QPushButton(self.tr("期限设置…"), self)
+        self.deadlines_button.setObjectName("complaintDeadlinesButton")
+        self.deadlines_button.setVisible(self.context.can(Action.MANAGE_SETTINGS))
+        bottom.addWidget(self.deadlines_button)
         layout.addLayout(bottom)
         return tab
 
@@ -165,6 +169,7 @@ class ComplaintsPage(Page):
         self.reply_button.clicked.connect(self._on_reply_button_clicked)
         self.close_button.clicked.connect(self._on_close_button_clicked)
         self.open_only_check.toggled.connect(self._on_filter_toggled)
+        self.deadlines_button.clicked.connect(self._on_deadlines_button_clicked)
         self.follow_open_check.toggled.connect(self._on_filter_toggled)
         self.complaint_tree.currentItemChanged.connect(self._on_complaint_tree_current_changed)
         self.follow_tree.currentItemChanged.connect(self._on_follow_tree_current_changed)
@@ -393,6 +398,27 @@ class ComplaintsPage(Page):
         self._ask(self.tr("登记投诉"), fields, act, submit_text=self.tr("登记"),
                   intro=self.tr("实名投诉必须在答复期限内答复投诉人；答复期限按系统设置的"
                                 "工作日自登记之日起计算。"))
+
+    def _on_deadlines_button_clicked(self) -> None:
+        uow = self.context.uow
+        self.context.runner.run(lambda: complaints.deadline_settings(uow),
+                                on_done=self._ask_deadlines, on_error=self.message_bar.show_error,
+                                owner=self)
+
+    def _ask_deadlines(self, current: tuple[int, int]) -> None:
+        uow, user = self.context.uow, self.context.user
+        answer_days, follow_up_days = current
+
+        def act(values: dict[str, Any]) -> None:
+            complaints.set_answer_working_days(uow, user, values["answer_days"])
+            evaluations.set_follow_up_working_days(uow, user, values["follow_up_days"])
+
+        self._ask(self.tr("投诉和差评期限"), [
+            FieldSpec("answer_days", self.tr("投诉答复期限（工作日）"), "spin",
+                      default=answer_days, minimum=1, maximum=60),
+            FieldSpec("follow_up_days", self.tr("差评回访期限（工作日）"), "spin",
+                      default=follow_up_days, minimum=1, maximum=30),
+        ], act, intro=self.tr("新登记的投诉按新的答复期限计算；已登记的投诉保持登记时的期限。"))
 
     def _complaint_act(self, title: str, fields: list[FieldSpec],
                        call: Callable[..., Any], intro: str = "") -> None:

@@ -46,9 +46,18 @@ def set_answer_working_days(uow_factory: UnitOfWorkFactory, user: CurrentUser, d
         raise ValidationError("bad_days", "答复期限应为1至60个工作日。", field="days")
     with uow_factory() as uow:
         uow.settings.set(ANSWER_DAYS_SETTING, str(days))
-        uow.audit.append({"kind": "setting", "key": ANSWER_DAYS_SETTING, "value": days,
+        uow.audit.append({"kind": "admin", "action": "settings", "key": ANSWER_DAYS_SETTING,
+                          "value": days,
                           "actor_id": user.id, "at": utc_now().isoformat()})
         uow.commit()
+
+
+def deadline_settings(uow_factory: UnitOfWorkFactory) -> tuple[int, int]:
+    """(complaint answer days, 差评 call-back days), in working days, as configured."""
+    from app.services.evaluations import follow_up_working_days
+
+    with uow_factory() as uow:
+        return answer_working_days(uow), follow_up_working_days(uow)
 
 
 def _load(uow: UnitOfWork, complaint_id: str) -> Complaint:

@@ -45,6 +45,8 @@ def set_follow_up_working_days(uow_factory: UnitOfWorkFactory, user: CurrentUser
         raise ValidationError("bad_days", "回访期限应为1至30个工作日。", field="days")
     with uow_factory() as uow:
         uow.settings.set(FOLLOW_UP_DAYS_SETTING, str(days))
+        uow.audit.append({"kind": "admin", "action": "settings", "key": FOLLOW_UP_DAYS_SETTING,
+                          "value": days, "actor_id": user.id, "at": utc_now().isoformat()})
         uow.commit()
 
 
