@@ -92,6 +92,7 @@ def test_package_holds_events_documents_attachments_seal_uses_and_audit(profile,
     assert any("acceptance_notice" in n for n in documents)
     metadata = zipfile.ZipFile(path).read(f"{root}metadata.xml").decode()
     assert "<档号>XC01-2026-D30-SCJ-0001</档号>" in metadata and "定期30年" in metadata
+    assert "<办理结果>准予</办理结果>" in metadata
     uses = json.loads(zipfile.ZipFile(path).read(f"{root}seal_uses.json"))
     assert {u["document_kind"] for u in uses} >= {"approval_decision", "acceptance_notice"}
     check = archives.verify_package(path.read_bytes())

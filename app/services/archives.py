@@ -52,6 +52,8 @@ FORMAT_VERSION = "CounterDesk-EEP-1"
 # 保管期限 (DA/T 22 style): a granted or confirmed result 30 years, the rest 10.
 RETENTION = {"approved": ("D30", "定期30年")}
 DEFAULT_RETENTION = ("D10", "定期10年")
+OUTCOME_LABELS = {"approved": "准予", "denied": "不予", "rejected": "不予受理",
+                  "returned": "退回", "withdrawn": "申请人撤回"}
 # A fixed time for every entry: the same case gives the same package bytes.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -203,7 +205,7 @@ def _metadata(case: Case, code: str, retention: str, documents: list[dict[str, A
         "题名": f"{case.applicant_name}申请{case.matter.name}（{case.number}）",
         "责任者": case.matter.department_name, "受理编号": case.number,
         "事项编码": case.matter.code, "事项名称": case.matter.name,
-        "办理结果": case.outcome or case.state.value,
+        "办理结果": OUTCOME_LABELS.get(case.outcome, case.state.label),
         "形成日期": local_date(case.registered_at).isoformat(),
         "办结日期": local_date(case.completed_at).isoformat(),
         "件数": str(len(documents) + len(attachments)), "事件数": str(event_count),
