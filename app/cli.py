@@ -135,6 +135,11 @@ def main(argv: list[str] | None = None) -> int:
         from app.selftest import run_self_test
 
         return run_self_test(args.data_dir)  # None: a temporary folder
+    from app.domain.calendar import configure_local_zone
+    from app.settings import Settings
+
+    # The station's zone for every local day below (the GUI's start does the same).
+    configure_local_zone(Settings.load().values.time_zone)
     data_dir = args.data_dir or default_data_dir()
     if args.command is None:
         from app.main import run_gui

@@ -40,7 +40,9 @@ def configure_application(app: QApplication) -> None:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(icon("app"))
     font = QFont(app.font())
-    font.setFamilies(UI_FONT_FAMILIES)
+    # The shipped faces go before the generic "sans-serif", which would otherwise match a
+    # Latin-only face first.
+    font.setFamilies(UI_FONT_FAMILIES[:-1] + shipped_ui_fonts() + UI_FONT_FAMILIES[-1:])
     if font.pointSizeF() < 10:
         font.setPointSizeF(10)
     app.setFont(font)
@@ -48,6 +50,32 @@ def configure_application(app: QApplication) -> None:
     app.setStyleSheet(load_style_sheet())
     install_wheel_guard(app)
     install_qt_translations(app)
+
+
+_SHIPPED_UI_FAMILIES: list[str] = []
+
+
+def shipped_ui_fonts() -> list[str]:
+    """The families of the fonts CounterDesk ships, loaded for the screens only on a
+    machine with no Chinese font of its own (a bare Linux PC), where every label would
+    otherwise show boxes. Windows always has 微软雅黑 and loads nothing here."""
+    from PyQt6.QtGui import QFontDatabase
+
+    from app.resources import resource_path
+
+    if _SHIPPED_UI_FAMILIES:
+        return list(_SHIPPED_UI_FAMILIES)  # loaded already (configured once more)
+    if QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese):
+        return []
+    families = _SHIPPED_UI_FAMILIES
+    for name in ("NotoSerifSC-Regular.ttf", "NotoSerifSC-Bold.ttf"):
+        font_id = QFontDatabase.addApplicationFont(str(resource_path("resources", "fonts", name)))
+        if font_id < 0:
+            log.warning("the shipped font %s could not be loaded", name)
+            continue
+        families += [f for f in QFontDatabase.applicationFontFamilies(font_id)
+                     if f not in families]
+    return list(families)
 
 
 def install_qt_translations(app: QApplication) -> bool:
@@ -206,11 +234,13 @@ class CrashReporter(QObject):
 
 def run_gui(data_dir: Path) -> int:
     """Start the desktop program on the profile in ``data_dir``; returns the exit code."""
+    from app.domain.calendar import configure_local_zone
     from app.logs import install_excepthook, setup_logging
     from app.services.runtime import open_runtime
     from app.settings import Settings
 
     settings = Settings.load()
+    configure_local_zone(settings.values.time_zone)  # validated on load
     try:
         log_path = setup_logging()
         log_dir = str(log_path.parent)

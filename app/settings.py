@@ -63,6 +63,9 @@ class SettingsValues:
     """How many automatic database backups to keep."""
     data_dir: str = ""
     """The profile folder; empty: the per-user data folder."""
+    time_zone: str = "Asia/Shanghai"
+    """The zone of the counter's days (deadlines, filters, months, ledger periods);
+    the county server and all its stations keep the same."""
 
 
 _RANGES: dict[str, tuple[int, int]] = {
@@ -94,6 +97,14 @@ def validate(key: str, value: object) -> Any:
     if not isinstance(value, str):
         raise SettingsError("bad_setting", f"设置项“{key}”须为文字。", field=key)
     value = value.strip()
+    if key == "time_zone":
+        from app.domain.calendar import time_zone_named
+        from app.domain.errors import ValidationError
+
+        try:
+            time_zone_named(value)
+        except ValidationError as error:
+            raise SettingsError("bad_setting", error.message, field=key) from None
     if key == "server_url" and value and not value.startswith(("https://", "http://")):
         raise SettingsError("bad_setting", "服务器地址须以 https:// 或 http:// 开头。",
                             field=key)

@@ -49,6 +49,7 @@ from app.sync.protocol import (
     REFERENCE_PUSH_PATH,
     STATION_PATH,
     UPGRADE_MESSAGE,
+    VERIFICATIONS_PATH,
     AttachmentStatus,
     EnrollRequest,
     ErrorAnswer,
@@ -59,7 +60,7 @@ from app.sync.protocol import (
     ReferencePage,
     StationInfo,
 )
-from server import attachments, events, reference, stations
+from server import attachments, events, monitoring, reference, stations, verification, web
 from server.attachments import AttachmentStore
 from server.database import ServerConfig, current_epoch, make_session_factory, open_database
 from server.errors import ApiError
@@ -315,13 +316,16 @@ def create_app(
         return JSONResponse(transaction(work).to_dict())
 
     @app.get(STATION_PATH, response_model=StationInfo, tags=["stations"])
-    async def station(authorization: AuthHeader = None) -> JSONResponse:
+    async def station(request: Request, authorization: AuthHeader = None) -> JSONResponse:
         """Who the credential belongs to, the highest station sequence seen from it, and
         the heads of its feed and of the reference data (a round with nothing new stops
         here)."""
 
         def work(session: Session) -> StationInfo:
-            return stations.station_info(session, authenticated(session, authorization))
+            found = authenticated(session, authorization)
+            if stations.note_report(found, request.headers):
+                session.commit()
+            return stations.station_info(session, found)
 
         return JSONResponse((await read(work)).to_dict())
 
@@ -350,7 +354,9 @@ def create_app(
                 found = authenticated(session, authorization)
                 return events.push(session, found, data.get("events"))
 
-            return events.encode_answer(events.push_answer_dict(transaction(work)))
+            answered = transaction(work)
+            monitoring.count_push(answered.answers)
+            return events.encode_answer(events.push_answer_dict(answered))
 
         return Response(await run_in_threadpool(answer), media_type="application/json")
 
@@ -451,4 +457,21 @@ def create_app(
         path = attachments.content_path(session, store, sha256)
         return FileResponse(path, media_type="application/octet-stream")
 
+    @app.post(VERIFICATIONS_PATH, tags=["sync"], openapi_extra=push_body)
+    async def verifications_push(request: Request,
+                                 authorization: AuthHeader = None) -> JSONResponse:
+        """Seal uses' verification records (sent before the events naming them), which
+        the public page (/v/{id}) reads: ``{"records": [...]}``."""
+        raw = await read_body(request, max_request_bytes)
+        data = parse_json(inflate(raw, request.headers.get("content-encoding", "")))
+        records = data.get("records") if isinstance(data, dict) else None
+
+        def work(session: Session) -> dict[str, Any]:
+            return verification.store_records(session, authenticated(session, authorization),
+                                              records)
+
+        return JSONResponse(await run_in_threadpool(transaction, work))
+
+    web.install(app, config)
+    monitoring.install(app, config)
     return app

@@ -8,12 +8,12 @@ the database the server uses. Errors are one line on stderr and a non-zero exit.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import shutil
 import sqlite3
 import sys
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,9 +23,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.domain.errors import DomainError
-from app.domain.roles import Role
-from app.domain.seal import WINDOW_COPY_MARK, SealKind, SealRecord, SealStatus
-from server import reference, stations
+from app.domain.seal import SealKind, SealStatus
+from server import accounts, administration, reference, stations
 from server.database import (
     DATABASE_NAME,
     ServerConfig,
@@ -37,6 +36,7 @@ from server.errors import ApiError
 
 DEFAULT_PORT = 8765
 PASSWORD_ENV = "COUNTERDESK_STAFF_PASSWORD"
+ADMIN_PASSWORD_ENV = "COUNTERDESK_ADMIN_PASSWORD"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     # Where to listen: for ``serve``, and for the bare ``python -m server`` that means it.
     listen = argparse.ArgumentParser(add_help=False)
     listen.add_argument("--host", default=argparse.SUPPRESS, help="监听地址（默认 127.0.0.1）")
+    listen.add_argument("--tls-cert", type=Path, default=argparse.SUPPRESS,
+                        help="HTTPS 证书（PEM，含中间证书）；与 --tls-key 一起直接提供 HTTPS")
+    listen.add_argument("--tls-key", type=Path, default=argparse.SUPPRESS,
+                        help="HTTPS 私钥（PEM）")
     listen.add_argument("--port", type=int, default=argparse.SUPPRESS,
                         help=f"端口（默认 {DEFAULT_PORT}）")
     parser = argparse.ArgumentParser(prog="python -m server", parents=[common, listen],
@@ -119,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
     calendar.add_argument("year", type=int)
     calendar.add_argument("file", type=Path)
 
+    admin = sub.add_parser("add-admin", parents=[common],
+                           help=f"新增管理控制台账户（密码取自环境变量 {ADMIN_PASSWORD_ENV} 或提示输入）")
+    admin.add_argument("username")
+    admin.add_argument("--name", default="", help="姓名")
+    admin.add_argument("--reset", action="store_true", help="为已有账户重设密码并解锁")
+
     sub.add_parser("new-epoch", parents=[common],
                    help="更换纪元标识（从备份恢复数据库后执行，各站点将重新上传）")
     restore = sub.add_parser("restore", parents=[common],
@@ -140,8 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     config = ServerConfig.from_args(getattr(args, "data_dir", None), getattr(args, "db", None))
     command = args.command or "serve"
-    if command != "serve" and (hasattr(args, "host") or hasattr(args, "port")):
-        print("错误：--host 和 --port 只用于启动服务器（serve）。", file=sys.stderr)
+    if command != "serve" and any(hasattr(args, a) for a in ("host", "port", "tls_cert", "tls_key")):
+        print("错误：--host、--port、--tls-cert 和 --tls-key 只用于启动服务器（serve）。",
+              file=sys.stderr)
         return 2
     try:
         return _run(command, args, config)
@@ -160,20 +171,38 @@ def _run(command: str, args: argparse.Namespace, config: ServerConfig) -> int:
     try:
         if command == "serve":
             return _serve(config, engine, getattr(args, "host", "127.0.0.1"),
-                          getattr(args, "port", DEFAULT_PORT))
+                          getattr(args, "port", DEFAULT_PORT),
+                          getattr(args, "tls_cert", None), getattr(args, "tls_key", None))
         handler = _COMMANDS[command]
         return handler(engine, config, args)
     finally:
         engine.dispose()
 
 
-def _serve(config: ServerConfig, engine: Engine, host: str, port: int) -> int:
+def _serve(config: ServerConfig, engine: Engine, host: str, port: int,
+           tls_cert: Path | None = None, tls_key: Path | None = None) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.monitoring import configure_logging
 
-    print(f"CounterDesk 中心服务器：http://{host}:{port}  数据库：{_describe(config)}", flush=True)
-    uvicorn.run(create_app(config, engine=engine), host=host, port=port, log_level="info")
+    if (tls_cert is None) != (tls_key is None):
+        print("错误：--tls-cert 和 --tls-key 须同时给出。", file=sys.stderr)
+        return 2
+    for path in (tls_cert, tls_key):
+        if path is not None and not path.is_file():
+            print(f"错误：找不到文件 {path}。", file=sys.stderr)
+            return 1
+    scheme = "https" if tls_cert else "http"
+    print(f"CounterDesk 中心服务器：{scheme}://{host}:{port}  数据库：{_describe(config)}",
+          flush=True)
+    configure_logging()
+    # proxy_headers: behind a reverse proxy on this machine, the client's address and
+    # scheme come from X-Forwarded-For / -Proto (trusted from 127.0.0.1 only).
+    uvicorn.run(create_app(config, engine=engine), host=host, port=port, log_config=None,
+                access_log=False, proxy_headers=True,
+                ssl_certfile=str(tls_cert) if tls_cert else None,
+                ssl_keyfile=str(tls_key) if tls_key else None)
     return 0
 
 
@@ -262,87 +291,51 @@ def _import_catalog(engine: Engine, _config: ServerConfig, args: argparse.Namesp
 
 
 def _add_staff(engine: Engine, _config: ServerConfig, args: argparse.Namespace) -> int:
-    roles = [r.strip() for r in args.roles.split(",") if r.strip()]
-    try:
-        [Role(r) for r in roles]
-    except ValueError:
-        print("错误：角色只能是 clerk、chief、admin、supervisor。", file=sys.stderr)
-        return 1
+    roles = administration.parse_roles(args.roles)
     password = args.password or os.environ.get(PASSWORD_ENV, "")
-    password_hash = ""
-    if password:
-        from argon2 import PasswordHasher
-
-        password_hash = PasswordHasher().hash(password)
-    station_code = args.station.strip().upper()
-
-    def work(session: Session) -> str:
-        stations.find_station(session, station_code)
-        held = reference.find_staff(session, station_code, args.username)
-        user_id = held["id"] if held else str(uuid.uuid4())
-        reference.save_staff(
-            session, station_code=station_code, user_id=user_id, username=args.username,
-            display_name=args.name, roles=roles, department_code=args.department,
-            window_name=args.window, password_hash=password_hash,
-        )
-        return user_id
-
-    user_id = _in_transaction(engine, work)
-    print(f"已保存站点 {station_code} 的人员 {args.username}（{args.name}），标识：")
+    user_id = _in_transaction(engine, lambda s: administration.save_staff_member(
+        s, station=args.station, username=args.username, display_name=args.name, roles=roles,
+        department=args.department, window=args.window, password=password))
+    print(f"已保存站点 {args.station.strip().upper()} 的人员 {args.username}（{args.name}），标识：")
     print(user_id)
     return 0
 
 
 def _deactivate_staff(engine: Engine, _config: ServerConfig, args: argparse.Namespace) -> int:
-    station_code = args.station.strip().upper()
-
-    def work(session: Session) -> None:
-        held = reference.find_staff(session, station_code, args.username)
-        if held is None:
-            raise DomainError("staff_not_found", f"站点 {station_code} 没有人员 {args.username}。")
-        reference.save_staff(
-            session, station_code=station_code, user_id=held["id"], username=held["username"],
-            display_name=held["display_name"], roles=held["roles"],
-            department_code=held.get("department_code", ""),
-            window_name=held.get("window_name", ""), active=False,
-        )
-
-    _in_transaction(engine, work)
-    print(f"已停用站点 {station_code} 的人员 {args.username}。")
+    _in_transaction(engine, lambda s: administration.deactivate_staff_member(
+        s, station=args.station, username=args.username))
+    print(f"已停用站点 {args.station.strip().upper()} 的人员 {args.username}。")
     return 0
 
 
 def _add_seal(engine: Engine, _config: ServerConfig, args: argparse.Namespace) -> int:
-    station_code = args.station.strip().upper()
-    today = datetime.now(UTC).date()
-    kind = SealKind(args.kind)
-
-    def work(session: Session) -> SealRecord:
-        custodian = reference.find_staff(session, station_code, args.custodian)
-        if custodian is None:
-            raise DomainError("staff_not_found", f"站点 {station_code} 没有人员 {args.custodian}。")
-        department = reference.get(session, reference.ReferenceKind.DEPARTMENT, args.department)
-        if department is None:
-            raise DomainError("department_not_found", f"部门 {args.department} 不存在，请先导入目录。")
-        seal = SealRecord(
-            id=args.id or str(uuid.uuid4()), authority_name=args.authority,
-            department_code=args.department, department_name=department["name"],
-            serial=args.serial, custodian_id=custodian["id"],
-            custodian_name=custodian["display_name"], valid_from=args.valid_from or today,
-            valid_to=args.valid_to, status=SealStatus.IN_USE, replaced_by=None,
-            made_on=args.made_on or today, made_by=args.made_by, image_sha256=None,
-            kind=kind, title=kind.default_title, window_name=args.window.strip(),
-            copy_mark=WINDOW_COPY_MARK if kind is SealKind.WINDOW_COPY else "",
-        )
-        if kind.kept_by_chief and "chief" not in custodian.get("roles", ["chief"]):
-            raise DomainError("custodian_not_chief",
-                              f"{kind.label}的保管人必须是首席代表（{args.custodian}不是）。")
-        reference.save_seal(session, seal)
-        return seal
-
-    seal = _in_transaction(engine, work)
+    new = administration.NewSeal(
+        station=args.station, custodian=args.custodian, department=args.department,
+        serial=args.serial, authority=args.authority, kind=SealKind(args.kind),
+        window=args.window, valid_from=args.valid_from, valid_to=args.valid_to,
+        made_on=args.made_on, made_by=args.made_by, id=args.id)
+    seal = _in_transaction(engine, lambda s: administration.register_seal(s, new))
     print(f"已登记印章 {seal.serial}（{seal.full_title}），标识：")
     print(seal.id)
+    return 0
+
+
+def _add_admin(engine: Engine, _config: ServerConfig, args: argparse.Namespace) -> int:
+    password = os.environ.get(ADMIN_PASSWORD_ENV, "") or getpass.getpass("密码：")
+
+    def work(session: Session) -> None:
+        if args.reset:
+            accounts.set_password(session, args.username, password)
+            accounts.set_active(session, args.username, True)
+        else:
+            accounts.create_account(session, username=args.username,
+                                    display_name=args.name or args.username, password=password)
+        accounts.audit(session, "(命令行)", "reset_admin" if args.reset else "add_admin",
+                       args.username.strip().lower())
+
+    _in_transaction(engine, work)
+    print(f"管理账户 {args.username} 已{'重设密码并解锁' if args.reset else '创建'}；"
+          "登录地址：服务器地址/admin")
     return 0
 
 
@@ -422,6 +415,7 @@ _COMMANDS: dict[str, Callable[[Engine, ServerConfig, argparse.Namespace], int]] 
     "deactivate-staff": _deactivate_staff,
     "add-seal": _add_seal,
     "revoke-seal": _revoke_seal,
+    "add-admin": _add_admin,
     "publish-calendar": _publish_calendar,
     "new-epoch": _new_epoch,
     "backup": _backup,

@@ -102,6 +102,12 @@ class Station(Base):
     max_station_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the station last reported of itself (headers of its station request): its
+    # protocol version, how many events wait in its outbox, the epoch it holds.
+    protocol_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reported_outbox: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    reported_epoch: Mapped[str] = mapped_column(String(36), default="", server_default="")
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class EventRow(Base):
@@ -203,3 +209,76 @@ class Attachment(Base):
     station: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class VerificationRecord(Base):
+    """What a scanned QR code may show of one seal use, uploaded by the sealing station
+    before the events that name it (``server.verification``). Only what the paper
+    shows, with the applicant's name masked; the code is kept as its SHA-256."""
+
+    __tablename__ = "verification_records"
+    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    station: Mapped[str] = mapped_column(String(12), index=True)
+    case_id: Mapped[str] = mapped_column(String(36))
+    case_number: Mapped[str] = mapped_column(String(40))
+    document_kind: Mapped[str] = mapped_column(String(40))
+    document_number: Mapped[str] = mapped_column(String(80))
+    authority_name: Mapped[str] = mapped_column(String(100))
+    seal_title: Mapped[str] = mapped_column(String(60), default="")
+    applicant: Mapped[str] = mapped_column(String(200), default="")
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    supersedes: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DocumentRevocation(Base):
+    """A sealed document revoked by decision (行政许可法第六十九条 撤销, ...), recorded by
+    the county's administrators: its verification page says so."""
+
+    __tablename__ = "document_revocations"
+    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    decision_number: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text)
+    revoked_on: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(40))
+
+
+class AdminAccount(Base):
+    """An account of the server's console (county IT staff), argon2 hash, lock-out."""
+
+    __tablename__ = "admin_accounts"
+    username: Mapped[str] = mapped_column(String(40), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(50))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AdminSession(Base):
+    """A logged-in console session: the cookie's SHA-256, never the cookie itself."""
+
+    __tablename__ = "admin_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("admin_accounts.username"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AdminAudit(Base):
+    """Every act of the console (and the CLI's account commands), append-only."""
+
+    __tablename__ = "admin_audit"
+    id: Mapped[int] = mapped_column(AutoBigInt, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    username: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(120), default="")
+    outcome: Mapped[str] = mapped_column(String(20), default="ok")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    remote: Mapped[str] = mapped_column(String(64), default="")

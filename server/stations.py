@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +12,14 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import ValidationError
 from app.domain.numbering import validate_station_code
-from app.sync.protocol import MIN_CREDENTIAL_LENGTH, ErrorCode, StationInfo
+from app.sync.protocol import (
+    HELD_EPOCH_HEADER,
+    MIN_CREDENTIAL_LENGTH,
+    OUTBOX_HEADER,
+    PROTOCOL_HEADER,
+    ErrorCode,
+    StationInfo,
+)
 from server.database import lock_state
 from server.errors import ApiError
 from server.hashing import (
@@ -196,6 +204,29 @@ def authenticate(session: Session, authorization: str | None) -> Station:
         raise ApiError(401, ErrorCode.STATION_REVOKED, "本站点已被县中心注销，不能同步。请联系县中心管理员。")
     assert station.code is not None
     return station
+
+
+REPORT_REFRESH = timedelta(minutes=1)
+
+
+def note_report(station: Station, headers: Mapping[str, str]) -> bool:
+    """Keep what a station's request says of it (protocol version, outbox, epoch held)
+    for the console; True when the row changed (it is re-stamped once a minute)."""
+    protocol = headers.get(PROTOCOL_HEADER, "")
+    outbox = headers.get(OUTBOX_HEADER, "")
+    epoch = headers.get(HELD_EPOCH_HEADER, "")[:36]
+    new_protocol = int(protocol) if protocol.isdigit() else station.protocol_version
+    new_outbox = int(outbox) if outbox.isdigit() else station.reported_outbox
+    now = _now()
+    if (new_protocol == station.protocol_version and new_outbox == station.reported_outbox
+            and epoch == station.reported_epoch and station.reported_at is not None
+            and now - station.reported_at < REPORT_REFRESH):
+        return False
+    station.protocol_version = new_protocol
+    station.reported_outbox = new_outbox
+    station.reported_epoch = epoch
+    station.reported_at = now
+    return True
 
 
 def all_case_stations(session: Session) -> set[str]:

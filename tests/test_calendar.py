@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import holidays
 import pytest
@@ -500,3 +500,44 @@ def test_yellow_from_agrees_with_warning_level_on_every_day(threshold: int) -> N
 def test_chinese_date_has_no_zero_padding() -> None:
     assert format_chinese_date(date(2026, 11, 22)) == "2026年11月22日"
     assert format_chinese_date(date(2026, 1, 5)) == "2026年1月5日"
+
+
+@pytest.fixture
+def counter_zone():
+    """Configure another counter zone for one test, and put Asia/Shanghai back."""
+    from app.domain.calendar import configure_local_zone
+
+    yield configure_local_zone
+    configure_local_zone("Asia/Shanghai")
+
+
+def test_a_configured_zone_moves_every_local_day(counter_zone) -> None:
+    from datetime import UTC
+
+    from app.domain.case import local_day
+    from app.domain.seal import china_date
+    from app.services.context import local_date
+    from app.services.statistics import month_bounds
+
+    late_evening = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)  # 01:30 on 12-01 in Beijing
+    assert local_date(late_evening) == date(2026, 12, 1)
+    counter_zone("Asia/Urumqi")  # UTC+6 in the tz database
+    assert local_date(late_evening) == local_day(late_evening) == china_date(late_evening) \
+        == date(2026, 11, 30)
+    start, end = month_bounds(2026, 12)
+    assert start == datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
+    assert end == datetime(2026, 12, 31, 18, 0, tzinfo=UTC)
+
+
+def test_an_unknown_zone_is_refused_in_chinese_and_changes_nothing(counter_zone) -> None:
+    from datetime import UTC
+
+    from app.services.context import local_date
+    from app.settings import SettingsError, validate
+
+    with pytest.raises(ValidationError, match="时区“Mars/Olympus”不存在"):
+        counter_zone("Mars/Olympus")
+    assert local_date(datetime(2026, 11, 30, 17, 30, tzinfo=UTC)) == date(2026, 12, 1)
+    with pytest.raises(SettingsError, match="不存在"):
+        validate("time_zone", "Mars/Olympus")
+    assert validate("time_zone", " Asia/Urumqi ") == "Asia/Urumqi"

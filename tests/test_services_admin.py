@@ -69,8 +69,8 @@ def test_an_unknown_user_name_gets_every_answer_a_real_one_gets(profile) -> None
 def test_an_unknown_user_name_costs_a_password_check(profile, monkeypatch) -> None:
     runtime, _ = profile
     checked = []
-    real = accounts._verify
-    monkeypatch.setattr(accounts, "_verify",
+    real = accounts.verify_password
+    monkeypatch.setattr(accounts, "verify_password",
                         lambda hashed, password: checked.append(password) or real(hashed, password))
     with pytest.raises(AuthenticationError):
         accounts.authenticate(runtime.uow, username="ghost", password="guess-1234")

@@ -132,3 +132,29 @@ def test_only_administrators_keep_staff(profile) -> None:
     with pytest.raises(PermissionDenied):
         accounts.reset_password(runtime.uow, staff.supervisor, user_id=staff.clerk.id,
                                 new_password=NEW_PASSWORD)
+
+
+def test_the_screen_unlock_counts_wrong_passwords_with_the_login(profile) -> None:
+    """Five wrong tries at the locked screen lock the account as five at the login do:
+    the lock screen is no way to guess a password without limit."""
+    runtime, staff = profile
+    for left in (4, 3, 2, 1):
+        with pytest.raises(AuthenticationError) as wrong:
+            accounts.confirm_password(runtime.uow, staff.clerk, "guess-1234", now=MONDAY)
+        assert f"还可尝试{left}次" in wrong.value.message
+    with pytest.raises(AuthenticationError) as locked:
+        accounts.confirm_password(runtime.uow, staff.clerk, "guess-1234", now=MONDAY)
+    assert locked.value.code == "locked"
+    # Locked: the right password is refused too, at the screen and at the login.
+    with pytest.raises(AuthenticationError, match="已锁定"):
+        accounts.confirm_password(runtime.uow, staff.clerk, PASSWORD,
+                                  now=MONDAY + timedelta(minutes=5))
+    with pytest.raises(AuthenticationError, match="已锁定"):
+        accounts.authenticate(runtime.uow, username="clerk", password=PASSWORD,
+                              now=MONDAY + timedelta(minutes=5))
+    accounts.confirm_password(runtime.uow, staff.clerk, PASSWORD,
+                              now=MONDAY + timedelta(minutes=16))
+    with runtime.uow() as uow:
+        bodies = [json.loads(r.body) for r in uow.audit.records()]
+    actions = [b["action"] for b in bodies if b.get("user") == staff.clerk.id]
+    assert actions.count("password_confirm_failed") == 5

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -753,7 +753,7 @@ def test_the_server_answers_a_scanned_qr_code_only_with_the_seal_keys_code(
             assert genuine.state is DocumentState.VALID
             assert genuine.document_number == issued.document_number
             assert genuine.station == "XZ02"
-            assert check_document(session, document_id, forged).state is DocumentState.UNKNOWN
+            assert check_document(session, document_id, forged).state is DocumentState.MISMATCH
         corrected = seals.apply_seal(window.uow, window.chief, case_id,
                                      document_kind="approval_decision", password=PASSWORD,
                                      key_store=window.runtime.key_store, supersedes=issued.id)
@@ -787,3 +787,47 @@ def test_a_centre_window_created_early_and_enrolled_late_gets_each_event_once(
         assert len(deliveries) == 3
     finally:
         window.close()
+
+
+def test_a_case_done_on_the_spot_is_accepted_by_the_server_and_reaches_the_center(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    """即办件 by one authorized officer: the review, approval, sealed decision and delivery
+    the station records in one act pass the server's checks and project the same."""
+    from app.domain.case import CaseState
+    from app.domain.catalog import CaseType
+    from app.domain.seal import SealKind
+    from app.services import catalog, seals
+    from tests.sync_fixtures import business_matter
+
+    first = enrolled(server, tmp_path / "w1", "XZ01", "中心1号窗口", all_cases=True)
+    second = enrolled(server, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
+    try:
+        catalog.save_matter(first.uow, first.admin, business_matter(
+            code="SCJ-009", name="食品经营许可延续", case_type=CaseType.IMMEDIATE,
+            promised_working_days=0, single_officer=True))
+        seals.register_seal(
+            first.uow, first.admin, first.runtime.key_store, department_code="SCJ",
+            authority_name="县市场监督管理局", serial="1305XZ0102", custodian_id=first.chief.id,
+            valid_from=date(2026, 1, 1), valid_to=None, made_on=date(2025, 12, 20),
+            made_by="县公安局备案刻章点", kind=SealKind.WINDOW_COPY, copy_mark="2", title="")
+        accounts.create_user(first.uow, first.admin, username="officer", display_name="孙即办",
+                             password=PASSWORD, roles=frozenset({Role.CLERK, Role.ON_THE_SPOT}),
+                             department_code="SCJ", window_name="3号窗口")
+        officer = accounts.authenticate(first.uow, username="officer", password=PASSWORD)
+        case = cases.register_case(first.uow, officer, matter_code="SCJ-009",
+                                   applicant=APPLICANT, materials=received_materials())
+        cases.accept(first.uow, officer, case.id, seal=first.counter_seal)
+        done = cases.complete_on_the_spot(first.uow, officer, case.id, opinion="当场准予。",
+                                          seal=first.counter_seal, receiver="张三")
+        report = first.engine.sync_once()
+        assert report.ok and report.conflicts == 0, report
+        second.engine.sync_once()
+        assert first.conflicts() == [] and second.conflicts() == []
+        there = cases.get_case(second.uow, case.id)
+        assert there.state is CaseState.DELIVERED and there.decision == done.decision
+        assert there.completed_at == done.completed_at
+        assert_replicas_equal(server, first, second)
+    finally:
+        first.close()
+        second.close()

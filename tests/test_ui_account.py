@@ -55,7 +55,7 @@ def test_a_wrong_old_password_is_shown_by_its_field(qtbot, gui_profile) -> None:
     dialog = _password_dialog(qtbot, window, "not-my-password1", "harbour2027")
     error = find(dialog, QLabel, "oldPasswordEditError")
     assert error.isVisible()
-    assert error.text() == "密码不正确，未执行操作。"
+    assert error.text() == "密码不正确，未执行操作；还可尝试4次。"
     assert not find(dialog, QLabel, "newPasswordEditError").isVisible()
     assert dialog.isVisible()
     assert find(dialog, QLineEdit, "newPasswordEdit").text() == "harbour2027"

@@ -148,3 +148,47 @@ def test_an_empty_registration_logs_out_without_asking(qtbot, gui_profile) -> No
     window.show()
     with qtbot.waitSignal(window.logoutRequested, timeout=2000):
         window.logout_action.trigger()
+
+
+def _answer_switch_box(qtbot, button_name: str) -> list[str]:
+    """Click ``button_name`` on the page-switch box as soon as it is up; its text."""
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QApplication, QMessageBox
+
+    seen: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or box.objectName() != "switchConfirmBox":
+            QTimer.singleShot(10, answer)
+            return
+        seen.append(box.text() + "\n" + box.informativeText())
+        assert box.defaultButton() is find(box, QPushButton, "switchStayButton")
+        find(box, QPushButton, button_name).click()
+
+    QTimer.singleShot(0, answer)
+    return seen
+
+
+def test_going_to_another_page_with_a_half_filled_registration_asks(qtbot, gui_profile) -> None:
+    window, page = _window_with_a_half_filled_registration(qtbot, gui_profile)
+    search = window._keys.index("search")
+    register_row = window.nav.currentRow()
+    # Stay: still on the form, nav back on 受理登记, nothing lost.
+    seen = _answer_switch_box(qtbot, "switchStayButton")
+    window.nav.setCurrentRow(search)
+    assert seen and "张三" in seen[0] and "办件查询" in seen[0]
+    assert window.stack.currentWidget() is page and window.nav.currentRow() == register_row
+    # Keep: the other page shows, the form waits as it was.
+    _answer_switch_box(qtbot, "switchKeepButton")
+    window.nav.setCurrentRow(search)
+    assert window.stack.currentWidget() is window.page("search")
+    assert page.applicant.name_edit.text() == "张三"
+    window.nav.setCurrentRow(register_row)  # nothing unsaved on the search page: no box
+    assert window.stack.currentWidget() is page
+    # Discard: the form is cleared for the next applicant.
+    _answer_switch_box(qtbot, "switchDiscardButton")
+    window.nav.setCurrentRow(search)
+    assert window.stack.currentWidget() is window.page("search")
+    assert page.applicant.name_edit.text() == ""
+    assert page.unsaved_work() == ""

@@ -112,7 +112,7 @@ def test_after_a_password_reset_the_login_asks_for_a_new_password(qtbot, gui_pro
     type_into(qtbot, dialog.password_edit, "Temp2026xx")
     qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: new_edit.isVisible())
-    assert "设置新密码" in dialog.error_label.text()
+    assert "设置新密码" in find(dialog, QLabel, "loginNewPasswordEditError").text()
     assert dialog.user is None
     type_into(qtbot, new_edit, "Mine2026bb")
     type_into(qtbot, find(dialog, QLineEdit, "loginConfirmPasswordEdit"), "Mine2026bb")
@@ -139,3 +139,28 @@ def test_first_start_previews_the_case_numbers_of_the_station_code(qtbot, tmp_pa
     finally:
         runner.wait_for_done()
         runtime.close()
+
+
+def test_login_errors_stand_under_the_field_they_are_about(qtbot, gui_profile) -> None:
+    runner = TaskRunner()
+    gui_profile.runners.append(runner)
+    dialog = LoginDialog(gui_profile.runtime.uow, runner)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_into(qtbot, dialog.password_edit, "whatever9")
+    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    username_error = find(dialog, QLabel, "usernameEditError")
+    assert username_error.isVisible() and username_error.text() == "请输入用户名。"
+    assert not find(dialog, QLabel, "loginError").isVisible()
+
+    def top(widget) -> int:
+        return widget.mapTo(dialog, widget.rect().topLeft()).y()
+
+    assert top(dialog.username_edit) < top(username_error) < top(dialog.password_edit)
+    type_into(qtbot, dialog.username_edit, "clerk")
+    assert not username_error.isVisible()  # fixed: its error goes
+    type_into(qtbot, dialog.password_edit, "not-the-password1")
+    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    error = find(dialog, QLabel, "loginError")
+    qtbot.waitUntil(error.isVisible, timeout=10000)
+    assert top(dialog.password_edit) < top(error) < top(dialog.login_button)

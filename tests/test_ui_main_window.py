@@ -215,3 +215,21 @@ def test_a_crash_on_a_worker_thread_is_shown_on_the_gui_thread(qtbot) -> None:
     qtbot.waitUntil(lambda: reporter.box is not None)
     assert reporter.box.text() == "程序遇到意外错误。"
     reporter.box.close()
+
+
+def test_the_screens_have_a_chinese_font_even_on_a_machine_without_one(
+        qtbot, gui_profile: GuiProfile) -> None:
+    """A bare Linux PC has no Chinese font: the shipped face is loaded for the screens, so
+    a label draws 受理 rather than boxes (with a Chinese font installed, it is used)."""
+    from PyQt6.QtGui import QFontDatabase, QRawFont
+    from PyQt6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    chinese = set(QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese))
+    usable = [family for family in app.font().families() if family in chinese]
+    assert usable, app.font().families()
+    from PyQt6.QtGui import QFont
+
+    raw = QRawFont.fromFont(QFont(usable[0], 12))
+    assert all(raw.supportsCharacter(char) for char in "受理通知书")

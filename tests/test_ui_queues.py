@@ -14,7 +14,15 @@ from app.forms.queues import ApprovalQueuePage, ReviewQueuePage, SealPage
 from app.services import cases, seals
 from tests import test_ui_support
 from tests.profile_fixtures import counter_seal
-from tests.test_ui_support import GUI, GuiProfile, accepted, find, reviewed, wait_idle
+from tests.test_ui_support import (
+    GUI,
+    GuiProfile,
+    accepted,
+    confirm_act,
+    find,
+    reviewed,
+    wait_idle,
+)
 
 pytestmark = GUI
 gui_profile = test_ui_support.gui_profile
@@ -55,8 +63,11 @@ def test_approval_through_the_approval_page(qtbot, gui_profile) -> None:
     assert "材料齐全，符合法定条件" in page.detail.toPlainText()
     opinion = find(page, QPlainTextEdit, "approvalOpinionEdit")
     opinion.setPlainText("同意，准予许可。")
+    qtbot.mouseClick(find(page, QPushButton, "approveButton"), Qt.MouseButton.LeftButton)
+    # Nothing is recorded until the summary is confirmed (Enter: the act is the default).
+    assert cases.get_case(gui_profile.runtime.uow, case.id).state is CaseState.REVIEWED
     with qtbot.waitSignal(page.caseChanged, timeout=10000):
-        qtbot.mouseClick(find(page, QPushButton, "approveButton"), Qt.MouseButton.LeftButton)
+        confirm_act(qtbot, page, expect=case.number)
     approved = cases.get_case(gui_profile.runtime.uow, case.id)
     assert approved.state is CaseState.APPROVED
     assert approved.decision["opinion"] == "同意，准予许可。"
@@ -72,8 +83,9 @@ def test_deny_needs_reasons_and_keeps_the_opinion(qtbot, gui_profile) -> None:
     assert cases.get_case(gui_profile.runtime.uow, case.id).state is CaseState.REVIEWED
     assert find(page, QPlainTextEdit, "approvalOpinionEdit").toPlainText() == "不同意。"
     find(page, QPlainTextEdit, "denyReasonsEdit").setPlainText("经营场所不符合规定。")
+    qtbot.mouseClick(find(page, QPushButton, "denyButton"), Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(page.caseChanged, timeout=10000):
-        qtbot.mouseClick(find(page, QPushButton, "denyButton"), Qt.MouseButton.LeftButton)
+        confirm_act(qtbot, page, expect="不予许可")
     assert cases.get_case(gui_profile.runtime.uow, case.id).state is CaseState.DENIED
 
 
@@ -106,17 +118,23 @@ def test_seal_then_deliver(qtbot, sealed_profile) -> None:
     password = find(page, QLineEdit, "sealPasswordEdit")
     password.setText("wrong-password9")
     qtbot.mouseClick(find(page, QPushButton, "sealButton"), Qt.MouseButton.LeftButton)
+    confirm_act(qtbot, page)
     wait_idle(qtbot, page.context)
     assert "密码不正确" in find(page, QLabel, "sealPasswordEditError").text()
     assert cases.get_case(profile.runtime.uow, case.id).state is CaseState.APPROVED
     password.setText("counter2026")
+    qtbot.mouseClick(find(page, QPushButton, "sealButton"), Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(page.caseChanged, timeout=30000):
-        qtbot.mouseClick(find(page, QPushButton, "sealButton"), Qt.MouseButton.LeftButton)
+        confirm_act(qtbot, page, expect="用印时间即本件的法定办结时间")
     sealed = cases.get_case(profile.runtime.uow, case.id)
     assert sealed.state is CaseState.COMPLETED
     assert sealed.completed_at is not None
     wait_idle(qtbot, page.context)
     assert page.preview_dialog is not None
+    # Straight after sealing, the Word reference copy is there to save beside the PDF.
+    [item] = page.preview_dialog.items
+    assert item.docx and item.docx_is_reference_copy
+    assert page.preview_dialog.save_word_button.isVisible()
     page.preview_dialog.close()
 
     context = profile.context(profile.staff.clerk)
@@ -207,6 +225,7 @@ def test_approving_a_licence_asks_for_the_certificate_fields(qtbot, gui_profile)
     assert page.result_box.isVisible() and page.result_box.title() == "《营业执照》"
     find(page, QPlainTextEdit, "approvalOpinionEdit").setPlainText("同意，准予许可。")
     qtbot.mouseClick(find(page, QPushButton, "approveButton"), Qt.MouseButton.LeftButton)
+    confirm_act(qtbot, page)
     qtbot.waitUntil(lambda: find(page, QLabel, "resultField_numberError").isVisible(),
                     timeout=10000)
     assert "请填写证件编号" in find(page, QLabel, "resultField_numberError").text()
@@ -214,8 +233,9 @@ def test_approving_a_licence_asks_for_the_certificate_fields(qtbot, gui_profile)
     find(page, QLineEdit, "resultField_number").setText("92130534MA0XXXXX1A")
     find(page, QLineEdit, "resultField_validity").setText("长期")
     find(page, QLineEdit, "resultField_scope").setText("日用百货零售")
+    qtbot.mouseClick(find(page, QPushButton, "approveButton"), Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(page.caseChanged, timeout=10000):
-        qtbot.mouseClick(find(page, QPushButton, "approveButton"), Qt.MouseButton.LeftButton)
+        confirm_act(qtbot, page)
     approved = cases.get_case(gui_profile.runtime.uow, case.id)
     assert approved.state is CaseState.APPROVED
     assert [f["value"] for f in approved.decision["result_fields"]] == [

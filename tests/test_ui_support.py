@@ -113,3 +113,17 @@ def find(parent: Any, cls: type, name: str) -> Any:
     return widget
 
 
+
+
+def confirm_act(qtbot: Any, page: Any, *, expect: str = "") -> str:
+    """Press Enter on the confirmation an irreversible act asks for (核准, 用印): the act
+    is the default button. Returns the summary it showed, which must mention ``expect``."""
+    from PyQt6.QtCore import Qt
+
+    qtbot.waitUntil(lambda: page.confirm_box is not None and page.confirm_box.isVisible(),
+                    timeout=5000)
+    box = page.confirm_box
+    summary = box.text()
+    assert expect in summary, summary
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    return summary

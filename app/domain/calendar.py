@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -26,9 +26,61 @@ from typing import Any
 from app.domain.errors import ValidationError
 
 ONE_DAY = timedelta(days=1)
-LOCAL_ZONE = timezone(timedelta(hours=8), "CST")
-"""The counter's days: Asia/Shanghai, which has kept +8 without summer time since 1991,
-so a fixed offset is exact for every date the program handles."""
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+class CounterZone(tzinfo):
+    """The counter's days and clock times: Asia/Shanghai unless the station configures
+    another zone (:func:`configure_local_zone`). One object that every module holds, so
+    a configured zone takes effect everywhere at once; Asia/Shanghai has kept +8 without
+    summer time since 1991, so by default it is that fixed offset, with no tz database."""
+
+    def __init__(self) -> None:
+        self.name = DEFAULT_TIME_ZONE
+        self._zone: tzinfo = timezone(timedelta(hours=8), "CST")
+
+    def utcoffset(self, moment: datetime | None) -> timedelta | None:
+        return self._zone.utcoffset(None if moment is None else moment.replace(tzinfo=None))
+
+    def dst(self, moment: datetime | None) -> timedelta | None:
+        return self._zone.dst(None if moment is None else moment.replace(tzinfo=None))
+
+    def tzname(self, moment: datetime | None) -> str | None:
+        return self._zone.tzname(None if moment is None else moment.replace(tzinfo=None))
+
+    def fromutc(self, moment: datetime) -> datetime:
+        local = self._zone.fromutc(moment.replace(tzinfo=self._zone))
+        return local.replace(tzinfo=self)
+
+    def __repr__(self) -> str:
+        return f"CounterZone({self.name!r})"
+
+
+LOCAL_ZONE = CounterZone()
+"""The counter's days: Asia/Shanghai unless configured."""
+
+
+def time_zone_named(name: str) -> tzinfo:
+    """The IANA zone ``name`` (empty: Asia/Shanghai); an unknown name is refused with a
+    Chinese message."""
+    name = (name or DEFAULT_TIME_ZONE).strip()
+    if name == DEFAULT_TIME_ZONE:
+        return timezone(timedelta(hours=8), "CST")
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError("settings.time_zone_unknown",
+                              f"时区“{name}”不存在，请填写如 Asia/Shanghai 的时区名称。",
+                              field="time_zone") from None
+
+
+def configure_local_zone(name: str) -> None:
+    """Use the IANA zone ``name`` for local days from now on (the station's setting,
+    read at start); an unknown name is refused and changes nothing."""
+    zone = time_zone_named(name)
+    LOCAL_ZONE.name, LOCAL_ZONE._zone = (name or DEFAULT_TIME_ZONE).strip(), zone
 
 
 def local_day_start(day: date) -> datetime:

@@ -23,7 +23,7 @@ from app.domain.complaint import Complaint, apply_complaint_event, authorize_com
 from app.domain.errors import DomainError, PermissionDenied, TransitionError, ValidationError
 from app.domain.events import COMPLAINT_EVENTS, Event, EventType
 from app.domain.roles import Action, Role, authorize
-from app.domain.seal import CHINA_STANDARD_TIME, COUNTER_DOCUMENTS
+from app.domain.seal import CHINA_STANDARD_TIME, COUNTER_DOCUMENTS, ON_THE_SPOT_DOCUMENTS
 
 
 class CaseState(StrEnum):
@@ -383,8 +383,19 @@ def authorize_event(case: Case | Complaint | None, event: Event, actor: Actor) -
     if event.type is EventType.SEALED and event.payload.get("document_kind") in COUNTER_DOCUMENTS:
         # The window's notices are sealed by the clerk who records the act, at the counter.
         action = Action.SEAL_AT_COUNTER
+    if case is not None and _completes_on_the_spot(case, event, actor):
+        # 即办件: the authorized window officer approves and seals alone (衡阳 意见 四).
+        action = Action.COMPLETE_ON_SPOT
     authorize(effective_roles(actor), action, who=actor.name)
     if case is None:
+        return
+    if action is Action.COMPLETE_ON_SPOT:
+        if actor.department_code != case.department_code:
+            raise PermissionDenied(
+                "wrong_department",
+                f"{actor.name}不是“{case.matter.department_name}”的窗口人员，不能当场办结本件。",
+                department=case.department_code,
+            )
         return
     if event.type in (EventType.APPROVED, EventType.DENIED, EventType.EXTENDED):
         if case.department_code not in chief_departments(actor):
@@ -401,6 +412,19 @@ def authorize_event(case: Case | Complaint | None, event: Event, actor: Actor) -
                 f"{actor.name}不属于会签部门（{department}），不能代为会签。",
                 department=department,
             )
+
+
+def _completes_on_the_spot(case: Case, event: Event, actor: Actor) -> bool:
+    """Whether ``event`` is the one-officer approval of a 即办件 or the sealing of the
+    decision that officer made on the spot."""
+    if event.type is EventType.APPROVED:
+        return bool(event.payload.get("on_the_spot"))
+    if event.type is EventType.SEALED:
+        decision = case.decision or {}
+        return (event.payload.get("document_kind") in ON_THE_SPOT_DOCUMENTS
+                and bool(decision.get("on_the_spot"))
+                and decision.get("actor_id") == actor.id)
+    return False
 
 
 def effective_roles(actor: Actor) -> frozenset[Role]:
@@ -832,6 +856,9 @@ def _on_countersigned(case: Case, event: Event) -> None:
 
 def _decide(case: Case, event: Event, outcome: str) -> None:
     _require_state(case, event, CaseState.REVIEWED)
+    on_the_spot = bool(event.payload.get("on_the_spot"))
+    if on_the_spot:
+        _check_on_the_spot(case, event, outcome)
     if event.actor_id == case.reviewer_id and not single_officer_allowed(case):
         raise PermissionDenied(
             "same_reviewer_approver",
@@ -851,6 +878,8 @@ def _decide(case: Case, event: Event, outcome: str) -> None:
         "actor_name": event.actor_name,
         "at": event.device_time.isoformat(),
     }
+    if on_the_spot:
+        decision["on_the_spot"] = True
     if outcome == "approved":
         decision["result_fields"] = _result_fields(case, event)
     if outcome == "denied":
@@ -858,6 +887,28 @@ def _decide(case: Case, event: Event, outcome: str) -> None:
         decision["legal_basis"] = _text(event.payload, "legal_basis", "法律依据", required=False)
     case.decision = decision
     case.state = CaseState.APPROVED if outcome == "approved" else CaseState.DENIED
+
+
+def _check_on_the_spot(case: Case, event: Event, outcome: str) -> None:
+    """A 即办件 completed by one officer: the catalog allows it, and the officer who
+    approves is the one who reviewed, on the same day (one act at the window)."""
+    if not single_officer_allowed(case):
+        raise TransitionError(
+            "on_the_spot_not_allowed",
+            "本事项不是可由窗口人员一人办结的即办件，须由首席代表核准。",
+        )
+    if outcome != "approved":
+        raise TransitionError(
+            "on_the_spot_not_allowed",
+            "当场办结只用于准予办理；不予办理须由首席代表决定。",
+        )
+    review_at = datetime.fromisoformat(str(case.review["at"])) if case.review else None
+    if (event.actor_id != case.reviewer_id or review_at is None
+            or local_day(review_at) != local_day(event.device_time)):
+        raise TransitionError(
+            "on_the_spot_not_one_act",
+            "即办件一人办结须由同一窗口人员当场完成审查和核准。",
+        )
 
 
 def _on_approved(case: Case, event: Event) -> None:

@@ -529,3 +529,16 @@ def mask_phone(value: str) -> str:
     if len(text) > 4:
         return "*" * (len(text) - 4) + text[-4:]
     return "*" * len(text)
+
+
+def mask_name(name: str, *, organisation: bool = False) -> str:
+    """A person's name as a public page may show it: "张*", "张*明", "欧阳**锋".
+
+    The first character and, from three characters on, the last stay; an
+    organisation's name is public (it is on its licence) and stays whole."""
+    text = "".join(name.split()) if not organisation else name.strip()
+    if organisation or len(text) <= 1:
+        return text
+    if len(text) == 2:
+        return text[0] + "*"
+    return text[0] + "*" * (len(text) - 2) + text[-1]

@@ -13,6 +13,9 @@ class Role(StrEnum):
     CHIEF = "chief"
     ADMIN = "admin"
     SUPERVISOR = "supervisor"
+    # A window officer the department has authorized to complete a 即办件 alone, from
+    # acceptance to the sealed result (衡阳 意见 四; 敖汉 第十四条(二) "根据本部门授权").
+    ON_THE_SPOT = "on_the_spot"
 
     @property
     def label(self) -> str:
@@ -24,6 +27,7 @@ ROLE_LABELS = {
     Role.CHIEF: "首席代表",
     Role.ADMIN: "中心管理员",
     Role.SUPERVISOR: "电子监察",
+    Role.ON_THE_SPOT: "即办件授权（一人办结）",
 }
 
 
@@ -40,6 +44,7 @@ class Action(StrEnum):
     DENY = "deny"
     SEAL = "seal"
     SEAL_AT_COUNTER = "seal_at_counter"
+    COMPLETE_ON_SPOT = "complete_on_spot"
     DELIVER = "deliver"
     FORWARD = "forward"
     RETURN_FORWARD = "return_forward"
@@ -83,6 +88,7 @@ ACTION_LABELS = {
     Action.DENY: "不予许可",
     Action.SEAL: "用印",
     Action.SEAL_AT_COUNTER: "窗口当场用印",
+    Action.COMPLETE_ON_SPOT: "当场办结即办件",
     Action.DELIVER: "送达",
     Action.FORWARD: "上报",
     Action.RETURN_FORWARD: "登记上报结果",
@@ -145,6 +151,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.CHIEF: _CHIEF_WORK,
     Role.ADMIN: _ADMIN_WORK,
     Role.SUPERVISOR: _SUPERVISOR_WORK,
+    # Only the grant: the officer also holds the clerk's role for the counter's work.
+    Role.ON_THE_SPOT: frozenset({Action.COMPLETE_ON_SPOT}),
 }
 
 

@@ -25,14 +25,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
+from app.domain.calendar import LOCAL_ZONE
 from app.domain.errors import SealRefused, ValidationError
 
 # China has one civil time zone and no daylight saving time.
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+CHINA_STANDARD_TIME = LOCAL_ZONE  # the counter's zone (Asia/Shanghai unless configured)
 
 DEFAULT_SEAL_TITLE = "行政审批专用章"
 
@@ -40,7 +41,7 @@ DEFAULT_SEAL_TITLE = "行政审批专用章"
 # standing transfer of the seal; a longer absence calls for a new custodian.
 MAX_DELEGATION_DAYS = 90
 
-SealAuthority = Literal["custodian", "deputy", "window"]
+SealAuthority = Literal["custodian", "deputy", "window", "on_the_spot"]
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -145,6 +146,12 @@ COUNTER_DOCUMENTS = frozenset({
     SealableDocument.REJECTION_NOTICE,
     SealableDocument.SPECIAL_PROCEDURE_NOTICE,
     SealableDocument.DELIVERY_RECEIPT,
+})
+
+# The decisions an authorized window officer seals when completing a 即办件 alone.
+ON_THE_SPOT_DOCUMENTS = frozenset({
+    SealableDocument.APPROVAL_DECISION,
+    SealableDocument.RESULT_NOTICE,
 })
 
 SEAL_KIND_DOCUMENTS: dict[SealKind, frozenset[SealableDocument]] = {
@@ -408,12 +415,17 @@ def seal_use_authority(
     case_department_code: str,
     at: datetime,
     actor_window_name: str = "",
+    on_the_spot: bool = False,
 ) -> SealAuthority:
     """Decide whether ``actor_id`` may apply ``seal`` at ``at``, and on whose authority.
 
     Returns ``"custodian"`` when the actor keeps the seal, ``"deputy"`` when the actor
     is the custodian's deputy under a delegation active at ``at`` and ``"window"`` when
-    the actor works at the window a 受理专用章 belongs to. Otherwise raises
+    the actor works at the window a 受理专用章 belongs to. ``"on_the_spot"`` when
+    ``on_the_spot`` says the actor is the authorized officer completing a 即办件 alone
+    (the caller has checked the grant and that the decision is the actor's own) and the
+    seal is the department's window copy or approval seal, used at the window
+    (衡阳 意见 四; 敖汉 第三十条); a window copy assigned to a window only there. Otherwise raises
     :class:`SealRefused` naming the first reason, checked in this order: the seal itself
     (``seal_revoked``, ``seal_replaced``, ``seal_suspended``, ``seal_expired``), the
     document (``document_not_sealable``, ``seal_kind_not_for_document``), the case
@@ -508,6 +520,18 @@ def seal_use_authority(
             actor_window=actor_window_name,
         )
 
+    if on_the_spot and kind in ON_THE_SPOT_DOCUMENTS:
+        if seal.window_name.strip() and actor_window_name.strip() != seal.window_name.strip():
+            raise _refuse(
+                "actor_foreign_window",
+                f"{name}（编号 {seal.serial}）由{seal.window_name}使用，"
+                f"您（{actor_window_name or '未分配窗口'}）不能使用。",
+                seal,
+                seal_window=seal.window_name,
+                actor_window=actor_window_name,
+            )
+        return "on_the_spot"
+
     if actor_id == seal.custodian_id:
         if not actor_is_chief:
             raise _refuse(
@@ -564,6 +588,7 @@ def check_seal_use(
     case_department_code: str,
     at: datetime,
     actor_window_name: str = "",
+    on_the_spot: bool = False,
 ) -> None:
     """Raise :class:`SealRefused` unless the actor may apply ``seal`` now.
 
@@ -579,6 +604,7 @@ def check_seal_use(
         case_department_code=case_department_code,
         at=at,
         actor_window_name=actor_window_name,
+        on_the_spot=on_the_spot,
     )
 
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.case import (
+    DECISION_DOCUMENTS as DECISION_KINDS,
+)
+from app.domain.case import (
     FORWARD_RESULTS,
     Case,
     CaseState,
@@ -122,6 +125,24 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
             intro="不予受理通知书将载明理由，并告知申请人申请行政复议或提起行政诉讼的权利；"
                   "当场加盖本窗口受理专用章，交申请人签收。",
             issues="rejection_notice"))
+    if state is CaseState.ACCEPTED and allowed(Action.COMPLETE_ON_SPOT) \
+            and single_officer_allowed(case) and not case.suspended \
+            and case.department_code == user.department_code:
+        actions.append(CaseAction(
+            "on_the_spot", "当场办结…",
+            lambda u, p, c, v: cases.complete_on_the_spot(
+                u, p, c.id, opinion=v["opinion"], result_fields=result_values(c, v),
+                method=v["method"], receiver=v["receiver"], seal=counter_seal(context, v)),
+            (FieldSpec("opinion", "审查核准意见", "text", required=True,
+                       object_name="onTheSpotOpinionEdit",
+                       default="申请材料齐全，符合法定条件，当场准予。"
+                       if case.matter.matter_type.is_licensing else "符合办理条件，当场办结。"),
+             *result_fields(case),
+             FieldSpec("method", "送达方式", "combo", options=DELIVERY_METHODS),
+             FieldSpec("receiver", "签收人", default=case.applicant_name,
+                       placeholder="申请人本人或受托人姓名"),
+             counter_password_field("onTheSpotPasswordEdit")),
+            kind="primary", intro=_on_the_spot_summary(case), issues="delivery_receipt"))
     if state is CaseState.ACCEPTED and allowed(Action.REVIEW) and not case.suspended:
         actions.append(CaseAction(
             "review", "审查…",
@@ -163,8 +184,11 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
                 + "将载明理由及本事项的依据，并告知申请人申请行政复议或提起行政诉讼的权利。"))
     if (chief or user.deputy_for_departments) and optional_service("seals") is not None \
             and context.key_store is not None and seal_kinds(case):
-        actions.append(CaseAction("seal", "加盖审批专用章…", _apply_seal(context), kind="primary",
-                                  dialog="seal"))
+        kinds = seal_kinds(case)
+        actions.append(CaseAction(
+            "seal", "加盖审批专用章…", _apply_seal(context), kind="primary", dialog="seal",
+            intro=act_summary(case, "seal", document_kind=kinds[0][0] if len(kinds) == 1 else "")
+            + "\n请核对后输入本人登录密码确认。"))
     if state is CaseState.COMPLETED and allowed(Action.DELIVER):
         actions.append(CaseAction(
             "deliver", "送达…",
@@ -291,11 +315,37 @@ def result_values(case: Case, values: dict[str, Any]) -> dict[str, str]:
     return {f.code: str(values.get(f"result_{f.code}", "")) for f in case.matter.permit_fields}
 
 
+def act_summary(case: Case, act: str, *, document_kind: str = "") -> str:
+    """What an act that cannot be taken back will record, for the confirmation before it:
+    ``approve``, ``deny`` or ``seal`` (of ``document_kind``)."""
+    head = f"{case.number}　{case.applicant_name}　“{case.matter.name}”（{case.matter.department_name}）"
+    if act == "approve":
+        return head + "\n" + _approval_summary(case)
+    if act == "deny":
+        document = SealableDocument(decision_document(case.matter, "denied")).label
+        return (head + f"\n决定不予{'许可' if case.matter.matter_type.is_licensing else '办理'}："
+                f"将生成载明理由和救济途径的{document}，加盖审批专用章后办结；决定后不能撤回。")
+    document = SealableDocument(document_kind).label if document_kind else "文书"
+    decision = document_kind in DECISION_KINDS
+    return (head + f"\n加盖印章出具{document}：记入用印登记簿，文书编号随即生成。"
+            + ("用印时间即本件的法定办结时间。" if decision else ""))
+
+
 def _approval_summary(case: Case) -> str:
     """What 核准（准予） does, before the chief commits to it: it cannot be taken back."""
     document = SealableDocument(decision_document(case.matter, "approved")).label
     summary = (f"核准准予{case.applicant_name}申请的“{case.matter.name}”（{case.number}）："
                f"将生成{document}，加盖审批专用章后办结，用印时间即办结时间；核准后不能撤回。")
+    intro = _result_intro(case)
+    return summary + ("\n" + intro if intro else "")
+
+
+def _on_the_spot_summary(case: Case) -> str:
+    """What 当场办结 does in one act, before the officer's password: it cannot be undone."""
+    document = SealableDocument(decision_document(case.matter, "approved")).label
+    summary = (f"即办件当场办结：{case.applicant_name}申请的“{case.matter.name}”（{case.number}）。"
+               f"由您一人完成审查和核准，当场加盖本窗口用章（双章制“2”）出具{document}，"
+               "并出具送达回证交申请人签收；用印时间即办结时间，办结后不能撤回。")
     intro = _result_intro(case)
     return summary + ("\n" + intro if intro else "")
 

@@ -604,15 +604,12 @@ class CasePage(QWidget):
 
         def work() -> tuple[Any, Any]:
             result = action.run(uow, user, case, values)
-            # The notice sealed with the act, for the applicant to take away and sign.
-            sealed = None
+            # The documents sealed with the act (a notice; a 即办件's decision and its
+            # 送达回证), for the applicant to take away and sign.
+            sealed = []
             if action.issues and documents is not None:
-                from app.print_templates import DocumentKind
-
-                latest = documents.latest_issued(uow, case.id, DocumentKind(action.issues))
-                if latest is not None and latest.sealed and latest.case_id == case.id \
-                        and latest.id not in known:
-                    sealed = latest
+                sealed = [d for d in documents.documents_for_case(uow, case.id)
+                          if d.sealed and d.id not in known]
             return result, sealed
 
         known = {d.id for d in view.documents}
@@ -624,11 +621,11 @@ class CasePage(QWidget):
             self.message_bar.success(self.tr("已{0}。").format(action.label.rstrip("…")))
             self.caseChanged.emit(case.id)
             if action.dialog == "seal" and hasattr(result, "pdf"):
-                self._preview([PreviewItem(f"{result.title}（已盖章）", result.pdf,
-                                           f"{case.number}-{result.title}.pdf")])
-            elif sealed is not None:
-                self._preview([PreviewItem(f"{sealed.title}（已盖章）", sealed.pdf,
-                                           f"{case.number}-{sealed.title}.pdf")])
+                sealed = [result]
+            if sealed:
+                self._preview([PreviewItem(f"{d.title}（已盖章）", d.pdf,
+                                           f"{case.number}-{d.title}.pdf", d.docx,
+                                           docx_is_reference_copy=True) for d in sealed])
             self.reload()
 
         def failed(error: BaseException) -> None:

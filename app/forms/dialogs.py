@@ -25,6 +25,7 @@ from PyQt6.QtWidgets import (
     QGridLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -401,3 +402,21 @@ def counter_password_field(object_name: str = "counterPasswordEdit",
                      placeholder="当场盖章出具文书，请输入本人登录密码确认用印")
 
 
+def ask_to_confirm(parent: QWidget, title: str, summary: str, act_text: str,
+                   then: Any) -> QMessageBox:
+    """Before an act that cannot be taken back (核准, 用印): say what it will record and
+    call ``then()`` only on the act's button. The act is the default button, so Enter
+    goes on once the summary has been read; Esc goes back. Opened, never exec'd."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, summary, parent=parent)
+    box.setObjectName("confirmActBox")
+    box.setInformativeText(parent.tr("此操作记入审计记录，完成后不能撤回。"))
+    act = box.addButton(act_text, QMessageBox.ButtonRole.AcceptRole)
+    back = box.addButton(parent.tr("返回核对"), QMessageBox.ButtonRole.RejectRole)
+    assert act is not None and back is not None
+    act.setObjectName("confirmActButton")
+    back.setObjectName("confirmBackButton")
+    box.setDefaultButton(act)
+    box.setEscapeButton(back)
+    act.clicked.connect(then)
+    box.open()
+    return box

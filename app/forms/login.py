@@ -23,7 +23,7 @@ from app.ui.context import UnitOfWorkFactory
 from app.ui.feedback import FieldErrors, MessageBar
 from app.ui.resources import icon
 from app.ui.tasks import TaskRunner
-from app.ui.widgets import EnterMovesFocus, add_field, set_kind, title_label
+from app.ui.widgets import EnterMovesFocus, add_field, field_with_error, set_kind, title_label
 
 
 class LoginDialog(QDialog):
@@ -62,8 +62,11 @@ class LoginDialog(QDialog):
         self.password_edit = QLineEdit(self)
         self.password_edit.setObjectName("passwordEdit")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        form.addRow(self.tr("用户名"), self.username_edit)
-        form.addRow(self.tr("密码"), self.password_edit)
+        # Each error under the field it is about (the login's answer under 密码).
+        self.errors = FieldErrors()
+        self._rows: dict[str, QWidget] = {}
+        self._add_row(form, self.tr("用户名"), "username", self.username_edit)
+        self._add_row(form, self.tr("密码"), "password", self.password_edit)
         # Shown only after the administrator reset the password: the new one, twice.
         self.new_password_edit = QLineEdit(self)
         self.new_password_edit.setObjectName("loginNewPasswordEdit")
@@ -72,18 +75,14 @@ class LoginDialog(QDialog):
         self.confirm_password_edit = QLineEdit(self)
         self.confirm_password_edit.setObjectName("loginConfirmPasswordEdit")
         self.confirm_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        form.addRow(self.tr("新密码"), self.new_password_edit)
-        form.addRow(self.tr("确认新密码"), self.confirm_password_edit)
+        self._add_row(form, self.tr("新密码"), "new_password", self.new_password_edit)
+        self._add_row(form, self.tr("确认新密码"), "confirm_password", self.confirm_password_edit)
         self._form = form
         self._show_new_password(False)
         layout.addLayout(form)
-
-        self.error_label = QLabel(self)
+        self.error_label = self.errors.label("password")
+        assert self.error_label is not None
         self.error_label.setObjectName("loginError")
-        self.error_label.setProperty("role", "fieldError")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
-        layout.addWidget(self.error_label)
 
         self.login_button = QPushButton(self.tr("登录"), self)
         self.login_button.setObjectName("loginButton")
@@ -101,6 +100,12 @@ class LoginDialog(QDialog):
         if last_username:
             self.password_edit.setFocus()
 
+    def _add_row(self, form: QFormLayout, label: str, name: str, edit: QLineEdit) -> None:
+        box, error = field_with_error(edit, self)
+        self.errors.add(name, edit, error)
+        form.addRow(label, box)
+        self._rows[name] = box
+
     def _connect_signals(self) -> None:
         self.login_button.clicked.connect(self._on_login_button_clicked)
 
@@ -110,19 +115,22 @@ class LoginDialog(QDialog):
     def _submit(self) -> None:
         username = self.username_edit.text().strip()
         password = self.password_edit.text()
+        self.errors.clear()
         if not username or not password:
-            self._show_error(self.tr("请输入用户名和密码。"))
+            if not username:
+                self._show_error(self.tr("请输入用户名。"), "username")
+            if not password:
+                self._show_error(self.tr("请输入密码。"), "password")
             (self.username_edit if not username else self.password_edit).setFocus()
             return
         new_password: str | None = None
         if self.new_password_edit.isVisible():
             new_password = self.new_password_edit.text()
             if new_password != self.confirm_password_edit.text():
-                self._show_error(self.tr("两次输入的新密码不一致。"))
+                self._show_error(self.tr("两次输入的新密码不一致。"), "confirm_password")
                 self.confirm_password_edit.setFocus()
                 return
         self.login_button.setEnabled(False)
-        self.error_label.hide()
         uow = self._uow
         self._runner.run(
             lambda: accounts.authenticate(uow, username=username, password=password,
@@ -141,28 +149,32 @@ class LoginDialog(QDialog):
         self.login_button.setEnabled(True)
         message = error.message if isinstance(error, DomainError) else \
             self.tr("登录失败：无法读取本机数据库。请联系信息管理员。")
-        self._show_error(message)
         code = getattr(error, "code", "")
         if code == "password_change_required":
             self._show_new_password(True)
+            self._show_error(message, "new_password")
             self.new_password_edit.setFocus()
             return
         if self.new_password_edit.isVisible() and getattr(error, "field", "") == \
                 "new_password":
+            self._show_error(message, "new_password")
             self.new_password_edit.setFocus()
             return
+        # Whether the name or the password was wrong is not told (one answer for both).
+        self._show_error(message, "password")
         self.password_edit.clear()
         self.password_edit.setFocus()
 
     def _show_new_password(self, shown: bool) -> None:
-        for edit in (self.new_password_edit, self.confirm_password_edit):
-            self._form.setRowVisible(edit, shown)
+        for name, edit in (("new_password", self.new_password_edit),
+                           ("confirm_password", self.confirm_password_edit)):
+            self._form.setRowVisible(self._rows[name], shown)
             if not shown:
                 edit.clear()
+                self.errors.clear(name)
 
-    def _show_error(self, message: str) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
+    def _show_error(self, message: str, field: str) -> None:
+        self.errors.set_error(field, message)
 
 
 class FirstStartDialog(QDialog):

@@ -21,6 +21,7 @@ from PyQt6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -34,7 +35,8 @@ from app.domain.case import Case, single_officer_allowed
 from app.domain.errors import DomainError
 from app.domain.roles import Role
 from app.forms.account import NameDeputyDialog, open_name_deputy
-from app.forms.case_actions import seal_kinds
+from app.forms.case_actions import act_summary, seal_kinds
+from app.forms.dialogs import ask_to_confirm
 from app.services import cases, queries
 from app.services.queries import CaseSummary
 from app.ui.case_model import COLUMN_INDEX, CaseTableModel, list_loader
@@ -65,6 +67,8 @@ class QueuePage(Page):
         super().__init__(context, title, parent)
         self.case: Case | None = None
         self._selected_id = ""
+        # The confirmation of an act that cannot be taken back, while it is open.
+        self.confirm_box: QMessageBox | None = None
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setChildrenCollapsible(False)
         left = QWidget(splitter)
@@ -474,10 +478,14 @@ class ApprovalQueuePage(QueuePage):
             return
         uow, user = self.context.uow, self.context.user
         results = {code: edit.text().strip() for code, edit in self.result_edits.items()}
-        self.run_on_case(lambda: cases.approve(uow, user, case.id, opinion=opinion,
-                                               result_fields=results),
-                         self.tr("已核准 {number}（准予许可），请加盖审批专用章后办结。"),
-                         [self.approve_button, self.deny_button])
+        self.confirm_box = ask_to_confirm(
+            self, self.approve_button.text(), act_summary(case, "approve"),
+            self.tr("确认{0}").format(self.approve_button.text()),
+            lambda: self.run_on_case(
+                lambda: cases.approve(uow, user, case.id, opinion=opinion, result_fields=results),
+                self.tr("已核准 {number}（%s），请加盖审批专用章后办结。")
+                % self.approve_button.text(),
+                [self.approve_button, self.deny_button]))
 
     def _on_deny_button_clicked(self) -> None:
         case = self.case
@@ -497,10 +505,14 @@ class ApprovalQueuePage(QueuePage):
             return
         uow, user = self.context.uow, self.context.user
         legal_basis = self.legal_basis_edit.text().strip()
-        self.run_on_case(lambda: cases.deny(uow, user, case.id, opinion=opinion, reasons=reasons,
-                                            legal_basis=legal_basis),
-                         self.tr("已决定 {number} 不予许可，请加盖审批专用章后办结。"),
-                         [self.approve_button, self.deny_button])
+        self.confirm_box = ask_to_confirm(
+            self, self.deny_button.text(), act_summary(case, "deny"),
+            self.tr("确认{0}").format(self.deny_button.text()),
+            lambda: self.run_on_case(
+                lambda: cases.deny(uow, user, case.id, opinion=opinion, reasons=reasons,
+                                   legal_basis=legal_basis),
+                self.tr("已决定 {number} %s，请加盖审批专用章后办结。") % self.deny_button.text(),
+                [self.approve_button, self.deny_button]))
 
 
 class SealPage(QueuePage):
@@ -577,16 +589,20 @@ class SealPage(QueuePage):
         uow, user, key_store = self.context.uow, self.context.user, self.context.key_store
         kind = self.kind_combo.currentData()
         self.password_edit.clear()
-        self.run_on_case(
-            lambda: seals.apply_seal(uow, user, case.id, document_kind=kind, password=password,
-                                     key_store=key_store),
-            self.tr("已为 {number} 加盖审批专用章，办件办结。"), [self.seal_button])
+        self.confirm_box = ask_to_confirm(
+            self, self.tr("用印"), act_summary(case, "seal", document_kind=kind),
+            self.tr("确认用印"),
+            lambda: self.run_on_case(
+                lambda: seals.apply_seal(uow, user, case.id, document_kind=kind,
+                                         password=password, key_store=key_store),
+                self.tr("已为 {number} 用印。"), [self.seal_button]))
 
     def after_success(self, case: Case, result: Any) -> None:
         if hasattr(result, "pdf"):
             self.preview_dialog = DocumentPreviewDialog(
                 [PreviewItem(f"{result.title}（已盖章）", result.pdf,
-                             f"{case.number}-{result.title}.pdf")], parent=self)
+                             f"{case.number}-{result.title}.pdf", result.docx,
+                             docx_is_reference_copy=True)], parent=self)
             self.preview_dialog.open()
 
     def _on_draft_button_clicked(self) -> None:

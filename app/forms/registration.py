@@ -701,6 +701,10 @@ class RegistrationPage(Page):
         self.reset_form()
         self.message_bar.hide()
 
+    def discard_work(self) -> None:
+        self.reset_form()
+        self.message_bar.hide()
+
     def reset_form(self) -> None:
         """Ready for the next applicant."""
         self.errors.clear()

@@ -27,7 +27,7 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def _check_password_strength(password: str) -> None:
+def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
             "weak_password", f"密码至少需要{MIN_PASSWORD_LENGTH}位。", field="password"
@@ -89,7 +89,7 @@ def _new_user(
     if not username or not username.replace("_", "").replace(".", "").isalnum():
         raise ValidationError("bad_username", "用户名只能由字母、数字组成。", field="username")
     _check_staff_fields(display_name=display_name, roles=roles, department_code=department_code)
-    _check_password_strength(password)
+    check_password_strength(password)
     return models.User(
         id=str(uuid.uuid4()),
         username=username,
@@ -195,12 +195,12 @@ def authenticate(
         if row is None or not row.active:
             # The same answer, after the same work, as for a wrong password: the login
             # screen must not tell whether a user name exists.
-            _verify(_dummy_hash(), password)
+            verify_password(dummy_hash(), password)
             log.info("login refused: unknown or inactive user")
             raise _unknown_names.refuse(name, now)
         if row.locked_until is not None and row.locked_until > now:
-            raise _locked(row.locked_until, now)
-        if not _verify(row.password_hash, password):
+            raise locked_error(row.locked_until, now)
+        if not verify_password(row.password_hash, password):
             row.failed_attempts += 1
             left = MAX_FAILED_ATTEMPTS - row.failed_attempts
             if left <= 0:
@@ -210,7 +210,7 @@ def authenticate(
                               "at": now.isoformat()})
             uow.commit()
             log.info("login failed for user %s", row.id)
-            raise _wrong_password(left)
+            raise wrong_password_error(left)
         row.failed_attempts = 0
         row.locked_until = None
         if row.must_change_password:
@@ -220,7 +220,7 @@ def authenticate(
                     "password_change_required",
                     "管理员已重置您的密码，请先设置新密码再登录。", field="new_password")
             try:
-                _check_password_strength(new_password)
+                check_password_strength(new_password)
             except ValidationError as error:
                 raise ValidationError(error.code, error.message,
                                       field="new_password") from None
@@ -238,13 +238,13 @@ def authenticate(
         return _current_user(uow, row, now)
 
 
-def _wrong_password(left: int) -> AuthenticationError:
+def wrong_password_error(left: int) -> AuthenticationError:
     if left <= 0:
         return AuthenticationError("locked", "密码错误次数过多，账户已锁定15分钟。")
     return AuthenticationError("bad_credentials", f"用户名或密码错误，还可尝试{left}次。")
 
 
-def _locked(locked_until: datetime, now: datetime) -> AuthenticationError:
+def locked_error(locked_until: datetime, now: datetime) -> AuthenticationError:
     minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
     return AuthenticationError(
         "locked", f"密码错误次数过多，账户已锁定，请{minutes}分钟后再试或联系管理员。"
@@ -266,19 +266,19 @@ class _UnknownNames:
             self._failures.pop(next(iter(self._failures)))
         if locked_until is not None and locked_until > now:
             self._failures[name] = (count, locked_until)
-            return _locked(locked_until, now)
+            return locked_error(locked_until, now)
         count += 1
         if count >= MAX_FAILED_ATTEMPTS:
             self._failures[name] = (0, now + LOCKOUT)
         else:
             self._failures[name] = (count, None)
-        return _wrong_password(MAX_FAILED_ATTEMPTS - count)
+        return wrong_password_error(MAX_FAILED_ATTEMPTS - count)
 
 
 _unknown_names = _UnknownNames()
 
 
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
     """A hash made with the current hasher, to verify against for unknown names."""
     global _dummy
     if _dummy is None or _dummy[0] is not _hasher:
@@ -289,7 +289,7 @@ def _dummy_hash() -> str:
 _dummy: tuple[PasswordHasher, str] | None = None
 
 
-def _verify(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -297,14 +297,37 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def confirm_password(
-    uow_factory: UnitOfWorkFactory, user: CurrentUser, password: str
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, password: str, *,
+    now: datetime | None = None,
 ) -> None:
-    """Re-entry of the password for an explicit act (applying the seal, unlocking)."""
+    """Re-entry of the password (unlocking the screen, changing the password), counted
+    with the login's wrong tries: a locked screen is no way round the lock-out. Every
+    wrong try is audited."""
+    now = now or utc_now()
     with uow_factory() as uow:
         row = uow.users.get(user.id)
-        if row is None or not _verify(row.password_hash, password):
+        if row is None or not row.active:
             raise AuthenticationError("wrong_password", "密码不正确，未执行操作。",
                                       field="password")
+        if row.locked_until is not None and row.locked_until > now:
+            raise locked_error(row.locked_until, now)
+        if not verify_password(row.password_hash, password):
+            row.failed_attempts += 1
+            left = MAX_FAILED_ATTEMPTS - row.failed_attempts
+            if left <= 0:
+                row.locked_until = now + LOCKOUT
+                row.failed_attempts = 0
+            uow.audit.append({"kind": "auth", "action": "password_confirm_failed",
+                              "user": row.id, "at": now.isoformat()})
+            uow.commit()
+            if left <= 0:
+                raise locked_error(now + LOCKOUT, now)
+            raise AuthenticationError(
+                "wrong_password", f"密码不正确，未执行操作；还可尝试{left}次。",
+                field="password", attempts_left=left)
+        if row.failed_attempts:
+            row.failed_attempts = 0
+            uow.commit()
 
 
 def confirm_seal_password(
@@ -326,7 +349,7 @@ def confirm_seal_password(
         if lock is not None and lock.locked_until is not None and lock.locked_until > now:
             raise _seal_locked(seal_name, lock.locked_until, now)
         row = uow.users.get(user.id)
-        if row is not None and row.active and _verify(row.password_hash, password):
+        if row is not None and row.active and verify_password(row.password_hash, password):
             if lock is not None and (lock.failed_attempts or lock.locked_until):
                 lock.failed_attempts = 0
                 lock.locked_until = None
@@ -351,7 +374,7 @@ def confirm_seal_password(
         uow.commit()
         log.info("seal password refused for user %s, seal %s", user.id, seal_id)
         if left <= 0:
-            raise _seal_locked(seal_name, lock.locked_until, now)
+            raise _seal_locked(seal_name, now + LOCKOUT, now)
         raise AuthenticationError(
             "wrong_password", f"密码不正确，再错{left}次将暂停用印{LOCKOUT.seconds // 60}分钟。",
             field="password", attempts_left=left)
@@ -377,7 +400,7 @@ def change_password(
     except AuthenticationError as error:
         raise AuthenticationError(error.code, error.message, field="old_password") from None
     try:
-        _check_password_strength(new_password)
+        check_password_strength(new_password)
     except ValidationError as error:
         raise ValidationError(error.code, error.message, field="new_password") from None
     if new_password == old_password:
@@ -580,7 +603,7 @@ def reset_password(
     """Give a forgotten password a new one-time value; the employee must change it at the
     next login. The lock-out, if any, ends with it."""
     now = now or utc_now()
-    _check_password_strength(new_password)
+    check_password_strength(new_password)
     with uow_factory() as uow:
         row = _staff_row(uow, admin, user_id)
         if row.id == admin.id:

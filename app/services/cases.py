@@ -27,6 +27,7 @@ from app.domain.case import (
     authorize_event,
     check_evaluation_channel,
     check_rejection,
+    decision_document,
 )
 from app.domain.catalog import Matter, intake_materials
 from app.domain.errors import NotFound, ValidationError
@@ -431,6 +432,50 @@ def deny(
         updated = _record(uow, user, case_id, EventType.DENIED, payload, now)
         uow.commit()
         return updated
+
+
+def complete_on_the_spot(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
+    opinion: str, seal: CounterSeal, result_fields: dict[str, str] | None = None,
+    method: str = "窗口领取", receiver: str = "", now: datetime | None = None,
+) -> Case:
+    """A 即办件 done at the window by one authorized officer in one act (衡阳 意见 四:
+    "由窗口工作人员一人完成全部的行政许可办理环节"; 北票 第二十五条 "即收即办，现场办结"):
+    the review, the approval, the decision sealed with the window's seal on the officer's
+    password, and the result handed over with its 送达回证 — all recorded, or nothing."""
+    now = now or utc_now()
+    review_payload = {"conforms": True, "opinion": opinion, "site_inspection_done": False,
+                      "site_inspection_result": ""}
+    approve_payload = {"opinion": opinion, "result_fields": dict(result_fields or {}),
+                       "on_the_spot": True}
+    with uow_factory() as uow:
+        # Every refusal (the grant, the matter, the state) before the password is asked.
+        case = load_case(uow, case_id)
+        actor = current_actor(uow, user, now)
+        for event_type, payload in ((EventType.REVIEWED, review_payload),
+                                    (EventType.APPROVED, approve_payload)):
+            event = _event(user, case_id, event_type, payload, now)
+            authorize_event(case, event, actor)
+            case = apply_event(case, event)
+    kind = DocumentKind(decision_document(case.matter, "approved"))
+    seal_id = confirm_seal_use(uow_factory, user, case, kind, seal.password, now=now)
+    with uow_factory() as uow:
+        _record(uow, user, case_id, EventType.REVIEWED, review_payload, now)
+        approved = _record(uow, user, case_id, EventType.APPROVED, approve_payload, now)
+        actor = current_actor(uow, user, now)
+        decided = seal_document(uow, user, actor, approved, kind=kind, key_store=seal.key_store,
+                                now=now, purpose=f"即办件当场办结，{purpose_of(kind)}",
+                                seal_id=seal_id)
+        delivered = record_local(
+            uow, decided.case,
+            _event(user, case_id, EventType.DELIVERED, {"method": method, "receiver": receiver},
+                   now),
+            actor, now=now)
+        receipt = seal_document(uow, user, actor, delivered, kind=DocumentKind.DELIVERY_RECEIPT,
+                                key_store=seal.key_store, now=now,
+                                purpose=purpose_of(DocumentKind.DELIVERY_RECEIPT))
+        uow.commit()
+        return receipt.case
 
 
 def deliver(

@@ -264,8 +264,10 @@ def create_demo(uow: UnitOfWorkFactory, key_store: SealKeyStore, *,
         ("supervisor", "孙监察", {Role.SUPERVISOR}, None, "")]
     for index, department in enumerate(DEPARTMENTS, start=1):
         code = department.code.lower()
-        people.append((f"clerk_{code}", rng.choice(SURNAMES) + rng.choice(GIVEN) ,
-                       {Role.CLERK}, department.code, f"{index}号窗口"))
+        # The market regulator's window officer may complete its 即办件 alone (一人办结).
+        clerk_roles = {Role.CLERK, Role.ON_THE_SPOT} if department.code == "SCJ" else {Role.CLERK}
+        people.append((f"clerk_{code}", rng.choice(SURNAMES) + rng.choice(GIVEN),
+                       clerk_roles, department.code, f"{index}号窗口"))
         people.append((f"chief_{code}", rng.choice(SURNAMES) + rng.choice(GIVEN),
                        {Role.CHIEF}, department.code, f"{index}号窗口"))
     say(f"正在创建{len(people)}名工作人员的账号……")
@@ -292,6 +294,16 @@ def create_demo(uow: UnitOfWorkFactory, key_store: SealKeyStore, *,
             valid_to=None, made_on=local_date(now) - timedelta(days=410),
             made_by="清河县公安局备案刻章点", kind=SealKind.INTAKE, window_name=chief.window_name,
         )
+        if department.code == "SCJ":
+            # 双章制: the organ's seal for the window, marked "2" (衡阳 意见 四).
+            seals.register_seal(
+                uow, admin, key_store, department_code=department.code,
+                authority_name=department.name, serial=f"130534{department.code}0003",
+                custodian_id=chief.id, valid_from=local_date(now) - timedelta(days=400),
+                valid_to=None, made_on=local_date(now) - timedelta(days=410),
+                made_by="清河县公安局备案刻章点", kind=SealKind.WINDOW_COPY, copy_mark="2",
+                title="", window_name=chief.window_name,
+            )
 
     demo = _Demo(uow, staff, lambda user, case_id, kind, at: seals.apply_seal(
         uow, user, case_id, document_kind=kind, password=DEMO_PASSWORD, key_store=key_store,

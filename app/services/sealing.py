@@ -119,13 +119,21 @@ def delegations_of(uow: UnitOfWork, user_id: str) -> list[Delegation]:
     return result
 
 
+def completes_on_the_spot(user: CurrentUser, case: Case) -> bool:
+    """Whether ``user`` is the authorized officer whose on-the-spot decision ``case``
+    holds (a 即办件 done alone at the window), and so seals it at the window."""
+    decision = case.decision or {}
+    return (Role.ON_THE_SPOT in user.roles and bool(decision.get("on_the_spot"))
+            and decision.get("actor_id") == user.id)
+
+
 def _authority(uow: UnitOfWork, user: CurrentUser, seal: SealRecord, kind: DocumentKind,
                case: Case, at: datetime) -> SealAuthority:
     return seal_use_authority(
         seal, actor_id=user.id, actor_department_code=user.department_code,
         actor_is_chief=Role.CHIEF in user.roles, delegations=delegations_of(uow, user.id),
         document_kind=kind.value, case_department_code=case.department_code, at=at,
-        actor_window_name=user.window_name,
+        actor_window_name=user.window_name, on_the_spot=completes_on_the_spot(user, case),
     )
 
 
@@ -147,9 +155,13 @@ def choose_seal(uow: UnitOfWork, user: CurrentUser, case: Case, kind: DocumentKi
         return row, record, _authority(uow, user, record, kind, case, at)
     document = SealableDocument(kind.value)
     records = [(r, seal_record(r)) for r in uow.seals.for_department(case.department_code)]
-    order = ([SealKind.INTAKE, SealKind.APPROVAL, SealKind.WINDOW_COPY]
-             if document in COUNTER_DOCUMENTS else
-             [SealKind.APPROVAL, SealKind.WINDOW_COPY])
+    if document in COUNTER_DOCUMENTS:
+        order = [SealKind.INTAKE, SealKind.APPROVAL, SealKind.WINDOW_COPY]
+    elif completes_on_the_spot(user, case):
+        # 双章制: the window's copy marked "2" is the seal used at the window.
+        order = [SealKind.WINDOW_COPY, SealKind.APPROVAL]
+    else:
+        order = [SealKind.APPROVAL, SealKind.WINDOW_COPY]
     candidates = sorted(
         ((r, s) for r, s in records if s.may_seal(document)
          and (s.kind is not SealKind.INTAKE or s.window_name == user.window_name)),
@@ -313,18 +325,19 @@ def seal_document(
         window_name=user.window_name, used_at=now, supersedes=supersedes,
         purpose=purpose, copies=copies or DEFAULT_COPIES[document],
     ))
+    # The Word file of a sealed document is its reference copy: no seal, and it says
+    # the signed PDF is the original.
+    docx = render_docx(sealed_context, font_path=fonts)
     uow.documents.add(models.Document(
         id=str(uuid.uuid4()), case_id=case.id, kind=kind.value, document_number=number,
-        # The Word file of a sealed document is its reference copy: no seal, and it says
-        # the signed PDF is the original.
-        pdf=pdf, pdf_sha256=digest, docx=render_docx(sealed_context, font_path=fonts),
-        seal_use_id=use_id, created_at=now,
+        pdf=pdf, pdf_sha256=digest, docx=docx, seal_use_id=use_id, created_at=now,
     ))
     event = sealed_event(user, case.id, now, kind, number, seal.id, use_id, digest, supersedes,
                          code=code, cert_sha256=fingerprint, acting_as=authority)
     updated = record_local(uow, case, event, actor, now=now)
     issued = IssuedDocument(id=use_id, case_id=case.id, kind=kind, document_number=number,
-                            pdf=pdf, pdf_sha256=digest, sealed=True, created_at=now)
+                            pdf=pdf, pdf_sha256=digest, sealed=True, created_at=now,
+                            docx=docx)
     return Sealed(updated, issued)
 
 

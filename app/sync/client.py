@@ -24,6 +24,8 @@ from app.sync.protocol import (
     ENROLL_PATH,
     EPOCH_HEADER,
     HEALTH_PATH,
+    HELD_EPOCH_HEADER,
+    OUTBOX_HEADER,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     PULL_PATH,
@@ -32,6 +34,7 @@ from app.sync.protocol import (
     REFERENCE_PUSH_PATH,
     STATION_PATH,
     UPGRADE_MESSAGE,
+    VERIFICATIONS_PATH,
     AttachmentStatus,
     EnrollRequest,
     ErrorAnswer,
@@ -199,8 +202,21 @@ class SyncClient:
                                  authenticated=False)
         return StationInfo.from_dict(self._json(response))
 
-    def station(self) -> StationInfo:
-        return StationInfo.from_dict(self._json(self._request("GET", STATION_PATH)))
+    def station(self, *, outbox: int | None = None, held_epoch: str = "") -> StationInfo:
+        """Who we are to the server; ``outbox`` and ``held_epoch`` report this station's
+        state for the county's console."""
+        headers = {HELD_EPOCH_HEADER: held_epoch} if held_epoch else {}
+        if outbox is not None:
+            headers[OUTBOX_HEADER] = str(outbox)
+        return StationInfo.from_dict(self._json(self._request("GET", STATION_PATH,
+                                                              headers=headers)))
+
+    def push_verifications(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """Send seal uses' verification records (before the events naming them)."""
+        response = self._request("POST", VERIFICATIONS_PATH, json_body={"records": records},
+                                 compress=True)
+        answer = self._json(response)
+        return answer if isinstance(answer, dict) else {}
 
     def push(self, events: list[PushedEvent]) -> PushAnswer:
         body = {"events": [e.to_dict() for e in events]}

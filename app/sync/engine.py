@@ -52,6 +52,7 @@ from app.sync.protocol import (
     ATTACHMENT_CHUNK_BYTES,
     DEFAULT_PULL_LIMIT,
     DEFAULT_PUSH_BATCH,
+    MAX_VERIFICATION_RECORDS,
     AnswerStatus,
     EnrollRequest,
     ErrorCode,
@@ -278,7 +279,7 @@ class SyncEngine:
     def _round(self, client: SyncClient, station_code: str, report: SyncReport,
                progress: Progress) -> None:
         progress("connect", 0, None)
-        info = client.station()
+        info = client.station(**self._self_report())
         held = self._held(station_code, info)
         if held.epoch != info.epoch:
             self._check_epoch(info, report)  # requeues and resets the cursors
@@ -299,6 +300,7 @@ class SyncEngine:
                 self._push_reference(client, held.changed_reference, report)
                 sent_reference = True
             if held.outbox:
+                self._upload_verifications(client, report)
                 with collector_paused():
                     self._push_events(client, info, held.outbox, report, progress)
         # The station answer says where the feed and the reference data stand: a round
@@ -315,6 +317,30 @@ class SyncEngine:
         if wanted:
             self._fetch_sealed_documents(client, wanted, report)
         progress("done", 1, 1)
+
+    def _self_report(self) -> dict[str, Any]:
+        """What the station request tells the county's console about this station."""
+        with self.uow_factory() as uow:
+            return {"outbox": local.pending(uow).queued,
+                    "held_epoch": uow.settings.get(SERVER_EPOCH, "")}
+
+    def _upload_verifications(self, client: SyncClient, report: SyncReport) -> None:
+        """The verification records of the seal uses about to be pushed, first: the
+        county's page can then vouch for a document sealed offline as soon as its
+        station is back online, even if its events wait behind a refusal."""
+        with self.uow_factory() as uow:
+            records = local.outbox_verifications(uow)
+        for start in range(0, len(records), MAX_VERIFICATION_RECORDS):
+            try:
+                answer = client.push_verifications(
+                    records[start:start + MAX_VERIFICATION_RECORDS])
+            except ServerRefused as refusal:
+                if refusal.code != ErrorCode.NOT_FOUND:
+                    raise
+                return  # a server older than the records: its page reads the events
+            for refused in answer.get("refused", []):
+                report.warnings.append(
+                    f"文书核验记录未被服务器接受：{refused.get('message', '')}")
 
     def _held(self, station_code: str, info: StationInfo) -> _Held:
         """What this station holds and may have to send, read in one transaction."""

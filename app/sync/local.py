@@ -22,11 +22,14 @@ from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, delete, exists, func, select, update
 
+from app.domain.applicant import ApplicantKind
 from app.domain.audit import canonical_json
 from app.domain.case import Case, apply_event
 from app.domain.catalog import Department, Matter
 from app.domain.errors import ConflictError, DomainError
 from app.domain.events import Event, EventType
+from app.domain.identity import mask_name
+from app.domain.seal import SealRecord
 from app.services.catalog import pinyin_initials
 from app.services.context import local_date
 from app.services.recording import (
@@ -501,6 +504,51 @@ def wanted_documents(uow: UnitOfWork) -> list[tuple[str, dict[str, Any]]]:
     rows = uow.session.execute(
         select(models.EventRow.case_id, models.EventRow.payload).where(_WANTED))
     return [(case_id, payload) for case_id, payload in rows]
+
+
+def outbox_verifications(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """The verification records (``server.verification``) of the seal uses whose SEALED
+    event is still queued: what the county's public page shows of each document, the
+    applicant's name masked, sent before the events so a scanned QR code verifies as
+    soon as possible."""
+    table = models.EventRow.__table__
+    rows = uow.session.execute(
+        select(table.c.case_id, table.c.payload)
+        .where(table.c.type == EventType.SEALED.value,
+               table.c.id.in_(select(models.Outbox.event_id)))
+        .order_by(table.c.position)
+    ).all()
+    records: list[dict[str, Any]] = []
+    applicants: dict[str, str] = {}
+    for case_id, payload in rows:
+        use = uow.seals.use(str(payload.get("seal_use_id", "")))
+        code = str(payload.get("verification_code") or "")
+        if use is None or not code:
+            continue
+        seal_row = uow.seals.get(use.seal_id)
+        seal = SealRecord.from_dict(seal_row.data) if seal_row is not None else None
+        if case_id not in applicants:
+            applicants[case_id] = _masked_applicant(uow, case_id)
+        records.append({
+            "document_id": use.id, "case_id": case_id, "case_number": use.case_number,
+            "document_kind": use.document_kind, "document_number": use.document_number,
+            "authority_name": seal.authority_name if seal is not None else "",
+            "seal_title": seal.drawn_title if seal is not None else "",
+            "applicant": applicants[case_id], "sealed_at": use.used_at.isoformat(),
+            "supersedes": use.supersedes, "verification_code": code,
+        })
+    return records
+
+
+def _masked_applicant(uow: UnitOfWork, case_id: str) -> str:
+    """The applicant's name as the public page may show it (a person's name masked)."""
+    events = uow.events.for_case(case_id)
+    registered = next((e for e in events if e.type is EventType.REGISTERED), None)
+    applicant = registered.payload.get("applicant", {}) if registered is not None else {}
+    if not isinstance(applicant, dict):
+        return ""
+    organisation = str(applicant.get("kind", "")) == ApplicantKind.LEGAL.value
+    return mask_name(str(applicant.get("name", "")), organisation=organisation)
 
 
 # --- reference data ------------------------------------------------------------------------

@@ -24,6 +24,10 @@ MIN_PROTOCOL_VERSION = 1
 API_PREFIX = "/api/v1"
 PROTOCOL_HEADER = "X-CounterDesk-Protocol"
 EPOCH_HEADER = "X-CounterDesk-Epoch"
+# What a station reports of itself on its station request, for the county's console:
+# how many events wait in its outbox and which server epoch it holds.
+OUTBOX_HEADER = "X-CounterDesk-Outbox"
+HELD_EPOCH_HEADER = "X-CounterDesk-Held-Epoch"
 
 # Paths, relative to the server's base URL.
 HEALTH_PATH = f"{API_PREFIX}/health"
@@ -34,6 +38,8 @@ PULL_PATH = f"{API_PREFIX}/events"
 REFERENCE_PATH = f"{API_PREFIX}/reference"
 REFERENCE_PUSH_PATH = f"{API_PREFIX}/reference/push"
 ATTACHMENTS_PATH = f"{API_PREFIX}/attachments"
+# Each seal use's verification record, sent before the events that name it.
+VERIFICATIONS_PATH = f"{API_PREFIX}/verifications"
 
 # Limits. A request body larger than MAX_REQUEST_BYTES (as sent, i.e. compressed) or
 # inflating beyond MAX_INFLATED_BYTES is answered 413 and nothing is stored.
@@ -41,6 +47,7 @@ MAX_REQUEST_BYTES = 4 * 1024 * 1024
 MAX_INFLATED_BYTES = 32 * 1024 * 1024
 MAX_PUSH_EVENTS = 1000
 MAX_REFERENCE_ITEMS = 5000
+MAX_VERIFICATION_RECORDS = 1000
 DEFAULT_PUSH_BATCH = 1000
 DEFAULT_PULL_LIMIT = 1000
 MAX_PULL_LIMIT = 2000

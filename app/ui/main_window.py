@@ -29,7 +29,7 @@ from app.services.context import CurrentUser
 from app.sync.schedule import Backoff
 from app.ui.context import AppContext
 from app.ui.feedback import show_unexpected
-from app.ui.page import Page, confirm_leaving
+from app.ui.page import Page, ask_before_switching, confirm_leaving
 from app.ui.resources import icon
 
 STATUS_REFRESH_MS = 30_000
@@ -574,6 +574,20 @@ class MainWindow(QMainWindow):
     def _on_nav_current_row_changed(self, row: int) -> None:
         if 0 <= row < len(self._keys):
             page = self.pages[self._keys[row]]
+            leaving = self.stack.currentWidget()
+            if isinstance(leaving, Page) and leaving is not page:
+                choice = ask_before_switching(self, leaving, page.page_title)
+                if choice == "stay":
+                    back = self._keys.index(next(k for k, p in self.pages.items()
+                                                 if p is leaving)) \
+                        if leaving in self.pages.values() else -1
+                    if back >= 0:
+                        self.nav.blockSignals(True)
+                        self.nav.setCurrentRow(back)
+                        self.nav.blockSignals(False)
+                    return
+                if choice == "discard":
+                    leaving.discard_work()
             self.stack.setCurrentWidget(page)
             # Delegations first: a page of an ended delegation is never loaded again.
             self.refresh_user(then=lambda: self._activate_if_shown(page))

@@ -39,6 +39,9 @@ class Page(QWidget):
         main window asks before 注销 or 退出 while a page says something here."""
         return ""
 
+    def discard_work(self) -> None:
+        """Throw away what :meth:`unsaved_work` names (the user chose to)."""
+
     def activate(self) -> None:
         """Called each time the page is shown: refresh what may have changed."""
 
@@ -64,3 +67,29 @@ def confirm_leaving(parent: QWidget, pages: Iterable[Page], what: str) -> bool:
     box.setEscapeButton(stay)
     box.exec()
     return box.clickedButton() is leave
+
+
+def ask_before_switching(parent: QWidget, page: Page, target: str) -> str:
+    """Before going from ``page`` to the page ``target`` while ``page`` holds unsaved
+    work: "keep" (go, the form waits as it is), "discard" (go, the form is cleared) or
+    "stay". Going back to the form is the default, so a stray Enter loses nothing."""
+    unsaved = page.unsaved_work()
+    if not unsaved:
+        return "keep"
+    box = QMessageBox(QMessageBox.Icon.Question, parent.tr("尚未提交"),
+                      parent.tr("{0}尚未提交。").format(unsaved), parent=parent)
+    box.setObjectName("switchConfirmBox")
+    box.setInformativeText(parent.tr("转到“{0}”前，保留已填写的内容还是放弃？").format(target))
+    keep = box.addButton(parent.tr("保留并转到“{0}”").format(target),
+                         QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton(parent.tr("放弃已填写的内容"), QMessageBox.ButtonRole.DestructiveRole)
+    stay = box.addButton(parent.tr("返回继续填写"), QMessageBox.ButtonRole.RejectRole)
+    assert keep is not None and discard is not None and stay is not None
+    keep.setObjectName("switchKeepButton")
+    discard.setObjectName("switchDiscardButton")
+    stay.setObjectName("switchStayButton")
+    box.setDefaultButton(stay)
+    box.setEscapeButton(stay)
+    box.exec()
+    clicked = box.clickedButton()
+    return "keep" if clicked is keep else "discard" if clicked is discard else "stay"

@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.calendar import DEFAULT_TIME_ZONE, LOCAL_ZONE
 from app.services.context import CHINA_TZ
 from app.ui.feedback import FieldErrors
 
@@ -145,8 +146,11 @@ def iso_local_time(text: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def china_time_zone() -> QTimeZone:
-    """China time (UTC+8, no daylight saving) as Qt names it, whatever the PC's zone is."""
-    return QTimeZone(8 * 3600)
+    """The counter's zone (Asia/Shanghai unless configured) as Qt names it, whatever the
+    PC's own zone is."""
+    if LOCAL_ZONE.name == DEFAULT_TIME_ZONE:
+        return QTimeZone(8 * 3600)
+    return QTimeZone(LOCAL_ZONE.name.encode("ascii"))
 
 
 def to_qdatetime(moment: datetime) -> QDateTime:
