@@ -106,6 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     enroll = sub.add_parser("enroll", parents=[common], help="向中心服务器登记本站点")
     enroll.add_argument("server_url")
     enroll.add_argument("code", help="服务器 create-station 打印的一次性登记码")
+    enroll.add_argument("--fingerprint", default="",
+                        help="县中心提供的服务器证书 SHA-256 指纹（https；不填则信任首次连接所见的证书）")
     sub.add_parser("sync", parents=[common], help="与中心服务器同步一次")
 
     archive = sub.add_parser("archive", parents=[common], help="办件归档")
@@ -377,7 +379,8 @@ def _cmd_enroll(args: argparse.Namespace, data_dir: Path) -> int:
     from app.sync.commands import enroll_command
 
     with open_runtime(data_dir, backups=False) as runtime:
-        return enroll_command(runtime, args.server_url, args.code)
+        return enroll_command(runtime, args.server_url, args.code,
+                              fingerprint=args.fingerprint)
 
 
 def _cmd_sync(args: argparse.Namespace, data_dir: Path) -> int:

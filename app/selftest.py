@@ -542,6 +542,23 @@ class SelfTest:
             self.state.documents[kind.value] = issued
             return _check_pdf(issued.pdf, kind.label, f"issue_unsealed {issued.document_number}",
                               (issued.document_number, case.number))
+        if kind is DocumentKind.AGENT_LEDGER:
+            from app.services.context import local_date, utc_now
+            from app.services.custody import agent_ledger_pdf
+
+            today = local_date(utc_now())
+            pdf = agent_ledger_pdf(runtime.uow, users["supervisor"],
+                                   start=today - timedelta(days=60), end=today)
+            return _check_pdf(pdf, kind.label, "代办台账 agent_ledger_pdf")
+        if kind is DocumentKind.SERVICE_GUIDE:
+            from app.services.consultations import service_guide_pdf
+
+            matter = self._case_in("registered").matter_code
+            pdf = service_guide_pdf(runtime.uow, users["supervisor"], matter_code=matter)
+            return _check_pdf(pdf, kind.label, f"办事指南 {matter}")
+        if kind in (DocumentKind.TOLERANCE_NOTICE, DocumentKind.TOLERANCE_PROMISE,
+                    DocumentKind.NOTIFICATION_PROMISE, DocumentKind.JOINT_INSPECTION_RECORD):
+            return self._kept_document(kind)
         # Every other document is sealed: the decisions by the chief representative, the
         # notices at the counter when the demo recorded their acts.
         issued = self._sealed_document(kind)
@@ -550,6 +567,22 @@ class SelfTest:
             self.state.sealed_pdf = issued.pdf
         return _check_pdf(issued.pdf, kind.label, f"已盖章 {issued.document_number}",
                           (issued.document_number,))
+
+    def _kept_document(self, kind: Any) -> str:
+        """A document the demo issued and kept with its act (容缺, 告知承诺, 联合踏勘)."""
+        from app.print_templates import DocumentKind
+        from app.services.documents import documents_for_case
+
+        for summary in self._cases():
+            for issued in documents_for_case(self.state.runtime.uow, summary.id):
+                if issued.kind is kind:
+                    self.state.documents[kind.value] = issued
+                    # The applicant's own promise prints no 文号 (it is theirs, not ours).
+                    numbers = (() if kind is DocumentKind.TOLERANCE_PROMISE
+                               else (issued.document_number,))
+                    return _check_pdf(issued.pdf, kind.label, f"已出具 {issued.document_number}",
+                                      numbers)
+        raise CheckFailed(f"演示数据中没有{kind.label}")
 
     def _cases(self, states: tuple[str, ...] = ()) -> list[Any]:
         from app.services.queries import CaseFilter, list_cases

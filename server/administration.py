@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from app.domain.errors import DomainError, ValidationError
 from app.domain.roles import Role
 from app.domain.seal import WINDOW_COPY_MARK, SealKind, SealRecord, SealStatus
-from app.services.accounts import hash_password
 from server import reference, stations
 
 
@@ -32,9 +31,9 @@ def parse_roles(text: str) -> list[str]:
 
 
 def save_staff_member(session: Session, *, station: str, username: str, display_name: str,
-                      roles: list[str], department: str = "", window: str = "",
-                      password: str = "") -> str:
-    """Add or change a station's staff member; the id (kept when changing)."""
+                      roles: list[str], department: str = "", window: str = "") -> str:
+    """Add or change a station's staff member; the id (kept when changing). No password:
+    credentials never travel in sync, the station's administrator gives the first one."""
     station_code = station.strip().upper()
     stations.find_station(session, station_code)
     if not username.strip() or not display_name.strip():
@@ -44,7 +43,7 @@ def save_staff_member(session: Session, *, station: str, username: str, display_
     reference.save_staff(
         session, station_code=station_code, user_id=user_id, username=username.strip(),
         display_name=display_name.strip(), roles=roles, department_code=department.strip(),
-        window_name=window.strip(), password_hash=hash_password(password) if password else "",
+        window_name=window.strip(),
     )
     return user_id
 

@@ -10,6 +10,7 @@ server's epoch in a header, and the JSON answers in their body too.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import zlib
@@ -22,20 +23,25 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import Field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import ClientDisconnect
 
 from app import __version__
+from app.domain import limits
 from app.sync.protocol import (
     API_PREFIX,
     ATTACHMENT_CHUNK_BYTES,
     ATTACHMENTS_PATH,
+    AUDIT_HEAD_HEADER,
     DEFAULT_PULL_LIMIT,
     ENROLL_PATH,
     EPOCH_HEADER,
     HEALTH_PATH,
+    MAX_ATTACHMENT_BYTES,
     MAX_INFLATED_BYTES,
     MAX_PULL_LIMIT,
     MAX_REFERENCE_ITEMS,
@@ -72,6 +78,8 @@ EPOCH_CACHE_SECONDS = 2.0
 # gzip level of the answers: 6 costs about 60% of the default 9's time on a pull page of
 # 1,000 events (5 ms against 8) for an answer about 3% larger.
 ANSWER_GZIP_LEVEL = 6
+
+log = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -144,7 +152,9 @@ class ProtocolMiddleware:
     def _check_version(scope: Scope, epoch: str) -> JSONResponse | None:
         header = PROTOCOL_HEADER.lower().encode()
         raw = dict(scope.get("headers", [])).get(header, b"").decode("latin-1").strip()
-        version = int(raw) if raw.isdigit() else 0
+        digits = raw.isascii() and raw.isdigit()
+        # Thousands of digits are a version no server speaks (and too many for int()).
+        version = (int(raw) if len(raw) <= 9 else PROTOCOL_VERSION + 1) if digits else 0
         if version < MIN_PROTOCOL_VERSION:
             return _error_response(
                 426, ErrorCode.UPGRADE_REQUIRED, UPGRADE_MESSAGE, epoch,
@@ -204,6 +214,8 @@ def parse_json(data: bytes) -> Any:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ApiError(422, ErrorCode.MALFORMED, "请求不是有效的 JSON，整批未保存。") from None
+    except RecursionError:
+        raise ApiError(422, ErrorCode.MALFORMED, "请求的 JSON 嵌套过深，整批未保存。") from None
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -218,10 +230,11 @@ AuthHeader = Annotated[str | None, Header(alias="Authorization")]
 
 @dataclass(frozen=True)
 class AttachmentAnnouncement:
-    sha256: str
-    size: int
-    mime_type: str = ""
-    original_name: str = ""
+    # Strict: a size given as text, a fraction or true is refused, not converted.
+    sha256: Annotated[str, Field(strict=True, min_length=64, max_length=64)]
+    size: Annotated[int, Field(strict=True, ge=0, le=MAX_ATTACHMENT_BYTES)]
+    mime_type: Annotated[str, Field(strict=True, max_length=limits.MIME_TYPE)] = ""
+    original_name: Annotated[str, Field(strict=True, max_length=limits.FILE_NAME)] = ""
 
 
 def create_app(
@@ -259,10 +272,20 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        epoch = await run_in_threadpool(epoch_cache.get)
+        if error.status_code == 400:
+            # FastAPI's "There was an error parsing the body" (a body nested too deep
+            # to parse, say): the same Chinese refusal as any other unreadable body.
+            return _error_response(422, ErrorCode.MALFORMED, "请求格式不正确。", epoch)
         code = ErrorCode.NOT_FOUND if error.status_code == 404 else "http_error"
         message = "没有这个接口。" if error.status_code == 404 else str(error.detail)
-        return _error_response(error.status_code, code, message,
-                               await run_in_threadpool(epoch_cache.get))
+        return _error_response(error.status_code, code, message, epoch)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _on_disconnect(request: Request, _error: ClientDisconnect) -> Response:
+        # Nobody is left to answer: one line in the log, no traceback.
+        log.warning("客户端在请求中途断开：%s %s", request.method, request.url.path)
+        return Response(status_code=400)
 
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=ANSWER_GZIP_LEVEL)
     app.add_middleware(ProtocolMiddleware, epoch=epoch_cache)
@@ -316,18 +339,29 @@ def create_app(
         return JSONResponse(transaction(work).to_dict())
 
     @app.get(STATION_PATH, response_model=StationInfo, tags=["stations"])
-    async def station(request: Request, authorization: AuthHeader = None) -> JSONResponse:
+    async def station(
+        request: Request,
+        authorization: AuthHeader = None,
+        audit_head: Annotated[str | None, Header(alias=AUDIT_HEAD_HEADER)] = None,
+    ) -> JSONResponse:
         """Who the credential belongs to, the highest station sequence seen from it, and
         the heads of its feed and of the reference data (a round with nothing new stops
-        here)."""
+        here); the station's audit head as last seen, which it checks its chain against."""
+        head = stations.parse_audit_head(audit_head)
 
-        def work(session: Session) -> StationInfo:
+        def work(session: Session) -> tuple[StationInfo, str | None]:
             found = authenticated(session, authorization)
+            # What the station reports of itself, for the console (issue 15).
             if stations.note_report(found, request.headers):
                 session.commit()
-            return stations.station_info(session, found)
+            moves = found.id if stations.anchor_needed(found, head) else None
+            return stations.station_info(session, found), moves
 
-        return JSONResponse((await read(work)).to_dict())
+        info, moves = await read(work)
+        if moves is not None and head is not None:
+            await run_in_threadpool(
+                transaction, lambda s: stations.remember_audit_head(s, moves, head))
+        return JSONResponse(info.to_dict())
 
     push_body = {
         "requestBody": {
@@ -362,7 +396,7 @@ def create_app(
 
     @app.get(PULL_PATH, response_model=PullPage, tags=["sync"])
     async def pull(
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Annotated[int, Query(ge=0, le=limits.MAX_BIGINT)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
         authorization: AuthHeader = None,
     ) -> Response:
@@ -376,7 +410,7 @@ def create_app(
 
     @app.get(REFERENCE_PATH, response_model=ReferencePage, tags=["reference"])
     async def reference_since(
-        since: Annotated[int, Query(ge=0)] = 0,
+        since: Annotated[int, Query(ge=0, le=limits.MAX_BIGINT)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
         authorization: AuthHeader = None,
     ) -> JSONResponse:
@@ -436,7 +470,7 @@ def create_app(
     async def attachment_chunk(
         sha256: str,
         request: Request,
-        offset: Annotated[int, Query(ge=0)],
+        offset: Annotated[int, Query(ge=0, le=limits.MAX_BIGINT)],
         authorization: AuthHeader = None,
     ) -> JSONResponse:
         """Bytes of the scan at ``offset`` (409 with the right offset if it is not)."""
@@ -453,8 +487,8 @@ def create_app(
     def attachment_content(sha256: str, session: SessionDep,
                            authorization: AuthHeader = None) -> FileResponse:
         """A complete scan's bytes."""
-        authenticated(session, authorization)
-        path = attachments.content_path(session, store, sha256)
+        found = authenticated(session, authorization)
+        path = attachments.content_path(session, store, sha256, found)
         return FileResponse(path, media_type="application/octet-stream")
 
     @app.post(VERIFICATIONS_PATH, tags=["sync"], openapi_extra=push_body)

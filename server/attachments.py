@@ -14,12 +14,12 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from app.sync.protocol import MAX_ATTACHMENT_BYTES, AttachmentStatus, ErrorCode, is_sha256
 from server.errors import ApiError
-from server.models import Attachment, Station
+from server.models import Attachment, CaseScope, EventRow, Station
 
 
 class AttachmentStore:
@@ -158,8 +158,24 @@ def _finish(row: Attachment, store: AttachmentStore) -> None:
     row.completed_at = datetime.now(UTC)
 
 
-def content_path(session: Session, store: AttachmentStore, sha256: str) -> Path:
+def content_path(session: Session, store: AttachmentStore, sha256: str,
+                 station: Station | None = None) -> Path:
+    """The file of a complete attachment ``station`` may read: one it uploaded, or one
+    an event of a case in its scope names (a scan, a sealed document). Anything else is
+    answered as if it did not exist."""
     row = session.get(Attachment, _check_hash(sha256))
-    if row is None or not row.complete:
+    if row is None or not row.complete or (station is not None
+                                           and not _in_scope(session, row, station)):
         raise ApiError(404, ErrorCode.NOT_FOUND, "服务器上没有该附件。")
     return store.final_path(sha256)
+
+
+def _in_scope(session: Session, row: Attachment, station: Station) -> bool:
+    if row.station == station.code:
+        return True
+    naming = select(EventRow.case_id).where(
+        cast(EventRow.payload, Text).like(f"%{row.sha256}%"))
+    if not station.sees_all_cases:
+        naming = naming.where(EventRow.case_id.in_(
+            select(CaseScope.case_id).where(CaseScope.station == station.code)))
+    return session.scalar(naming.limit(1)) is not None

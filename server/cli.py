@@ -35,7 +35,6 @@ from server.database import (
 from server.errors import ApiError
 
 DEFAULT_PORT = 8765
-PASSWORD_ENV = "COUNTERDESK_STAFF_PASSWORD"
 ADMIN_PASSWORD_ENV = "COUNTERDESK_ADMIN_PASSWORD"
 
 
@@ -49,12 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     # Where to listen: for ``serve``, and for the bare ``python -m server`` that means it.
     listen = argparse.ArgumentParser(add_help=False)
     listen.add_argument("--host", default=argparse.SUPPRESS, help="监听地址（默认 127.0.0.1）")
-    listen.add_argument("--tls-cert", type=Path, default=argparse.SUPPRESS,
-                        help="HTTPS 证书（PEM，含中间证书）；与 --tls-key 一起直接提供 HTTPS")
-    listen.add_argument("--tls-key", type=Path, default=argparse.SUPPRESS,
-                        help="HTTPS 私钥（PEM）")
     listen.add_argument("--port", type=int, default=argparse.SUPPRESS,
                         help=f"端口（默认 {DEFAULT_PORT}）")
+    listen.add_argument("--cert", "--tls-cert", dest="cert", type=Path,
+                        default=argparse.SUPPRESS,
+                        help="TLS 证书文件（PEM，含中间证书）：由服务器自己提供 https")
+    listen.add_argument("--key", "--tls-key", dest="key", type=Path, default=argparse.SUPPRESS,
+                        help="TLS 私钥文件（PEM），与 --cert 同用")
     parser = argparse.ArgumentParser(prog="python -m server", parents=[common, listen],
                                      description="CounterDesk 县级中心服务器")
     sub = parser.add_subparsers(dest="command")
@@ -92,8 +92,6 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument("--roles", required=True, help="clerk,chief,admin,supervisor 之一或多个")
     staff.add_argument("--department", default="")
     staff.add_argument("--window", default="")
-    staff.add_argument("--password", default=None,
-                       help=f"初始密码（或环境变量 {PASSWORD_ENV}；不填则须在站点重设）")
     deactivate = sub.add_parser("deactivate-staff", parents=[common], help="停用站点人员")
     deactivate.add_argument("--station", required=True)
     deactivate.add_argument("username")
@@ -150,9 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     config = ServerConfig.from_args(getattr(args, "data_dir", None), getattr(args, "db", None))
     command = args.command or "serve"
-    if command != "serve" and any(hasattr(args, a) for a in ("host", "port", "tls_cert", "tls_key")):
-        print("错误：--host、--port、--tls-cert 和 --tls-key 只用于启动服务器（serve）。",
-              file=sys.stderr)
+    listening = ("host", "port", "cert", "key")
+    if command != "serve" and any(hasattr(args, name) for name in listening):
+        print("错误：--host、--port、--cert 和 --key 只用于启动服务器（serve）。", file=sys.stderr)
+        return 2
+    if hasattr(args, "cert") != hasattr(args, "key"):
+        print("错误：--cert 和 --key 须同时给出。", file=sys.stderr)
         return 2
     try:
         return _run(command, args, config)
@@ -172,7 +173,7 @@ def _run(command: str, args: argparse.Namespace, config: ServerConfig) -> int:
         if command == "serve":
             return _serve(config, engine, getattr(args, "host", "127.0.0.1"),
                           getattr(args, "port", DEFAULT_PORT),
-                          getattr(args, "tls_cert", None), getattr(args, "tls_key", None))
+                          getattr(args, "cert", None), getattr(args, "key", None))
         handler = _COMMANDS[command]
         return handler(engine, config, args)
     finally:
@@ -180,20 +181,20 @@ def _run(command: str, args: argparse.Namespace, config: ServerConfig) -> int:
 
 
 def _serve(config: ServerConfig, engine: Engine, host: str, port: int,
-           tls_cert: Path | None = None, tls_key: Path | None = None) -> int:
+           cert: Path | None = None, key: Path | None = None) -> int:
     import uvicorn
 
     from server.app import create_app
     from server.monitoring import configure_logging
 
-    if (tls_cert is None) != (tls_key is None):
-        print("错误：--tls-cert 和 --tls-key 须同时给出。", file=sys.stderr)
+    if (cert is None) != (key is None):
+        print("错误：--cert 和 --key 须同时给出。", file=sys.stderr)
         return 2
-    for path in (tls_cert, tls_key):
+    for path in (cert, key):
         if path is not None and not path.is_file():
             print(f"错误：找不到文件 {path}。", file=sys.stderr)
             return 1
-    scheme = "https" if tls_cert else "http"
+    scheme = "https" if cert else "http"
     print(f"CounterDesk 中心服务器：{scheme}://{host}:{port}  数据库：{_describe(config)}",
           flush=True)
     configure_logging()
@@ -201,8 +202,8 @@ def _serve(config: ServerConfig, engine: Engine, host: str, port: int,
     # scheme come from X-Forwarded-For / -Proto (trusted from 127.0.0.1 only).
     uvicorn.run(create_app(config, engine=engine), host=host, port=port, log_config=None,
                 access_log=False, proxy_headers=True,
-                ssl_certfile=str(tls_cert) if tls_cert else None,
-                ssl_keyfile=str(tls_key) if tls_key else None)
+                ssl_certfile=str(cert) if cert else None,
+                ssl_keyfile=str(key) if key else None)
     return 0
 
 
@@ -292,10 +293,10 @@ def _import_catalog(engine: Engine, _config: ServerConfig, args: argparse.Namesp
 
 def _add_staff(engine: Engine, _config: ServerConfig, args: argparse.Namespace) -> int:
     roles = administration.parse_roles(args.roles)
-    password = args.password or os.environ.get(PASSWORD_ENV, "")
     user_id = _in_transaction(engine, lambda s: administration.save_staff_member(
         s, station=args.station, username=args.username, display_name=args.name, roles=roles,
-        department=args.department, window=args.window, password=password))
+        department=args.department, window=args.window))
+    print("初始密码由该站点的管理员在本站“人员管理”中设置（密码不随同步传送）。")
     print(f"已保存站点 {args.station.strip().upper()} 的人员 {args.username}（{args.name}），标识：")
     print(user_id)
     return 0

@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app.domain import limits
 from app.domain.audit import canonical_json
 from app.domain.case import Actor, Case, CaseInMemory, authorize_event
 from app.domain.errors import DomainError
@@ -51,6 +52,8 @@ from app.sync.protocol import (
     ErrorCode,
     EventAnswer,
     PushAnswer,
+    ReferenceKind,
+    credential_key,
 )
 from server.database import lock_state
 from server.errors import ApiError
@@ -64,7 +67,7 @@ from server.models import (
     ServerState,
     Station,
 )
-from server.reference import seal_status_at, staff_of_station
+from server.reference import normalise_promise_record, put, seal_status_at, staff_of_station
 from server.stations import all_case_stations
 
 REVOKED_SEAL_STATES = {SealStatus.REVOKED.value, SealStatus.SUSPENDED.value,
@@ -122,6 +125,10 @@ class _Incoming:
     station_sequence: int | None
     digest: str
     payload_text: str  # canonical_json(event.payload): hashed, and stored as it is
+    # The station says an earlier epoch of this server accepted it (sent again after a
+    # restore). It is checked like any event; it only turns a refusal that depends on
+    # history the server lacks into "retry" (it never makes the server accept anything).
+    acknowledged: bool = False
 
 
 @dataclass
@@ -285,19 +292,35 @@ def parse_push(raw_items: Any) -> list[_Incoming]:
     seen: set[str] = set()
     for index, raw in enumerate(raw_items):
         try:
+            # {"event": {"payload": ...}}: two levels above the payload's own.
+            if limits.json_depth(raw, limits.MAX_JSON_DEPTH + 2) > limits.MAX_JSON_DEPTH + 2:
+                raise ApiError(422, ErrorCode.MALFORMED,
+                               f"第{index + 1}个事件的内容嵌套过深，整批未保存。", index=index)
             event = Event.from_dict(raw["event"])
             sequence = raw.get("station_sequence")
             if sequence is not None and (
                 not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1
+                or sequence > limits.MAX_BIGINT
             ):
                 raise ValueError("station_sequence")
             if not isinstance(event.payload, dict):
                 raise ValueError("payload")
+        except OverflowError:  # a device time whose UTC value leaves the calendar
+            raise _bad_device_time(index, raw) from None
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ApiError(
                 422, ErrorCode.MALFORMED, f"第{index + 1}个事件格式不正确，整批未保存。",
                 index=index,
             ) from None
+        if not limits.device_time_in_range(event.device_time):
+            raise _bad_device_time(index, raw)
+        found = credential_key(event.payload)
+        if found is not None:
+            raise ApiError(
+                422, ErrorCode.CREDENTIAL_IN_SYNC,
+                f"第{index + 1}个事件含有密码或凭据（{found}），整批未保存：密码不随同步传送。",
+                index=index, field=found,
+            )
         if event.id in seen:
             raise ApiError(422, ErrorCode.MALFORMED, f"同一批次中事件 {event.id} 重复。",
                            index=index)
@@ -305,8 +328,17 @@ def parse_push(raw_items: Any) -> list[_Incoming]:
         payload_text = canonical_json(event.payload)
         parsed.append(_Incoming(event, sequence,
                                 event_content_hash(event, payload_text=payload_text),
-                                payload_text))
+                                payload_text, raw.get("acknowledged") is True))
     return parsed
+
+
+def _bad_device_time(index: int, raw: dict[str, Any]) -> ApiError:
+    return ApiError(
+        422, ErrorCode.MALFORMED,
+        f"第{index + 1}个事件的设备时间 {str(raw['event'].get('device_time'))[:40]} 不在"
+        f"{limits.EARLIEST_DEVICE_TIME.year}—{limits.LATEST_DEVICE_TIME.year - 1}年之间，"
+        "请检查本机时钟。整批未保存。", index=index,
+    )
 
 
 _NOBODY: frozenset[str] = frozenset()
@@ -344,14 +376,6 @@ def push(session: Session, station: Station, raw_items: Any) -> PushAnswer:
     state = lock_state(session)
     session.refresh(station)  # read after the lock: another push may just have committed
     staff = staff_of_station(session, code)
-    unknown = sorted({i.event.actor_name or i.event.actor_id for i in incoming
-                      if i.event.actor_id not in staff})
-    if unknown:
-        raise ApiError(
-            403, ErrorCode.UNKNOWN_ACTOR,
-            f"服务器上没有本站人员“{'、'.join(unknown)}”，整批未保存。请先同步人员信息。",
-            actors=unknown,
-        )
     ids = [i.event.id for i in incoming]
     held = {r.id: r for r in session.execute(
         select(EventRow.id, EventRow.content_hash, EventRow.server_sequence)
@@ -460,6 +484,17 @@ def _one(
             return _reused(event.id)
         return EventAnswer(event.id, AnswerStatus.CONFLICT, code=rejection.code,
                            reason=rejection.reason)
+    too_long = _field_too_long(event)
+    if too_long is not None:
+        return _refuse(context, item, too_long.code, too_long.message)
+    if event.actor_id not in context.staff:
+        # Not (yet) staff of this station on the server: its record may have been
+        # refused (a name too long, say) or not sent yet. Only this case waits.
+        context.deferred_cases.add(event.case_id)
+        name = event.actor_name[:limits.PERSON_NAME] or event.actor_id[:limits.ID]
+        return EventAnswer(event.id, AnswerStatus.RETRY, code=ErrorCode.UNKNOWN_ACTOR.value,
+                           reason=f"服务器上没有本站人员“{name}”，该办件的事件暂未上传。"
+                                  "请检查人员信息同步是否被拒绝。")
     if event.case_id in context.deferred_cases:
         return EventAnswer(event.id, AnswerStatus.RETRY, code="case_pending",
                            reason="该办件前面的事件尚未被服务器接受，稍后重试。")
@@ -474,14 +509,40 @@ def _one(
                            reason="服务器上还没有该办件，稍后重试。")
     if (case is not None and context.station.code not in context.scope(event.case_id)
             and context.station.code not in context.everywhere):
+        if item.acknowledged:
+            return _await_history(context, event, f"办件{case.number}尚未上报到本站点")
         return _refuse(context, item, "not_in_scope",
                        f"办件{case.number}没有上报到本站点，本站不能办理。")
     try:
         authorize_event(case, event, context.actor(event))
         context.apply(event)
     except DomainError as error:
+        if item.acknowledged:
+            return _await_history(context, event, error.message)
         return _refuse(context, item, error.code, error.message)
     return _accept(context, item)
+
+
+def _await_history(context: _PushContext, event: Event, problem: str) -> EventAnswer:
+    """An event the earlier epoch accepted that does not apply yet: other stations'
+    events before it have not come back since the restore. It waits, with its case."""
+    context.deferred_cases.add(event.case_id)
+    return EventAnswer(
+        event.id, AnswerStatus.RETRY, code="awaiting_history",
+        reason=f"服务器从备份恢复后尚未收回该办件此前的记录（{problem}），"
+               "待其他站点重新上传后自动重试。")
+
+
+def _field_too_long(event: Event) -> DomainError | None:
+    """A field longer than its column (app/domain/limits.py): refused for this event alone."""
+    for value, limit, label, name in (
+        (event.actor_name, limits.PERSON_NAME, "经办人姓名", "actor_name"),
+        (event.actor_id, limits.ID, "经办人编号", "actor_id"),
+    ):
+        error = limits.too_long(value, limit, label, name)
+        if error is not None:
+            return error
+    return None
 
 
 def _reused(event_id: str) -> EventAnswer:
@@ -512,12 +573,31 @@ def _accept(context: _PushContext, item: _Incoming) -> EventAnswer:
         _enter_scope(context, event.case_id, event.station, sequence)
     for station_code in context.audience(event.case_id, event.station):
         _deliver(context, station_code, event_sequence=sequence)
-    if event.type is EventType.FORWARDED:
+    if event.type is EventType.PROMISE_CHECKED and event.payload.get("kept") is False:
+        _publish_broken_promise(context, event)
+    if event.type in (EventType.FORWARDED, EventType.HANDED_OVER):
+        # A forward, or a 代办 hand-over to another station's hands (village → township
+        # → county), brings the case into that station's scope with its whole history.
         target = str(event.payload.get("to_station", "")).strip().upper()
         if target and target not in scope and target not in context.everywhere:
             _enter_scope(context, event.case_id, target, sequence)
             _backfill(context, event.case_id, target)
     return EventAnswer(event.id, AnswerStatus.ACCEPTED, sequence, warnings=warnings)
+
+
+def _publish_broken_promise(context: _PushContext, event: Event) -> None:
+    """A 告知承诺 found broken goes to every station as reference data (a case's events
+    reach only the stations in its scope; the applicant may come to any of them next)."""
+    case = context.cases[event.case_id].case
+    assert case is not None
+    record = normalise_promise_record({
+        "id_number": str(case.applicant.get("id_number", "")),
+        "applicant_name": case.applicant_name, "case_number": case.number,
+        "matter_name": case.matter.name, "finding": str(event.payload.get("finding", "")),
+        "station": event.station, "checked_at": event.device_time.isoformat(),
+    })
+    put(context.session, context.state, ReferenceKind.PROMISE_RECORD, event.id, record,
+        by="server")
 
 
 def _deliver(context: _PushContext, station_code: str, *, event_sequence: int | None = None,
@@ -535,7 +615,9 @@ def _enter_scope(context: _PushContext, case_id: str, station_code: str, sequenc
 
 
 def _backfill(context: _PushContext, case_id: str, station_code: str) -> None:
-    """A case forwarded to a station brings its whole history into that station's feed."""
+    """A case forwarded to a station brings its whole history into that station's feed:
+    its events and the refusals made on it before (a station that joins later learns
+    them too)."""
     context.write_pending()  # the history includes this batch's events
     query = (
         select(EventRow.server_sequence)
@@ -544,6 +626,13 @@ def _backfill(context: _PushContext, case_id: str, station_code: str) -> None:
     )
     for sequence in context.session.scalars(query):
         _deliver(context, station_code, event_sequence=sequence)
+    refusals = (
+        select(Rejection.id)
+        .where(Rejection.case_id == case_id, Rejection.station != station_code)
+        .order_by(Rejection.id)
+    )
+    for rejection_id in context.session.scalars(refusals):
+        _deliver(context, station_code, rejection_id=rejection_id)
 
 
 def _warnings(context: _PushContext, event: Event) -> list[dict[str, str]]:
@@ -564,9 +653,11 @@ def _warnings(context: _PushContext, event: Event) -> list[dict[str, str]]:
 def _refuse(context: _PushContext, item: _Incoming, code: str, reason: str) -> EventAnswer:
     """Keep the refused event and tell the other stations that see its case."""
     session, event = context.session, item.event
+    # The columns keep what fits; the whole event, as sent, is in ``event``.
     rejection = Rejection(
         event_id=event.id, case_id=event.case_id, station=event.station,
-        actor_id=event.actor_id, actor_name=event.actor_name, type=event.type.value,
+        actor_id=event.actor_id[:limits.ID], actor_name=event.actor_name[:limits.PERSON_NAME],
+        type=event.type.value,
         code=code, reason=reason, content_hash=item.digest,
         station_sequence=item.station_sequence, event=event.to_dict(),
         received_at=_now(),

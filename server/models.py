@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.domain import limits
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -108,6 +110,10 @@ class Station(Base):
     reported_outbox: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     reported_epoch: Mapped[str] = mapped_column(String(36), default="", server_default="")
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The newest audit record the station reported (sequence, hash): its chain must
+    # still reach it, so a station whose newest records were cut off is noticed.
+    audit_head_sequence: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    audit_head_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class EventRow(Base):
@@ -120,9 +126,9 @@ class EventRow(Base):
     id: Mapped[str] = mapped_column(String(36), unique=True)
     case_id: Mapped[str] = mapped_column(String(36), index=True)
     type: Mapped[str] = mapped_column(String(30))
-    actor_id: Mapped[str] = mapped_column(String(36))
-    actor_name: Mapped[str] = mapped_column(String(50))
-    station: Mapped[str] = mapped_column(String(12), index=True)
+    actor_id: Mapped[str] = mapped_column(String(limits.ID))
+    actor_name: Mapped[str] = mapped_column(String(limits.PERSON_NAME))
+    station: Mapped[str] = mapped_column(String(limits.STATION_CODE), index=True)
     device_time: Mapped[datetime] = mapped_column(UTCDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     # SHA-256 of the event's canonical JSON: "same id, same content" is a duplicate.
@@ -143,9 +149,9 @@ class Rejection(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(String(36), unique=True)
     case_id: Mapped[str] = mapped_column(String(36), index=True)
-    station: Mapped[str] = mapped_column(String(12))
-    actor_id: Mapped[str] = mapped_column(String(36))
-    actor_name: Mapped[str] = mapped_column(String(50))
+    station: Mapped[str] = mapped_column(String(limits.STATION_CODE))
+    actor_id: Mapped[str] = mapped_column(String(limits.ID))
+    actor_name: Mapped[str] = mapped_column(String(limits.PERSON_NAME))
     type: Mapped[str] = mapped_column(String(30))
     code: Mapped[str] = mapped_column(String(60))
     reason: Mapped[str] = mapped_column(Text)
@@ -163,7 +169,7 @@ class CaseScope(Base):
 
     __tablename__ = "case_scopes"
     case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    station: Mapped[str] = mapped_column(String(12), primary_key=True)
+    station: Mapped[str] = mapped_column(String(limits.STATION_CODE), primary_key=True)
     since_sequence: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -172,7 +178,7 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     id: Mapped[int] = mapped_column(AutoBigInt, primary_key=True, autoincrement=True)
-    station: Mapped[str] = mapped_column(String(12))
+    station: Mapped[str] = mapped_column(String(limits.STATION_CODE))
     event_sequence: Mapped[int | None] = mapped_column(
         ForeignKey("events.server_sequence"), nullable=True
     )
@@ -186,10 +192,10 @@ class ReferenceItem(Base):
 
     __tablename__ = "reference_items"
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
-    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(String(limits.REFERENCE_KEY), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, unique=True)
     # Staff belong to a station and go only to it; "" for everything else.
-    station: Mapped[str] = mapped_column(String(12), default="", index=True)
+    station: Mapped[str] = mapped_column(String(limits.STATION_CODE), default="", index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -202,11 +208,11 @@ class Attachment(Base):
     __tablename__ = "attachments"
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    mime_type: Mapped[str] = mapped_column(String(80), default="")
-    original_name: Mapped[str] = mapped_column(String(255), default="")
+    mime_type: Mapped[str] = mapped_column(String(limits.MIME_TYPE), default="")
+    original_name: Mapped[str] = mapped_column(String(limits.FILE_NAME), default="")
     received: Mapped[int] = mapped_column(BigInteger, default=0)
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
-    station: Mapped[str] = mapped_column(String(12))
+    station: Mapped[str] = mapped_column(String(limits.STATION_CODE))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

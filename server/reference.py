@@ -15,18 +15,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain import limits
 from app.domain.calendar import CalendarSource, YearCalendar
 from app.domain.catalog import Department, Matter, validate_department
 from app.domain.errors import DomainError, ValidationError
 from app.domain.roles import Role
 from app.domain.seal import SealRecord, SealStatus
 from app.sync.protocol import (
+    CREDENTIAL_KEYS,
     MAX_PULL_LIMIT,
     PUBLISHED_KINDS,
+    SERVER_KINDS,
     ErrorCode,
     ReferenceAnswer,
     ReferenceKind,
     ReferencePage,
+    credential_key,
 )
 from app.sync.protocol import ReferenceItem as WireItem
 from server.database import lock_state
@@ -66,7 +70,7 @@ def _aware(text: object, label: str) -> str:
 
 
 def normalise_staff(key: str, data: dict[str, Any]) -> dict[str, Any]:
-    """A staff member as the protocol carries it (no password unless the server sets one)."""
+    """A staff member as the protocol carries it: never a password or its hash."""
     roles = data.get("roles")
     if not isinstance(roles, list) or not roles:
         raise ValidationError("bad_reference", "人员角色格式不正确。", field="roles")
@@ -78,12 +82,15 @@ def normalise_staff(key: str, data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(delegations, list):
         raise ValidationError("bad_reference", "代理授权格式不正确。", field="delegations")
     normalised: dict[str, Any] = {
-        "id": _text(data, "id", "人员编号"),
-        "username": _text(data, "username", "用户名"),
-        "display_name": _text(data, "display_name", "姓名"),
+        "id": limits.check_length(_text(data, "id", "人员编号"), limits.ID, "人员编号", "id"),
+        "username": limits.check_length(_text(data, "username", "用户名"), limits.USERNAME,
+                                        "用户名", "username"),
+        "display_name": limits.check_length(_text(data, "display_name", "姓名"),
+                                            limits.PERSON_NAME, "姓名", "display_name"),
         "roles": role_values,
         "department_code": _text(data, "department_code", "部门", required=False),
-        "window_name": _text(data, "window_name", "窗口", required=False),
+        "window_name": limits.check_length(_text(data, "window_name", "窗口", required=False),
+                                           limits.WINDOW_NAME, "窗口", "window_name"),
         "station": _text(data, "station", "站点"),
         "active": bool(data.get("active", True)),
         "delegations": sorted(
@@ -99,11 +106,21 @@ def normalise_staff(key: str, data: dict[str, Any]) -> dict[str, Any]:
             key=lambda d: (d["starts_at"], d["department_code"]),
         ),
     }
-    if data.get("password_hash"):
-        normalised["password_hash"] = _text(data, "password_hash", "密码")
     if normalised["id"] != key:
         raise ValidationError("bad_reference", "人员编号与键不一致。", field="id")
     return normalised
+
+
+PROMISE_RECORD_FIELDS = ("id_number", "applicant_name", "case_number", "matter_name",
+                         "finding", "station")
+
+
+def normalise_promise_record(data: dict[str, Any]) -> dict[str, Any]:
+    """A broken 告知承诺 as every station receives it."""
+    record = {name: _text(data, name, name, required=name != "finding")
+              for name in PROMISE_RECORD_FIELDS}
+    record["checked_at"] = _aware(data.get("checked_at"), "核查时间")
+    return record
 
 
 def normalise(kind: ReferenceKind, key: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -128,6 +145,8 @@ def normalise(kind: ReferenceKind, key: str, data: dict[str, Any]) -> dict[str, 
             return matter.to_dict()
         if kind is ReferenceKind.STAFF:
             return normalise_staff(key, data)
+        if kind is ReferenceKind.PROMISE_RECORD:
+            return normalise_promise_record(data)
         if kind is ReferenceKind.SEAL:
             seal = SealRecord.from_dict(data)
             if seal.id != key:
@@ -220,7 +239,8 @@ def page_since(session: Session, station: Station, since: int, limit: int) -> Re
     return ReferencePage(
         epoch=state.epoch,
         items=[
-            WireItem(ReferenceKind(r.kind), r.key, dict(r.data), r.version, r.station)
+            WireItem(ReferenceKind(r.kind), r.key, _without_credentials(r.data), r.version,
+                     r.station)
             for r in rows
         ],
         next_version=next_version,
@@ -228,25 +248,52 @@ def page_since(session: Session, station: Station, since: int, limit: int) -> Re
     )
 
 
+def _without_credentials(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored record as it may travel: a password hash an older server kept with a
+    staff record never leaves the server."""
+    return {k: v for k, v in data.items() if k not in CREDENTIAL_KEYS}
+
+
+def refuse_credentials(raw_items: list[Any]) -> None:
+    """A push carrying a password, a hash of one or another secret is refused whole."""
+    for index, raw in enumerate(raw_items):
+        found = credential_key(raw.get("data") if isinstance(raw, dict) else None)
+        if found is not None:
+            raise ApiError(
+                422, ErrorCode.CREDENTIAL_IN_SYNC,
+                f"第{index + 1}条参考数据含有密码或凭据（{found}）：密码只在本站设置，"
+                "不随同步传送。整批未保存。", index=index, field=found,
+            )
+
+
 def push_from_station(
     session: Session, station: Station, raw_items: list[Any]
 ) -> list[ReferenceAnswer]:
     """Records a station sends: its staff always, published kinds only if it publishes."""
+    refuse_credentials(raw_items)
     parsed: list[tuple[ReferenceKind, str, Any]] = []
     for index, raw in enumerate(raw_items):
         try:
             kind = ReferenceKind(raw["kind"])
-            key = str(raw["key"])
+            key = raw["key"]
             data = raw["data"]
+            if not isinstance(key, str) or not key or len(key) > limits.REFERENCE_KEY:
+                raise ValueError("key")
+            if limits.json_depth(data) > limits.MAX_JSON_DEPTH:
+                raise ValueError("depth")
         except (KeyError, TypeError, ValueError):
             raise ApiError(
-                422, ErrorCode.MALFORMED, f"第{index + 1}条参考数据格式不正确。", index=index
+                422, ErrorCode.MALFORMED,
+                f"第{index + 1}条参考数据格式不正确（键最长{limits.REFERENCE_KEY}个字符，"
+                f"内容嵌套不超过{limits.MAX_JSON_DEPTH}层），整批未保存。", index=index
             ) from None
         parsed.append((kind, key, data))
     state = lock_state(session)
     answers = []
     for kind, key, data in parsed:
         try:
+            if kind in SERVER_KINDS:
+                raise ValidationError("server_only", "该类数据只能由县服务器生成。")
             if kind in PUBLISHED_KINDS and not station.may_publish:
                 raise ValidationError(
                     "not_publisher",
@@ -327,9 +374,9 @@ def save_staff(
     department_code: str = "",
     window_name: str = "",
     active: bool = True,
-    password_hash: str = "",
 ) -> Stored:
-    """Add or change a staff member of a station (reaches the station on its next sync)."""
+    """Add or change a staff member of a station (reaches the station on its next sync,
+    without a password: the station's administrator gives the first one)."""
     held = get(session, ReferenceKind.STAFF, user_id)
     data: dict[str, Any] = {
         "id": user_id, "username": username, "display_name": display_name, "roles": roles,
@@ -337,8 +384,6 @@ def save_staff(
         "station": station_code, "active": active,
         "delegations": (held or {}).get("delegations", []),
     }
-    if password_hash:
-        data["password_hash"] = password_hash
     record = normalise(ReferenceKind.STAFF, user_id, data)
     state = lock_state(session)
     return put(session, state, ReferenceKind.STAFF, user_id, record, by=SERVER_AUTHOR,

@@ -28,7 +28,7 @@ from server.hashing import (
     same_hash,
     secret_hash,
 )
-from server.models import Delivery, EventRow, ServerState, Station
+from server.models import Delivery, EventRow, Rejection, ServerState, Station
 
 DEFAULT_CODE_VALID_DAYS = 7
 
@@ -168,7 +168,16 @@ def enroll(session: Session, *, code: str, station_code: str, credential: str) -
             f"本机的站点代码为 {station_code}，而该登记码属于站点 {station.code}（{station.name}）。"
             "请使用本站点的登记码。",
         )
+    holder = session.scalar(select(Station).where(Station.credential_hash == credential_hash))
+    if holder is not None and holder.id != station.id:
+        raise ApiError(
+            409, ErrorCode.CREDENTIAL_REUSED,
+            "该站点凭据已被另一站点使用：请在本机重新生成凭据后再登记（重新输入登记码即可）。",
+        )
     first_time = station.enrolled_at is None
+    if station.credential_hash != credential_hash:
+        # Another computer (or a new installation): its audit chain starts anew.
+        station.audit_head_sequence = station.audit_head_hash = None
     station.credential_hash = credential_hash
     station.enrollment_code_hash = None
     station.enrolled_at = _now()
@@ -188,6 +197,10 @@ def _backfill_everything(session: Session, station_code: str) -> None:
     )
     for sequence in session.scalars(query):
         session.add(Delivery(station=station_code, event_sequence=sequence))
+    # And the refusals made before it joined.
+    refusals = select(Rejection.id).where(Rejection.station != station_code).order_by(Rejection.id)
+    for rejection_id in session.scalars(refusals):
+        session.add(Delivery(station=station_code, rejection_id=rejection_id))
     session.flush()
 
 
@@ -240,6 +253,29 @@ def all_case_stations(session: Session) -> set[str]:
     return {code for code in session.scalars(query) if code}
 
 
+def parse_audit_head(header: str | None) -> tuple[int, str] | None:
+    """``"<sequence>:<sha256>"`` from the audit-head header, or None if absent or bad."""
+    sequence, _, digest = (header or "").strip().partition(":")
+    if not (sequence.isascii() and sequence.isdigit() and len(sequence) <= 18
+            and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
+        return None
+    return int(sequence), digest
+
+
+def anchor_needed(station: Station, head: tuple[int, str] | None) -> bool:
+    """Would this head move the anchor the server keeps (a longer chain)?"""
+    return head is not None and (station.audit_head_sequence is None
+                                 or head[0] > station.audit_head_sequence)
+
+
+def remember_audit_head(session: Session, station_id: str, head: tuple[int, str]) -> None:
+    """Keep the longer head (in the caller's write transaction); a shorter one is what
+    the station must be told about, never what replaces the anchor."""
+    station = session.get(Station, station_id, with_for_update=True)
+    if station is not None and anchor_needed(station, head):
+        station.audit_head_sequence, station.audit_head_hash = head
+
+
 def station_info(session: Session, station: Station) -> StationInfo:
     """Who the station is, plus the heads of its feed and of the reference data."""
     assert station.code is not None
@@ -254,4 +290,6 @@ def station_info(session: Session, station: Station) -> StationInfo:
         station_code=station.code, station_name=station.name, epoch=epoch,
         may_publish=station.may_publish, max_station_sequence=station.max_station_sequence,
         feed_head=int(feed_head or 0), reference_head=reference_head,
+        audit_head_sequence=station.audit_head_sequence,
+        audit_head_hash=station.audit_head_hash or "",
     )

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 import uvicorn
 from sqlalchemy import Engine, create_engine, func, select, text
@@ -79,22 +80,26 @@ class LiveServer:
     """The real server app under uvicorn on 127.0.0.1, in a thread, on a free port."""
 
     def __init__(self, config: ServerConfig, *, engine: Engine | None = None,
-                 **app_options: Any) -> None:
+                 tls: tuple[Path, Path] | None = None, **app_options: Any) -> None:
         self.config = config
         self.engine = engine or open_database(config)
         self.app_options = app_options
+        # (certificate, key): serve https, as ``python -m server --cert --key`` does.
+        self.tls = tls
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self, port: int = 0) -> LiveServer:
         app = create_app(self.config, engine=self.engine, **self.app_options)
+        tls = ({"ssl_certfile": str(self.tls[0]), "ssl_keyfile": str(self.tls[1])}
+               if self.tls else {})
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                lifespan="off", access_log=False)
+                                lifespan="off", access_log=False, **tls)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
@@ -161,6 +166,27 @@ def postgres_database() -> Iterator[str | None]:
             ), {"n": name})
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture(name="server",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def server_on_both_databases(request: pytest.FixtureRequest,
+                             tmp_path: Path) -> Iterator[LiveServer]:
+    """The ``server`` fixture of tests that run on SQLite and on PostgreSQL (import it
+    into the test module)."""
+    if request.param == "sqlite":
+        live = LiveServer(ServerConfig(tmp_path / "server")).start()
+        yield live
+        live.dispose()
+        return
+    with postgres_database() as url:
+        if url is None:
+            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+        live = LiveServer(ServerConfig(tmp_path / "server", url)).start()
+        try:
+            yield live
+        finally:
+            live.dispose()
 
 
 # --- stations ------------------------------------------------------------------------

@@ -41,7 +41,8 @@ from app.print_templates.samples import (
 MM = 72 / 25.4
 TOLERANCE = 3 * MM
 A4_PORTRAIT = (595.28, 841.89)
-PORTRAIT_KINDS = [k for k in DocumentKind if k is not DocumentKind.SEAL_LEDGER]
+PORTRAIT_KINDS = [k for k in DocumentKind
+                  if k not in (DocumentKind.SEAL_LEDGER, DocumentKind.AGENT_LEDGER)]
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +101,20 @@ def _expected_fields(context: DocumentContext) -> list[str]:
     if context.kind is DocumentKind.SEAL_LEDGER:
         row = context.ledger_rows[0]
         return fields + [row.case_number, row.document_sha256[:16], row.sealed_by]
+    if context.kind is DocumentKind.AGENT_LEDGER:
+        row = context.agent_rows[0]
+        return fields + [row.case_number, row.villager]
+    if context.kind is DocumentKind.SERVICE_GUIDE:
+        # Handed out before any application: the matter's guide, no applicant, no case.
+        guide = context.guide
+        assert guide is not None
+        # (A cell's wrapped lines interleave with its label in the extracted text.)
+        return fields + [guide.basis.split("；")[0], guide.promised_days_text,
+                         *(m.name for m in guide.materials), guide.fees[0].basis]
+    if context.kind is DocumentKind.TOLERANCE_PROMISE:
+        # The applicant's own promise, addressed to the authority, dated by hand.
+        return [context.title, context.authority_name, context.applicant_name,
+                context.case_number, context.matter_name, context.tolerance_deadline_text]
     return fields + [
         context.applicant_name,
         context.case_number,

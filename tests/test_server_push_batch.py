@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 from fastapi.responses import JSONResponse
 from sqlalchemy import Text, cast, select
@@ -29,28 +26,13 @@ from app.sync.protocol import (
     PushAnswer,
 )
 from server import events
-from server.database import ServerConfig
 from server.hashing import content_hash, event_content_hash
 from server.models import CaseScope, Delivery, EventRow, Rejection, ServerState, Station
-from tests.sync_fixtures import LiveServer, postgres_database
+from tests.sync_fixtures import (
+    LiveServer,
+    server_on_both_databases,  # noqa: F401 (the server fixture)
+)
 from tests.test_server_api import RawStation, raw_station, registration, revoked_seal
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
-    if request.param == "sqlite":
-        live = LiveServer(ServerConfig(tmp_path / "server")).start()
-        yield live
-        live.dispose()
-        return
-    with postgres_database() as url:
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
-        live = LiveServer(ServerConfig(tmp_path / "server", url)).start()
-        try:
-            yield live
-        finally:
-            live.dispose()
 
 
 def stored(server: LiveServer, names: dict[str, str]) -> dict[str, Any]:
@@ -208,6 +190,8 @@ def test_one_push_mixing_every_answer_answers_and_stores_as_event_by_event(
         ("ZX01", "B accepted"), ("XZZX", "refused E accepted here"),
         ("ZX01", "refused E accepted here"), ("ZX01", "B forwarded"),
         ("XZZX", "B registered"), ("XZZX", "B accepted"), ("XZZX", "B forwarded"),
+        # A case forwarded late brings the refusals made on it before, too.
+        ("XZZX", "refused B approved early"), ("XZZX", "refused B approved again"),
         ("XZZX", "C paid"), ("ZX01", "C paid"), ("ZX01", "A reviewed"),
         ("ZX01", "A approved"), ("ZX01", "A sealed"),
     ]
@@ -220,7 +204,7 @@ def test_one_push_mixing_every_answer_answers_and_stores_as_event_by_event(
     assert feed(xz, names) == [
         "5 C registered", "6 C accepted", "7 C forwarded", "8 C fee",
         "refused E accepted here", "3 B registered", "9 B accepted", "10 B forwarded",
-        "11 C paid",
+        "refused B approved early", "refused B approved again", "11 C paid",
     ]
     assert feed(centre, names)[-12:] == [
         "5 C registered", "6 C accepted", "7 C forwarded", "8 C fee",

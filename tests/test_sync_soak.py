@@ -41,16 +41,20 @@ class RandomFaults(requests.adapters.HTTPAdapter):
         self.rng = rng
         self.rate = rate
         self.faults = 0
+        self.unsent = 0  # dropped before the server saw them
+        self.unanswered = 0  # the server acted, the answer was lost
 
     def send(self, request: requests.PreparedRequest, *args: Any,  # type: ignore[override]
              **kwargs: Any) -> requests.Response:
         roll = self.rng.random()
         if roll < self.rate / 2:
             self.faults += 1
+            self.unsent += 1
             raise requests.ConnectionError("network down")
         response = super().send(request, *args, **kwargs)
         if roll < self.rate:
             self.faults += 1
+            self.unanswered += 1
             response.close()
             raise requests.ConnectionError("answer lost")
         return response
@@ -174,3 +178,167 @@ def test_stations_editing_syncing_and_losing_the_network_converge(
         for station in stations:
             station.close()
         server.dispose()
+
+
+# --- the same, with the server restored from older backups ------------------------------
+
+
+class _Restorable:
+    """The live server, backed up and restored as its operator would: SQLite with
+    ``backup``/``restore FILE``; PostgreSQL with a copy of the database (what pg_dump and
+    pg_restore amount to) and ``new-epoch``."""
+
+    def __init__(self, tmp_path: Path, postgres_url: str | None) -> None:
+        self.tmp_path = tmp_path
+        self.postgres_url = postgres_url
+        self.config = ServerConfig(tmp_path / "server", postgres_url)
+        self.server = LiveServer(self.config).start()
+        self.port = self.server.port
+        self.backups = 0
+
+    def _admin(self) -> Any:
+        from sqlalchemy import create_engine
+
+        from tests.sync_fixtures import POSTGRES_ADMIN_URL
+
+        return create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+    def _database(self) -> str:
+        assert self.postgres_url is not None
+        return self.postgres_url.rsplit("/", 1)[1]
+
+    def _copy(self, source: str, target: str) -> None:
+        from sqlalchemy import text
+
+        admin = self._admin()
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                ), {"n": source})
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{target}"'))
+                connection.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{source}"'))
+        finally:
+            admin.dispose()
+
+    def backup(self) -> None:
+        from server.cli import main as server_main
+
+        self.backups += 1
+        if self.postgres_url is None:
+            assert server_main(["backup", "--output", str(self.tmp_path / "backup.sqlite3"),
+                                "--data-dir", str(self.config.data_dir)]) == 0
+            return
+        self.server.dispose()
+        self._copy(self._database(), self._database() + "_backup")
+        self.server = LiveServer(self.config).start(self.port)
+
+    def restore(self) -> None:
+        from server.cli import main as server_main
+
+        self.server.dispose()
+        data = ["--data-dir", str(self.config.data_dir)]
+        if self.postgres_url is None:
+            assert server_main(["restore", str(self.tmp_path / "backup.sqlite3"), *data]) == 0
+        else:
+            self._copy(self._database() + "_backup", self._database())
+            assert server_main(["new-epoch", "--db", self.postgres_url, *data]) == 0
+        self.server = LiveServer(self.config).start(self.port)
+
+    def dispose(self) -> None:
+        self.server.dispose()
+        if self.postgres_url is not None:
+            from sqlalchemy import text
+
+            admin = self._admin()
+            try:
+                with admin.connect() as connection:
+                    connection.execute(text(
+                        f'DROP DATABASE IF EXISTS "{self._database()}_backup"'))
+            finally:
+                admin.dispose()
+
+
+def _soak_with_restores(tmp_path: Path, seed: int, postgres_url: str | None) -> dict[str, int]:
+    from app.services.system import verify_audit
+
+    rng = random.Random(seed)
+    live = _Restorable(tmp_path, postgres_url)
+    adapter = RandomFaults(rng, rate=0.2)
+    stations: list[StationProfile] = []
+    restores = 0
+    try:
+        for code, name, all_cases in (("XC01", "城关镇便民服务站", False),
+                                      ("XZ01", "中心1号窗口", True),
+                                      ("XZ02", "中心2号窗口", True)):
+            station = make_station(tmp_path / code, code, name)
+            station.engine.enroll(live.server.url,
+                                  live.server.create_station(name, code, all_cases=all_cases))
+            station.engine.session_factory = _faulty(adapter)
+            stations.append(station)
+        township, first, second = stations
+        live.backup()
+        steps = int(os.environ.get("SOAK_STEPS", "70"))
+        for step in range(steps):
+            roll = rng.random()
+            if step > steps // 4 and roll < 0.03:
+                live.restore()
+                restores += 1
+            elif roll < 0.06:
+                live.backup()
+            station = rng.choice(stations)
+            if rng.random() < 0.35:
+                station.engine.sync_once()
+            else:
+                target = "XZ01" if station is township else rng.choice(["XZ01", "XZ02"])
+                _act(rng, station, target)
+        if restores == 0:  # every run restores at least once
+            live.restore()
+            restores += 1
+
+        adapter.rate = 0.0
+        for _round in range(6):
+            for station in stations:
+                report = station.engine.sync_once()
+                assert report.ok, report.errors
+        server = live.server
+        on_server = server.event_ids()
+        assert len(on_server) == len(set(on_server))
+        for station in stations:
+            assert station.outbox() == [], station.code
+            held = station.event_ids()
+            assert len(held) == len(set(held))
+            _, broken = verify_audit(station.uow)
+            assert broken is None, (station.code, broken)
+        assert sorted(first.event_ids()) == sorted(on_server)
+        assert sorted(second.event_ids()) == sorted(on_server)
+        assert set(township.event_ids()) <= set(on_server)
+        for station in stations:
+            _assert_same_projection(server, station)
+        return {"restores": restores, "backups": live.backups,
+                "requests_dropped": adapter.unsent, "answers_lost": adapter.unanswered,
+                "events": len(on_server),
+                "conflicts": sum(len(s.conflicts()) for s in stations)}
+    finally:
+        for station in stations:
+            station.close()
+        live.dispose()
+
+
+@pytest.mark.parametrize("seed", [int(s) for s in os.environ.get("SOAK_SEEDS", "20261202").split(",")])
+def test_stations_converge_after_server_restores_on_sqlite(tmp_path: Path, seed: int) -> None:
+    figures = _soak_with_restores(tmp_path, seed, None)
+    assert figures["restores"] >= 1 and figures["events"] > 10
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seed", [int(s) for s in os.environ.get("SOAK_SEEDS", "20261202").split(",")])
+def test_stations_converge_after_server_restores_on_postgresql(tmp_path: Path,
+                                                               seed: int) -> None:
+    from tests.sync_fixtures import postgres_database
+
+    with postgres_database() as url:
+        if url is None:
+            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+        figures = _soak_with_restores(tmp_path, seed, url)
+    assert figures["restores"] >= 1 and figures["events"] > 10

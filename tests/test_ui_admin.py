@@ -259,3 +259,17 @@ def test_unlocking_a_locked_clerk_and_resetting_a_password(qtbot, gui_profile) -
     with pytest.raises(AuthenticationError) as err:
         accounts.authenticate(uow, username="clerk", password="Temp2026xx")
     assert err.value.code == "password_change_required"
+
+
+def test_a_name_longer_than_every_table_holds_cannot_be_typed(qtbot, gui_profile) -> None:
+    from app.domain import limits
+
+    page = _page(qtbot, gui_profile)
+    page.add_user_button.click()
+    dialog = page.dialog
+    name = find(dialog, QLineEdit, "newDisplayNameEdit")
+    name.insert("王" * (limits.PERSON_NAME + 10))  # as an input method commits it
+    assert name.text() == "王" * limits.PERSON_NAME
+    username = find(dialog, QLineEdit, "newUsernameEdit")
+    qtbot.keyClicks(username, "a" * (limits.USERNAME + 5))
+    assert len(username.text()) == limits.USERNAME

@@ -32,7 +32,7 @@ def test_main_window_renders_at_1366_by_768(qtbot, gui_profile: GuiProfile) -> N
 def test_a_clerk_sees_the_counter_tasks_only(qtbot, gui_profile: GuiProfile) -> None:
     window = MainWindow(gui_profile.context(gui_profile.staff.clerk))
     qtbot.addWidget(window)
-    assert _nav_titles(window) == ["受理登记", "办件查询", "待我审查", "事项目录"]
+    assert _nav_titles(window) == ["受理登记", "咨询与预约", "办件查询", "待我审查", "事项目录"]
 
 
 def test_a_chief_sees_approval_and_seal(qtbot, gui_profile: GuiProfile) -> None:

@@ -74,6 +74,22 @@ class ChainBreak:
     reason: str
 
 
+def check_anchor(head: tuple[int, str] | None, at_anchor: AuditRecord | None,
+                 anchor: tuple[int, str], *, keeper: str = "本机保存的审计链锚点"
+                 ) -> ChainBreak | None:
+    """Does the chain (newest record ``head``; ``at_anchor``, its record at the anchor's
+    sequence) still reach the head anchored outside it? A chain shorter than the anchor
+    lost its newest records; a different hash there means another chain."""
+    sequence, digest = anchor
+    held = head[0] if head else 0
+    if held < sequence:
+        return ChainBreak(held + 1, f"审计链比{keeper}短：锚点记到第 {sequence} 条，"
+                                    f"数据库只到第 {held} 条（最新的记录被删除）")
+    if at_anchor is None or at_anchor.record_hash != digest:
+        return ChainBreak(sequence, f"第 {sequence} 条记录与{keeper}不一致（审计链被替换或改写）")
+    return None
+
+
 def verify_chain(records: Iterable[AuditRecord]) -> ChainBreak | None:
     """Check the chain in sequence order; return the first break, or None when intact."""
     expected_previous = GENESIS_HASH

@@ -151,7 +151,33 @@ EVENT_ACTIONS: dict[EventType, Action] = {
     EventType.RECTIFIED: Action.RECORD_RECTIFICATION,
     EventType.EVALUATION_APPEALED: Action.APPEAL_EVALUATION,
     EventType.APPEAL_DECIDED: Action.DECIDE_APPEAL,
+    EventType.TOLERANCE_FULFILLED: Action.SUPPLEMENT,
+    EventType.PROMISE_CHECKED: Action.REVIEW,
+    EventType.INSPECTION_SCHEDULED: Action.REVIEW,
+    EventType.INSPECTION_RECORDED: Action.REVIEW,
+    EventType.HANDED_OVER: Action.REGISTER,
+    EventType.VILLAGER_NOTIFIED: Action.REGISTER,
 }
+NOTIFICATION_CHANNELS = {"phone": "电话通知", "sms": "短信通知"}
+
+# 代办 (陕西 第二十三条 to 第二十九条): the legs the villager's materials travel, in order,
+# out to the county and back with the result.
+CUSTODY_LEGS = {
+    "village_to_township": "村便民服务室 → 乡镇便民服务站",
+    "township_to_county": "乡镇便民服务站 → 县政务服务中心",
+    "county_to_township": "县政务服务中心 → 乡镇便民服务站",
+    "township_to_village": "乡镇便民服务站 → 村便民服务室（交村民）",
+}
+
+# How the case was served, when not at the counter in ordinary hours (陕西 第十一条、
+# 第二十一条; 北票 第八条): recorded at registration and counted each month.
+SERVICE_MODES = {
+    "extended_hours": "延时服务",
+    "weekend": "周末服务",
+    "home_visit": "上门服务",
+}
+# The applicant's promise under 容缺受理 gives at most this many days to bring what is owed.
+MAX_TOLERANCE_DAYS = 60
 
 
 @dataclass
@@ -200,6 +226,22 @@ class Case:
     # The same ID number was registered before under another name: that name and the
     # clerk's reason for going on (更名 ...), as confirmed at registration.
     identity_note: dict[str, Any] | None = None
+    # 延时服务 / 周末服务 / 上门服务 (SERVICE_MODES), or "" for the ordinary counter.
+    service_mode: str = ""
+    # The consultation or appointment the registration came from, if any.
+    consultation_id: str = ""
+    appointment_id: str = ""
+    # 容缺受理: {"materials": [names owed], "deadline": iso date, "fulfilled": [...], "at"}.
+    tolerance: dict[str, Any] | None = None
+    # 告知承诺制: {"materials": [names the promise replaces], "at", "check": {...} | None}.
+    promise: dict[str, Any] | None = None
+    # 联合踏勘: {"date", "place", "departments": [{code, name, people}], "findings": {...}}.
+    inspection: dict[str, Any] | None = None
+    # 代办 hand-overs, in order: {leg, giver, receiver, to_station, items: [{name,
+    # originals_given, originals_received, copies}], actor_name, at}.
+    custody: list[dict[str, Any]] = field(default_factory=list)
+    # The villager told of the result: {channel, phone, text, actor_name, at}.
+    notifications: list[dict[str, Any]] = field(default_factory=list)
     last_event_id: str = ""
     event_count: int = 0
 
@@ -222,6 +264,20 @@ class Case:
     def forward_return_result(self) -> str:
         """准予 / 不予 / 退回 result a higher authority sent back, or ""."""
         return str(self.forward_return.get("result", "")) if self.forward_return else ""
+
+    @property
+    def tolerance_owed(self) -> list[str]:
+        """Materials accepted under 容缺受理 that have not arrived yet."""
+        if not self.tolerance:
+            return []
+        done = set(self.tolerance.get("fulfilled", []))
+        return [name for name in self.tolerance["materials"] if name not in done]
+
+    @property
+    def promise_broken(self) -> bool:
+        """A later check found the 告知承诺 untrue or unkept."""
+        check = (self.promise or {}).get("check")
+        return bool(check) and not check.get("kept", True)
 
     @property
     def fee_total_fen(self) -> int:
@@ -270,6 +326,12 @@ def allowed_documents(case: Case) -> frozenset[str]:
     outcome = case.decision["outcome"] if case.decision else ""
     if outcome in ("approved", "denied"):
         kinds.add(decision_document(case.matter, outcome))
+    if case.tolerance:
+        kinds |= {"tolerance_notice", "tolerance_promise"}
+    if case.promise:
+        kinds.add("notification_promise")
+    if case.inspection and case.inspection.get("findings"):
+        kinds.add("joint_inspection_record")
     return frozenset(kinds)
 
 
@@ -299,6 +361,11 @@ def act_date(case: Case, kind: str) -> date | None:
             moment = datetime.fromisoformat(noticed[-1]["at"])
     elif kind == "delivery_receipt" and case.delivery:
         moment = datetime.fromisoformat(case.delivery["at"])
+    elif kind in ("tolerance_notice", "tolerance_promise", "notification_promise"):
+        moment = case.accepted_at
+    elif kind == "joint_inspection_record" and case.inspection:
+        recorded = case.inspection.get("recorded_at")
+        moment = datetime.fromisoformat(recorded) if recorded else None
     return local_day(moment) if moment is not None else None
 
 
@@ -632,9 +699,20 @@ def _registered(event: Event) -> Case:
         materials=_materials(payload),
         materials_at=event.device_time,
         identity_note=_identity_note(payload),
+        service_mode=_service_mode(payload),
+        consultation_id=str(payload.get("consultation_id", "") or ""),
+        appointment_id=str(payload.get("appointment_id", "") or ""),
         last_event_id=event.id,
         event_count=1,
     )
+
+
+def _service_mode(payload: dict[str, Any]) -> str:
+    mode = payload.get("service_mode") or ""
+    if mode and mode not in SERVICE_MODES:
+        raise ValidationError("bad_service_mode", "服务方式只能是延时服务、周末服务或上门服务。",
+                              field="service_mode")
+    return str(mode)
 
 
 def _identity_note(payload: dict[str, Any]) -> dict[str, Any] | None:
@@ -715,7 +793,254 @@ def _on_accepted(case: Case, event: Event) -> None:
     case.accepted_by_id = event.actor_id
     if event.payload.get("notice_at_counter"):
         case.counter_notices.append("acceptance_notice")
+    case.tolerance = _tolerance(case, event)
+    case.promise = _promise(case, event)
     case.state = CaseState.ACCEPTED
+
+
+def _named_materials(case: Case, event: Event, key: str, allowed_codes: tuple[str, ...],
+                     what: str) -> list[str]:
+    """The material names in ``payload[key]``, each one the catalog allows for ``what``."""
+    names = event.payload.get(key) or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValidationError("bad_payload", f"{what}材料清单格式不正确。", field=key)
+    allowed = {m.name for m in case.matter.materials_by_codes(allowed_codes)}
+    refused = [n for n in names if n not in allowed]
+    if refused:
+        raise ValidationError(
+            f"not_{key}",
+            f"“{'、'.join(refused)}”不是本事项办事指南列明可{what}的材料。",
+            field=key, materials=refused,
+        )
+    return list(dict.fromkeys(names))
+
+
+def _tolerance(case: Case, event: Event) -> dict[str, Any] | None:
+    """容缺受理: the owed materials, the promise and its deadline, checked."""
+    owed = _named_materials(case, event, "tolerance_materials",
+                            case.matter.tolerance_materials, "容缺受理")
+    if not owed:
+        return None
+    if event.payload.get("tolerance_promise_signed") is not True:
+        raise ValidationError(
+            "tolerance_promise_required",
+            "容缺受理须由申请人签署承诺书，承诺在期限内补齐所缺材料。",
+            field="tolerance_promise_signed",
+        )
+    deadline = _date(event.payload, "tolerance_deadline", "容缺材料补齐期限")
+    today = local_day(event.device_time)
+    if deadline <= today:
+        raise ValidationError("tolerance_deadline_past", "容缺材料补齐期限应晚于受理当日。",
+                              field="tolerance_deadline")
+    if (deadline - today).days > MAX_TOLERANCE_DAYS:
+        raise ValidationError(
+            "tolerance_deadline_far",
+            f"容缺材料补齐期限不能超过受理之日起{MAX_TOLERANCE_DAYS}日。",
+            field="tolerance_deadline",
+        )
+    return {"materials": owed, "deadline": deadline.isoformat(), "fulfilled": [],
+            "at": event.device_time.isoformat()}
+
+
+def _promise(case: Case, event: Event) -> dict[str, Any] | None:
+    """告知承诺制: the proofs the applicant's signed promise replaces."""
+    replaced = _named_materials(case, event, "promise_materials",
+                                case.matter.promise_materials, "以告知承诺替代")
+    if not replaced:
+        return None
+    if event.payload.get("promise_signed") is not True:
+        raise ValidationError(
+            "promise_signature_required",
+            "实行告知承诺的材料，须由申请人签署告知承诺书后方可免于提交。",
+            field="promise_signed",
+        )
+    return {"materials": replaced, "at": event.device_time.isoformat(), "check": None}
+
+
+def _on_tolerance_fulfilled(case: Case, event: Event) -> None:
+    if case.tolerance is None:
+        raise TransitionError("no_tolerance", "本件不是容缺受理，没有需要补齐的容缺材料。")
+    if case.state in FINAL_STATES:
+        raise TransitionError("closed", f"办件{case.number}已“{case.state.label}”，不能补齐材料。")
+    received = event.payload.get("received") or []
+    if not isinstance(received, list) or not received:
+        raise ValidationError("required", "请勾选本次补齐的容缺材料。", field="received")
+    owed = case.tolerance_owed
+    unknown = [str(n) for n in received if n not in owed]
+    if unknown:
+        raise ValidationError("not_owed", f"“{'、'.join(unknown)}”不在待补齐的容缺材料中。",
+                              field="received")
+    case.tolerance["fulfilled"] = [*case.tolerance["fulfilled"], *map(str, received)]
+    if not case.tolerance_owed:
+        case.tolerance["completed_at"] = event.device_time.isoformat()
+    by_name = {m["name"]: m for m in case.materials}
+    for name in received:
+        if name in by_name:
+            by_name[name]["received"] = True
+
+
+def _on_promise_checked(case: Case, event: Event) -> None:
+    if case.promise is None:
+        raise TransitionError("no_promise", "本件没有实行告知承诺制，无需核查承诺。")
+    if case.promise.get("check"):
+        raise TransitionError("promise_already_checked", "本件的告知承诺已经核查。")
+    kept = event.payload.get("kept")
+    if not isinstance(kept, bool):
+        raise ValidationError("required", "请选择核查结论（属实或不实）。", field="kept")
+    case.promise["check"] = {
+        "kept": kept,
+        "finding": _text(event.payload, "finding", "核查情况"),
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(),
+    }
+
+
+def _on_handed_over(case: Case, event: Event) -> None:
+    if case.state is CaseState.WITHDRAWN:
+        raise TransitionError("closed", f"办件{case.number}已撤回，不能再交接材料。")
+    leg = _text(event.payload, "leg", "交接环节")
+    legs = list(CUSTODY_LEGS)
+    if leg not in CUSTODY_LEGS:
+        raise ValidationError("bad_leg", "交接环节不正确。", field="leg")
+    expected = legs[len(case.custody)] if len(case.custody) < len(legs) else ""
+    if leg != expected:
+        wanted = CUSTODY_LEGS[expected] if expected else "（已全部交接）"
+        raise TransitionError("leg_out_of_order",
+                              f"材料交接须按顺序进行，下一环节应为：{wanted}。", leg=leg)
+    if leg == "county_to_township" and case.state not in FINAL_STATES | {CaseState.COMPLETED}:
+        raise TransitionError("result_not_ready", "县中心办结后才能把结果和材料交回乡镇。")
+    rows = event.payload.get("items")
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise ValidationError("required", "请列明交接的材料。", field="items")
+    items = []
+    for row in rows:
+        name = str(row.get("name", "")).strip()
+        given, received = row.get("originals_given", 0), row.get("originals_received", 0)
+        copies = row.get("copies", 0)
+        if not name or not all(isinstance(v, int) and v >= 0 for v in (given, received, copies)):
+            raise ValidationError("bad_items", "每项材料须有名称和原件、复印件份数。",
+                                  field="items")
+        if received > given:
+            raise ValidationError("bad_items", f"“{name}”收到的原件不能多于移交的原件。",
+                                  field="items")
+        items.append({"name": name, "originals_given": given, "originals_received": received,
+                      "copies": copies})
+    case.custody.append({
+        "leg": leg,
+        "giver": _text(event.payload, "giver", "移交人"),
+        "receiver": _text(event.payload, "receiver", "接收人"),
+        "to_station": _text(event.payload, "to_station", "接收站点", required=False).upper(),
+        "items": items,
+        "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(),
+    })
+
+
+def _on_villager_notified(case: Case, event: Event) -> None:
+    if case.state not in (CaseState.COMPLETED, CaseState.DELIVERED, CaseState.REJECTED):
+        raise TransitionError("no_result_yet", "办件尚无办理结果，不能通知村民领取结果。")
+    channel = _text(event.payload, "channel", "通知方式")
+    if channel not in NOTIFICATION_CHANNELS:
+        raise ValidationError("bad_channel", "通知方式只能是电话或短信。", field="channel")
+    case.notifications.append({
+        "channel": channel,
+        "phone": _text(event.payload, "phone", "通知的电话号码"),
+        "text": _text(event.payload, "text", "通知内容"),
+        "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(),
+    })
+
+
+def custody_losses(case: Case) -> list[dict[str, Any]]:
+    """Originals that went missing, each traced to where: on a leg (handed over, not all
+    received) or while a holder kept them (received on one leg, fewer handed on the next)."""
+    losses: list[dict[str, Any]] = []
+    held: dict[str, int] = {}
+    previous = None
+    for hand_over in case.custody:
+        named = {item["name"] for item in hand_over["items"]}
+        for name, count in list(held.items()):
+            if previous is not None and name not in named and count:
+                losses.append({"name": name, "count": count,
+                               "where": f"{previous['receiver']}保管期间（"
+                                        f"{CUSTODY_LEGS[previous['leg']]}之后）"})
+                del held[name]
+        for item in hand_over["items"]:
+            name = item["name"]
+            if previous is not None and name in held and item["originals_given"] < held[name]:
+                losses.append({"name": name, "count": held[name] - item["originals_given"],
+                               "where": f"{previous['receiver']}保管期间（"
+                                        f"{CUSTODY_LEGS[previous['leg']]}之后）"})
+            if item["originals_received"] < item["originals_given"]:
+                losses.append({"name": name,
+                               "count": item["originals_given"] - item["originals_received"],
+                               "where": f"{CUSTODY_LEGS[hand_over['leg']]}途中（"
+                                        f"{hand_over['giver']}移交给{hand_over['receiver']}）"})
+            held[name] = item["originals_received"]
+        previous = hand_over
+    return losses
+
+
+def needs_joint_inspection(case: Case) -> bool:
+    """A 联办件, or a matter needing a site inspection, is inspected jointly (联合踏勘)."""
+    return case.matter.case_type is CaseType.JOINT or (
+        case.matter.site_inspection and bool(case.matter.joint_departments))
+
+
+def _on_inspection_scheduled(case: Case, event: Event) -> None:
+    _require_state(case, event, CaseState.ACCEPTED, CaseState.REVIEWED)
+    if not needs_joint_inspection(case):
+        raise TransitionError("no_joint_inspection", "本事项不需要多部门联合踏勘。")
+    if case.inspection and case.inspection.get("findings"):
+        raise TransitionError("inspection_done", "本件的联合踏勘已记录完毕。")
+    on = _date(event.payload, "date", "踏勘日期")
+    if case.accepted_on is not None and on < case.accepted_on:
+        raise ValidationError("bad_date", "踏勘日期不能早于受理日期。", field="date")
+    rows = event.payload.get("departments")
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ValidationError("bad_payload", "参加部门格式不正确。", field="departments")
+    departments = []
+    for row in rows:
+        name = str(row.get("name", "")).strip()
+        people = str(row.get("people", "")).strip()
+        if not name or not people:
+            raise ValidationError("required", "请填写每个参加部门的名称和参加人员。",
+                                  field="departments")
+        departments.append({"code": str(row.get("code", "")).strip(), "name": name,
+                            "people": people})
+    if len({d["name"] for d in departments}) < 2:
+        raise ValidationError("inspection_departments", "联合踏勘须有两个以上部门参加。",
+                              field="departments")
+    case.inspection = {
+        "date": on.isoformat(),
+        "place": _text(event.payload, "place", "踏勘地点"),
+        "departments": departments,
+        "findings": {},
+        "conclusion": "",
+        "scheduled_by": event.actor_name,
+        "scheduled_at": event.device_time.isoformat(),
+    }
+
+
+def _on_inspection_recorded(case: Case, event: Event) -> None:
+    _require_state(case, event, CaseState.ACCEPTED, CaseState.REVIEWED)
+    if case.inspection is None:
+        raise TransitionError("inspection_not_scheduled", "请先安排联合踏勘。")
+    if case.inspection.get("findings"):
+        raise TransitionError("inspection_done", "本件的联合踏勘已记录完毕。")
+    findings = event.payload.get("findings")
+    if not isinstance(findings, dict):
+        raise ValidationError("bad_payload", "踏勘意见格式不正确。", field="findings")
+    names = [d["name"] for d in case.inspection["departments"]]
+    missing = [n for n in names if not str(findings.get(n, "")).strip()]
+    if missing:
+        raise ValidationError("finding_required",
+                              f"请填写{'、'.join(missing)}的踏勘意见。", field="findings")
+    case.inspection["findings"] = {n: str(findings[n]).strip() for n in names}
+    case.inspection["conclusion"] = _text(event.payload, "conclusion", "踏勘结论")
+    case.inspection["recorded_by"] = event.actor_name
+    case.inspection["recorded_at"] = event.device_time.isoformat()
 
 
 def _on_rejected(case: Case, event: Event) -> None:
@@ -865,6 +1190,15 @@ def _decide(case: Case, event: Event, outcome: str) -> None:
             "一审一核：审查人不能核准自己审查的办件，请由首席代表核准。",
         )
     pending = pending_countersigns(case)
+    if outcome == "approved" and case.tolerance_owed:
+        raise TransitionError(
+            "tolerance_owed",
+            f"容缺材料尚未补齐（{'、'.join(case.tolerance_owed)}），不能核准准予。",
+            owed=case.tolerance_owed,
+        )
+    if outcome == "approved" and case.promise_broken:
+        raise TransitionError(
+            "promise_broken", "告知承诺经核查不实，不能核准准予，请依法作出不予决定。")
     if pending:
         raise TransitionError(
             "countersign_pending",
@@ -1328,4 +1662,10 @@ _HANDLERS = {
     EventType.RECTIFIED: _on_rectified,
     EventType.EVALUATION_APPEALED: _on_evaluation_appealed,
     EventType.APPEAL_DECIDED: _on_appeal_decided,
+    EventType.TOLERANCE_FULFILLED: _on_tolerance_fulfilled,
+    EventType.PROMISE_CHECKED: _on_promise_checked,
+    EventType.INSPECTION_SCHEDULED: _on_inspection_scheduled,
+    EventType.INSPECTION_RECORDED: _on_inspection_recorded,
+    EventType.HANDED_OVER: _on_handed_over,
+    EventType.VILLAGER_NOTIFIED: _on_villager_notified,
 }

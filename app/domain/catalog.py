@@ -165,6 +165,16 @@ class Matter:
     certificate_name: str = ""
     # What the approver enters about the result (证件编号、有效期限、许可范围 ...).
     permit_fields: tuple[PermitField, ...] = ()
+    # 容缺受理: codes of the non-essential materials the case may be accepted without,
+    # against the applicant's written promise (承诺书) to bring them by a deadline.
+    tolerance_materials: tuple[str, ...] = ()
+    # 告知承诺制 (国办发〔2020〕42号): codes of the proofs the applicant's signed promise
+    # replaces; the promise is checked later and a broken one is recorded.
+    promise_materials: tuple[str, ...] = ()
+    # Where and when the matter is handled (办理地点和时间), as the guide prints it.
+    service_place: str = ""
+    # The application form templates (申请书格式文本) the guide hands out, by name.
+    form_templates: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (events carry a snapshot of the matter)."""
@@ -186,7 +196,13 @@ class Matter:
         values["permit_fields"] = tuple(
             PermitField(**f) for f in values.get("permit_fields", ())
         )
+        for name in ("tolerance_materials", "promise_materials", "form_templates"):
+            values[name] = tuple(str(v) for v in values.get(name, ()) or ())
         return cls(**values)
+
+    def materials_by_codes(self, codes: tuple[str, ...]) -> tuple[RequiredMaterial, ...]:
+        """The guide's materials with these codes, in the guide's order."""
+        return tuple(m for m in self.materials if m.code in codes)
 
 
 # What an agent (代理人) brings besides the matter's own list (民法典 第一百六十五条:

@@ -53,6 +53,12 @@ class EventType(StrEnum):
     COMPLAINT_ANSWERED = "complaint_answered"
     COMPLAINT_REPLY_RECORDED = "complaint_reply_recorded"
     COMPLAINT_CLOSED = "complaint_closed"
+    TOLERANCE_FULFILLED = "tolerance_fulfilled"
+    PROMISE_CHECKED = "promise_checked"
+    INSPECTION_SCHEDULED = "inspection_scheduled"
+    INSPECTION_RECORDED = "inspection_recorded"
+    HANDED_OVER = "handed_over"
+    VILLAGER_NOTIFIED = "villager_notified"
 
     @property
     def label(self) -> str:
@@ -92,6 +98,12 @@ EVENT_LABELS = {
     EventType.COMPLAINT_ANSWERED: "答复投诉人",
     EventType.COMPLAINT_REPLY_RECORDED: "投诉人反馈",
     EventType.COMPLAINT_CLOSED: "匿名投诉办结",
+    EventType.TOLERANCE_FULFILLED: "容缺材料补齐",
+    EventType.PROMISE_CHECKED: "告知承诺核查",
+    EventType.INSPECTION_SCHEDULED: "安排联合踏勘",
+    EventType.INSPECTION_RECORDED: "记录联合踏勘",
+    EventType.HANDED_OVER: "代办材料交接",
+    EventType.VILLAGER_NOTIFIED: "通知村民办理结果",
 }
 
 # The events of a complaint stream; the first one opens it.

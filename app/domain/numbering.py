@@ -72,6 +72,9 @@ DEFAULT_KIND_CODES: dict[str, str] = {
     "extension_notice": "延",
     "special_procedure_notice": "特",
     "delivery_receipt": "送",
+    "tolerance_notice": "容",
+    "notification_promise": "承",
+    "joint_inspection_record": "勘",
 }
 
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")

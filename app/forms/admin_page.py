@@ -29,6 +29,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from app.domain import limits
 from app.domain.calendar import CalendarSource, YearCalendar
 from app.domain.catalog import Department
 from app.domain.errors import DomainError, ValidationError
@@ -161,13 +162,14 @@ class AdminPage(Page):
         roles = set(user["roles"]) if user else {Role.CLERK.value}
         return [
             FieldSpec("display_name", "姓名", required=True, object_name="newDisplayNameEdit",
-                      default=user["display_name"] if user else None),
+                      default=user["display_name"] if user else None,
+                      max_length=limits.PERSON_NAME),
             *[FieldSpec(f"role_{role.value}", "角色" if index == 0 else "", "check",
                         placeholder=ROLE_LABELS[role], default=role.value in roles)
               for index, role in enumerate(Role)],
             FieldSpec("department_code", "部门", "combo", options=departments,
                       default=user["department_code"] if user else None),
-            FieldSpec("window_name", "窗口", placeholder="如 3号窗口",
+            FieldSpec("window_name", "窗口", placeholder="如 3号窗口", max_length=limits.WINDOW_NAME,
                       default=user["window_name"] if user else None),
         ]
 
@@ -297,7 +299,7 @@ class AdminPage(Page):
         name, *rest = self._user_fields(None)
         fields = [
             FieldSpec("username", "用户名", required=True, object_name="newUsernameEdit",
-                      placeholder="字母和数字，登录时使用"),
+                      placeholder="字母和数字，登录时使用", max_length=limits.USERNAME),
             name,
             FieldSpec("password", "初始密码", "password", required=True,
                       object_name="newPasswordEdit", placeholder="至少8位，含字母和数字"),
@@ -848,11 +850,16 @@ class AdminPage(Page):
         self.enroll_code_edit = QLineEdit(server)
         self.enroll_code_edit.setObjectName("enrollCodeEdit")
         self.enroll_code_edit.setPlaceholderText(self.tr("县中心信息管理员提供的一次性登记码"))
+        self.fingerprint_edit = QLineEdit(server)
+        self.fingerprint_edit.setObjectName("certificateFingerprintEdit")
+        self.fingerprint_edit.setPlaceholderText(
+            self.tr("县中心提供的服务器证书 SHA-256 指纹（https；可不填）"))
         self.enroll_button = QPushButton(self.tr("登记到服务器"), server)
         self.enroll_button.setObjectName("enrollButton")
         self.sync_button = QPushButton(self.tr("立即同步"), server)
         server_form.addRow(self.tr("服务器地址"), self.server_edit)
         server_form.addRow(self.tr("登记码"), self.enroll_code_edit)
+        server_form.addRow(self.tr("证书指纹"), self.fingerprint_edit)
         row = QHBoxLayout()
         row.addWidget(self.enroll_button)
         row.addWidget(self.sync_button)
@@ -967,7 +974,9 @@ class AdminPage(Page):
             self.enroll_button.setEnabled(True)
             self.message_bar.show_error(error)
 
-        self.context.runner.run(lambda: engine.enroll(url, code), on_done=done, on_error=failed,
+        fingerprint = self.fingerprint_edit.text().strip()
+        self.context.runner.run(lambda: engine.enroll(url, code, fingerprint=fingerprint),
+                                on_done=done, on_error=failed,
                                 network=True, label=self.tr("正在连接服务器…"), parent=self)
 
     def _on_sync_button_clicked(self) -> None:

@@ -23,6 +23,7 @@ from PyQt6.QtWidgets import (
 
 from app.domain.case import (
     APPEAL_REASONS,
+    CUSTODY_LEGS,
     EVALUATION_CHANNELS,
     EVALUATION_RATINGS,
     FOLLOW_UP_METHODS,
@@ -39,8 +40,14 @@ from app.domain.identity import ID_TYPE_LABELS, IdType, mask_id_number, mask_pho
 from app.domain.roles import Action
 from app.forms.case_actions import CaseAction, available_actions, seal_kinds
 from app.forms.dialogs import FieldSpec, FormDialog, NoticeDialog
+from app.forms.intake_actions import (
+    ActionOutcome,
+    inspection_summary,
+    intake_actions,
+    intake_overview_rows,
+)
 from app.print_templates import DocumentKind
-from app.services import cases, queries
+from app.services import cases, custody, promises, queries
 from app.services.queries import CaseSummary
 from app.ui.context import AppContext, optional_service
 from app.ui.documents import DocumentPreviewDialog, PreviewItem
@@ -60,6 +67,10 @@ class CaseView:
     history: list[Event]
     summary: CaseSummary | None
     documents: list[Any] = field(default_factory=list)
+    # The applicant's 告知承诺 found broken on other cases, here or published by the county.
+    broken_promises: list[Any] = field(default_factory=list)
+    # 代办: the next hand-over and its due day (custody.LegDue), if a chain runs.
+    custody_due: Any = None
 
 
 def load_case_view(context: AppContext, case_id: str) -> CaseView:
@@ -70,7 +81,10 @@ def load_case_view(context: AppContext, case_id: str) -> CaseView:
     summary = queries.case_summary(uow, user, case_id)
     documents = optional_service("documents")
     issued = documents.documents_for_case(uow, case_id) if documents is not None else []
-    return CaseView(case, history, summary, issued)
+    broken = promises.broken_promises(uow, user, id_number=str(case.applicant.get("id_number", "")),
+                                      except_case_id=case.id)
+    due = custody.next_leg_due(uow, case)
+    return CaseView(case, history, summary, issued, broken, due)
 
 
 def describe_event(event: Event) -> str:
@@ -126,6 +140,18 @@ def describe_event(event: Event) -> str:
                             for i in p.get("items", []))
         case EventType.FEE_PAID:
             return f"{int(p.get('amount_fen', 0)) / 100:.2f}元，票据号 {p.get('receipt_number', '')}"
+        case EventType.TOLERANCE_FULFILLED:
+            return "补齐：" + "、".join(str(n) for n in p.get("received", []))
+        case EventType.PROMISE_CHECKED:
+            return f"{'承诺属实' if p.get('kept') else '承诺不实'}：{p.get('finding', '')}"
+        case EventType.INSPECTION_SCHEDULED:
+            late = "（晚于规定时间）" if p.get("late") else ""
+            return f"{p.get('date', '')} {p.get('place', '')}{late}"
+        case EventType.INSPECTION_RECORDED:
+            return f"结论：{p.get('conclusion', '')}"
+        case EventType.HANDED_OVER:
+            return (f"{CUSTODY_LEGS.get(str(p.get('leg')), '')}：{p.get('giver', '')} → "
+                    f"{p.get('receiver', '')}")
         case EventType.EVALUATED:
             return EVALUATION_RATINGS.get(str(p.get("rating")), "") + (
                 f"：{p['comment']}" if p.get("comment") else "")
@@ -292,7 +318,11 @@ class CasePage(QWidget):
         self.state_badge.setText(f"{case.state.label} · {category(case).label}")
         self.state_badge.setProperty("state", case.state.value)
         self._show_deadline(view)
-        self.overview.setHtml(self._overview_html(case))
+        self.overview.setHtml(self._overview_html(case, view.broken_promises, view.custody_due))
+        if view.broken_promises:
+            self.message_bar.warning(self.tr(
+                "申请人曾有{0}次告知承诺经核查不实，本件不适用告知承诺，请要求提交相关证明。").format(
+                len(view.broken_promises)))
         self.materials_view.setHtml(self._materials_html(case))
         self._fill_timeline(view.history)
         self.deadline_view.setHtml(self._deadline_html(view))
@@ -335,7 +365,8 @@ class CasePage(QWidget):
     def _phone_text(self, phone: str) -> str:
         return phone if self.context.can(Action.VIEW_FULL_ID) else mask_phone(phone)
 
-    def _overview_html(self, case: Case) -> str:
+    def _overview_html(self, case: Case, broken: list[Any] | None = None,
+                       custody_due: Any = None) -> str:
         a = case.applicant
         rows = [
             ("申请人", escape(str(a.get("name", "")))
@@ -407,6 +438,7 @@ class CasePage(QWidget):
                 f"{case.forward_return['opinion']}")))
         if case.withdrawal:
             rows.append(("撤回理由", escape(case.withdrawal["reason"])))
+        rows += intake_overview_rows(case, broken or [], custody_due)
         body = "".join(f"<tr><td class='k'>{k}</td><td>{v}</td></tr>" for k, v in rows)
         return ("<style>td.k{color:#52606d;white-space:nowrap;padding-right:14px;}"
                 "td{padding:3px 4px;vertical-align:top;}</style>"
@@ -525,7 +557,7 @@ class CasePage(QWidget):
             if widget is not None:
                 widget.deleteLater()
         self.action_buttons = {}
-        for action in available_actions(self.context, case):
+        for action in [*available_actions(self.context, case), *intake_actions(self.context, case)]:
             button = QPushButton(self.tr(action.label), self)
             button.setObjectName(f"caseAction_{action.key}")
             if action.kind != "normal":
@@ -563,6 +595,10 @@ class CasePage(QWidget):
             notice.open()
             return
         fields = list(action.fields)
+        intro = action.intro
+        if action.key == "countersign" and case.inspection:
+            # The countersigning departments decide on the joint inspection's findings.
+            intro = inspection_summary(case)
         if action.dialog == "supplement":
             fields = [FieldSpec(f"m{i}", str(m["name"]), "check", default=True,
                                 placeholder=self.tr("已补交"))
@@ -574,7 +610,7 @@ class CasePage(QWidget):
                                 object_name="sealPasswordEdit")]
         dialog = FormDialog(
             self.tr(action.label.rstrip("…")), fields,
-            intro=action.intro or (self.tr(
+            intro=intro or (self.tr(
                 "加盖审批专用章是法定的办结行为，用印时间即办结时间，并记入用印登记簿。"
                 "请再次输入您的登录密码确认。") if action.dialog == "seal" else ""),
             submit_text=self.tr(action.label.rstrip("…")), danger=action.kind == "danger",
@@ -620,6 +656,11 @@ class CasePage(QWidget):
                 dialog.finish()
             self.message_bar.success(self.tr("已{0}。").format(action.label.rstrip("…")))
             self.caseChanged.emit(case.id)
+            if isinstance(result, ActionOutcome):
+                if result.warning:
+                    self.message_bar.warning(result.warning)
+                if result.previews:
+                    self._preview(result.previews)
             if action.dialog == "seal" and hasattr(result, "pdf"):
                 sealed = [result]
             if sealed:

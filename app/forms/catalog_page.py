@@ -144,6 +144,15 @@ class MatterEditor(QDialog):
         form.addRow(self.tr("申请条件"), self.conditions_edit)
         form.addRow(self.tr("办理流程"), self.procedure_edit)
         form.addRow(self.tr("会签部门"), self.joint_edit)
+        # 办理地点和时间 and 申请书格式文本, as the printed 办事指南 states them.
+        self.place_edit = QLineEdit(basic)
+        self.place_edit.setObjectName("matterPlaceEdit")
+        self.place_edit.setPlaceholderText(self.tr("办理地点和时间；不填则为本站窗口和工作时间"))
+        self.templates_edit = QLineEdit(basic)
+        self.templates_edit.setObjectName("matterTemplatesEdit")
+        self.templates_edit.setPlaceholderText(self.tr("申请书格式文本名称，多个用逗号分隔"))
+        form.addRow(self.tr("办理地点和时间"), self.place_edit)
+        form.addRow(self.tr("申请书格式文本"), self.templates_edit)
         flags = QHBoxLayout()
         for check in (self.site_check, self.site_excluded_check, self.single_check,
                       self.active_check):
@@ -154,7 +163,8 @@ class MatterEditor(QDialog):
 
         self.materials_table = self._table(
             [self.tr("编码"), self.tr("材料名称"), self.tr("形式"), self.tr("份数"),
-             self.tr("必交"), self.tr("适用情形"), self.tr("说明")])
+             self.tr("必交"), self.tr("适用情形"), self.tr("说明"), self.tr("可容缺"),
+             self.tr("可告知承诺")])
         self.materials_table.setObjectName("matterMaterialsTable")
         tabs.addTab(self._table_page(self.materials_table, self._add_material_row),
                     self.tr("申请材料"))
@@ -239,6 +249,12 @@ class MatterEditor(QDialog):
         table.setCellWidget(row, 4, required)
         table.setItem(row, 5, QTableWidgetItem(material.condition if material else ""))
         table.setItem(row, 6, QTableWidgetItem(material.description if material else ""))
+        tolerated = self._original.tolerance_materials if self._original else ()
+        promised = self._original.promise_materials if self._original else ()
+        for column, codes in ((7, tolerated), (8, promised)):
+            check = QCheckBox(table)
+            check.setChecked(bool(material) and code in codes)
+            table.setCellWidget(row, column, check)
 
     def _add_fee_row(self, fee: FeeItem | None = None) -> None:
         table = self.fees_table
@@ -281,6 +297,8 @@ class MatterEditor(QDialog):
         self.single_check.setChecked(matter.single_officer)
         self.active_check.setChecked(matter.active)
         self.joint_edit.setText(",".join(matter.joint_departments))
+        self.place_edit.setText(matter.service_place)
+        self.templates_edit.setText(",".join(matter.form_templates))
         for material in matter.materials:
             self._add_material_row(material)
         for fee in matter.fee_items:
@@ -296,6 +314,8 @@ class MatterEditor(QDialog):
     def matter(self) -> Matter:
         """The edited guide (raises ValidationError for what only the form can check)."""
         materials = []
+        tolerated: list[str] = []
+        promised: list[str] = []
         table = self.materials_table
         for row in range(table.rowCount()):
             # A row without a name is the service's error to report (never dropped).
@@ -310,6 +330,10 @@ class MatterEditor(QDialog):
                 form=MaterialForm(form.currentData()), copies=copies.value(),
                 required=required.isChecked(), condition=self._text(table, row, 5),
                 description=self._text(table, row, 6)))
+            for column, codes in ((7, tolerated), (8, promised)):
+                check = table.cellWidget(row, column)
+                if isinstance(check, QCheckBox) and check.isChecked():
+                    codes.append(materials[-1].code)
         fees = []
         for row in range(self.fees_table.rowCount()):
             name = self._text(self.fees_table, row, 1)
@@ -355,6 +379,10 @@ class MatterEditor(QDialog):
             reconsideration_first=self.reconsideration_first_check.isChecked(),
             certificate_name=self.certificate_edit.text().strip(),
             permit_fields=tuple(results),
+            tolerance_materials=tuple(tolerated), promise_materials=tuple(promised),
+            service_place=self.place_edit.text().strip(),
+            form_templates=tuple(t.strip() for t in self.templates_edit.text()
+                                 .replace("，", ",").split(",") if t.strip()),
         )
 
     def _on_save_button_clicked(self) -> None:

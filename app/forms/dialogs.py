@@ -57,6 +57,8 @@ class FieldSpec:
     placeholder: str = ""
     minimum: int = 0
     maximum: int = 999999
+    # A line's longest text (app/domain/limits.py); 0: Qt's own limit.
+    max_length: int = 0
 
 
 class FormDialog(QDialog):
@@ -157,6 +159,8 @@ class FormDialog(QDialog):
             return spin
         line = QLineEdit(self)
         line.setPlaceholderText(spec.placeholder)
+        if spec.max_length:
+            line.setMaxLength(spec.max_length)
         if spec.kind == "password":
             line.setEchoMode(QLineEdit.EchoMode.Password)
         if spec.default:

@@ -16,6 +16,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app import __version__
+from app.domain import limits
 from app.domain.errors import DomainError
 from app.services import accounts
 from app.services.context import CurrentUser
@@ -211,9 +212,11 @@ class FirstStartDialog(QDialog):
         self.station_code_edit.setObjectName("stationCodeEdit")
         self.station_code_edit.setPlaceholderText(self.tr("如 XC01（2–12 位大写字母或数字）"))
         self.station_name_edit = QLineEdit(self)
+        self.station_name_edit.setMaxLength(limits.STATION_NAME)
         self.station_name_edit.setObjectName("stationNameEdit")
         self.station_name_edit.setPlaceholderText(self.tr("如 城关镇便民服务站"))
         self.window_name_edit = QLineEdit(self)
+        self.window_name_edit.setMaxLength(limits.WINDOW_NAME)
         self.window_name_edit.setObjectName("windowNameEdit")
         self.window_name_edit.setPlaceholderText(self.tr("如 1号窗口"))
         add_field(station_form, self.tr("站点代码"), self.station_code_edit, self.errors,
@@ -233,8 +236,10 @@ class FirstStartDialog(QDialog):
         admin_box = QGroupBox(self.tr("管理员账户"), self)
         admin_form = QFormLayout(admin_box)
         self.admin_user_edit = QLineEdit("admin", self)
+        self.admin_user_edit.setMaxLength(limits.USERNAME)
         self.admin_user_edit.setObjectName("adminUserEdit")
         self.admin_name_edit = QLineEdit(self)
+        self.admin_name_edit.setMaxLength(limits.PERSON_NAME)
         self.admin_name_edit.setObjectName("adminNameEdit")
         self.admin_password_edit = QLineEdit(self)
         self.admin_password_edit.setObjectName("adminPasswordEdit")

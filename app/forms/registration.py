@@ -18,6 +18,7 @@ from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -34,7 +35,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.domain.applicant import same_name
-from app.domain.case import Case, check_rejection
+from app.domain.case import SERVICE_MODES, Case, check_rejection
 from app.domain.catalog import Matter
 from app.domain.errors import DomainError, ValidationError
 from app.domain.identity import IdType, validate_id
@@ -168,6 +169,15 @@ class RegistrationPage(Page):
         self.green_check = QCheckBox(self.tr("绿色通道（特办件）"), body)
         self.green_check.setObjectName("greenChannelCheck")
         options.addWidget(self.green_check)
+        # 延时服务 / 周末服务 / 上门服务 (issue 16): recorded on the case and counted.
+        self.service_mode_combo = QComboBox(body)
+        self.service_mode_combo.setObjectName("serviceModeCombo")
+        self.service_mode_combo.addItem(self.tr("窗口正常服务"), "")
+        for mode, label in SERVICE_MODES.items():
+            self.service_mode_combo.addItem(self.tr(label), mode)
+        options.addWidget(self.service_mode_combo)
+        # The consultation or appointment this registration carries over (carry_over).
+        self.origin: dict[str, str] = {}
         options.addStretch(1)
         self.responder_label = QLabel(
             self.tr("首问负责人：{0}（{1}）").format(
@@ -600,13 +610,14 @@ class RegistrationPage(Page):
         materials = self.materials.payload()
         green = self.green_check.isChecked()
         documents = optional_service("documents")
+        origin = {**self.origin, "service_mode": str(self.service_mode_combo.currentData() or "")}
 
         def work() -> Outcome:
             # A wrong password refuses before anything is registered: nothing typed is lost.
             cases.confirm_counter_password(uow, user, password, matter_code=matter.code)
             case = cases.register_case(uow, user, matter_code=matter.code, applicant=applicant,
                                        materials=materials, green_channel=green,
-                                       name_change_reason=name_change_reason)
+                                       name_change_reason=name_change_reason, **origin)
             outcome = Outcome(action, case)
             try:
                 if action == "accept":
@@ -715,10 +726,30 @@ class RegistrationPage(Page):
         self.address_edit.clear()
         self.representative_edit.clear()
         self.green_check.setChecked(False)
+        self.service_mode_combo.setCurrentIndex(0)
+        self.origin = {}
         self.known, self._looked_up, self._pending = None, "", {}
         self.known_label.hide()
         self.picker.reset()
         self.picker.search_edit.setFocus()
+
+
+def carry_over(page: RegistrationPage, matter: Matter, *, name: str, phone: str,
+               consultation_id: str = "", appointment_id: str = "",
+               service_mode: str = "") -> None:
+    """Start a registration from a consultation or an appointment: its matter, the
+    asker's name and phone, its service mode; the registration names where it came from."""
+    page.reset_form()
+    page.picker.set_matter(matter)
+    page.applicant.name_edit.setText(name)
+    page.applicant.phone_edit.setText(phone)
+    index = page.service_mode_combo.findData(service_mode)
+    page.service_mode_combo.setCurrentIndex(max(index, 0))
+    page.origin = {key: value for key, value in (("consultation_id", consultation_id),
+                                                 ("appointment_id", appointment_id)) if value}
+    source = page.tr("预约") if appointment_id else page.tr("咨询")
+    page.message_bar.info(page.tr("已从{0}带入事项“{1}”和申请人信息，请核对证件并登记材料。")
+                          .format(source, matter.name))
 
 
 def _tr(context: str, text: str) -> str:

@@ -47,6 +47,7 @@ class WarningsPage(CaseSearchPage):
         self.warning_combo.addItem(self.tr("黄牌和红牌"), "warned")
         self.warning_combo.addItem(self.tr("红牌超期"), "red")
         self.warning_combo.addItem(self.tr("黄牌预警"), "yellow")
+        self.warning_combo.addItem(self.tr("容缺材料逾期"), "tolerance")
         self.warning_combo.blockSignals(False)
         # A warning is about a running case: its state and registration date do not
         # narrow it usefully, the department does.

@@ -5,11 +5,14 @@ bytes come out. No database, no Qt, no clock.
 """
 
 from app.print_templates.context import (
+    AgentLedgerRow,
     DeliveryFacts,
     DocumentContext,
     DocumentKind,
     ExtensionFacts,
     FeeLine,
+    GuideFacts,
+    InspectionFacts,
     LabeledValue,
     LedgerRow,
     MaterialLine,
@@ -29,12 +32,15 @@ from app.print_templates.verification import (
 )
 
 __all__ = [
+    "AgentLedgerRow",
     "DeliveryFacts",
     "DocumentContext",
     "DocumentKind",
     "ExtensionFacts",
     "FeeLine",
     "FontSet",
+    "GuideFacts",
+    "InspectionFacts",
     "LabeledValue",
     "LedgerRow",
     "MaterialLine",

@@ -32,6 +32,15 @@ class DocumentKind(StrEnum):
     EXTENSION_NOTICE = "extension_notice"
     SPECIAL_PROCEDURE_NOTICE = "special_procedure_notice"
     DELIVERY_RECEIPT = "delivery_receipt"
+    # Before and around intake (issue 16): the guide handed out at consultation, the
+    # 容缺受理 notice and the applicant's promise, the 告知承诺书, the joint inspection.
+    SERVICE_GUIDE = "service_guide"
+    TOLERANCE_NOTICE = "tolerance_notice"
+    TOLERANCE_PROMISE = "tolerance_promise"
+    NOTIFICATION_PROMISE = "notification_promise"
+    JOINT_INSPECTION_RECORD = "joint_inspection_record"
+    # A 代办员's ledger (一本台账): every villager's request, its hand-overs, its result.
+    AGENT_LEDGER = "agent_ledger"
 
     @property
     def label(self) -> str:
@@ -67,6 +76,12 @@ _KIND_LABELS = {
     DocumentKind.EXTENSION_NOTICE: "延长办理期限告知书",
     DocumentKind.SPECIAL_PROCEDURE_NOTICE: "特别程序告知书",
     DocumentKind.DELIVERY_RECEIPT: "送达回证",
+    DocumentKind.SERVICE_GUIDE: "办事指南",
+    DocumentKind.TOLERANCE_NOTICE: "容缺受理通知书",
+    DocumentKind.TOLERANCE_PROMISE: "容缺受理承诺书",
+    DocumentKind.NOTIFICATION_PROMISE: "告知承诺书",
+    DocumentKind.JOINT_INSPECTION_RECORD: "联合踏勘记录",
+    DocumentKind.AGENT_LEDGER: "代办台账",
 }
 
 _REMEDY_KINDS = frozenset(
@@ -227,6 +242,64 @@ class DeliveryFacts:
         object.__setattr__(self, "documents", _as_tuple(self.documents))
 
 
+@dataclass(frozen=True, kw_only=True)
+class GuideFacts:
+    """What a matter's 办事指南 publishes ("七公开"), each field formatted."""
+
+    matter_type_label: str
+    case_type_label: str
+    basis: str
+    conditions: str
+    procedure: str
+    materials: tuple[MaterialLine, ...]
+    statutory_days_text: str
+    promised_days_text: str
+    fees: tuple[FeeLine, ...]
+    place_and_hours: str
+    form_templates: tuple[str, ...] = ()
+    tolerance_names: tuple[str, ...] = ()
+    """Materials the catalog allows missing under 容缺受理."""
+    promise_names: tuple[str, ...] = ()
+    """Proofs a signed 告知承诺 replaces."""
+
+    def __post_init__(self) -> None:
+        for name in ("materials", "fees", "form_templates", "tolerance_names",
+                     "promise_names"):
+            object.__setattr__(self, name, _as_tuple(getattr(self, name)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentLedgerRow:
+    """One villager's request in a 代办员's ledger."""
+
+    registered_on_text: str
+    case_number: str
+    villager: str
+    matter_name: str
+    materials_text: str
+    """What the villager handed in, originals counted, e.g. ``申请书原件1份、身份证复印件1份``."""
+    hand_overs_text: str
+    """Each leg's date and receiver, e.g. ``11-23 交乡镇站王军；11-24 交县中心赵敏``."""
+    result_text: str
+    losses_text: str = ""
+    """Originals missing and where (red flag for the reader)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class InspectionFacts:
+    """What a 联合踏勘记录 records: when, where, who, each department's finding."""
+
+    date_text: str
+    place: str
+    departments: tuple[tuple[str, str, str], ...]
+    """(department, people, finding) for each participating department."""
+    conclusion: str
+    recorded_by: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "departments", _as_tuple(self.departments))
+
+
 def _as_tuple(value: object) -> tuple[object, ...]:
     return value if isinstance(value, tuple) else tuple(value)  # type: ignore[arg-type]
 
@@ -318,6 +391,16 @@ class DocumentContext:
     procedure: ProcedureFacts | None = None
     delivery: DeliveryFacts | None = None
 
+    # -- before and around intake
+    guide: GuideFacts | None = None
+    tolerance_items: tuple[MaterialLine, ...] = ()
+    """容缺受理: the owed materials (their form and copies)."""
+    tolerance_deadline_text: str = ""
+    promise_items: tuple[MaterialLine, ...] = ()
+    """告知承诺制: the proofs the applicant's promise replaces."""
+    inspection: InspectionFacts | None = None
+    agent_rows: tuple[AgentLedgerRow, ...] = ()
+
     notes: tuple[str, ...] = field(default=())
     """Extra 附注 lines printed below the date."""
 
@@ -331,6 +414,9 @@ class DocumentContext:
             "permit_items",
             "ledger_rows",
             "notes",
+            "tolerance_items",
+            "promise_items",
+            "agent_rows",
         ):
             object.__setattr__(self, name, _as_tuple(getattr(self, name)))
         object.__setattr__(self, "kind", DocumentKind(self.kind))
@@ -348,7 +434,10 @@ class DocumentContext:
 
     @property
     def title(self) -> str:
-        """The printed title: issuing authority + kind (GB/T 9704 7.3.1 发文机关 + 文种)."""
+        """The printed title: issuing authority + kind (GB/T 9704 7.3.1 发文机关 + 文种);
+        a service guide is the matter's (``食品经营许可办事指南``)."""
+        if self.kind is DocumentKind.SERVICE_GUIDE:
+            return f"{self.matter_name}{self.kind.label}"
         return f"{self.authority_name}{self.kind.label}"
 
     @property

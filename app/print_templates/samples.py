@@ -9,11 +9,14 @@ from __future__ import annotations
 import dataclasses
 
 from app.print_templates.context import (
+    AgentLedgerRow,
     DeliveryFacts,
     DocumentContext,
     DocumentKind,
     ExtensionFacts,
     FeeLine,
+    GuideFacts,
+    InspectionFacts,
     LabeledValue,
     LedgerRow,
     MaterialLine,
@@ -52,7 +55,49 @@ _NUMBERS = {
     DocumentKind.EXTENSION_NOTICE: "某审批延〔2026〕XC01第0003号",
     DocumentKind.SPECIAL_PROCEDURE_NOTICE: "某审批特〔2026〕XC01第0002号",
     DocumentKind.DELIVERY_RECEIPT: "某审批送〔2026〕XC01第0015号",
+    DocumentKind.SERVICE_GUIDE: "",
+    DocumentKind.TOLERANCE_NOTICE: "某审批容〔2026〕XC01第0004号",
+    DocumentKind.TOLERANCE_PROMISE: "",
+    DocumentKind.NOTIFICATION_PROMISE: "某审批承〔2026〕XC01第0006号",
+    DocumentKind.JOINT_INSPECTION_RECORD: "某审批勘〔2026〕XC01第0002号",
+    DocumentKind.AGENT_LEDGER: "",
 }
+
+SAMPLE_GUIDE = GuideFacts(
+    matter_type_label="行政许可",
+    case_type_label="承诺件",
+    basis="《中华人民共和国食品安全法》第三十五条；《食品经营许可和备案管理办法》第十条",
+    conditions="有与经营的食品品种、数量相适应的食品原料处理和食品加工、销售、贮存等场所；"
+               "有食品安全专业技术人员、管理人员和保证食品安全的规章制度",
+    procedure="申请—受理—审查（现场核查）—决定—发证",
+    materials=(
+        MaterialLine(name="食品经营许可申请书", form="原件", copies=1),
+        MaterialLine(name="营业执照", form="复印件", copies=1),
+        MaterialLine(name="经营场所平面布局图", form="原件", copies=1),
+        MaterialLine(name="食品安全管理制度文本", form="原件", copies=1),
+        MaterialLine(name="法定代表人（负责人）身份证明", form="复印件", copies=1,
+                     note="委托办理的另附授权委托书"),
+    ),
+    statutory_days_text="20个工作日",
+    promised_days_text="10个工作日",
+    fees=(FeeLine(item="工本费", amount_text="10.00元", basis="某价费〔2020〕12号"),),
+    place_and_hours="某某县政务服务中心一楼3号窗口（某某路88号）；周一至周五 9:00—12:00、"
+                    "13:30—17:30，周六上午延时服务",
+    form_templates=("食品经营许可申请书",),
+    tolerance_names=("食品安全管理制度文本",),
+    promise_names=("经营场所平面布局图",),
+)
+
+SAMPLE_INSPECTION = InspectionFacts(
+    date_text="2026年11月25日",
+    place="某某县某某路18号（申请人经营场所）",
+    departments=(
+        ("某某县行政审批局", "王芳、刘洋", "经营场所布局与申请材料一致，符合要求"),
+        ("某某县消防救援大队", "陈强", "疏散通道畅通，灭火器配置符合规定"),
+    ),
+    conclusion="经联合踏勘，申请人经营场所符合许可条件。",
+    recorded_by="王芳",
+)
 
 SAMPLE_MATERIALS = (
     MaterialLine(name="食品经营许可申请书", form="原件", copies=1),
@@ -148,6 +193,19 @@ def sample_context(
             delivered_by="王芳",
             receiver="李四",
         ),
+        guide=SAMPLE_GUIDE,
+        tolerance_items=(MaterialLine(name="食品安全管理制度文本", form="原件", copies=1),),
+        tolerance_deadline_text="2026年12月4日",
+        promise_items=(MaterialLine(name="经营场所平面布局图", form="原件", copies=1),),
+        inspection=SAMPLE_INSPECTION,
+        agent_rows=tuple(
+            AgentLedgerRow(
+                registered_on_text=f"2026-11-{day:02d}", case_number=f"XC01-202611{day:02d}-00{day:02d}",
+                villager="张三", matter_name="城乡居民养老保险参保登记",
+                materials_text="申请表原件1份、户口簿复印件1份",
+                hand_overs_text=f"11-{day:02d} 交乡镇站王军；11-{day + 1:02d} 交县中心赵敏",
+                result_text="准予；11-25 短信通知", losses_text="" if day % 4 else "申请表原件1份（乡镇站王军保管期间）")
+            for day in range(2, 12)),
         ledger_custodian_text="保管部门：某某县行政审批局；保管人：赵敏",
         ledger_period_text="2026年11月1日至2026年11月30日",
         ledger_seal_name="某某县行政审批局行政审批专用章（3201250012345）",
@@ -177,6 +235,9 @@ def sample_context(
             rejection_ground="outside_powers",
             redirect_authority="某某市市场监督管理局",
         )
+    if kind is DocumentKind.AGENT_LEDGER:
+        context = dataclasses.replace(context, authority_name="某某镇便民服务站",
+                                      ledger_custodian_text="代办员：李梅（东关村便民服务室）")
     if kind is DocumentKind.APPROVAL_DECISION:
         # The provisions of the sample's reasons belong to the denial only.
         context = dataclasses.replace(context, legal_basis=())

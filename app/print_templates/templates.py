@@ -69,7 +69,7 @@ def build_layout(context: DocumentContext) -> Layout:
     return Layout(
         title=context.title,
         blocks=tuple(blocks),
-        landscape=context.kind is DocumentKind.SEAL_LEDGER,
+        landscape=context.kind in (DocumentKind.SEAL_LEDGER, DocumentKind.AGENT_LEDGER),
         seal=context.seal,
         draft=context.draft,
         subject=context.case_number,
@@ -693,6 +693,207 @@ def _delivery_receipt(context: DocumentContext) -> list[Block]:
     )
 
 
+# ---------------------------------------------------------------- before and around intake
+
+# 国办发〔2020〕42号: the 告知承诺制 the promise documents rest on.
+NOTIFICATION_PROMISE_BASIS = "《国务院办公厅关于全面推行证明事项和涉企经营许可事项告知承诺制的指导意见》（国办发〔2020〕42号）"
+
+
+def _material_mark(context: DocumentContext, material: MaterialLine) -> str:
+    guide = context.guide
+    marks = [material.note] if material.note else []
+    if guide is not None and material.name in guide.tolerance_names:
+        marks.append("可容缺受理")
+    if guide is not None and material.name in guide.promise_names:
+        marks.append("可告知承诺")
+    return "；".join(marks)
+
+
+def _service_guide(context: DocumentContext) -> list[Block]:
+    """The matter's 办事指南 on one page (一次性告知 at consultation)."""
+    guide = context.guide
+    if guide is None:
+        raise ValueError("办事指南缺少事项信息")
+    if guide.fees:
+        fees = "；".join(f"{f.item}{f.amount_text}（依据：{f.basis}）" for f in guide.fees)
+    else:
+        fees = "不收费"
+    blocks: list[Block] = [Title(context.title)]
+    blocks.append(_info(
+        _pairs(("实施机关", context.authority_name), ("事项类型", guide.matter_type_label)),
+        _pairs(("办件类型", guide.case_type_label), ("法定时限", guide.statutory_days_text)),
+        _pairs(("承诺时限", guide.promised_days_text)),
+        _pairs(("设定依据", guide.basis)),
+        _pairs(("申请条件", guide.conditions)),
+        _pairs(("办理程序", guide.procedure)),
+        _pairs(("收费标准及依据", fees)),
+        _pairs(("办理地点和时间", guide.place_and_hours)),
+        _pairs(("申请书格式文本", "、".join(f"《{t}》" for t in guide.form_templates)
+                + ("（窗口领取）" if guide.form_templates else "")),
+               ("咨询电话", context.window_phone)),
+    ))
+    blocks.append(Table(
+        columns=(
+            Column("序号", 0.8, "center"),
+            Column("申请材料", 4.6),
+            Column("形式", 1.8, "center"),
+            Column("份数", 0.9, "center"),
+            Column("说明", 3.4),
+        ),
+        rows=tuple(
+            (str(i), m.name, m.form, str(m.copies), _material_mark(context, m))
+            for i, m in enumerate(guide.materials, start=1)
+        ),
+    ))
+    blocks.append(Note(
+        f"以上为办理本事项所需的全部材料（共{len(guide.materials)}项），本窗口一次性告知。"
+        "标注“可容缺受理”的材料，主要材料齐全时可凭书面承诺先行受理、限期补齐；标注"
+        "“可告知承诺”的证明，可以签署告知承诺书代替。"
+    ))
+    # A published guide, not a letter: the authority heads its table and the page keeps
+    # to one sheet; the foot says when it was printed and who answered (首问负责).
+    who = f"；首问负责人：{context.clerk_name}" if context.clerk_name else ""
+    return blocks + [Note(f"（{context.authority_name}　打印日期：{context.date_text}{who}）")]
+
+
+def _tolerance_table(items: tuple[MaterialLine, ...]) -> Table:
+    return Table(
+        columns=(Column("序号", 0.8, "center"), Column("暂缺材料", 5.6),
+                 Column("形式", 2.0, "center"), Column("份数", 1.0, "center")),
+        rows=tuple((str(i), m.name, m.form, str(m.copies))
+                   for i, m in enumerate(items, start=1)),
+    )
+
+
+def _tolerance_notice(context: DocumentContext) -> list[Block]:
+    if not context.tolerance_items or not context.tolerance_deadline_text:
+        raise ValueError("容缺受理通知书缺少暂缺材料或补齐期限")
+    blocks = _head(context)
+    blocks.append(Para(
+        f"你（单位）于{_applied_on(context)}提出的“{context.matter_name}”申请"
+        f"（受理编号：{context.case_number}），主要申请材料齐全、符合规定形式，下列非主要"
+        f"材料暂缺（共{len(context.tolerance_items)}项）。根据你（单位）签署的容缺受理承诺书，"
+        f"本机关已于{_accepted_on(context)}予以容缺受理。请于{context.tolerance_deadline_text}前"
+        "将下列材料补齐："
+    ))
+    blocks.append(_tolerance_table(context.tolerance_items))
+    blocks.append(Para(
+        "容缺材料补齐前，本机关不作出准予决定。逾期未补齐且无正当理由的，本机关将依法作出"
+        "不予决定或终止办理，并退回已提交的申请材料。"
+    ))
+    return blocks + _tail(context) + [_acknowledgement()]
+
+
+PROMISE_SIGN_LINES = ("承诺人（签字或盖章）：", "日期：　　　年　　月　　日")
+
+
+def _tolerance_promise(context: DocumentContext) -> list[Block]:
+    if not context.tolerance_items or not context.tolerance_deadline_text:
+        raise ValueError("容缺受理承诺书缺少暂缺材料或补齐期限")
+    blocks: list[Block] = [Title(context.title), Addressee(f"{context.authority_name}：")]
+    number = f"（受理编号：{context.case_number}）" if context.case_number else ""
+    blocks.append(Para(
+        f"本人（单位）{_applicant(context)}申请办理“{context.matter_name}”{number}，"
+        "主要申请材料已齐全，下列非主要材料暂缺，申请容缺受理。现郑重承诺："
+    ))
+    blocks.append(_tolerance_table(context.tolerance_items))
+    blocks.append(NumberedList((
+        f"于{context.tolerance_deadline_text}前补齐上列全部材料，所补材料真实、有效；",
+        "已提交的申请材料真实、合法、有效，如有虚假，承担相应法律责任；",
+        "逾期未补齐的，同意行政机关依法作出不予决定或终止办理，由此产生的后果由本人（单位）承担。",
+    )))
+    return blocks + [SignLines(PROMISE_SIGN_LINES)]
+
+
+def _notification_promise(context: DocumentContext) -> list[Block]:
+    if not context.promise_items:
+        raise ValueError("告知承诺书缺少以承诺替代的证明事项")
+    blocks: list[Block] = [Title(context.title)]
+    if context.document_number:
+        blocks.append(DocumentNumberLine(context.document_number))
+    blocks.append(Para("一、行政机关告知", indent=False))
+    blocks.append(Para(
+        f"根据{NOTIFICATION_PROMISE_BASIS}，申请办理“{context.matter_name}”"
+        + (f"（受理编号：{context.case_number}）" if context.case_number else "")
+        + "，下列证明事项实行告知承诺制，申请人书面承诺已经符合告知的条件、标准和要求的，"
+        "本机关不再索要有关证明，依据书面承诺办理："
+    ))
+    blocks.append(Table(
+        columns=(Column("序号", 0.8, "center"), Column("以承诺替代的证明", 6.0),
+                 Column("形式", 2.0, "center")),
+        rows=tuple((str(i), m.name, m.form) for i, m in enumerate(context.promise_items, 1)),
+    ))
+    blocks.append(Para(
+        "本机关将依法核查承诺内容。承诺不实的，依法终止办理、责令限期整改或者撤销相关决定，"
+        "并记录不实承诺，申请人此后在本县任一窗口办事须提交相关证明。"
+    ))
+    blocks.append(Para("二、申请人承诺", indent=False))
+    blocks.append(Para(
+        f"本人（单位）{_applicant(context)}郑重承诺：已知晓上述告知的全部内容，符合告知的条件、"
+        "标准和要求；所作承诺真实，是本人（单位）的真实意思表示；愿意承担不实承诺的法律责任。"
+    ))
+    blocks.append(SignLines(PROMISE_SIGN_LINES))
+    return blocks + _tail(context, "（本承诺书一式两份，申请人和行政机关各执一份。）",
+                          contact=False)
+
+
+def _joint_inspection_record(context: DocumentContext) -> list[Block]:
+    facts = context.inspection
+    if facts is None:
+        raise ValueError("联合踏勘记录缺少踏勘信息")
+    blocks: list[Block] = [Title(context.title)]
+    if context.document_number:
+        blocks.append(DocumentNumberLine(context.document_number))
+    blocks.append(_info(
+        _pairs(("办件编号", context.case_number), ("申请事项", context.matter_name)),
+        _pairs(("申请人", _applicant(context))),
+        _pairs(("踏勘日期", facts.date_text), ("踏勘地点", facts.place)),
+    ))
+    blocks.append(Table(
+        columns=(Column("参加部门", 3.0), Column("参加人员", 2.6), Column("踏勘意见", 5.4)),
+        rows=tuple(facts.departments),
+    ))
+    blocks.append(Para(f"踏勘结论：{facts.conclusion}"))
+    blocks.append(SignLines(("参加人员签字：", "申请人（代理人）签字：")))
+    return blocks + _tail(context)
+
+
+def _agent_ledger(context: DocumentContext) -> list[Block]:
+    """A 代办员's 一本台账 (陕西 第二十六条): request, materials, hand-overs, result."""
+    rows = context.agent_rows
+    blocks: list[Block] = [Title(context.title)]
+    heading = [text for text in (
+        context.ledger_custodian_text,
+        f"登记期间：{context.ledger_period_text}（共{len(rows)}件）"
+        if context.ledger_period_text else "") if text]
+    blocks.extend(Para(line, indent=False, align="center") for line in heading)
+    if rows:
+        blocks.append(Table(
+            columns=(
+                Column("序号", 0.6, "center"),
+                Column("登记日期", 1.2),
+                Column("办件编号", 2.2, whole=True),
+                Column("村民", 1.1),
+                Column("代办事项", 1.8),
+                Column("收取材料", 2.6),
+                Column("交接记录", 3.0),
+                Column("办理结果及通知", 2.0),
+                Column("原件遗失", 1.6),
+            ),
+            rows=tuple(
+                (str(i), row.registered_on_text, row.case_number, row.villager,
+                 row.matter_name, row.materials_text, row.hand_overs_text, row.result_text,
+                 row.losses_text or "无")
+                for i, row in enumerate(rows, start=1)),
+        ))
+    else:
+        blocks.append(Para("本期间无代办记录。"))
+    blocks.append(SignLines(("代办员（签字）：", "乡镇便民服务站核对人（签字）：")))
+    blocks.append(Signature(context.authority_name, context.date_text))
+    blocks.extend(Note(text) for text in context.notes)
+    return blocks
+
+
 _TEMPLATES: dict[DocumentKind, Callable[[DocumentContext], list[Block]]] = {
     DocumentKind.RECEIPT: _receipt,
     DocumentKind.ONE_TIME_NOTICE: _one_time_notice,
@@ -706,4 +907,10 @@ _TEMPLATES: dict[DocumentKind, Callable[[DocumentContext], list[Block]]] = {
     DocumentKind.EXTENSION_NOTICE: _extension_notice,
     DocumentKind.SPECIAL_PROCEDURE_NOTICE: _special_procedure_notice,
     DocumentKind.DELIVERY_RECEIPT: _delivery_receipt,
+    DocumentKind.SERVICE_GUIDE: _service_guide,
+    DocumentKind.TOLERANCE_NOTICE: _tolerance_notice,
+    DocumentKind.TOLERANCE_PROMISE: _tolerance_promise,
+    DocumentKind.NOTIFICATION_PROMISE: _notification_promise,
+    DocumentKind.JOINT_INSPECTION_RECORD: _joint_inspection_record,
+    DocumentKind.AGENT_LEDGER: _agent_ledger,
 }

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.domain import limits
 from app.domain.errors import AuthenticationError, NotFound, PermissionDenied, ValidationError
 from app.domain.roles import Action, Role, authorize
 from app.services.context import CHINA_TZ, CurrentUser, utc_now
@@ -64,10 +65,13 @@ def needs_first_start(uow_factory: UnitOfWorkFactory) -> bool:
 
 
 def _check_staff_fields(
-    *, display_name: str, roles: frozenset[Role], department_code: str | None
+    *, display_name: str, roles: frozenset[Role], department_code: str | None,
+    window_name: str = "",
 ) -> None:
     if not display_name.strip():
         raise ValidationError("required", "请填写姓名。", field="display_name")
+    limits.check_length(display_name.strip(), limits.PERSON_NAME, "姓名", "display_name")
+    limits.check_length(window_name, limits.WINDOW_NAME, "窗口", "window_name")
     if not roles:
         raise ValidationError("required", "请至少选择一个角色。", field="roles")
     if Role.CHIEF in roles and not department_code:
@@ -88,7 +92,9 @@ def _new_user(
     username = username.strip()
     if not username or not username.replace("_", "").replace(".", "").isalnum():
         raise ValidationError("bad_username", "用户名只能由字母、数字组成。", field="username")
-    _check_staff_fields(display_name=display_name, roles=roles, department_code=department_code)
+    limits.check_length(username, limits.USERNAME, "用户名", "username")
+    _check_staff_fields(display_name=display_name, roles=roles, department_code=department_code,
+                        window_name=window_name)
     check_password_strength(password)
     return models.User(
         id=str(uuid.uuid4()),
@@ -516,7 +522,8 @@ def update_user(
     station keeps at least one active administrator.
     """
     now = now or utc_now()
-    _check_staff_fields(display_name=display_name, roles=roles, department_code=department_code)
+    _check_staff_fields(display_name=display_name, roles=roles, department_code=department_code,
+                        window_name=window_name)
     with uow_factory() as uow:
         row = _staff_row(uow, admin, user_id)
         if department_code and uow.catalog.department(department_code) is None:

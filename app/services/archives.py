@@ -174,8 +174,7 @@ def build_package(uow: UnitOfWork, case_id: str, *, attachments_dir: Path | None
     files["audit_proof.json"] = json.dumps({
         "records": [{"sequence": r.sequence, "body": r.body, "previous_hash": r.previous_hash,
                      "record_hash": r.record_hash} for r in records],
-        "chain_head": {"sequence": head.sequence, "record_hash": head.record_hash}
-        if head else None,
+        "chain_head": {"sequence": head[0], "record_hash": head[1]} if head else None,
     }, ensure_ascii=False, indent=1).encode()
     files["metadata.xml"] = _metadata(case, code, retention_label, documents, attachments,
                                       len(events), archived_by, now)

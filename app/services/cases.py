@@ -37,6 +37,8 @@ from app.domain.numbering import format_case_number
 from app.domain.roles import Action, authorize
 from app.print_templates import DocumentKind
 from app.services.accounts import deputy_departments
+from app.services.appointments import link_appointment
+from app.services.consultations import link_consultation
 from app.services.context import CurrentUser, local_date, utc_now
 from app.services.recording import load_calendar, load_case, record_local
 from app.services.sealing import (
@@ -94,6 +96,15 @@ def _act(
         case = _record(uow, user, case_id, event_type, payload, now)
         uow.commit()
         return case
+
+
+def record_case_event(
+    uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, event_type: EventType,
+    payload: dict[str, Any], *, now: datetime | None = None,
+) -> Case:
+    """Record one event on a case in its own transaction (the use cases of other
+    service modules that need no seal: 容缺补齐, 承诺核查, 联合踏勘)."""
+    return _act(uow_factory, user, case_id, event_type, payload, now)
 
 
 def _act_and_seal(
@@ -159,7 +170,8 @@ class KnownApplicant:
     case_number: str
 
 
-def _id_key(id_number: str) -> str:
+def id_key(id_number: str) -> str:
+    """An ID number or USCC as cases store it: NFKC, no spaces, upper case."""
     return "".join(unicodedata.normalize("NFKC", id_number).split()).upper()
 
 
@@ -169,7 +181,7 @@ def known_applicant(
     """The applicant with this ID number or USCC from the station's latest case, or None:
     the registration fills name, phone and address from it."""
     authorize(user.roles, Action.REGISTER, who=user.display_name)
-    key = _id_key(id_number)
+    key = id_key(id_number)
     if not key:
         return None
     with uow_factory() as uow:
@@ -196,9 +208,16 @@ def register_case(
     materials: list[dict[str, Any]] | None = None,
     green_channel: bool = False,
     name_change_reason: str = "",
+    service_mode: str = "",
+    consultation_id: str = "",
+    appointment_id: str = "",
     now: datetime | None = None,
 ) -> Case:
     """Register an applicant's application for a matter (收件登记).
+
+    ``service_mode`` records 延时服务, 周末服务 or 上门服务 (``domain.case.SERVICE_MODES``);
+    ``consultation_id`` / ``appointment_id`` name the consultation or the appointment the
+    application comes from, which are marked registered in the same transaction.
 
     ``applicant`` holds the form's fields (kind, name, id_type, id_number, phone, ...,
     optional agent); they are validated here and refused field by field. ``materials``
@@ -247,10 +266,20 @@ def register_case(
         }
         if identity_note is not None and earlier is not None:
             payload["identity_note"] = {**identity_note, "previous_case": earlier.number}
+        if service_mode:
+            payload["service_mode"] = service_mode
+        if consultation_id:
+            payload["consultation_id"] = consultation_id
+        if appointment_id:
+            payload["appointment_id"] = appointment_id
         case = record_local(
             uow, None, _event(user, case_id, EventType.REGISTERED, payload, now),
             current_actor(uow, user, now), now=now,
         )
+        if consultation_id:
+            link_consultation(uow, consultation_id, case)
+        if appointment_id:
+            link_appointment(uow, appointment_id, case, today=local_date(now))
         uow.commit()
         return case
 
@@ -317,25 +346,53 @@ def supplement(
 
 def accept(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
-    seal: CounterSeal, now: datetime | None = None,
+    seal: CounterSeal, tolerance_materials: list[str] | None = None,
+    tolerance_deadline: date | None = None, tolerance_promise_signed: bool = False,
+    promise_materials: list[str] | None = None, promise_signed: bool = False,
+    now: datetime | None = None,
 ) -> Case:
     """Accept the application (受理) and seal the acceptance notice with the window's
-    受理专用章 there and then; the deadline starts counting the next working day."""
+    受理专用章 there and then; the deadline starts counting the next working day.
+
+    容缺受理: ``tolerance_materials`` (names) may be missing when the catalog marks them,
+    against the applicant's signed promise and ``tolerance_deadline``. 告知承诺制:
+    ``promise_materials`` are replaced by the applicant's signed 告知承诺书. The domain
+    checks both; the 容缺受理通知书 and the 告知承诺书 are issued and kept with the act.
+    """
     now = now or utc_now()
+    tolerated = list(tolerance_materials or [])
+    promised = list(promise_materials or [])
     with uow_factory() as uow:
         case = load_case(uow, case_id)
-        incomplete = [m["name"] for m in missing_materials(case)]
+        incomplete = [m["name"] for m in missing_materials(case)
+                      if m["name"] not in tolerated and m["name"] not in promised]
     if incomplete:
         raise ValidationError(
             "materials_incomplete",
             f"材料不齐全（缺少：{'、'.join(incomplete)}），请出具一次性告知书。",
             field="materials", missing=incomplete,
         )
-    payload = {"accepted_on": local_date(now).isoformat(),
-               "promised_working_days": case.matter.promised_working_days,
-               "notice_at_counter": True}
-    return _act_and_seal(uow_factory, user, case_id, EventType.ACCEPTED, payload,
-                         kind=DocumentKind.ACCEPTANCE_NOTICE, seal=seal, now=now)
+    payload: dict[str, Any] = {"accepted_on": local_date(now).isoformat(),
+                               "promised_working_days": case.matter.promised_working_days,
+                               "notice_at_counter": True}
+    if tolerated:
+        payload |= {"tolerance_materials": tolerated,
+                    "tolerance_deadline": tolerance_deadline.isoformat()
+                    if tolerance_deadline else "",
+                    "tolerance_promise_signed": tolerance_promise_signed}
+    if promised:
+        payload |= {"promise_materials": promised, "promise_signed": promise_signed}
+    accepted = _act_and_seal(uow_factory, user, case_id, EventType.ACCEPTED, payload,
+                             kind=DocumentKind.ACCEPTANCE_NOTICE, seal=seal, now=now)
+    if accepted.tolerance or accepted.promise:
+        from app.services.documents import issue_unsealed
+
+        kinds = ([DocumentKind.TOLERANCE_PROMISE, DocumentKind.TOLERANCE_NOTICE]
+                 if accepted.tolerance else [])
+        kinds += [DocumentKind.NOTIFICATION_PROMISE] if accepted.promise else []
+        for kind in kinds:
+            issue_unsealed(uow_factory, user, case_id, kind, now=now)
+    return accepted
 
 
 def _no_licensing_law(matter: Matter, legal_basis: str) -> None:

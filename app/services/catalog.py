@@ -54,6 +54,23 @@ def validate_matter(matter: Matter) -> None:
     if any(f.amount_fen < 0 or not f.basis.strip() for f in matter.fee_items):
         raise ValidationError("bad_fee", "收费项目须有非负金额和收费依据。", field="fee_items")
     validate_result_fields(matter)
+    validate_intake_marks(matter)
+
+
+def validate_intake_marks(matter: Matter) -> None:
+    """容缺 and 告知承诺 marks name the guide's materials; 容缺 leaves the main ones."""
+    codes = {m.code for m in matter.materials}
+    for marked, what in ((matter.tolerance_materials, "可容缺受理"),
+                         (matter.promise_materials, "可告知承诺")):
+        unknown = [c for c in marked if c not in codes]
+        if unknown:
+            raise ValidationError("unknown_material", f"标为{what}的材料“{'、'.join(unknown)}”"
+                                  "不在申请材料中。", field="materials")
+    required = [m.code for m in matter.materials if m.required]
+    if required and all(c in matter.tolerance_materials for c in required):
+        raise ValidationError(
+            "tolerance_all_materials",
+            "容缺受理只适用于非主要材料：不能把全部必交材料都标为可容缺。", field="materials")
 
 
 def validate_result_fields(matter: Matter) -> None:

@@ -140,8 +140,13 @@ _MATTER_EXTRAS: dict[str, dict[str, object]] = {
     "SCJ-001": {"certificate_name": "营业执照", "permit_fields": (
         PermitField("number", "统一社会信用代码", True), PermitField("validity", "有效期限", True,
                                                               "个体工商户营业执照长期有效"),
-        PermitField("scope", "经营范围", True))},
-    "SCJ-002": {"certificate_name": "食品经营许可证", "permit_fields": _LICENCE_FIELDS},
+        PermitField("scope", "经营范围", True)),
+        # 住所（经营场所）申报承诺制: the applicant's promise replaces the proof.
+        "promise_materials": ("C",), "form_templates": ("个体工商户登记申请书",),
+        "service_place": "清河县政务服务中心一楼市场监管窗口（清河县长江东街88号）；"
+                         "周一至周五 9:00—12:00、13:30—17:30，周六上午延时服务"},
+    "SCJ-002": {"certificate_name": "食品经营许可证", "permit_fields": _LICENCE_FIELDS,
+                "tolerance_materials": ("D",), "form_templates": ("食品经营许可申请书",)},
     "SCJ-003": {"matter_type": MatterType.OTHER_POWER,
                 "permit_fields": (PermitField("number", "补领的营业执照编号", True),)},
     "ZJJ-001": {"certificate_name": "建筑工程施工许可证", "permit_fields": _LICENCE_FIELDS},
@@ -322,6 +327,7 @@ def create_demo(uow: UnitOfWorkFactory, key_store: SealKeyStore, *,
                                    green_channel=script is _special)
         script(demo, case.id, at)
         count += 1
+    _consultations_and_appointments(uow, staff, calendar, now)
     say("演示数据已全部写入。")
     return DemoSummary(len(DEPARTMENTS), len(MATTERS), len(staff), count,
                        tuple(sorted(staff)))
@@ -523,6 +529,95 @@ def _fee_paid(demo: _Demo, case_id: str, at: datetime) -> None:
                              now=at + timedelta(days=2, minutes=30))
 
 
+def _tolerated(demo: _Demo, case_id: str, at: datetime) -> None:
+    """容缺受理: the 食品安全管理制度文本 owed, promised within a week (overdue by now)."""
+    case = cases.get_case(demo.uow, case_id)
+    owed = [m.name for m in case.matter.materials_by_codes(case.matter.tolerance_materials)]
+    clerk = demo.clerk(case.matter.department_code)
+    cases.record_materials(demo.uow, clerk, case_id, now=at, materials=[
+        dict(m, received=m["name"] not in owed) for m in case.materials])
+    cases.accept(demo.uow, clerk, case_id, seal=demo.counter, now=at + timedelta(minutes=15),
+                 tolerance_materials=owed, tolerance_deadline=local_date(at) + timedelta(days=7),
+                 tolerance_promise_signed=True)
+
+
+def _promise_broken(demo: _Demo, case_id: str, at: datetime) -> None:
+    """告知承诺: the premises proof replaced by the promise, found untrue on checking."""
+    case = cases.get_case(demo.uow, case_id)
+    promised = [m.name for m in case.matter.materials_by_codes(case.matter.promise_materials)]
+    clerk = demo.clerk(case.matter.department_code)
+    cases.record_materials(demo.uow, clerk, case_id, now=at, materials=[
+        dict(m, received=m["name"] not in promised) for m in case.materials])
+    cases.accept(demo.uow, clerk, case_id, seal=demo.counter, now=at + timedelta(minutes=15),
+                 promise_materials=promised, promise_signed=True)
+    from app.services import promises
+
+    promises.check_promise(demo.uow, clerk, case_id, kept=False,
+                           finding="现场核查，申报的经营场所为他人住宅，未经同意。",
+                           now=at + timedelta(days=2))
+
+
+def _inspected(demo: _Demo, case_id: str, at: datetime) -> None:
+    """联办件: the joint inspection the countersigning departments read."""
+    _accepted(demo, case_id, at)
+    case = cases.get_case(demo.uow, case_id)
+    from app.services import inspections
+
+    clerk = demo.clerk(case.matter.department_code)
+    departments = [{"code": case.matter.department_code, "name": case.matter.department_name,
+                    "people": clerk.display_name}]
+    departments += [{"code": code, "name": next(d.name for d in DEPARTMENTS if d.code == code),
+                     "people": demo.clerk(code).display_name}
+                    for code in case.matter.joint_departments]
+    inspections.schedule_inspection(demo.uow, clerk, case_id, on=local_date(at) + timedelta(days=1),
+                                    place="清河县长江东街18号（建设项目现场）",
+                                    departments=departments, now=at + timedelta(minutes=30))
+    inspections.record_inspection(
+        demo.uow, clerk, case_id, conclusion="现场具备施工条件，同意进入会签。",
+        findings={d["name"]: "现场与申报材料一致，符合要求" for d in departments},
+        now=at + timedelta(days=1, hours=3))
+
+
+def _consultations_and_appointments(uow: UnitOfWorkFactory, staff: dict[str, CurrentUser],
+                                    calendar: WorkingCalendar, now: datetime) -> None:
+    """Today's consultations at the 市场监管 window and the next working day's appointments."""
+    from app.services import appointments, consultations
+
+    clerk = staff["clerk_scj"]
+    for minutes, matter_code, name, answer in (
+            (5, "SCJ-001", "", "告知个体工商户登记所需3项材料，经营场所可申报承诺"),
+            (40, "SCJ-002", "刘洋", "告知食品经营许可条件和现场核查程序，打印办事指南"),
+            (75, "SCJ-001", "陈静", "告知可网上办理，也可预约延时服务")):
+        consultations.record_consultation(uow, clerk, matter_code=matter_code, answer=answer,
+                                          asker_name=name, now=now - timedelta(minutes=minutes))
+    day, _provisional = calendar.add_working_days(local_date(now), 1)
+    for slot, name, phone, channel, mode in (
+            ("09:00-10:00", "王芳", "13912345678", "counter", ""),
+            ("10:00-11:00", "清河县鑫源商贸有限公司", "0319-8123456", "phone", ""),
+            ("17:30-18:30", "赵强", "13698765432", "phone", "extended_hours")):
+        appointments.book_appointment(uow, clerk, day=day, slot=slot,
+                                      window_name=clerk.window_name, matter_code="SCJ-002",
+                                      applicant_name=name, applicant_phone=phone,
+                                      channel=channel, service_mode=mode, now=now)
+
+
+def _handed_over(demo: _Demo, case_id: str, at: datetime) -> None:
+    """代办: a village 代办员's request, carried to the county and back, one original
+    short on the way (the ledger and the case show where)."""
+    from app.services import custody
+
+    case = cases.get_case(demo.uow, case_id)
+    clerk = demo.clerk(case.matter.department_code)
+    items = [{"name": str(m["name"]), "originals_given": 1, "originals_received": 1,
+              "copies": 1} for m in case.materials]
+    custody.hand_over(demo.uow, clerk, case_id, leg="village_to_township", giver="李梅",
+                      receiver="王军", items=items, now=at + timedelta(minutes=1))
+    short = [dict(items[0], originals_given=1, originals_received=0), *items[1:]]
+    custody.hand_over(demo.uow, clerk, case_id, leg="township_to_county", giver="王军",
+                      receiver=clerk.display_name, items=short, now=at + timedelta(minutes=2))
+    _completed(demo, case_id, at + timedelta(minutes=10))
+
+
 def rng_receipt(case_id: str) -> str:
     return case_id.replace("-", "")[:10].upper()
 
@@ -563,4 +658,8 @@ _PLAN: tuple[tuple[str, bool, int, Script], ...] = (
     ("ZJJ-002", True, 23, _accepted),           # yellow
     ("SCJ-002", True, 20, _approved),
     ("MZJ-001", True, 22, _accepted),           # due in 2027: provisional deadline
+    ("SCJ-002", True, 15, _tolerated),          # 容缺: owed material overdue
+    ("SCJ-001", False, 12, _promise_broken),    # 告知承诺 found untrue
+    ("ZJJ-001", True, 23, _inspected),          # 联合踏勘 recorded, countersign next
+    ("SCJ-001", False, 14, _handed_over),       # 代办 from a village, an original lost
 )

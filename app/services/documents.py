@@ -29,6 +29,7 @@ from app.print_templates import (
     DocumentKind,
     ExtensionFacts,
     FeeLine,
+    InspectionFacts,
     LabeledValue,
     MaterialLine,
     ProcedureFacts,
@@ -41,7 +42,9 @@ from app.services.recording import case_deadline, load_calendar, load_case
 from app.store import models
 from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
-UNSEALED_KINDS = (DocumentKind.RECEIPT,)
+UNSEALED_KINDS = (DocumentKind.RECEIPT, DocumentKind.TOLERANCE_NOTICE,
+                  DocumentKind.TOLERANCE_PROMISE, DocumentKind.NOTIFICATION_PROMISE,
+                  DocumentKind.JOINT_INSPECTION_RECORD)
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,16 @@ class IssuedDocument:
     created_at: datetime
     docx: bytes | None = None
     """The Word file: the document itself if unsealed, the reference copy if sealed."""
+    void_reason: str = ""
+    """Why it is void (the server refused the seal use that issued it); "" if valid."""
+
+    @property
+    def voided(self) -> bool:
+        return bool(self.void_reason)
 
     @property
     def title(self) -> str:
-        return self.kind.label
+        return self.kind.label + ("（已作废）" if self.voided else "")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -283,6 +292,38 @@ def build_context(
         if kind is DocumentKind.SPECIAL_PROCEDURE_NOTICE else None,
         delivery=_delivery_facts(case, f"{station_name} {case.window_name}".strip())
         if kind is DocumentKind.DELIVERY_RECEIPT else None,
+        tolerance_items=material_lines(case.matter, (case.tolerance or {}).get("materials", [])),
+        tolerance_deadline_text=(format_chinese_date(date.fromisoformat(case.tolerance["deadline"]))
+                                 if case.tolerance else ""),
+        promise_items=material_lines(case.matter, (case.promise or {}).get("materials", [])),
+        inspection=_inspection_facts(case) if kind is DocumentKind.JOINT_INSPECTION_RECORD
+        else None,
+    )
+
+
+def material_lines(matter: Matter, names: list[str]) -> tuple[MaterialLine, ...]:
+    """The named materials of the matter's guide as document lines (form, copies)."""
+    by_name = {m.name: m for m in matter.materials}
+    lines = []
+    for name in names:
+        material = by_name.get(name)
+        lines.append(MaterialLine(name=name, form=material.form.label if material else "原件",
+                                  copies=material.copies if material else 1, received=False))
+    return tuple(lines)
+
+
+def _inspection_facts(case: Case) -> InspectionFacts | None:
+    inspection = case.inspection
+    if not inspection or not inspection.get("findings"):
+        return None
+    findings = inspection["findings"]
+    return InspectionFacts(
+        date_text=format_chinese_date(date.fromisoformat(inspection["date"])),
+        place=str(inspection["place"]),
+        departments=tuple((d["name"], d["people"], str(findings.get(d["name"], "")))
+                          for d in inspection["departments"]),
+        conclusion=str(inspection.get("conclusion", "")),
+        recorded_by=str(inspection.get("recorded_by", "")),
     )
 
 
@@ -381,6 +422,7 @@ def _issued(row: models.Document) -> IssuedDocument:
         id=row.id, case_id=row.case_id, kind=DocumentKind(row.kind),
         document_number=row.document_number, pdf=row.pdf, pdf_sha256=row.pdf_sha256,
         sealed=row.seal_use_id is not None, created_at=row.created_at, docx=row.docx,
+        void_reason=(row.void_reason or "作废") if row.voided_at is not None else "",
     )
 
 

@@ -47,6 +47,13 @@ class CaseSummary:
     warning_label: str
     completed_at: datetime | None
     on_time: bool | None
+    # 容缺受理: the promised day, how many owed materials are still missing, and whether
+    # that day has passed with some still owed (shown red, counted each month).
+    tolerance_due: date | None = None
+    tolerance_owed: int = 0
+    tolerance_overdue: bool = False
+    promise_broken: bool = False
+    service_mode: str = ""
 
     def to_json(self) -> dict[str, object]:
         """The ``cases --json`` object."""
@@ -76,6 +83,12 @@ def _warning(row: models.CaseRow, calendar: object, today: date, threshold: int)
     return warning_level(calendar, row.deadline, today, yellow_working_days=threshold)  # type: ignore[arg-type]
 
 
+def tolerance_overdue(row: models.CaseRow, today: date) -> bool:
+    """容缺 materials still owed after the promised day, on a case not finished."""
+    return bool(row.tolerance_owed and row.tolerance_due is not None
+                and row.tolerance_due < today and row.completed_at is None)
+
+
 def _summaries(rows: list[models.CaseRow], calendar: object, today: date,
                threshold: int) -> list[CaseSummary]:
     result = []
@@ -91,7 +104,10 @@ def _summaries(rows: list[models.CaseRow], calendar: object, today: date,
             registered_at=row.registered_at, accepted_at=row.accepted_at,
             deadline=row.deadline, deadline_provisional=row.deadline_provisional,
             warning=level.value, warning_label=level.label, completed_at=row.completed_at,
-            on_time=row.on_time,
+            on_time=row.on_time, tolerance_due=row.tolerance_due,
+            tolerance_owed=row.tolerance_owed or 0,
+            tolerance_overdue=tolerance_overdue(row, today),
+            promise_broken=bool(row.promise_broken), service_mode=row.service_mode or "",
         ))
     return result
 

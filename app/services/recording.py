@@ -151,6 +151,11 @@ def project_values(
         on_time=on_time,
         outcome=case.outcome,
         evaluation=case.evaluation["rating"] if case.evaluation else "",
+        service_mode=case.service_mode,
+        tolerance_due=(date.fromisoformat(case.tolerance["deadline"])
+                       if case.tolerance else None),
+        tolerance_owed=len(case.tolerance_owed),
+        promise_broken=case.promise_broken,
         updated_at=utc_now(),
     )
 

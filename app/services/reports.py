@@ -22,6 +22,8 @@ from app.services.statistics import (
     AssessmentRow,
     MonthlyAssessment,
     monthly_assessment,
+    pdf_column_widths,
+    pdf_header_cells,
     pdf_table_style,
     table_rows,
 )
@@ -266,10 +268,10 @@ def export_pdf(report: PeriodReport, *, font_path: str | None = None) -> bytes:
     style = pdf_table_style(fonts.body)
     for caption, rows in (("一、按窗口", [*report.by_window, report.total]),
                           ("二、按人员（首问负责人）", list(report.by_person))):
-        data: list[list[Any]] = [list(HEADERS), *table_rows(rows)]
+        data: list[list[Any]] = [pdf_header_cells(list(HEADERS), fonts.body), *table_rows(rows)]
         if len(data) == 1:
             data.append(["本期无数据"] + [""] * (len(HEADERS) - 1))
-        table = Table(data, repeatRows=1, colWidths=[43 * mm] + [14 * mm] * (len(HEADERS) - 1))
+        table = Table(data, repeatRows=1, colWidths=pdf_column_widths(len(HEADERS)))
         table.setStyle(TableStyle(style))
         story += [Paragraph(caption, heading), table, Spacer(1, 4 * mm)]
     story.append(PageBreak())

@@ -61,7 +61,7 @@ def open_runtime(
     if backups:
         daily_backup(profile, keep=keep)
     engine = make_engine(profile.url)
-    uow = UnitOfWorkFactory(make_session_factory(engine))
+    uow = UnitOfWorkFactory(make_session_factory(engine), anchor=profile.audit_anchor)
     runtime = Runtime(profile, engine, uow, seal_key_store(profile, uow))
     seed_calendar(runtime.uow)
     imposed = {k: v for k, v in (station_values or {}).items() if k in STATION_IMPOSED_KEYS}

@@ -20,6 +20,11 @@ What each figure counts, for a calendar month in China time:
   day (回访按时) and those whose ordered rectification has its result (整改完成);
 - complaints (投诉): registered in the month about the window or the person, and of them
   those the investigation found substantiated (属实 or 部分属实).
+- consultations (咨询): consultations recorded in the month, for the window and the
+  staff member who answered (首问负责人);
+- 容缺逾期: cases accepted under 容缺受理 whose owed materials were still missing after
+  the promised day when the month ended (or today, for the running month);
+- service modes (延时服务 / 周末服务 / 上门服务): cases registered in the month so served.
 
 A case counts for the window that registered it and for its first responder (首问负责人).
 Everything is aggregated in SQL except the working days, which need the calendar and
@@ -82,6 +87,14 @@ class AssessmentRow:
     appeals_upheld: int = 0
     complaints: int = 0
     complaints_substantiated: int = 0
+    consultations: int = 0
+    tolerance_overdue: int = 0
+    service_modes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def special_service(self) -> int:
+        """延时服务 + 周末服务 + 上门服务."""
+        return sum(self.service_modes.values())
 
     @property
     def overdue(self) -> int:
@@ -121,6 +134,9 @@ class AssessmentRow:
         ratings = dict(self.evaluations)
         for rating, count in other.evaluations.items():
             ratings[rating] = ratings.get(rating, 0) + count
+        modes = dict(self.service_modes)
+        for mode, count in other.service_modes.items():
+            modes[mode] = modes.get(mode, 0) + count
         return replace(
             self,
             received=self.received + other.received,
@@ -139,6 +155,9 @@ class AssessmentRow:
             complaints=self.complaints + other.complaints,
             complaints_substantiated=(self.complaints_substantiated
                                       + other.complaints_substantiated),
+            consultations=self.consultations + other.consultations,
+            tolerance_overdue=self.tolerance_overdue + other.tolerance_overdue,
+            service_modes=modes,
         )
 
 
@@ -200,6 +219,10 @@ def monthly_assessment(
             "person": defaultdict(lambda: defaultdict(int)),
         }
         columns = {"window": c.window_name, "person": c.first_responder_id}
+        modes: dict[str, dict[str, dict[str, int]]] = {
+            "window": defaultdict(lambda: defaultdict(int)),
+            "person": defaultdict(lambda: defaultdict(int)),
+        }
         for scope, column in columns.items():
             target = figures[scope]
             for key, count in session.execute(
@@ -226,6 +249,24 @@ def monthly_assessment(
                             .group_by(column))
             for key, count in session.execute(overdue_open):
                 target[key]["overdue_open"] += count
+            tolerance_late = (select(column, func.count())
+                              .where(c.tolerance_owed > 0, c.tolerance_due.is_not(None),
+                                     c.tolerance_due < as_of, c.registered_at < end,
+                                     or_(c.completed_at.is_(None), c.completed_at >= end))
+                              .group_by(column))
+            for key, count in session.execute(tolerance_late):
+                target[key]["tolerance_overdue"] += count
+            served = (select(column, c.service_mode, func.count())
+                      .where(registered, c.service_mode != "")
+                      .group_by(column, c.service_mode))
+            for key, mode, count in session.execute(served):
+                modes[scope][key][mode] += count
+            k = models.Consultation
+            consulted_column = {"window": k.window_name, "person": k.staff_id}[scope]
+            for key, count in session.execute(
+                    select(consulted_column, func.count())
+                    .where(k.asked_at >= start, k.asked_at < end).group_by(consulted_column)):
+                target[key]["consultations"] += count
         durations = (select(c.window_name, c.first_responder_id, c.accepted_on, c.completed_at)
                      .where(completed_in_month, c.outcome.in_(COMPLETED_OUTCOMES),
                             c.accepted_on.is_not(None)))
@@ -282,7 +323,7 @@ def monthly_assessment(
                 figures[scope][key]["complaints_substantiated"] += substantiated
 
     def rows(scope: str) -> list[AssessmentRow]:
-        keys = set(figures[scope]) | set(ratings[scope])
+        keys = set(figures[scope]) | set(ratings[scope]) | set(modes[scope])
         result = []
         for key in keys:
             values: dict[str, int] = dict(figures[scope].get(key) or {})
@@ -300,6 +341,9 @@ def monthly_assessment(
                 working_days_total=values.get("working_days_total", 0),
                 working_days_cases=values.get("working_days_cases", 0),
                 **{name: values.get(name, 0) for name in SUPERVISION_FIGURES},
+                consultations=values.get("consultations", 0),
+                tolerance_overdue=values.get("tolerance_overdue", 0),
+                service_modes=dict(modes[scope].get(key) or {}),
             ))
         return sorted(result, key=lambda r: (-r.received, r.label))
 
@@ -321,8 +365,8 @@ def monthly_assessment(
 # --- export ----------------------------------------------------------------------
 
 HEADERS = ("窗口/人员", "收件", "办结", "按时办结", "超期办结", "超期未办结", "退回",
-           "按时办结率", "平均工作日", "评价数", "满意率", "不满意", "按时回访", "整改完成",
-           "申诉成立", "投诉", "投诉属实")
+           "按时办结率", "平均工作日", "评价数", "满意率", "不满意", "咨询", "容缺逾期",
+           "延时/周末/上门", "按时回访", "整改完成", "申诉成立", "投诉", "投诉属实")
 
 
 def _percent(value: float | None) -> str:
@@ -338,9 +382,9 @@ def table_rows(rows: Iterable[AssessmentRow]) -> list[list[Any]]:
     return [
         [r.label, r.received, r.completed, r.on_time, r.overdue_completed, r.overdue_open,
          r.returned, _percent(r.on_time_rate), _days(r.average_working_days),
-         r.evaluation_count, _percent(r.satisfaction_rate), r.unsatisfied,
-         r.followed_up_on_time, r.rectified, r.appeals_upheld, r.complaints,
-         r.complaints_substantiated]
+         r.evaluation_count, _percent(r.satisfaction_rate), r.unsatisfied, r.consultations,
+         r.tolerance_overdue, r.special_service, r.followed_up_on_time, r.rectified,
+         r.appeals_upheld, r.complaints, r.complaints_substantiated]
         for r in rows
     ]
 
@@ -381,8 +425,9 @@ def export_excel(assessment: MonthlyAssessment) -> bytes:
                 row.label, row.received, row.completed, row.on_time, row.overdue_completed,
                 row.overdue_open, row.returned, row.on_time_rate,
                 row.average_working_days, row.evaluation_count, row.satisfaction_rate,
-                row.unsatisfied, row.followed_up_on_time, row.rectified, row.appeals_upheld,
-                row.complaints, row.complaints_substantiated,
+                row.unsatisfied, row.consultations, row.tolerance_overdue, row.special_service,
+                row.followed_up_on_time, row.rectified, row.appeals_upheld, row.complaints,
+                row.complaints_substantiated,
             ])
             current = sheet.max_row
             for cell in sheet[current]:
@@ -402,13 +447,30 @@ def export_excel(assessment: MonthlyAssessment) -> bytes:
     return output.getvalue()
 
 
+def pdf_column_widths(columns: int) -> list[float]:
+    """267 mm of landscape A4 between the margins: the label column, then the figures."""
+    from reportlab.lib.units import mm
+
+    label = 36 * mm
+    return [label] + [(267 * mm - label) / (columns - 1)] * (columns - 1)
+
+
+def pdf_header_cells(headers: list[Any], font_name: str) -> list[Any]:
+    """Header texts as paragraphs, so a long one wraps inside its narrow column."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    style = ParagraphStyle("header", fontName=font_name, fontSize=6.5, leading=8, alignment=1)
+    return [Paragraph(str(text), style) for text in headers]
+
+
 def pdf_table_style(font_name: str) -> list[tuple[Any, ...]]:
     """The look of the assessment tables in a PDF: small type, a shaded header, a grid."""
     from reportlab.lib import colors
 
     return [
         ("FONTNAME", (0, 0), (-1, -1), font_name),
-        ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+        ("FONTSIZE", (0, 0), (-1, -1), 7),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF4")),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9AA5B1")),
         ("ALIGN", (1, 0), (-1, -1), "CENTER"),
@@ -449,7 +511,8 @@ def export_pdf(assessment: MonthlyAssessment, *, font_path: str | None = None) -
         data += table_rows([*rows, assessment.total] if with_total else rows)
         if len(data) == 1:
             data.append(["本月无数据"] + [""] * (len(HEADERS) - 1))
-        table = Table(data, repeatRows=1, colWidths=[43 * mm] + [14 * mm] * (len(HEADERS) - 1))
+        data[0] = pdf_header_cells(data[0], fonts.body)
+        table = Table(data, repeatRows=1, colWidths=pdf_column_widths(len(HEADERS)))
         style = pdf_table_style(fonts.body)
         if with_total:
             style.append(("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#F4F6F8")))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from app.domain.audit import ChainBreak, verify_chain
+from app.domain.audit import ChainBreak, check_anchor, verify_chain
 from app.domain.calendar import local_day_start
 from app.domain.errors import NotFound, ValidationError
 from app.domain.roles import Action, Role, authorize
@@ -18,10 +18,17 @@ AUDIT_TRAIL_LIMIT = 500
 
 
 def verify_audit(uow_factory: UnitOfWorkFactory) -> tuple[int, ChainBreak | None]:
-    """Check the whole audit chain; returns (records checked, first break or None)."""
+    """Check the whole audit chain, and that it still reaches the head anchored outside
+    the database; returns (records checked, first break or None)."""
     with uow_factory() as uow:
         records = list(uow.audit.records())
-    return len(records), verify_chain(records)
+        anchor = uow.anchor.read() if uow.anchor is not None else None
+    broken = verify_chain(records)
+    if broken is None and anchor is not None:
+        head = (records[-1].sequence, records[-1].record_hash) if records else None
+        at_anchor = next((r for r in records if r.sequence == anchor[0]), None)
+        broken = check_anchor(head, at_anchor, anchor)
+    return len(records), broken
 
 
 def system_user(uow_factory: UnitOfWorkFactory) -> CurrentUser:

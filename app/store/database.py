@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.audit import canonical_json
 from app.domain.errors import DomainError
+from app.store.audit_anchor import ANCHOR_NAME, AuditAnchor
 
 DATABASE_NAME = "counterdesk.sqlite3"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -51,6 +52,11 @@ class Profile:
     @property
     def attachments_dir(self) -> Path:
         return self.data_dir / "attachments"
+
+    @property
+    def audit_anchor(self) -> AuditAnchor:
+        """The audit chain's head, kept beside (not in) the database."""
+        return AuditAnchor(self.data_dir / ANCHOR_NAME)
 
     @property
     def url(self) -> str:
@@ -239,8 +245,17 @@ def restore(profile: Profile, source: Path) -> Path | None:
             origin.backup(target)
         finally:
             origin.close()
+        # The restored chain is the one to anchor from now on (the restore itself is
+        # what the operator chose; the backup taken just before keeps the other).
+        head = target.execute(
+            "SELECT sequence, record_hash FROM audit_log ORDER BY sequence DESC LIMIT 1"
+        ).fetchone()
     finally:
         target.close()
+    if head is None:
+        profile.audit_anchor.clear()
+    else:
+        profile.audit_anchor.reset(int(head[0]), str(head[1]))
     return saved
 
 

@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.domain import limits
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -81,7 +83,7 @@ class Department(Base):
     # 机关代字 and 文种代字 overrides (GB/T 9704 7.2.4), the station numbering plainly.
     document_prefix: Mapped[str] = mapped_column(String(20), default="")
     kind_codes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    numbering_station: Mapped[str] = mapped_column(String(12), default="")
+    numbering_station: Mapped[str] = mapped_column(String(limits.STATION_CODE), default="")
     # Where this department's acts are challenged (行政复议法 第二十四条、第二十七条).
     reconsideration_body: Mapped[str] = mapped_column(String(100), default="")
     litigation_court: Mapped[str] = mapped_column(String(100), default="")
@@ -107,15 +109,15 @@ class Matter(Base):
 class User(Base):
     __tablename__ = "users"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    username: Mapped[str] = mapped_column(String(40), unique=True)
-    display_name: Mapped[str] = mapped_column(String(50))
+    username: Mapped[str] = mapped_column(String(limits.USERNAME), unique=True)
+    display_name: Mapped[str] = mapped_column(String(limits.PERSON_NAME))
     password_hash: Mapped[str] = mapped_column(String(200))
     roles: Mapped[str] = mapped_column(String(100))  # comma separated Role values
     department_code: Mapped[str | None] = mapped_column(
         ForeignKey("departments.code"), nullable=True
     )
-    window_name: Mapped[str] = mapped_column(String(50), default="")
-    station: Mapped[str] = mapped_column(String(12))
+    window_name: Mapped[str] = mapped_column(String(limits.WINDOW_NAME), default="")
+    station: Mapped[str] = mapped_column(String(limits.STATION_CODE))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -177,10 +179,10 @@ class SealUse(Base):
     document_kind: Mapped[str] = mapped_column(String(40))
     document_number: Mapped[str] = mapped_column(String(80))
     pdf_sha256: Mapped[str] = mapped_column(String(64))
-    actor_id: Mapped[str] = mapped_column(String(36))
-    actor_name: Mapped[str] = mapped_column(String(50))
-    station: Mapped[str] = mapped_column(String(12))
-    window_name: Mapped[str] = mapped_column(String(50))
+    actor_id: Mapped[str] = mapped_column(String(limits.ID))
+    actor_name: Mapped[str] = mapped_column(String(limits.PERSON_NAME))
+    station: Mapped[str] = mapped_column(String(limits.STATION_CODE))
+    window_name: Mapped[str] = mapped_column(String(limits.WINDOW_NAME))
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     supersedes: Mapped[str | None] = mapped_column(String(36), nullable=True)
     purpose: Mapped[str] = mapped_column(Text, default="", server_default="")  # 用印事由
@@ -200,6 +202,10 @@ class Document(Base):
     docx: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     seal_use_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The server refused the SEALED event that issued it: void, and the seal ledger
+    # says so (migration 0011).
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    void_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class CalendarYear(Base):
@@ -222,9 +228,9 @@ class EventRow(Base):
     case_id: Mapped[str] = mapped_column(String(36), index=True)
     # Indexed so a sync round finds the sealed documents it lacks without a scan.
     type: Mapped[str] = mapped_column(String(30), index=True)
-    actor_id: Mapped[str] = mapped_column(String(36))
-    actor_name: Mapped[str] = mapped_column(String(50))
-    station: Mapped[str] = mapped_column(String(12))
+    actor_id: Mapped[str] = mapped_column(String(limits.ID))
+    actor_name: Mapped[str] = mapped_column(String(limits.PERSON_NAME))
+    station: Mapped[str] = mapped_column(String(limits.STATION_CODE))
     device_time: Mapped[datetime] = mapped_column(UTCDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Per-station order of locally made events; going backwards reveals a copied profile.
@@ -242,6 +248,9 @@ class Outbox(Base):
     enqueued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # An earlier server epoch accepted the event (it is sent again after a restore): the
+    # server then waits for the history it lacks instead of refusing it for its order.
+    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class SyncConflict(Base):
@@ -272,8 +281,8 @@ class Attachment(Base):
     __tablename__ = "attachments"
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
-    mime_type: Mapped[str] = mapped_column(String(80))
-    original_name: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(limits.MIME_TYPE))
+    original_name: Mapped[str] = mapped_column(String(limits.FILE_NAME))
     uploaded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -284,7 +293,7 @@ class CaseRow(Base):
     __tablename__ = "cases"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
-    station: Mapped[str] = mapped_column(String(12))
+    station: Mapped[str] = mapped_column(String(limits.STATION_CODE))
     matter_code: Mapped[str] = mapped_column(String(40), index=True)
     matter_name: Mapped[str] = mapped_column(String(200))
     department_code: Mapped[str] = mapped_column(String(20), index=True)
@@ -300,7 +309,7 @@ class CaseRow(Base):
     first_responder_id: Mapped[str] = mapped_column(String(36))
     reviewer_id: Mapped[str] = mapped_column(String(36), default="")
     approver_id: Mapped[str] = mapped_column(String(36), default="")
-    window_name: Mapped[str] = mapped_column(String(50), default="")
+    window_name: Mapped[str] = mapped_column(String(limits.WINDOW_NAME), default="")
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     accepted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -312,9 +321,74 @@ class CaseRow(Base):
     on_time: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     outcome: Mapped[str] = mapped_column(String(20), default="")
     evaluation: Mapped[str] = mapped_column(String(30), default="")
+    # 延时服务 / 周末服务 / 上门服务, or "" (counted each month).
+    service_mode: Mapped[str] = mapped_column(String(20), default="")
+    # 容缺受理: the promised day for the owed materials and how many are still owed.
+    tolerance_due: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    tolerance_owed: Mapped[int] = mapped_column(Integer, default=0)
+    promise_broken: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_cases_state_deadline", "state", "deadline"),)
+
+
+class Consultation(Base):
+    """A consultation at the counter (咨询): no application, but it counts (首问负责)."""
+
+    __tablename__ = "consultations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    station: Mapped[str] = mapped_column(String(12))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    asker_name: Mapped[str] = mapped_column(String(200), default="")
+    asker_phone: Mapped[str] = mapped_column(String(40), default="")
+    matter_code: Mapped[str] = mapped_column(String(40), default="")
+    matter_name: Mapped[str] = mapped_column(String(200), default="")
+    question: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(20), default="counter")
+    staff_id: Mapped[str] = mapped_column(String(36), index=True)
+    staff_name: Mapped[str] = mapped_column(String(50))
+    window_name: Mapped[str] = mapped_column(String(50), default="")
+    guide_printed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The case the consultation turned into, once registered.
+    case_id: Mapped[str] = mapped_column(String(36), default="")
+
+
+class Appointment(Base):
+    """An appointment (预约) for a window, a matter, a day and a time slot."""
+
+    __tablename__ = "appointments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    station: Mapped[str] = mapped_column(String(12))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    slot: Mapped[str] = mapped_column(String(11))  # "09:00-10:00", local time
+    window_name: Mapped[str] = mapped_column(String(50))
+    matter_code: Mapped[str] = mapped_column(String(40))
+    matter_name: Mapped[str] = mapped_column(String(200))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_phone: Mapped[str] = mapped_column(String(40), default="")
+    channel: Mapped[str] = mapped_column(String(20))  # counter | phone
+    service_mode: Mapped[str] = mapped_column(String(20), default="")
+    status: Mapped[str] = mapped_column(String(20), default="booked")
+    note: Mapped[str] = mapped_column(Text, default="")
+    booked_by: Mapped[str] = mapped_column(String(50))
+    booked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    case_id: Mapped[str] = mapped_column(String(36), default="")
+
+
+class PromiseRecord(Base):
+    """A 告知承诺 found broken (承诺不实), from this station or pulled from the county:
+    the applicant's next case anywhere shows it."""
+
+    __tablename__ = "promise_records"
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(40), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    case_number: Mapped[str] = mapped_column(String(40))
+    matter_name: Mapped[str] = mapped_column(String(200))
+    finding: Mapped[str] = mapped_column(Text)
+    station: Mapped[str] = mapped_column(String(12))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ComplaintRow(Base):

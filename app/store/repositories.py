@@ -593,14 +593,16 @@ class EventRepository(_Repository):
                 execution_options={"synchronize_session": "fetch"},
             )
 
-    def requeue_all(self) -> int:
-        """Put every local event back in the outbox (after the server lost data)."""
+    def requeue_all(self, acknowledged: frozenset[str] = frozenset()) -> int:
+        """Put every local event back in the outbox (after the server lost data);
+        those in ``acknowledged`` were accepted by the server's earlier epoch."""
         have = set(self.session.scalars(select(models.Outbox.event_id)))
         query = select(models.EventRow.id).where(models.EventRow.station_sequence.is_not(None))
         added = 0
         for event_id in self.session.scalars(query):
             if event_id not in have:
-                self.session.add(models.Outbox(event_id=event_id, enqueued_at=_now()))
+                self.session.add(models.Outbox(event_id=event_id, enqueued_at=_now(),
+                                               acknowledged=event_id in acknowledged))
                 added += 1
         return added
 
@@ -628,7 +630,9 @@ class CaseFilter:
     department_code: str = ""
     registered_from: date | None = None
     registered_to: date | None = None
-    warning: str = ""  # "normal" | "yellow" | "red" | "warned" (yellow or red)
+    # "normal" | "yellow" | "red" | "warned" (yellow or red) | "tolerance" (容缺 owed
+    # materials past their promised day)
+    warning: str = ""
     today: date | None = None
     reviewer_id: str = ""
 
@@ -785,7 +789,11 @@ class CaseRepository(_Repository):
             query = query.where(models.CaseRow.registered_at < end)
         if f.reviewer_id:
             query = query.where(models.CaseRow.reviewer_id == f.reviewer_id)
-        if f.warning and f.today:
+        if f.warning == "tolerance" and f.today:
+            row = models.CaseRow
+            query = query.where(row.completed_at.is_(None), row.tolerance_owed > 0,
+                                row.tolerance_due < f.today)
+        elif f.warning and f.today:
             running = models.CaseRow.completed_at.is_(None) & models.CaseRow.deadline.is_not(None)
             if f.warning == "red":
                 query = query.where(running, models.CaseRow.deadline < f.today)
@@ -845,6 +853,17 @@ class CaseRepository(_Repository):
 
 
 class AuditRepository(_Repository):
+    # The head this unit of work appended, for the anchor once it commits.
+    appended: tuple[int, str] | None = None
+
+    def head(self) -> tuple[int, str] | None:
+        """(sequence, hash) of the newest record, or None for an empty chain."""
+        last = self._last()
+        return (last.sequence, last.record_hash) if last else None
+
+    def record_at(self, sequence: int) -> models.AuditRow | None:
+        return self.session.get(models.AuditRow, sequence)
+
     def _last(self) -> models.AuditRow | None:
         return self.session.scalar(
             select(models.AuditRow).order_by(models.AuditRow.sequence.desc()).limit(1)
@@ -863,6 +882,7 @@ class AuditRepository(_Repository):
             )
         )
         self.session.flush()
+        self.appended = (sequence, record_hash)
         return AuditRecord(sequence, text, previous_hash, record_hash)
 
     def append_many(self, bodies: Sequence[dict[str, Any]]) -> list[AuditRecord]:
@@ -897,6 +917,7 @@ class AuditRepository(_Repository):
             " VALUES (?, ?, ?, ?)",
             rows,
         )
+        self.appended = (sequence, previous_hash)
         return rows
 
     def bodies_containing(self, texts: Sequence[str]) -> Iterable[tuple[int, str]]:
@@ -909,10 +930,6 @@ class AuditRepository(_Repository):
         query = query.order_by(models.AuditRow.sequence.desc())
         for row in self.session.execute(query):
             yield row[0], row[1]
-
-    def head(self) -> models.AuditRow | None:
-        """The latest record of the chain (None while it is empty)."""
-        return self._last()
 
     def records(self) -> Iterable[AuditRecord]:
         query = select(models.AuditRow).order_by(models.AuditRow.sequence)

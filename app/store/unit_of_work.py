@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.store.audit_anchor import AuditAnchor
 from app.store.repositories import (
     ArchiveRepository,
     AuditRepository,
@@ -25,9 +26,12 @@ from app.store.repositories import (
 class UnitOfWork:
     """``with uow_factory() as uow: ...; uow.commit()`` — leaving without commit rolls back."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session],
+                 anchor: AuditAnchor | None = None) -> None:
         self._session_factory = session_factory
         self.session: Session
+        # Where the audit chain's head is kept outside the database (None: nowhere).
+        self.anchor = anchor
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -60,16 +64,23 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        head = self.audit.appended
+        if head is not None and self.anchor is not None:
+            self.anchor.advance(*head)
+            self.audit.appended = None
 
     def rollback(self) -> None:
         self.session.rollback()
+        self.audit.appended = None
 
 
 class UnitOfWorkFactory:
     """What the services receive: call it to start a unit of work."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session],
+                 anchor: AuditAnchor | None = None) -> None:
         self.session_factory = session_factory
+        self.anchor = anchor
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
+        return UnitOfWork(self.session_factory, self.anchor)

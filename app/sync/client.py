@@ -21,6 +21,7 @@ from app.domain.errors import DomainError
 from app.sync.credentials import normalise_url
 from app.sync.protocol import (
     ATTACHMENTS_PATH,
+    AUDIT_HEAD_HEADER,
     ENROLL_PATH,
     EPOCH_HEADER,
     HEALTH_PATH,
@@ -48,6 +49,7 @@ from app.sync.protocol import (
     StationInfo,
     gzip_json,
 )
+from app.sync.transport import PinnedAdapter
 
 DEFAULT_TIMEOUT = (5.0, 60.0)  # connect, read (seconds)
 
@@ -82,6 +84,14 @@ class ServerFailure(SyncError):
     """A 5xx answer: the server is up but broken."""
 
 
+class CertificateChanged(SyncError):
+    """The server showed a certificate other than the one pinned at enrollment."""
+
+
+CERTIFICATE_CHANGED = ("服务器出示的证书与本站登记时记录的不一致，已停止同步（可能有人冒充服务器）。"
+                       "本地数据不受影响。如县中心确已更换服务器证书，请核对新证书指纹后重新登记本站点。")
+
+
 def _retrying_adapter(retries: int, backoff: float) -> HTTPAdapter:
     retry = Retry(
         total=retries, connect=retries, read=retries, status=retries,
@@ -104,6 +114,7 @@ class SyncClient:
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         retries: int = 2,
         backoff: float = 0.2,
+        pinned_certificate: str = "",
     ) -> None:
         self.base_url = normalise_url(server_url)
         self.credential = credential
@@ -113,6 +124,10 @@ class SyncClient:
             adapter = _retrying_adapter(retries, backoff)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
+        if pinned_certificate:
+            # Every https connection must show the certificate pinned at enrollment.
+            session.mount("https://", PinnedAdapter(
+                pinned_certificate, max_retries=_retrying_adapter(retries, backoff).max_retries))
         self.session = session
         self.last_epoch = ""
         self.bytes_sent = 0
@@ -151,6 +166,13 @@ class SyncClient:
                 method, self.base_url + path, data=data, headers=all_headers, params=params,
                 timeout=self.timeout,
             )
+        except requests.exceptions.SSLError as error:
+            if "ingerprint" in str(error):
+                raise CertificateChanged("certificate_changed", CERTIFICATE_CHANGED) from error
+            raise ServerUnreachable(
+                "server_unreachable", f"无法与服务器 {self.base_url} 建立加密连接，稍后将自动重试。",
+                error=str(error),
+            ) from error
         except (requests.ConnectionError, requests.Timeout) as error:
             raise ServerUnreachable(
                 "server_unreachable", f"无法连接服务器 {self.base_url}，稍后将自动重试。",
@@ -202,14 +224,18 @@ class SyncClient:
                                  authenticated=False)
         return StationInfo.from_dict(self._json(response))
 
-    def station(self, *, outbox: int | None = None, held_epoch: str = "") -> StationInfo:
-        """Who we are to the server; ``outbox`` and ``held_epoch`` report this station's
-        state for the county's console."""
+    def station(self, audit_head: tuple[int, str] | None = None, *,
+                outbox: int | None = None, held_epoch: str = "") -> StationInfo:
+        """Who we are to the server. ``audit_head`` (our newest audit record) is sent
+        along, and the answer says which head the server saw before; ``outbox`` and
+        ``held_epoch`` report this station's state for the county's console."""
         headers = {HELD_EPOCH_HEADER: held_epoch} if held_epoch else {}
         if outbox is not None:
             headers[OUTBOX_HEADER] = str(outbox)
+        if audit_head:
+            headers[AUDIT_HEAD_HEADER] = f"{audit_head[0]}:{audit_head[1]}"
         return StationInfo.from_dict(self._json(self._request("GET", STATION_PATH,
-                                                              headers=headers)))
+                                                              headers=headers or None)))
 
     def push_verifications(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         """Send seal uses' verification records (before the events naming them)."""

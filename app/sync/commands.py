@@ -26,12 +26,13 @@ def make_engine(runtime: Runtime, *, keyring: Any | None = None) -> SyncEngine:
 
 
 def enroll_command(runtime: Runtime, server_url: str, code: str, *,
-                   keyring: Any | None = None, out: TextIO | None = None,
-                   err: TextIO | None = None) -> int:
+                   fingerprint: str = "", keyring: Any | None = None,
+                   out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Enroll this profile's station; one line of outcome."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
-        info = make_engine(runtime, keyring=keyring).enroll(server_url, code)
+        info = make_engine(runtime, keyring=keyring).enroll(server_url, code,
+                                                             fingerprint=fingerprint)
     except DomainError as error:
         print(f"登记失败：{error.message}", file=err)
         return EXIT_UNREACHABLE if error.code == "server_unreachable" else EXIT_FAILED

@@ -34,12 +34,13 @@ from typing import Any
 
 import requests
 
+from app.domain.audit import AuditRecord, check_anchor
 from app.domain.errors import DomainError
 from app.domain.events import Event
 from app.services.recording import Projection, load_projection
 from app.store import models
 from app.store.unit_of_work import UnitOfWork
-from app.sync import local
+from app.sync import local, transport
 from app.sync.client import (
     AuthenticationFailed,
     ServerRefused,
@@ -66,6 +67,7 @@ from app.sync.protocol import (
 
 SERVER_URL = "server_url"
 SERVER_EPOCH = "server_epoch"
+SERVER_CERTIFICATE = "server_cert_sha256"  # SHA-256 of the certificate pinned at enrollment
 PULL_CURSOR = "pull_cursor"
 LAST_SYNC_AT = "last_sync_at"
 STATION_CODE = "station_code"
@@ -168,8 +170,11 @@ class SyncEngine:
         push_batch: int = DEFAULT_PUSH_BATCH,
         pull_limit: int = DEFAULT_PULL_LIMIT,
         attachment_chunk_bytes: int = ATTACHMENT_CHUNK_BYTES,
+        allow_plain_http: bool = False,
     ) -> None:
         self.uow_factory = uow_factory
+        # Plain http to a host other than this computer: only when a test says so.
+        self.allow_plain_http = allow_plain_http
         self.credentials = CredentialStore(keyring)
         self.attachments_dir = attachments_dir
         self.session_factory = session_factory
@@ -186,10 +191,29 @@ class SyncEngine:
         with self.uow_factory() as uow:
             return uow.settings.all()
 
-    def _client(self, server_url: str, credential: str | None) -> SyncClient:
+    def _client(self, server_url: str, credential: str | None,
+                pinned_certificate: str = "") -> SyncClient:
+        transport.check_scheme(server_url, allow_plain_http=self.allow_plain_http)
         session = self.session_factory() if self.session_factory else None
         return SyncClient(server_url, credential=credential, session=session,
-                          timeout=self.timeout, retries=self.retries)
+                          timeout=self.timeout, retries=self.retries,
+                          pinned_certificate=pinned_certificate)
+
+    def _pinned(self, server_url: str, settings: dict[str, str]) -> str:
+        """The certificate fingerprint pinned for an https server; one enrolled before
+        pinning existed is pinned at this first contact."""
+        if not server_url.startswith("https://"):
+            return ""
+        pinned = settings.get(SERVER_CERTIFICATE, "")
+        if not pinned:
+            pinned = transport.certificate_fingerprint(server_url, timeout=self.timeout[0])
+            with self.uow_factory() as uow:
+                uow.settings.set(SERVER_CERTIFICATE, pinned)
+                uow.audit.append({"kind": "sync", "action": "certificate_pinned",
+                                  "server": server_url, "sha256": pinned,
+                                  "at": _now().isoformat()})
+                uow.commit()
+        return pinned
 
     def is_enrolled(self) -> bool:
         settings = self._settings()
@@ -198,23 +222,39 @@ class SyncEngine:
 
     # --- enrollment ------------------------------------------------------------------
 
-    def enroll(self, server_url: str, code: str) -> StationInfo:
+    def enroll(self, server_url: str, code: str, *, fingerprint: str = "") -> StationInfo:
         """Register this station with the server's one-time enrollment code.
 
         The credential is made here, kept in the keyring before it is sent (so a lost
         answer can be retried with the same code) and never written to the database.
+        Over https the server's certificate is pinned here: the one it shows now, which
+        must be ``fingerprint`` (SHA-256, as the county centre hands it out) if given.
         """
         server_url = normalise_url(server_url)
         if not server_url.startswith(("http://", "https://")):
-            raise NotEnrolled("bad_url", "服务器地址应以 http:// 或 https:// 开头。",
+            raise NotEnrolled("bad_url", "服务器地址应以 https:// 开头。",
                               field="server_url")
+        transport.check_scheme(server_url, allow_plain_http=self.allow_plain_http)
+        pinned = ""
+        if server_url.startswith("https://"):
+            pinned = transport.certificate_fingerprint(server_url, timeout=self.timeout[0])
+            expected = transport.normalise_fingerprint(fingerprint) if fingerprint else ""
+            if fingerprint and not expected:
+                raise NotEnrolled("bad_fingerprint", "证书指纹应为 64 位十六进制 SHA-256。",
+                                  field="fingerprint")
+            if expected and expected != pinned:
+                raise NotEnrolled(
+                    "certificate_mismatch",
+                    f"服务器出示的证书指纹（{pinned[:16]}…）与县中心提供的（{expected[:16]}…）"
+                    "不一致，未登记。请核对服务器地址，或向县中心确认证书指纹。",
+                    field="fingerprint")
         settings = self._settings()
         station_code = settings.get(STATION_CODE, "")
         if not station_code:
             raise NotEnrolled("no_station", "请先完成首次启动设置（站点代码）再登记到服务器。")
         credential = self.credentials.get(server_url, station_code) or secrets.token_urlsafe(32)
         self.credentials.set(server_url, station_code, credential)
-        client = self._client(server_url, None)
+        client = self._client(server_url, None, pinned)
         try:
             info = client.enroll(EnrollRequest(code.strip(), station_code, credential))
         except ServerRefused:
@@ -232,10 +272,12 @@ class SyncEngine:
                 uow.settings.set(local.REFERENCE_VERSION, "0")
                 local.save_reference_hashes(uow, {})
             uow.settings.set(SERVER_URL, server_url)
+            uow.settings.set(SERVER_CERTIFICATE, pinned)
             if not previous or previous != server_url:
                 uow.settings.set(SERVER_EPOCH, info.epoch)
             uow.audit.append({"kind": "sync", "action": "enrolled", "server": server_url,
-                              "station": station_code, "at": _now().isoformat()})
+                              "station": station_code, "certificate_sha256": pinned,
+                              "at": _now().isoformat()})
             uow.commit()
         return info
 
@@ -253,7 +295,7 @@ class SyncEngine:
                 credential = self.credentials.get(url, station_code) if url else None
                 if not url or not credential:
                     raise NotEnrolled("not_enrolled", "本站点尚未登记到服务器，请先登记（输入服务器地址和登记码）。")
-                client = self._client(url, credential)
+                client = self._client(url, credential, self._pinned(url, settings))
                 self._round(client, station_code, report, progress or _no_progress)
             except SyncError as error:
                 report.errors.append(error.message)
@@ -279,7 +321,10 @@ class SyncEngine:
     def _round(self, client: SyncClient, station_code: str, report: SyncReport,
                progress: Progress) -> None:
         progress("connect", 0, None)
-        info = client.station(**self._self_report())
+        with self.uow_factory() as uow:
+            audit_head = uow.audit.head()
+        info = client.station(audit_head, **self._self_report())
+        self._check_audit_anchor(info, report)
         held = self._held(station_code, info)
         if held.epoch != info.epoch:
             self._check_epoch(info, report)  # requeues and resets the cursors
@@ -342,6 +387,24 @@ class SyncEngine:
                 report.warnings.append(
                     f"文书核验记录未被服务器接受：{refused.get('message', '')}")
 
+    def _check_audit_anchor(self, info: StationInfo, report: SyncReport) -> None:
+        """Our audit chain must still reach the head the server saw last: a chain cut
+        short (or replaced) is reported on every round until someone looks into it.
+        The round goes on: the data still syncs."""
+        if info.audit_head_sequence is None or not info.audit_head_hash:
+            return
+        with self.uow_factory() as uow:
+            head = uow.audit.head()
+            row = uow.audit.record_at(info.audit_head_sequence)
+            at_anchor = (AuditRecord(row.sequence, row.body, row.previous_hash, row.record_hash)
+                         if row is not None else None)
+        broken = check_anchor(head, at_anchor,
+                              (info.audit_head_sequence, info.audit_head_hash),
+                              keeper="服务器记录的本站审计链锚点")
+        if broken is not None:
+            report.errors.append(f"审计链校验失败：{broken.reason}。请联系县中心管理员核查本机。")
+            report.error_code = "audit_anchor"
+
     def _held(self, station_code: str, info: StationInfo) -> _Held:
         """What this station holds and may have to send, read in one transaction."""
         kinds = set(ReferenceKind) if info.may_publish else {ReferenceKind.STAFF}
@@ -396,7 +459,8 @@ class SyncEngine:
         way, and sent before this one's answers are stored, unless they hold a refusal,
         which may take queued events out of the log or re-order them."""
         done = 0
-        batch = self._outbox_batch(0)
+        start = 0  # the batch in flight holds the queued events after this position
+        batch = self._outbox_batch(start)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as sender:
 
             def send(events: list[tuple[int, PushedEvent]]) -> Future[PushAnswer]:
@@ -406,7 +470,13 @@ class SyncEngine:
             while batch and sending is not None:
                 progress("push", done, total)
                 following = self._outbox_batch(batch[-1][0])
-                answer = self._answer(sending, batch)
+                answer = self._answer(sending, batch, report)
+                if answer is None:
+                    # One event the server cannot read was quarantined: the same batch
+                    # again without it (each time one fewer, so this ends).
+                    batch = self._outbox_batch(start)
+                    sending = send(batch) if batch else None
+                    continue
                 self._same_epoch(info, answer.epoch)
                 refusals = any(a.status is AnswerStatus.CONFLICT for a in answer.answers)
                 sending = send(following) if following and not refusals else None
@@ -415,14 +485,30 @@ class SyncEngine:
                 if following and sending is None:
                     sending = send(following)
                 done += len(batch)
+                start = batch[-1][0]
                 batch = following
 
-    def _answer(self, sending: Future[PushAnswer],
-                batch: list[tuple[int, PushedEvent]]) -> PushAnswer:
-        """The server's answer to a batch; a refused batch stays queued, marked."""
+    def _answer(self, sending: Future[PushAnswer], batch: list[tuple[int, PushedEvent]],
+                report: SyncReport) -> PushAnswer | None:
+        """The server's answer to a batch; a refused batch stays queued, marked.
+
+        None when the server refused the batch for the content of one event it names
+        (unreadable, nested too deep, a time no clock shows, a credential): that event
+        is quarantined, a conflict shown like any other, and the rest goes on."""
         try:
             return sending.result()
         except ServerRefused as refusal:
+            index = refusal.details.get("index")
+            if (refusal.status in (413, 422) and isinstance(index, int)
+                    and not isinstance(index, bool) and 0 <= index < len(batch)):
+                event_id = batch[index][1].event["id"]
+                with self.uow_factory() as uow:
+                    dependent = local.drop_refused(
+                        uow, {event_id: (f"quarantined.{refusal.code}", refusal.message)})
+                    uow.commit()
+                report.conflicts += 1 + dependent
+                report.warnings.append(f"事件 {event_id} 已被隔离：{refusal.message}")
+                return None
             with self.uow_factory() as uow:
                 local.mark_attempt(uow, [p.event["id"] for _, p in batch], refusal.message)
                 uow.commit()
@@ -433,8 +519,8 @@ class SyncEngine:
     def _outbox_batch(self, after_position: int) -> list[tuple[int, PushedEvent]]:
         """(position, wire form) of the next queued events after ``after_position``."""
         with self.uow_factory() as uow:
-            return [(position, PushedEvent(event.to_dict(), station_sequence))
-                    for position, event, station_sequence
+            return [(position, PushedEvent(event.to_dict(), station_sequence, acknowledged))
+                    for position, event, station_sequence, acknowledged
                     in local.outbox_events_after(uow, after_position, self.push_batch)]
 
     def _apply_answers(self, answers: list[Any], report: SyncReport) -> bool:
@@ -571,6 +657,7 @@ class SyncEngine:
                     if local.add_notice(uow, item.conflict):
                         report.notices += 1
                         report.warnings.append(item.conflict.reason)
+                        report.conflicts += local.refused_elsewhere(uow, item.conflict)
             self._store_run(uow, run, projection, report)
             # The cursor moves in the same transaction as the rows it brought.
             uow.settings.set(PULL_CURSOR, str(page.next_cursor))

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, delete, exists, func, select, update
 
+from app.domain import limits
 from app.domain.applicant import ApplicantKind
 from app.domain.audit import canonical_json
 from app.domain.case import Case, apply_event
@@ -115,7 +116,7 @@ def pending(uow: UnitOfWork) -> Pending:
 
 
 def outbox_events_after(uow: UnitOfWork, after_position: int,
-                        limit: int) -> list[tuple[int, Event, int | None]]:
+                        limit: int) -> list[tuple[int, Event, int | None, bool]]:
     """(position, event, station sequence) of queued events made after
     ``after_position``, oldest first, as plain columns (a push reads thousands).
 
@@ -126,15 +127,15 @@ def outbox_events_after(uow: UnitOfWork, after_position: int,
     rows = uow.session.execute(
         select(table.c.position, table.c.id, table.c.case_id, table.c.type, table.c.actor_id,
                table.c.actor_name, table.c.station, table.c.device_time, table.c.payload,
-               table.c.station_sequence)
+               table.c.station_sequence, models.Outbox.acknowledged)
         # Driven from the outbox (a few rows) rather than the event log (all of them).
-        .where(table.c.id.in_(select(models.Outbox.event_id)),
-               table.c.position > after_position)
+        .join(models.Outbox, models.Outbox.event_id == table.c.id)
+        .where(table.c.position > after_position)
         .order_by(table.c.position)
         .limit(limit)
     )
-    return [(row.position, event_from_row(row), row.station_sequence)  # type: ignore[arg-type]
-            for row in rows]
+    return [(row.position, event_from_row(row), row.station_sequence,  # type: ignore[arg-type]
+             bool(row.acknowledged)) for row in rows]
 
 
 def answered_events(uow: UnitOfWork,
@@ -169,9 +170,15 @@ def mark_attempt(uow: UnitOfWork, event_ids: Iterable[str], error: str) -> None:
 
 
 def forget_server_sequences(uow: UnitOfWork) -> int:
-    """After a new server epoch: old sequence numbers mean nothing and would collide."""
+    """After a new server epoch: old sequence numbers mean nothing and would collide.
+
+    Our events the old epoch had numbered go back in the outbox marked acknowledged.
+    """
+    acknowledged = frozenset(uow.session.scalars(select(models.EventRow.id).where(
+        models.EventRow.server_sequence.is_not(None),
+        models.EventRow.station_sequence.is_not(None))))
     uow.session.execute(update(models.EventRow).values(server_sequence=None))
-    return uow.events.requeue_all()
+    return uow.events.requeue_all(acknowledged)
 
 
 def add_notice(uow: UnitOfWork, notice: ConflictNotice) -> bool:
@@ -209,7 +216,64 @@ def _mark_refused(uow: UnitOfWork, row: models.EventRow, code: str, reason: str)
                           "event": event.to_dict(), "at": _now().isoformat()})
         uow.session.add(models.SyncConflict(event_id=row.id, case_id=row.case_id, code=code,
                                             reason=reason, received_at=_now()))
+    void_sealed_documents(uow, event, reason)
     uow.session.flush()
+
+
+def void_sealed_documents(uow: UnitOfWork, event: Event, reason: str) -> int:
+    """A refused SEALED event issued nothing: its document is void here, and where this
+    station's seal ledger holds the use, a voiding entry follows it (the ledger is
+    append-only). Returns how many documents were voided."""
+    if event.type is not EventType.SEALED:
+        return 0
+    use_id = str(event.payload.get("seal_use_id") or "")
+    digest = str(event.payload.get("pdf_sha256") or "")
+    now = _now()
+    voided = 0
+    documents = uow.session.scalars(select(models.Document).where(
+        (models.Document.seal_use_id == use_id) if use_id
+        else (models.Document.pdf_sha256 == digest)))
+    for document in documents:
+        if document.voided_at is None:
+            document.voided_at = now
+            document.void_reason = f"服务器拒绝了该文书的用印记录：{reason}"
+            voided += 1
+    use = uow.seals.use(use_id) if use_id else None
+    voiding_id = f"void-{use_id}"[:limits.ID] if use_id else ""
+    if use is not None and uow.seals.use(voiding_id) is None:
+        uow.seals.add_use(models.SealUse(
+            id=voiding_id, seal_id=use.seal_id, case_id=use.case_id,
+            case_number=use.case_number, document_kind=use.document_kind,
+            document_number=use.document_number, pdf_sha256=use.pdf_sha256,
+            actor_id=use.actor_id, actor_name=use.actor_name, station=use.station,
+            window_name=use.window_name, used_at=now, supersedes=use.id,
+            purpose=f"作废：服务器拒绝了该次用印（{reason}），所出文书无效", copies=0,
+        ))
+    if voided or use is not None:
+        uow.audit.append({"kind": "seal", "action": "document_voided", "event": event.id,
+                          "seal_use_id": use_id, "reason": reason, "at": now.isoformat()})
+    return voided
+
+
+def refused_elsewhere(uow: UnitOfWork, notice: ConflictNotice) -> int:
+    """The server refused an event this station holds in its log (pulled from another
+    station, or kept since before a restore): it leaves the case's history, the case is
+    rebuilt from the events that stand, and a sealed document it issued is void. The
+    notice itself is the conflict the people concerned read. Returns how many of our
+    queued events fell with it."""
+    row = uow.events.get(notice.event_id)
+    if row is None:
+        return 0
+    event = event_from_row(row)
+    uow.audit.append({"kind": "sync_conflict", "code": notice.code, "reason": notice.reason,
+                      "event": event.to_dict(), "at": _now().isoformat()})
+    outbox = uow.session.get(models.Outbox, row.id)
+    if outbox is not None:
+        uow.session.delete(outbox)
+    row.server_sequence = None  # with its conflict row: refused, leaves at the rebuild
+    void_sealed_documents(uow, event, notice.reason)
+    uow.session.flush()
+    return rebuild_case(uow, row.case_id)
 
 
 def drop_refused(uow: UnitOfWork, refused: dict[str, tuple[str, str]]) -> int:
@@ -694,6 +758,15 @@ def _apply_one(uow: UnitOfWork, item: ReferenceItem, station_code: str) -> str:
         if data.get("station") != station_code:
             return ""
         return _apply_staff(uow, data, now)
+    elif item.kind is ReferenceKind.PROMISE_RECORD:
+        if uow.session.get(models.PromiseRecord, item.key) is None:
+            uow.session.add(models.PromiseRecord(
+                event_id=item.key, id_number=str(data["id_number"]),
+                applicant_name=str(data["applicant_name"]),
+                case_number=str(data["case_number"]), matter_name=str(data["matter_name"]),
+                finding=str(data.get("finding", "")), station=str(data["station"]),
+                checked_at=datetime.fromisoformat(str(data["checked_at"])),
+            ))
     elif item.kind is ReferenceKind.SEAL:
         row = uow.seals.get(item.key)
         same_serial = uow.session.scalar(
@@ -725,14 +798,14 @@ def _apply_staff(uow: UnitOfWork, data: dict[str, Any], now: datetime) -> str:
     if department and uow.catalog.department(department) is None:
         return f"人员 {data['username']} 的部门 {department} 本机没有"
     if row is None:
+        # Passwords never travel in sync: someone added centrally gets their first
+        # password from this station's administrator (and changes it at first login).
         row = models.User(
-            id=data["id"], username=data["username"],
-            password_hash=data.get("password_hash") or UNUSABLE_PASSWORD,
-            failed_attempts=0,
+            id=data["id"], username=data["username"], password_hash=UNUSABLE_PASSWORD,
+            must_change_password=True, failed_attempts=0,
         )
         uow.session.add(row)
-    elif data.get("password_hash"):
-        row.password_hash = data["password_hash"]
+    # A record from the server never changes a password held here, whatever it carries.
     row.username = data["username"]
     row.display_name = data["display_name"]
     row.roles = ",".join(sorted(data["roles"]))

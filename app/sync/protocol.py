@@ -28,6 +28,8 @@ EPOCH_HEADER = "X-CounterDesk-Epoch"
 # how many events wait in its outbox and which server epoch it holds.
 OUTBOX_HEADER = "X-CounterDesk-Outbox"
 HELD_EPOCH_HEADER = "X-CounterDesk-Held-Epoch"
+# "<sequence>:<hash>" of the station's newest audit record, sent with GET /station.
+AUDIT_HEAD_HEADER = "X-CounterDesk-Audit-Head"
 
 # Paths, relative to the server's base URL.
 HEALTH_PATH = f"{API_PREFIX}/health"
@@ -55,6 +57,33 @@ ATTACHMENT_CHUNK_BYTES = 512 * 1024
 MAX_ATTACHMENT_BYTES = 512 * 1024 * 1024
 MIN_CREDENTIAL_LENGTH = 32
 
+# Keys that name a credential. No record or payload in sync carries one, either way: a
+# station's password hashes stay at the station, and the server refuses a push that
+# carries one (ErrorCode.CREDENTIAL_IN_SYNC).
+CREDENTIAL_KEYS = frozenset({
+    "password", "password_hash", "passwd", "credential", "credential_hash", "secret",
+    "private_key", "seal_password", "pin",
+})
+
+
+def credential_key(data: Any, *, depth: int = 0) -> str | None:
+    """The first credential key anywhere in ``data`` (nested dicts and lists), or None."""
+    if depth > 64:
+        return None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str) and key.strip().lower() in CREDENTIAL_KEYS:
+                return key
+            found = credential_key(value, depth=depth + 1)
+            if found is not None:
+                return found
+    elif isinstance(data, list):
+        for value in data:
+            found = credential_key(value, depth=depth + 1)
+            if found is not None:
+                return found
+    return None
+
 
 class AnswerStatus(StrEnum):
     """What the server did with one pushed event."""
@@ -73,6 +102,9 @@ class ReferenceKind(StrEnum):
     STAFF = "staff"
     SEAL = "seal"
     CALENDAR = "calendar"
+    # A 告知承诺 found broken (承诺不实): made by the server from the accepted check, sent
+    # to every station so the applicant's next case anywhere shows it. Never pushed.
+    PROMISE_RECORD = "promise_record"
 
 
 REFERENCE_ORDER = tuple(ReferenceKind)
@@ -81,6 +113,8 @@ REFERENCE_ORDER = tuple(ReferenceKind)
 PUBLISHED_KINDS = frozenset(
     {ReferenceKind.DEPARTMENT, ReferenceKind.MATTER, ReferenceKind.SEAL, ReferenceKind.CALENDAR}
 )
+# Kinds only the server itself writes.
+SERVER_KINDS = frozenset({ReferenceKind.PROMISE_RECORD})
 
 
 class ErrorCode(StrEnum):
@@ -101,6 +135,8 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     OFFSET_MISMATCH = "offset_mismatch"
     HASH_MISMATCH = "hash_mismatch"
+    CREDENTIAL_IN_SYNC = "credential_in_sync"
+    CREDENTIAL_REUSED = "credential_reused"
 
 
 UPGRADE_MESSAGE = "客户端版本过旧，无法与服务器同步。请升级 CounterDesk 后再同步（本地数据不受影响）。"
@@ -194,6 +230,10 @@ class StationInfo:
     # nothing new ends after this one request. None: the server did not say (ask).
     feed_head: int | None = None
     reference_head: int | None = None
+    # The station's audit head as the server last saw it (before this request): the
+    # station's chain must still reach it with the same hash.
+    audit_head_sequence: int | None = None
+    audit_head_hash: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -209,6 +249,8 @@ class StationInfo:
             protocol_version=int(data.get("protocol_version", PROTOCOL_VERSION)),
             feed_head=_optional_int(data.get("feed_head")),
             reference_head=_optional_int(data.get("reference_head")),
+            audit_head_sequence=_optional_int(data.get("audit_head_sequence")),
+            audit_head_hash=str(data.get("audit_head_hash") or ""),
         )
 
 
@@ -222,9 +264,14 @@ class PushedEvent:
 
     event: dict[str, Any]
     station_sequence: int | None
+    # The server's earlier epoch accepted it (sent again after a restore).
+    acknowledged: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"event": self.event, "station_sequence": self.station_sequence}
+        data = {"event": self.event, "station_sequence": self.station_sequence}
+        if self.acknowledged:
+            data["acknowledged"] = True
+        return data
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,12 @@ def _cell(summary: CaseSummary, key: str) -> str:
             return "—"
         return summary.deadline.isoformat() + ("（暂定）" if summary.deadline_provisional else "")
     if key == "warning":
-        return summary.warning_label if summary.warning != "normal" else ""
+        marks = [summary.warning_label] if summary.warning != "normal" else []
+        if summary.tolerance_overdue:
+            marks.append("容缺逾期")
+        if summary.promise_broken:
+            marks.append("承诺不实")
+        return "、".join(marks)
     return ""
 
 
@@ -207,8 +212,10 @@ class CaseTableModel(QAbstractTableModel):
             return _cell(summary, key)
         if role == Qt.ItemDataRole.UserRole:
             return summary
-        if key in ("deadline", "warning") and summary.warning in WARNING_COLOURS:
-            background, foreground = WARNING_COLOURS[summary.warning]
+        level = "red" if key == "warning" and (
+            summary.tolerance_overdue or summary.promise_broken) else summary.warning
+        if key in ("deadline", "warning") and level in WARNING_COLOURS:
+            background, foreground = WARNING_COLOURS[level]
             if role == Qt.ItemDataRole.BackgroundRole:
                 return QBrush(background)
             if role == Qt.ItemDataRole.ForegroundRole:

@@ -114,6 +114,7 @@ def navigation_entries() -> list[NavEntry]:
     from app.forms.case_search import CaseSearchPage
     from app.forms.catalog_page import CatalogPage
     from app.forms.complaints_page import ComplaintsPage
+    from app.forms.intake_desk import IntakeDeskPage
     from app.forms.public_results_page import PublicResultsPage
     from app.forms.queues import ApprovalQueuePage, ReviewQueuePage, SealPage
     from app.forms.registration import RegistrationPage
@@ -124,6 +125,8 @@ def navigation_entries() -> list[NavEntry]:
     return [
         NavEntry("register", "受理登记", "register", RegistrationPage,
                  lambda c: c.can(Action.REGISTER), "Ctrl+1"),
+        NavEntry("intake", "咨询与预约", "register", IntakeDeskPage,
+                 lambda c: c.can(Action.REGISTER)),
         NavEntry("search", "办件查询", "search", CaseSearchPage,
                  lambda c: c.can(Action.VIEW_CASES), "Ctrl+2"),
         NavEntry("review", "待我审查", "review", ReviewQueuePage,
@@ -401,6 +404,8 @@ class MainWindow(QMainWindow):
                 self.stack.addWidget(page)
                 page.openCaseRequested.connect(self.open_case)
                 page.caseChanged.connect(self._on_page_case_changed)
+                if entry.key == "intake":
+                    page.registerRequested.connect(self._on_intake_register_requested)
         self._keys = keys
         self.nav.blockSignals(True)
         self.nav.clear()
@@ -611,6 +616,17 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(previous)
         if isinstance(previous, Page):
             self.refresh_user(then=lambda: self._activate_if_shown(previous))
+
+    def _on_intake_register_requested(self, values: dict) -> None:
+        """A consultation or an appointment becomes a registration (carried over)."""
+        from app.forms.registration import RegistrationPage, carry_over
+
+        page = self.pages.get("register")
+        if not isinstance(page, RegistrationPage):
+            return
+        self.show_page("register")
+        values = dict(values)
+        carry_over(page, values.pop("matter"), **values)
 
     def _on_page_case_changed(self, _case_id: str) -> None:
         self._refresh_status_and_user()

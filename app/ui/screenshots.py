@@ -212,6 +212,7 @@ class Shooter:
                 _settle(self.runner)
                 self.save(page.preview_dialog, "document-preview")
                 page.preview_dialog.close()
+        self._intake_shots()
         self.window("clerk_scj", "review", name="review-queue")
         self.window("chief_zjj", "approve", name="approval-queue")
         self.window("chief_scj", "seal", name="seal")
@@ -246,6 +247,56 @@ class Shooter:
             shown.dialog.close()
         self.runner.wait_for_done()
         self.runtime.close()
+
+    def _intake_shots(self) -> None:
+        """咨询与预约, a 容缺 case, a broken promise's next case, the joint inspection."""
+
+        def consultations(window: Any) -> None:
+            page = window.page("intake")
+            page.picker.search_edit.setText("spjyxk")
+            page.picker.search()
+            _settle(self.runner)
+            page.picker.result_list.setCurrentRow(0)
+            page.asker_name_edit.setText("刘洋")
+            page.answer_edit.setPlainText("告知食品经营许可的条件、5项材料和现场核查程序；"
+                                          "食品安全管理制度文本可容缺受理。")
+
+        self.window("clerk_scj", "intake", consultations, "intake-consultations")
+
+        def appointments(window: Any) -> None:
+            from PyQt6.QtCore import QDate
+
+            from app.services.context import local_date, utc_now
+            from app.services.recording import load_calendar
+
+            page = window.page("intake")
+            page.tabs.setCurrentIndex(1)
+            with self.runtime.uow() as uow:
+                day, _ = load_calendar(uow).add_working_days(local_date(utc_now()), 1)
+            page.day_edit.setDate(QDate(day.year, day.month, day.day))
+
+        self.window("clerk_scj", "intake", appointments, "intake-appointments")
+
+        def case_with(predicate: Callable[[Any], bool]) -> Callable[[Any], None]:
+            def open_it(window: Any) -> None:
+                from app.services import cases
+
+                rows = window.page("search").model.summaries()
+                target = next(s for s in rows
+                              if predicate(cases.get_case(self.runtime.uow, s.id)))
+                window.open_case(target.id)
+                _settle(self.runner)
+                window.case_page.tabs.setCurrentIndex(0)
+            return open_it
+
+        self.window("clerk_scj", "search", case_with(lambda c: bool(c.tolerance)),
+                    "case-tolerance")
+        self.window("clerk_scj", "search", case_with(lambda c: c.promise_broken),
+                    "case-promise-broken")
+        self.window("chief_zjj", "search",
+                    case_with(lambda c: bool(c.inspection and c.inspection.get("findings"))),
+                    "case-joint-inspection")
+        self.window("clerk_scj", "search", case_with(lambda c: bool(c.custody)), "case-custody")
 
 
 if __name__ == "__main__":

@@ -380,8 +380,7 @@ def install(app: FastAPI, env: Environment, config: ServerConfig) -> None:  # no
                 session, station=station, username=form.get("username", ""),
                 display_name=form.get("name", ""),
                 roles=administration.parse_roles(form.get("roles", "")),
-                department=form.get("department", ""), window=form.get("window", ""),
-                password=form.get("password", ""))
+                department=form.get("department", ""), window=form.get("window", ""))
             username = form.get("username", "").strip()
             return f"{station}/{username}", f"已保存站点 {station} 的人员 {username}；该站点下次同步时更新。"
 
