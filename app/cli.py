@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from app import __version__
@@ -109,6 +109,20 @@ def _parser() -> argparse.ArgumentParser:
     enroll.add_argument("--fingerprint", default="",
                         help="县中心提供的服务器证书 SHA-256 指纹（https；不填则信任首次连接所见的证书）")
     sub.add_parser("sync", parents=[common], help="与中心服务器同步一次")
+
+    archive = sub.add_parser("archive", parents=[common], help="办件归档")
+    archive_sub = archive.add_subparsers(dest="archive_command", required=True)
+    archive_verify = archive_sub.add_parser(
+        "verify", parents=[common],
+        help="离线校验归档包（不需要数据目录；退出码 0 通过，4 未通过）")
+    archive_verify.add_argument("package", type=Path)
+    archive_batch = archive_sub.add_parser(
+        "batch", parents=[common], help="把一段时间内办结的办件归档（每件一个归档包）")
+    archive_batch.add_argument("--from", dest="start", type=date.fromisoformat, required=True)
+    archive_batch.add_argument("--to", dest="end", type=date.fromisoformat, required=True,
+                               help="截止日期（含，北京时间）")
+    archive_batch.add_argument("--out", type=Path, required=True)
+    archive_batch.add_argument("--user", required=True, help="执行归档的管理员用户名")
 
     verify_doc = sub.add_parser(
         "verify-doc", parents=[common],
@@ -252,6 +266,46 @@ def _cmd_db(args: argparse.Namespace, data_dir: Path) -> int:
     return 0
 
 
+def _cmd_archive(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.services.archives import verify_package_file
+
+    if args.archive_command == "verify":
+        check = verify_package_file(args.package)
+        if check.ok:
+            print(f"校验通过：{check.archival_code}（办件{check.case_number}），"
+                  f"{check.files_checked} 个文件的 SHA-256 与清单一致，审计证明完整。")
+            return 0
+        print(f"校验未通过：{check.archival_code or args.package.name}")
+        for problem in check.problems:
+            print(f"  - {problem}")
+        return 4
+    return _archive_batch(args, data_dir)
+
+
+def _archive_batch(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.domain.calendar import local_day_start
+    from app.services.accounts import authenticate
+    from app.services.archives import archive_period
+    from app.services.runtime import open_runtime
+
+    password = os.environ.get("COUNTERDESK_PASSWORD") or getpass.getpass("密码：")
+    with open_runtime(data_dir, backups=False) as runtime:
+        user = authenticate(runtime.uow, username=args.user, password=password)
+
+        def progress(done: int, total: int) -> None:
+            print(f"\r已归档 {done}/{total}", end="", file=sys.stderr, flush=True)
+
+        result = archive_period(
+            runtime.uow, user, start=local_day_start(args.start),
+            end=local_day_start(args.end) + timedelta(days=1), out_dir=args.out,
+            attachments_dir=runtime.profile.attachments_dir, progress=progress)
+    print(file=sys.stderr)
+    print(f"归档 {len(result.archived)} 件，已归档跳过 {result.skipped} 件。")
+    for failure in result.failed:
+        print(f"未归档：{failure}", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
 def _cmd_verify_doc(args: argparse.Namespace, data_dir: Path) -> int:
     from app.services.runtime import open_runtime
     from app.services.seals import VerificationStatus, verify_document
@@ -340,6 +394,7 @@ def _cmd_sync(args: argparse.Namespace, data_dir: Path) -> int:
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "print": _cmd_print,
     "print-ledger": _cmd_print_ledger,
+    "archive": _cmd_archive,
     "enroll": _cmd_enroll,
     "sync": _cmd_sync,
     "init": _cmd_init,

@@ -42,7 +42,7 @@ from app.domain import limits
 from app.domain.audit import canonical_json
 from app.domain.case import Actor, Case, CaseInMemory, authorize_event
 from app.domain.errors import DomainError
-from app.domain.events import Event, EventType
+from app.domain.events import OPENING_EVENTS, Event, EventType
 from app.domain.roles import Role
 from app.domain.seal import SealStatus
 from app.sync.protocol import (
@@ -502,7 +502,7 @@ def _one(
         case = context.case(event.case_id)
     except DomainError as error:  # a stored history that no longer replays: report it
         return _refuse(context, item, error.code, f"服务器上该办件的记录无法重放：{error.message}")
-    if case is None and event.type is not EventType.REGISTERED:
+    if case is None and event.type not in OPENING_EVENTS:
         # Its registration has not reached the server yet (restored server, say).
         context.deferred_cases.add(event.case_id)
         return EventAnswer(event.id, AnswerStatus.RETRY, code="unknown_case",
@@ -569,7 +569,7 @@ def _accept(context: _PushContext, item: _Incoming) -> EventAnswer:
         "flag_reason": warnings[0]["reason"] if warnings else "",
     })
     scope = context.scope(event.case_id)
-    if event.type is EventType.REGISTERED:
+    if event.type in OPENING_EVENTS:  # a case's registration, or a complaint's
         _enter_scope(context, event.case_id, event.station, sequence)
     for station_code in context.audience(event.case_id, event.station):
         _deliver(context, station_code, event_sequence=sequence)

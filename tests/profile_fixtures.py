@@ -105,3 +105,13 @@ def register_window_seal(runtime: Runtime, staff: Staff, *, window_name: str = "
 def counter_seal(runtime: Runtime, password: str = PASSWORD) -> CounterSeal:
     """The password confirmation and key store the counter's sealed acts take."""
     return CounterSeal(password=password, key_store=runtime.key_store)
+
+
+def register_approval_seal(runtime: Runtime, staff: Staff) -> None:
+    """SCJ's 审批专用章, kept by its chief representative, for decisions."""
+    seals.register_seal(
+        runtime.uow, staff.admin, runtime.key_store, department_code="SCJ",
+        authority_name="清河县市场监督管理局", serial="1305340000001", custodian_id=staff.chief.id,
+        valid_from=date(2026, 1, 1), valid_to=None, made_on=date(2025, 12, 20),
+        made_by="县公安局备案刻章点",
+    )

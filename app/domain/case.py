@@ -19,8 +19,9 @@ from typing import Any
 
 from app.domain.calendar import STATUTORY_SUSPENSION_REASONS, SuspensionReason
 from app.domain.catalog import CaseType, Matter
+from app.domain.complaint import Complaint, apply_complaint_event, authorize_complaint_event
 from app.domain.errors import DomainError, PermissionDenied, TransitionError, ValidationError
-from app.domain.events import Event, EventType
+from app.domain.events import COMPLAINT_EVENTS, Event, EventType
 from app.domain.roles import Action, Role, authorize
 from app.domain.seal import CHINA_STANDARD_TIME, COUNTER_DOCUMENTS, ON_THE_SPOT_DOCUMENTS
 
@@ -111,6 +112,16 @@ EVALUATION_CHANNELS = {
     "sms": "短信评价",
 }
 FORWARD_RESULTS = {"approved": "准予", "denied": "不予", "returned": "退回"}
+# 差评 (国办发〔2019〕51号): every one of these opens a follow-up.
+BAD_RATINGS = frozenset({"unsatisfied", "very_unsatisfied"})
+FOLLOW_UP_METHODS = {"phone": "电话回访", "visit": "上门回访", "sms": "短信回访",
+                     "in_person": "来厅面谈"}
+# Why a rating may be appealed (申诉): shown to be mistaken or malicious.
+APPEAL_REASONS = {
+    "mistaken": "误评（评价对象或办件有误）",
+    "malicious": "恶意差评",
+    "unrelated": "评价内容与窗口服务无关",
+}
 
 # Which permission each event needs from its actor.
 EVENT_ACTIONS: dict[EventType, Action] = {
@@ -135,6 +146,11 @@ EVENT_ACTIONS: dict[EventType, Action] = {
     EventType.FEE_RECORDED: Action.RECORD_FEE,
     EventType.FEE_PAID: Action.RECORD_FEE,
     EventType.EVALUATED: Action.RECORD_EVALUATION,
+    EventType.EVALUATION_FOLLOWED_UP: Action.FOLLOW_UP_EVALUATION,
+    EventType.RECTIFICATION_ORDERED: Action.FOLLOW_UP_EVALUATION,
+    EventType.RECTIFIED: Action.RECORD_RECTIFICATION,
+    EventType.EVALUATION_APPEALED: Action.APPEAL_EVALUATION,
+    EventType.APPEAL_DECIDED: Action.DECIDE_APPEAL,
     EventType.TOLERANCE_FULFILLED: Action.SUPPLEMENT,
     EventType.PROMISE_CHECKED: Action.REVIEW,
     EventType.INSPECTION_SCHEDULED: Action.REVIEW,
@@ -419,12 +435,17 @@ class Actor:
     deputy_for_departments: frozenset[str] = frozenset()
 
 
-def authorize_event(case: Case | None, event: Event, actor: Actor) -> None:
+def authorize_event(case: Case | Complaint | None, event: Event, actor: Actor) -> None:
     """Refuse an event its actor may not record: role, department, separation of duties.
 
     Called by the services before anything is written and by the server on every
-    pushed event, so both refuse what the screens would.
+    pushed event, so both refuse what the screens would. A complaint's events are
+    checked by :func:`authorize_complaint_event`.
     """
+    if event.type in COMPLAINT_EVENTS or isinstance(case, Complaint):
+        authorize_complaint_event(case if isinstance(case, Complaint) else None, event,
+                                  effective_roles(actor), actor.id, actor.name)
+        return
     action = EVENT_ACTIONS[event.type]
     if event.type is EventType.SEALED and event.payload.get("document_kind") in COUNTER_DOCUMENTS:
         # The window's notices are sealed by the clerk who records the act, at the counter.
@@ -490,8 +511,16 @@ def chief_departments(actor: Actor) -> set[str]:
 # --- the projection -----------------------------------------------------------------
 
 
-def apply_event(case: Case | None, event: Event) -> Case:
-    """Return the case after ``event``; raise a DomainError and change nothing if illegal."""
+def apply_event(case: Any, event: Event) -> Any:
+    """Return the case after ``event``; raise a DomainError and change nothing if illegal.
+
+    A complaint's stream (opened by COMPLAINT_REGISTERED) goes to its own projection,
+    so the one event log and its sync carry both: the result is a Complaint then."""
+    if isinstance(case, Complaint) or (
+            case is None and event.type is EventType.COMPLAINT_REGISTERED):
+        return apply_complaint_event(case, event)
+    if event.type in COMPLAINT_EVENTS:
+        raise ValidationError("not_case_event", "投诉记录不能用于办件。")
     if case is None:
         if event.type is not EventType.REGISTERED:
             raise TransitionError("unknown_case", "办件不存在，请先登记收件。")
@@ -502,7 +531,7 @@ def apply_event(case: Case | None, event: Event) -> Case:
     return updated
 
 
-def replay(events: Iterable[Event]) -> Case:
+def replay(events: Iterable[Event]) -> Any:
     """Project a case from its whole event history, oldest first."""
     remaining = iter(events)
     first = next(remaining, None)
@@ -513,16 +542,16 @@ def replay(events: Iterable[Event]) -> Case:
     # dropped with it).
     case = apply_event(None, first)
     for event in remaining:
-        apply_event_in_place(case, event)
+        case = apply_event_in_place(case, event)  # a complaint's comes back anew
     return case
 
 
-def apply_event_in_place(case: Case | None, event: Event) -> Case:
+def apply_event_in_place(case: Any, event: Event) -> Any:
     """``apply_event`` without the copy, for a case only the caller holds (a replay's,
     a batch's): returns ``case`` itself, changed. A refused event raises a DomainError
     and may leave ``case`` half-changed: the caller drops it or replays it afresh."""
-    if case is None:
-        return apply_event(None, event)
+    if case is None or isinstance(case, Complaint) or event.type in COMPLAINT_EVENTS:
+        return apply_event(case, event)
     _check_belongs(case, event)
     _advance(case, event)
     return case
@@ -538,9 +567,9 @@ class CaseInMemory:
 
     def __init__(self, history: list[Event]) -> None:
         self.history = history  # oldest first; grows with every event applied
-        self.case: Case | None = replay(history) if history else None
+        self.case: Any = replay(history) if history else None
 
-    def apply(self, event: Event) -> Case:
+    def apply(self, event: Event) -> Any:
         """``apply_event`` on the kept case; a DomainError leaves it as it was."""
         try:
             updated = apply_event_in_place(self.case, event)
@@ -1483,6 +1512,130 @@ def _on_evaluated(case: Case, event: Event) -> None:
     }
 
 
+# --- 差评 follow-up (国办发〔2019〕51号: 差评 回访、整改、申诉) ------------------------------
+
+
+def needs_follow_up(case: Case) -> bool:
+    """A 不满意 / 非常不满意 rating not set aside on appeal: it opens a follow-up."""
+    evaluation = case.evaluation
+    return bool(evaluation and evaluation["rating"] in BAD_RATINGS
+                and not evaluation.get("excluded"))
+
+
+def follow_up_done(case: Case) -> bool:
+    """Nothing left to do about the rating: called back, and rectified where the
+    complaint stood (or set aside on appeal)."""
+    evaluation = case.evaluation or {}
+    if not needs_follow_up(case):
+        return True
+    follow_up = evaluation.get("follow_up")
+    if follow_up is None:
+        return False
+    if not follow_up["complaint_stands"]:
+        return True
+    rectification = evaluation.get("rectification")
+    return bool(rectification and rectification.get("result"))
+
+
+def _bad_evaluation(case: Case) -> dict[str, Any]:
+    if case.evaluation is None or case.evaluation["rating"] not in BAD_RATINGS:
+        raise TransitionError("evaluation.not_bad",
+                              f"办件{case.number}没有不满意或非常不满意的评价，无需回访整改。")
+    if case.evaluation.get("excluded"):
+        raise TransitionError("evaluation.excluded",
+                              "该评价已经申诉认定为误评或恶意差评，不再回访整改。")
+    return case.evaluation
+
+
+def _on_evaluation_followed_up(case: Case, event: Event) -> None:
+    evaluation = _bad_evaluation(case)
+    if evaluation.get("follow_up") is not None:
+        raise TransitionError("evaluation.followed_up", "该差评已经回访。")
+    method = event.payload.get("method")
+    if method not in FOLLOW_UP_METHODS:
+        raise ValidationError("required", "请选择回访方式。", field="method")
+    stands = event.payload.get("complaint_stands")
+    if not isinstance(stands, bool):
+        raise ValidationError("required", "请选择经回访核实差评反映的问题是否属实。",
+                              field="complaint_stands")
+    evaluation["follow_up"] = {
+        "method": method, "complaint_stands": stands,
+        "result": _text(event.payload, "result", "回访情况"),
+        "actor_id": event.actor_id, "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(),
+    }
+
+
+def _on_rectification_ordered(case: Case, event: Event) -> None:
+    evaluation = _bad_evaluation(case)
+    follow_up = evaluation.get("follow_up")
+    if follow_up is None or not follow_up["complaint_stands"]:
+        raise TransitionError("evaluation.no_rectification",
+                              "只有经回访核实问题属实的差评才下达整改。")
+    if evaluation.get("rectification") is not None:
+        raise TransitionError("evaluation.rectification_ordered", "该差评已经下达整改。")
+    due = _date(event.payload, "due", "整改期限")
+    if due < local_day(event.device_time):
+        raise ValidationError("bad_date", "整改期限不能早于今天。", field="due")
+    evaluation["rectification"] = {
+        "measures": _text(event.payload, "measures", "整改要求"),
+        "responsible": _text(event.payload, "responsible", "整改责任人"),
+        "due": due.isoformat(),
+        "ordered_by": event.actor_name, "ordered_at": event.device_time.isoformat(),
+        "result": "", "done_at": None, "done_by": "",
+    }
+
+
+def _on_rectified(case: Case, event: Event) -> None:
+    evaluation = _bad_evaluation(case)
+    rectification = evaluation.get("rectification")
+    if rectification is None:
+        raise TransitionError("evaluation.no_rectification", "该差评没有下达整改。")
+    if rectification["result"]:
+        raise TransitionError("evaluation.rectified", "整改结果已经登记。")
+    rectification["result"] = _text(event.payload, "result", "整改结果")
+    rectification["done_at"] = event.device_time.isoformat()
+    rectification["done_by"] = event.actor_name
+
+
+def _on_evaluation_appealed(case: Case, event: Event) -> None:
+    evaluation = _bad_evaluation(case)
+    if evaluation.get("appeal") is not None:
+        raise TransitionError("evaluation.appealed", "该评价已经申诉过，同一评价只能申诉一次。")
+    reason_code = event.payload.get("reason_code")
+    if reason_code not in APPEAL_REASONS:
+        raise ValidationError("required", "请选择申诉理由（误评、恶意差评或与服务无关）。",
+                              field="reason_code")
+    evaluation["appeal"] = {
+        "reason_code": reason_code,
+        "reason": _text(event.payload, "reason", "申诉理由和依据"),
+        "actor_id": event.actor_id, "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(), "decision": None,
+    }
+
+
+def _on_appeal_decided(case: Case, event: Event) -> None:
+    evaluation = case.evaluation or {}
+    appeal = evaluation.get("appeal")
+    if appeal is None:
+        raise TransitionError("evaluation.no_appeal", "该评价没有申诉。")
+    if appeal["decision"] is not None:
+        raise TransitionError("evaluation.appeal_decided", "该申诉已经作出决定。")
+    if event.actor_id == appeal["actor_id"]:
+        raise PermissionDenied("evaluation.own_appeal", "申诉人不能决定自己的申诉。")
+    upheld = event.payload.get("upheld")
+    if not isinstance(upheld, bool):
+        raise ValidationError("required", "请选择申诉是否成立。", field="upheld")
+    appeal["decision"] = {
+        "upheld": upheld, "opinion": _text(event.payload, "opinion", "审核意见"),
+        "actor_id": event.actor_id, "actor_name": event.actor_name,
+        "at": event.device_time.isoformat(),
+    }
+    if upheld:
+        # Set aside: the rating stays on record but counts in no assessment.
+        evaluation["excluded"] = True
+
+
 _HANDLERS = {
     EventType.MATERIALS_RECORDED: _on_materials_recorded,
     EventType.NOTICE_ISSUED: _on_notice_issued,
@@ -1504,6 +1657,11 @@ _HANDLERS = {
     EventType.FEE_RECORDED: _on_fee_recorded,
     EventType.FEE_PAID: _on_fee_paid,
     EventType.EVALUATED: _on_evaluated,
+    EventType.EVALUATION_FOLLOWED_UP: _on_evaluation_followed_up,
+    EventType.RECTIFICATION_ORDERED: _on_rectification_ordered,
+    EventType.RECTIFIED: _on_rectified,
+    EventType.EVALUATION_APPEALED: _on_evaluation_appealed,
+    EventType.APPEAL_DECIDED: _on_appeal_decided,
     EventType.TOLERANCE_FULFILLED: _on_tolerance_fulfilled,
     EventType.PROMISE_CHECKED: _on_promise_checked,
     EventType.INSPECTION_SCHEDULED: _on_inspection_scheduled,

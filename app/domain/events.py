@@ -39,6 +39,20 @@ class EventType(StrEnum):
     FEE_RECORDED = "fee_recorded"
     FEE_PAID = "fee_paid"
     EVALUATED = "evaluated"
+    # 差评 follow-up on the case (国办发〔2019〕51号): call back, rectify, appeal.
+    EVALUATION_FOLLOWED_UP = "evaluation_followed_up"
+    RECTIFICATION_ORDERED = "rectification_ordered"
+    RECTIFIED = "rectified"
+    EVALUATION_APPEALED = "evaluation_appealed"
+    APPEAL_DECIDED = "appeal_decided"
+    # A complaint (投诉) is a stream of its own: its events carry the complaint's id in
+    # ``case_id`` and are projected by ``app.domain.complaint``.
+    COMPLAINT_REGISTERED = "complaint_registered"
+    COMPLAINT_ASSIGNED = "complaint_assigned"
+    COMPLAINT_INVESTIGATED = "complaint_investigated"
+    COMPLAINT_ANSWERED = "complaint_answered"
+    COMPLAINT_REPLY_RECORDED = "complaint_reply_recorded"
+    COMPLAINT_CLOSED = "complaint_closed"
     TOLERANCE_FULFILLED = "tolerance_fulfilled"
     PROMISE_CHECKED = "promise_checked"
     INSPECTION_SCHEDULED = "inspection_scheduled"
@@ -73,6 +87,17 @@ EVENT_LABELS = {
     EventType.FEE_RECORDED: "登记收费",
     EventType.FEE_PAID: "缴费",
     EventType.EVALUATED: "好差评",
+    EventType.EVALUATION_FOLLOWED_UP: "差评回访",
+    EventType.RECTIFICATION_ORDERED: "差评整改通知",
+    EventType.RECTIFIED: "差评整改结果",
+    EventType.EVALUATION_APPEALED: "差评申诉",
+    EventType.APPEAL_DECIDED: "差评申诉决定",
+    EventType.COMPLAINT_REGISTERED: "登记投诉",
+    EventType.COMPLAINT_ASSIGNED: "交办投诉",
+    EventType.COMPLAINT_INVESTIGATED: "投诉调查核实",
+    EventType.COMPLAINT_ANSWERED: "答复投诉人",
+    EventType.COMPLAINT_REPLY_RECORDED: "投诉人反馈",
+    EventType.COMPLAINT_CLOSED: "匿名投诉办结",
     EventType.TOLERANCE_FULFILLED: "容缺材料补齐",
     EventType.PROMISE_CHECKED: "告知承诺核查",
     EventType.INSPECTION_SCHEDULED: "安排联合踏勘",
@@ -80,6 +105,15 @@ EVENT_LABELS = {
     EventType.HANDED_OVER: "代办材料交接",
     EventType.VILLAGER_NOTIFIED: "通知村民办理结果",
 }
+
+# The events of a complaint stream; the first one opens it.
+COMPLAINT_EVENTS = frozenset({
+    EventType.COMPLAINT_REGISTERED, EventType.COMPLAINT_ASSIGNED,
+    EventType.COMPLAINT_INVESTIGATED, EventType.COMPLAINT_ANSWERED,
+    EventType.COMPLAINT_REPLY_RECORDED, EventType.COMPLAINT_CLOSED,
+})
+# Events that open a stream (a case or a complaint).
+OPENING_EVENTS = frozenset({EventType.REGISTERED, EventType.COMPLAINT_REGISTERED})
 
 
 # A JSON string as canonical_json writes one (its encoder's own function).

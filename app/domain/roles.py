@@ -53,6 +53,13 @@ class Action(StrEnum):
     EXTEND = "extend"
     RECORD_FEE = "record_fee"
     RECORD_EVALUATION = "record_evaluation"
+    HANDLE_COMPLAINT = "handle_complaint"
+    INVESTIGATE_COMPLAINT = "investigate_complaint"
+    FOLLOW_UP_EVALUATION = "follow_up_evaluation"
+    RECORD_RECTIFICATION = "record_rectification"
+    APPEAL_EVALUATION = "appeal_evaluation"
+    DECIDE_APPEAL = "decide_appeal"
+    ARCHIVE_CASES = "archive_cases"
     VIEW_CASES = "view_cases"
     VIEW_FULL_ID = "view_full_id"
     VIEW_AUDIT = "view_audit"
@@ -90,6 +97,13 @@ ACTION_LABELS = {
     Action.EXTEND: "延期",
     Action.RECORD_FEE: "登记收费",
     Action.RECORD_EVALUATION: "登记评价",
+    Action.HANDLE_COMPLAINT: "受理和答复投诉",
+    Action.INVESTIGATE_COMPLAINT: "调查核实投诉",
+    Action.FOLLOW_UP_EVALUATION: "差评回访和整改督办",
+    Action.RECORD_RECTIFICATION: "登记整改结果",
+    Action.APPEAL_EVALUATION: "差评申诉",
+    Action.DECIDE_APPEAL: "决定差评申诉",
+    Action.ARCHIVE_CASES: "办件归档",
     Action.VIEW_CASES: "查询办件",
     Action.VIEW_FULL_ID: "查看完整证件号码",
     Action.VIEW_AUDIT: "查看审计记录",
@@ -112,15 +126,25 @@ _COUNTER_WORK = frozenset(
 )
 _CHIEF_WORK = _COUNTER_WORK | {
     Action.COUNTERSIGN, Action.APPROVE, Action.DENY, Action.SEAL, Action.EXTEND,
+    Action.INVESTIGATE_COMPLAINT, Action.RECORD_RECTIFICATION,
+    # The chief representative answers for the window: they appeal a rating for it.
+    Action.APPEAL_EVALUATION,
 }
 _ADMIN_WORK = frozenset(
     {
         Action.VIEW_CASES, Action.VIEW_AUDIT, Action.PRINT, Action.MANAGE_CATALOG,
         Action.MANAGE_STAFF, Action.MANAGE_CALENDAR, Action.MANAGE_SEALS,
-        Action.MANAGE_SETTINGS,
+        Action.MANAGE_SETTINGS, Action.HANDLE_COMPLAINT, Action.INVESTIGATE_COMPLAINT,
+        Action.FOLLOW_UP_EVALUATION, Action.RECORD_RECTIFICATION, Action.ARCHIVE_CASES,
     }
 )
-_SUPERVISOR_WORK = frozenset({Action.VIEW_CASES, Action.VIEW_AUDIT, Action.PRINT})
+# 电子监察 reads everything and runs the complaint desk and the 差评 follow-up (敖汉
+# 第四条（七）、第四十四条); it alone decides an appeal against a rating.
+_SUPERVISOR_WORK = frozenset({
+    Action.VIEW_CASES, Action.VIEW_AUDIT, Action.PRINT, Action.HANDLE_COMPLAINT,
+    Action.INVESTIGATE_COMPLAINT, Action.FOLLOW_UP_EVALUATION, Action.RECORD_RECTIFICATION,
+    Action.DECIDE_APPEAL,
+})
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.CLERK: _COUNTER_WORK,

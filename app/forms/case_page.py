@@ -22,8 +22,11 @@ from PyQt6.QtWidgets import (
 )
 
 from app.domain.case import (
+    APPEAL_REASONS,
+    CUSTODY_LEGS,
     EVALUATION_CHANNELS,
     EVALUATION_RATINGS,
+    FOLLOW_UP_METHODS,
     FORWARD_RESULTS,
     SUSPENSION_REASONS,
     Case,
@@ -36,14 +39,13 @@ from app.domain.events import Event, EventType
 from app.domain.identity import ID_TYPE_LABELS, IdType, mask_id_number, mask_phone
 from app.domain.roles import Action
 from app.forms.case_actions import CaseAction, available_actions, seal_kinds
-from app.domain.case import CUSTODY_LEGS
+from app.forms.dialogs import FieldSpec, FormDialog, NoticeDialog
 from app.forms.intake_actions import (
     ActionOutcome,
     inspection_summary,
     intake_actions,
     intake_overview_rows,
 )
-from app.forms.dialogs import FieldSpec, FormDialog, NoticeDialog
 from app.print_templates import DocumentKind
 from app.services import cases, custody, promises, queries
 from app.services.queries import CaseSummary
@@ -153,6 +155,18 @@ def describe_event(event: Event) -> str:
         case EventType.EVALUATED:
             return EVALUATION_RATINGS.get(str(p.get("rating")), "") + (
                 f"：{p['comment']}" if p.get("comment") else "")
+        case EventType.EVALUATION_FOLLOWED_UP:
+            stands = "问题属实" if p.get("complaint_stands") else "问题不属实"
+            return f"{FOLLOW_UP_METHODS.get(str(p.get('method')), '')}，{stands}：{p.get('result', '')}"
+        case EventType.RECTIFICATION_ORDERED:
+            return f"{p.get('measures', '')}（{p.get('responsible', '')}，{p.get('due', '')}前）"
+        case EventType.RECTIFIED:
+            return str(p.get("result", ""))
+        case EventType.EVALUATION_APPEALED:
+            return f"{APPEAL_REASONS.get(str(p.get('reason_code')), '')}：{p.get('reason', '')}"
+        case EventType.APPEAL_DECIDED:
+            upheld = "申诉成立，评价不计入考核" if p.get("upheld") else "申诉不成立"
+            return f"{upheld}：{p.get('opinion', '')}"
     return ""
 
 

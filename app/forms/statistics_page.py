@@ -83,6 +83,22 @@ class AssessmentModel(QAbstractTableModel):
         return None
 
 
+def assessment_table(parent: QWidget, model: AssessmentModel, name: str) -> QTableView:
+    """The table of an assessment's rows: whole rows selected, the label column first."""
+    table = QTableView(parent)
+    table.setObjectName(name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
+    header = table.horizontalHeader()
+    assert header is not None
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+    table.setColumnWidth(0, 160)
+    return table
+
+
 class StatisticsPage(Page):
     """统计."""
 
@@ -149,18 +165,7 @@ class StatisticsPage(Page):
         self._connect_signals()
 
     def _table(self, model: AssessmentModel, name: str) -> QTableView:
-        table = QTableView(self)
-        table.setObjectName(name)
-        table.setModel(model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setAlternatingRowColors(True)
-        table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
-        header = table.horizontalHeader()
-        assert header is not None
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        table.setColumnWidth(0, 160)
-        return table
+        return assessment_table(self, model, name)
 
     def _connect_signals(self) -> None:
         self.compute_button.clicked.connect(self.compute)

@@ -30,6 +30,7 @@ from app.domain.case import (
     category,
     replay,
 )
+from app.domain.complaint import Complaint
 from app.domain.errors import ConflictError, DomainError, NotFound
 from app.domain.events import Event
 from app.domain.identity import id_number_tail
@@ -159,6 +160,36 @@ def project_values(
     )
 
 
+def complaint_row(complaint: Complaint) -> models.ComplaintRow:
+    """The list/assessment row of a complaint: what the complaints table holds."""
+    assignment = complaint.assignment or {}
+    return models.ComplaintRow(
+        id=complaint.id, number=complaint.number, station=complaint.station,
+        channel=complaint.channel, anonymous=complaint.anonymous,
+        complainant_name=complaint.complainant_name, window_name=complaint.window_name,
+        staff_id=complaint.staff_id, staff_name=complaint.staff_name,
+        case_id=complaint.case_id, case_number=complaint.case_number,
+        department_code=complaint.department_code, state=complaint.state.value,
+        assignee_id=str(assignment.get("assignee_id", "")),
+        assignee_name=str(assignment.get("assignee_name", "")),
+        registered_at=complaint.registered_at, answer_due=complaint.answer_due,
+        finding=complaint.finding, finished_at=complaint.finished_at,
+        on_time=complaint.answered_on_time,
+        reply=str(complaint.reply["opinion"]) if complaint.reply else "",
+        updated_at=utc_now(),
+    )
+
+
+def save_projection(uow: UnitOfWork, record: Case | Complaint, calendar: WorkingCalendar, *,
+                    today: date, yellow_working_days: int) -> None:
+    """Write the projected row of a case or of a complaint (one event log holds both)."""
+    if isinstance(record, Complaint):
+        uow.complaints.save(complaint_row(record))
+        return
+    uow.cases.save(project_row(record, calendar, today=today,
+                               yellow_working_days=yellow_working_days))
+
+
 def event_audit_text(event: Event, *, payload_text: str | None = None) -> str:
     """``canonical_json({"kind": "event", "event": event.to_dict()})``, the audit record
     of a stored event, around the event's own canonical text ("event" sorts first);
@@ -168,7 +199,7 @@ def event_audit_text(event: Event, *, payload_text: str | None = None) -> str:
 
 def _store(
     uow: UnitOfWork,
-    case: Case,
+    case: Case | Complaint,
     event: Event,
     *,
     station_sequence: int | None,
@@ -180,12 +211,8 @@ def _store(
         event, station_sequence=station_sequence, server_sequence=server_sequence, outbox=outbox
     )
     uow.audit.append({"kind": "event", "event": event.to_dict()})
-    calendar = load_calendar(uow)
-    uow.cases.save(
-        project_row(
-            case, calendar, today=local_date(now), yellow_working_days=yellow_threshold(uow)
-        )
-    )
+    save_projection(uow, case, load_calendar(uow), today=local_date(now),
+                    yellow_working_days=yellow_threshold(uow))
     uow.session.flush()
 
 
@@ -322,8 +349,11 @@ class RemoteBatch:
         today = local_date(self.now)
         self.uow.cases.save_many([
             project_values(kept.case, calendar, today=today, yellow_working_days=threshold)
-            for kept in touched.values() if kept.case is not None
+            for kept in touched.values() if isinstance(kept.case, Case)
         ])
+        for kept in touched.values():
+            if isinstance(kept.case, Complaint):
+                self.uow.complaints.save(complaint_row(kept.case))
         self.uow.session.flush()
 
 
@@ -333,11 +363,12 @@ def rebuild_projection(uow: UnitOfWork, *, now: datetime | None = None) -> int:
     today = local_date(now or utc_now())
     threshold = yellow_threshold(uow)
     uow.cases.delete_all()
+    uow.complaints.delete_all()
     count = 0
     for case_id in uow.events.case_ids():
-        case = replay(uow.events.for_case(case_id))
-        uow.cases.save(project_row(case, calendar, today=today, yellow_working_days=threshold))
-        count += 1
+        record = replay(uow.events.for_case(case_id))
+        save_projection(uow, record, calendar, today=today, yellow_working_days=threshold)
+        count += isinstance(record, Case)
     return count
 
 

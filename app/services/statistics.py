@@ -14,7 +14,12 @@ What each figure counts, for a calendar month in China time:
   higher authority sent back, decided in the month;
 - average working days (平均办理工作日): from acceptance to completion, on the profile's
   working-day calendar, for the cases completed in the month;
-- evaluations (好差评): the ratings recorded in the month;
+- evaluations (好差评): the ratings recorded in the month, less those set aside on an
+  upheld appeal (申诉成立, counted apart in the month it was decided);
+- 差评 follow-up: of the month's 不满意 / 非常不满意 ratings, those called back by their due
+  day (回访按时) and those whose ordered rectification has its result (整改完成);
+- complaints (投诉): registered in the month about the window or the person, and of them
+  those the investigation found substantiated (属实 or 部分属实).
 - consultations (咨询): consultations recorded in the month, for the window and the
   staff member who answered (首问负责人);
 - 容缺逾期: cases accepted under 容缺受理 whose owed materials were still missing after
@@ -37,11 +42,17 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
-from app.domain.case import EVALUATION_RATINGS
+from app.domain.case import BAD_RATINGS, EVALUATION_RATINGS
+from app.domain.complaint import SUBSTANTIATED_FINDINGS
 from app.domain.errors import PermissionDenied, ValidationError
 from app.domain.roles import Role
 from app.services.context import CHINA_TZ, CurrentUser, local_date, utc_now
-from app.services.recording import load_calendar
+from app.services.evaluations import (
+    follow_up_working_days,
+    followed_up_on_time,
+    rectified_on_time,
+)
+from app.services.recording import load_calendar, load_case
 from app.store import models
 from app.store.unit_of_work import UnitOfWorkFactory
 
@@ -50,6 +61,8 @@ RETURNED_OUTCOMES = ("rejected", "returned")
 SATISFIED_RATINGS = ("very_satisfied", "satisfied", "basically_satisfied")
 NO_WINDOW = "（未设窗口）"
 READERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CHIEF})
+SUPERVISION_FIGURES = ("bad_ratings", "followed_up_on_time", "rectified", "appeals_upheld",
+                       "complaints", "complaints_substantiated")
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,12 @@ class AssessmentRow:
     working_days_total: int = 0
     working_days_cases: int = 0
     evaluations: dict[str, int] = field(default_factory=dict)
+    bad_ratings: int = 0
+    followed_up_on_time: int = 0
+    rectified: int = 0
+    appeals_upheld: int = 0
+    complaints: int = 0
+    complaints_substantiated: int = 0
     consultations: int = 0
     tolerance_overdue: int = 0
     service_modes: dict[str, int] = field(default_factory=dict)
@@ -129,6 +148,13 @@ class AssessmentRow:
             working_days_total=self.working_days_total + other.working_days_total,
             working_days_cases=self.working_days_cases + other.working_days_cases,
             evaluations=ratings,
+            bad_ratings=self.bad_ratings + other.bad_ratings,
+            followed_up_on_time=self.followed_up_on_time + other.followed_up_on_time,
+            rectified=self.rectified + other.rectified,
+            appeals_upheld=self.appeals_upheld + other.appeals_upheld,
+            complaints=self.complaints + other.complaints,
+            complaints_substantiated=(self.complaints_substantiated
+                                      + other.complaints_substantiated),
             consultations=self.consultations + other.consultations,
             tolerance_overdue=self.tolerance_overdue + other.tolerance_overdue,
             service_modes=modes,
@@ -256,14 +282,45 @@ def monthly_assessment(
             "person": defaultdict(lambda: defaultdict(int)),
         }
         e = models.EventRow
-        evaluated = (select(c.window_name, c.first_responder_id, e.payload)
+        set_aside = set(session.scalars(
+            select(e.case_id).where(e.type == "appeal_decided")
+            .where(e.payload["upheld"].as_boolean().is_(True))))
+        upheld_in_month = (select(c.window_name, c.first_responder_id, e.payload)
+                           .join(c, c.id == e.case_id)
+                           .where(e.type == "appeal_decided", e.device_time >= start,
+                                  e.device_time < end))
+        for window, person, payload in session.execute(upheld_in_month):
+            if (payload or {}).get("upheld") is True:
+                figures["window"][window]["appeals_upheld"] += 1
+                figures["person"][person]["appeals_upheld"] += 1
+        evaluated = (select(c.window_name, c.first_responder_id, e.payload, e.case_id)
                      .join(c, c.id == e.case_id)
                      .where(e.type == "evaluated", e.device_time >= start, e.device_time < end))
-        for window, person, payload in session.execute(evaluated):
+        follow_up_days = follow_up_working_days(uow)
+        for window, person, payload, case_id in session.execute(evaluated):
             rating = str((payload or {}).get("rating", ""))
-            if rating in EVALUATION_RATINGS:
-                ratings["window"][window][rating] += 1
-                ratings["person"][person][rating] += 1
+            if rating not in EVALUATION_RATINGS or case_id in set_aside:
+                continue
+            ratings["window"][window][rating] += 1
+            ratings["person"][person][rating] += 1
+            if rating in BAD_RATINGS:
+                case = load_case(uow, case_id)
+                counts = {"bad_ratings": 1,
+                          "followed_up_on_time": int(bool(
+                              followed_up_on_time(case, calendar, follow_up_days))),
+                          "rectified": int(rectified_on_time(case) is not None)}
+                for scope, key in (("window", window), ("person", person)):
+                    for name, value in counts.items():
+                        figures[scope][key][name] += value
+        month_complaints = uow.complaints.registered_between(start, end)
+        for complaint in month_complaints:
+            substantiated = int(complaint.finding in SUBSTANTIATED_FINDINGS)
+            keys = [("window", complaint.window_name)] if complaint.window_name else []
+            if complaint.staff_id:
+                keys.append(("person", complaint.staff_id))
+            for scope, key in keys:
+                figures[scope][key]["complaints"] += 1
+                figures[scope][key]["complaints_substantiated"] += substantiated
 
     def rows(scope: str) -> list[AssessmentRow]:
         keys = set(figures[scope]) | set(ratings[scope]) | set(modes[scope])
@@ -283,6 +340,7 @@ def monthly_assessment(
                 overdue_open=values.get("overdue_open", 0), returned=values.get("returned", 0),
                 working_days_total=values.get("working_days_total", 0),
                 working_days_cases=values.get("working_days_cases", 0),
+                **{name: values.get(name, 0) for name in SUPERVISION_FIGURES},
                 consultations=values.get("consultations", 0),
                 tolerance_overdue=values.get("tolerance_overdue", 0),
                 service_modes=dict(modes[scope].get(key) or {}),
@@ -294,6 +352,10 @@ def monthly_assessment(
     total = AssessmentRow(key="", label="合计")
     for row in by_window:
         total = total.plus(row)
+    # Every complaint of the month counts once in the total, with a window or not.
+    total = replace(total, complaints=len(month_complaints),
+                    complaints_substantiated=sum(
+                        r.finding in SUBSTANTIATED_FINDINGS for r in month_complaints))
     return MonthlyAssessment(
         year=year, month=month, station_name=station_name, generated_at=now,
         by_window=tuple(by_window), by_person=tuple(by_person), total=total,
@@ -304,7 +366,7 @@ def monthly_assessment(
 
 HEADERS = ("窗口/人员", "收件", "办结", "按时办结", "超期办结", "超期未办结", "退回",
            "按时办结率", "平均工作日", "评价数", "满意率", "不满意", "咨询", "容缺逾期",
-           "延时/周末/上门")
+           "延时/周末/上门", "按时回访", "整改完成", "申诉成立", "投诉", "投诉属实")
 
 
 def _percent(value: float | None) -> str:
@@ -321,7 +383,8 @@ def table_rows(rows: Iterable[AssessmentRow]) -> list[list[Any]]:
         [r.label, r.received, r.completed, r.on_time, r.overdue_completed, r.overdue_open,
          r.returned, _percent(r.on_time_rate), _days(r.average_working_days),
          r.evaluation_count, _percent(r.satisfaction_rate), r.unsatisfied, r.consultations,
-         r.tolerance_overdue, r.special_service]
+         r.tolerance_overdue, r.special_service, r.followed_up_on_time, r.rectified,
+         r.appeals_upheld, r.complaints, r.complaints_substantiated]
         for r in rows
     ]
 
@@ -363,6 +426,8 @@ def export_excel(assessment: MonthlyAssessment) -> bytes:
                 row.overdue_open, row.returned, row.on_time_rate,
                 row.average_working_days, row.evaluation_count, row.satisfaction_rate,
                 row.unsatisfied, row.consultations, row.tolerance_overdue, row.special_service,
+                row.followed_up_on_time, row.rectified, row.appeals_upheld, row.complaints,
+                row.complaints_substantiated,
             ])
             current = sheet.max_row
             for cell in sheet[current]:
@@ -380,6 +445,40 @@ def export_excel(assessment: MonthlyAssessment) -> bytes:
     output = BytesIO()
     book.save(output)
     return output.getvalue()
+
+
+def pdf_column_widths(columns: int) -> list[float]:
+    """267 mm of landscape A4 between the margins: the label column, then the figures."""
+    from reportlab.lib.units import mm
+
+    label = 36 * mm
+    return [label] + [(267 * mm - label) / (columns - 1)] * (columns - 1)
+
+
+def pdf_header_cells(headers: list[Any], font_name: str) -> list[Any]:
+    """Header texts as paragraphs, so a long one wraps inside its narrow column."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    style = ParagraphStyle("header", fontName=font_name, fontSize=6.5, leading=8, alignment=1)
+    return [Paragraph(str(text), style) for text in headers]
+
+
+def pdf_table_style(font_name: str) -> list[tuple[Any, ...]]:
+    """The look of the assessment tables in a PDF: small type, a shaded header, a grid."""
+    from reportlab.lib import colors
+
+    return [
+        ("FONTNAME", (0, 0), (-1, -1), font_name),
+        ("FONTSIZE", (0, 0), (-1, -1), 7),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF4")),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9AA5B1")),
+        ("ALIGN", (1, 0), (-1, -1), "CENTER"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        # Narrow figure columns: a four-character heading fits on one line.
+        ("LEFTPADDING", (0, 0), (-1, -1), 1.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 1.5),
+    ]
 
 
 def export_pdf(assessment: MonthlyAssessment, *, font_path: str | None = None) -> bytes:
@@ -415,18 +514,9 @@ def export_pdf(assessment: MonthlyAssessment, *, font_path: str | None = None) -
         data += table_rows([*rows, assessment.total] if with_total else rows)
         if len(data) == 1:
             data.append(["本月无数据"] + [""] * (len(HEADERS) - 1))
-        # 267 mm of landscape A4 between the margins: the label column, then the figures.
-        figure_width = (267 - 52) / (len(HEADERS) - 1) * mm
-        table = Table(data, repeatRows=1,
-                      colWidths=[52 * mm] + [figure_width] * (len(HEADERS) - 1))
-        style = [
-            ("FONTNAME", (0, 0), (-1, -1), fonts.body),
-            ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF4")),
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9AA5B1")),
-            ("ALIGN", (1, 0), (-1, -1), "CENTER"),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ]
+        data[0] = pdf_header_cells(data[0], fonts.body)
+        table = Table(data, repeatRows=1, colWidths=pdf_column_widths(len(HEADERS)))
+        style = pdf_table_style(fonts.body)
         if with_total:
             style.append(("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#F4F6F8")))
         table.setStyle(TableStyle(style))

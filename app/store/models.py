@@ -389,3 +389,47 @@ class PromiseRecord(Base):
     finding: Mapped[str] = mapped_column(Text)
     station: Mapped[str] = mapped_column(String(12))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ComplaintRow(Base):
+    """Projection of a complaint (投诉) for lists and the assessment; rebuilt from
+    ``events`` like the cases. Contact details stay in the events."""
+
+    __tablename__ = "complaints"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    station: Mapped[str] = mapped_column(String(12))
+    channel: Mapped[str] = mapped_column(String(20))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    complainant_name: Mapped[str] = mapped_column(String(100), default="")
+    window_name: Mapped[str] = mapped_column(String(50), default="", index=True)
+    staff_id: Mapped[str] = mapped_column(String(36), default="", index=True)
+    staff_name: Mapped[str] = mapped_column(String(50), default="")
+    case_id: Mapped[str] = mapped_column(String(36), default="")
+    case_number: Mapped[str] = mapped_column(String(40), default="")
+    department_code: Mapped[str] = mapped_column(String(20), default="")
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    assignee_id: Mapped[str] = mapped_column(String(36), default="")
+    assignee_name: Mapped[str] = mapped_column(String(50), default="")
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    answer_due: Mapped[date] = mapped_column(Date)
+    finding: Mapped[str] = mapped_column(String(30), default="")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    on_time: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    reply: Mapped[str] = mapped_column(String(30), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ArchiveRecord(Base):
+    """A case archived (归档) as one package: where it went and the manifest's hash, so
+    a batch run skips what is archived already and a package can be checked later."""
+
+    __tablename__ = "archive_records"
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(40))
+    archival_code: Mapped[str] = mapped_column(String(80))  # 档号
+    package_name: Mapped[str] = mapped_column(String(255))
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    file_count: Mapped[int] = mapped_column(Integer)
+    archived_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    archived_by: Mapped[str] = mapped_column(String(50))

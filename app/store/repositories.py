@@ -938,3 +938,46 @@ class AuditRepository(_Repository):
 
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(models.AuditRow)) or 0
+
+
+class ComplaintRepository(_Repository):
+    def get(self, complaint_id: str) -> models.ComplaintRow | None:
+        return self.session.get(models.ComplaintRow, complaint_id)
+
+    def save(self, row: models.ComplaintRow) -> None:
+        self.session.merge(row)
+
+    def delete_all(self) -> None:
+        self.session.query(models.ComplaintRow).delete()
+
+    def listed(self, *, open_only: bool = False, limit: int = 500) -> list[models.ComplaintRow]:
+        """Complaints, newest first; ``open_only``: not yet answered or closed."""
+        query = select(models.ComplaintRow)
+        if open_only:
+            query = query.where(models.ComplaintRow.state.in_(
+                ("registered", "assigned", "investigated")))
+        query = query.order_by(models.ComplaintRow.registered_at.desc()).limit(limit)
+        return list(self.session.scalars(query))
+
+    def registered_between(self, start: datetime, end: datetime) -> list[models.ComplaintRow]:
+        row = models.ComplaintRow
+        return list(self.session.scalars(
+            select(row).where(row.registered_at >= start, row.registered_at < end)))
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(models.ComplaintRow)) or 0
+
+
+class ArchiveRepository(_Repository):
+    def get(self, case_id: str) -> models.ArchiveRecord | None:
+        return self.session.get(models.ArchiveRecord, case_id)
+
+    def add(self, record: models.ArchiveRecord) -> None:
+        self.session.add(record)
+
+    def archived_ids(self, case_ids: Iterable[str]) -> set[str]:
+        ids = list(case_ids)
+        if not ids:
+            return set()
+        return set(self.session.scalars(
+            select(models.ArchiveRecord.case_id).where(models.ArchiveRecord.case_id.in_(ids))))

@@ -8,10 +8,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.store.audit_anchor import AuditAnchor
 from app.store.repositories import (
+    ArchiveRepository,
     AuditRepository,
     CalendarRepository,
     CaseRepository,
     CatalogRepository,
+    ComplaintRepository,
     DocumentRepository,
     EventRepository,
     SealRepository,
@@ -44,6 +46,8 @@ class UnitOfWork:
         self.events = EventRepository(session)
         self.cases = CaseRepository(session)
         self.audit = AuditRepository(session)
+        self.complaints = ComplaintRepository(session)
+        self.archives = ArchiveRepository(session)
         return self
 
     def __exit__(

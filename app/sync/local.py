@@ -38,10 +38,10 @@ from app.services.recording import (
     Projection,
     RemoteBatch,
     load_calendar,
-    project_row,
     recompute_open_deadlines,
     record_held,
     record_remote,
+    save_projection,
     yellow_threshold,
 )
 from app.store import models
@@ -376,11 +376,11 @@ def _save_projection(uow: UnitOfWork, case_id: str, case: Case | None) -> None:
     if case is None:
         session = uow.session
         session.execute(delete(models.CaseRow).where(models.CaseRow.id == case_id))
+        session.execute(delete(models.ComplaintRow).where(models.ComplaintRow.id == case_id))
         return
     now = _now()
-    row = project_row(case, load_calendar(uow), today=local_date(now),
-                      yellow_working_days=yellow_threshold(uow))
-    uow.cases.save(row)
+    save_projection(uow, case, load_calendar(uow), today=local_date(now),
+                    yellow_working_days=yellow_threshold(uow))
     uow.session.flush()
 
 

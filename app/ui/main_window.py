@@ -110,11 +110,15 @@ def _chief_like(context: AppContext) -> bool:
 def navigation_entries() -> list[NavEntry]:
     """The tasks of the navigation, in order, and who sees each."""
     from app.forms.admin_page import AdminPage
+    from app.forms.archive_page import ArchivePage
     from app.forms.case_search import CaseSearchPage
     from app.forms.catalog_page import CatalogPage
+    from app.forms.complaints_page import ComplaintsPage
     from app.forms.intake_desk import IntakeDeskPage
+    from app.forms.public_results_page import PublicResultsPage
     from app.forms.queues import ApprovalQueuePage, ReviewQueuePage, SealPage
     from app.forms.registration import RegistrationPage
+    from app.forms.reports_page import ReportsPage
     from app.forms.statistics_page import StatisticsPage
     from app.forms.supervision import AuditPage, WarningsPage
 
@@ -137,6 +141,16 @@ def navigation_entries() -> list[NavEntry]:
                  or c.has_role(Role.CHIEF), "Ctrl+7"),
         NavEntry("audit", "审计记录", "admin", AuditPage,
                  lambda c: c.can(Action.VIEW_AUDIT), "Ctrl+8"),
+        NavEntry("complaints", "投诉与差评", "review", ComplaintsPage,
+                 lambda c: any(c.can(a) for a in (
+                     Action.HANDLE_COMPLAINT, Action.INVESTIGATE_COMPLAINT,
+                     Action.FOLLOW_UP_EVALUATION, Action.APPEAL_EVALUATION))),
+        NavEntry("reports", "季通报与年综合", "statistics", ReportsPage,
+                 lambda c: c.has_role(Role.ADMIN) or c.has_role(Role.SUPERVISOR)),
+        NavEntry("public_results", "办理结果公告", "catalog", PublicResultsPage,
+                 lambda c: c.has_role(Role.ADMIN) or c.has_role(Role.SUPERVISOR)),
+        NavEntry("archive", "办件归档", "admin", ArchivePage,
+                 lambda c: c.can(Action.ARCHIVE_CASES)),
         NavEntry("catalog", "事项目录", "catalog", CatalogPage, lambda c: True, "Ctrl+9"),
         NavEntry("admin", "系统管理", "admin", AdminPage, lambda c: c.has_role(Role.ADMIN),
                  "Ctrl+0"),

@@ -8,13 +8,16 @@ from datetime import UTC, date, datetime
 from PyQt6.QtCore import QDateTime, QEvent, QObject, Qt, QTimeZone
 from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import (
+    QAbstractItemView,
     QAbstractSpinBox,
     QComboBox,
     QFormLayout,
     QFrame,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QSizePolicy,
+    QTreeWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -166,3 +169,21 @@ def format_date(day: date | None) -> str:
 
 def yuan(fen: int) -> str:
     return f"{fen / 100:,.2f} 元"
+
+
+def list_tree(parent: QWidget, name: str, headers: list[str], *,
+              stretch: bool = False) -> QTreeWidget:
+    """A flat list of rows (no tree lines), one selectable at a time, columns sized to
+    their contents (``stretch``: sharing the width)."""
+    tree = QTreeWidget(parent)
+    tree.setObjectName(name)
+    tree.setHeaderLabels(headers)
+    tree.setRootIsDecorated(False)
+    tree.setAlternatingRowColors(True)
+    tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    header = tree.header()
+    assert header is not None
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch if stretch
+                                else QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    return tree
