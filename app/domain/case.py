@@ -184,6 +184,8 @@ class Case:
     # The same ID number was registered before under another name: that name and the
     # clerk's reason for going on (更名 ...), as confirmed at registration.
     identity_note: dict[str, Any] | None = None
+    # What the ID card reader read at registration (facts and the photo's attachment).
+    id_card: dict[str, Any] | None = None
     last_event_id: str = ""
     event_count: int = 0
 
@@ -603,6 +605,7 @@ def _registered(event: Event) -> Case:
         materials=_materials(payload),
         materials_at=event.device_time,
         identity_note=_identity_note(payload),
+        id_card=dict(payload["id_card"]) if isinstance(payload.get("id_card"), dict) else None,
         last_event_id=event.id,
         event_count=1,
     )
