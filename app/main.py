@@ -116,6 +116,17 @@ def make_sync_engine(runtime: Runtime) -> Any:
         return None
 
 
+def make_id_card_reader(settings: Any) -> Any:
+    """The ID card reader the settings name (``id_card_reader``), or None."""
+    from app.devices.id_card_reader import make_reader
+
+    if settings is None:
+        return None
+    values = settings.values
+    return make_reader(values.id_card_reader, library_path=values.id_card_library,
+                       port=values.id_card_port)
+
+
 class Controller(QObject):
     """First start or login, then the main window; logout goes back to the login."""
 
@@ -174,7 +185,7 @@ class Controller(QObject):
             uow=self.runtime.uow, runner=self.runner, data_dir=self.runtime.profile.data_dir,
             user=user, station_name=station_name(self.runtime), settings=self.settings,
             key_store=self.runtime.key_store, log_dir=self.log_dir,
-            sync_engine=self.sync_engine,
+            sync_engine=self.sync_engine, id_card_reader=make_id_card_reader(self.settings),
         )
         window = MainWindow(context)
         window.logoutRequested.connect(self._on_logout_requested)

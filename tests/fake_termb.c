@@ -19,7 +19,16 @@ static int read_done = 0;
 static int getter_calls = 0;
 static int close_calls = 0;
 static char fields[9][128];
-static unsigned char photo[54 + 4 * 4 * 3];
+/* A 4x4 24-bit BMP: a real image a viewer can open, as small as a test needs. */
+static const unsigned char photo[54 + 4 * 4 * 3] = {
+    'B', 'M', 102, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0,
+    40, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 1, 0, 24, 0, 0, 0, 0, 0, 48, 0, 0, 0,
+    0x13, 0x0b, 0, 0, 0x13, 0x0b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    200, 160, 90, 200, 160, 90, 200, 160, 90, 200, 160, 90,
+    200, 160, 90, 150, 150, 150, 150, 150, 150, 200, 160, 90,
+    200, 160, 90, 150, 150, 150, 150, 150, 150, 200, 160, 90,
+    200, 160, 90, 200, 160, 90, 200, 160, 90, 200, 160, 90,
+};
 
 CONTROL Fake_SetState(int new_state) { state = new_state; }
 CONTROL Fake_SetField(int index, const char *value) {
@@ -31,7 +40,6 @@ API Fake_CloseCalls(void) { return close_calls; }
 API CVR_InitComm(int port) {
     if (state == NO_READER || (port != 1001 && port != 1)) return 2;
     open_port = port; read_done = 0; getter_calls = 0;
-    memset(photo, 0, sizeof photo); photo[0] = 'B'; photo[1] = 'M';
     return 1;
 }
 API CVR_CloseComm(void) { open_port = 0; close_calls++; return 1; }

@@ -113,7 +113,7 @@ def test_the_photo_is_kept_as_an_attachment_of_the_registered_case(fake_termb,
     runtime, staff = make_profile(tmp_path / "profile")
     with runtime:
         card = TermbReader(str(fake_termb.path)).read(today=TODAY)
-        photo = id_cards.keep_photo(runtime.profile.attachments_dir, card)
+        photo = id_cards.keep_photo(runtime.profile.data_dir, card)
         applicant = {"kind": "natural", "name": card.name, "id_type": "resident_id",
                      "id_number": card.id_number, "phone": "13800138000",
                      "address": card.address, "agent": None}

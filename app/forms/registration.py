@@ -37,6 +37,7 @@ from app.domain.applicant import same_name
 from app.domain.case import Case, check_rejection
 from app.domain.catalog import Matter
 from app.domain.errors import DomainError, ValidationError
+from app.domain.id_card import IdCard
 from app.domain.identity import IdType, validate_id
 from app.domain.roles import Action
 from app.forms.case_actions import counter_seal
@@ -47,10 +48,11 @@ from app.forms.dialogs import (
     counter_password_field,
     reject_fields,
 )
+from app.forms.id_card_panel import IdCardPanel
 from app.forms.materials_checklist import MaterialsChecklist, file_fingerprint
 from app.forms.matter_picker import MatterPicker
 from app.forms.person_fields import PERSON_ID_TYPES, PersonFields
-from app.services import cases
+from app.services import cases, id_cards
 from app.ui.context import AppContext, optional_service
 from app.ui.documents import DocumentPreviewDialog, PreviewItem
 from app.ui.feedback import FieldErrors, restyle
@@ -124,6 +126,8 @@ class RegistrationPage(Page):
         kind_row.addWidget(self.legal_radio)
         kind_row.addStretch(1)
         applicant_layout.addLayout(kind_row)
+        self.card_panel = IdCardPanel(context, applicant_box)
+        applicant_layout.addWidget(self.card_panel)
         applicant_form = QFormLayout()
         applicant_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.applicant = PersonFields(applicant_box, applicant_form, self.errors, prefix="",
@@ -211,6 +215,7 @@ class RegistrationPage(Page):
         self._accept_shortcut = QShortcut(QKeySequence("Ctrl+Return"), self)
         self._accept_shortcut_enter = QShortcut(QKeySequence("Ctrl+Enter"), self)
         self._search_shortcut = QShortcut(QKeySequence("F3"), self)
+        self._read_card_shortcut = QShortcut(QKeySequence("F2"), self)
         self._enter: EnterMovesFocus | None = None
         self._update_kind()
         self._connect_signals()
@@ -232,6 +237,9 @@ class RegistrationPage(Page):
         self._accept_shortcut.activated.connect(self._on_accept_button_clicked)
         self._accept_shortcut_enter.activated.connect(self._on_accept_button_clicked)
         self._search_shortcut.activated.connect(self._on_search_shortcut_activated)
+        self._read_card_shortcut.activated.connect(self._on_read_card_shortcut_activated)
+        self.card_panel.cardRead.connect(self._on_card_panel_card_read)
+        self.card_panel.readFailed.connect(self._on_card_panel_read_failed)
         self.message_bar.linkActivated.connect(self._on_message_bar_link_activated)
         self.applicant.id_edit.textEdited.connect(self._on_applicant_id_edit_text_edited)
         self.applicant.id_edit.editingFinished.connect(self._on_applicant_id_edit_editing_finished)
@@ -347,10 +355,38 @@ class RegistrationPage(Page):
             label=self.tr("正在读取附件…"), parent=self,
         )
 
+    # --- the ID card reader -----------------------------------------------------------
+
+    def _on_read_card_shortcut_activated(self) -> None:
+        if self.context.id_card_reader is None:
+            self.message_bar.warning(self.tr("本机未配置身份证阅读器，请手工录入。"))
+            return
+        self.card_panel.read()
+
+    def _on_card_panel_card_read(self, card: IdCard) -> None:
+        """Fill the applicant from the card, checked as typed data is."""
+        self._drop_success()
+        self.natural_radio.setChecked(True)
+        combo = self.applicant.id_type_combo
+        combo.setCurrentIndex(combo.findData(IdType.RESIDENT_ID.value))
+        self.applicant.name_edit.setText(card.name)
+        self.applicant.id_edit.setText(card.id_number)
+        self.address_edit.setText(card.address)
+        self.errors.clear("name")
+        self.errors.clear("address")
+        self.applicant.check_id(finished=True)
+        self._look_up_applicant()
+        self.applicant.phone_edit.setFocus()
+
+    def _on_card_panel_read_failed(self, error: BaseException) -> None:
+        # Whatever was typed stays; the clerk may go on typing.
+        self.message_bar.show_error(error)
+
     # --- known applicants ------------------------------------------------------------
 
     def _on_applicant_id_edit_text_edited(self, _text: str) -> None:
         self._drop_success()
+        self.card_panel.clear()  # the card read no longer describes the form
         self._look_up_applicant()
 
     def _on_applicant_id_edit_editing_finished(self) -> None:
@@ -358,6 +394,7 @@ class RegistrationPage(Page):
 
     def _on_applicant_name_edit_text_edited(self, _text: str) -> None:
         self._drop_success()
+        self.card_panel.clear()
         self._show_known()
 
     def _look_up_applicant(self) -> None:
@@ -600,13 +637,17 @@ class RegistrationPage(Page):
         materials = self.materials.payload()
         green = self.green_check.isChecked()
         documents = optional_service("documents")
+        card, data_dir = self.card_panel.card, self.context.data_dir
 
         def work() -> Outcome:
             # A wrong password refuses before anything is registered: nothing typed is lost.
             cases.confirm_counter_password(uow, user, password, matter_code=matter.code)
+            id_card = None if card is None else id_cards.card_registration(
+                card, id_cards.keep_photo(data_dir, card) if card.photo else None)
             case = cases.register_case(uow, user, matter_code=matter.code, applicant=applicant,
                                        materials=materials, green_channel=green,
-                                       name_change_reason=name_change_reason)
+                                       name_change_reason=name_change_reason,
+                                       id_card=id_card)
             outcome = Outcome(action, case)
             try:
                 if action == "accept":
@@ -717,6 +758,7 @@ class RegistrationPage(Page):
         self.green_check.setChecked(False)
         self.known, self._looked_up, self._pending = None, "", {}
         self.known_label.hide()
+        self.card_panel.clear()
         self.picker.reset()
         self.picker.search_edit.setFocus()
 

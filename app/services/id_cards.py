@@ -20,6 +20,7 @@ from app.devices import DeviceError
 from app.devices.id_card_reader import IdCardReader
 from app.domain.id_card import IdCard
 from app.services.context import local_date, utc_now
+from app.store.database import Profile
 
 
 def read_card(reader: IdCardReader | None, *, now: datetime | None = None) -> IdCard:
@@ -36,11 +37,11 @@ def read_card(reader: IdCardReader | None, *, now: datetime | None = None) -> Id
         raise DeviceError("read_failed", f"读卡失败：{error}。请重新读卡或手工录入。") from None
 
 
-def keep_photo(attachments_dir: Path, card: IdCard) -> dict[str, Any]:
-    """Store the card's photo by its SHA-256 (written once, atomically) and return the
-    attachment's description for the registration."""
+def keep_photo(data_dir: Path, card: IdCard) -> dict[str, Any]:
+    """Store the card's photo in the profile's attachments folder by its SHA-256 (written
+    once, atomically) and return the attachment's description for the registration."""
     digest = hashlib.sha256(card.photo).hexdigest()
-    target = Path(attachments_dir) / digest
+    target = Profile(Path(data_dir)).attachments_dir / digest
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".photo-", dir=target.parent)

@@ -60,6 +60,9 @@ class AppContext:
     log_dir: str = ""
     # ``app.sync.engine.SyncEngine`` when this build has one (made by the composition root).
     sync_engine: Any = None
+    # The counter's devices, made by the composition root from the settings; None: absent.
+    # ``app.devices.id_card_reader.IdCardReader``
+    id_card_reader: Any = None
 
     @property
     def idle_minutes(self) -> int:
