@@ -105,6 +105,7 @@ EVALUATION_RATINGS = {
 # (好差评 is the applicant's own). The code is recorded with the rating.
 EVALUATION_CHANNELS = {
     "rating_device": "窗口评价器",
+    "counter_screen": "窗口评价屏",  # the applicant's own screen at the counter
     "qr_code": "扫码评价",
     "online": "政务服务网",
     "hotline": "12345热线",
@@ -1131,7 +1132,7 @@ def check_evaluation_channel(channel: object) -> None:
     if channel not in EVALUATION_CHANNELS:
         raise ValidationError(
             "evaluation_not_from_applicant",
-            "好差评须由申请人本人通过评价器、扫码、政务服务网、12345热线或短信作出，"
+            "好差评须由申请人本人通过评价器、评价屏、扫码、政务服务网、12345热线或短信作出，"
             "窗口人员不能代为登记。",
             field="channel",
         )
@@ -1149,6 +1150,7 @@ def _on_evaluated(case: Case, event: Event) -> None:
         "channel": str(event.payload["channel"]),
         "comment": _text(event.payload, "comment", "评价内容", required=False),
         "at": event.device_time.isoformat(),
+        "source": "applicant",  # every channel above is the applicant's own
     }
 
 

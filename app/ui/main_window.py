@@ -174,6 +174,8 @@ class MainWindow(QMainWindow):
         self._locked = False
         self._hidden_while_locked: list[QWidget] = []
         self.unlock_dialog: QWidget | None = None
+        # The window facing the applicant, when a screen is configured for it.
+        self.applicant_screen: QWidget | None = None
 
         central = QWidget(self)
         layout = QHBoxLayout(central)
@@ -384,6 +386,10 @@ class MainWindow(QMainWindow):
             if entry.key not in self.pages:
                 page = entry.factory(self.context)
                 self.pages[entry.key] = page
+                if entry.key == "register" and self.applicant_screen is None:
+                    from app.forms.applicant_screen import open_applicant_screen
+
+                    self.applicant_screen = open_applicant_screen(self.context, page)
                 self.stack.addWidget(page)
                 page.openCaseRequested.connect(self.open_case)
                 page.caseChanged.connect(self._on_page_case_changed)
@@ -690,4 +696,6 @@ class MainWindow(QMainWindow):
         self._status_timer.stop()
         self._sync_timer.stop()
         self.idle_watcher.detach()
+        if self.applicant_screen is not None:
+            self.applicant_screen.close()
         super().closeEvent(event)
