@@ -127,6 +127,13 @@ def make_id_card_reader(settings: Any) -> Any:
                        port=values.id_card_port)
 
 
+def document_camera_factory() -> Any:
+    """Opens the document camera (高拍仪) when one is connected, else None (files only)."""
+    from app.ui.document_camera import CameraFrameSource
+
+    return CameraFrameSource if CameraFrameSource.available() else None
+
+
 class Controller(QObject):
     """First start or login, then the main window; logout goes back to the login."""
 
@@ -186,6 +193,7 @@ class Controller(QObject):
             user=user, station_name=station_name(self.runtime), settings=self.settings,
             key_store=self.runtime.key_store, log_dir=self.log_dir,
             sync_engine=self.sync_engine, id_card_reader=make_id_card_reader(self.settings),
+            document_camera=document_camera_factory(),
         )
         window = MainWindow(context)
         window.logoutRequested.connect(self._on_logout_requested)

@@ -40,6 +40,7 @@ from app.domain.errors import DomainError, ValidationError
 from app.domain.id_card import IdCard
 from app.domain.identity import IdType, validate_id
 from app.domain.roles import Action
+from app.forms.camera_dialog import DocumentCameraDialog
 from app.forms.case_actions import counter_seal
 from app.forms.dialogs import (
     FieldSpec,
@@ -164,6 +165,8 @@ class RegistrationPage(Page):
         body_layout.addWidget(self.agent_box)
 
         self.materials = MaterialsChecklist(body)
+        self.materials.enable_camera(context.document_camera is not None)
+        self.camera_dialog: DocumentCameraDialog | None = None
         self.errors.add("materials", self.materials, QLabel(body))
         body_layout.addWidget(self.materials)
         body_layout.addWidget(self.errors.label("materials"))  # type: ignore[arg-type]
@@ -227,6 +230,7 @@ class RegistrationPage(Page):
         self.natural_radio.toggled.connect(self._on_natural_radio_toggled)
         self.agent_check.toggled.connect(self._on_agent_check_toggled)
         self.materials.attachRequested.connect(self._on_materials_attach_requested)
+        self.materials.cameraRequested.connect(self._on_materials_camera_requested)
         self.materials.materialsChanged.connect(self._on_materials_materials_changed)
         self.picker.search_edit.textEdited.connect(self._on_picker_search_edit_text_edited)
         self.picker.result_list.itemClicked.connect(self._on_picker_result_list_item_clicked)
@@ -354,6 +358,16 @@ class RegistrationPage(Page):
                 self.tr("无法读取附件：{0}").format(error)),
             label=self.tr("正在读取附件…"), parent=self,
         )
+
+    def _on_materials_camera_requested(self, index: int) -> None:
+        factory = self.context.document_camera
+        if factory is None or index >= len(self.materials.rows):
+            return
+        row = self.materials.rows[index]
+        dialog = DocumentCameraDialog(self.context, factory(), row.material.name, self)
+        dialog.scanned.connect(row.add_attachment)
+        self.camera_dialog = dialog
+        dialog.open()
 
     # --- the ID card reader -----------------------------------------------------------
 

@@ -9,9 +9,6 @@ uploads it like a scan.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,7 @@ from app.devices import DeviceError
 from app.devices.id_card_reader import IdCardReader
 from app.domain.id_card import IdCard
 from app.services.context import local_date, utc_now
-from app.store.database import Profile
+from app.services.scans import keep_scan
 
 
 def read_card(reader: IdCardReader | None, *, now: datetime | None = None) -> IdCard:
@@ -38,22 +35,11 @@ def read_card(reader: IdCardReader | None, *, now: datetime | None = None) -> Id
 
 
 def keep_photo(data_dir: Path, card: IdCard) -> dict[str, Any]:
-    """Store the card's photo in the profile's attachments folder by its SHA-256 (written
-    once, atomically) and return the attachment's description for the registration."""
-    digest = hashlib.sha256(card.photo).hexdigest()
-    target = Profile(Path(data_dir)).attachments_dir / digest
-    if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".photo-", dir=target.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(card.photo)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    return {"name": f"身份证照片-{card.id_number[-4:]}.bmp", "sha256": digest,
-            "size": len(card.photo), "mime_type": "image/bmp"}
+    """Store the card's photo in the profile's attachments folder by its SHA-256 and
+    return the attachment's description for the registration."""
+    kept = keep_scan(data_dir, card.photo, name=f"身份证照片-{card.id_number[-4:]}.bmp")
+    return {"name": kept["name"], "sha256": kept["sha256"], "size": kept["size"],
+            "mime_type": "image/bmp"}
 
 
 def card_registration(card: IdCard, photo: dict[str, Any] | None) -> dict[str, Any]:

@@ -63,6 +63,8 @@ class AppContext:
     # The counter's devices, made by the composition root from the settings; None: absent.
     # ``app.devices.id_card_reader.IdCardReader``
     id_card_reader: Any = None
+    # Makes the document camera's frame source (``app.ui.document_camera.FrameSource``).
+    document_camera: Any = None
 
     @property
     def idle_minutes(self) -> int:
