@@ -127,6 +127,15 @@ def make_id_card_reader(settings: Any) -> Any:
                        port=values.id_card_port)
 
 
+def make_queue_adapter(settings: Any) -> Any:
+    """The hall's queue system the settings name (``queue_url``, ``queue_window``), or None."""
+    from app.devices.queue import make_queue
+
+    if settings is None:
+        return None
+    return make_queue(settings.values.queue_url, settings.values.queue_window)
+
+
 def document_camera_factory() -> Any:
     """Opens the document camera (高拍仪) when one is connected, else None (files only)."""
     from app.ui.document_camera import CameraFrameSource
@@ -193,7 +202,7 @@ class Controller(QObject):
             user=user, station_name=station_name(self.runtime), settings=self.settings,
             key_store=self.runtime.key_store, log_dir=self.log_dir,
             sync_engine=self.sync_engine, id_card_reader=make_id_card_reader(self.settings),
-            document_camera=document_camera_factory(),
+            document_camera=document_camera_factory(), queue=make_queue_adapter(self.settings),
         )
         window = MainWindow(context)
         window.logoutRequested.connect(self._on_logout_requested)

@@ -75,6 +75,10 @@ class SettingsValues:
     """The reader's port as its SDK numbers them: 1-16 serial, 1001-1016 USB."""
     applicant_screen: int = 0
     """The screen facing the applicant, counted from 1; 0: none (the receipt's QR code)."""
+    queue_url: str = ""
+    """The hall's queue-ticket system (app/devices/queue.py); empty: no 下一位 button."""
+    queue_window: str = ""
+    """This window's number in the queue system ("3")."""
 
 
 _RANGES: dict[str, tuple[int, int]] = {
@@ -118,6 +122,8 @@ def validate(key: str, value: object) -> Any:
             raise SettingsError("bad_setting", error.message, field=key) from None
     if key == "id_card_reader" and value not in ("", "termb", "simulator"):
         raise SettingsError("bad_setting", "身份证阅读器须为 termb、simulator 或留空。", field=key)
+    if key == "queue_url" and value and not value.startswith(("https://", "http://")):
+        raise SettingsError("bad_setting", "叫号系统地址须以 https:// 或 http:// 开头。", field=key)
     if key == "server_url" and value and not value.startswith(("https://", "http://")):
         raise SettingsError("bad_setting", "服务器地址须以 https:// 或 http:// 开头。",
                             field=key)

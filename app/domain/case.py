@@ -187,6 +187,7 @@ class Case:
     identity_note: dict[str, Any] | None = None
     # What the ID card reader read at registration (facts and the photo's attachment).
     id_card: dict[str, Any] | None = None
+    queue_ticket: str = ""  # the hall's queue number the applicant was called by
     last_event_id: str = ""
     event_count: int = 0
 
@@ -607,6 +608,7 @@ def _registered(event: Event) -> Case:
         materials_at=event.device_time,
         identity_note=_identity_note(payload),
         id_card=dict(payload["id_card"]) if isinstance(payload.get("id_card"), dict) else None,
+        queue_ticket=str(payload.get("queue_ticket", "")),
         last_event_id=event.id,
         event_count=1,
     )

@@ -132,3 +132,4 @@ def check_card_matches(card_facts: dict[str, Any], applicant: dict[str, Any]) ->
         raise ValidationError("card_mismatch",
                               "申请人姓名或身份证号码与所读身份证不一致，请重新读卡或清除读卡信息。",
                               field="id_number")
+

@@ -194,6 +194,7 @@ class ApplicantScreenLink(QObject):
         page.applicant.name_edit.textEdited.connect(  # type: ignore[attr-defined]
             self._on_applicant_typed)
         page.card_panel.cardRead.connect(self._on_applicant_typed)  # type: ignore[attr-defined]
+        page.queue_bar.called.connect(self._on_queue_called)  # type: ignore[attr-defined]
         self.screen.ratingChosen.connect(self._on_screen_rating_chosen)
 
     def _on_page_changed(self, *_args: object) -> None:
@@ -209,6 +210,11 @@ class ApplicantScreenLink(QObject):
         if self.screen.case_id:
             self.screen.blank()
             self._on_page_changed()
+
+    def _on_queue_called(self, ticket: object) -> None:
+        # The next applicant is on the way: the last one's case leaves the screen.
+        self.screen.blank()
+        self.screen.show_call(str(getattr(ticket, "call_text", "")))
 
     def _on_page_registered(self, outcome: object) -> None:
         case = getattr(outcome, "case", None)

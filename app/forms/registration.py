@@ -52,6 +52,7 @@ from app.forms.dialogs import (
 from app.forms.id_card_panel import IdCardPanel
 from app.forms.materials_checklist import MaterialsChecklist, file_fingerprint
 from app.forms.matter_picker import MatterPicker
+from app.forms.queue_call import QueueCallBar
 from app.forms.person_fields import PERSON_ID_TYPES, PersonFields
 from app.services import cases, id_cards
 from app.ui.context import AppContext, optional_service
@@ -182,6 +183,8 @@ class RegistrationPage(Page):
         self.responder_label.setObjectName("firstResponderLabel")
         self.responder_label.setProperty("role", "subtle")
         options.addWidget(self.responder_label)
+        self.queue_bar = QueueCallBar(context, body)
+        options.addWidget(self.queue_bar)
         body_layout.addLayout(options)
         body_layout.addStretch(1)
         scroll.setWidget(body)
@@ -219,6 +222,7 @@ class RegistrationPage(Page):
         self._accept_shortcut_enter = QShortcut(QKeySequence("Ctrl+Enter"), self)
         self._search_shortcut = QShortcut(QKeySequence("F3"), self)
         self._read_card_shortcut = QShortcut(QKeySequence("F2"), self)
+        self._next_ticket_shortcut = QShortcut(QKeySequence("F4"), self)
         self._enter: EnterMovesFocus | None = None
         self._update_kind()
         self._connect_signals()
@@ -243,6 +247,9 @@ class RegistrationPage(Page):
         self._search_shortcut.activated.connect(self._on_search_shortcut_activated)
         self._read_card_shortcut.activated.connect(self._on_read_card_shortcut_activated)
         self.card_panel.cardRead.connect(self._on_card_panel_card_read)
+        self._next_ticket_shortcut.activated.connect(self.queue_bar.call_next)
+        self.queue_bar.callFailed.connect(self.message_bar.show_error)
+        self.queue_bar.nobodyWaiting.connect(self._on_queue_bar_nobody_waiting)
         self.card_panel.readFailed.connect(self._on_card_panel_read_failed)
         self.message_bar.linkActivated.connect(self._on_message_bar_link_activated)
         self.applicant.id_edit.textEdited.connect(self._on_applicant_id_edit_text_edited)
@@ -368,6 +375,9 @@ class RegistrationPage(Page):
         dialog.scanned.connect(row.add_attachment)
         self.camera_dialog = dialog
         dialog.open()
+
+    def _on_queue_bar_nobody_waiting(self) -> None:
+        self.message_bar.info(self.tr("暂无等候的号。"))
 
     # --- the ID card reader -----------------------------------------------------------
 
@@ -652,6 +662,7 @@ class RegistrationPage(Page):
         green = self.green_check.isChecked()
         documents = optional_service("documents")
         card, data_dir = self.card_panel.card, self.context.data_dir
+        ticket = self.queue_bar.ticket_number
 
         def work() -> Outcome:
             # A wrong password refuses before anything is registered: nothing typed is lost.
@@ -661,7 +672,7 @@ class RegistrationPage(Page):
             case = cases.register_case(uow, user, matter_code=matter.code, applicant=applicant,
                                        materials=materials, green_channel=green,
                                        name_change_reason=name_change_reason,
-                                       id_card=id_card)
+                                       id_card=id_card, queue_ticket=ticket)
             outcome = Outcome(action, case)
             try:
                 if action == "accept":
@@ -773,6 +784,7 @@ class RegistrationPage(Page):
         self.known, self._looked_up, self._pending = None, "", {}
         self.known_label.hide()
         self.card_panel.clear()
+        self.queue_bar.clear()
         self.picker.reset()
         self.picker.search_edit.setFocus()
 

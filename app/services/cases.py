@@ -34,6 +34,7 @@ from app.domain.errors import NotFound, ValidationError
 from app.domain.events import Event, EventType
 from app.domain.id_card import check_card_matches
 from app.domain.identity import ID_TYPE_LABELS
+from app.domain.queue_ticket import check_queue_ticket
 from app.domain.numbering import format_case_number
 from app.domain.roles import Action, authorize
 from app.print_templates import DocumentKind
@@ -199,6 +200,7 @@ def register_case(
     green_channel: bool = False,
     name_change_reason: str = "",
     id_card: dict[str, Any] | None = None,
+    queue_ticket: str = "",
     now: datetime | None = None,
 ) -> Case:
     """Register an applicant's application for a matter (收件登记).
@@ -214,7 +216,8 @@ def register_case(
 
     ``id_card`` is what the ID card reader read (``app.services.id_cards``): it must be
     the applicant's card (same number and name); its facts and its photo, kept as an
-    attachment of the case, are recorded with the registration.
+    attachment of the case, are recorded with the registration. ``queue_ticket`` is
+    the hall's queue number the applicant was called by (叫号), kept on the case.
     """
     now = now or utc_now()
     if id_card is not None:
@@ -256,6 +259,8 @@ def register_case(
         }
         if identity_note is not None and earlier is not None:
             payload["identity_note"] = {**identity_note, "previous_case": earlier.number}
+        if queue_ticket:
+            payload["queue_ticket"] = check_queue_ticket(queue_ticket)
         if id_card is not None:
             payload["id_card"] = dict(id_card)
             _record_attachment(uow, id_card.get("photo"), now)

@@ -65,6 +65,8 @@ class AppContext:
     id_card_reader: Any = None
     # Makes the document camera's frame source (``app.ui.document_camera.FrameSource``).
     document_camera: Any = None
+    # The hall's queue system (``app.devices.queue.HttpQueue``); None: no 下一位 button.
+    queue: Any = None
 
     @property
     def idle_minutes(self) -> int:
