@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,3 +67,31 @@ def fake_termb(fake_termb_library: Path) -> FakeTermb:
     fake = FakeTermb(fake_termb_library, library)
     fake.put_card()
     return fake
+
+
+def accept_on_page(qtbot: Any, page: Any, *, name: str = "", id_number: str = "",
+                   phone: str = "13800138000") -> Any:
+    """Type what is not filled yet, receive every material, 受理 with the password; the
+    registration's Outcome once the page has finished."""
+    from PyQt6.QtCore import Qt
+    from PyQt6.QtWidgets import QLineEdit, QPushButton
+
+    from tests.profile_fixtures import PASSWORD
+    from tests.test_ui_support import find, type_into, wait_idle
+
+    for object_name, text in (("applicantNameEdit", name), ("applicantIdEdit", id_number),
+                              ("applicantPhoneEdit", phone)):
+        if text:
+            type_into(qtbot, find(page, QLineEdit, object_name), text)
+    for row in page.materials.rows:
+        if not row.received_check.isChecked():
+            row.received_check.click()
+    with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
+        qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
+        find(page.accept_dialog, QLineEdit, "acceptPasswordEdit").setText(PASSWORD)
+        qtbot.mouseClick(find(page.accept_dialog, QPushButton, "dialogSubmitButton"),
+                         Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, page.context)
+    if page.preview_dialog is not None:
+        page.preview_dialog.close()
+    return blocker.args[0]

@@ -7,11 +7,11 @@ import io
 import os
 from pathlib import Path
 
+import pytest
+from pypdf import PdfReader
 from PyQt6.QtCore import QPointF, QRectF, Qt
 from PyQt6.QtGui import QColor, QImage, QPainter
 from PyQt6.QtWidgets import QPushButton
-import pytest
-from pypdf import PdfReader
 
 from app.forms.registration import RegistrationPage
 from app.services import scans

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QGuiApplication
-from PyQt6.QtWidgets import QLineEdit, QPushButton
+from PyQt6.QtWidgets import QPushButton
 
 from app.devices import DeviceError
 from app.devices.queue import HttpQueue, make_queue
@@ -19,7 +19,7 @@ from app.forms.applicant_screen import open_applicant_screen
 from app.forms.registration import RegistrationPage
 from app.services import cases
 from tests import test_ui_support
-from tests.profile_fixtures import PASSWORD
+from tests.device_fixtures import accept_on_page
 from tests.test_ui_support import find, type_into, wait_idle
 
 gui_profile = test_ui_support.gui_profile
@@ -119,20 +119,8 @@ def test_next_shows_the_ticket_on_the_screen_and_keeps_it_on_the_case(
     assert screen.call_label.text() == "请 A023 号到 3 号窗口"
     type_into(qtbot, page.picker.search_edit, "gtgshdj")
     qtbot.waitUntil(lambda: page.picker.matter is not None)
-    type_into(qtbot, find(page, QLineEdit, "applicantNameEdit"), "张三")
-    type_into(qtbot, find(page, QLineEdit, "applicantIdEdit"), "11010519491231002X")
-    type_into(qtbot, find(page, QLineEdit, "applicantPhoneEdit"), "13800138000")
-    for row in page.materials.rows:
-        row.received_check.setChecked(True)
-    with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
-        qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
-        find(page.accept_dialog, QLineEdit, "acceptPasswordEdit").setText(PASSWORD)
-        qtbot.mouseClick(find(page.accept_dialog, QPushButton, "dialogSubmitButton"),
-                         Qt.MouseButton.LeftButton)
-    wait_idle(qtbot, context)
-    if page.preview_dialog is not None:
-        page.preview_dialog.close()
-    assert cases.get_case(gui_profile.runtime.uow, blocker.args[0].case.id).queue_ticket == "A023"
+    outcome = accept_on_page(qtbot, page, name="张三", id_number="11010519491231002X")
+    assert cases.get_case(gui_profile.runtime.uow, outcome.case.id).queue_ticket == "A023"
     assert page.queue_bar.ticket_label.text() == ""  # the next applicant has no ticket yet
 
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QGuiApplication
-from PyQt6.QtWidgets import QLineEdit, QPushButton
+from PyQt6.QtWidgets import QLineEdit
 
 from app.forms.applicant_screen import ApplicantScreen, chosen_screen, open_applicant_screen
 from app.forms.registration import RegistrationPage
 from app.services import cases
 from app.settings import Settings
 from tests import test_ui_support
-from tests.profile_fixtures import PASSWORD
+from tests.device_fixtures import accept_on_page
 from tests.test_ui_support import GUI, find, type_into, wait_idle
 
 pytestmark = GUI
@@ -45,21 +45,7 @@ def _shot(widget, name: str) -> None:
 
 
 def _register_and_accept(qtbot, page: RegistrationPage, name: str = "张三") -> object:
-    type_into(qtbot, find(page, QLineEdit, "applicantNameEdit"), name)
-    type_into(qtbot, find(page, QLineEdit, "applicantIdEdit"), "11010519491231002X")
-    type_into(qtbot, find(page, QLineEdit, "applicantPhoneEdit"), "13800138000")
-    for row in page.materials.rows:
-        if not row.received_check.isChecked():
-            row.received_check.click()
-    with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
-        qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
-        find(page.accept_dialog, QLineEdit, "acceptPasswordEdit").setText(PASSWORD)
-        qtbot.mouseClick(find(page.accept_dialog, QPushButton, "dialogSubmitButton"),
-                         Qt.MouseButton.LeftButton)
-    wait_idle(qtbot, page.context)
-    if page.preview_dialog is not None:
-        page.preview_dialog.close()
-    return blocker.args[0]
+    return accept_on_page(qtbot, page, name=name, id_number="11010519491231002X")
 
 
 def _choose_matter(qtbot, page: RegistrationPage) -> None:

@@ -13,8 +13,13 @@ from app.devices.id_card_reader import TermbReader
 from app.forms.registration import RegistrationPage
 from app.services import cases
 from tests import test_ui_support
-from tests.device_fixtures import NO_CARD, REMOVED_MID_READ, fake_termb, fake_termb_library
-from tests.profile_fixtures import PASSWORD
+from tests.device_fixtures import (
+    NO_CARD,
+    REMOVED_MID_READ,
+    accept_on_page,
+    fake_termb,
+    fake_termb_library,
+)
 from tests.test_ui_support import GUI, find, type_into, wait_idle
 
 pytestmark = GUI
@@ -53,24 +58,14 @@ def test_f2_fills_the_applicant_from_the_card_and_the_photo_goes_with_the_case(
     assert "汉族" in facts and "长期" in facts and "北京市公安局朝阳分局" in facts
     assert find(page, QLabel, "cardPhotoLabel").isVisible()
     assert not find(page, QLabel, "applicantIdEditError").isVisible()
-    type_into(qtbot, find(page, QLineEdit, "applicantPhoneEdit"), "13800138000")
-    for row in page.materials.rows:
-        row.received_check.setChecked(True)
     if SHOTS_DIR:
         page.grab().save(str(Path(SHOTS_DIR) / "id-card-read.png"))
-    with qtbot.waitSignal(page.registered, timeout=20000) as blocker:
-        qtbot.mouseClick(find(page, QPushButton, "acceptButton"), Qt.MouseButton.LeftButton)
-        find(page.accept_dialog, QLineEdit, "acceptPasswordEdit").setText(PASSWORD)
-        qtbot.mouseClick(find(page.accept_dialog, QPushButton, "dialogSubmitButton"),
-                         Qt.MouseButton.LeftButton)
-    case = cases.get_case(gui_profile.runtime.uow, blocker.args[0].case.id)
+    outcome = accept_on_page(qtbot, page)
+    case = cases.get_case(gui_profile.runtime.uow, outcome.case.id)
     assert case.id_card["gender"] == "女"
     photo = gui_profile.runtime.profile.attachments_dir / case.id_card["photo"]["sha256"]
     assert photo.read_bytes().startswith(b"BM")
-    wait_idle(qtbot, page.context)
     assert find(page, QLabel, "cardFactsLabel").text() == ""  # ready for the next one
-    if page.preview_dialog is not None:
-        page.preview_dialog.close()
 
 
 def test_a_card_removed_mid_read_says_so_and_typing_still_works(

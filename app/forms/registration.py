@@ -52,8 +52,8 @@ from app.forms.dialogs import (
 from app.forms.id_card_panel import IdCardPanel
 from app.forms.materials_checklist import MaterialsChecklist, file_fingerprint
 from app.forms.matter_picker import MatterPicker
-from app.forms.queue_call import QueueCallBar
 from app.forms.person_fields import PERSON_ID_TYPES, PersonFields
+from app.forms.queue_call import QueueCallBar
 from app.services import cases, id_cards
 from app.ui.context import AppContext, optional_service
 from app.ui.documents import DocumentPreviewDialog, PreviewItem

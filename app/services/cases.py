@@ -34,8 +34,8 @@ from app.domain.errors import NotFound, ValidationError
 from app.domain.events import Event, EventType
 from app.domain.id_card import check_card_matches
 from app.domain.identity import ID_TYPE_LABELS
-from app.domain.queue_ticket import check_queue_ticket
 from app.domain.numbering import format_case_number
+from app.domain.queue_ticket import check_queue_ticket
 from app.domain.roles import Action, authorize
 from app.print_templates import DocumentKind
 from app.services.accounts import deputy_departments
