@@ -136,11 +136,15 @@ def make_queue_adapter(settings: Any) -> Any:
     return make_queue(settings.values.queue_url, settings.values.queue_window)
 
 
-def document_camera_factory() -> Any:
-    """Opens the document camera (高拍仪) when one is connected, else None (files only)."""
+def document_camera_factory(settings: Any) -> Any:
+    """Opens the document camera (高拍仪) when the settings say one is fitted, else None
+    (files only). Qt Multimedia is loaded only then: a counter without one never pays
+    for its start."""
+    if settings is None or not settings.values.document_camera:
+        return None
     from app.ui.document_camera import CameraFrameSource
 
-    return CameraFrameSource if CameraFrameSource.available() else None
+    return CameraFrameSource
 
 
 class Controller(QObject):
@@ -202,7 +206,7 @@ class Controller(QObject):
             user=user, station_name=station_name(self.runtime), settings=self.settings,
             key_store=self.runtime.key_store, log_dir=self.log_dir,
             sync_engine=self.sync_engine, id_card_reader=make_id_card_reader(self.settings),
-            document_camera=document_camera_factory(), queue=make_queue_adapter(self.settings),
+            document_camera=document_camera_factory(self.settings), queue=make_queue_adapter(self.settings),
         )
         window = MainWindow(context)
         window.logoutRequested.connect(self._on_logout_requested)

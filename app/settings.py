@@ -75,6 +75,8 @@ class SettingsValues:
     """The reader's port as its SDK numbers them: 1-16 serial, 1001-1016 USB."""
     applicant_screen: int = 0
     """The screen facing the applicant, counted from 1; 0: none (the receipt's QR code)."""
+    document_camera: int = 0
+    """1: a document camera (高拍仪) is fitted: offer 高拍仪… on each material; 0: none."""
     queue_url: str = ""
     """The hall's queue-ticket system (app/devices/queue.py); empty: no 下一位 button."""
     queue_window: str = ""
@@ -87,6 +89,7 @@ _RANGES: dict[str, tuple[int, int]] = {
     "backups_kept": (1, 365),
     "id_card_port": (1, 9999),
     "applicant_screen": (0, 9),
+    "document_camera": (0, 1),
 }
 _FIELD_TYPES: dict[str, type] = {
     f.name: (int if f.type in ("int", int) else str) for f in fields(SettingsValues)

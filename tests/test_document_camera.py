@@ -125,3 +125,18 @@ def test_without_a_camera_there_is_no_camera_button(qtbot, gui_profile) -> None:
     qtbot.waitUntil(lambda: page.picker.matter is not None)
     assert not find(page, QPushButton, "materialCamera0").isVisible()
     assert find(page, QPushButton, "materialAttach0").isVisible()
+
+
+@pytest.mark.gui
+@pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
+def test_a_camera_that_gives_nothing_says_so_and_points_to_the_files(
+        qtbot, gui_profile) -> None:
+    from app.forms.camera_dialog import DocumentCameraDialog
+
+    context = gui_profile.context(gui_profile.staff.clerk)
+    dialog = DocumentCameraDialog(context, ImageFrameSource([]), "经营者身份证明")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert "附件" in dialog.preview_label.text()
+    assert not dialog.capture_button.isEnabled()
+    assert not dialog.done_button.isEnabled()

@@ -10,6 +10,7 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QLabel, QLineEdit, QPushButton
 
 from app.devices.id_card_reader import TermbReader
+from app.forms.case_page import CasePage
 from app.forms.registration import RegistrationPage
 from app.services import cases
 from tests import test_ui_support
@@ -66,6 +67,13 @@ def test_f2_fills_the_applicant_from_the_card_and_the_photo_goes_with_the_case(
     photo = gui_profile.runtime.profile.attachments_dir / case.id_card["photo"]["sha256"]
     assert photo.read_bytes().startswith(b"BM")
     assert find(page, QLabel, "cardFactsLabel").text() == ""  # ready for the next one
+    case_page = CasePage(page.context)
+    qtbot.addWidget(case_page)
+    case_page.show()
+    with qtbot.waitSignal(case_page.loaded, timeout=10000):
+        case_page.load(case.id)
+    overview = case_page.overview.toPlainText()
+    assert "身份证读卡" in overview and "汉族" in overview and "照片已存档" in overview
 
 
 def test_a_card_removed_mid_read_says_so_and_typing_still_works(

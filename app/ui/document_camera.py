@@ -89,12 +89,6 @@ class CameraFrameSource(FrameSource):
         self.session.setVideoSink(self.sink)
         self.sink.videoFrameChanged.connect(self._on_sink_video_frame_changed)
 
-    @staticmethod
-    def available() -> bool:
-        from PyQt6.QtMultimedia import QMediaDevices
-
-        return bool(QMediaDevices.videoInputs())
-
     def start(self) -> None:
         if self.camera is None:
             self.failed.emit("未连接高拍仪。")

@@ -628,6 +628,8 @@ class MainWindow(QMainWindow):
             if w is not self and w.isVisible() and _owned_by(w, self)]
         for widget in self._hidden_while_locked:
             widget.hide()
+        if self.applicant_screen is not None:
+            self.applicant_screen.blank()  # type: ignore[attr-defined]
         dialog = UnlockDialog(self.context.uow, self.context.runner, self.context.user, self)
         dialog.unlocked.connect(self._on_unlock_dialog_unlocked)
         dialog.logoutRequested.connect(self.logoutRequested)
