@@ -134,6 +134,7 @@ class ApplicantScreen(QWidget):
     def show_outcome(self, summary: CaseSummary) -> None:
         """The case just handled, and the five buttons (once: a rated case is not asked)."""
         self._thanks_timer.stop()
+        self.show_call("")  # the ticket called has been served
         self.case_id = summary.case_id
         self.title_label.setText(summary.matter_name)
         lines = [self.tr("办件编号：{0}").format(summary.number),
