@@ -116,6 +116,37 @@ def make_sync_engine(runtime: Runtime) -> Any:
         return None
 
 
+def make_id_card_reader(settings: Any) -> Any:
+    """The ID card reader the settings name (``id_card_reader``), or None."""
+    from app.devices.id_card_reader import make_reader
+
+    if settings is None:
+        return None
+    values = settings.values
+    return make_reader(values.id_card_reader, library_path=values.id_card_library,
+                       port=values.id_card_port)
+
+
+def make_queue_adapter(settings: Any) -> Any:
+    """The hall's queue system the settings name (``queue_url``, ``queue_window``), or None."""
+    from app.devices.queue import make_queue
+
+    if settings is None:
+        return None
+    return make_queue(settings.values.queue_url, settings.values.queue_window)
+
+
+def document_camera_factory(settings: Any) -> Any:
+    """Opens the document camera (高拍仪) when the settings say one is fitted, else None
+    (files only). Qt Multimedia is loaded only then: a counter without one never pays
+    for its start."""
+    if settings is None or not settings.values.document_camera:
+        return None
+    from app.ui.document_camera import CameraFrameSource
+
+    return CameraFrameSource
+
+
 class Controller(QObject):
     """First start or login, then the main window; logout goes back to the login."""
 
@@ -174,7 +205,8 @@ class Controller(QObject):
             uow=self.runtime.uow, runner=self.runner, data_dir=self.runtime.profile.data_dir,
             user=user, station_name=station_name(self.runtime), settings=self.settings,
             key_store=self.runtime.key_store, log_dir=self.log_dir,
-            sync_engine=self.sync_engine,
+            sync_engine=self.sync_engine, id_card_reader=make_id_card_reader(self.settings),
+            document_camera=document_camera_factory(self.settings), queue=make_queue_adapter(self.settings),
         )
         window = MainWindow(context)
         window.logoutRequested.connect(self._on_logout_requested)

@@ -66,12 +66,30 @@ class SettingsValues:
     time_zone: str = "Asia/Shanghai"
     """The zone of the counter's days (deadlines, filters, months, ledger periods);
     the county server and all its stations keep the same."""
+    id_card_reader: str = ""
+    """The ID card reader: "termb" (the vendor's termb library), "simulator" (demos and
+    training), empty: none (the clerk types)."""
+    id_card_library: str = ""
+    """The path of the reader's termb library (termb.dll, libtermb.so)."""
+    id_card_port: int = 1001
+    """The reader's port as its SDK numbers them: 1-16 serial, 1001-1016 USB."""
+    applicant_screen: int = 0
+    """The screen facing the applicant, counted from 1; 0: none (the receipt's QR code)."""
+    document_camera: int = 0
+    """1: a document camera (高拍仪) is fitted: offer 高拍仪… on each material; 0: none."""
+    queue_url: str = ""
+    """The hall's queue-ticket system (app/devices/queue.py); empty: no 下一位 button."""
+    queue_window: str = ""
+    """This window's number in the queue system ("3")."""
 
 
 _RANGES: dict[str, tuple[int, int]] = {
     "idle_lock_minutes": (0, 240),
     "yellow_working_days": (0, 30),
     "backups_kept": (1, 365),
+    "id_card_port": (1, 9999),
+    "applicant_screen": (0, 9),
+    "document_camera": (0, 1),
 }
 _FIELD_TYPES: dict[str, type] = {
     f.name: (int if f.type in ("int", int) else str) for f in fields(SettingsValues)
@@ -105,6 +123,10 @@ def validate(key: str, value: object) -> Any:
             time_zone_named(value)
         except ValidationError as error:
             raise SettingsError("bad_setting", error.message, field=key) from None
+    if key == "id_card_reader" and value not in ("", "termb", "simulator"):
+        raise SettingsError("bad_setting", "身份证阅读器须为 termb、simulator 或留空。", field=key)
+    if key == "queue_url" and value and not value.startswith(("https://", "http://")):
+        raise SettingsError("bad_setting", "叫号系统地址须以 https:// 或 http:// 开头。", field=key)
     if key == "server_url" and value and not value.startswith(("https://", "http://")):
         raise SettingsError("bad_setting", "服务器地址须以 https:// 或 http:// 开头。",
                             field=key)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QLineEdit, QPlainTextEdit, QPushButton
 

@@ -106,6 +106,7 @@ EVALUATION_RATINGS = {
 # (好差评 is the applicant's own). The code is recorded with the rating.
 EVALUATION_CHANNELS = {
     "rating_device": "窗口评价器",
+    "counter_screen": "窗口评价屏",  # the applicant's own screen at the counter
     "qr_code": "扫码评价",
     "online": "政务服务网",
     "hotline": "12345热线",
@@ -242,6 +243,9 @@ class Case:
     custody: list[dict[str, Any]] = field(default_factory=list)
     # The villager told of the result: {channel, phone, text, actor_name, at}.
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    # What the ID card reader read at registration (facts and the photo's attachment).
+    id_card: dict[str, Any] | None = None
+    queue_ticket: str = ""  # the hall's queue number the applicant was called by
     last_event_id: str = ""
     event_count: int = 0
 
@@ -702,6 +706,8 @@ def _registered(event: Event) -> Case:
         service_mode=_service_mode(payload),
         consultation_id=str(payload.get("consultation_id", "") or ""),
         appointment_id=str(payload.get("appointment_id", "") or ""),
+        id_card=dict(payload["id_card"]) if isinstance(payload.get("id_card"), dict) else None,
+        queue_ticket=str(payload.get("queue_ticket", "")),
         last_event_id=event.id,
         event_count=1,
     )
@@ -1491,7 +1497,7 @@ def check_evaluation_channel(channel: object) -> None:
     if channel not in EVALUATION_CHANNELS:
         raise ValidationError(
             "evaluation_not_from_applicant",
-            "好差评须由申请人本人通过评价器、扫码、政务服务网、12345热线或短信作出，"
+            "好差评须由申请人本人通过评价器、评价屏、扫码、政务服务网、12345热线或短信作出，"
             "窗口人员不能代为登记。",
             field="channel",
         )
@@ -1509,6 +1515,7 @@ def _on_evaluated(case: Case, event: Event) -> None:
         "channel": str(event.payload["channel"]),
         "comment": _text(event.payload, "comment", "评价内容", required=False),
         "at": event.device_time.isoformat(),
+        "source": "applicant",  # every channel above is the applicant's own
     }
 
 

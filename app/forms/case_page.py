@@ -383,6 +383,15 @@ class CasePage(QWidget):
             rows.append(("名称变更", escape(
                 f"该证件此前登记为“{note.get('previous_name', '')}”"
                 f"（办件 {note.get('previous_case', '')}），确认原因：{note.get('reason', '')}")))
+        if case.id_card:
+            card = case.id_card
+            photo = "，照片已存档" if card.get("photo") else ""
+            rows.append(("身份证读卡", escape(
+                f"{card.get('gender', '')}，{card.get('ethnicity', '')}族，"
+                f"签发机关{card.get('issuing_authority', '')}，"
+                f"有效期至{card.get('valid_until', '')}{photo}")))
+        if case.queue_ticket:
+            rows.append(("排队号", escape(case.queue_ticket)))
         agent = a.get("agent")
         if isinstance(agent, dict) and agent.get("name"):
             rows.append(("代理人", escape(f"{agent['name']}，"

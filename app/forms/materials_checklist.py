@@ -57,13 +57,16 @@ class MaterialRow(QObject):
         self.attach_button = QPushButton(self.tr("附件…"), host)
         self.attach_button.setObjectName(f"materialAttach{index}")
         self.attach_button.setToolTip(self.tr("选择扫描件或照片，也可以把文件拖到这一行"))
+        self.camera_button = QPushButton(self.tr("高拍仪…"), host)
+        self.camera_button.setObjectName(f"materialCamera{index}")
+        self.camera_button.setToolTip(self.tr("用高拍仪拍摄本材料，多页合成一个 PDF"))
         self.attachments_label = QLabel(host)
         self.attachments_label.setProperty("role", "subtle")
         self.attachments_label.setMinimumWidth(60)
 
     def widgets(self) -> tuple[QWidget, ...]:
         return (self.received_check, self.form_combo, self.copies_spin, self.attach_button,
-                self.attachments_label)
+                self.camera_button, self.attachments_label)
 
     def add_attachment(self, info: dict[str, Any]) -> None:
         if any(a["sha256"] == info["sha256"] for a in self.attachments):
@@ -111,6 +114,7 @@ class MaterialsChecklist(QGroupBox):
     """The matter's materials as rows; scans are attached by picker or drag and drop."""
 
     attachRequested = pyqtSignal(int, list)  # row index, file paths
+    cameraRequested = pyqtSignal(int)  # row index: capture it with the document camera
     materialsChanged = pyqtSignal()  # a row ticked or unticked
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -120,12 +124,13 @@ class MaterialsChecklist(QGroupBox):
         self.rows: list[MaterialRow] = []
         self._matter: Matter | None = None
         self._headers: list[QLabel] = []
+        self._camera = False
         self._grid = QGridLayout(self)
         self._grid.setColumnStretch(0, 1)
         self._grid.setHorizontalSpacing(10)
         self._empty = QLabel(self.tr("请先选择事项，材料清单将按办事指南列出。"), self)
         self._empty.setProperty("role", "subtle")
-        self._grid.addWidget(self._empty, 0, 0, 1, 5)
+        self._grid.addWidget(self._empty, 0, 0, 1, 6)
 
     def set_matter(self, matter: Matter | None, *, with_agent: bool = False) -> None:
         """Rows for the matter's materials (plus the agent's 授权委托书); rows the
@@ -152,7 +157,7 @@ class MaterialsChecklist(QGroupBox):
             self._empty.show()
             return
         self._empty.hide()
-        headers = [self.tr("已收取"), self.tr("形式"), self.tr("份数"), "", ""]
+        headers = [self.tr("已收取"), self.tr("形式"), self.tr("份数"), "", "", ""]
         for column, text in enumerate(headers):
             if text:
                 header = QLabel(f"<b>{text}</b>", self)
@@ -174,9 +179,18 @@ class MaterialsChecklist(QGroupBox):
                 widget.installEventFilter(self)
                 self._grid.addWidget(widget, index + 1, column)
                 widget.show()
+            row.camera_button.setVisible(self._camera)
+            row.camera_button.clicked.connect(
+                lambda _checked=False, i=index: self.cameraRequested.emit(i))
             row.attach_button.clicked.connect(
                 lambda _checked=False, i=index: self._on_attach_clicked(i))
             row.received_check.toggled.connect(self._on_row_received_toggled)
+
+    def enable_camera(self, available: bool) -> None:
+        """Offer 高拍仪 on every row when a document camera is connected."""
+        self._camera = available
+        for row in self.rows:
+            row.camera_button.setVisible(available)
 
     def _on_row_received_toggled(self, _checked: bool) -> None:
         self.materialsChanged.emit()

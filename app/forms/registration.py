@@ -38,8 +38,10 @@ from app.domain.applicant import same_name
 from app.domain.case import SERVICE_MODES, Case, check_rejection
 from app.domain.catalog import Matter
 from app.domain.errors import DomainError, ValidationError
+from app.domain.id_card import IdCard
 from app.domain.identity import IdType, validate_id
 from app.domain.roles import Action
+from app.forms.camera_dialog import DocumentCameraDialog
 from app.forms.case_actions import counter_seal
 from app.forms.dialogs import (
     FieldSpec,
@@ -48,10 +50,12 @@ from app.forms.dialogs import (
     counter_password_field,
     reject_fields,
 )
+from app.forms.id_card_panel import IdCardPanel
 from app.forms.materials_checklist import MaterialsChecklist, file_fingerprint
 from app.forms.matter_picker import MatterPicker
 from app.forms.person_fields import PERSON_ID_TYPES, PersonFields
-from app.services import cases
+from app.forms.queue_call import QueueCallBar
+from app.services import cases, id_cards
 from app.ui.context import AppContext, optional_service
 from app.ui.documents import DocumentPreviewDialog, PreviewItem
 from app.ui.feedback import FieldErrors, restyle
@@ -125,6 +129,8 @@ class RegistrationPage(Page):
         kind_row.addWidget(self.legal_radio)
         kind_row.addStretch(1)
         applicant_layout.addLayout(kind_row)
+        self.card_panel = IdCardPanel(context, applicant_box)
+        applicant_layout.addWidget(self.card_panel)
         applicant_form = QFormLayout()
         applicant_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.applicant = PersonFields(applicant_box, applicant_form, self.errors, prefix="",
@@ -161,6 +167,8 @@ class RegistrationPage(Page):
         body_layout.addWidget(self.agent_box)
 
         self.materials = MaterialsChecklist(body)
+        self.materials.enable_camera(context.document_camera is not None)
+        self.camera_dialog: DocumentCameraDialog | None = None
         self.errors.add("materials", self.materials, QLabel(body))
         body_layout.addWidget(self.materials)
         body_layout.addWidget(self.errors.label("materials"))  # type: ignore[arg-type]
@@ -185,6 +193,8 @@ class RegistrationPage(Page):
         self.responder_label.setObjectName("firstResponderLabel")
         self.responder_label.setProperty("role", "subtle")
         options.addWidget(self.responder_label)
+        self.queue_bar = QueueCallBar(context, body)
+        options.addWidget(self.queue_bar)
         body_layout.addLayout(options)
         body_layout.addStretch(1)
         scroll.setWidget(body)
@@ -221,6 +231,8 @@ class RegistrationPage(Page):
         self._accept_shortcut = QShortcut(QKeySequence("Ctrl+Return"), self)
         self._accept_shortcut_enter = QShortcut(QKeySequence("Ctrl+Enter"), self)
         self._search_shortcut = QShortcut(QKeySequence("F3"), self)
+        self._read_card_shortcut = QShortcut(QKeySequence("F2"), self)
+        self._next_ticket_shortcut = QShortcut(QKeySequence("F4"), self)
         self._enter: EnterMovesFocus | None = None
         self._update_kind()
         self._connect_signals()
@@ -232,6 +244,7 @@ class RegistrationPage(Page):
         self.natural_radio.toggled.connect(self._on_natural_radio_toggled)
         self.agent_check.toggled.connect(self._on_agent_check_toggled)
         self.materials.attachRequested.connect(self._on_materials_attach_requested)
+        self.materials.cameraRequested.connect(self._on_materials_camera_requested)
         self.materials.materialsChanged.connect(self._on_materials_materials_changed)
         self.picker.search_edit.textEdited.connect(self._on_picker_search_edit_text_edited)
         self.picker.result_list.itemClicked.connect(self._on_picker_result_list_item_clicked)
@@ -242,6 +255,12 @@ class RegistrationPage(Page):
         self._accept_shortcut.activated.connect(self._on_accept_button_clicked)
         self._accept_shortcut_enter.activated.connect(self._on_accept_button_clicked)
         self._search_shortcut.activated.connect(self._on_search_shortcut_activated)
+        self._read_card_shortcut.activated.connect(self._on_read_card_shortcut_activated)
+        self.card_panel.cardRead.connect(self._on_card_panel_card_read)
+        self._next_ticket_shortcut.activated.connect(self.queue_bar.call_next)
+        self.queue_bar.callFailed.connect(self.message_bar.show_error)
+        self.queue_bar.nobodyWaiting.connect(self._on_queue_bar_nobody_waiting)
+        self.card_panel.readFailed.connect(self._on_card_panel_read_failed)
         self.message_bar.linkActivated.connect(self._on_message_bar_link_activated)
         self.applicant.id_edit.textEdited.connect(self._on_applicant_id_edit_text_edited)
         self.applicant.id_edit.editingFinished.connect(self._on_applicant_id_edit_editing_finished)
@@ -357,10 +376,51 @@ class RegistrationPage(Page):
             label=self.tr("正在读取附件…"), parent=self,
         )
 
+    def _on_materials_camera_requested(self, index: int) -> None:
+        factory = self.context.document_camera
+        if factory is None or index >= len(self.materials.rows):
+            return
+        row = self.materials.rows[index]
+        dialog = DocumentCameraDialog(self.context, factory(), row.material.name, self)
+        dialog.scanned.connect(row.add_attachment)
+        self.camera_dialog = dialog
+        dialog.open()
+
+    def _on_queue_bar_nobody_waiting(self) -> None:
+        self.message_bar.info(self.tr("暂无等候的号。"))
+
+    # --- the ID card reader -----------------------------------------------------------
+
+    def _on_read_card_shortcut_activated(self) -> None:
+        if self.context.id_card_reader is None:
+            self.message_bar.warning(self.tr("本机未配置身份证阅读器，请手工录入。"))
+            return
+        self.card_panel.read()
+
+    def _on_card_panel_card_read(self, card: IdCard) -> None:
+        """Fill the applicant from the card, checked as typed data is."""
+        self._drop_success()
+        self.natural_radio.setChecked(True)
+        combo = self.applicant.id_type_combo
+        combo.setCurrentIndex(combo.findData(IdType.RESIDENT_ID.value))
+        self.applicant.name_edit.setText(card.name)
+        self.applicant.id_edit.setText(card.id_number)
+        self.address_edit.setText(card.address)
+        self.errors.clear("name")
+        self.errors.clear("address")
+        self.applicant.check_id(finished=True)
+        self._look_up_applicant()
+        self.applicant.phone_edit.setFocus()
+
+    def _on_card_panel_read_failed(self, error: BaseException) -> None:
+        # Whatever was typed stays; the clerk may go on typing.
+        self.message_bar.show_error(error)
+
     # --- known applicants ------------------------------------------------------------
 
     def _on_applicant_id_edit_text_edited(self, _text: str) -> None:
         self._drop_success()
+        self.card_panel.clear()  # the card read no longer describes the form
         self._look_up_applicant()
 
     def _on_applicant_id_edit_editing_finished(self) -> None:
@@ -368,6 +428,7 @@ class RegistrationPage(Page):
 
     def _on_applicant_name_edit_text_edited(self, _text: str) -> None:
         self._drop_success()
+        self.card_panel.clear()
         self._show_known()
 
     def _look_up_applicant(self) -> None:
@@ -611,13 +672,18 @@ class RegistrationPage(Page):
         green = self.green_check.isChecked()
         documents = optional_service("documents")
         origin = {**self.origin, "service_mode": str(self.service_mode_combo.currentData() or "")}
+        card, data_dir = self.card_panel.card, self.context.data_dir
+        ticket = self.queue_bar.ticket_number
 
         def work() -> Outcome:
             # A wrong password refuses before anything is registered: nothing typed is lost.
             cases.confirm_counter_password(uow, user, password, matter_code=matter.code)
+            id_card = None if card is None else id_cards.card_registration(
+                card, id_cards.keep_photo(data_dir, card) if card.photo else None)
             case = cases.register_case(uow, user, matter_code=matter.code, applicant=applicant,
                                        materials=materials, green_channel=green,
-                                       name_change_reason=name_change_reason, **origin)
+                                       name_change_reason=name_change_reason,
+                                       id_card=id_card, queue_ticket=ticket, **origin)
             outcome = Outcome(action, case)
             try:
                 if action == "accept":
@@ -730,6 +796,8 @@ class RegistrationPage(Page):
         self.origin = {}
         self.known, self._looked_up, self._pending = None, "", {}
         self.known_label.hide()
+        self.card_panel.clear()
+        self.queue_bar.clear()
         self.picker.reset()
         self.picker.search_edit.setFocus()
 

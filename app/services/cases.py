@@ -32,8 +32,10 @@ from app.domain.case import (
 from app.domain.catalog import Matter, intake_materials
 from app.domain.errors import NotFound, ValidationError
 from app.domain.events import Event, EventType
+from app.domain.id_card import check_card_matches
 from app.domain.identity import ID_TYPE_LABELS
 from app.domain.numbering import format_case_number
+from app.domain.queue_ticket import check_queue_ticket
 from app.domain.roles import Action, authorize
 from app.print_templates import DocumentKind
 from app.services.accounts import deputy_departments
@@ -48,6 +50,7 @@ from app.services.sealing import (
     purpose_of,
     seal_document,
 )
+from app.store import models
 from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 # The 补正期限 a one-time notice gives when the clerk sets none, in working days.
@@ -211,6 +214,8 @@ def register_case(
     service_mode: str = "",
     consultation_id: str = "",
     appointment_id: str = "",
+    id_card: dict[str, Any] | None = None,
+    queue_ticket: str = "",
     now: datetime | None = None,
 ) -> Case:
     """Register an applicant's application for a matter (收件登记).
@@ -227,8 +232,15 @@ def register_case(
     An ID number the station has registered under another name is refused unless
     ``name_change_reason`` says why (更名、原登记有误 ...); the reason and the earlier
     name are recorded on the registration (its event, hence the audit chain).
+
+    ``id_card`` is what the ID card reader read (``app.services.id_cards``): it must be
+    the applicant's card (same number and name); its facts and its photo, kept as an
+    attachment of the case, are recorded with the registration. ``queue_ticket`` is
+    the hall's queue number the applicant was called by (叫号), kept on the case.
     """
     now = now or utc_now()
+    if id_card is not None:
+        check_card_matches(id_card, applicant)
     fields = dict(applicant)
     agent = fields.pop("agent", None)
     if isinstance(agent, dict):
@@ -272,6 +284,11 @@ def register_case(
             payload["consultation_id"] = consultation_id
         if appointment_id:
             payload["appointment_id"] = appointment_id
+        if queue_ticket:
+            payload["queue_ticket"] = check_queue_ticket(queue_ticket)
+        if id_card is not None:
+            payload["id_card"] = dict(id_card)
+            _record_attachment(uow, id_card.get("photo"), now)
         case = record_local(
             uow, None, _event(user, case_id, EventType.REGISTERED, payload, now),
             current_actor(uow, user, now), now=now,
@@ -282,6 +299,15 @@ def register_case(
             link_appointment(uow, appointment_id, case, today=local_date(now))
         uow.commit()
         return case
+
+
+def _record_attachment(uow: UnitOfWork, info: dict[str, Any] | None, now: datetime) -> None:
+    """List a file kept in the attachments folder, for sync to upload with the case."""
+    if not info or uow.session.get(models.Attachment, info["sha256"]) is not None:
+        return
+    uow.session.add(models.Attachment(
+        sha256=info["sha256"], size=int(info["size"]), mime_type=str(info["mime_type"]),
+        original_name=str(info["name"]), uploaded=False, created_at=now))
 
 
 def record_materials(

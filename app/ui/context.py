@@ -60,6 +60,13 @@ class AppContext:
     log_dir: str = ""
     # ``app.sync.engine.SyncEngine`` when this build has one (made by the composition root).
     sync_engine: Any = None
+    # The counter's devices, made by the composition root from the settings; None: absent.
+    # ``app.devices.id_card_reader.IdCardReader``
+    id_card_reader: Any = None
+    # Makes the document camera's frame source (``app.ui.document_camera.FrameSource``).
+    document_camera: Any = None
+    # The hall's queue system (``app.devices.queue.HttpQueue``); None: no 下一位 button.
+    queue: Any = None
 
     @property
     def idle_minutes(self) -> int:

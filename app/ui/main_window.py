@@ -191,6 +191,8 @@ class MainWindow(QMainWindow):
         self._locked = False
         self._hidden_while_locked: list[QWidget] = []
         self.unlock_dialog: QWidget | None = None
+        # The window facing the applicant, when a screen is configured for it.
+        self.applicant_screen: QWidget | None = None
 
         central = QWidget(self)
         layout = QHBoxLayout(central)
@@ -401,6 +403,10 @@ class MainWindow(QMainWindow):
             if entry.key not in self.pages:
                 page = entry.factory(self.context)
                 self.pages[entry.key] = page
+                if entry.key == "register" and self.applicant_screen is None:
+                    from app.forms.applicant_screen import open_applicant_screen
+
+                    self.applicant_screen = open_applicant_screen(self.context, page)
                 self.stack.addWidget(page)
                 page.openCaseRequested.connect(self.open_case)
                 page.caseChanged.connect(self._on_page_case_changed)
@@ -652,6 +658,8 @@ class MainWindow(QMainWindow):
             if w is not self and w.isVisible() and _owned_by(w, self)]
         for widget in self._hidden_while_locked:
             widget.hide()
+        if self.applicant_screen is not None:
+            self.applicant_screen.blank()  # type: ignore[attr-defined]
         dialog = UnlockDialog(self.context.uow, self.context.runner, self.context.user, self)
         dialog.unlocked.connect(self._on_unlock_dialog_unlocked)
         dialog.logoutRequested.connect(self.logoutRequested)
@@ -720,4 +728,6 @@ class MainWindow(QMainWindow):
         self._status_timer.stop()
         self._sync_timer.stop()
         self.idle_watcher.detach()
+        if self.applicant_screen is not None:
+            self.applicant_screen.close()
         super().closeEvent(event)
