@@ -833,3 +833,38 @@ def test_a_case_done_on_the_spot_is_accepted_by_the_server_and_reaches_the_cente
     finally:
         first.close()
         second.close()
+
+
+def test_a_refused_approval_is_listed_for_the_station_to_read_and_mark_read(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    """Never a silent rollback: the conflict names the case and says why, until someone
+    at the station marks it read (audited)."""
+    from app.services import queries
+
+    first = enrolled(server, tmp_path / "w1", "XZ01", "中心1号窗口", all_cases=True)
+    second = enrolled(server, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
+    try:
+        case_id = register(first)
+        cases.accept(first.uow, first.clerk, case_id, seal=first.counter_seal)
+        cases.review(first.uow, first.clerk, case_id, conforms=True, opinion="材料齐全")
+        first.engine.sync_once()
+        second.engine.sync_once()
+        cases.approve(first.uow, first.chief, case_id, opinion="同意（一号窗口）")
+        cases.approve(second.uow, second.chief, case_id, opinion="同意（二号窗口）")
+        first.engine.sync_once()
+        second.engine.sync_once()
+        [conflict] = queries.sync_conflicts(second.uow, second.chief)
+        number = cases.get_case(second.uow, case_id).number
+        assert (conflict.case_id, conflict.case_number) == (case_id, number)
+        assert conflict.matter_name == "个体工商户登记" and conflict.reason
+        queries.mark_conflict_read(second.uow, second.chief, conflict.event_id)
+        assert queries.sync_conflicts(second.uow, second.chief) == []
+        [kept] = queries.sync_conflicts(second.uow, second.chief, include_read=True)
+        assert kept.read
+        with second.uow() as uow:
+            assert '"conflict_read"' in [r.body for r in uow.audit.records()][-1]
+        assert queries.sync_status(second.uow).conflicts == 0
+    finally:
+        first.close()
+        second.close()

@@ -233,3 +233,39 @@ def test_the_screens_have_a_chinese_font_even_on_a_machine_without_one(
 
     raw = QRawFont.fromFont(QFont(usable[0], 12))
     assert all(raw.supportsCharacter(char) for char in "受理通知书")
+
+
+def test_the_status_bar_links_to_the_conflicts_to_read(qtbot, gui_profile: GuiProfile) -> None:
+    """A conflict the server sent is a link in the status bar; the dialog names the case
+    and why, opens it, and marks it read."""
+    from datetime import UTC, datetime
+
+    from PyQt6.QtCore import Qt
+    from PyQt6.QtWidgets import QPushButton
+
+    from app.store import models
+    from tests.test_ui_support import accepted
+
+    case = accepted(gui_profile)
+    with gui_profile.runtime.uow() as uow:
+        uow.session.add(models.SyncConflict(
+            event_id="e-1", case_id=case.id, code="illegal_transition",
+            reason="核准被服务器拒绝：本件已由其他首席代表核准（XZ01）。",
+            received_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC)))
+        uow.commit()
+    context = gui_profile.context(gui_profile.staff.chief)
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: "冲突 1 件" in window.sync_status.text(), timeout=10000)
+    assert "<a " in window.sync_status.text()
+    window.sync_status.linkActivated.emit("conflicts")
+    dialog = window.conflicts_dialog
+    qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 1, timeout=10000)
+    item = dialog.tree.topLevelItem(0)
+    assert item.text(1) == case.number and "其他首席代表" in item.text(3)
+    dialog.grab().save("/tmp/conflicts.png")
+    qtbot.mouseClick(dialog.findChild(QPushButton, "conflictReadButton"),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 0, timeout=10000)
+    qtbot.waitUntil(lambda: "冲突" not in window.sync_status.text(), timeout=10000)

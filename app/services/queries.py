@@ -262,3 +262,57 @@ def sync_status(uow_factory: UnitOfWorkFactory) -> SyncStatus:
             server_url=uow.settings.get("server_url"),
             conflicts=len(uow.events.conflicts()),
         )
+
+
+@dataclass(frozen=True)
+class ConflictSummary:
+    """A work item the server refused (or a refusal the station learned of), as the
+    people concerned read it: which case, what was refused and why."""
+
+    event_id: str
+    case_id: str
+    case_number: str
+    matter_name: str
+    code: str
+    reason: str
+    received_at: datetime
+    read: bool
+
+
+def sync_conflicts(uow_factory: UnitOfWorkFactory, user: CurrentUser, *,
+                   include_read: bool = False) -> list[ConflictSummary]:
+    """The station's sync conflicts, newest first (only the unread unless asked): never a
+    silent rollback, each says what changed and why."""
+    authorize(user.roles, Action.VIEW_CASES, who=user.display_name)
+    with uow_factory() as uow:
+        rows = uow.events.conflicts(unresolved_only=not include_read)
+        result = []
+        for row in reversed(rows):
+            case = uow.cases.get(row.case_id)
+            result.append(ConflictSummary(
+                event_id=row.event_id, case_id=row.case_id,
+                case_number=case.number if case is not None else "",
+                matter_name=case.matter_name if case is not None else "",
+                code=row.code, reason=row.reason, received_at=row.received_at,
+                read=row.resolved,
+            ))
+        return result
+
+
+def mark_conflict_read(uow_factory: UnitOfWorkFactory, user: CurrentUser, event_id: str, *,
+                       now: datetime | None = None) -> None:
+    """The conflict has been read and dealt with: it leaves the status bar's count; who
+    read it and when goes into the audit chain."""
+    authorize(user.roles, Action.VIEW_CASES, who=user.display_name)
+    now = now or utc_now()
+    with uow_factory() as uow:
+        row = uow.events.conflict(event_id)
+        if row is None:
+            raise ValidationError("conflict_not_found", "该同步冲突不存在。")
+        if row.resolved:
+            return
+        row.resolved = True
+        uow.audit.append({"kind": "sync", "action": "conflict_read", "event": event_id,
+                          "case": row.case_id, "code": row.code, "user": user.id,
+                          "at": now.isoformat()})
+        uow.commit()

@@ -613,6 +613,9 @@ class EventRepository(_Repository):
             .values(server_sequence=server_sequence)
         )
 
+    def conflict(self, event_id: str) -> models.SyncConflict | None:
+        return self.session.get(models.SyncConflict, event_id)
+
     def conflicts(self, *, unresolved_only: bool = True) -> list[models.SyncConflict]:
         query = select(models.SyncConflict).order_by(models.SyncConflict.received_at)
         if unresolved_only:

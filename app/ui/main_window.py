@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
         self._entries = navigation_entries()
         self._previous_page: QWidget | None = None
         self.dialog: QDialog | None = None
+        self.conflicts_dialog: QDialog | None = None
         self._sync_running = False
         self._sync_problem = ""
         self._online: bool | None = None
@@ -281,12 +282,16 @@ class MainWindow(QMainWindow):
         self.name_deputy_action = QAction(self.tr("指定临时代理人…"), self)
         self.name_deputy_action.setObjectName("nameDeputyAction")
         self.name_deputy_action.setVisible(self.context.has_role(Role.CHIEF))
+        self.conflicts_action = QAction(self.tr("同步冲突…"), self)
+        self.conflicts_action.setObjectName("conflictsAction")
+        self.conflicts_action.setVisible(self.context.can(Action.VIEW_CASES))
         self.logout_action = QAction(self.tr("注销"), self)
         self.quit_action = QAction(self.tr("退出"), self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         file_menu.addAction(self.lock_action)
         file_menu.addAction(self.change_password_action)
         file_menu.addAction(self.name_deputy_action)
+        file_menu.addAction(self.conflicts_action)
         file_menu.addAction(self.logout_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -307,6 +312,7 @@ class MainWindow(QMainWindow):
         self.logout_action.triggered.connect(self._on_logout_action_triggered)
         self.quit_action.triggered.connect(self._on_quit_action_triggered)
         self.about_action.triggered.connect(self.show_about)
+        self.conflicts_action.triggered.connect(self.show_conflicts)
         self.guide_action.triggered.connect(self.show_guide)
 
     def _build_status_bar(self) -> None:
@@ -323,6 +329,8 @@ class MainWindow(QMainWindow):
         self.station_status.setToolTip(self.tr("CounterDesk 版本 {0}").format(__version__))
         self.sync_status = QLabel(self.tr("同步状态读取中…"), self)
         self.sync_status.setObjectName("syncStatus")
+        self.sync_status.setTextFormat(Qt.TextFormat.RichText)
+        self.sync_status.linkActivated.connect(lambda _link: self.show_conflicts())
         for label in (self.user_status, self.station_status):
             bar.addWidget(label)
         bar.addPermanentWidget(self.sync_status)
@@ -489,6 +497,17 @@ class MainWindow(QMainWindow):
         dialog.named.connect(self._on_deputy_named)
         self.dialog = dialog
 
+    def show_conflicts(self) -> None:
+        """同步冲突: what the server refused, to read and mark read."""
+        from app.forms.conflicts import ConflictsDialog
+
+        dialog = ConflictsDialog(self.context, self)
+        dialog.openCaseRequested.connect(self.open_case)
+        dialog.changed.connect(self.refresh_status)
+        self.conflicts_dialog = dialog
+        dialog.reload()
+        dialog.open()
+
     def _on_deputy_named(self, text: str) -> None:
         current = self.stack.currentWidget()
         bar = getattr(current, "message_bar", None)
@@ -518,7 +537,11 @@ class MainWindow(QMainWindow):
                 last = status.last_sync_at
         text = self.tr("{0} · 待同步 {1} 条 · 上次同步 {2}").format(
             state, status.waiting_events, last)
-        if status.conflicts:
+        if status.conflicts and self.context.can(Action.VIEW_CASES):
+            # A link: the conflicts are there to be read, not only counted.
+            text += " · <a href='conflicts'>" + self.tr("冲突 {0} 件").format(
+                status.conflicts) + "</a>"
+        elif status.conflicts:
             text += self.tr(" · 冲突 {0} 件").format(status.conflicts)
         self.sync_status.setText(text)
         self.sync_status.setProperty("online", bool(self._online))
