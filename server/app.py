@@ -56,6 +56,7 @@ from app.sync.protocol import (
     STATION_PATH,
     UPGRADE_MESSAGE,
     VERIFICATIONS_PATH,
+    AnswerStatus,
     AttachmentStatus,
     EnrollRequest,
     ErrorAnswer,
@@ -66,7 +67,16 @@ from app.sync.protocol import (
     ReferencePage,
     StationInfo,
 )
-from server import attachments, events, monitoring, reference, stations, verification, web
+from server import (
+    attachments,
+    events,
+    monitoring,
+    reference,
+    stations,
+    timestamps,
+    verification,
+    web,
+)
 from server.attachments import AttachmentStore
 from server.database import ServerConfig, current_epoch, make_session_factory, open_database
 from server.errors import ApiError
@@ -247,6 +257,7 @@ def create_app(
     engine = engine or open_database(config)
     session_factory = make_session_factory(engine)
     store = AttachmentStore(config.attachments_dir)
+    authority = timestamps.open_authority(config.data_dir)
     epoch_cache = _EpochCache(session_factory)
 
     app = FastAPI(
@@ -258,6 +269,7 @@ def create_app(
     app.state.engine = engine
     app.state.config = config
     app.state.sessions = session_factory
+    app.state.timestamp_authority = authority
 
     @app.exception_handler(ApiError)
     async def _on_api_error(_request: Request, error: ApiError) -> JSONResponse:
@@ -386,7 +398,11 @@ def create_app(
 
             def work(session: Session) -> PushAnswer:
                 found = authenticated(session, authorization)
-                return events.push(session, found, data.get("events"))
+                pushed = events.push(session, found, data.get("events"))
+                # Sealed documents get the server's RFC 3161 time-stamp with their event.
+                timestamps.stamp_sealed(session, authority, [
+                    a.id for a in pushed.answers if a.status is AnswerStatus.ACCEPTED])
+                return pushed
 
             answered = transaction(work)
             monitoring.count_push(answered.answers)

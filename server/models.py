@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -288,3 +289,14 @@ class AdminAudit(Base):
     outcome: Mapped[str] = mapped_column(String(20), default="ok")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     remote: Mapped[str] = mapped_column(String(64), default="")
+
+
+class DocumentTimestamp(Base):
+    """The RFC 3161 token the server made over a sealed document's signed PDF when its
+    SEALED event arrived (``server.timestamps``): kept once, never changed."""
+
+    __tablename__ = "document_timestamps"
+    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    token: Mapped[bytes] = mapped_column(LargeBinary)
+    stamped_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -34,7 +34,13 @@ from app.signing.codes import codes_equal, normalise_code
 from app.sync.protocol import MAX_VERIFICATION_RECORDS, ErrorCode
 from server import reference
 from server.errors import ApiError
-from server.models import DocumentRevocation, EventRow, Station, VerificationRecord
+from server.models import (
+    DocumentRevocation,
+    DocumentTimestamp,
+    EventRow,
+    Station,
+    VerificationRecord,
+)
 
 _DOCUMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
 _CODE = re.compile(r"[A-Z2-7]{16}")
@@ -72,6 +78,8 @@ class DocumentCheck:
     revocation_number: str = ""
     revocation_reason: str = ""
     revoked_on: datetime | None = None
+    timestamped_at: datetime | None = None
+    """When the county server time-stamped the signed PDF (RFC 3161), if it has."""
 
     @property
     def verified(self) -> bool:
@@ -146,6 +154,9 @@ def check_document(session: Session, document_id: str, code: str) -> DocumentChe
             case_id=event.case_id, station=event.station, authority_name=authority,
             seal_title=title, sealed_at=event.device_time,
         )
+    stamp = session.get(DocumentTimestamp, document_id)
+    if stamp is not None:
+        found = _replace(found, timestamped_at=stamp.stamped_at)
     revocation = session.get(DocumentRevocation, document_id)
     if revocation is not None:
         return _replace(found, state=DocumentState.REVOKED,
@@ -271,3 +282,12 @@ def find_by_number(session: Session, document_number: str) -> list[VerificationR
     """The records under a 文号 (what a county administrator looks a document up by)."""
     return list(session.scalars(select(VerificationRecord).where(
         VerificationRecord.document_number == document_number.strip())))
+
+
+def timestamp_token(session: Session, document_id: str, code: str) -> bytes | None:
+    """The RFC 3161 token of a verified document (its code presented), for anyone to
+    check with ``openssl ts -verify``; None when unknown, not verified or not stamped."""
+    if not check_document(session, document_id, code).verified:
+        return None
+    stamp = session.get(DocumentTimestamp, document_id)
+    return bytes(stamp.token) if stamp is not None else None

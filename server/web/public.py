@@ -13,14 +13,16 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 
 from app.print_templates.context import DocumentKind
-from server.verification import DocumentCheck, DocumentState, check_document
+from server.verification import DocumentCheck, DocumentState, check_document, timestamp_token
 from server.web.ratelimit import RateLimiter
 
 VERIFY_ROUTE = "/v/{document_id}"
+TOKEN_ROUTE = "/v/{document_id}/timestamp.tsr"
+TSA_CERT_ROUTE = "/v/tsa.pem"
 RATE_ENV = "COUNTERDESK_VERIFY_PER_MINUTE"
 DEFAULT_PER_MINUTE = 30
 
@@ -65,6 +67,34 @@ def install(app: FastAPI, env: Environment) -> None:
     limiter = RateLimiter(per_minute, 60.0)
     template = env.get_template("verify.html")
     app.state.verify_limiter = limiter
+
+    @app.get(TSA_CERT_ROUTE, include_in_schema=False)
+    async def tsa_certificate(request: Request) -> Response:
+        """The certificate of the server's time-stamping authority (PEM)."""
+        authority = request.app.state.timestamp_authority
+        if authority is None:
+            return Response("本服务器未启用时间戳。", status_code=404,
+                            media_type="text/plain; charset=utf-8")
+        return Response(authority.certificate_pem, media_type="application/x-pem-file")
+
+    @app.get(TOKEN_ROUTE, include_in_schema=False)
+    async def timestamp(document_id: str, request: Request, c: str = "") -> Response:
+        """A verified document's RFC 3161 token (``openssl ts -verify -in ... -token_in``)."""
+        client = request.client.host if request.client else "?"
+        if not limiter.allow(client):
+            return Response("请求过于频繁，请稍后再试。", status_code=429,
+                            media_type="text/plain; charset=utf-8", headers={"Retry-After": "60"})
+
+        def work() -> bytes | None:
+            with request.app.state.sessions() as session:
+                return timestamp_token(session, document_id, c)
+
+        token = await run_in_threadpool(work)
+        if token is None:
+            return Response("没有该文书的时间戳。", status_code=404,
+                            media_type="text/plain; charset=utf-8")
+        return Response(token, media_type="application/timestamp-reply",
+                        headers={"Cache-Control": "no-store"})
 
     @app.get(VERIFY_ROUTE, response_class=HTMLResponse, include_in_schema=False)
     async def verify_page(document_id: str, request: Request, c: str = "") -> HTMLResponse:
