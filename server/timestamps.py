@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -96,8 +97,6 @@ def open_authority(folder: Path) -> TimeStampAuthority | None:
         for _ in range(50):  # another worker may still be writing the certificate
             if (folder / CERT_FILE).exists():
                 break
-            import time
-
             time.sleep(0.05)
         key_pem = (folder / KEY_FILE).read_bytes()
         cert_pem = (folder / CERT_FILE).read_bytes()
@@ -136,13 +135,16 @@ def stamp_sealed(session: Session, authority: TimeStampAuthority | None,
     return made
 
 
+def _tst_info(token: bytes) -> tsp.TSTInfo:
+    """The signed content of a token: what it states (time, digest)."""
+    return tsp.ContentInfo.load(token)["content"]["encap_content_info"]["content"].parsed
+
+
 def token_time(token: bytes) -> datetime:
     """The genTime a token states (UTC)."""
-    info = tsp.ContentInfo.load(token)["content"]["encap_content_info"]["content"].parsed
-    return info["gen_time"].native.astimezone(UTC)
+    return _tst_info(token)["gen_time"].native.astimezone(UTC)
 
 
 def token_digest(token: bytes) -> str:
     """The SHA-256 (hex) the token vouches for."""
-    info = tsp.ContentInfo.load(token)["content"]["encap_content_info"]["content"].parsed
-    return bytes(info["message_imprint"]["hashed_message"].native).hex()
+    return bytes(_tst_info(token)["message_imprint"]["hashed_message"].native).hex()

@@ -207,14 +207,7 @@ def authenticate(
         if row.locked_until is not None and row.locked_until > now:
             raise locked_error(row.locked_until, now)
         if not verify_password(row.password_hash, password):
-            row.failed_attempts += 1
-            left = MAX_FAILED_ATTEMPTS - row.failed_attempts
-            if left <= 0:
-                row.locked_until = now + LOCKOUT
-                row.failed_attempts = 0
-            uow.audit.append({"kind": "auth", "action": "login_failed", "user": row.id,
-                              "at": now.isoformat()})
-            uow.commit()
+            left = _count_wrong_try(uow, row, now, "login_failed")
             log.info("login failed for user %s", row.id)
             raise wrong_password_error(left)
         row.failed_attempts = 0
@@ -302,6 +295,21 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def _count_wrong_try(uow: UnitOfWork, row: models.User, now: datetime, action: str) -> int:
+    """One wrong password for ``row`` (at the login or a re-entry), audited as ``action``
+    and committed; the account locks for :data:`LOCKOUT` at the last allowed try.
+    Returns the tries left (0 once locked)."""
+    row.failed_attempts += 1
+    left = MAX_FAILED_ATTEMPTS - row.failed_attempts
+    if left <= 0:
+        row.locked_until = now + LOCKOUT
+        row.failed_attempts = 0
+    uow.audit.append({"kind": "auth", "action": action, "user": row.id,
+                      "at": now.isoformat()})
+    uow.commit()
+    return left
+
+
 def confirm_password(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, password: str, *,
     now: datetime | None = None,
@@ -318,14 +326,7 @@ def confirm_password(
         if row.locked_until is not None and row.locked_until > now:
             raise locked_error(row.locked_until, now)
         if not verify_password(row.password_hash, password):
-            row.failed_attempts += 1
-            left = MAX_FAILED_ATTEMPTS - row.failed_attempts
-            if left <= 0:
-                row.locked_until = now + LOCKOUT
-                row.failed_attempts = 0
-            uow.audit.append({"kind": "auth", "action": "password_confirm_failed",
-                              "user": row.id, "at": now.isoformat()})
-            uow.commit()
+            left = _count_wrong_try(uow, row, now, "password_confirm_failed")
             if left <= 0:
                 raise locked_error(now + LOCKOUT, now)
             raise AuthenticationError(
