@@ -491,11 +491,15 @@ def _completes_on_the_spot(case: Case, event: Event, actor: Actor) -> bool:
     if event.type is EventType.APPROVED:
         return bool(event.payload.get("on_the_spot"))
     if event.type is EventType.SEALED:
-        decision = case.decision or {}
         return (event.payload.get("document_kind") in ON_THE_SPOT_DOCUMENTS
-                and bool(decision.get("on_the_spot"))
-                and decision.get("actor_id") == actor.id)
+                and decided_on_the_spot_by(case, actor.id))
     return False
+
+
+def decided_on_the_spot_by(case: Case, actor_id: str) -> bool:
+    """Whether ``case`` holds a decision ``actor_id`` made alone on the spot (即办件)."""
+    decision = case.decision or {}
+    return bool(decision.get("on_the_spot")) and decision.get("actor_id") == actor_id
 
 
 def effective_roles(actor: Actor) -> frozenset[Role]:

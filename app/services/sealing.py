@@ -17,7 +17,7 @@ from datetime import datetime, time
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from app.domain.case import Actor, Case, apply_event, unsealed_acts
+from app.domain.case import Actor, Case, apply_event, decided_on_the_spot_by, unsealed_acts
 from app.domain.errors import DomainError, NotFound, SealRefused
 from app.domain.events import Event, EventType
 from app.domain.roles import Role
@@ -122,9 +122,7 @@ def delegations_of(uow: UnitOfWork, user_id: str) -> list[Delegation]:
 def completes_on_the_spot(user: CurrentUser, case: Case) -> bool:
     """Whether ``user`` is the authorized officer whose on-the-spot decision ``case``
     holds (a 即办件 done alone at the window), and so seals it at the window."""
-    decision = case.decision or {}
-    return (Role.ON_THE_SPOT in user.roles and bool(decision.get("on_the_spot"))
-            and decision.get("actor_id") == user.id)
+    return Role.ON_THE_SPOT in user.roles and decided_on_the_spot_by(case, user.id)
 
 
 def _authority(uow: UnitOfWork, user: CurrentUser, seal: SealRecord, kind: DocumentKind,
