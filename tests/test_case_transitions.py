@@ -15,10 +15,12 @@ from app.domain.case import (
     apply_event_in_place,
     authorize_event,
     category,
+    extended_days,
+    extension_rule,
     replay,
     suspension_reasons,
 )
-from app.domain.catalog import CaseType
+from app.domain.catalog import CaseType, MatterType
 from app.domain.errors import PermissionDenied, TransitionError, ValidationError
 from app.domain.events import Event, EventType
 from app.domain.roles import Role
@@ -450,6 +452,41 @@ def test_extension_needs_a_reason_and_a_sane_number_of_days() -> None:
         apply_event(accepted(), event(EventType.EXTENDED, working_days=0, reason="复杂"))
     case = apply_event(accepted(), event(EventType.EXTENDED, working_days=5, reason="情况复杂"))
     assert case.extensions[0]["working_days"] == 5
+
+
+def test_a_licence_may_be_extended_by_ten_working_days_in_all() -> None:
+    # 行政许可法 第四十二条第一款: ten days, not ten per extension.
+    case = apply_event(accepted(), event(EventType.EXTENDED, working_days=6, reason="情况复杂"))
+    with pytest.raises(ValidationError) as second:
+        apply_event(case, event(EventType.EXTENDED, working_days=5, reason="仍需核实"))
+    assert second.value.code == "extension_over_limit"
+    assert "第四十二条第一款" in second.value.message and "最多还能延长4个工作日" in second.value.message
+    case = apply_event(case, event(EventType.EXTENDED, working_days=4, reason="仍需核实"))
+    assert extended_days(case) == 10
+    with pytest.raises(ValidationError):
+        apply_event(accepted(), event(EventType.EXTENDED, working_days=11, reason="情况复杂"))
+
+
+def test_a_joint_licence_gets_fifteen_days_and_the_governments_approval() -> None:
+    joint = accepted(make_matter(case_type=CaseType.JOINT))
+    rule = extension_rule(joint)
+    assert (rule.limit_days, rule.approver, rule.article) == (
+        15, "本级人民政府负责人", "第四十二条第二款")
+    apply_event(joint, event(EventType.EXTENDED, working_days=15, reason="多部门联合核查"))
+    with pytest.raises(ValidationError):
+        apply_event(joint, event(EventType.EXTENDED, working_days=16, reason="多部门联合核查"))
+
+
+def test_another_statute_or_a_non_licensing_matter_allows_a_longer_extension() -> None:
+    # "法律、法规另有规定的，依照其规定": the extension names the statute.
+    case = apply_event(accepted(), event(EventType.EXTENDED, working_days=30, reason="需专家论证",
+                                         other_law_basis="《某某条例》第二十条"))
+    assert case.extensions[0]["other_law_basis"] == "《某某条例》第二十条"
+    service = accepted(make_matter(matter_type=MatterType.PUBLIC_SERVICE))
+    assert extension_rule(service).article == ""
+    apply_event(service, event(EventType.EXTENDED, working_days=20, reason="情况复杂"))
+    with pytest.raises(ValidationError):
+        apply_event(service, event(EventType.EXTENDED, working_days=61, reason="情况复杂"))
 
 
 def test_fee_payment_cannot_exceed_recorded_fees() -> None:

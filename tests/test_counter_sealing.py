@@ -335,6 +335,32 @@ def test_an_extension_names_the_heads_approval_and_the_new_date(profile) -> None
     assert entry.seal_kind_label == "审批专用章"  # the head's approval: not the window seal
 
 
+def test_a_second_extension_past_the_statutory_ten_days_writes_nothing(profile) -> None:
+    runtime, staff = profile
+    case = _accepted(runtime, staff)
+    cases.extend(runtime.uow, staff.chief, case.id, working_days=8, reason="需现场核查",
+                 head_approval="局长 王建国", seal=counter_seal(runtime), now=TUESDAY)
+    events = _event_count(runtime)
+    with pytest.raises(ValidationError) as over:
+        cases.extend(runtime.uow, staff.chief, case.id, working_days=5, reason="仍需核实",
+                     head_approval="局长 王建国", seal=counter_seal(runtime), now=TUESDAY)
+    assert "最多还能延长2个工作日" in over.value.message
+    assert _event_count(runtime) == events
+    assert len(_ledger(runtime, staff, "extension_notice")) == 1
+
+
+def test_an_extension_on_another_statute_cites_it_instead_of_article_42(profile) -> None:
+    runtime, staff = profile
+    case = _accepted(runtime, staff)
+    case = cases.extend(runtime.uow, staff.chief, case.id, working_days=20, reason="需专家评审",
+                        head_approval="局长 王建国", other_law_basis="《某某管理条例》第二十条",
+                        seal=counter_seal(runtime), now=TUESDAY)
+    text = _word(runtime, case.id, DocumentKind.EXTENSION_NOTICE)
+    assert "根据《某某管理条例》第二十条的规定" in text
+    assert "第四十二条" not in text
+    assert "本件办理期限延长20个工作日" in text
+
+
 # --- delivery -------------------------------------------------------------------------------
 
 

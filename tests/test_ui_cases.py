@@ -251,3 +251,27 @@ def test_approval_says_what_it_will_do_and_enter_approves(qtbot, gui_profile):
     with qtbot.waitSignal(page.loaded, timeout=10000):
         qtbot.keyClick(dialog.submit_button, Qt.Key.Key_Return)
     assert cases.get_case(gui_profile.runtime.uow, case.id).state is CaseState.APPROVED
+
+
+def test_the_extension_dialog_says_how_many_days_the_law_leaves(qtbot, gui_profile):
+    from PyQt6.QtWidgets import QLabel
+
+    from tests.profile_fixtures import PASSWORD
+
+    case = accepted(gui_profile)
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.chief, case.id)
+    page.action_buttons["extend"].click()
+    dialog = page.dialog
+    intro = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "第四十二条第一款" in intro and "本件还可延长10个工作日" in intro
+    assert "批准的本行政机关负责人" in intro
+    dialog.inputs["working_days"].setValue(12)
+    dialog.inputs["reason"].setPlainText("需会同消防核实")
+    find(dialog, QLineEdit, "headApprovalEdit").setText("局长 王建国")
+    find(dialog, QLineEdit, "extendPasswordEdit").setText(PASSWORD)
+    qtbot.mouseClick(find(dialog, QPushButton, "dialogSubmitButton"), Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, page.context)
+    assert dialog.isVisible()
+    shown = " ".join(dialog.errors.errors().values()) + dialog.message_bar.text
+    assert "最多还能延长10个工作日" in shown
+    assert cases.get_case(gui_profile.runtime.uow, case.id).extensions == []

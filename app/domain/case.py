@@ -1447,19 +1447,70 @@ def _on_resumed(case: Case, event: Event) -> None:
     current["end"] = end.isoformat()
 
 
+# 行政许可法 第四十二条: twenty (working, 第八十二条) days, once extended by ten with the
+# organ head's approval; a 联合办理 (第二十六条) forty-five, extended by fifteen with the
+# approval of the head of the people's government at that level (第二款). "法律、法规另有规定的，
+# 依照其规定": an extension resting on another statute names it and may go to the general cap.
+LICENSING_EXTENSION_DAYS = 10
+JOINT_LICENSING_EXTENSION_DAYS = 15
+MAX_EXTENSION_DAYS = 60
+
+
+@dataclass(frozen=True)
+class ExtensionRule:
+    """How far the case's time limit may be extended in all, and who approves."""
+
+    limit_days: int
+    approver: str
+    """``本行政机关负责人`` or ``本级人民政府负责人``."""
+    article: str
+    """``第四十二条第一款`` / ``第四十二条第二款``; "" outside the 行政许可法."""
+
+
+def extension_rule(case: Case, *, other_law: bool = False) -> ExtensionRule:
+    """The extension the law allows this case (``other_law``: a statute provides otherwise)."""
+    joint = case.matter.case_type is CaseType.JOINT
+    approver = "本级人民政府负责人" if joint else "本行政机关负责人"
+    if not case.matter.matter_type.is_licensing or other_law:
+        return ExtensionRule(MAX_EXTENSION_DAYS, approver, "")
+    if joint:
+        return ExtensionRule(JOINT_LICENSING_EXTENSION_DAYS, approver, "第四十二条第二款")
+    return ExtensionRule(LICENSING_EXTENSION_DAYS, approver, "第四十二条第一款")
+
+
+def extended_days(case: Case) -> int:
+    """Working days the time limit has been extended by so far."""
+    return sum(int(e["working_days"]) for e in case.extensions)
+
+
 def _on_extended(case: Case, event: Event) -> None:
     _require_state(case, event, CaseState.ACCEPTED, CaseState.REVIEWED)
     days = event.payload.get("working_days")
-    if not isinstance(days, int) or not 1 <= days <= 60:
-        raise ValidationError("bad_days", "延期天数应为1至60个工作日。", field="working_days")
+    other_law = _text(event.payload, "other_law_basis", "另有规定的法律、法规依据",
+                      required=False)
+    rule = extension_rule(case, other_law=bool(other_law))
+    if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise ValidationError("bad_days", f"延期天数应为1至{MAX_EXTENSION_DAYS}个工作日。",
+                              field="working_days")
+    already = extended_days(case)
+    if already + days > rule.limit_days:
+        done = f"本件已延长{already}个工作日，" if already else ""
+        raise ValidationError(
+            "extension_over_limit",
+            f"行政许可法{rule.article}：经{rule.approver}批准，只能延长{rule.limit_days}个工作日"
+            f"（{done}最多还能延长{max(rule.limit_days - already, 0)}个工作日）。"
+            "法律、法规另有规定的，请填写其依据。",
+            field="working_days",
+        )
     case.extensions.append(
         {
             "working_days": days,
             "reason": _text(event.payload, "reason", "延期理由"),
             "approved_by": event.actor_name,
-            # 第四十二条: the head of the organ approves; older events did not name them.
+            # 第四十二条: the head approves; older events did not name them.
             "head_approval": _text(event.payload, "head_approval", "本机关负责人批准",
                                    required=False),
+            "other_law_basis": other_law,
             "at": event.device_time.isoformat(),
         }
     )

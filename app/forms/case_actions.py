@@ -16,10 +16,14 @@ from app.domain.case import (
 )
 from app.domain.case import (
     FORWARD_RESULTS,
+    MAX_EXTENSION_DAYS,
     Case,
     CaseState,
+    ExtensionRule,
     decision_document,
     documents_awaiting_seal,
+    extended_days,
+    extension_rule,
     pending_countersigns,
     single_officer_allowed,
     suspension_reasons,
@@ -234,18 +238,23 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
                 intro=_suspension_intro(case),
                 issues="special_procedure_notice"))
     if state in OPEN_CLOCK_STATES and chief:
+        rule = extension_rule(case)
+        left = rule.limit_days - extended_days(case)
         actions.append(CaseAction(
             "extend", "批准延期…",
             lambda u, p, c, v: cases.extend(
                 u, p, c.id, working_days=v["working_days"], reason=v["reason"],
-                head_approval=v["head_approval"], seal=counter_seal(context, v)),
-            (FieldSpec("working_days", "延长工作日", "spin", default=5, minimum=1, maximum=60),
+                head_approval=v["head_approval"], other_law_basis=v["other_law_basis"],
+                seal=counter_seal(context, v)),
+            (FieldSpec("working_days", "延长工作日", "spin", default=min(5, max(left, 1)),
+                       minimum=1, maximum=MAX_EXTENSION_DAYS, object_name="extendDaysSpin"),
              FieldSpec("reason", "延期理由", "text", required=True),
-             FieldSpec("head_approval", "批准的本机关负责人", required=True,
+             FieldSpec("head_approval", f"批准的{rule.approver}", required=True,
                        object_name="headApprovalEdit", placeholder="如：局长 王建国"),
+             FieldSpec("other_law_basis", "另有规定的法律、法规", object_name="otherLawEdit",
+                       placeholder="法律、法规对延长期限另有规定时填写，如：《某某条例》第十条"),
              counter_password_field("extendPasswordEdit")),
-            intro="延长办理期限须经本行政机关负责人批准，并将延长期限的理由书面告知申请人"
-                  "（行政许可法第四十二条）：加盖审批专用章出具延长办理期限告知书。",
+            intro=_extension_intro(rule, left),
             issues="extension_notice"))
     closed = state in (CaseState.REJECTED, CaseState.WITHDRAWN)
     if not closed and case.matter.fee_items and allowed(Action.RECORD_FEE):
@@ -276,6 +285,15 @@ def available_actions(context: AppContext, case: Case) -> list[CaseAction]:
             "withdraw", "申请人撤回…", lambda u, p, c, v: cases.withdraw(u, p, c.id, **v),
             (FieldSpec("reason", "撤回理由", "text", required=True),), kind="danger"))
     return actions
+
+
+def _extension_intro(rule: ExtensionRule, left: int) -> str:
+    if rule.article:
+        allowance = (f"行政许可法{rule.article}：经{rule.approver}批准可以延长{rule.limit_days}个"
+                     f"工作日，本件还可延长{max(left, 0)}个工作日（法律、法规另有规定的，填写其依据）。")
+    else:
+        allowance = f"延长办理期限须经{rule.approver}批准。"
+    return (allowance + "延长期限的理由须书面告知申请人：加盖审批专用章出具延长办理期限告知书。")
 
 
 def _suspension_intro(case: Case) -> str:

@@ -208,6 +208,10 @@ class ExtensionFacts:
     original_completion_text: str = ""
     new_completion_text: str = ""
     provisional: bool = False
+    article: str = "第四十二条第一款"
+    """The 行政许可法 article relied on (第二款 for a 联合办理)."""
+    other_law_basis: str = ""
+    """The statute that provides otherwise (另有规定), cited instead of the article."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -606,8 +606,10 @@ def _extension_notice(context: DocumentContext) -> list[Block]:
         Para(
             f"{_accepted_clause(context)}因{facts.reason.rstrip('。；;')}，本机关不能在原定期限内"
             "作出决定。"
-            # Only a 行政许可 matter's extension rests on 行政许可法 第四十二条.
-            + (f"根据{ADMINISTRATIVE_LICENSING_LAW}第四十二条第一款的规定，"
+            # Only a 行政许可 matter's extension rests on 行政许可法 第四十二条, unless
+            # another statute provides otherwise.
+            + (f"根据{facts.other_law_basis}的规定，" if facts.other_law_basis
+               else f"根据{ADMINISTRATIVE_LICENSING_LAW}{facts.article}的规定，"
                if context.licensing else "")
             + f"{facts.approval_text}，本件办理期限延长{facts.working_days}个工作日。"
             "现将延长期限的理由和延长后的办结日期告知如下："

@@ -28,6 +28,7 @@ from app.domain.case import (
     check_evaluation_channel,
     check_rejection,
     decision_document,
+    extension_rule,
 )
 from app.domain.catalog import Matter, intake_materials
 from app.domain.errors import NotFound, ValidationError
@@ -649,18 +650,23 @@ def resume(
 def extend(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
     working_days: int, reason: str, head_approval: str, seal: CounterSeal,
-    now: datetime | None = None,
+    other_law_basis: str = "", now: datetime | None = None,
 ) -> Case:
-    """An extension of the time limit approved by the head of the organ (第四十二条), with
-    its reason; the 延长办理期限告知书 is sealed with the approval seal at once."""
+    """An extension of the time limit approved by the head of the organ (第四十二条; of the
+    people's government for a 联办件), with its reason; the 延长办理期限告知书 is sealed with
+    the approval seal at once. How many days the law allows is the domain's rule."""
     if not head_approval.strip():
+        with uow_factory() as uow:
+            rule = extension_rule(load_case(uow, case_id))
         raise ValidationError(
             "head_approval_required",
-            "延长办理期限须经本行政机关负责人批准（行政许可法第四十二条）：请填写批准的负责人。",
+            f"延长办理期限须经{rule.approver}批准（行政许可法第四十二条）：请填写批准的负责人。",
             field="head_approval",
         )
     payload = {"working_days": working_days, "reason": reason,
                "head_approval": head_approval.strip()}
+    if other_law_basis.strip():
+        payload["other_law_basis"] = other_law_basis.strip()
     return _act_and_seal(uow_factory, user, case_id, EventType.EXTENDED, payload,
                          kind=DocumentKind.EXTENSION_NOTICE, seal=seal, now=now or utc_now())
 

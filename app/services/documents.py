@@ -17,7 +17,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from app.domain.calendar import SuspensionReason, WorkingCalendar, format_chinese_date
-from app.domain.case import DECISION_DOCUMENTS, Case, CaseState, act_date, decision_document
+from app.domain.case import (
+    DECISION_DOCUMENTS,
+    Case,
+    CaseState,
+    act_date,
+    decision_document,
+    extension_rule,
+)
 from app.domain.catalog import Department, MaterialForm, Matter
 from app.domain.errors import NotConfigured, NotFound, TransitionError
 from app.domain.identity import mask_id_number
@@ -344,10 +351,14 @@ def _extension_facts(case: Case, calendar: WorkingCalendar, issued_at: datetime)
     before = case_deadline(replace(case, extensions=case.extensions[:-1]), calendar, today)
     after = case_deadline(case, calendar, today)
     head = str(latest.get("head_approval") or "")
+    rule = extension_rule(case)
+    approver = "本级人民政府负责人" if rule.approver.startswith("本级人民政府") else "本机关负责人"
     return ExtensionFacts(
         reason=str(latest["reason"]),
         working_days=int(latest["working_days"]),
-        approval_text=f"经本机关负责人（{head}）批准" if head else "经本机关负责人批准",
+        approval_text=f"经{approver}（{head}）批准" if head else f"经{approver}批准",
+        article=rule.article or "第四十二条第一款",
+        other_law_basis=str(latest.get("other_law_basis") or ""),
         decided_on_text=format_chinese_date(local_date(datetime.fromisoformat(latest["at"]))),
         original_completion_text=format_chinese_date(before.due) if before else "",
         new_completion_text=format_chinese_date(after.due) if after else "",
