@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from app.domain.calendar import LOCAL_ZONE
 from app.domain.errors import DomainError, ValidationError
 from app.domain.roles import Role
 from app.domain.seal import WINDOW_COPY_MARK, SealKind, SealRecord, SealStatus
@@ -82,7 +83,7 @@ class NewSeal:
 def register_seal(session: Session, new: NewSeal) -> SealRecord:
     """Register a seal kept by a chief representative of a station."""
     station_code = new.station.strip().upper()
-    today = datetime.now(UTC).date()
+    today = datetime.now(LOCAL_ZONE).date()
     kind = new.kind
     custodian = reference.find_staff(session, station_code, new.custodian)
     if custodian is None:

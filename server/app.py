@@ -32,6 +32,7 @@ from starlette.requests import ClientDisconnect
 
 from app import __version__
 from app.domain import limits
+from app.domain.calendar import configure_local_zone
 from app.sync.protocol import (
     API_PREFIX,
     ATTACHMENT_CHUNK_BYTES,
@@ -254,6 +255,7 @@ def create_app(
     max_request_bytes: int = MAX_REQUEST_BYTES,
 ) -> FastAPI:
     """The application; opens (and upgrades) the database unless given an engine."""
+    configure_local_zone(config.time_zone)
     engine = engine or open_database(config)
     session_factory = make_session_factory(engine)
     store = AttachmentStore(config.attachments_dir)

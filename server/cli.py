@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.domain.errors import DomainError
+from app.domain.calendar import configure_local_zone
+from app.domain.errors import DomainError, ValidationError
 from app.domain.seal import SealKind, SealStatus
 from server import accounts, administration, reference, stations
 from server.database import (
@@ -45,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="数据目录（默认 ./counterdesk-server-data 或 $COUNTERDESK_SERVER_DATA）")
     common.add_argument("--db", default=argparse.SUPPRESS,
                         help="数据库 URL（默认数据目录中的 SQLite；生产环境用 postgresql://…）")
+    common.add_argument("--time-zone", default=argparse.SUPPRESS,
+                        help="本地时区，用于统计和日期（默认 Asia/Shanghai 或 "
+                             "$COUNTERDESK_SERVER_TIME_ZONE）")
     # Where to listen: for ``serve``, and for the bare ``python -m server`` that means it.
     listen = argparse.ArgumentParser(add_help=False)
     listen.add_argument("--host", default=argparse.SUPPRESS, help="监听地址（默认 127.0.0.1）")
@@ -146,7 +150,13 @@ def _in_transaction(engine: Engine, work: Callable[[Session], Any]) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    config = ServerConfig.from_args(getattr(args, "data_dir", None), getattr(args, "db", None))
+    config = ServerConfig.from_args(getattr(args, "data_dir", None), getattr(args, "db", None),
+                                    getattr(args, "time_zone", None))
+    try:
+        configure_local_zone(config.time_zone)
+    except ValidationError as error:
+        print(f"错误：{error.message}", file=sys.stderr)
+        return 2
     command = args.command or "serve"
     listening = ("host", "port", "cert", "key")
     if command != "serve" and any(hasattr(args, name) for name in listening):

@@ -24,6 +24,8 @@ DATABASE_NAME = "counterdesk-server.sqlite3"
 DEFAULT_DATA_DIR = Path("counterdesk-server-data")
 DATA_DIR_ENV = "COUNTERDESK_SERVER_DATA"
 DB_URL_ENV = "COUNTERDESK_SERVER_DB"
+# The county's local days (statistics, "today", dates on pages): Asia/Shanghai unless set.
+TIME_ZONE_ENV = "COUNTERDESK_SERVER_TIME_ZONE"
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,14 @@ class ServerConfig:
 
     data_dir: Path
     db_url: str = ""
+    time_zone: str = ""
 
     @classmethod
-    def from_args(cls, data_dir: Path | None, db_url: str | None) -> ServerConfig:
+    def from_args(cls, data_dir: Path | None, db_url: str | None,
+                  time_zone: str | None = None) -> ServerConfig:
         folder = data_dir or Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
-        return cls(Path(folder).resolve(), db_url or os.environ.get(DB_URL_ENV, ""))
+        return cls(Path(folder).resolve(), db_url or os.environ.get(DB_URL_ENV, ""),
+                   time_zone or os.environ.get(TIME_ZONE_ENV, ""))
 
     @property
     def database_url(self) -> str:

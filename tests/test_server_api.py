@@ -716,3 +716,23 @@ def test_staff_created_centrally_without_password_cannot_log_in_until_reset(
     finally:
         profile.close()
 
+
+
+def test_the_server_takes_its_local_zone_from_the_command_line_or_refuses_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.domain.calendar import LOCAL_ZONE, configure_local_zone
+    from server.web import local_day
+
+    data_dir = ["--data-dir", str(tmp_path / "data")]
+    assert server_main(["--time-zone", "Mars/Olympus", "init", *data_dir]) == 2
+    assert "时区“Mars/Olympus”不存在" in capsys.readouterr().err
+    monkeypatch.setenv("COUNTERDESK_ADMIN_PASSWORD", "county-it-2027")
+    try:
+        assert server_main(["--time-zone", "Asia/Urumqi", "init", *data_dir]) == 0
+        assert LOCAL_ZONE.name == "Asia/Urumqi"
+        # 17:30 UTC on 30 November is 1 December in Beijing, still 30 November in Urumqi.
+        assert local_day(datetime(2026, 11, 30, 17, 30, tzinfo=UTC)) == "2026年11月30日"
+    finally:
+        configure_local_zone("Asia/Shanghai")
+    assert local_day(datetime(2026, 11, 30, 17, 30, tzinfo=UTC)) == "2026年12月1日"
