@@ -736,3 +736,34 @@ def test_the_server_takes_its_local_zone_from_the_command_line_or_refuses_it(
     finally:
         configure_local_zone("Asia/Shanghai")
     assert local_day(datetime(2026, 11, 30, 17, 30, tzinfo=UTC)) == "2026年12月1日"
+
+
+def test_an_upgrade_removes_password_hashes_an_older_server_stored(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from server.database import alembic_config, head_revision
+    from server.hashing import content_hash
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as connection:
+        config = alembic_config(str(engine.url))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+        old = {"id": "u1", "username": "li", "display_name": "李受理",
+               "password_hash": "scrypt$16384$8$1$c2FsdA$aGFzaA", "roles": ["clerk"]}
+        connection.execute(
+            text("INSERT INTO reference_items (kind, key, version, station, data, content_hash,"
+                 " updated_at, updated_by) VALUES ('staff', 'XC01/u1', 1, 'XC01', :d, :h,"
+                 " '2026-11-01 00:00:00', 'XC01')"),
+            {"d": json.dumps(old, ensure_ascii=False), "h": content_hash(old)})
+    upgrade(engine)
+    with engine.connect() as connection:
+        data, digest, version = connection.execute(
+            text("SELECT data, content_hash, version FROM reference_items")).one()
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() \
+            == head_revision()
+    stored = json.loads(data)
+    assert "password_hash" not in stored and stored["display_name"] == "李受理"
+    assert digest == content_hash(stored) and version == 1
+    engine.dispose()
