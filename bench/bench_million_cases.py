@@ -93,6 +93,12 @@ def _sqlite_datetime(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+def _column_default(column: Any) -> Any:
+    """A new column's empty value as SQLite stores it (False as 0, no default as NULL)."""
+    default = column.default.arg if column.default is not None else None
+    return int(default) if isinstance(default, bool) else default
+
+
 def _sqlite_date(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
@@ -117,6 +123,7 @@ class CaseRows:
         self.staff = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(24)]
         self.given = list(demo.GIVEN) + list(GIVEN_EXTRA)
         self.columns = [c.name for c in models.CaseRow.__table__.columns]
+        self.defaults = {c.name: _column_default(c) for c in models.CaseRow.__table__.columns}
         self._deadlines: dict[tuple[date, int], tuple[date, bool, date]] = {}
         self._working_after: dict[tuple[date, int], date] = {}
 
@@ -267,7 +274,8 @@ class CaseRows:
             "evaluation": evaluation,
             "updated_at": _sqlite_datetime(self.now),
         }
-        return tuple(values[c] for c in self.columns)
+        # Columns added since (service mode, 容缺, promises): their empty values.
+        return tuple(values[c] if c in values else self.defaults[c] for c in self.columns)
 
 
 def build_profile(data_dir: Path, total_cases: int, seed: int) -> Runtime:

@@ -50,3 +50,24 @@ def test_a_changed_pyproject_reinstalls(dev) -> None:
     (dev.VENV / ".installed-test").write_text("an older pyproject")
     dev._ensure_venv("")
     assert len(dev.installs) == 1
+
+
+def test_the_programs_bytecode_is_written_even_where_python_writes_none(
+    dev, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util as util
+
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    for package in ("app", "server"):
+        (tmp_path / package / "forms").mkdir(parents=True)
+        (tmp_path / package / "forms" / "page.py").write_text("PAGE = 1\n")
+    monkeypatch.setattr(dev, "ROOT", tmp_path)
+    dev._compile_sources()
+    for package in ("app", "server"):
+        assert Path(util.cache_from_source(str(tmp_path / package / "forms" / "page.py"))).exists()
+
+
+def test_the_suite_runs_one_worker_per_core_unless_told_otherwise(dev) -> None:
+    assert dev._parallel(["-q"]) == ["-n", "auto"]
+    assert dev._parallel(["-n", "0", "tests/test_store.py"]) == []
+    assert dev._parallel(["-p", "no:xdist"]) == []

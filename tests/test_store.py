@@ -156,3 +156,11 @@ def test_upgrade_keeps_a_departments_prefix_and_makes_its_numbers_standard(
     database.close()
     # The remedy bodies stay empty: remedy documents are refused until the admin sets them.
     assert row == ("{prefix}{kind}〔{year}〕{seq}号", "清市监", "", 0)
+
+
+def test_the_schema_head_the_fast_start_trusts_is_alembics_head() -> None:
+    # A profile at SCHEMA_HEAD opens without Alembic; a new migration must move it too,
+    # or profiles at the old head would never be upgraded.
+    from app.store.database import SCHEMA_HEAD, head_revision
+
+    assert SCHEMA_HEAD == head_revision()

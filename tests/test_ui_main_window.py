@@ -269,3 +269,52 @@ def test_the_status_bar_links_to_the_conflicts_to_read(qtbot, gui_profile: GuiPr
                      Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 0, timeout=10000)
     qtbot.waitUntil(lambda: "冲突" not in window.sync_status.text(), timeout=10000)
+
+
+STARTS_WITHOUT = ("reportlab", "docx", "openpyxl", "pyhanko", "alembic", "pypinyin",
+                  "qrcode", "requests")
+
+
+def test_an_existing_profile_opens_to_the_case_list_without_the_document_stacks(
+    tmp_path,
+) -> None:
+    """What a start does not need it does not load: the document, signing, spreadsheet,
+    migration and HTTP stacks wait for the first use (the start stays quick)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from app.services.runtime import open_runtime
+
+    open_runtime(tmp_path / "profile", backups=False).close()  # made and migrated here
+    code = f"""
+import json, sys
+from pathlib import Path
+from PyQt6.QtWidgets import QApplication
+from app.domain.roles import Role
+from app.services.context import CurrentUser
+from app.services.runtime import open_runtime
+from app.ui.context import AppContext
+from app.ui.main_window import MainWindow
+from app.ui.tasks import TaskRunner
+app = QApplication(sys.argv)
+runtime = open_runtime(Path({str(tmp_path / "profile")!r}), backups=False)
+user = CurrentUser(id="u", username="u", display_name="监察", station="XZ01",
+                   roles=frozenset({{Role.SUPERVISOR, Role.CLERK, Role.CHIEF}}))
+runner = TaskRunner()
+window = MainWindow(AppContext(uow=runtime.uow, runner=runner, data_dir=runtime.profile.data_dir,
+                               user=user, station_name="", key_store=runtime.key_store))
+window.show()
+app.processEvents()
+runner.wait_for_done(10000)
+print(json.dumps(sorted(m for m in {list(STARTS_WITHOUT)!r} if m in sys.modules)), flush=True)
+import os
+os._exit(0)  # Qt's teardown without a window system is not what is tested
+"""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []

@@ -16,12 +16,14 @@ never holds the counter up — the clerk calls by voice and goes on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-import requests
 
 from app.devices import DeviceError
 from app.domain.queue_ticket import TICKET_RE
+
+if TYPE_CHECKING:
+    import requests
 
 TIMEOUT_SECONDS = 5.0
 
@@ -45,12 +47,16 @@ class HttpQueue:
 
     def __init__(self, base_url: str, window: str, *,
                  session: requests.Session | None = None) -> None:
+        import requests  # only a counter with a queue system needs the HTTP stack
+
         self.base_url = base_url.rstrip("/")
         self.window = window
         self.session = session or requests.Session()
 
     def call_next(self) -> Ticket | None:
         """The next ticket for this window, or None when nobody is waiting."""
+        import requests
+
         url = f"{self.base_url}/windows/{quote(self.window, safe='')}/next"
         try:
             response = self.session.post(url, timeout=TIMEOUT_SECONDS)

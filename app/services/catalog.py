@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 
-from pypinyin import Style, lazy_pinyin
-
 from app.domain.catalog import Department, Matter, validate_department
 from app.domain.errors import NotFound, ValidationError
 from app.domain.numbering import (
@@ -23,6 +21,8 @@ from app.store.unit_of_work import UnitOfWorkFactory
 
 def pinyin_initials(name: str) -> str:
     """"个体工商户登记" → "gtgshdj": what a clerk types to find a matter quickly."""
+    from pypinyin import Style, lazy_pinyin  # its dictionaries take a quarter second
+
     return "".join(
         syllable[0] for syllable in lazy_pinyin(name, style=Style.NORMAL, errors="ignore")
         if syllable

@@ -13,17 +13,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.audit import canonical_json
 from app.domain.errors import DomainError
 from app.store.audit_anchor import ANCHOR_NAME, AuditAnchor
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# The newest migration (app/store/migrations/versions). A profile already there opens
+# without loading Alembic at all; tests/test_store.py checks this names Alembic's head.
+SCHEMA_HEAD = "0013"
 
 DATABASE_NAME = "counterdesk.sqlite3"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -100,6 +105,8 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url)
@@ -107,6 +114,9 @@ def alembic_config(url: str) -> Config:
 
 
 def head_revision() -> str:
+    """The newest migration, as Alembic reads it from the scripts."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     head = script.get_current_head()
     assert head is not None
@@ -114,8 +124,12 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The profile's schema version (Alembic's own table), None for a new database."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        try:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except OperationalError:  # no such table: nothing migrated yet
+            return None
 
 
 def check_version(engine: Engine) -> None:
@@ -123,6 +137,8 @@ def check_version(engine: Engine) -> None:
     revision = current_revision(engine)
     if revision is None:
         return
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     try:
         script.get_revision(revision)
@@ -142,8 +158,12 @@ def upgrade(profile: Profile, *, keep: int = DEFAULT_BACKUPS_KEPT) -> Path | Non
     profile.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(profile.url)
     try:
-        check_version(engine)
         revision = current_revision(engine)
+        if revision == SCHEMA_HEAD:
+            return None
+        from alembic import command
+
+        check_version(engine)
         if revision == head_revision():
             return None
         backup_path = None
