@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,7 @@ from tests.profile_fixtures import (
 )
 
 TUESDAY = MONDAY + timedelta(days=1)
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -307,6 +309,34 @@ def test_a_site_inspection_stops_the_clock_without_a_notice(profile) -> None:
                          now=TUESDAY)
     assert case.suspended
     assert _ledger(runtime, staff, "special_procedure_notice") == []
+
+
+# --- 第三十二条: five days to accept, refuse or give the one-time notice -----------------------
+
+
+def test_an_acceptance_after_five_working_days_counts_from_the_receipt(profile) -> None:
+    runtime, staff = profile
+    registered = _registered(runtime, staff)
+    received = MONDAY.astimezone(CHINA).date()
+    assert cases.intake_due(runtime.uow, registered) == received + timedelta(days=7)
+    late = MONDAY + timedelta(days=8)  # Tuesday a week later: the sixth working day
+    accepted = cases.accept(runtime.uow, staff.clerk, registered.id, seal=counter_seal(runtime),
+                            now=late)
+    assert accepted.accepted_on == received and accepted.deemed_accepted
+    assert cases.intake_due(runtime.uow, accepted) is None
+    [event] = [e for e in cases.case_history(runtime.uow, accepted.id)
+               if e.type is EventType.ACCEPTED]
+    assert event.payload["deemed_from_receipt"] is True
+
+
+def test_an_acceptance_within_the_five_days_counts_from_that_day(profile) -> None:
+    runtime, staff = profile
+    registered = _registered(runtime, staff)
+    on_time = MONDAY + timedelta(days=7)  # the fifth working day
+    accepted = cases.accept(runtime.uow, staff.clerk, registered.id, seal=counter_seal(runtime),
+                            now=on_time)
+    assert accepted.accepted_on == on_time.astimezone(CHINA).date()
+    assert not accepted.deemed_accepted
 
 
 # --- 第四十二条: the extension notice ----------------------------------------------------------

@@ -275,3 +275,11 @@ def test_the_extension_dialog_says_how_many_days_the_law_leaves(qtbot, gui_profi
     shown = " ".join(dialog.errors.errors().values()) + dialog.message_bar.text
     assert "最多还能延长10个工作日" in shown
     assert cases.get_case(gui_profile.runtime.uow, case.id).extensions == []
+
+
+def test_a_registered_licence_shows_the_five_days_to_decide_on_it(qtbot, gui_profile):
+    case = register(gui_profile)
+    page = _case_page(qtbot, gui_profile, gui_profile.staff.clerk, case.id)
+    text = page.deadline_label.text()
+    assert text.startswith("受理决定期限 ") and "行政许可法第三十二条" in text
+    assert "已逾期" not in text  # registered today

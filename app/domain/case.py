@@ -17,7 +17,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from app.domain.calendar import STATUTORY_SUSPENSION_REASONS, SuspensionReason
+from app.domain.calendar import (
+    STATUTORY_SUSPENSION_REASONS,
+    SuspensionReason,
+    WorkingCalendar,
+)
 from app.domain.catalog import CaseType, Matter
 from app.domain.complaint import Complaint, apply_complaint_event, authorize_complaint_event
 from app.domain.errors import DomainError, PermissionDenied, TransitionError, ValidationError
@@ -206,6 +210,8 @@ class Case:
     counter_notices: list[str] = field(default_factory=list)
     accepted_at: datetime | None = None
     accepted_on: date | None = None
+    # Accepted after 第三十二条's five days without a notice: accepted_on is the receipt day.
+    deemed_accepted: bool = False
     promised_working_days: int = 0
     accepted_by_id: str = ""
     rejection: dict[str, Any] | None = None
@@ -342,6 +348,27 @@ def allowed_documents(case: Case) -> frozenset[str]:
 def local_day(moment: datetime) -> date:
     """The calendar day at the counter (China Standard Time) of an aware moment."""
     return moment.astimezone(CHINA_STANDARD_TIME).date()
+
+
+# 行政许可法 第三十二条第一款第（四）项: within five (working, 第八十二条) days of receiving the
+# materials the organ accepts, refuses, or tells the applicant once what to complete;
+# "逾期不告知的，自收到申请材料之日起即为受理".
+INTAKE_DECISION_WORKING_DAYS = 5
+
+
+def materials_received_on(case: Case) -> date:
+    """The local day the organ last received the application's materials."""
+    return local_day(case.materials_at or case.registered_at)
+
+
+def intake_decision_due(case: Case, calendar: WorkingCalendar) -> date | None:
+    """The last day to accept, refuse or give the one-time notice on a licensing case
+    still waiting for that decision; None when the rule does not apply (now)."""
+    if case.state is not CaseState.REGISTERED or not case.matter.matter_type.is_licensing:
+        return None
+    due, _provisional = calendar.add_working_days(materials_received_on(case),
+                                                   INTAKE_DECISION_WORKING_DAYS)
+    return due
 
 
 def act_date(case: Case, kind: str) -> date | None:
@@ -796,6 +823,11 @@ def _on_accepted(case: Case, event: Event) -> None:
     _require_state(case, event, CaseState.REGISTERED)
     case.accepted_at = event.device_time
     case.accepted_on = _date(event.payload, "accepted_on", "受理日期")
+    if case.accepted_on < local_day(case.registered_at):
+        raise ValidationError("accepted_before_registration", "受理日期不能早于登记收件日期。",
+                              field="accepted_on")
+    # 第三十二条: accepted after the five days with no notice, it counts from receipt.
+    case.deemed_accepted = bool(event.payload.get("deemed_from_receipt"))
     days = event.payload.get("promised_working_days", case.matter.promised_working_days)
     if not isinstance(days, int) or days < 0:
         raise ValidationError("bad_payload", "承诺时限不正确。", field="promised_working_days")

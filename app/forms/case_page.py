@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from html import escape
 from typing import Any
 
@@ -48,6 +49,7 @@ from app.forms.intake_actions import (
 )
 from app.print_templates import DocumentKind
 from app.services import cases, custody, promises, queries
+from app.services.context import local_date, utc_now
 from app.services.queries import CaseSummary
 from app.ui.context import AppContext, optional_service
 from app.ui.documents import DocumentPreviewDialog, PreviewItem
@@ -71,6 +73,8 @@ class CaseView:
     broken_promises: list[Any] = field(default_factory=list)
     # 代办: the next hand-over and its due day (custody.LegDue), if a chain runs.
     custody_due: Any = None
+    # 第三十二条: the last day to accept, refuse or give the one-time notice.
+    intake_due: date | None = None
 
 
 def load_case_view(context: AppContext, case_id: str) -> CaseView:
@@ -84,7 +88,7 @@ def load_case_view(context: AppContext, case_id: str) -> CaseView:
     broken = promises.broken_promises(uow, user, id_number=str(case.applicant.get("id_number", "")),
                                       except_case_id=case.id)
     due = custody.next_leg_due(uow, case)
-    return CaseView(case, history, summary, issued, broken, due)
+    return CaseView(case, history, summary, issued, broken, due, cases.intake_due(uow, case))
 
 
 def describe_event(event: Event) -> str:
@@ -101,7 +105,10 @@ def describe_event(event: Event) -> str:
         case EventType.SUPPLEMENTED:
             return "补交：" + "、".join(str(n) for n in p.get("received", []))
         case EventType.ACCEPTED:
-            return f"受理日期 {p.get('accepted_on', '')}，承诺 {p.get('promised_working_days', '')} 个工作日"
+            deemed = ("（逾期未告知，依行政许可法第三十二条自收到材料之日起受理）"
+                      if p.get("deemed_from_receipt") else "")
+            return (f"受理日期 {p.get('accepted_on', '')}{deemed}，"
+                    f"承诺 {p.get('promised_working_days', '')} 个工作日")
         case EventType.REJECTED:
             return f"理由：{p.get('reasons', '')}"
         case EventType.REVIEWED:
@@ -333,6 +340,9 @@ class CasePage(QWidget):
 
     def _show_deadline(self, view: CaseView) -> None:
         summary = view.summary
+        if view.intake_due is not None:
+            self._show_intake_due(view.intake_due)
+            return
         if summary is None or summary.deadline is None:
             self.deadline_label.setText("")
             self.deadline_label.setProperty("warning", "normal")
@@ -347,8 +357,20 @@ class CasePage(QWidget):
                 if summary.on_time is False else "")
         elif summary.warning != "normal":
             text += f" · {summary.warning_label}"
+        self._set_deadline_text(text, summary.warning)
+
+    def _show_intake_due(self, due: date) -> None:
+        today = local_date(utc_now())
+        text = self.tr("受理决定期限 {0}：收到材料后5个工作日内受理、不予受理或出具一次性告知书"
+                       "（行政许可法第三十二条）").format(due.isoformat())
+        if today > due:
+            text += self.tr(" · 已逾期：依法自收到材料之日起即为受理，办结期限从该日起算")
+        self._set_deadline_text(text, "red" if today > due else "yellow" if today == due
+                                else "normal")
+
+    def _set_deadline_text(self, text: str, warning: str) -> None:
         self.deadline_label.setText(text)
-        self.deadline_label.setProperty("warning", summary.warning)
+        self.deadline_label.setProperty("warning", warning)
         style = self.deadline_label.style()
         if style is not None:
             style.unpolish(self.deadline_label)

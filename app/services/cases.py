@@ -29,6 +29,8 @@ from app.domain.case import (
     check_rejection,
     decision_document,
     extension_rule,
+    intake_decision_due,
+    materials_received_on,
 )
 from app.domain.catalog import Matter, intake_materials
 from app.domain.errors import NotFound, ValidationError
@@ -371,6 +373,13 @@ def supplement(
     return _act(uow_factory, user, case_id, EventType.SUPPLEMENTED, {"received": received}, now)
 
 
+def intake_due(uow_factory: UnitOfWorkFactory, case: Case) -> date | None:
+    """The last day to accept, refuse or give the one-time notice (第三十二条), for a
+    licensing case waiting for that decision."""
+    with uow_factory() as uow:
+        return intake_decision_due(case, load_calendar(uow))
+
+
 def accept(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, case_id: str, *,
     seal: CounterSeal, tolerance_materials: list[str] | None = None,
@@ -391,6 +400,7 @@ def accept(
     promised = list(promise_materials or [])
     with uow_factory() as uow:
         case = load_case(uow, case_id)
+        intake_due = intake_decision_due(case, load_calendar(uow))
         incomplete = [m["name"] for m in missing_materials(case)
                       if m["name"] not in tolerated and m["name"] not in promised]
     if incomplete:
@@ -402,6 +412,11 @@ def accept(
     payload: dict[str, Any] = {"accepted_on": local_date(now).isoformat(),
                                "promised_working_days": case.matter.promised_working_days,
                                "notice_at_counter": True}
+    if intake_due is not None and local_date(now) > intake_due:
+        # 第三十二条: past the five days without a notice the law has accepted it already,
+        # on the day the materials came in; the time limit runs from then.
+        payload |= {"accepted_on": materials_received_on(case).isoformat(),
+                    "deemed_from_receipt": True}
     if tolerated:
         payload |= {"tolerance_materials": tolerated,
                     "tolerance_deadline": tolerance_deadline.isoformat()
