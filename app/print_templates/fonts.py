@@ -28,7 +28,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
@@ -156,9 +156,19 @@ class FontChain:
                 return name
         return ""
 
+    @cached_property
+    def _faces(self) -> dict[str, str | None]:
+        # Per chain, so a lookup does not hash the chain's files for every character.
+        return {}
+
     def face_for(self, ch: str) -> str | None:
         """The registered name of the face that draws ``ch``; None if none can."""
-        return _face_for(self.files, ch)
+        faces = self._faces
+        try:
+            return faces[ch]
+        except KeyError:
+            face = faces[ch] = _face_for(self.files, ch)
+            return face
 
     def missing(self, text: str) -> str:
         """The characters of ``text`` no face has, each once, in order of appearance."""
@@ -362,6 +372,10 @@ def _register_ttf(font_file: FontFile) -> str | None:
         if not any(code >= 0x20000 for code in font.face.charToGlyph):
             log.info("skipping font %s: no Chinese glyphs", font_file.path)
             return None
+    # Every subset made for a document reads the whole 'glyf' table (and a few small
+    # ones) out of the file's bytes; a copy per table per face is kept instead of one
+    # per document (the tables never change).
+    font.face.get_table = lru_cache(maxsize=None)(font.face.get_table)
     pdfmetrics.registerFont(font)
     return name
 
