@@ -214,19 +214,71 @@ def _accept_tolerated(runtime, staff, **extra):
                         now=MONDAY, **values)
 
 
-def test_tolerance_acceptance_issues_its_notice_listing_what_is_owed_and_by_when(
+def _red(color: object) -> bool:
+    return isinstance(color, tuple | list) and len(color) == 3 and color[0] > 0.6 > color[1]
+
+
+def _seal_drawn(pdf: bytes) -> bool:
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        return any(_red(c.get("stroking_color")) for p in document.pages for c in p.curves)
+
+
+def _docx_text(data: bytes) -> str:
+    from docx import Document
+
+    document = Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts.extend(cell.text for row in table.rows for cell in row.cells)
+    return re.sub(r"\s+", "", "".join(parts))
+
+
+def test_tolerance_acceptance_seals_its_notice_listing_what_is_owed_and_by_when(
         profile) -> None:
     runtime, staff = profile
     case = _accept_tolerated(runtime, staff)
     assert case.state is CaseState.ACCEPTED
     assert case.tolerance_owed == ["从业人员健康证明"]
     notice = documents.latest_issued(runtime.uow, case.id, DocumentKind.TOLERANCE_NOTICE)
-    assert notice is not None
+    assert notice is not None and notice.sealed
     text = _text(notice.pdf)
     assert "容缺受理通知书" in text and "从业人员健康证明" in text
     assert "2026年12月4日前" in text
+    assert notice.document_number == "县市监容〔2026〕1号"
+    assert notice.document_number in text
+    assert "用印时间：2026年11月23日09:00" in text and "扫码核验" in text
+    assert _seal_drawn(notice.pdf)
+    word = _docx_text(documents.word_file(runtime.uow, notice.id))
+    assert "容缺受理通知书" in word and "从业人员健康证明" in word and "参考副本" in word
+    # Sealed with the acceptance notice, in the same act, by the same window seal.
+    kinds = [s["document_kind"] for s in case.seals]
+    assert kinds == ["acceptance_notice", "tolerance_notice"]
+    assert len({s["seal_id"] for s in case.seals}) == 1
+    from app.services import seals
+
+    [entry] = [e for e in seals.ledger(runtime.uow, staff.supervisor)
+               if e.document_kind == "tolerance_notice"]
+    assert (entry.purpose, entry.document_number, entry.seal_kind_label) == (
+        "容缺受理，出具容缺受理通知书", notice.document_number, "受理专用章")
+    # The applicant's own promise is theirs to sign: no seal.
     promise = documents.latest_issued(runtime.uow, case.id, DocumentKind.TOLERANCE_PROMISE)
-    assert promise is not None and "承诺人（签字或盖章）" in _text(promise.pdf)
+    assert promise is not None and not promise.sealed
+    assert "承诺人（签字或盖章）" in _text(promise.pdf) and not _seal_drawn(promise.pdf)
+
+
+def test_a_wrong_password_accepts_nothing_and_seals_no_tolerance_notice(profile) -> None:
+    from app.services.sealing import CounterSeal
+
+    runtime, staff = profile
+    case = _registered(runtime, staff, received=("A", "B", "D"))
+    with pytest.raises(Exception) as err:
+        cases.accept(runtime.uow, staff.clerk, case.id, now=MONDAY,
+                     seal=CounterSeal(password="wrong", key_store=runtime.key_store),
+                     tolerance_materials=["从业人员健康证明"],
+                     tolerance_deadline=date(2026, 12, 4), tolerance_promise_signed=True)
+    assert "密码" in str(err.value)
+    assert documents.documents_for_case(runtime.uow, case.id) == []
+    assert cases.get_case(runtime.uow, case.id).state is CaseState.REGISTERED
 
 
 def test_tolerance_needs_the_signed_promise_a_marked_material_and_a_near_deadline(
