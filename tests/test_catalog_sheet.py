@@ -5,32 +5,21 @@ export imports back unchanged, and a bad cell is named by its row and column."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from app.domain.catalog import MaterialForm, RequiredMaterial
 from app.services import catalog
 from app.services.runtime import Runtime
 from app.ui import catalog_sheet
-from tests.profile_fixtures import Staff, business_matter, make_profile
+from tests.profile_fixtures import TOLERANT, Staff, make_profile
 
 DEPARTMENTS = {"SCJ": "县市场监督管理局"}
-WORKSHOP = business_matter(
-    code="SCJ-009", name="食品小作坊登记",
-    materials=(
-        RequiredMaterial("A", "登记申请书", MaterialForm.ORIGINAL, 1),
-        RequiredMaterial("B", "经营者身份证明", MaterialForm.COPY, 1),
-        RequiredMaterial("C", "从业人员健康证明", MaterialForm.COPY, 2),
-        RequiredMaterial("D", "经营场所使用证明", MaterialForm.COPY, 1),
-    ),
-    tolerance_materials=("C",), promise_materials=("D",),
-    service_place="城关镇便民服务站3号窗口；工作日 9:00—17:30",
-    form_templates=("食品小作坊登记申请书", "从业人员健康承诺书"),
-    single_officer=True,
-)
+WORKSHOP = replace(TOLERANT, form_templates=("食品小作坊登记申请书", "从业人员健康承诺书"),
+                   single_officer=True)
 
 
 @pytest.fixture

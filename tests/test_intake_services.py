@@ -13,7 +13,7 @@ import pdfplumber
 import pytest
 
 from app.domain.case import CaseState
-from app.domain.catalog import CaseType, MaterialForm, RequiredMaterial
+from app.domain.catalog import CaseType
 from app.domain.errors import NotFound, TransitionError, ValidationError
 from app.print_templates import DocumentKind
 from app.services import (
@@ -31,23 +31,11 @@ from app.services.runtime import Runtime
 from tests.profile_fixtures import (
     MONDAY,
     NATURAL_APPLICANT,
+    TOLERANT,
     Staff,
     business_matter,
     counter_seal,
     make_profile,
-)
-
-TOLERANT = business_matter(
-    code="SCJ-009", name="食品小作坊登记",
-    materials=(
-        RequiredMaterial("A", "登记申请书", MaterialForm.ORIGINAL, 1),
-        RequiredMaterial("B", "经营者身份证明", MaterialForm.COPY, 1),
-        RequiredMaterial("C", "从业人员健康证明", MaterialForm.COPY, 2),
-        RequiredMaterial("D", "经营场所使用证明", MaterialForm.COPY, 1),
-    ),
-    tolerance_materials=("C",), promise_materials=("D",),
-    service_place="城关镇便民服务站3号窗口；工作日 9:00—17:30",
-    form_templates=("食品小作坊登记申请书",),
 )
 
 
@@ -145,6 +133,21 @@ def _book(runtime, staff, day=date(2026, 11, 24), slot="09:00-10:00", **extra):
                   applicant_name="张三", applicant_phone="13800138000", now=MONDAY)
     values.update(extra)
     return appointments.book_appointment(runtime.uow, staff.clerk, **values)
+
+
+def test_a_booking_for_another_halls_window_is_kept_for_that_hall(profile) -> None:
+    runtime, staff = profile
+    for_township = _book(runtime, staff, channel="phone", station="xc02")
+    assert for_township.id and appointments.day_list(
+        runtime.uow, staff.clerk, date(2026, 11, 24)) == []
+    [listed] = appointments.day_list(runtime.uow, staff.clerk, date(2026, 11, 24),
+                                     station="XC02")
+    assert listed.id == for_township.id
+    _book(runtime, staff)  # the slot counts per hall: this hall's is still free
+    _book(runtime, staff, applicant_name="李四")
+    with pytest.raises(ValidationError) as err:
+        _book(runtime, staff, station="城关镇")
+    assert err.value.code == "bad_station" and "站点代码" in err.value.message
 
 
 def test_a_full_slot_is_refused_and_the_days_list_shows_the_booked(profile) -> None:
