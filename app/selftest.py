@@ -556,8 +556,7 @@ class SelfTest:
             matter = self._case_in("registered").matter_code
             pdf = service_guide_pdf(runtime.uow, users["supervisor"], matter_code=matter)
             return _check_pdf(pdf, kind.label, f"办事指南 {matter}")
-        if kind in (DocumentKind.TOLERANCE_NOTICE, DocumentKind.TOLERANCE_PROMISE,
-                    DocumentKind.NOTIFICATION_PROMISE, DocumentKind.JOINT_INSPECTION_RECORD):
+        if kind in (DocumentKind.TOLERANCE_PROMISE, DocumentKind.NOTIFICATION_PROMISE, DocumentKind.JOINT_INSPECTION_RECORD):
             return self._kept_document(kind)
         # Every other document is sealed: the decisions by the chief representative, the
         # notices at the counter when the demo recorded their acts.
@@ -569,7 +568,8 @@ class SelfTest:
                           (issued.document_number,))
 
     def _kept_document(self, kind: Any) -> str:
-        """A document the demo issued and kept with its act (容缺, 告知承诺, 联合踏勘)."""
+        """A document the demo issued unsealed and kept with its act (容缺受理承诺书, 告知承诺书,
+        联合踏勘记录)."""
         from app.print_templates import DocumentKind
         from app.services.documents import documents_for_case
 

@@ -1,4 +1,6 @@
-"""Reference data on the server: catalog, departments, staff, seals and calendar years.
+"""Reference data on the server: catalog, departments, staff, seals and calendar years,
+and the stations' appointments and consultations (kept for the station whose hall they
+are for).
 
 Each record is one row of ``reference_items`` keyed by (kind, key) and stamped with a
 version from the state row's counter, so a station pulls "everything newer than the
@@ -12,12 +14,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain import limits
 from app.domain.calendar import CalendarSource, YearCalendar
 from app.domain.catalog import Department, Matter, validate_department
+from app.domain.counter_records import (
+    appointment_record,
+    consultation_record,
+    merge_appointment,
+    merge_consultation,
+)
 from app.domain.errors import DomainError, ValidationError
 from app.domain.roles import Role
 from app.domain.seal import SealRecord, SealStatus
@@ -26,6 +34,7 @@ from app.sync.protocol import (
     MAX_PULL_LIMIT,
     PUBLISHED_KINDS,
     SERVER_KINDS,
+    STATION_RECORD_KINDS,
     ErrorCode,
     ReferenceAnswer,
     ReferenceKind,
@@ -147,6 +156,12 @@ def normalise(kind: ReferenceKind, key: str, data: dict[str, Any]) -> dict[str, 
             return normalise_staff(key, data)
         if kind is ReferenceKind.PROMISE_RECORD:
             return normalise_promise_record(data)
+        if kind in STATION_RECORD_KINDS:
+            record = (appointment_record(data) if kind is ReferenceKind.APPOINTMENT
+                      else consultation_record(data))
+            if record["id"] != key:
+                raise ValidationError("bad_reference", "记录编号与键不一致。", field="id")
+            return record
         if kind is ReferenceKind.SEAL:
             seal = SealRecord.from_dict(data)
             if seal.id != key:
@@ -222,12 +237,16 @@ def page_since(session: Session, station: Station, since: int, limit: int) -> Re
     state = session.get(ServerState, 1)
     assert state is not None
     ceiling = state.reference_version
+    visible: ColumnElement[bool] = ReferenceItem.station.in_(["", station.code or ""])
+    if station.sees_all_cases:
+        # The county centre follows every hall's appointments and consultations.
+        visible = or_(visible, ReferenceItem.kind.in_([k.value for k in STATION_RECORD_KINDS]))
     query = (
         select(ReferenceItem)
         .where(
             ReferenceItem.version > since,
             ReferenceItem.version <= ceiling,
-            ReferenceItem.station.in_(["", station.code or ""]),
+            visible,
         )
         .order_by(ReferenceItem.version)
         .limit(limit + 1)
@@ -301,6 +320,10 @@ def push_from_station(
                 )
             normalised = normalise(kind, key, data)
             owner = ""
+            if kind in STATION_RECORD_KINDS:
+                stored = put_station_record(session, state, station, kind, key, normalised)
+                answers.append(ReferenceAnswer(kind.value, key, stored.status, stored.version))
+                continue
             if kind is ReferenceKind.STAFF:
                 owner = station.code or ""
                 if normalised["station"] != owner:
@@ -316,6 +339,31 @@ def push_from_station(
         else:
             answers.append(ReferenceAnswer(kind.value, key, stored.status, stored.version))
     return answers
+
+
+def put_station_record(session: Session, state: ServerState, station: Station,
+                       kind: ReferenceKind, key: str, record: dict[str, Any]) -> Stored:
+    """Store an appointment or consultation a station pushed, merged forward-only over
+    the one held (``app.domain.counter_records``). A station sends its own hall's
+    records; the county centre (a station that sees every case or publishes) also books
+    for a township's hall. A refused change republishes the record held, so the station
+    that made it pulls the county's version back and both agree."""
+    code = station.code or ""
+    if record["station"] != code and not (station.sees_all_cases or station.may_publish):
+        raise ValidationError("wrong_station", "只能上传本站点大厅的预约和咨询记录。",
+                              field="station")
+    row = session.get(ReferenceItem, (kind.value, key))
+    if row is not None:
+        merge = merge_appointment if kind is ReferenceKind.APPOINTMENT else merge_consultation
+        try:
+            record = merge(dict(row.data), record)
+        except DomainError:
+            state.reference_version += 1
+            row.version = state.reference_version
+            row.updated_at = _now()
+            session.flush()
+            raise
+    return put(session, state, kind, key, record, by=code, station=record["station"])
 
 
 def staff_of_station(session: Session, station_code: str) -> dict[str, dict[str, Any]]:

@@ -53,6 +53,21 @@ def business_matter(**overrides: object) -> Matter:
     return Matter(**values)  # type: ignore[arg-type]
 
 
+# 容缺 (C) and 告知承诺 (D) marked, with its place and hours and a form template.
+TOLERANT = business_matter(
+    code="SCJ-009", name="食品小作坊登记",
+    materials=(
+        RequiredMaterial("A", "登记申请书", MaterialForm.ORIGINAL, 1),
+        RequiredMaterial("B", "经营者身份证明", MaterialForm.COPY, 1),
+        RequiredMaterial("C", "从业人员健康证明", MaterialForm.COPY, 2),
+        RequiredMaterial("D", "经营场所使用证明", MaterialForm.COPY, 1),
+    ),
+    tolerance_materials=("C",), promise_materials=("D",),
+    service_place="城关镇便民服务站3号窗口；工作日 9:00—17:30",
+    form_templates=("食品小作坊登记申请书",),
+)
+
+
 @dataclass
 class Staff:
     admin: CurrentUser

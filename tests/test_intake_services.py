@@ -13,7 +13,7 @@ import pdfplumber
 import pytest
 
 from app.domain.case import CaseState
-from app.domain.catalog import CaseType, MaterialForm, RequiredMaterial
+from app.domain.catalog import CaseType
 from app.domain.errors import NotFound, TransitionError, ValidationError
 from app.print_templates import DocumentKind
 from app.services import (
@@ -31,23 +31,11 @@ from app.services.runtime import Runtime
 from tests.profile_fixtures import (
     MONDAY,
     NATURAL_APPLICANT,
+    TOLERANT,
     Staff,
     business_matter,
     counter_seal,
     make_profile,
-)
-
-TOLERANT = business_matter(
-    code="SCJ-009", name="食品小作坊登记",
-    materials=(
-        RequiredMaterial("A", "登记申请书", MaterialForm.ORIGINAL, 1),
-        RequiredMaterial("B", "经营者身份证明", MaterialForm.COPY, 1),
-        RequiredMaterial("C", "从业人员健康证明", MaterialForm.COPY, 2),
-        RequiredMaterial("D", "经营场所使用证明", MaterialForm.COPY, 1),
-    ),
-    tolerance_materials=("C",), promise_materials=("D",),
-    service_place="城关镇便民服务站3号窗口；工作日 9:00—17:30",
-    form_templates=("食品小作坊登记申请书",),
 )
 
 
@@ -147,6 +135,21 @@ def _book(runtime, staff, day=date(2026, 11, 24), slot="09:00-10:00", **extra):
     return appointments.book_appointment(runtime.uow, staff.clerk, **values)
 
 
+def test_a_booking_for_another_halls_window_is_kept_for_that_hall(profile) -> None:
+    runtime, staff = profile
+    for_township = _book(runtime, staff, channel="phone", station="xc02")
+    assert for_township.id and appointments.day_list(
+        runtime.uow, staff.clerk, date(2026, 11, 24)) == []
+    [listed] = appointments.day_list(runtime.uow, staff.clerk, date(2026, 11, 24),
+                                     station="XC02")
+    assert listed.id == for_township.id
+    _book(runtime, staff)  # the slot counts per hall: this hall's is still free
+    _book(runtime, staff, applicant_name="李四")
+    with pytest.raises(ValidationError) as err:
+        _book(runtime, staff, station="城关镇")
+    assert err.value.code == "bad_station" and "站点代码" in err.value.message
+
+
 def test_a_full_slot_is_refused_and_the_days_list_shows_the_booked(profile) -> None:
     runtime, staff = profile
     _book(runtime, staff)
@@ -214,19 +217,71 @@ def _accept_tolerated(runtime, staff, **extra):
                         now=MONDAY, **values)
 
 
-def test_tolerance_acceptance_issues_its_notice_listing_what_is_owed_and_by_when(
+def _red(color: object) -> bool:
+    return isinstance(color, tuple | list) and len(color) == 3 and color[0] > 0.6 > color[1]
+
+
+def _seal_drawn(pdf: bytes) -> bool:
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        return any(_red(c.get("stroking_color")) for p in document.pages for c in p.curves)
+
+
+def _docx_text(data: bytes) -> str:
+    from docx import Document
+
+    document = Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts.extend(cell.text for row in table.rows for cell in row.cells)
+    return re.sub(r"\s+", "", "".join(parts))
+
+
+def test_tolerance_acceptance_seals_its_notice_listing_what_is_owed_and_by_when(
         profile) -> None:
     runtime, staff = profile
     case = _accept_tolerated(runtime, staff)
     assert case.state is CaseState.ACCEPTED
     assert case.tolerance_owed == ["从业人员健康证明"]
     notice = documents.latest_issued(runtime.uow, case.id, DocumentKind.TOLERANCE_NOTICE)
-    assert notice is not None
+    assert notice is not None and notice.sealed
     text = _text(notice.pdf)
     assert "容缺受理通知书" in text and "从业人员健康证明" in text
     assert "2026年12月4日前" in text
+    assert notice.document_number == "县市监容〔2026〕1号"
+    assert notice.document_number in text
+    assert "用印时间：2026年11月23日09:00" in text and "扫码核验" in text
+    assert _seal_drawn(notice.pdf)
+    word = _docx_text(documents.word_file(runtime.uow, notice.id))
+    assert "容缺受理通知书" in word and "从业人员健康证明" in word and "参考副本" in word
+    # Sealed with the acceptance notice, in the same act, by the same window seal.
+    kinds = [s["document_kind"] for s in case.seals]
+    assert kinds == ["acceptance_notice", "tolerance_notice"]
+    assert len({s["seal_id"] for s in case.seals}) == 1
+    from app.services import seals
+
+    [entry] = [e for e in seals.ledger(runtime.uow, staff.supervisor)
+               if e.document_kind == "tolerance_notice"]
+    assert (entry.purpose, entry.document_number, entry.seal_kind_label) == (
+        "容缺受理，出具容缺受理通知书", notice.document_number, "受理专用章")
+    # The applicant's own promise is theirs to sign: no seal.
     promise = documents.latest_issued(runtime.uow, case.id, DocumentKind.TOLERANCE_PROMISE)
-    assert promise is not None and "承诺人（签字或盖章）" in _text(promise.pdf)
+    assert promise is not None and not promise.sealed
+    assert "承诺人（签字或盖章）" in _text(promise.pdf) and not _seal_drawn(promise.pdf)
+
+
+def test_a_wrong_password_accepts_nothing_and_seals_no_tolerance_notice(profile) -> None:
+    from app.services.sealing import CounterSeal
+
+    runtime, staff = profile
+    case = _registered(runtime, staff, received=("A", "B", "D"))
+    with pytest.raises(Exception) as err:
+        cases.accept(runtime.uow, staff.clerk, case.id, now=MONDAY,
+                     seal=CounterSeal(password="wrong", key_store=runtime.key_store),
+                     tolerance_materials=["从业人员健康证明"],
+                     tolerance_deadline=date(2026, 12, 4), tolerance_promise_signed=True)
+    assert "密码" in str(err.value)
+    assert documents.documents_for_case(runtime.uow, case.id) == []
+    assert cases.get_case(runtime.uow, case.id).state is CaseState.REGISTERED
 
 
 def test_tolerance_needs_the_signed_promise_a_marked_material_and_a_near_deadline(

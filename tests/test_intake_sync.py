@@ -1,4 +1,7 @@
-"""容缺受理 and 告知承诺 across stations, through the real server on 127.0.0.1."""
+"""容缺受理, 告知承诺, appointments and consultations across stations, through the real
+server on 127.0.0.1: a phone booking taken at the county reaches the township's hall, an
+arrival there reaches the county, two stations closing one appointment differently end
+up agreeing, and the server refuses a record no screen would make."""
 
 from __future__ import annotations
 
@@ -7,10 +10,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from app.services import cases, catalog, promises
+from app.services import appointments, cases, catalog, consultations, promises
 from app.services.context import local_date, utc_now
+from app.sync.protocol import ReferenceKind
+from server import reference
 from server.database import ServerConfig
+from server.models import Station
 from tests.sync_fixtures import (
     APPLICANT,
     LiveServer,
@@ -94,18 +101,7 @@ def test_owed_materials_and_their_arrival_are_projected_at_the_centre(
 
 def test_a_station_cannot_push_a_promise_record_of_its_own(
         server: LiveServer, stations: tuple[StationProfile, ...]) -> None:
-    from sqlalchemy import select
-
-    from app.sync.protocol import ReferenceKind
-    from server import reference
-    from server.models import Station
-
-    township = stations[0]
-    with server.session() as session:
-        station = session.scalar(select(Station).where(Station.code == township.code))
-        [answer] = reference.push_from_station(session, station, [{
-            "kind": ReferenceKind.PROMISE_RECORD.value, "key": "x", "data": {}}])
-        session.rollback()
+    answer = _push(server, stations[0].code, ReferenceKind.PROMISE_RECORD, "x", {})
     assert answer.status == "refused" and answer.code == "server_only"
 
 
@@ -142,3 +138,107 @@ def test_a_lost_original_is_traced_to_the_township_across_three_stations(
                           giver="x", receiver="y", items=[{"name": "a", "originals_given": 0,
                                                            "originals_received": 0,
                                                            "copies": 1}])
+
+
+# --- appointments and consultations ------------------------------------------------
+
+
+def _book(station: StationProfile, *, hall: str = "", channel: str = "counter",
+          name: str = "张三"):
+    # 上门服务 may be booked on any day, so the test does not depend on today's calendar.
+    return appointments.book_appointment(
+        station.uow, station.clerk, day=local_date(utc_now()), slot="09:00-10:00",
+        window_name="3号窗口", matter_code="SCJ-001", applicant_name=name,
+        applicant_phone="13800000000", channel=channel, service_mode="home_visit",
+        station=hall)
+
+
+def _synced(*stations: StationProfile) -> None:
+    for station in stations:
+        report = station.engine.sync_once()
+        assert report.ok, report.errors
+
+
+def test_a_phone_booking_at_the_county_shows_at_the_township_and_its_arrival_comes_back(
+        server: LiveServer, stations: tuple[StationProfile, ...]) -> None:
+    township, other, center = stations
+    booked = _book(center, hall="XC01", channel="phone")
+    assert appointments.day_list(center.uow, center.clerk, booked.day) == []  # not its hall
+    _synced(center, township, other)
+    [seen] = appointments.day_list(township.uow, township.clerk, booked.day)
+    assert (seen.id, seen.channel, seen.status, seen.applicant_name) == (
+        booked.id, "phone", "booked", "张三")
+    assert appointments.day_list(other.uow, other.clerk, booked.day) == []  # another hall
+    case = cases.register_case(township.uow, township.clerk, matter_code="SCJ-001",
+                               applicant=APPLICANT, appointment_id=booked.id,
+                               service_mode="home_visit")
+    _synced(township, center)
+    arrived = appointments.get_appointment(center.uow, booked.id)
+    assert (arrived.status, arrived.case_id) == ("arrived", case.id)
+
+
+def test_an_appointment_closed_two_ways_converges_on_the_first_the_county_received(
+        server: LiveServer, stations: tuple[StationProfile, ...]) -> None:
+    township, _other, center = stations
+    booked = _book(township)
+    _synced(township, center)
+    # Offline at the same time: the county cancels (the applicant phoned), the
+    # township marks them absent.
+    appointments.cancel_appointment(center.uow, center.clerk, booked.id)
+    appointments.mark_no_show(township.uow, township.clerk, booked.id)
+    _synced(township)
+    refused = center.engine.sync_once()
+    assert refused.ok
+    assert any("该预约已“未到”，不能再改为“已取消”" in w for w in refused.warnings)
+    assert appointments.get_appointment(center.uow, booked.id).status == "no_show"
+    _synced(township, center)
+    assert appointments.get_appointment(township.uow, booked.id).status == "no_show"
+    assert appointments.get_appointment(center.uow, booked.id).status == "no_show"
+
+
+def test_a_consultation_and_the_case_it_became_reach_the_county(
+        server: LiveServer, stations: tuple[StationProfile, ...]) -> None:
+    township, other, center = stations
+    asked = consultations.record_consultation(
+        township.uow, township.clerk, matter_code="SCJ-001", answer="需带身份证和场所证明",
+        asker_name="张三", asker_phone="13800000000", channel="phone")
+    _synced(township, center, other)
+    at_county = consultations.get_consultation(center.uow, asked.id)
+    assert (at_county.staff_name, at_county.answer, at_county.case_id) == (
+        township.clerk.display_name, "需带身份证和场所证明", "")
+    case = cases.register_case(township.uow, township.clerk, matter_code="SCJ-001",
+                               applicant=APPLICANT, consultation_id=asked.id)
+    _synced(township, center)
+    assert consultations.get_consultation(center.uow, asked.id).case_id == case.id
+    with pytest.raises(Exception, match="找不到该咨询记录"):
+        consultations.get_consultation(other.uow, asked.id)
+
+
+def _push(server: LiveServer, code: str, kind: ReferenceKind, key: str,
+          data: dict) -> reference.ReferenceAnswer:
+    with server.session() as session:
+        station = session.scalar(select(Station).where(Station.code == code))
+        [answer] = reference.push_from_station(session, station, [
+            {"kind": kind.value, "key": key, "data": data}])
+        session.rollback()
+    return answer
+
+
+def test_the_server_refuses_a_record_no_screen_would_make(
+        server: LiveServer, stations: tuple[StationProfile, ...]) -> None:
+    township = stations[0]
+    booked = _book(township)
+    from app.store import models
+    from app.sync.counter_records import appointment_data
+
+    with township.uow() as uow:
+        record = appointment_data(uow.session.get(models.Appointment, booked.id))
+    answer = _push(server, "XC01", ReferenceKind.APPOINTMENT, booked.id,
+                   {**record, "applicant_phone": "abc"})
+    assert (answer.status, answer.reason) == ("refused", "请填写有效的联系电话，以便通知预约人。")
+    answer = _push(server, "XC02", ReferenceKind.APPOINTMENT, booked.id, record)
+    assert (answer.status, answer.code) == ("refused", "wrong_station")
+    assert "只能上传本站点大厅的预约和咨询记录" in answer.reason
+    answer = _push(server, "XC01", ReferenceKind.APPOINTMENT, booked.id,
+                   {**record, "status": "arrived"})
+    assert answer.status == "refused" and "须注明登记的办件" in answer.reason

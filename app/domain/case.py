@@ -93,7 +93,7 @@ NOTICE_DOCUMENTS = frozenset({"acceptance_notice", "rejection_notice"})
 # the act was recorded as sealed at the counter (its payload's "notice_at_counter").
 SAME_DAY_DOCUMENTS = frozenset({
     "one_time_notice", "acceptance_notice", "rejection_notice", "extension_notice",
-    "special_procedure_notice", "delivery_receipt",
+    "special_procedure_notice", "delivery_receipt", "tolerance_notice",
 })
 COUNTER_FLAGGED_DOCUMENTS = frozenset({"acceptance_notice", "rejection_notice"})
 
@@ -392,7 +392,9 @@ def act_date(case: Case, kind: str) -> date | None:
             moment = datetime.fromisoformat(noticed[-1]["at"])
     elif kind == "delivery_receipt" and case.delivery:
         moment = datetime.fromisoformat(case.delivery["at"])
-    elif kind in ("tolerance_notice", "tolerance_promise", "notification_promise"):
+    elif kind in ("tolerance_notice", "tolerance_promise") and case.tolerance:
+        moment = case.accepted_at
+    elif kind == "notification_promise" and case.promise:
         moment = case.accepted_at
     elif kind == "joint_inspection_record" and case.inspection:
         recorded = case.inspection.get("recorded_at")
@@ -1315,6 +1317,7 @@ def _on_sealed(case: Case, event: Event) -> None:
         "extension_notice": tuple(OPEN_STATES),
         "special_procedure_notice": tuple(OPEN_STATES),
         "delivery_receipt": (CaseState.DELIVERED,),
+        "tolerance_notice": tuple(OPEN_STATES | {CaseState.COMPLETED, CaseState.DELIVERED}),
     }
     if kind not in allowed_states:
         raise TransitionError("document_not_sealable", "该文书不能用印。")

@@ -118,6 +118,7 @@ class SealableDocument(StrEnum):
     EXTENSION_NOTICE = "extension_notice"
     SPECIAL_PROCEDURE_NOTICE = "special_procedure_notice"
     DELIVERY_RECEIPT = "delivery_receipt"
+    TOLERANCE_NOTICE = "tolerance_notice"
 
     @property
     def label(self) -> str:
@@ -135,6 +136,7 @@ SEALABLE_DOCUMENT_LABELS: dict[SealableDocument, str] = {
     SealableDocument.EXTENSION_NOTICE: "延长办理期限告知书",
     SealableDocument.SPECIAL_PROCEDURE_NOTICE: "特别程序告知书",
     SealableDocument.DELIVERY_RECEIPT: "送达回证",
+    SealableDocument.TOLERANCE_NOTICE: "容缺受理通知书",
 }
 
 # The documents the window issues on the spot, which its 受理专用章 may seal. Decisions
@@ -146,6 +148,9 @@ COUNTER_DOCUMENTS = frozenset({
     SealableDocument.REJECTION_NOTICE,
     SealableDocument.SPECIAL_PROCEDURE_NOTICE,
     SealableDocument.DELIVERY_RECEIPT,
+    # 容缺受理 is an acceptance decision in the department's name, sealed with the
+    # acceptance notice (the applicant's own promises stay unsealed: they sign them).
+    SealableDocument.TOLERANCE_NOTICE,
 })
 
 # The decisions an authorized window officer seals when completing a 即办件 alone.

@@ -395,10 +395,15 @@ class IntakeDeskPage(Page):
                       options=[("", "窗口正常服务"), *SERVICE_MODES.items()],
                       object_name="bookServiceModeCombo"),
             FieldSpec("note", "备注", "text"),
+            # The county centre books by phone for a township's hall: its station code.
+            FieldSpec("station", "预约站点", default=self.context.user.station,
+                      object_name="bookStationEdit"),
         ]
         dialog = FormDialog(self.tr("新增预约"), fields, submit_text=self.tr("预约"),
                             intro=self.tr("非工作日只能预约周末服务或上门服务；17:30以后的时段为"
-                                          "延时服务。每个窗口每个时段的预约人数有上限。"),
+                                          "延时服务。每个窗口每个时段的预约人数有上限。"
+                                          "为乡镇便民服务站电话预约时，预约站点填该站代码，"
+                                          "同步后该站可见。"),
                             parent=self)
         dialog.setObjectName("bookAppointmentDialog")
         uow, user = self.context.uow, self.context.user

@@ -10,13 +10,16 @@ appointment (matter, name, phone and service mode carried over), which marks it 
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from app.domain.case import SERVICE_MODES, Case
+from app.domain.case import Case
+from app.domain.counter_records import APPOINTMENT_CHANNELS as APPOINTMENT_CHANNELS
+from app.domain.counter_records import APPOINTMENT_STATES, check_appointment, clean_phone
 from app.domain.errors import NotFound, TransitionError, ValidationError
 from app.domain.roles import Action, authorize
 from app.services.context import CurrentUser, local_date, utc_now
@@ -29,9 +32,6 @@ DEFAULT_SLOTS = ("09:00-10:00", "10:00-11:00", "11:00-12:00", "13:30-14:30", "14
 # After the hall's ordinary hours: 延时服务 only.
 EXTENDED_SLOTS = ("17:30-18:30", "18:30-19:30")
 DEFAULT_CAPACITY = 2
-APPOINTMENT_CHANNELS = {"counter": "窗口预约", "phone": "电话预约"}
-APPOINTMENT_STATES = {"booked": "已预约", "arrived": "已到达登记", "cancelled": "已取消",
-                      "no_show": "未到"}
 
 
 @dataclass(frozen=True)
@@ -86,26 +86,25 @@ def _capacity(uow: UnitOfWork) -> int:
 def book_appointment(
     uow_factory: UnitOfWorkFactory, user: CurrentUser, *, day: date, slot: str,
     window_name: str, matter_code: str, applicant_name: str, applicant_phone: str,
-    channel: str = "counter", service_mode: str = "", note: str = "",
+    channel: str = "counter", service_mode: str = "", note: str = "", station: str = "",
     now: datetime | None = None,
 ) -> Appointment:
     """Book a slot; refused for a past day, a full slot, or a day or hour outside the
-    hall's without the service mode that covers it."""
+    hall's without the service mode that covers it.
+
+    ``station`` is the hall the applicant will come to (this station unless named): the
+    county centre books by phone for a township's window, and sync takes the appointment
+    there (app/sync, ``ReferenceKind.APPOINTMENT``)."""
     authorize(user.roles, Action.REGISTER, who=user.display_name)
     now = now or utc_now()
     name = applicant_name.strip()
-    phone = "".join(applicant_phone.split())
-    if not name:
-        raise ValidationError("required", "请填写预约人姓名或名称。", field="applicant_name")
-    if not phone or not phone.replace("-", "").isdigit() or not 7 <= len(phone) <= 20:
-        raise ValidationError("bad_phone", "请填写有效的联系电话，以便通知预约人。",
-                              field="applicant_phone")
-    if channel not in APPOINTMENT_CHANNELS:
-        raise ValidationError("bad_channel", "预约方式只能是窗口预约或电话预约。", field="channel")
-    if service_mode and service_mode not in SERVICE_MODES:
-        raise ValidationError("bad_service_mode", "服务方式不正确。", field="service_mode")
-    if not window_name.strip():
-        raise ValidationError("required", "请选择预约的窗口。", field="window_name")
+    phone = clean_phone(applicant_phone)
+    check_appointment(applicant_name=name, applicant_phone=phone, channel=channel,
+                      service_mode=service_mode, window_name=window_name)
+    hall = (station or user.station).strip().upper()
+    if not re.fullmatch(r"[A-Z0-9]{1,12}", hall):
+        raise ValidationError("bad_station", "预约站点应为站点代码（字母和数字，至多12位）。",
+                              field="station")
     if day < local_date(now):
         raise ValidationError("day_past", "预约日期不能早于今天。", field="day")
     with uow_factory() as uow:
@@ -127,7 +126,8 @@ def book_appointment(
         a = models.Appointment
         taken = uow.session.scalar(
             select(func.count()).select_from(a).where(
-                a.day == day, a.slot == slot, a.window_name == window_name.strip(),
+                a.station == hall, a.day == day, a.slot == slot,
+                a.window_name == window_name.strip(),
                 a.status.in_(("booked", "arrived")))) or 0
         capacity = _capacity(uow)
         if taken >= capacity:
@@ -136,7 +136,7 @@ def book_appointment(
                 f"{window_name}{day.isoformat()} {slot}已约满（每时段{capacity}人），请选择其他时段。",
                 field="slot")
         row = models.Appointment(
-            id=str(uuid.uuid4()), station=user.station, day=day, slot=slot,
+            id=str(uuid.uuid4()), station=hall, day=day, slot=slot,
             window_name=window_name.strip(), matter_code=matter.code, matter_name=matter.name,
             applicant_name=name, applicant_phone=phone, channel=channel,
             service_mode=service_mode, status="booked", note=note.strip(),
@@ -150,12 +150,13 @@ def book_appointment(
 
 
 def day_list(uow_factory: UnitOfWorkFactory, user: CurrentUser, day: date, *,
-             window_name: str = "") -> list[Appointment]:
-    """The day's appointments, by slot (optionally of one window)."""
+             window_name: str = "", station: str = "") -> list[Appointment]:
+    """The day's appointments at this station's hall (or ``station``'s), by slot
+    (optionally of one window): booked here or, by phone, at the county."""
     authorize(user.roles, Action.VIEW_CASES, who=user.display_name)
     with uow_factory() as uow:
         a = models.Appointment
-        query = select(a).where(a.day == day)
+        query = select(a).where(a.day == day, a.station == (station or user.station))
         if window_name:
             query = query.where(a.window_name == window_name)
         return [_view(r) for r in uow.session.scalars(query.order_by(a.slot, a.booked_at))]

@@ -123,8 +123,11 @@ def _act_and_seal(
     kind: DocumentKind,
     seal: CounterSeal,
     now: datetime,
+    also_sealed: tuple[DocumentKind, ...] = (),
 ) -> Case:
-    """Record the act and seal its notice in one transaction (or neither)."""
+    """Record the act and seal its notice in one transaction (or neither); the act's
+    other notices in ``also_sealed`` (the 容缺受理通知书 with the acceptance notice) take
+    the same seal, confirmed by the same password."""
     with uow_factory() as uow:
         # The act's own refusals (who may, in which state) come before the password.
         case = load_case(uow, case_id)
@@ -137,6 +140,10 @@ def _act_and_seal(
         sealed = seal_document(uow, user, current_actor(uow, user, now), case, kind=kind,
                                key_store=seal.key_store, now=now, purpose=purpose_of(kind),
                                seal_id=seal_id)
+        for other in also_sealed:
+            sealed = seal_document(uow, user, current_actor(uow, user, now), sealed.case,
+                                   kind=other, key_store=seal.key_store, now=now,
+                                   purpose=purpose_of(other), seal_id=seal_id)
         uow.commit()
         return sealed.case
 
@@ -393,7 +400,8 @@ def accept(
     容缺受理: ``tolerance_materials`` (names) may be missing when the catalog marks them,
     against the applicant's signed promise and ``tolerance_deadline``. 告知承诺制:
     ``promise_materials`` are replaced by the applicant's signed 告知承诺书. The domain
-    checks both; the 容缺受理通知书 and the 告知承诺书 are issued and kept with the act.
+    checks both; the 容缺受理通知书 is sealed with the acceptance notice in the same
+    transaction, the applicant's 承诺书 and 告知承诺书 are issued unsealed and kept.
     """
     now = now or utc_now()
     tolerated = list(tolerance_materials or [])
@@ -425,12 +433,13 @@ def accept(
     if promised:
         payload |= {"promise_materials": promised, "promise_signed": promise_signed}
     accepted = _act_and_seal(uow_factory, user, case_id, EventType.ACCEPTED, payload,
-                             kind=DocumentKind.ACCEPTANCE_NOTICE, seal=seal, now=now)
+                             kind=DocumentKind.ACCEPTANCE_NOTICE, seal=seal, now=now,
+                             also_sealed=(DocumentKind.TOLERANCE_NOTICE,) if tolerated else ())
     if accepted.tolerance or accepted.promise:
         from app.services.documents import issue_unsealed
 
-        kinds = ([DocumentKind.TOLERANCE_PROMISE, DocumentKind.TOLERANCE_NOTICE]
-                 if accepted.tolerance else [])
+        # The applicant's own promises: unsealed, they sign them.
+        kinds = [DocumentKind.TOLERANCE_PROMISE] if accepted.tolerance else []
         kinds += [DocumentKind.NOTIFICATION_PROMISE] if accepted.promise else []
         for kind in kinds:
             issue_unsealed(uow_factory, user, case_id, kind, now=now)

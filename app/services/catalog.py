@@ -163,6 +163,8 @@ MATTER_FIELD_LABELS = {
     "single_officer": "一人办结", "joint_departments": "会签部门", "active": "启用",
     "matter_type": "事项类型", "reconsideration_first": "复议前置",
     "certificate_name": "结果证件", "permit_fields": "结果字段",
+    "tolerance_materials": "可容缺材料", "promise_materials": "可告知承诺材料",
+    "service_place": "办理地点和时间", "form_templates": "申请书格式文本",
 }
 
 

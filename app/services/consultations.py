@@ -19,7 +19,9 @@ from sqlalchemy import select
 from app.domain.calendar import format_chinese_date
 from app.domain.case import Case
 from app.domain.catalog import Matter
-from app.domain.errors import NotFound, TransitionError, ValidationError
+from app.domain.counter_records import CONSULTATION_CHANNELS as CONSULTATION_CHANNELS
+from app.domain.counter_records import check_consultation, clean_phone
+from app.domain.errors import NotFound, TransitionError
 from app.domain.roles import Action, authorize
 from app.print_templates import DocumentContext, DocumentKind, FeeLine, GuideFacts, render_pdf
 from app.print_templates.context import MaterialLine
@@ -27,8 +29,6 @@ from app.services.context import CHINA_TZ, CurrentUser, local_date, utc_now
 from app.store import models
 from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
-# How the question came in.
-CONSULTATION_CHANNELS = {"counter": "窗口咨询", "phone": "电话咨询"}
 DEFAULT_PLACE_AND_HOURS = "周一至周五 9:00—12:00、13:30—17:30（法定节假日除外）"
 
 
@@ -74,14 +74,9 @@ def record_consultation(
     """Record a consultation; the user is its first-inquiry staff member (首问负责人)."""
     authorize(user.roles, Action.REGISTER, who=user.display_name)
     now = now or utc_now()
-    if channel not in CONSULTATION_CHANNELS:
-        raise ValidationError("bad_channel", "咨询方式只能是窗口咨询或电话咨询。", field="channel")
     answer = answer.strip()
-    if not answer:
-        raise ValidationError("required", "请填写答复内容（告知了什么）。", field="answer")
-    phone = "".join(asker_phone.split())
-    if phone and (not phone.replace("-", "").isdigit() or not 7 <= len(phone) <= 20):
-        raise ValidationError("bad_phone", "联系电话格式不正确。", field="asker_phone")
+    phone = clean_phone(asker_phone)
+    check_consultation(answer=answer, asker_phone=phone, channel=channel)
     with uow_factory() as uow:
         matter = uow.catalog.matter(matter_code)
         if matter is None:

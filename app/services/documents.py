@@ -49,8 +49,7 @@ from app.services.recording import case_deadline, load_calendar, load_case
 from app.store import models
 from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
-UNSEALED_KINDS = (DocumentKind.RECEIPT, DocumentKind.TOLERANCE_NOTICE,
-                  DocumentKind.TOLERANCE_PROMISE, DocumentKind.NOTIFICATION_PROMISE,
+UNSEALED_KINDS = (DocumentKind.RECEIPT, DocumentKind.TOLERANCE_PROMISE, DocumentKind.NOTIFICATION_PROMISE,
                   DocumentKind.JOINT_INSPECTION_RECORD)
 
 

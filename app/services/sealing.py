@@ -76,6 +76,7 @@ PURPOSES: dict[DocumentKind, str] = {
     DocumentKind.EXTENSION_NOTICE: "经本机关负责人批准延长办理期限，书面告知申请人",
     DocumentKind.SPECIAL_PROCEDURE_NOTICE: "书面告知特别程序所需时间",
     DocumentKind.DELIVERY_RECEIPT: "送达办理结果，出具送达回证",
+    DocumentKind.TOLERANCE_NOTICE: "容缺受理，出具容缺受理通知书",
 }
 
 

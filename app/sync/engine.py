@@ -54,6 +54,7 @@ from app.sync.protocol import (
     DEFAULT_PULL_LIMIT,
     DEFAULT_PUSH_BATCH,
     MAX_VERIFICATION_RECORDS,
+    STATION_RECORD_KINDS,
     AnswerStatus,
     EnrollRequest,
     ErrorCode,
@@ -407,7 +408,9 @@ class SyncEngine:
 
     def _held(self, station_code: str, info: StationInfo) -> _Held:
         """What this station holds and may have to send, read in one transaction."""
-        kinds = set(ReferenceKind) if info.may_publish else {ReferenceKind.STAFF}
+        # Every station sends its staff and its hall's appointments and consultations.
+        kinds = (set(ReferenceKind) if info.may_publish
+                 else {ReferenceKind.STAFF, *STATION_RECORD_KINDS})
         with self.uow_factory() as uow:
             settings = uow.settings.all()
             pending = local.pending(uow)

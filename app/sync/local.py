@@ -47,7 +47,8 @@ from app.services.recording import (
 from app.store import models
 from app.store.repositories import event_from_row
 from app.store.unit_of_work import UnitOfWork
-from app.sync.protocol import ConflictNotice, ReferenceItem, ReferenceKind
+from app.sync import counter_records
+from app.sync.protocol import STATION_RECORD_KINDS, ConflictNotice, ReferenceItem, ReferenceKind
 
 log = logging.getLogger(__name__)
 
@@ -680,6 +681,8 @@ def local_reference(
             if year.source == "admin":
                 items.append(ReferenceItem(ReferenceKind.CALENDAR, str(year.year),
                                            dict(year.data)))
+    if wanted & STATION_RECORD_KINDS:
+        items += counter_records.local_items(uow, wanted, today=local_date(_now()))
     return items
 
 
@@ -740,6 +743,11 @@ def apply_reference(
         if name in after:
             hashes[name] = after[name]
             result.applied += int(before.get(name) != after[name])
+    for item in items:
+        if item.kind in STATION_RECORD_KINDS:
+            # What the server holds, not what we kept: a state closed here that the
+            # pulled record did not have yet still goes out next round.
+            hashes[f"{item.kind.value}:{item.key}"] = _hash(item.data)
     save_reference_hashes(uow, hashes)
     return result
 
@@ -767,6 +775,8 @@ def _apply_one(uow: UnitOfWork, item: ReferenceItem, station_code: str) -> str:
                 finding=str(data.get("finding", "")), station=str(data["station"]),
                 checked_at=datetime.fromisoformat(str(data["checked_at"])),
             ))
+    elif item.kind in STATION_RECORD_KINDS:
+        return counter_records.apply(uow, item)
     elif item.kind is ReferenceKind.SEAL:
         row = uow.seals.get(item.key)
         same_serial = uow.session.scalar(

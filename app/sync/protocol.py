@@ -105,9 +105,18 @@ class ReferenceKind(StrEnum):
     # A 告知承诺 found broken (承诺不实): made by the server from the accepted check, sent
     # to every station so the applicant's next case anywhere shows it. Never pushed.
     PROMISE_RECORD = "promise_record"
+    # A station's appointments (预约) and consultations (咨询): pushed by the station
+    # that books or records them (or, for a township's hall, by the county centre that
+    # took the phone call), kept by the county, and sent to the station whose hall they
+    # are for (and to the stations that see every case). Checked and merged forward-only
+    # by app/domain/counter_records.py on both sides.
+    APPOINTMENT = "appointment"
+    CONSULTATION = "consultation"
 
 
 REFERENCE_ORDER = tuple(ReferenceKind)
+# Kinds that belong to one station's hall (the record's "station"), not to everyone.
+STATION_RECORD_KINDS = frozenset({ReferenceKind.APPOINTMENT, ReferenceKind.CONSULTATION})
 # Kinds only a publishing station (the county centre's administrator) may push; a
 # station may always push the staff of its own station.
 PUBLISHED_KINDS = frozenset(

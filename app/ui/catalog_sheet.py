@@ -4,12 +4,15 @@ Three sheets, one row per item, the first row naming the columns:
 
 - 事项: 事项编码, 事项名称, 部门代码, 办件类型, 法定时限, 承诺时限, 设定依据, 申请条件,
   办理流程, 现场核查, 一人办结, 会签部门, 启用, 事项类型, 复议前置, 结果证件,
-  现场核查不计时 (the legal basis excludes site inspection from the time limit)
-- 材料: 事项编码, 材料编码, 材料名称, 形式, 份数, 必交, 适用情形, 说明
+  现场核查不计时 (the legal basis excludes site inspection from the time limit),
+  办理地点和时间, 申请书格式文本 (the form templates' names, separated by "；")
+- 材料: 事项编码, 材料编码, 材料名称, 形式, 份数, 必交, 适用情形, 说明, 可容缺 (容缺受理),
+  可告知承诺 (告知承诺制)
 - 收费: 事项编码, 收费编码, 收费项目, 金额（元）, 收费依据
 - 结果字段: 事项编码, 字段编码, 字段名称, 必填, 填写提示
 
-A sheet from before 事项类型 existed reads as 行政许可 (what every matter was then).
+A sheet from before 事项类型 existed reads as 行政许可 (what every matter was then); one
+without the later columns reads them as empty (no 容缺, no 告知承诺, no place or forms).
 
 Parsing only builds :class:`Matter` values and says, row by row, what it could not read;
 the catalog service validates and saves each matter as usual.
@@ -36,12 +39,17 @@ from app.domain.catalog import (
 
 MATTER_COLUMNS = ("事项编码", "事项名称", "部门代码", "办件类型", "法定时限", "承诺时限",
                   "设定依据", "申请条件", "办理流程", "现场核查", "一人办结", "会签部门", "启用",
-                  "事项类型", "复议前置", "结果证件", "现场核查不计时")
+                  "事项类型", "复议前置", "结果证件", "现场核查不计时", "办理地点和时间",
+                  "申请书格式文本")
 RESULT_COLUMNS = ("事项编码", "字段编码", "字段名称", "必填", "填写提示")
 MATTER_TYPE_BY_LABEL = {label: matter_type for matter_type, label in MATTER_TYPE_LABELS.items()}
-MATERIAL_COLUMNS = ("事项编码", "材料编码", "材料名称", "形式", "份数", "必交", "适用情形", "说明")
+MATERIAL_COLUMNS = ("事项编码", "材料编码", "材料名称", "形式", "份数", "必交", "适用情形", "说明",
+                    "可容缺", "可告知承诺")
 FEE_COLUMNS = ("事项编码", "收费编码", "收费项目", "金额（元）", "收费依据")
 YES = ("是", "Y", "YES", "TRUE", "1", "√", "✓")
+NO = ("否", "N", "NO", "FALSE", "0", "×")
+# Between the names of a matter's application form templates in one cell.
+FORM_TEMPLATE_SEPARATOR = "；"
 TYPE_BY_LABEL = {label: case_type for case_type, label in CASE_TYPE_LABELS.items()}
 FORM_BY_LABEL = {form.label: form for form in MaterialForm}
 
@@ -78,6 +86,7 @@ def export_catalog(matters: list[Matter]) -> bytes:
             _flag(matter.single_officer), ",".join(matter.joint_departments),
             _flag(matter.active), matter.matter_type.label, _flag(matter.reconsideration_first),
             matter.certificate_name, _flag(matter.site_inspection_excluded),
+            matter.service_place, FORM_TEMPLATE_SEPARATOR.join(matter.form_templates),
         ])
         for spec in matter.permit_fields:
             result_sheet.append([matter.code, spec.code, spec.label, _flag(spec.required),
@@ -86,6 +95,8 @@ def export_catalog(matters: list[Matter]) -> bytes:
             material_sheet.append([
                 matter.code, material.code, material.name, material.form.label, material.copies,
                 _flag(material.required), material.condition, material.description,
+                _flag(material.code in matter.tolerance_materials),
+                _flag(material.code in matter.promise_materials),
             ])
         for fee in matter.fee_items:
             fee_sheet.append([matter.code, fee.code, fee.name, fee.amount_fen / 100, fee.basis])
@@ -106,6 +117,19 @@ def _yes(value: Any, default: bool = False) -> bool:
     if value is None or str(value).strip() == "":
         return default
     return str(value).strip().upper() in YES
+
+
+def _strict_yes(value: Any, column: str, where: str, problems: list[str],
+                consequence: str = "") -> bool | None:
+    """A 是/否 cell that decides something (容缺, 告知承诺): empty is 否, anything else
+    than yes or no is reported, naming the row and the column, and read as None."""
+    text = _text(value).upper()
+    if text == "" or text in NO:
+        return False
+    if text in YES:
+        return True
+    problems.append(f"{where}“{column}”列：“{_text(value)}”应填“是”或“否”{consequence}。")
+    return None
 
 
 def _text(value: Any) -> str:
@@ -156,6 +180,8 @@ def parse_catalog(data: bytes, department_names: dict[str, str]) -> ParsedCatalo
         problems.append("无法读取该文件：请选择 Excel 工作簿（.xlsx）。")
         return parsed
     materials: dict[str, list[RequiredMaterial]] = defaultdict(list)
+    tolerance_codes: dict[str, list[str]] = defaultdict(list)
+    promise_codes: dict[str, list[str]] = defaultdict(list)
     # Matters with a material row in error: not imported at all (never without the row).
     broken: set[str] = set()
     for number, row in _rows(book, "材料", MATERIAL_COLUMNS, problems):
@@ -170,13 +196,25 @@ def parse_catalog(data: bytes, department_names: dict[str, str]) -> ParsedCatalo
         if form is None:
             problems.append(f"{where}：形式“{label}”应为原件、复印件或原件及复印件。")
             continue
-        materials[_text(row.get("事项编码"))].append(RequiredMaterial(
-            code=_text(row.get("材料编码")) or f"M{len(materials[_text(row.get('事项编码'))]) + 1}",
+        matter_code = _text(row.get("事项编码"))
+        marks = {column: _strict_yes(row.get(column), column, where, problems,
+                                     f"，事项{matter_code}未导入")
+                 for column in ("可容缺", "可告知承诺")}
+        if None in marks.values():
+            broken.add(matter_code)  # never import a matter with its marks guessed
+            continue
+        material = RequiredMaterial(
+            code=_text(row.get("材料编码")) or f"M{len(materials[matter_code]) + 1}",
             name=_text(row.get("材料名称")), form=form,
             copies=_int(row.get("份数") or 1, "份数", where, problems),
             required=_yes(row.get("必交"), default=True), condition=_text(row.get("适用情形")),
             description=_text(row.get("说明")),
-        ))
+        )
+        materials[matter_code].append(material)
+        if marks["可容缺"]:
+            tolerance_codes[matter_code].append(material.code)
+        if marks["可告知承诺"]:
+            promise_codes[matter_code].append(material.code)
     fees: dict[str, list[FeeItem]] = defaultdict(list)
     for number, row in _rows(book, "收费", FEE_COLUMNS, problems):
         where = f"收费表第{number}行"
@@ -241,5 +279,15 @@ def parse_catalog(data: bytes, department_names: dict[str, str]) -> ParsedCatalo
             active=_yes(row.get("启用"), default=True), matter_type=matter_type,
             reconsideration_first=_yes(row.get("复议前置")),
             certificate_name=_text(row.get("结果证件")), permit_fields=tuple(results.get(code, ())),
+            tolerance_materials=tuple(tolerance_codes.get(code, ())),
+            promise_materials=tuple(promise_codes.get(code, ())),
+            service_place=_text(row.get("办理地点和时间")),
+            form_templates=_form_templates(row.get("申请书格式文本")),
         ))
     return parsed
+
+
+def _form_templates(value: Any) -> tuple[str, ...]:
+    """The names in a 申请书格式文本 cell ("；", ";" or a line break between them)."""
+    text = _text(value).replace(";", FORM_TEMPLATE_SEPARATOR).replace("\n", FORM_TEMPLATE_SEPARATOR)
+    return tuple(name.strip() for name in text.split(FORM_TEMPLATE_SEPARATOR) if name.strip())
