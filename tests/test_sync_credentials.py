@@ -154,3 +154,17 @@ def test_the_server_cli_has_no_password_for_staff(server: LiveServer) -> None:
     with server.session() as session:
         assert not session.scalars(select(ReferenceItem).where(
             ReferenceItem.kind == "staff")).all()
+
+
+def test_a_reference_kind_this_build_does_not_know_is_passed_over_not_fatal() -> None:
+    from app.sync.protocol import ReferenceKind, ReferencePage
+
+    page = ReferencePage.from_dict({
+        "epoch": "e1", "next_version": 9, "more": False,
+        "items": [
+            {"kind": "window_post_of_a_later_build", "key": "W1", "data": {}, "version": 8},
+            {"kind": "department", "key": "SCJ", "data": {"code": "SCJ"}, "version": 9},
+        ],
+    })
+    assert [(i.kind, i.key) for i in page.items] == [(ReferenceKind.DEPARTMENT, "SCJ")]
+    assert page.next_version == 9

@@ -463,7 +463,10 @@ class ReferencePage:
     def from_dict(cls, data: dict[str, Any]) -> ReferencePage:
         return cls(
             epoch=str(data["epoch"]),
-            items=[ReferenceItem.from_dict(i) for i in data["items"]],
+            # A kind a newer server sends that this build does not know is passed over,
+            # so the rest of the catalog, staff and seals still arrive.
+            items=[ReferenceItem.from_dict(i) for i in data["items"]
+                   if i.get("kind") in ReferenceKind._value2member_map_],
             next_version=int(data["next_version"]),
             more=bool(data["more"]),
         )
