@@ -89,3 +89,38 @@ def test_upgrade_fills_the_search_columns_of_existing_cases(tmp_path: Path) -> N
         "SELECT applicant_initials, applicant_id_tail FROM cases WHERE id = 'c1'").fetchone()
     database.close()
     assert row == ("wjg", "002X")
+
+
+@pytest.mark.parametrize("text", ["王", "王建", "wj", "个体工商户", "汪"])
+def test_a_search_matching_many_gives_the_same_pages_as_one_matching_few(
+    profile, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """Past DENSE_MATCHES matches the page walks the registration index instead of
+    sorting the matches: the same cases in the same order, page after page."""
+    from datetime import timedelta
+
+    from app.domain.identity import resident_id_check_char
+    from app.store.repositories import CaseFilter, CaseRepository
+
+    runtime, staff = profile
+    names = ["王建国", "王建军", "王芳", "汪建", "张三", "王五", "李四", "王建"]
+    for i, name in enumerate(names * 2):
+        first17 = f"11010519900101{i:03d}"
+        cases.register_case(
+            runtime.uow, staff.clerk, matter_code="SCJ-001",
+            applicant={**NATURAL_APPLICANT, "name": name,
+                       "id_number": first17 + resident_id_check_char(first17)},
+            now=MONDAY + timedelta(minutes=i % 5))  # ties in time too
+
+    def pages() -> list[list[str]]:
+        with runtime.uow() as uow:
+            return [[row.id for row in uow.cases.page(CaseFilter(text=text), offset=o, limit=3)]
+                    for o in range(0, 18, 3)]
+
+    sorted_pages = pages()
+    monkeypatch.setattr(CaseRepository, "DENSE_MATCHES", 1)
+    with runtime.uow() as uow:
+        assert uow.cases._matches_many(CaseFilter(text=text)) == (
+            uow.cases.count(CaseFilter(text=text)) > 1)
+    assert pages() == sorted_pages
+    assert any(sorted_pages)
