@@ -57,3 +57,22 @@ def absence_period_from_dict(staff_id: str, data: dict[str, Any]) -> AbsencePeri
         last_day=date.fromisoformat(str(data["last_day"])),
         cancelled=bool(data.get("cancelled_at")),
     )
+
+
+def acting_for_holds(acting_for: Any, *, actor_id: str, a_record: dict[str, Any] | None,
+                     day: date) -> bool:
+    """Whether an event's ``acting_for`` mark agrees with A's staff record (as sync
+    carries it): the actor is B of A's window and A has an absence covering ``day``."""
+    if not isinstance(acting_for, dict) or not a_record:
+        return False
+    post = a_record.get("ab_post") or {}
+    if (post.get("b_staff_id") != actor_id
+            or post.get("window_name") != acting_for.get("window_name")):
+        return False
+    staff_id = str(a_record.get("id", ""))
+    try:
+        periods = [absence_period_from_dict(staff_id, a)
+                   for a in a_record.get("absences") or []]
+    except (KeyError, ValueError):
+        return False
+    return absent_on(periods, staff_id, day)
