@@ -92,12 +92,13 @@ class Covering:
 
 
 def _counter_staff(uow: UnitOfWork, staff_id: str, post: str) -> models.User:
+    field = "a_staff_id" if post == "A岗" else "b_staff_id"
     row = uow.users.get(staff_id)
     if row is None or not row.active:
-        raise NotFound("user_not_found", f"{post}人员不存在或已停用。", field=post)
+        raise NotFound("user_not_found", f"{post}人员不存在或已停用。", field=field)
     if Role.CLERK.value not in row.roles.split(","):
         raise ValidationError("not_counter_staff",
-                              f"{row.display_name}不是窗口受理员，不能担任{post}。", field=post)
+                              f"{row.display_name}不是窗口受理员，不能担任{post}。", field=field)
     return row
 
 
@@ -114,11 +115,11 @@ def set_window_post(
         raise ValidationError("required", "请填写窗口名称。", field="window_name")
     limits.check_length(window_name, limits.WINDOW_NAME, "窗口", "window_name")
     if not a_staff_id:
-        raise ValidationError("required", "请选择A岗人员。", field="A岗")
+        raise ValidationError("required", "请选择A岗人员。", field="a_staff_id")
     if not b_staff_id:
-        raise ValidationError("required", "请选择B岗人员。", field="B岗")
+        raise ValidationError("required", "请选择B岗人员。", field="b_staff_id")
     if a_staff_id == b_staff_id:
-        raise ValidationError("same_person", "A岗和B岗不能是同一人。", field="B岗")
+        raise ValidationError("same_person", "A岗和B岗不能是同一人。", field="b_staff_id")
     with uow_factory() as uow:
         a_row = _counter_staff(uow, a_staff_id, "A岗")
         b_row = _counter_staff(uow, b_staff_id, "B岗")
@@ -126,7 +127,7 @@ def set_window_post(
             if (other.station, other.window_name) != (admin.station, window_name):
                 raise ValidationError(
                     "already_a_post", f"{a_row.display_name}已是“{other.window_name}”的A岗。",
-                    field="A岗")
+                    field="a_staff_id")
         post = uow.users.window_post(admin.station, window_name)
         before = None
         if post is None:
@@ -211,7 +212,7 @@ def record_absence(
     with uow_factory() as uow:
         staff = uow.users.get(staff_id)
         if staff is None or not staff.active:
-            raise NotFound("user_not_found", "该工作人员不存在或已停用。", field="staff")
+            raise NotFound("user_not_found", "该工作人员不存在或已停用。", field="staff_id")
         _check_recorder(user, staff, first_day=first_day, today=today)
         for other in uow.users.absences(staff_id):
             if (other.cancelled_at is None and other.first_day <= last_day

@@ -220,13 +220,19 @@ class Shooter:
         self.window("admin", "catalog", name="catalog")
         self.window("admin", "admin", name="administration")
 
+        def ab_posts(window: Any) -> None:
+            admin = window.page("admin")
+            admin.tabs.setCurrentWidget(admin.ab_post_tab)
+
+        self.window("admin", "admin", ab_posts, "administration-ab-posts")
+
         def calendar(window: Any) -> None:
-            window.page("admin").tabs.setCurrentIndex(3)
+            window.page("admin").tabs.setCurrentIndex(4)
 
         self.window("admin", "admin", calendar, "administration-calendar")
 
         def settings(window: Any) -> None:
-            window.page("admin").tabs.setCurrentIndex(4)
+            window.page("admin").tabs.setCurrentIndex(5)
 
         self.window("admin", "admin", settings, "administration-settings")
         self.window("supervisor", "warnings", name="warnings")
