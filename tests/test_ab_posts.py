@@ -309,3 +309,21 @@ def test_the_chiefs_deputy_appears_in_the_same_cover_list(posted) -> None:
     [deputy] = ab_posts.cover_list(runtime.uow, staff.admin, now=MONDAY).delegations
     assert (deputy.chief_name, deputy.deputy_name, deputy.department_code, deputy.current) == (
         "王首席", "周受理", "SCJ", True)
+
+
+def test_the_month_counts_each_persons_covering_acts(posted) -> None:
+    from app.services import statistics
+
+    runtime, staff, backup = posted
+    case = _accepted_case(runtime, staff)
+    _absent(runtime, staff)
+    cases.review(runtime.uow, backup, case.id, conforms=True, opinion="符合条件。",
+                 now=MONDAY)
+    month = statistics.monthly_assessment(runtime.uow, staff.admin, year=2026, month=11,
+                                          now=MONDAY + timedelta(days=10))
+    people = {row.label: row.covered_acts for row in month.by_person}
+    assert people.get("孙受理") == 1 and people.get("李受理", 0) == 0
+    windows = {row.label: row.covered_acts for row in month.by_window}
+    assert windows["3号窗口"] == 1
+    assert month.total.covered_acts == 1
+    assert statistics.table_rows([month.total])[0][-1] == 1

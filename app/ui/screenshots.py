@@ -214,6 +214,8 @@ class Shooter:
                 page.preview_dialog.close()
         self._intake_shots()
         self.window("clerk_scj", "review", name="review-queue")
+        # 顶岗补位: the housing officer covers the market regulator's window today.
+        self.window("clerk_zjj", "review", name="review-queue-covering")
         self.window("chief_zjj", "approve", name="approval-queue")
         self.window("chief_scj", "seal", name="seal")
         self.window("admin", "statistics", name="statistics")
