@@ -327,3 +327,35 @@ def test_the_month_counts_each_persons_covering_acts(posted) -> None:
     assert windows["3号窗口"] == 1
     assert month.total.covered_acts == 1
     assert statistics.table_rows([month.total])[0][-1] == 1
+
+
+def test_a_station_that_pulls_the_staff_records_gets_the_post_and_absence(
+    posted, tmp_path: Path,
+) -> None:
+    """The records in any order (B's may come before A's): the post waits for both."""
+    from app.services.runtime import open_runtime
+    from app.sync import local
+    from app.sync.protocol import ReferenceKind
+
+    runtime, staff, backup = posted
+    _absent(runtime, staff)
+    with runtime.uow() as uow:
+        items = local.local_reference(uow, station_code="XC01", kinds=[
+            ReferenceKind.DEPARTMENT, ReferenceKind.STAFF])
+    items = [i for i in items if i.key != staff.admin.id]
+    items.sort(key=lambda i: i.key != backup.id)  # B first
+    other = open_runtime(tmp_path / "restored", backups=False)
+    try:
+        admin = accounts.create_first_administrator(
+            other.uow, username="admin2", display_name="管理员", password=PASSWORD,
+            station_code="XC01", station_name="城关镇便民服务站")
+        with other.uow() as uow:
+            applied = local.apply_reference(uow, items, station_code="XC01")
+            uow.commit()
+        assert applied.skipped == []
+        listed = ab_posts.cover_list(other.uow, admin, now=MONDAY)
+        assert [(p.window_name, p.a_staff_name, p.b_staff_name, p.a_absent_today)
+                for p in listed.posts] == [("3号窗口", "李受理", "孙受理", True)]
+        assert [(a.staff_name, a.kind) for a in listed.absences] == [("李受理", "请假")]
+    finally:
+        other.close()

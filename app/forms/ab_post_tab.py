@@ -11,13 +11,10 @@ from typing import Any
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import (
-    QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -30,21 +27,7 @@ from app.services import ab_posts, accounts
 from app.services.context import local_date, utc_now
 from app.ui.context import AppContext
 from app.ui.feedback import MessageBar
-from app.ui.widgets import set_kind
-
-
-def _tree(parent: QWidget, headers: list[str], name: str) -> QTreeWidget:
-    tree = QTreeWidget(parent)
-    tree.setObjectName(name)
-    tree.setHeaderLabels(headers)
-    tree.setRootIsDecorated(False)
-    tree.setAlternatingRowColors(True)
-    tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    header = tree.header()
-    assert header is not None
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    return tree
+from app.ui.widgets import list_tree, set_kind
 
 
 class ABPostTab(QWidget):
@@ -63,8 +46,8 @@ class ABPostTab(QWidget):
 
         posts_box = QGroupBox(self.tr("窗口AB岗"), self)
         posts_layout = QVBoxLayout(posts_box)
-        self.post_tree = _tree(posts_box, [self.tr("窗口"), self.tr("A岗（本窗口）"),
-                                           self.tr("B岗（顶岗）"), self.tr("今日")], "abPostTree")
+        self.post_tree = list_tree(posts_box, "abPostTree", [
+            self.tr("窗口"), self.tr("A岗（本窗口）"), self.tr("B岗（顶岗）"), self.tr("今日")])
         posts_layout.addWidget(self.post_tree)
         row = QHBoxLayout()
         self.set_post_button = QPushButton(self.tr("设置AB岗…"), posts_box)
@@ -81,9 +64,9 @@ class ABPostTab(QWidget):
 
         absence_box = QGroupBox(self.tr("请假、公出、培训登记"), self)
         absence_layout = QVBoxLayout(absence_box)
-        self.absence_tree = _tree(absence_box, [
+        self.absence_tree = list_tree(absence_box, "absenceTree", [
             self.tr("人员"), self.tr("类别"), self.tr("起止日期"), self.tr("事由"),
-            self.tr("登记人"), self.tr("状态")], "absenceTree")
+            self.tr("登记人"), self.tr("状态")])
         absence_layout.addWidget(self.absence_tree)
         row = QHBoxLayout()
         self.record_absence_button = QPushButton(self.tr("登记请假/公出/培训…"), absence_box)
@@ -103,9 +86,9 @@ class ABPostTab(QWidget):
 
         deputy_box = QGroupBox(self.tr("首席代表临时代理（核准环节的顶岗）"), self)
         deputy_layout = QVBoxLayout(deputy_box)
-        self.delegation_tree = _tree(deputy_box, [
+        self.delegation_tree = list_tree(deputy_box, "coverDelegationTree", [
             self.tr("首席代表"), self.tr("临时代理人"), self.tr("部门"), self.tr("期限"),
-            self.tr("事由"), self.tr("状态")], "coverDelegationTree")
+            self.tr("事由"), self.tr("状态")])
         deputy_layout.addWidget(self.delegation_tree)
         layout.addWidget(deputy_box, 2)
         hint = QLabel(self.tr(

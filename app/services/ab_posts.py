@@ -275,15 +275,8 @@ def end_absence_early(
                                   "尚未开始的记录请取消。", field="last_day")
         before = absence.last_day
         absence.last_day = last_day
-        absence.closed_by_name = user.display_name
-        absence.close_reason = reason.strip()
-        absence.updated_at = now
-        _touch(staff, now)
-        uow.audit.append({"kind": "admin", "action": "absence_ended_early", "by": user.id,
-                          "absence": absence.id, "user": staff.id, "before": before.isoformat(),
-                          "after": last_day.isoformat(), "reason": reason.strip(),
-                          "at": now.isoformat()})
-        uow.commit()
+        _close(uow, absence, staff, user, "absence_ended_early", reason, now,
+               before=before.isoformat(), after=last_day.isoformat())
 
 
 def cancel_absence(
@@ -302,14 +295,20 @@ def cancel_absence(
             raise ValidationError("absence_under_way",
                                   "该记录已经开始，不能取消，请改为提前结束。", field="reason")
         absence.cancelled_at = now
-        absence.closed_by_name = user.display_name
-        absence.close_reason = reason.strip()
-        absence.updated_at = now
-        _touch(staff, now)
-        uow.audit.append({"kind": "admin", "action": "absence_cancelled", "by": user.id,
-                          "absence": absence.id, "user": staff.id, "reason": reason.strip(),
-                          "at": now.isoformat()})
-        uow.commit()
+        _close(uow, absence, staff, user, "absence_cancelled", reason, now)
+
+
+def _close(uow: UnitOfWork, absence: models.StaffAbsence, staff: models.User,
+           user: CurrentUser, action: str, reason: str, now: datetime, **change: str) -> None:
+    """Who ended or cancelled the absence and why, audited and committed."""
+    absence.closed_by_name = user.display_name
+    absence.close_reason = reason.strip()
+    absence.updated_at = now
+    _touch(staff, now)
+    uow.audit.append({"kind": "admin", "action": action, "by": user.id, "absence": absence.id,
+                      "user": staff.id, "reason": reason.strip(), **change,
+                      "at": now.isoformat()})
+    uow.commit()
 
 
 def _absent_today(uow: UnitOfWork, staff_id: str, day: date) -> models.StaffAbsence | None:

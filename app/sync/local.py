@@ -889,9 +889,10 @@ def _apply_posts(uow: UnitOfWork, staff_items: list[ReferenceItem]) -> list[str]
         staff_id, station = str(item.data["id"]), str(item.data["station"])
         post_data = item.data.get("ab_post") or {}
         window = str(post_data.get("window_name", ""))
-        for post in uow.users.posts_of_a(staff_id):
-            if (post.station, post.window_name) != (station, window):
-                uow.users.delete_window_post(post)
+        for held in uow.users.posts_of_a(staff_id):
+            if (held.station, held.window_name) != (station, window):
+                uow.users.delete_window_post(held)
+        uow.session.flush()
         if not window:
             continue
         b_staff_id = str(post_data.get("b_staff_id", ""))
