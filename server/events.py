@@ -39,7 +39,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.domain import limits
+from app.domain.ab_post import acting_for_holds
 from app.domain.audit import canonical_json
+from app.domain.calendar import LOCAL_ZONE
 from app.domain.case import Actor, Case, CaseInMemory, authorize_event
 from app.domain.errors import DomainError
 from app.domain.events import OPENING_EVENTS, Event, EventType
@@ -636,7 +638,19 @@ def _backfill(context: _PushContext, case_id: str, station_code: str) -> None:
 
 
 def _warnings(context: _PushContext, event: Event) -> list[dict[str, str]]:
-    """Accepted but to be looked at: a seal used after the centre revoked it."""
+    """Accepted but to be looked at: a seal used after the centre revoked it; a 顶岗
+    mark the staff records here do not bear out (the mark gives no authority: the
+    event was checked as the actor's own)."""
+    acting_for = event.payload.get("acting_for")
+    if acting_for is not None:
+        a_record = context.staff.get(str(acting_for.get("staff_id", ""))
+                                     if isinstance(acting_for, dict) else "")
+        day = event.device_time.astimezone(LOCAL_ZONE).date()
+        if not acting_for_holds(acting_for, actor_id=event.actor_id, a_record=a_record,
+                                day=day):
+            return [{"code": "flag.acting_for_unverified",
+                     "reason": f"{event.actor_name}的顶岗记录与服务器上的AB岗和请假记录不符"
+                               f"（{day.isoformat()}），已标记，请核查。"}]
     if event.type is not EventType.SEALED:
         return []
     known = context.seal_status(str(event.payload.get("seal_id", "")))

@@ -11,13 +11,14 @@ sends its own staff; only a publishing station sends catalog, seals and calendar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain import limits
+from app.domain.ab_post import ABSENCE_KINDS
 from app.domain.calendar import CalendarSource, YearCalendar
 from app.domain.catalog import Department, Matter, validate_department
 from app.domain.counter_records import (
@@ -117,7 +118,59 @@ def normalise_staff(key: str, data: dict[str, Any]) -> dict[str, Any]:
     }
     if normalised["id"] != key:
         raise ValidationError("bad_reference", "人员编号与键不一致。", field="id")
+    # AB岗: the window whose A岗 the person is, and their recorded absences (only when
+    # there are some: older records keep their shape and hash).
+    post = data.get("ab_post")
+    if post:
+        if not isinstance(post, dict):
+            raise ValidationError("bad_reference", "AB岗格式不正确。", field="ab_post")
+        normalised["ab_post"] = {
+            "window_name": limits.check_length(_text(post, "window_name", "AB岗窗口"),
+                                               limits.WINDOW_NAME, "窗口", "window_name"),
+            "b_staff_id": limits.check_length(_text(post, "b_staff_id", "B岗人员"),
+                                              limits.ID, "B岗人员", "b_staff_id"),
+        }
+    absences = data.get("absences")
+    if absences:
+        if not isinstance(absences, list):
+            raise ValidationError("bad_reference", "请假记录格式不正确。", field="absences")
+        normalised["absences"] = sorted(
+            (_absence(a) for a in absences), key=lambda a: (a["first_day"], a["id"]))
     return normalised
+
+
+def _day(data: dict[str, Any], name: str, label: str) -> str:
+    try:
+        return date.fromisoformat(str(data.get(name))).isoformat()
+    except ValueError:
+        raise ValidationError("bad_reference", f"{label}不是有效日期。") from None
+
+
+def _absence(data: Any) -> dict[str, Any]:
+    """One recorded absence of a staff record (请假、公出、培训…)."""
+    if not isinstance(data, dict):
+        raise ValidationError("bad_reference", "请假记录格式不正确。", field="absences")
+    kind = _text(data, "kind", "请假类别")
+    if kind not in ABSENCE_KINDS:
+        raise ValidationError("bad_reference", f"请假类别“{kind[:10]}”不正确。")
+    first, last = _day(data, "first_day", "开始日期"), _day(data, "last_day", "结束日期")
+    if last < first:
+        raise ValidationError("bad_reference", "请假结束日期早于开始日期。")
+    cancelled = data.get("cancelled_at")
+    return {
+        "id": limits.check_length(_text(data, "id", "请假记录编号"), limits.ID, "请假记录编号",
+                                  "id"),
+        "first_day": first, "last_day": last,
+        "planned_last_day": _day(data, "planned_last_day", "原定结束日期")
+        if data.get("planned_last_day") else last,
+        "kind": kind, "reason": str(data.get("reason", ""))[:500],
+        "recorded_by_id": str(data.get("recorded_by_id", ""))[:limits.ID],
+        "recorded_by_name": str(data.get("recorded_by_name", ""))[:limits.PERSON_NAME],
+        "recorded_at": _aware(data.get("recorded_at"), "登记时间"),
+        "cancelled_at": _aware(cancelled, "取消时间") if cancelled else None,
+        "closed_by_name": str(data.get("closed_by_name", ""))[:limits.PERSON_NAME],
+        "close_reason": str(data.get("close_reason", ""))[:500],
+    }
 
 
 PROMISE_RECORD_FIELDS = ("id_number", "applicant_name", "case_number", "matter_name",
@@ -432,6 +485,10 @@ def save_staff(
         "station": station_code, "active": active,
         "delegations": (held or {}).get("delegations", []),
     }
+    # What the station keeps about AB岗 stays as the station sent it.
+    for name in ("ab_post", "absences"):
+        if (held or {}).get(name):
+            data[name] = held[name]  # type: ignore[index]
     record = normalise(ReferenceKind.STAFF, user_id, data)
     state = lock_state(session)
     return put(session, state, ReferenceKind.STAFF, user_id, record, by=SERVER_AUTHOR,

@@ -36,6 +36,7 @@ from app.domain.errors import DomainError, ValidationError
 from app.domain.numbering import DEFAULT_DOCUMENT_PATTERN
 from app.domain.roles import ROLE_LABELS, Role
 from app.domain.seal import SEAL_KIND_LABELS, SEAL_STATUS_LABELS, WINDOW_COPY_MARK, SealKind
+from app.forms.ab_post_tab import ABPostTab
 from app.forms.dialogs import FieldSpec, FormDialog
 from app.services import accounts, calendar_admin, catalog, system
 from app.services.context import local_date, utc_now
@@ -75,6 +76,8 @@ class AdminPage(Page):
         self.tabs.setObjectName("adminTabs")
         self.root_layout.addWidget(self.tabs, 1)
         self._build_staff_tab()
+        self.ab_post_tab = ABPostTab(context, self.message_bar, self.tabs)
+        self.tabs.addTab(self.ab_post_tab, self.tr("AB岗与顶岗"))
         self._build_departments_tab()
         self._build_seals_tab()
         self._build_calendar_tab()
@@ -1007,6 +1010,7 @@ class AdminPage(Page):
         if not self._loaded:
             self._loaded = True
             self._load_departments()
+            self.ab_post_tab.load()
             self._load_seals()
             self._load_calendar()
             self._load_station_settings()

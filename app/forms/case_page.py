@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.ab_post import acting_for_text
 from app.domain.case import (
     APPEAL_REASONS,
     CUSTODY_LEGS,
@@ -503,8 +504,10 @@ class CasePage(QWidget):
         for event in history:
             item = QTreeWidgetItem([
                 local_time(event.device_time, "%Y-%m-%d %H:%M:%S"), event.type.label,
-                event.actor_name, event.station, describe_event(event)])
-            item.setToolTip(4, describe_event(event))
+                event.actor_name, event.station,
+                describe_event(event)
+                + acting_for_text(event.actor_name, event.payload.get("acting_for"))])
+            item.setToolTip(4, item.text(4))
             self.timeline.addTopLevelItem(item)
 
     def _deadline_html(self, view: CaseView) -> str:

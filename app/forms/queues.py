@@ -98,7 +98,7 @@ class QueuePage(Page):
         for key, index in COLUMN_INDEX.items():
             self.table.setColumnHidden(index, key not in QUEUE_COLUMNS)
         for key, width in (("number", 150), ("applicant", 100), ("deadline", 124),
-                           ("warning", 70)):
+                           ("warning", 120)):
             self.table.setColumnWidth(COLUMN_INDEX[key], width)
         left_layout.addWidget(self.table)
         splitter.addWidget(left)
@@ -149,8 +149,17 @@ class QueuePage(Page):
         self.model.set_loader(list_loader(self.load_queue))
 
     def _on_model_page_loaded(self, count: int) -> None:
-        self.count_label.setText(self.tr("共 {0} 件，按办结期限排序").format(count)
-                                 if count else self.tr(self.empty_text))
+        text = (self.tr("共 {0} 件，按办结期限排序").format(count) if count
+                else self.tr(self.empty_text))
+        covered: dict[str, int] = {}
+        for summary in self.model.summaries():
+            if summary.acting_for_name:
+                covered[summary.acting_for_name] = covered.get(summary.acting_for_name, 0) + 1
+        if covered:
+            # 顶岗补位: whose queue is shown beside one's own, and how much of it.
+            text += self.tr("；其中顶岗代{0}").format("、".join(
+                self.tr("{0} {1} 件").format(name, n) for name, n in covered.items()))
+        self.count_label.setText(text)
         ids = [s.id for s in self.model.summaries()]
         if self._selected_id in ids:
             self.table.selectRow(ids.index(self._selected_id))
@@ -204,6 +213,11 @@ class QueuePage(Page):
             ("受理时间", local_time(case.accepted_at)),
             ("首问负责人", case.first_responder_name),
         ]
+        summary = self.selected_summary()
+        if summary is not None and summary.acting_for_name:
+            # 顶岗补位: say before the act that the record will name the absent A岗.
+            rows.append(("顶岗", f"{summary.acting_for_name}不在岗，您是{case.window_name}的B岗；"
+                                 f"您的办理记录将注明“顶岗代{summary.acting_for_name}”"))
         received = [str(m["name"]) for m in case.materials if m.get("received")]
         rows.append(("已收材料", "、".join(received) or "—"))
         if case.review:

@@ -83,6 +83,11 @@ AUDIT_ACTION_LABELS = {
     ("admin", "reset_password"): "重置工作人员密码",
     ("admin", "settings"): "修改设置",
     ("admin", "delegation"): "指定临时代理人",
+    ("admin", "window_post"): "设置AB岗",
+    ("admin", "window_post_removed"): "取消AB岗",
+    ("admin", "absence_recorded"): "登记请假/公出/培训",
+    ("admin", "absence_ended_early"): "提前结束请假/公出/培训",
+    ("admin", "absence_cancelled"): "取消请假/公出/培训",
     ("document", ""): "出具文书",
 }
 AUDIT_KIND_LABELS = {

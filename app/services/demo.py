@@ -328,6 +328,7 @@ def create_demo(uow: UnitOfWorkFactory, key_store: SealKeyStore, *,
         script(demo, case.id, at)
         count += 1
     _consultations_and_appointments(uow, staff, calendar, now)
+    _ab_post(uow, staff, now)
     say("演示数据已全部写入。")
     return DemoSummary(len(DEPARTMENTS), len(MATTERS), len(staff), count,
                        tuple(sorted(staff)))
@@ -616,6 +617,20 @@ def _handed_over(demo: _Demo, case_id: str, at: datetime) -> None:
     custody.hand_over(demo.uow, clerk, case_id, leg="township_to_county", giver="王军",
                       receiver=clerk.display_name, items=short, now=at + timedelta(minutes=2))
     _completed(demo, case_id, at + timedelta(minutes=10))
+
+
+def _ab_post(uow: UnitOfWorkFactory, staff: dict[str, CurrentUser], now: datetime) -> None:
+    """AB岗: the market regulator's window is covered by the housing bureau's officer,
+    and its own officer is away at training today and tomorrow (顶岗补位)."""
+    from app.services import ab_posts
+
+    a_post, b_post, admin = staff["clerk_scj"], staff["clerk_zjj"], staff["admin"]
+    ab_posts.set_window_post(uow, admin, window_name=a_post.window_name,
+                             a_staff_id=a_post.id, b_staff_id=b_post.id, now=now)
+    today = local_date(now)
+    ab_posts.record_absence(uow, admin, staff_id=a_post.id, first_day=today,
+                            last_day=today + timedelta(days=1), kind="培训",
+                            reason="参加市市场监管局登记注册业务培训", now=now)
 
 
 def rng_receipt(case_id: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from app.domain.calendar import WarningLevel, warning_level
@@ -11,6 +11,7 @@ from app.domain.catalog import CaseType
 from app.domain.errors import ValidationError
 from app.domain.identity import mask_id_number
 from app.domain.roles import Action, authorize
+from app.services.ab_posts import covering
 from app.services.context import CurrentUser, local_date, utc_now
 from app.services.recording import load_calendar, yellow_threshold
 from app.store import models
@@ -54,6 +55,8 @@ class CaseSummary:
     tolerance_overdue: bool = False
     promise_broken: bool = False
     service_mode: str = ""
+    # 顶岗补位: the absent A岗 whose window's case this is, in the queue of their B岗.
+    acting_for_name: str = ""
 
     def to_json(self) -> dict[str, object]:
         """The ``cases --json`` object."""
@@ -168,10 +171,37 @@ def review_queue(
     """Accepted cases of the clerk's department waiting for a review opinion, oldest
     deadline first (待我审查); a clerk without a department sees every department's."""
     authorize(user.roles, Action.REVIEW, who=user.display_name)
+    now = now or utc_now()
     case_filter = CaseFilter(states=(CaseState.ACCEPTED.value,),
                              department_code=user.department_code)
-    return list_cases(uow_factory, user, case_filter, limit=500, sort="deadline",
-                      descending=False, now=now)
+    own = list_cases(uow_factory, user, case_filter, limit=500, sort="deadline",
+                     descending=False, now=now)
+    covered = _covered_cases(uow_factory, user, now)
+    if not covered:
+        return own
+    merged = {summary.id: summary for summary in own}
+    merged.update({summary.id: summary for summary in covered})
+    return sorted(merged.values(),
+                  key=lambda s: (s.deadline is None, s.deadline or date.max, s.number))
+
+
+def _covered_cases(uow_factory: UnitOfWorkFactory, user: CurrentUser,
+                   now: datetime) -> list[CaseSummary]:
+    """顶岗补位: the accepted cases of each window whose A岗 is absent today and whose
+    B岗 is ``user``, marked with A's name (none where no AB岗 is configured)."""
+    today = local_date(now)
+    with uow_factory() as uow:
+        covers = covering(uow, user.id, today)
+        if not covers:
+            return []
+        calendar, threshold = load_calendar(uow), yellow_threshold(uow)
+        result: list[CaseSummary] = []
+        for cover in covers:
+            rows = uow.cases.in_state_at_window(CaseState.ACCEPTED.value, cover.station,
+                                                cover.window_name)
+            result += [replace(summary, acting_for_name=cover.a_staff_name)
+                       for summary in _summaries(rows, calendar, today, threshold)]
+        return result
 
 
 def case_summary(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -34,6 +34,7 @@ from app.domain.complaint import Complaint
 from app.domain.errors import ConflictError, DomainError, NotFound
 from app.domain.events import Event
 from app.domain.identity import id_number_tail
+from app.services.ab_posts import acting_for
 from app.services.catalog import pinyin_initials
 from app.services.context import local_date, utc_now
 from app.store import models
@@ -219,7 +220,15 @@ def _store(
 def record_local(
     uow: UnitOfWork, case: Case | None, event: Event, actor: Actor, *, now: datetime | None = None
 ) -> Case:
-    """Check, apply and store an event made at this station; queue it for sync."""
+    """Check, apply and store an event made at this station; queue it for sync.
+
+    An event a B岗 records on a case of the window it covers today carries that
+    window's A in ``acting_for`` (顶岗补位), whichever use case made it."""
+    if isinstance(case, Case) and "acting_for" not in event.payload:
+        mark = acting_for(uow, station=case.station, window_name=case.window_name,
+                          actor_id=actor.id, moment=event.device_time)
+        if mark is not None:
+            event = replace(event, payload={**event.payload, "acting_for": mark})
     try:
         authorize_event(case, event, actor)
         updated = apply_event(case, event)

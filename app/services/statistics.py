@@ -90,6 +90,9 @@ class AssessmentRow:
     consultations: int = 0
     tolerance_overdue: int = 0
     service_modes: dict[str, int] = field(default_factory=dict)
+    # 顶岗补位: acts recorded for an absent A岗 (per person: by the B who covered; per
+    # window: on the window whose A was away).
+    covered_acts: int = 0
 
     @property
     def special_service(self) -> int:
@@ -158,6 +161,7 @@ class AssessmentRow:
             consultations=self.consultations + other.consultations,
             tolerance_overdue=self.tolerance_overdue + other.tolerance_overdue,
             service_modes=modes,
+            covered_acts=self.covered_acts + other.covered_acts,
         )
 
 
@@ -312,6 +316,13 @@ def monthly_assessment(
                 for scope, key in (("window", window), ("person", person)):
                     for name, value in counts.items():
                         figures[scope][key][name] += value
+        acting = e.payload["acting_for"]
+        covered = (select(e.actor_id, acting["window_name"].as_string())
+                   .where(e.device_time >= start, e.device_time < end,
+                          acting["staff_id"].as_string().is_not(None)))
+        for actor_id, window in session.execute(covered):
+            figures["person"][actor_id]["covered_acts"] += 1
+            figures["window"][window or ""]["covered_acts"] += 1
         month_complaints = uow.complaints.registered_between(start, end)
         for complaint in month_complaints:
             substantiated = int(complaint.finding in SUBSTANTIATED_FINDINGS)
@@ -344,6 +355,7 @@ def monthly_assessment(
                 consultations=values.get("consultations", 0),
                 tolerance_overdue=values.get("tolerance_overdue", 0),
                 service_modes=dict(modes[scope].get(key) or {}),
+                covered_acts=values.get("covered_acts", 0),
             ))
         return sorted(result, key=lambda r: (-r.received, r.label))
 
@@ -366,7 +378,7 @@ def monthly_assessment(
 
 HEADERS = ("窗口/人员", "收件", "办结", "按时办结", "超期办结", "超期未办结", "退回",
            "按时办结率", "平均工作日", "评价数", "满意率", "不满意", "咨询", "容缺逾期",
-           "延时/周末/上门", "按时回访", "整改完成", "申诉成立", "投诉", "投诉属实")
+           "延时/周末/上门", "按时回访", "整改完成", "申诉成立", "投诉", "投诉属实", "顶岗")
 
 
 def _percent(value: float | None) -> str:
@@ -384,7 +396,7 @@ def table_rows(rows: Iterable[AssessmentRow]) -> list[list[Any]]:
          r.returned, _percent(r.on_time_rate), _days(r.average_working_days),
          r.evaluation_count, _percent(r.satisfaction_rate), r.unsatisfied, r.consultations,
          r.tolerance_overdue, r.special_service, r.followed_up_on_time, r.rectified,
-         r.appeals_upheld, r.complaints, r.complaints_substantiated]
+         r.appeals_upheld, r.complaints, r.complaints_substantiated, r.covered_acts]
         for r in rows
     ]
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from app.domain.ab_post import acting_for_text
 from app.domain.audit import ChainBreak, check_anchor, verify_chain
 from app.domain.calendar import local_day_start
 from app.domain.errors import NotFound, ValidationError
@@ -122,11 +123,18 @@ def _entry_fields(body: dict[str, Any]) -> dict[str, Any]:
     kind = str(body.get("kind", ""))
     if kind == "event" and isinstance(body.get("event"), dict):
         event = body["event"]
+        actor_name = str(event.get("actor_name", ""))
+        # 顶岗补位: the absent A岗 is the subject of what B did for them.
+        payload = event.get("payload")
+        acting = payload.get("acting_for") if isinstance(payload, dict) else None
         return dict(kind=kind, action=str(event.get("type", "")),
                     person_id=str(event.get("actor_id", "")),
-                    person_name=str(event.get("actor_name", "")),
+                    person_name=acting_for_text(actor_name, acting).strip("（）")
+                    or actor_name,
                     case_id=str(event.get("case_id", "")),
-                    at=_moment(event.get("device_time")))
+                    at=_moment(event.get("device_time")),
+                    subject_id=str(acting.get("staff_id", "")) if isinstance(acting, dict)
+                    else "")
     person = body.get("by") or body.get("chief") or body.get("user") or ""
     subject = body.get("user", "") if body.get("by") else ""
     return dict(kind=kind, action=str(body.get("action", "")), person_id=str(person),

@@ -153,6 +153,39 @@ class Delegation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class WindowPost(Base):
+    """A window's AB岗: its own officer (A) and the backup who covers for them (B)."""
+
+    __tablename__ = "window_posts"
+    station: Mapped[str] = mapped_column(String(limits.STATION_CODE), primary_key=True)
+    window_name: Mapped[str] = mapped_column(String(limits.WINDOW_NAME), primary_key=True)
+    a_staff_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    b_staff_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StaffAbsence(Base):
+    """A recorded absence (请假、公出、培训…) over local days, both inclusive. Never
+    deleted: ending it early moves ``last_day`` back (the first plan stays in
+    ``planned_last_day``), cancelling sets ``cancelled_at``."""
+
+    __tablename__ = "staff_absences"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    planned_last_day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[str] = mapped_column(String(limits.ID))
+    recorded_by_name: Mapped[str] = mapped_column(String(limits.PERSON_NAME))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_by_name: Mapped[str] = mapped_column(String(limits.PERSON_NAME), default="")
+    close_reason: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Seal(Base):
     """The seal registry (审批专用章); ``data`` is ``domain.seal.SealRecord.to_dict()``."""
 

@@ -227,6 +227,45 @@ class UserRepository(_Repository):
     def add_delegation(self, delegation: models.Delegation) -> None:
         self.session.add(delegation)
 
+    def window_posts(self) -> list[models.WindowPost]:
+        """Every window's AB岗, by station and window."""
+        query = select(models.WindowPost).order_by(models.WindowPost.station,
+                                                    models.WindowPost.window_name)
+        return list(self.session.scalars(query))
+
+    def window_post(self, station: str, window_name: str) -> models.WindowPost | None:
+        return self.session.get(models.WindowPost, (station, window_name))
+
+    def posts_of_a(self, a_staff_id: str) -> list[models.WindowPost]:
+        query = select(models.WindowPost).where(models.WindowPost.a_staff_id == a_staff_id)
+        return list(self.session.scalars(query))
+
+    def posts_covered_by(self, b_staff_id: str) -> list[models.WindowPost]:
+        query = select(models.WindowPost).where(models.WindowPost.b_staff_id == b_staff_id)
+        return list(self.session.scalars(query))
+
+    def save_window_post(self, post: models.WindowPost) -> None:
+        self.session.add(post)
+
+    def delete_window_post(self, post: models.WindowPost) -> None:
+        self.session.delete(post)
+
+    def absence(self, absence_id: str) -> models.StaffAbsence | None:
+        return self.session.get(models.StaffAbsence, absence_id)
+
+    def absences(self, staff_id: str | None = None) -> list[models.StaffAbsence]:
+        """Recorded absences (cancelled ones too), latest first; one person's or all."""
+        query = select(models.StaffAbsence)
+        if staff_id is not None:
+            query = query.where(models.StaffAbsence.staff_id == staff_id)
+        query = query.order_by(models.StaffAbsence.first_day.desc(),
+                               models.StaffAbsence.recorded_at.desc())
+        return list(self.session.scalars(query))
+
+    def add_absence(self, absence: models.StaffAbsence) -> None:
+        self.session.add(absence)
+        self.session.flush()
+
     def seal_password_lock(self, user_id: str, seal_id: str) -> models.SealPasswordLock | None:
         return self.session.get(models.SealPasswordLock, (user_id, seal_id))
 
@@ -720,6 +759,16 @@ class CaseRepository(_Repository):
             .order_by(models.CaseRow.registered_at.desc(), models.CaseRow.number.desc())
             .limit(1)
         )
+
+    def in_state_at_window(self, state: str, station: str, window_name: str, *,
+                           limit: int = 500) -> list[models.CaseRow]:
+        """Cases in ``state`` registered at one window of one station, nearest deadline
+        first (the queue a B岗 works while A is away)."""
+        query = (select(models.CaseRow)
+                 .where(models.CaseRow.state == state, models.CaseRow.station == station,
+                        models.CaseRow.window_name == window_name)
+                 .order_by(models.CaseRow.deadline, models.CaseRow.number).limit(limit))
+        return list(self.session.scalars(query))
 
     def save(self, row: models.CaseRow) -> None:
         self.session.merge(row)

@@ -17,7 +17,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, delete, exists, func, select, update
@@ -637,7 +637,36 @@ def save_reference_hashes(uow: UnitOfWork, hashes: dict[str, str]) -> None:
     uow.settings.set(REFERENCE_HASHES, json.dumps(hashes, sort_keys=True))
 
 
-def _staff_record(user: models.User, delegated: list[models.Delegation]) -> dict[str, Any]:
+def _absence_record(absence: models.StaffAbsence) -> dict[str, Any]:
+    return {
+        "id": absence.id, "first_day": absence.first_day.isoformat(),
+        "last_day": absence.last_day.isoformat(),
+        "planned_last_day": absence.planned_last_day.isoformat(), "kind": absence.kind,
+        "reason": absence.reason, "recorded_by_id": absence.recorded_by_id,
+        "recorded_by_name": absence.recorded_by_name,
+        "recorded_at": absence.recorded_at.astimezone(UTC).isoformat(),
+        "cancelled_at": (absence.cancelled_at.astimezone(UTC).isoformat()
+                         if absence.cancelled_at else None),
+        "closed_by_name": absence.closed_by_name, "close_reason": absence.close_reason,
+    }
+
+
+def _staff_record(user: models.User, delegated: list[models.Delegation],
+                  post: models.WindowPost | None = None,
+                  absences: list[models.StaffAbsence] | None = None) -> dict[str, Any]:
+    """A staff member as sync carries it; the window whose A岗 they are and their
+    recorded absences (AB岗) ride along, only when there are some (older records keep
+    their hash)."""
+    record = _staff_fields(user, delegated)
+    if post is not None:
+        record["ab_post"] = {"window_name": post.window_name, "b_staff_id": post.b_staff_id}
+    if absences:
+        record["absences"] = sorted((_absence_record(a) for a in absences),
+                                    key=lambda a: (a["first_day"], a["id"]))
+    return record
+
+
+def _staff_fields(user: models.User, delegated: list[models.Delegation]) -> dict[str, Any]:
     delegations = [
         {"department_code": d.department_code,
          "starts_at": d.starts_at.astimezone(UTC).isoformat(),
@@ -667,10 +696,16 @@ def local_reference(
             items.append(ReferenceItem(ReferenceKind.MATTER, m.code, m.to_dict()))
     if ReferenceKind.STAFF in wanted:
         delegations = uow.users.delegations_by_deputy()
+        posts = {p.a_staff_id: p for p in uow.users.window_posts()
+                 if p.station == station_code}
+        absences: dict[str, list[models.StaffAbsence]] = {}
+        for absence in uow.users.absences():
+            absences.setdefault(absence.staff_id, []).append(absence)
         for user in uow.users.all():
             if user.station == station_code:
-                items.append(ReferenceItem(ReferenceKind.STAFF, user.id,
-                                           _staff_record(user, delegations.get(user.id, []))))
+                items.append(ReferenceItem(ReferenceKind.STAFF, user.id, _staff_record(
+                    user, delegations.get(user.id, []), posts.get(user.id),
+                    absences.get(user.id))))
     if ReferenceKind.SEAL in wanted:
         for seal in uow.seals.all():
             items.append(ReferenceItem(ReferenceKind.SEAL, seal.id,
@@ -734,6 +769,9 @@ def apply_reference(
         elif item.kind is ReferenceKind.CALENDAR:
             result.calendars += 1
     uow.session.flush()
+    # A window's A and B may arrive in any order: the posts once every person is here.
+    result.skipped += _apply_posts(uow, [i for i in items if i.kind is ReferenceKind.STAFF
+                                         and i.data.get("station") == station_code])
     if result.calendars:
         recompute_open_deadlines(uow)
     # What we now hold is what the server holds: never send it back.
@@ -824,7 +862,60 @@ def _apply_staff(uow: UnitOfWork, data: dict[str, Any], now: datetime) -> str:
     row.station = data["station"]
     row.active = bool(data.get("active", True))
     row.updated_at = now
+    uow.session.flush()
+    for absence in data.get("absences") or []:
+        _apply_absence(uow, row.id, absence, now)
     return ""
+
+
+def _apply_absence(uow: UnitOfWork, staff_id: str, data: dict[str, Any],
+                   now: datetime) -> None:
+    """Store a pulled absence (never deleted: an end or a cancellation changes it)."""
+    absence = uow.users.absence(str(data["id"]))
+    if absence is None:
+        absence = models.StaffAbsence(id=str(data["id"]), staff_id=staff_id)
+        uow.session.add(absence)
+    absence.first_day = date.fromisoformat(str(data["first_day"]))
+    absence.last_day = date.fromisoformat(str(data["last_day"]))
+    absence.planned_last_day = date.fromisoformat(
+        str(data.get("planned_last_day") or data["last_day"]))
+    absence.kind = str(data["kind"])
+    absence.reason = str(data.get("reason", ""))
+    absence.recorded_by_id = str(data.get("recorded_by_id", ""))
+    absence.recorded_by_name = str(data.get("recorded_by_name", ""))
+    absence.recorded_at = datetime.fromisoformat(str(data["recorded_at"]))
+    cancelled = data.get("cancelled_at")
+    absence.cancelled_at = datetime.fromisoformat(str(cancelled)) if cancelled else None
+    absence.closed_by_name = str(data.get("closed_by_name", ""))
+    absence.close_reason = str(data.get("close_reason", ""))
+    absence.updated_at = now
+
+
+def _apply_posts(uow: UnitOfWork, staff_items: list[ReferenceItem]) -> list[str]:
+    """Each pulled staff record says which window the person is A岗 of (or none)."""
+    problems = []
+    now = _now()
+    for item in staff_items:
+        staff_id, station = str(item.data["id"]), str(item.data["station"])
+        post_data = item.data.get("ab_post") or {}
+        window = str(post_data.get("window_name", ""))
+        for held in uow.users.posts_of_a(staff_id):
+            if (held.station, held.window_name) != (station, window):
+                uow.users.delete_window_post(held)
+        uow.session.flush()
+        if not window:
+            continue
+        b_staff_id = str(post_data.get("b_staff_id", ""))
+        if uow.users.get(b_staff_id) is None:
+            problems.append(f"{window}的B岗人员本机没有")
+            continue
+        post = uow.users.window_post(station, window)
+        if post is None:
+            post = models.WindowPost(station=station, window_name=window)
+            uow.users.save_window_post(post)
+        post.a_staff_id, post.b_staff_id, post.updated_at = staff_id, b_staff_id, now
+    uow.session.flush()
+    return problems
 
 
 def record_sent_reference(uow: UnitOfWork, sent: list[tuple[ReferenceItem, str]]) -> None:

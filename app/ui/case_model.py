@@ -75,6 +75,8 @@ def _cell(summary: CaseSummary, key: str) -> str:
             marks.append("容缺逾期")
         if summary.promise_broken:
             marks.append("承诺不实")
+        if summary.acting_for_name:
+            marks.append(f"顶岗：代{summary.acting_for_name}")
         return "、".join(marks)
     return ""
 

@@ -214,19 +214,27 @@ class Shooter:
                 page.preview_dialog.close()
         self._intake_shots()
         self.window("clerk_scj", "review", name="review-queue")
+        # 顶岗补位: the housing officer covers the market regulator's window today.
+        self.window("clerk_zjj", "review", name="review-queue-covering")
         self.window("chief_zjj", "approve", name="approval-queue")
         self.window("chief_scj", "seal", name="seal")
         self.window("admin", "statistics", name="statistics")
         self.window("admin", "catalog", name="catalog")
         self.window("admin", "admin", name="administration")
 
+        def ab_posts(window: Any) -> None:
+            admin = window.page("admin")
+            admin.tabs.setCurrentWidget(admin.ab_post_tab)
+
+        self.window("admin", "admin", ab_posts, "administration-ab-posts")
+
         def calendar(window: Any) -> None:
-            window.page("admin").tabs.setCurrentIndex(3)
+            window.page("admin").tabs.setCurrentIndex(4)
 
         self.window("admin", "admin", calendar, "administration-calendar")
 
         def settings(window: Any) -> None:
-            window.page("admin").tabs.setCurrentIndex(4)
+            window.page("admin").tabs.setCurrentIndex(5)
 
         self.window("admin", "admin", settings, "administration-settings")
         self.window("supervisor", "warnings", name="warnings")
