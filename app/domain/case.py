@@ -825,9 +825,6 @@ def _on_accepted(case: Case, event: Event) -> None:
     _require_state(case, event, CaseState.REGISTERED)
     case.accepted_at = event.device_time
     case.accepted_on = _date(event.payload, "accepted_on", "受理日期")
-    if case.accepted_on < local_day(case.registered_at):
-        raise ValidationError("accepted_before_registration", "受理日期不能早于登记收件日期。",
-                              field="accepted_on")
     # 第三十二条: accepted after the five days with no notice, it counts from receipt.
     case.deemed_accepted = bool(event.payload.get("deemed_from_receipt"))
     days = event.payload.get("promised_working_days", case.matter.promised_working_days)

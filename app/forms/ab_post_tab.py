@@ -11,10 +11,12 @@ from typing import Any
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import (
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -42,7 +44,14 @@ class ABPostTab(QWidget):
         self.dialog: FormDialog | None = None
         self.users: list[dict[str, Any]] = []
         self.cover: ab_posts.CoverList | None = None
-        layout = QVBoxLayout(self)
+        # Three lists and a note: on a 768-line screen at 150 % they scroll, not the window.
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        content = QWidget(scroll)
+        layout = QVBoxLayout(content)
 
         posts_box = QGroupBox(self.tr("窗口AB岗"), self)
         posts_layout = QVBoxLayout(posts_box)
@@ -98,6 +107,8 @@ class ABPostTab(QWidget):
         hint.setProperty("role", "subtle")
         hint.setWordWrap(True)
         layout.addWidget(hint)
+        scroll.setWidget(content)
+        outer.addWidget(scroll)
         self._connect_signals()
 
     def _connect_signals(self) -> None:
