@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -107,6 +108,10 @@ class ABPostTab(QWidget):
         hint.setProperty("role", "subtle")
         hint.setWordWrap(True)
         layout.addWidget(hint)
+        for tree in (self.post_tree, self.absence_tree, self.delegation_tree):
+            # Short lists: they share the height the screen has and scroll only below it.
+            tree.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+            tree.setMinimumHeight(80)
         scroll.setWidget(content)
         outer.addWidget(scroll)
         self._connect_signals()
