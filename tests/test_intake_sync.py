@@ -12,7 +12,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.services import appointments, cases, catalog, consultations, promises
+from app.print_templates import DocumentKind
+from app.services import (
+    appointments,
+    cases,
+    catalog,
+    consultations,
+    documents,
+    promises,
+    queries,
+    statistics,
+)
 from app.services.context import local_date, utc_now
 from app.sync.protocol import ReferenceKind
 from server import reference
@@ -191,9 +201,16 @@ def test_an_appointment_closed_two_ways_converges_on_the_first_the_county_receiv
     assert refused.ok
     assert any("该预约已“未到”，不能再改为“已取消”" in w for w in refused.warnings)
     assert appointments.get_appointment(center.uow, booked.id).status == "no_show"
+    # The county's clerk reads that the cancellation did not stand, in the conflicts list.
+    [conflict] = queries.sync_conflicts(center.uow, center.clerk)
+    assert conflict.event_id == booked.id and conflict.case_number == ""
+    assert conflict.reason.startswith("预约（张三，")
+    assert "的更改未被县中心接受：该预约已“未到”，不能再改为“已取消”" in conflict.reason
+    assert conflict.reason.endswith("以县中心的记录为准。")
     _synced(township, center)
     assert appointments.get_appointment(township.uow, booked.id).status == "no_show"
     assert appointments.get_appointment(center.uow, booked.id).status == "no_show"
+    assert township.conflicts() == []
 
 
 def test_a_consultation_and_the_case_it_became_reach_the_county(
@@ -212,6 +229,74 @@ def test_a_consultation_and_the_case_it_became_reach_the_county(
     assert consultations.get_consultation(center.uow, asked.id).case_id == case.id
     with pytest.raises(Exception, match="找不到该咨询记录"):
         consultations.get_consultation(other.uow, asked.id)
+
+
+def test_a_consultation_registered_at_two_stations_keeps_the_first_link_everywhere(
+        server: LiveServer, stations: tuple[StationProfile, ...]) -> None:
+    township, _other, center = stations
+    asked = consultations.record_consultation(
+        township.uow, township.clerk, matter_code="SCJ-001", answer="需带身份证",
+        asker_name="张三")
+    _synced(township, center)
+    # Offline, the asker is registered at the township and again at the county.
+    first = cases.register_case(township.uow, township.clerk, matter_code="SCJ-001",
+                                applicant=APPLICANT, consultation_id=asked.id)
+    second = cases.register_case(center.uow, center.clerk, matter_code="SCJ-001",
+                                 applicant=APPLICANT, consultation_id=asked.id)
+    _synced(township)
+    refused = center.engine.sync_once()
+    assert refused.ok and refused.conflicts == 1
+    assert consultations.get_consultation(center.uow, asked.id).case_id == first.id
+    [conflict] = queries.sync_conflicts(center.uow, center.clerk)
+    assert (conflict.event_id, conflict.case_id, conflict.case_number) == (
+        asked.id, second.id, second.number)
+    assert "咨询记录（张三，个体工商户登记）的更改未被县中心接受：该咨询已转为办件登记" in conflict.reason
+    # Agreed: nothing more to send, nothing refused again, however often it syncs.
+    again = center.engine.sync_once()
+    assert again.ok and again.conflicts == 0 and again.warnings == []
+    _synced(township)
+    assert consultations.get_consultation(township.uow, asked.id).case_id == first.id
+
+
+def test_the_countys_monthly_figures_count_a_townships_consultations(
+        server: LiveServer, stations: tuple[StationProfile, ...]) -> None:
+    township, _other, center = stations
+    for answer in ("需带身份证", "需带场所证明"):
+        consultations.record_consultation(township.uow, township.clerk,
+                                          matter_code="SCJ-001", answer=answer)
+    consultations.record_consultation(center.uow, center.clerk, matter_code="SCJ-001",
+                                      answer="可网上申请")
+    _synced(township, center)
+    today = local_date(utc_now())
+    figures = statistics.monthly_assessment(center.uow, center.chief, year=today.year,
+                                            month=today.month)
+    assert figures.total.consultations == 3
+    by_person = {row.key: row.consultations for row in figures.by_person}
+    assert by_person[township.clerk.id] == 2 and by_person[center.clerk.id] == 1
+
+
+def test_a_townships_sealed_tolerance_notice_verifies_at_the_county(
+        server: LiveServer, stations: tuple[StationProfile, ...]) -> None:
+    from server import verification
+
+    township, _other, center = stations
+    case_id = _registered(township)
+    cases.accept(township.uow, township.clerk, case_id, seal=township.counter_seal,
+                 tolerance_materials=["经营者身份证明"],
+                 tolerance_deadline=local_date(utc_now()) + timedelta(days=7),
+                 tolerance_promise_signed=True)
+    _synced(township, center)
+    assert township.conflicts() == []
+    [sealed] = [e for e in cases.case_history(township.uow, case_id) if e.type.value == "sealed"
+                and e.payload["document_kind"] == "tolerance_notice"]
+    with server.session() as session:
+        check = verification.check_document(session, sealed.payload["seal_use_id"],
+                                            sealed.payload["verification_code"])
+    assert (check.state.value, check.document_number, check.seal_title) == (
+        "valid", sealed.payload["document_number"], "受理专用章")
+    notice = documents.latest_issued(center.uow, case_id, DocumentKind.TOLERANCE_NOTICE)
+    assert notice is not None and notice.sealed
+    assert notice.document_number == sealed.payload["document_number"]
 
 
 def _push(server: LiveServer, code: str, kind: ReferenceKind, key: str,

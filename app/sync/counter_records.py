@@ -5,7 +5,9 @@ They travel as reference records, like the broken-promise record, because they a
 records with a state rather than a case's history: the server keeps the latest version
 of each, merged forward-only (app/domain/counter_records.py), and sends it to the
 station whose hall it is for. A pulled record never moves a state here backwards: an
-appointment closed here and not yet sent stays closed (and is sent next round).
+appointment closed here and not yet sent stays closed (and is sent next round). A change
+the county refused (the other station's closing or link came first) is a sync conflict
+here, listed with the others, and the county's record takes its place.
 
 Only records of the last ``RECENT_DAYS`` days are offered for sending: older ones no
 longer change (an appointment's day is past, a consultation has become a case or not),
@@ -124,8 +126,37 @@ def _apply_consultation(uow: UnitOfWork, data: dict[str, Any]) -> None:
         row = models.Consultation(id=data["id"], guide_printed=False, case_id="")
         uow.session.add(row)
     row.guide_printed = bool(row.guide_printed or data["guide_printed"])
-    row.case_id = row.case_id or data["case_id"]
+    # The county's link is the first one made, and it stays; a link made here and not
+    # sent yet stays until it goes out. (A link here the county refused gives way, else
+    # this station would hold another case than everyone else and send it every round.)
+    row.case_id = data["case_id"] or row.case_id
     row.asked_at = datetime.fromisoformat(data["asked_at"])
     for name in ("station", "asker_name", "asker_phone", "matter_code", "matter_name",
                  "question", "answer", "channel", "staff_id", "staff_name", "window_name"):
         setattr(row, name, data[name])
+
+
+def record_refusal(uow: UnitOfWork, item: ReferenceItem, reason: str,
+                   now: datetime | None = None) -> None:
+    """The county refused this station's version of an appointment or consultation:
+    list it with the sync conflicts (by the record's id; a later refusal of the same
+    record makes it unread again) and keep the refused version in the audit chain."""
+    now = now or datetime.now(UTC)
+    data = item.data
+    if item.kind is ReferenceKind.APPOINTMENT:
+        what = (f"预约（{data.get('applicant_name', '')}，{data.get('day', '')} "
+                f"{data.get('slot', '')}，{data.get('window_name', '')}）")
+    else:
+        what = (f"咨询记录（{data.get('asker_name') or '未留姓名'}，"
+                f"{data.get('matter_name', '')}）")
+    text = f"{what}的更改未被县中心接受：{reason}以县中心的记录为准。"
+    code = f"{item.kind.value}_refused"
+    uow.audit.append({"kind": "sync_conflict", "code": code, "reason": text,
+                      "record": item.to_dict(), "at": now.isoformat()})
+    row = uow.session.get(models.SyncConflict, item.key)
+    if row is None:
+        row = models.SyncConflict(event_id=item.key)
+        uow.session.add(row)
+    # The case it concerns here, if any: the case this station registered from it.
+    row.case_id = str(data.get("case_id") or "")
+    row.code, row.reason, row.received_at, row.resolved = code, text, now, False

@@ -40,7 +40,7 @@ from app.domain.events import Event
 from app.services.recording import Projection, load_projection
 from app.store import models
 from app.store.unit_of_work import UnitOfWork
-from app.sync import local, transport
+from app.sync import counter_records, local, transport
 from app.sync.client import (
     AuthenticationFailed,
     ServerRefused,
@@ -574,18 +574,25 @@ class SyncEngine:
                 for i, _ in changed[start:start + REFERENCE_BATCH]
             ])
         by_key = {(a.kind, a.key): a for a in answers}
-        with self.uow_factory() as uow:
-            # Refused records are remembered too: they are not re-sent until changed.
-            local.record_sent_reference(uow, changed)
-            uow.commit()
+        # An appointment or consultation the county refused is a conflict to read here.
+        refused_records: list[tuple[ReferenceItem, str]] = []
         for item, _ in changed:
             answer = by_key.get((item.kind.value, item.key))
             if answer is None:
                 continue
             if answer.status == "refused":
                 report.warnings.append(answer.reason)
+                if item.kind in STATION_RECORD_KINDS:
+                    refused_records.append((item, answer.reason))
             elif answer.status == "accepted":
                 report.reference_sent += 1
+        with self.uow_factory() as uow:
+            # Refused records are remembered too: they are not re-sent until changed.
+            local.record_sent_reference(uow, changed)
+            for item, reason in refused_records:
+                counter_records.record_refusal(uow, item, reason)
+            uow.commit()
+        report.conflicts += len(refused_records)
 
     # --- pull ------------------------------------------------------------------------
 
