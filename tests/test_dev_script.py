@@ -81,18 +81,24 @@ class _Replaced(Exception):
     """Stands for exec: the process would now be the venv's python."""
 
 
-@pytest.mark.skipif(os.name != "posix", reason="Windows runs the program as a child")
-def test_a_warm_run_hands_over_to_the_program_without_pip(dev, monkeypatch, capsys) -> None:
-    (dev.VENV / ".installed-base").write_text(dev._install_key())
-    handed: list[tuple[str, list[str]]] = []
+def _record_exec(dev, monkeypatch: pytest.MonkeyPatch, name: str) -> list[tuple]:
+    """What os.execv or os.execve was asked to run (then :class:`_Replaced`)."""
+    handed: list[tuple] = []
 
-    def execv(path: str, args: list[str]) -> None:
-        handed.append((path, args))
+    def replace(*args: object) -> None:
+        handed.append(args)
         raise _Replaced
 
     monkeypatch.setattr(dev.os, "chdir", lambda _path: None)
-    monkeypatch.setattr(dev.os, "execv", execv)
+    monkeypatch.setattr(dev.os, name, replace)
     monkeypatch.setattr(dev, "_compile_sources", lambda: None)
+    return handed
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Windows runs the program as a child")
+def test_a_warm_run_hands_over_to_the_program_without_pip(dev, monkeypatch, capsys) -> None:
+    (dev.VENV / ".installed-base").write_text(dev._install_key())
+    handed = _record_exec(dev, monkeypatch, "execv")
     with pytest.raises(_Replaced):
         dev.main(["run", "--data-dir", "/tmp/profile"])
     assert dev.installs == []
@@ -104,18 +110,10 @@ def test_a_warm_run_hands_over_to_the_program_without_pip(dev, monkeypatch, caps
 @pytest.mark.skipif(os.name != "posix", reason="Windows runs pytest as a child")
 def test_the_test_command_runs_pytest_offscreen(dev, monkeypatch) -> None:
     (dev.VENV / ".installed-test").write_text(dev._install_key())
-    handed: list[tuple[list[str], dict[str, str]]] = []
-
-    def execve(path: str, args: list[str], env: dict[str, str]) -> None:
-        handed.append((args, env))
-        raise _Replaced
-
-    monkeypatch.setattr(dev.os, "chdir", lambda _path: None)
-    monkeypatch.setattr(dev.os, "execve", execve)
-    monkeypatch.setattr(dev, "_compile_sources", lambda: None)
+    handed = _record_exec(dev, monkeypatch, "execve")
     with pytest.raises(_Replaced):
         dev.main(["test", "-q", "tests/test_dev_script.py"])
-    [(args, env)] = handed
+    [(_path, args, env)] = handed
     assert args[1:] == ["-m", "pytest", "-n", "auto", "-q", "tests/test_dev_script.py"]
     assert env["QT_QPA_PLATFORM"] == "offscreen"
     assert dev.installs == []
