@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +152,8 @@ class Controller(QObject):
     """First start or login, then the main window; logout goes back to the login."""
 
     def __init__(self, runtime: Runtime, *, settings: Any = None, log_dir: str = "",
-                 sync_engine: Any = None) -> None:
+                 sync_engine: Any = None,
+                 make_sync_engine: Callable[[Runtime], Any] | None = None) -> None:
         super().__init__()
         from app.ui.tasks import TaskRunner
 
@@ -159,6 +161,9 @@ class Controller(QObject):
         self.settings = settings
         self.log_dir = log_dir
         self.sync_engine = sync_engine
+        # Made at the first login (only the main window syncs): the login window does
+        # not wait for the sync stack's imports.
+        self._make_sync_engine = make_sync_engine
         self.runner = TaskRunner(self)
         self.window: QWidget | None = None
         self.dialog: QWidget | None = None
@@ -201,6 +206,9 @@ class Controller(QObject):
 
         set_log_identity(user=user.username, station=user.station)
         log.info("login: %s", user.username)
+        if self.sync_engine is None and self._make_sync_engine is not None:
+            self.sync_engine = self._make_sync_engine(self.runtime)
+            self._make_sync_engine = None
         context = AppContext(
             uow=self.runtime.uow, runner=self.runner, data_dir=self.runtime.profile.data_dir,
             user=user, station_name=station_name(self.runtime), settings=self.settings,
@@ -268,7 +276,7 @@ def run_gui(data_dir: Path) -> int:
     """Start the desktop program on the profile in ``data_dir``; returns the exit code."""
     from app.domain.calendar import configure_local_zone
     from app.logs import install_excepthook, setup_logging
-    from app.services.runtime import open_runtime
+    from app.services.runtime import open_runtime, start_daily_backup
     from app.settings import Settings
 
     settings = Settings.load()
@@ -285,7 +293,7 @@ def run_gui(data_dir: Path) -> int:
     install_excepthook(show=reporter.show)
     log.info("CounterDesk %s starting with profile %s", __version__, data_dir)
     try:
-        runtime = open_runtime(Path(data_dir))
+        runtime = open_runtime(Path(data_dir), backups=False)  # the daily one follows
     except DomainError as error:
         QMessageBox.critical(None, "CounterDesk", error.message)
         return 2
@@ -295,10 +303,12 @@ def run_gui(data_dir: Path) -> int:
                              "请检查磁盘空间和文件夹权限。")
         return 2
     controller = Controller(runtime, settings=settings, log_dir=log_dir,
-                            sync_engine=make_sync_engine(runtime))
+                            make_sync_engine=make_sync_engine)
     controller.start()
+    backup = start_daily_backup(runtime.profile)
     try:
         return app.exec()
     finally:
         controller.runner.wait_for_done(10_000)
+        backup.join()
         runtime.close()

@@ -4,6 +4,11 @@
 Both create .venv beside the repository (if missing), install the project into it
 with the extras they need, and then hand over to the program or to pytest. Only the
 standard library is used here, because nothing else is installed yet.
+
+A warm start reads one small stamp and checks the bytecode: after a successful install
+the stamp records what the install depended on (pyproject.toml and the venv's
+interpreter), and while it matches, pip is not called at all; the venv's python then
+replaces this process (on POSIX) instead of running beside it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,17 +34,40 @@ def _stamp(extra: str) -> Path:
     return VENV / f".installed-{extra or 'base'}"
 
 
+def _install_key() -> str:
+    """What an install depends on: the project's requirements and the interpreter the
+    venv runs (pyvenv.cfg names its Python and version). Either changing means the
+    packages in .venv may not fit any more."""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    try:
+        digest.update((VENV / "pyvenv.cfg").read_bytes())
+    except OSError:
+        pass  # no venv yet: it is made, and the key read again, before the stamp
+    return digest.hexdigest()
+
+
+def _installed(extra: str, key: str) -> bool:
+    """Whether this extra (or one that includes it) was installed for ``key``."""
+    for installed in (extra, *_INCLUDED_IN.get(extra, ())):
+        try:
+            if _stamp(installed).read_text() == key:
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def _ensure_venv(extra: str) -> None:
+    if PYTHON.exists() and _installed(extra, _install_key()):
+        return  # the warm path: nothing imported, nothing run
     if not PYTHON.exists():
+        import venv
+
         print("创建虚拟环境 .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    # Reinstall only when pyproject.toml changed since the last install of this extra
-    # (or of an extra that includes it).
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    for installed in (extra, *_INCLUDED_IN.get(extra, ())):
-        stamp = _stamp(installed)
-        if stamp.exists() and stamp.read_text() == digest:
-            return
+    key = _install_key()
+    if _installed(extra, key):
+        return
     what = f"（含 {extra} 组件）" if extra else ""
     print(f"安装依赖{what}：首次安装需下载约 300 MB，可能需要几分钟，下面是 pip 的进度 ...",
           flush=True)
@@ -51,8 +78,24 @@ def _ensure_venv(extra: str) -> None:
         cwd=ROOT,
         check=True,
     )
-    _stamp(extra).write_text(digest)
+    _stamp(extra).write_text(key)
     print("依赖安装完成。", flush=True)
+
+
+def _hand_over(args: list[str], env: dict[str, str] | None = None) -> int:
+    """Run the venv's python with ``args`` in the repository; its exit code is ours.
+
+    On POSIX the process is replaced (no second interpreter waiting beside it, signals
+    and the exit code reach the program directly). Windows has no such exec, so there
+    the program runs as a child."""
+    command = [str(PYTHON), *args]
+    if os.name == "posix":
+        sys.stdout.flush()
+        os.chdir(ROOT)
+        if env is None:
+            os.execv(command[0], command)
+        os.execve(command[0], command, env)
+    return subprocess.call(command, cwd=ROOT, env=env)
 
 
 def main(argv: list[str]) -> int:
@@ -63,12 +106,11 @@ def main(argv: list[str]) -> int:
     if command == "run":
         _ensure_venv("")
         _compile_sources()
-        return subprocess.call([str(PYTHON), "-m", "app", *rest], cwd=ROOT)
+        return _hand_over(["-m", "app", *rest])
     _ensure_venv("test")
     _compile_sources()
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    return subprocess.call([str(PYTHON), "-m", "pytest", *_parallel(rest), *rest],
-                           cwd=ROOT, env=env)
+    return _hand_over(["-m", "pytest", *_parallel(rest), *rest],
+                      dict(os.environ, QT_QPA_PLATFORM="offscreen"))
 
 
 def _compile_sources() -> None:

@@ -152,17 +152,19 @@ class CaseSearchPage(Page):
         self.model.loadingChanged.connect(self._on_model_loading_changed)
 
     def activate(self) -> None:
-        if not self._departments_loaded:
-            self._departments_loaded = True
-            uow = self.context.uow
-            self.context.runner.run(lambda: catalog.list_departments(uow),
-                                    on_done=self._on_departments, owner=self)
+        # The rows first (the database thread answers in order), the filter's list of
+        # departments after them.
         if not self._loaded_once:
             self._loaded_once = True
             self.search()
         else:
             self.model.reload()
             self._count()
+        if not self._departments_loaded:
+            self._departments_loaded = True
+            uow = self.context.uow
+            self.context.runner.run(lambda: catalog.list_departments(uow),
+                                    on_done=self._on_departments, owner=self)
         self.text_edit.setFocus()
 
     def _on_departments(self, departments: list[Department]) -> None:

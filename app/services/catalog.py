@@ -14,7 +14,6 @@ from app.domain.numbering import (
     validate_kind_codes,
 )
 from app.domain.roles import Action, authorize
-from app.print_templates import DocumentKind
 from app.services.context import CurrentUser, utc_now
 from app.store.unit_of_work import UnitOfWorkFactory
 
@@ -226,12 +225,20 @@ def document_number_previews(department: Department) -> list[tuple[str, str]]:
     ]
 
 
+# The documents' kinds are imported where a department's numbering is shown: the
+# catalog is needed at every start, the documents' vocabulary (12 ms) is not.
+
+
 def _kind_label(kind: str) -> str:
+    from app.print_templates import DocumentKind
+
     return DocumentKind(kind).label
 
 
 def _numbered_kinds() -> list[str]:
     """The document kinds this program issues that have a default 文种代字."""
+    from app.print_templates import DocumentKind
+
     return [kind for kind in DEFAULT_KIND_CODES if kind in DocumentKind._value2member_map_]
 
 

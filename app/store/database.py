@@ -7,9 +7,10 @@ transaction starts with BEGIN IMMEDIATE so two writers never deadlock halfway.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -192,15 +193,22 @@ def backup(
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = destination or profile.backups_dir / f"counterdesk-{stamp}-{reason}.sqlite3"
     target.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(profile.database_path)
+    # Written under another name and renamed when complete: a copy cut short (the
+    # program ended, the power failed) is never taken for the day's good backup.
+    partial = target.with_name(f".{target.name}.partial")
     try:
-        copy = sqlite3.connect(target)
+        source = sqlite3.connect(profile.database_path)
         try:
-            source.backup(copy)
+            copy = sqlite3.connect(partial)
+            try:
+                source.backup(copy)
+            finally:
+                copy.close()
         finally:
-            copy.close()
+            source.close()
+        os.replace(partial, target)
     finally:
-        source.close()
+        partial.unlink(missing_ok=True)
     if destination is None:
         _prune_backups(profile, keep)
     return target
@@ -210,6 +218,13 @@ def _prune_backups(profile: Profile, keep: int) -> None:
     backups = sorted(profile.backups_dir.glob("counterdesk-*.sqlite3"))
     for old in backups[:-keep] if keep > 0 else backups:
         old.unlink()
+    # A copy cut short by a crash is left under its partial name; a day later it is
+    # certainly not being written any more.
+    day_ago = datetime.now(UTC).timestamp() - 86400
+    for partial in profile.backups_dir.glob(".counterdesk-*.partial"):
+        with suppress(OSError):
+            if partial.stat().st_mtime < day_ago:
+                partial.unlink()
 
 
 def latest_backup_age_days(profile: Profile) -> float | None:

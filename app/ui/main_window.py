@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QEvent, QObject, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -31,6 +33,9 @@ from app.ui.context import AppContext
 from app.ui.feedback import show_unexpected
 from app.ui.page import Page, ask_before_switching, confirm_leaving
 from app.ui.resources import icon
+
+if TYPE_CHECKING:
+    from app.forms.case_page import CasePage
 
 STATUS_REFRESH_MS = 30_000
 SYNC_INTERVAL_MS = 60_000
@@ -97,10 +102,16 @@ class NavEntry:
     key: str
     title: str
     icon_name: str
-    factory: Callable[[AppContext], Page]
+    page_class: str
+    """The page's class as "module:Class" under app.forms, imported when first shown."""
     visible: Callable[[AppContext], bool]
     shortcut: str = ""
     """The same keys open the same page for every role (Ctrl+1 is always 受理登记)."""
+
+    def factory(self, context: AppContext) -> Page:
+        module, name = self.page_class.split(":")
+        page: Page = getattr(import_module(f"app.forms.{module}"), name)(context)
+        return page
 
 
 def _chief_like(context: AppContext) -> bool:
@@ -108,51 +119,39 @@ def _chief_like(context: AppContext) -> bool:
 
 
 def navigation_entries() -> list[NavEntry]:
-    """The tasks of the navigation, in order, and who sees each."""
-    from app.forms.admin_page import AdminPage
-    from app.forms.archive_page import ArchivePage
-    from app.forms.case_search import CaseSearchPage
-    from app.forms.catalog_page import CatalogPage
-    from app.forms.complaints_page import ComplaintsPage
-    from app.forms.intake_desk import IntakeDeskPage
-    from app.forms.public_results_page import PublicResultsPage
-    from app.forms.queues import ApprovalQueuePage, ReviewQueuePage, SealPage
-    from app.forms.registration import RegistrationPage
-    from app.forms.reports_page import ReportsPage
-    from app.forms.statistics_page import StatisticsPage
-    from app.forms.supervision import AuditPage, WarningsPage
-
+    """The tasks of the navigation, in order, and who sees each. A page (and what it
+    imports) is built when it is first shown, not at the window's start."""
     return [
-        NavEntry("register", "受理登记", "register", RegistrationPage,
+        NavEntry("register", "受理登记", "register", "registration:RegistrationPage",
                  lambda c: c.can(Action.REGISTER), "Ctrl+1"),
-        NavEntry("intake", "咨询与预约", "register", IntakeDeskPage,
+        NavEntry("intake", "咨询与预约", "register", "intake_desk:IntakeDeskPage",
                  lambda c: c.can(Action.REGISTER)),
-        NavEntry("search", "办件查询", "search", CaseSearchPage,
+        NavEntry("search", "办件查询", "search", "case_search:CaseSearchPage",
                  lambda c: c.can(Action.VIEW_CASES), "Ctrl+2"),
-        NavEntry("review", "待我审查", "review", ReviewQueuePage,
+        NavEntry("review", "待我审查", "review", "queues:ReviewQueuePage",
                  lambda c: c.can(Action.REVIEW), "Ctrl+3"),
-        NavEntry("approve", "待我核准", "approve", ApprovalQueuePage, _chief_like, "Ctrl+4"),
-        NavEntry("seal", "用印", "seal", SealPage, _chief_like, "Ctrl+5"),
-        NavEntry("warnings", "预警督办", "statistics", WarningsPage,
+        NavEntry("approve", "待我核准", "approve", "queues:ApprovalQueuePage", _chief_like, "Ctrl+4"),
+        NavEntry("seal", "用印", "seal", "queues:SealPage", _chief_like, "Ctrl+5"),
+        NavEntry("warnings", "预警督办", "statistics", "supervision:WarningsPage",
                  lambda c: c.has_role(Role.SUPERVISOR) or c.has_role(Role.ADMIN)
                  or c.has_role(Role.CHIEF), "Ctrl+6"),
-        NavEntry("statistics", "统计", "statistics", StatisticsPage,
+        NavEntry("statistics", "统计", "statistics", "statistics_page:StatisticsPage",
                  lambda c: c.has_role(Role.ADMIN) or c.has_role(Role.SUPERVISOR)
                  or c.has_role(Role.CHIEF), "Ctrl+7"),
-        NavEntry("audit", "审计记录", "admin", AuditPage,
+        NavEntry("audit", "审计记录", "admin", "supervision:AuditPage",
                  lambda c: c.can(Action.VIEW_AUDIT), "Ctrl+8"),
-        NavEntry("complaints", "投诉与差评", "review", ComplaintsPage,
+        NavEntry("complaints", "投诉与差评", "review", "complaints_page:ComplaintsPage",
                  lambda c: any(c.can(a) for a in (
                      Action.HANDLE_COMPLAINT, Action.INVESTIGATE_COMPLAINT,
                      Action.FOLLOW_UP_EVALUATION, Action.APPEAL_EVALUATION))),
-        NavEntry("reports", "季通报与年综合", "statistics", ReportsPage,
+        NavEntry("reports", "季通报与年综合", "statistics", "reports_page:ReportsPage",
                  lambda c: c.has_role(Role.ADMIN) or c.has_role(Role.SUPERVISOR)),
-        NavEntry("public_results", "办理结果公告", "catalog", PublicResultsPage,
+        NavEntry("public_results", "办理结果公告", "catalog", "public_results_page:PublicResultsPage",
                  lambda c: c.has_role(Role.ADMIN) or c.has_role(Role.SUPERVISOR)),
-        NavEntry("archive", "办件归档", "admin", ArchivePage,
+        NavEntry("archive", "办件归档", "admin", "archive_page:ArchivePage",
                  lambda c: c.can(Action.ARCHIVE_CASES)),
-        NavEntry("catalog", "事项目录", "catalog", CatalogPage, lambda c: True, "Ctrl+9"),
-        NavEntry("admin", "系统管理", "admin", AdminPage, lambda c: c.has_role(Role.ADMIN),
+        NavEntry("catalog", "事项目录", "catalog", "catalog_page:CatalogPage", lambda c: True, "Ctrl+9"),
+        NavEntry("admin", "系统管理", "admin", "admin_page:AdminPage", lambda c: c.has_role(Role.ADMIN),
                  "Ctrl+0"),
     ]
 
@@ -179,7 +178,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("{0} — CounterDesk 政务服务窗口受理台").format(station))
         self.setWindowIcon(icon("app"))
         self._fit_to_screen()
-        self.pages: dict[str, Page] = {}
+        self.pages: dict[str, Page] = {}  # the pages built so far (on first showing)
         self._leaving_confirmed = False
         self._keys: list[str] = []
         self._entries = navigation_entries()
@@ -224,13 +223,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        from app.forms.case_page import CasePage
-
-        self.case_page = CasePage(context, self.stack)
-        self.stack.addWidget(self.case_page)
-        self.case_page.backRequested.connect(self._on_case_page_back_requested)
-        self.case_page.caseChanged.connect(self._on_page_case_changed)
-        self.case_page.openCaseRequested.connect(self.open_case)
+        self._case_page: CasePage | None = None  # built when the first case is opened
 
         self._build_menus()
         self._apply_navigation()
@@ -399,28 +392,19 @@ class MainWindow(QMainWindow):
         row = self.nav.currentRow()
         current = self._keys[row] if 0 <= row < len(self._keys) else ""
         first_time = not self._keys
-        removed = [e for e in self._entries if e.key in self.pages and e.key not in keys]
-        added = [e for e in visible if e.key not in self.pages]
+        removed = [e for e in self._entries if e.key in self._keys and e.key not in keys]
+        added = [e for e in visible if e.key not in self._keys]
         for entry in removed:
-            page = self.pages.pop(entry.key)
+            page = self.pages.pop(entry.key, None)
+            if page is None:
+                continue  # never shown
             if self._previous_page is page:
                 self._previous_page = None
             self.stack.removeWidget(page)
             page.deleteLater()
-        for entry in visible:
-            if entry.key not in self.pages:
-                page = entry.factory(self.context)
-                self.pages[entry.key] = page
-                if entry.key == "register" and self.applicant_screen is None:
-                    from app.forms.applicant_screen import open_applicant_screen
-
-                    self.applicant_screen = open_applicant_screen(self.context, page)
-                self.stack.addWidget(page)
-                page.openCaseRequested.connect(self.open_case)
-                page.caseChanged.connect(self._on_page_case_changed)
-                if entry.key == "intake":
-                    page.registerRequested.connect(self._on_intake_register_requested)
         self._keys = keys
+        if "register" in keys and self._applicant_screen_configured():
+            self.page("register")  # the applicant's screen follows the registration form
         self.nav.blockSignals(True)
         self.nav.clear()
         for entry in visible:
@@ -441,9 +425,9 @@ class MainWindow(QMainWindow):
             self.nav.blockSignals(True)
             self.nav.setCurrentRow(keys.index(first))
             self.nav.blockSignals(False)
-            if self.stack.currentWidget() is not self.case_page:
-                self.stack.setCurrentWidget(self.pages[first])
-                self.pages[first].activate()
+            if self._case_page is None or self.stack.currentWidget() is not self._case_page:
+                self.stack.setCurrentWidget(self.page(first))
+                self.page(first).activate()
         if not first_time:
             self._tell_about_tasks([e.title for e in added], [e.title for e in removed])
 
@@ -599,7 +583,29 @@ class MainWindow(QMainWindow):
     # --- navigation ---------------------------------------------------------------
 
     def page(self, key: str) -> Page:
-        return self.pages[key]
+        """The page of a task the user may do, built the first time it is asked for."""
+        page = self.pages.get(key)
+        if page is not None:
+            return page
+        if key not in self._keys:
+            raise KeyError(key)
+        entry = next(e for e in self._entries if e.key == key)
+        page = entry.factory(self.context)
+        self.pages[key] = page
+        if key == "register" and self.applicant_screen is None:
+            from app.forms.applicant_screen import open_applicant_screen
+
+            self.applicant_screen = open_applicant_screen(self.context, page)
+        self.stack.addWidget(page)
+        page.openCaseRequested.connect(self.open_case)
+        page.caseChanged.connect(self._on_page_case_changed)
+        if key == "intake":
+            page.registerRequested.connect(self._on_intake_register_requested)
+        return page
+
+    def _applicant_screen_configured(self) -> bool:
+        settings = self.context.settings
+        return settings is not None and int(settings.get("applicant_screen") or 0) > 0
 
     def show_page(self, key: str) -> None:
         if key in self._keys:
@@ -607,7 +613,7 @@ class MainWindow(QMainWindow):
 
     def _on_nav_current_row_changed(self, row: int) -> None:
         if 0 <= row < len(self._keys):
-            page = self.pages[self._keys[row]]
+            page = self.page(self._keys[row])
             leaving = self.stack.currentWidget()
             if isinstance(leaving, Page) and leaving is not page:
                 choice = ask_before_switching(self, leaving, page.page_title)
@@ -630,16 +636,31 @@ class MainWindow(QMainWindow):
         if self.stack.currentWidget() is page:
             page.activate()
 
+    @property
+    def case_page(self) -> CasePage:
+        """The page of one case (made on first use: its actions import the documents)."""
+        if self._case_page is None:
+            from app.forms.case_page import CasePage
+
+            page = CasePage(self.context, self.stack)
+            self.stack.addWidget(page)
+            page.backRequested.connect(self._on_case_page_back_requested)
+            page.caseChanged.connect(self._on_page_case_changed)
+            page.openCaseRequested.connect(self.open_case)
+            self._case_page = page
+        return self._case_page
+
     def open_case(self, case_id: str) -> None:
-        if self.stack.currentWidget() is not self.case_page:
+        case_page = self.case_page
+        if self.stack.currentWidget() is not case_page:
             self._previous_page = self.stack.currentWidget()
-        self.stack.setCurrentWidget(self.case_page)
-        self.case_page.load(case_id)
+        self.stack.setCurrentWidget(case_page)
+        case_page.load(case_id)
 
     def _on_case_page_back_requested(self) -> None:
         previous = self._previous_page
         if previous is None or self.stack.indexOf(previous) < 0:
-            previous = self.pages[self._keys[0]] if self._keys else None
+            previous = self.page(self._keys[0]) if self._keys else None
         if previous is None:
             return
         self.stack.setCurrentWidget(previous)
@@ -650,7 +671,7 @@ class MainWindow(QMainWindow):
         """A consultation or an appointment becomes a registration (carried over)."""
         from app.forms.registration import RegistrationPage, carry_over
 
-        page = self.pages.get("register")
+        page = self.page("register") if "register" in self._keys else None
         if not isinstance(page, RegistrationPage):
             return
         self.show_page("register")
@@ -703,7 +724,7 @@ class MainWindow(QMainWindow):
 
     def current_page_key(self) -> str:
         current = self.stack.currentWidget()
-        if current is self.case_page:
+        if current is not None and current is self._case_page:
             return "case"
         return next((key for key, page in self.pages.items() if page is current), "")
 
