@@ -326,6 +326,14 @@ class FlakyUpload(requests.adapters.HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
+def enrolled_station(server: LiveServer, data_dir: Path, code: str, name: str, *,
+                     all_cases: bool = False) -> StationProfile:
+    """A station profile enrolled with ``server`` (``all_cases``: it sees every case)."""
+    station = make_station(data_dir, code, name)
+    station.engine.enroll(server.url, server.create_station(name, code, all_cases=all_cases))
+    return station
+
+
 def session_with(adapter: requests.adapters.HTTPAdapter) -> Callable[[], requests.Session]:
     def factory() -> requests.Session:
         session = requests.Session()

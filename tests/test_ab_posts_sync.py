@@ -20,7 +20,7 @@ from tests.sync_fixtures import (
     APPLICANT,
     LiveServer,
     StationProfile,
-    make_station,
+    enrolled_station,
     received_materials,
 )
 
@@ -32,16 +32,9 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
     live.dispose()
 
 
-def _enrolled(server: LiveServer, data_dir: Path, code: str, name: str,
-              all_cases: bool = False) -> StationProfile:
-    station = make_station(data_dir, code, name)
-    station.engine.enroll(server.url, server.create_station(name, code, all_cases=all_cases))
-    return station
-
-
 @pytest.fixture
 def township(server: LiveServer, tmp_path: Path) -> Iterator[StationProfile]:
-    station = _enrolled(server, tmp_path / "xc01", "XC01", "城关镇便民服务站")
+    station = enrolled_station(server, tmp_path / "xc01", "XC01", "城关镇便民服务站")
     yield station
     station.close()
 
@@ -49,7 +42,7 @@ def township(server: LiveServer, tmp_path: Path) -> Iterator[StationProfile]:
 @pytest.fixture
 def county(server: LiveServer, tmp_path: Path) -> Iterator[StationProfile]:
     """The county centre's supervision station: it sees every station's cases."""
-    station = _enrolled(server, tmp_path / "xzzx", "XZZX", "县政务服务中心", all_cases=True)
+    station = enrolled_station(server, tmp_path / "xzzx", "XZZX", "县政务服务中心", all_cases=True)
     yield station
     station.close()
 

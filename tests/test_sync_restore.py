@@ -21,7 +21,7 @@ from app.services import cases
 from app.store import models as client_models
 from server.cli import main as server_main
 from server.database import ServerConfig
-from tests.sync_fixtures import LiveServer, StationProfile, make_station, postgres_database
+from tests.sync_fixtures import LiveServer, StationProfile, enrolled_station, postgres_database
 from tests.test_sync_engine import assert_replicas_equal, register
 
 
@@ -36,13 +36,6 @@ def backend(request: pytest.FixtureRequest) -> Iterator[str | None]:
         yield url
 
 
-def _enrolled(server: LiveServer, data_dir: Path, code: str, name: str, *,
-              all_cases: bool = False) -> StationProfile:
-    station = make_station(data_dir, code, name)
-    station.engine.enroll(server.url, server.create_station(name, code, all_cases=all_cases))
-    return station
-
-
 def _states(station: StationProfile) -> dict[str, str]:
     with station.uow() as uow:
         return {row.id: row.state for row in uow.session.scalars(select(client_models.CaseRow))}
@@ -53,9 +46,9 @@ def test_a_restore_before_cross_station_work_ends_with_every_replica_equal(
 ) -> None:
     config = ServerConfig(tmp_path / "server")
     server = LiveServer(config).start()
-    first = _enrolled(server, tmp_path / "w1", "XZ01", "中心1号窗口", all_cases=True)
-    second = _enrolled(server, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
-    town = _enrolled(server, tmp_path / "xc01", "XC01", "城关镇")
+    first = enrolled_station(server, tmp_path / "w1", "XZ01", "中心1号窗口", all_cases=True)
+    second = enrolled_station(server, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
+    town = enrolled_station(server, tmp_path / "xc01", "XC01", "城关镇")
     stations = (first, second, town)
     restored: LiveServer | None = None
     try:
@@ -125,8 +118,8 @@ def test_a_refused_event_held_elsewhere_is_taken_out_and_its_sealed_document_voi
     config = ServerConfig(tmp_path / "server", backend) if backend else ServerConfig(
         tmp_path / "server")
     server = LiveServer(config).start()
-    first = _enrolled(server, tmp_path / "w1", "XZ01", "中心1号窗口", all_cases=True)
-    second = _enrolled(server, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
+    first = enrolled_station(server, tmp_path / "w1", "XZ01", "中心1号窗口", all_cases=True)
+    second = enrolled_station(server, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
     try:
         case_id = register(first)
         first.engine.sync_once()
@@ -174,8 +167,8 @@ def test_a_station_that_joins_a_case_later_receives_the_refusals_made_before(
     config = ServerConfig(tmp_path / "server", backend) if backend else ServerConfig(
         tmp_path / "server")
     server = LiveServer(config).start()
-    first = _enrolled(server, tmp_path / "w1", "XZ01", "中心1号窗口", all_cases=True)
-    second = _enrolled(server, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
+    first = enrolled_station(server, tmp_path / "w1", "XZ01", "中心1号窗口", all_cases=True)
+    second = enrolled_station(server, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
     try:
         case_id = register(first)
         for station in (first, second):
@@ -189,7 +182,7 @@ def test_a_station_that_joins_a_case_later_receives_the_refusals_made_before(
         refused = {c.event_id for c in second.conflicts()}
         assert refused
         # A centre window enrolled after the refusals gets them with the history.
-        late = _enrolled(server, tmp_path / "w3", "XZ03", "中心3号窗口", all_cases=True)
+        late = enrolled_station(server, tmp_path / "w3", "XZ03", "中心3号窗口", all_cases=True)
         try:
             report = late.engine.sync_once()
             assert report.ok and report.notices >= len(refused)
