@@ -128,6 +128,39 @@ def test_qr_png_of_a_verification_url_decodes_to_it(seal_key) -> None:
     assert len(matrix) == len(matrix[0]) <= 45 + 4
 
 
+
+def _qrcode_matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
+    """The matrix the qrcode package itself makes (what qr_matrix must equal)."""
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2)
+    code.add_data(payload)
+    code.make(fit=True)
+    return tuple(tuple(row) for row in code.get_matrix())
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "",
+        "0123456789" * 3,  # a numeric segment
+        "HTTPS://ZWFW.QINGHE.GOV.CN/COUNTERDESK/V/" + "ABCDEF" * 5,  # alphanumeric
+        f"{SERVER}/v/{DOCUMENT_ID}?c=K7QMXD4R2TNBW6HA",
+        "受理通知书" * 40,  # versions from 7 on carry the version information
+        "x" * 1200,  # many error correction blocks of two lengths
+        "a1B2" * 560,  # version 40
+    ],
+)
+def test_qr_matrix_is_the_one_the_qrcode_package_makes(payload: str) -> None:
+    assert qr_matrix(payload) == _qrcode_matrix(payload)
+
+
+@given(st.text(alphabet="abcXYZ019:/?=.-受𠮷", max_size=300))
+def test_qr_matrix_is_the_one_the_qrcode_package_makes_for_any_text(payload: str) -> None:
+    assert qr_matrix(payload) == _qrcode_matrix(payload)
+
+
 # ---------------------------------------------------------------- the seal
 
 
