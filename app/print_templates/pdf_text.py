@@ -14,7 +14,9 @@ paragraph stays at natural spacing.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
@@ -59,6 +61,55 @@ class _Line:
     last: bool
 
 
+class Measured:
+    """A text measured in a style: each character's face, natural width and advance on
+    the grid, and its lines for each width it was laid out at.
+
+    The same texts (a template's sentences, the labels of its tables) come back in
+    every document and in every trial of the line spacing (:func:`measure` is cached
+    per process), so each is measured and broken into lines once."""
+
+    def __init__(self, text: str, chain: FontChain, size: float, pitch: float | None) -> None:
+        self.text = text
+        fallback = chain.primary
+        face_for = chain.face_for
+        self.faces = tuple(face_for(ch) or fallback for ch in text)
+        self.naturals = tuple(
+            pdfmetrics.stringWidth(ch, face, size) for ch, face in zip(text, self.faces, strict=True)
+        )
+        self.advances = tuple(
+            pitch if pitch is not None and is_wide(ch, natural, size) else natural
+            for ch, natural in zip(text, self.naturals, strict=True)
+        )
+        self._lines: dict[tuple[float, float], tuple[_Line, ...]] = {}
+
+    def lines(self, width: float, first_indent: float) -> tuple[_Line, ...]:
+        """The lines of the text in ``width``, the first indented by ``first_indent``."""
+        key = (width, first_indent)
+        lines = self._lines.get(key)
+        if lines is None:
+            lines = self._lines[key] = self._break(width, first_indent)
+        return lines
+
+    def _break(self, width: float, first_indent: float) -> tuple[_Line, ...]:
+        broken = break_lines(self.text, self.advances, [width - first_indent, width])
+        lines: list[_Line] = []
+        start = 0
+        for i, (unused, line_text) in enumerate(broken):
+            end = start + len(line_text)
+            lines.append(_Line(start, end, unused, i == 0, i == len(broken) - 1))
+            start = end
+        if not lines:
+            lines.append(_Line(0, 0, width, True, True))
+        return tuple(lines)
+
+
+@lru_cache(maxsize=4096)
+def measure(text: str, chain: FontChain, size: float, pitch: float | None = None) -> Measured:
+    """``text`` measured in ``chain`` at ``size`` (see :class:`Measured`), cached."""
+    return Measured(text, chain, size, pitch)
+
+
 class TextLines(Flowable):
     """A paragraph: wraps to the width it is given, splits between lines across pages."""
 
@@ -75,15 +126,10 @@ class TextLines(Flowable):
         self.style = style
         self.leading = style.leading
         self.spaceAfter = style.space_after
-        self._faces = [face for face, run in style.chain.runs(self.text) for _ in run]
-        self._naturals = [
-            pdfmetrics.stringWidth(ch, face, style.size)
-            for ch, face in zip(self.text, self._faces, strict=True)
-        ]
-        self._advances = [
-            style.pitch if style.pitch is not None and is_wide(ch, natural, style.size) else natural
-            for ch, natural in zip(self.text, self._naturals, strict=True)
-        ]
+        self._measured = measure(self.text, style.chain, style.size, style.pitch)
+        self._faces = self._measured.faces
+        self._naturals = self._measured.naturals
+        self._advances = self._measured.advances
         self._lines: tuple[_Line, ...] = _lines or ()
         self._laid_for = _width if _lines is not None else None
         self.width = _width or 0.0
@@ -98,17 +144,7 @@ class TextLines(Flowable):
     def _lay_out(self, width: float) -> None:
         if self._laid_for == width:
             return
-        indent = self.style.first_indent
-        broken = break_lines(self.text, self._advances, [width - indent, width])
-        lines: list[_Line] = []
-        start = 0
-        for i, (unused, line_text) in enumerate(broken):
-            end = start + len(line_text)
-            lines.append(_Line(start, end, unused, i == 0, i == len(broken) - 1))
-            start = end
-        if not lines:
-            lines.append(_Line(0, 0, width, True, True))
-        self._lines = tuple(lines)
+        self._lines = self._measured.lines(width, self.style.first_indent)
         self._laid_for = width
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -181,9 +217,9 @@ class TextLines(Flowable):
 def draw_positioned(
     canvas: Canvas,
     text: str,
-    faces: list[str],
-    naturals: list[float],
-    advances: list[float],
+    faces: Sequence[str],
+    naturals: Sequence[float],
+    advances: Sequence[float],
     x: float,
     y: float,
     size: float,
@@ -225,14 +261,12 @@ def draw_text(
 
     ``anchor`` is ``left``, ``center`` or ``right`` of ``x``. Returns the text's width.
     """
-    faces = [face for face, run in chain.runs(text) for _ in run]
-    advances = [
-        pdfmetrics.stringWidth(ch, face, size) for ch, face in zip(text, faces, strict=True)
-    ]
+    measured = measure(text, chain, size)
+    advances = measured.naturals
     width = sum(advances)
     if anchor == "center":
         x -= width / 2
     elif anchor == "right":
         x -= width
-    draw_positioned(canvas, text, faces, advances, advances, x, y, size)
+    draw_positioned(canvas, text, measured.faces, advances, advances, x, y, size)
     return width
