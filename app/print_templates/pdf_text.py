@@ -75,7 +75,8 @@ class Measured:
         face_for = chain.face_for
         self.faces = tuple(face_for(ch) or fallback for ch in text)
         self.naturals = tuple(
-            pdfmetrics.stringWidth(ch, face, size) for ch, face in zip(text, self.faces, strict=True)
+            pdfmetrics.stringWidth(ch, face, size)
+            for ch, face in zip(text, self.faces, strict=True)
         )
         self.advances = tuple(
             pitch if pitch is not None and is_wide(ch, natural, size) else natural
