@@ -482,12 +482,14 @@ def _draw_qr_code(canvas: Canvas, payload: str, caption: tuple[str, ...],
                   styles: _Styles) -> None:
     """A QR code QR_SIZE square at the origin, its caption lines to its right."""
     matrix = qr_matrix(payload)
-    module = QR_SIZE / len(matrix)
+    modules = len(matrix)
     path = canvas.beginPath()
+    # In units of one module: every coordinate is a small integer (short to write, and
+    # no rounding between neighbouring runs).
     for row, column, length in dark_runs(matrix):
-        y = QR_SIZE - (row + 1) * module
-        path.rect(column * module, y, length * module, module)
+        path.rect(column, modules - 1 - row, length, 1)
     canvas.saveState()
+    canvas.scale(QR_SIZE / modules, QR_SIZE / modules)
     canvas.setFillColorRGB(0, 0, 0)
     canvas.drawPath(path, stroke=0, fill=1)
     canvas.restoreState()
