@@ -261,3 +261,77 @@ def test_the_rare_character_face_loads_only_when_a_document_needs_it() -> None:
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert result.stdout.split() == ["False", "True"]
+
+
+# ---------------------------------------------------------------- subsetting
+
+
+def _font_with_composite_glyphs(path: Path) -> Path:
+    """A small TrueType font whose accented letters are composite glyphs (offsets in
+    bytes and in words, a scale, a 2x2 transform, a component that is itself composite)."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    glyphs: dict[str, object] = {}
+
+    def box(width: int, height: int) -> object:
+        pen = TTGlyphPen(glyphs)
+        pen.moveTo((0, 0))
+        pen.lineTo((0, height))
+        pen.lineTo((width, height))
+        pen.lineTo((width, 0))
+        pen.closePath()
+        return pen.glyph()
+
+    def composite(*parts: tuple[str, tuple[float, ...]]) -> object:
+        pen = TTGlyphPen(glyphs)
+        for name, transform in parts:
+            pen.addComponent(name, transform)
+        return pen.glyph()
+
+    glyphs[".notdef"] = box(500, 700)
+    glyphs["A"] = box(600, 700)
+    glyphs["acute"] = box(200, 100)
+    glyphs["Aacute"] = composite(("A", (1, 0, 0, 1, 0, 0)), ("acute", (1, 0, 0, 1, 200, 75)))
+    glyphs["Abig"] = composite(("A", (1.5, 0, 0, 1.5, 0, 0)), ("acute", (1, 0, 0, 1, 900, 2000)))
+    glyphs["Ascaled"] = composite(("A", (0.5, 0, 0, 0.8, 0, 0)))
+    glyphs["Aslant"] = composite(("Aacute", (1, 0.2, 0.1, 1, 0, 0)))
+    glyphs["uni56FD"] = box(1000, 880)
+    order = list(glyphs)
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder(order)
+    builder.setupCharacterMap(
+        {0x41: "A", 0xB4: "acute", 0xC1: "Aacute", 0xC2: "Abig", 0xC3: "Aslant", 0xC4: "Ascaled",
+         0x56FD: "uni56FD"}
+    )
+    builder.setupGlyf(glyphs)
+    advances = {name: (1000 if name == "uni56FD" else 600, 0) for name in order}
+    builder.setupHorizontalMetrics(advances)
+    builder.setupHorizontalHeader(ascent=880, descent=-120)
+    builder.setupNameTable({"familyName": "Composite Test", "styleName": "Regular"})
+    builder.setupOS2()
+    builder.setupPost()
+    builder.save(str(path))
+    return path
+
+
+def test_our_subsets_are_the_bytes_reportlab_makes(tmp_path: Path) -> None:
+    from reportlab.pdfbase.ttfonts import TTFont, TTFontFile
+
+    from app.print_templates.font_subset import make_subset
+
+    made = _font_with_composite_glyphs(tmp_path / "composite.ttf")
+    shipped = shipped_fonts_dir() / SHIPPED_BODY
+    for path, text in ((made, "ÃÄÂÁA´国"), (shipped, "受理通知书ABC0123，。（）𠮷")):
+        face = TTFont("subset-test", str(path)).face
+        subset = [ord(ch) for ch in text]
+        assert make_subset(face, subset) == TTFontFile.makeSubset(face, subset)
+
+
+def test_every_face_is_subset_by_our_subsetter(font_setup) -> None:
+    from reportlab.pdfbase import pdfmetrics
+
+    fonts = font_setup.fonts()
+    for chain in (fonts.body_chain, fonts.title_chain, fonts.seal_chain):
+        for name in {chain.face_for(ch) for ch in "受理A1"} - {None}:
+            assert "makeSubset" in vars(pdfmetrics.getFont(name).face)

@@ -35,6 +35,7 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 from app.domain.errors import ValidationError
+from app.print_templates import font_subset
 from app.resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -372,10 +373,9 @@ def _register_ttf(font_file: FontFile) -> str | None:
         if not any(code >= 0x20000 for code in font.face.charToGlyph):
             log.info("skipping font %s: no Chinese glyphs", font_file.path)
             return None
-    # Every subset made for a document reads the whole 'glyf' table (and a few small
-    # ones) out of the file's bytes; a copy per table per face is kept instead of one
-    # per document (the tables never change).
-    font.face.get_table = lru_cache(maxsize=None)(font.face.get_table)
+    # reportlab's subsetter copies the whole 'glyf' table for every subset; ours
+    # slices the glyphs a document uses out of the file's bytes.
+    font_subset.install(font.face)
     pdfmetrics.registerFont(font)
     return name
 
