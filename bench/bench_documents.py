@@ -17,10 +17,10 @@ verification code and so its own QR code), so the QR encoder's cache never helps
 fonts are found and registered once per process, as in the running program, and the
 cost of that first call is measured separately in fresh processes.
 
-Then, for the acceptance notice (the target: with seal, QR and embedded font under
-50 ms): the same notice as a draft (no seal, no QR), with a cached QR, and with
-the glyph check alone, with a rare (extension B) name character; the PAdES signature the application
-adds when sealing (``app.signing.sign_pdf``, with a cProfile of it), its verification,
+Then, for the acceptance notice (the target, issue 19: with seal, QR and embedded font
+at most 15 ms): the same notice as a draft (no seal, no QR), with a cached QR, and with
+the glyph check alone, with a rare (extension B) name character; the PAdES signature
+the application adds when sealing (``app.signing.sign_pdf``, with a cProfile of it), its verification,
 the key generation and loading a key from its PKCS#12 file.
 
 Writes a Markdown report (``--out``, default bench/RESULTS-documents.md). Anything
@@ -107,7 +107,7 @@ from app.signing import (  # noqa: E402
 )
 from bench.measured_on import machine  # noqa: E402
 
-TARGET_MS = 50.0
+TARGET_MS = 15.0
 ACCEPTANCE = DocumentKind.ACCEPTANCE_NOTICE
 SIGNING_TIME = datetime(2026, 11, 23, 2, 32, tzinfo=UTC)
 
@@ -518,9 +518,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {label:<72}{timing.median:>7.1f} ms  (p90 {timing.p90:.1f})")
 
     target = fresh.median
-    verdict = "met" if target < TARGET_MS else "NOT met"
+    verdict = "met" if target <= TARGET_MS else "NOT met"
     print(
-        f"\ntarget: sealed acceptance notice with seal, QR and embedded font under "
+        f"\ntarget: sealed acceptance notice with seal, QR and embedded font at most "
         f"{TARGET_MS:.0f} ms: {target:.1f} ms median -> {verdict}"
     )
     elapsed = time.perf_counter() - bench_started
@@ -589,7 +589,7 @@ def write_report(
     w("## Target\n")
     w(
         f"**Acceptance notice (受理通知书) with seal, QR code and embedded TrueType font: "
-        f"{target:.1f} ms median, target under {TARGET_MS:.0f} ms: {verdict}.**\n"
+        f"{target:.1f} ms median, target at most {TARGET_MS:.0f} ms: {verdict}.**\n"
     )
     w("## Every document, PDF and Word\n")
     w(
