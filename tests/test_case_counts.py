@@ -292,8 +292,8 @@ def test_counts_follow_a_rebuilt_projection(tmp_path: Path) -> None:
 
 def test_counts_follow_a_pulled_page(tmp_path: Path) -> None:
     from app.sync import local
-    from tests.test_sync_pull_batch import approved_cases
     from tests.sync_fixtures import make_station
+    from tests.test_sync_pull_batch import approved_cases
 
     township = make_station(tmp_path / "xc01", "XC01", "城关镇便民服务站")
     center = make_station(tmp_path / "xzzx", "XZZX", "县政务服务中心")
@@ -341,8 +341,8 @@ def test_a_restored_older_backup_counts_its_own_cases(tmp_path: Path) -> None:
 def test_the_migration_counts_the_cases_already_there(tmp_path: Path) -> None:
     from alembic import command
 
-    from app.store.database import alembic_config, make_engine
     from app.services.runtime import open_runtime
+    from app.store.database import alembic_config, make_engine
 
     runtime, staff = make_profile(tmp_path / "profile")
     profile = Profile(tmp_path / "profile")
