@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -361,9 +362,13 @@ class CalendarRepository(_Repository):
         return list(self.session.scalars(select(models.CalendarYear)))
 
     def parsed_years(self) -> dict[int, YearCalendar]:
-        """Every stored year as ``YearCalendar``, parsed once per unit of work."""
+        """Every stored year as ``YearCalendar``, parsed once per unit of work (and
+        once per process for a year's stored text: every case list page needs them)."""
         if self._parsed is None:
-            self._parsed = {r.year: YearCalendar.from_dict(r.data) for r in self.years()}
+            self.session.flush()  # a year saved in this unit of work, read as stored
+            rows = self.session.connection().exec_driver_sql(
+                "SELECT year, data FROM calendar_years").all()
+            self._parsed = {year: _parsed_year(data) for year, data in rows}
         return self._parsed
 
     def get(self, year: int) -> models.CalendarYear | None:
@@ -379,6 +384,19 @@ class CalendarRepository(_Repository):
         row.data = data
         row.updated_at = _now()
         self._parsed = None
+
+
+# A year's stored JSON text -> the year parsed (immutable); a changed year is new text.
+_PARSED_YEARS: dict[str, YearCalendar] = {}
+
+
+def _parsed_year(stored: str) -> YearCalendar:
+    parsed = _PARSED_YEARS.get(stored)
+    if parsed is None:
+        if len(_PARSED_YEARS) > 1000:  # years edited over and over: start afresh
+            _PARSED_YEARS.clear()
+        parsed = _PARSED_YEARS[stored] = YearCalendar.from_dict(json.loads(stored))
+    return parsed
 
 
 def _bind_processor(connection: Connection, column: ColumnElement[Any]) -> Callable[[Any], Any]:
@@ -942,7 +960,7 @@ class CaseRepository(_Repository):
             # Each term's index alone, no row read: the OR of a broad search would read
             # every match to count it.
             return self.session.scalar(select(func.count()).select_from(
-                self._matches(text).subquery())) or 0
+                self._matches(_text_terms(self.session, text)).subquery())) or 0
         query = self._filtered(case_filter).with_only_columns(
             func.count(), maintain_column_froms=True
         )
@@ -1015,14 +1033,15 @@ class CaseRepository(_Repository):
             select(func.coalesce(func.sum(count.cases), 0)).where(
                 count.bucket.like(f"{like_escaped(kind + prefix)}%", escape="\\"))) or 0
 
-    def _matches(self, text: str, *, until: datetime | None = None,
+    @staticmethod
+    def _matches(terms: list[Any], *, until: datetime | None = None,
                  distinct: bool = True) -> Any:
-        """(rowid, registered_at) of every case a broad search matches, registered at
-        or before ``until``: a UNION of one query per term, each read from its index
-        alone (the (column, registered_at) indexes)."""
+        """(rowid, registered_at) of every case a broad search's ``terms`` match,
+        registered at or before ``until``: a UNION of one query per term, each read
+        from its index alone (the (column, registered_at) indexes)."""
         row = models.CaseRow
         arms: list[Any] = []
-        for term in _text_terms(self.session, text):
+        for term in terms:
             arm: Any = select(literal_column("cases.rowid").label("case_rowid"),
                               row.registered_at.label("at")).where(term)
             arms.append(arm.where(row.registered_at <= until) if until is not None else arm)
@@ -1048,11 +1067,12 @@ class CaseRepository(_Repository):
             # Case numbers carry the registration date: ordering by the number walks the
             # index instead of sorting a few hundred thousand matches.
             column = models.CaseRow.number
-        many = sort == "registered_at" and self._matches_many(case_filter)
+        terms = _text_terms(self.session, text) if _is_broad_text(text) else []
+        many = sort == "registered_at" and self._matches_many(case_filter, terms)
         if (column is models.CaseRow.registered_at and descending and not offset
-                and not many and _is_broad_text(text)
+                and not many and terms
                 and case_filter == CaseFilter(text=case_filter.text)):
-            return self._newest_matches(text, limit, after)
+            return self._newest_matches(terms, limit, after)
         order = column.desc() if descending else column.asc()
         query = self._filtered(case_filter, indexed_text=not many)
         if after is not None:
@@ -1060,14 +1080,14 @@ class CaseRepository(_Repository):
         query = query.order_by(order, models.CaseRow.id)
         return list(self.session.scalars(query.offset(offset).limit(limit)))
 
-    def _newest_matches(self, text: str, limit: int,
+    def _newest_matches(self, terms: list[Any], limit: int,
                         after: CaseCursor | None) -> list[models.CaseRow]:
         """The newest ``limit`` cases of a broad search with a few thousand matches:
         the registration time of the ``limit``-th is found in the indexes, then only
         the rows from that time on are read (not every match, to sort)."""
         row = models.CaseRow
         until = after.registered_at if after is not None else None
-        matches = self._matches(text, until=until).subquery()
+        matches = self._matches(terms, until=until).subquery()
         boundary = select(matches.c.at)
         if until is not None:  # ties with the cursor's time come on top of the limit
             boundary = boundary.where(matches.c.at < until)
@@ -1086,15 +1106,17 @@ class CaseRepository(_Repository):
     # index (a match in every few hundred rows) than by sorting them all.
     DENSE_MATCHES = 5000
 
-    def _matches_many(self, case_filter: CaseFilter) -> bool:
+    def _matches_many(self, case_filter: CaseFilter, terms: list[Any] | None = None) -> bool:
         """Whether a name/matter search matches over DENSE_MATCHES cases: counted on
-        the search's own indexes, stopping there."""
+        the search's own indexes, stopping there (``terms``: its terms, if known)."""
         text = case_filter.text.strip()
-        if not _is_broad_text(text):
+        if terms is None:
+            terms = _text_terms(self.session, text) if _is_broad_text(text) else []
+        if not terms:
             return False
         # UNION ALL: read as far as the probe, no set of every match built (a case two
         # terms match counted twice only chooses the plan sooner, the rows are the same).
-        matches = self._matches(text, distinct=False).subquery()
+        matches = self._matches(terms, distinct=False).subquery()
         probe = select(matches.c.case_rowid).offset(self.DENSE_MATCHES).limit(1)
         return self.session.scalar(probe) is not None
 
