@@ -334,17 +334,21 @@ def build_profile(data_dir: Path, total_cases: int, seed: int) -> Runtime:
     return runtime
 
 
-def timed(function: Callable[[], object], repeat: int) -> tuple[float, float, float, object]:
-    """(first ms, median ms, max ms, result): the first run, then ``repeat`` more."""
+def timed(function: Callable[[], object], repeat: int
+          ) -> tuple[float, float, float, float, object]:
+    """(first ms, median ms, max ms, median CPU ms, result): the first run, then
+    ``repeat`` more. CPU time is this process's: the wait for a core on a shared,
+    loaded machine is in the wall times only."""
     started = time.perf_counter()
     result = function()
     first = (time.perf_counter() - started) * 1000
-    samples = []
+    samples, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = function()
         samples.append((time.perf_counter() - started) * 1000)
-    return first, statistics.median(samples), max(samples), result
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return first, statistics.median(samples), max(samples), statistics.median(cpu), result
 
 
 _INITIALS: dict[str, str] = {}
@@ -447,12 +451,15 @@ def run(runtime: Runtime, repeat: int, fetches: int) -> None:
             "SELECT applicant_id_number FROM cases WHERE applicant_name LIKE '李%' "
             "LIMIT 1 OFFSET :skip"), {"skip": total // 40}).scalar_one())
     calls = query_rows(runtime, user, id_number, deep=total // 2)
-    print("\n| services (app.services.queries) | first ms | median ms | max ms | result |")
-    print("|---|--:|--:|--:|--:|")
+    print(f"\nload average before: {Path('/proc/loadavg').read_text().split()[:3]}")
+    print("\n| services (app.services.queries) | first ms | median ms | max ms "
+          "| CPU median ms | result |")
+    print("|---|--:|--:|--:|--:|--:|")
     for label, function in calls:
-        first, median, worst, result = timed(function, repeat)
+        first, median, worst, cpu, result = timed(function, repeat)
         shown = f"{len(result)} rows" if isinstance(result, list) else f"{result:,}"
-        print(f"| {label} | {first:.1f} | {median:.1f} | {worst:.1f} | {shown} |", flush=True)
+        print(f"| {label} | {first:.1f} | {median:.1f} | {worst:.1f} | {cpu:.1f} | {shown} |",
+              flush=True)
 
     print("\n| UI case model (app.ui.case_model), offscreen | first page ms "
           "| fetchMore median ms | fetchMore max ms | rows fetched |")
@@ -467,6 +474,7 @@ def run(runtime: Runtime, repeat: int, fetches: int) -> None:
         print(f"| {label} | {first:.1f} | {median} | {worst} | {rows} |", flush=True)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak resident memory of this process: {rss:.0f} MB")
+    print(f"load average after: {Path('/proc/loadavg').read_text().split()[:3]}")
     _print_plans(runtime, id_number)
 
 
