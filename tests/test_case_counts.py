@@ -61,19 +61,25 @@ def _insert_cases(runtime: Runtime, total: int, seed: int) -> None:
         uow.commit()
 
 
-def _demo_catalog(runtime: Runtime, staff: Staff) -> None:
-    """The demo's departments and matters: the generated cases' matters, by name."""
-    for department in demo.DEPARTMENTS:
-        catalog.save_department(runtime.uow, staff.admin, department)
-    for matter in demo.MATTERS:
-        catalog.save_matter(runtime.uow, staff.admin, matter)
+def _generated(data_dir: Path, total: int, seed: int) -> tuple[Runtime, Staff]:
+    """A profile with the demo's departments and matters (the generated cases' matters,
+    found by name) and ``total`` generated cases."""
+    runtime, staff = make_profile(data_dir)
+    try:
+        for department in demo.DEPARTMENTS:
+            catalog.save_department(runtime.uow, staff.admin, department)
+        for matter in demo.MATTERS:
+            catalog.save_matter(runtime.uow, staff.admin, matter)
+        _insert_cases(runtime, total, seed)
+    except BaseException:
+        runtime.close()
+        raise
+    return runtime, staff
 
 
 @pytest.fixture(scope="module")
 def many(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, Staff]]:
-    runtime, staff = make_profile(tmp_path_factory.mktemp("many") / "profile")
-    _demo_catalog(runtime, staff)
-    _insert_cases(runtime, CASES, seed=19)
+    runtime, staff = _generated(tmp_path_factory.mktemp("many") / "profile", CASES, seed=19)
     yield runtime, staff
     runtime.close()
 
@@ -226,10 +232,8 @@ def test_a_dense_search_pages_by_walking_the_registrations(many, monkeypatch) ->
 
 
 def test_counts_follow_updates_deletes_and_inserts(tmp_path: Path) -> None:
-    runtime, staff = make_profile(tmp_path / "profile")
+    runtime, _staff = _generated(tmp_path / "profile", 400, seed=7)
     try:
-        _demo_catalog(runtime, staff)
-        _insert_cases(runtime, 400, seed=7)
         with runtime.uow() as uow:
             connection = uow.session.connection()
             # Each counted column changed on a few rows, some rows changed twice.
@@ -313,12 +317,10 @@ def test_counts_follow_a_pulled_page(tmp_path: Path) -> None:
         center.close()
 
 
-def test_a_restored_older_backup_counts_its_own_cases(tmp_path: Path) -> None:
-    runtime, staff = make_profile(tmp_path / "profile")
+def test_a_restored_backup_counts_its_own_cases(tmp_path: Path) -> None:
+    runtime, _staff = _generated(tmp_path / "profile", 120, seed=3)
     profile = Profile(tmp_path / "profile")
     try:
-        _demo_catalog(runtime, staff)
-        _insert_cases(runtime, 120, seed=3)
         saved = backup(profile, destination=tmp_path / "saved.sqlite3")
         with runtime.uow() as uow:  # work after the backup, lost by the restore
             uow.session.connection().exec_driver_sql("DELETE FROM cases WHERE rowid % 4 = 0")
@@ -344,11 +346,9 @@ def test_the_migration_counts_the_cases_already_there(tmp_path: Path) -> None:
     from app.services.runtime import open_runtime
     from app.store.database import alembic_config, make_engine
 
-    runtime, staff = make_profile(tmp_path / "profile")
+    runtime, _staff = _generated(tmp_path / "profile", 300, seed=5)
     profile = Profile(tmp_path / "profile")
     try:
-        _demo_catalog(runtime, staff)
-        _insert_cases(runtime, 300, seed=5)
         expected = _recounted(runtime)
     finally:
         runtime.close()
