@@ -1,6 +1,7 @@
 """Benchmark: case lists, searches and the UI's case model on 1,000,000 cases.
 
     .venv/bin/python bench/bench_million_cases.py [--cases 1000000] [--repeat 3] [--keep DIR]
+    .venv/bin/python bench/bench_million_cases.py --profile DIR   # a profile built before
 
 Builds a temporary profile (``app.services.runtime.open_runtime``) with the demo's
 departments and matters, then writes ``--cases`` rows straight into the ``cases``
@@ -13,7 +14,8 @@ running through every state, with their deadlines counted on the real working-da
 calendar, so a realistic share is yellow or red today.
 
 It then times, through ``app.services.queries`` exactly as the screens call them:
-the count and the first and a deep page with no filter; text searches by case-number
+the count and the first and a deep page with no filter (by offset, and by keyset
+from the row before it as the case list's fetchMore asks); text searches by case-number
 prefix ("XZ01-2026"), surname prefix, an exact ID number and a matter name; the
 warning filters red and yellow. And the case search's model (``app.ui.case_model``),
 offscreen: from ``set_loader`` to the first page's rows, and each ``fetchMore``.
@@ -25,6 +27,7 @@ are in bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import random
 import resource
@@ -65,6 +68,9 @@ from app.services.system import system_user  # noqa: E402
 from app.store import models  # noqa: E402
 
 BATCH = 50_000
+# Keyset paging (issue 19); without it (the code before, timed from a copy of this
+# script beside an older checkout) the deep page is by offset only.
+KEYSET = "after" in inspect.signature(list_cases).parameters
 YEARS_OF_HISTORY = 3
 TOWN_STATIONS = tuple(f"XC{n:02d}" for n in range(1, 9))
 # Share of a day's cases per matter (by code); the rest of the catalog shares what is left.
@@ -328,17 +334,21 @@ def build_profile(data_dir: Path, total_cases: int, seed: int) -> Runtime:
     return runtime
 
 
-def timed(function: Callable[[], object], repeat: int) -> tuple[float, float, float, object]:
-    """(first ms, median ms, max ms, result): the first run, then ``repeat`` more."""
+def timed(function: Callable[[], object], repeat: int
+          ) -> tuple[float, float, float, float, object]:
+    """(first ms, median ms, max ms, median CPU ms, result): the first run, then
+    ``repeat`` more. CPU time is this process's: the wait for a core on a shared,
+    loaded machine is in the wall times only."""
     started = time.perf_counter()
     result = function()
     first = (time.perf_counter() - started) * 1000
-    samples = []
+    samples, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = function()
         samples.append((time.perf_counter() - started) * 1000)
-    return first, statistics.median(samples), max(samples), result
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return first, statistics.median(samples), max(samples), statistics.median(cpu), result
 
 
 _INITIALS: dict[str, str] = {}
@@ -374,6 +384,11 @@ def query_rows(runtime: Runtime, user: CurrentUser, id_number: str, deep: int
         calls.append((f"page 1 {label}", lambda f=case_filter: list_cases(uow, user, f)))
     calls.insert(2, (f"page at offset {deep:,} no filter",
                      lambda: list_cases(uow, user, offset=deep)))
+    if KEYSET:
+        # The row before the deep page, as the list holds it after scrolling that far.
+        [before_deep] = list_cases(uow, user, offset=deep - 1, limit=1)
+        calls.insert(3, (f"page {deep:,} deep no filter, keyset (after=)",
+                         lambda: list_cases(uow, user, after=before_deep)))
     calls.append(("page 1 warning=red by deadline", lambda: list_cases(
         uow, user, searches["warning=red"], sort="deadline", descending=False)))
     return calls
@@ -395,8 +410,12 @@ def measure_model(runtime: Runtime, user: CurrentUser, case_filter: CaseFilter,
     model = CaseTableModel(runner)
     uow = runtime.uow
 
-    def load(offset: int, limit: int, sort: str, descending: bool) -> list[Any]:
-        return queries.list_cases(uow, user, case_filter, offset=offset, limit=limit,
+    def load(offset: int, limit: int, sort: str, descending: bool,
+             after: Any = None) -> list[Any]:  # as app/forms/case_search.py loads
+        if not KEYSET:
+            return queries.list_cases(uow, user, case_filter, offset=offset, limit=limit,
+                                      sort=sort, descending=descending)
+        return queries.list_cases(uow, user, case_filter, after=after, limit=limit,
                                   sort=sort, descending=descending)
 
     def until_page(start: Callable[[], None]) -> float:
@@ -432,12 +451,15 @@ def run(runtime: Runtime, repeat: int, fetches: int) -> None:
             "SELECT applicant_id_number FROM cases WHERE applicant_name LIKE '李%' "
             "LIMIT 1 OFFSET :skip"), {"skip": total // 40}).scalar_one())
     calls = query_rows(runtime, user, id_number, deep=total // 2)
-    print("\n| services (app.services.queries) | first ms | median ms | max ms | result |")
-    print("|---|--:|--:|--:|--:|")
+    print(f"\nload average before: {Path('/proc/loadavg').read_text().split()[:3]}")
+    print("\n| services (app.services.queries) | first ms | median ms | max ms "
+          "| CPU median ms | result |")
+    print("|---|--:|--:|--:|--:|--:|")
     for label, function in calls:
-        first, median, worst, result = timed(function, repeat)
+        first, median, worst, cpu, result = timed(function, repeat)
         shown = f"{len(result)} rows" if isinstance(result, list) else f"{result:,}"
-        print(f"| {label} | {first:.1f} | {median:.1f} | {worst:.1f} | {shown} |", flush=True)
+        print(f"| {label} | {first:.1f} | {median:.1f} | {worst:.1f} | {cpu:.1f} | {shown} |",
+              flush=True)
 
     print("\n| UI case model (app.ui.case_model), offscreen | first page ms "
           "| fetchMore median ms | fetchMore max ms | rows fetched |")
@@ -452,6 +474,7 @@ def run(runtime: Runtime, repeat: int, fetches: int) -> None:
         print(f"| {label} | {first:.1f} | {median} | {worst} | {rows} |", flush=True)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak resident memory of this process: {rss:.0f} MB")
+    print(f"load average after: {Path('/proc/loadavg').read_text().split()[:3]}")
     _print_plans(runtime, id_number)
 
 
@@ -489,25 +512,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261123)
     parser.add_argument("--keep", type=Path, default=None,
                         help="build the profile in this (new) folder and keep it")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="time a profile built before with --keep (upgraded if older)")
     args = parser.parse_args(argv)
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="counterdesk-million-"))
+    if args.profile and args.keep:
+        parser.error("--profile and --keep exclude each other")
+    folder = args.profile or args.keep or Path(tempfile.mkdtemp(prefix="counterdesk-million-"))
     if args.keep and folder.exists() and any(folder.iterdir()):
         parser.error(f"{folder} is not empty")
     started = time.perf_counter()
-    runtime = build_profile(folder, args.cases, args.seed)
+    if args.profile:
+        runtime = open_runtime(folder, backups=False)
+    else:
+        runtime = build_profile(folder, args.cases, args.seed)
     try:
         with runtime.uow() as uow:
             states = dict(uow.session.execute(text(
                 "SELECT state, count(*) FROM cases GROUP BY state ORDER BY 2 DESC")).all())
         size = sum(p.stat().st_size for p in folder.glob("*.sqlite3*"))
-        print(f"profile: {sum(states.values()):,} cases, {size / 1e6:.0f} MB, built in "
+        print(f"profile: {sum(states.values()):,} cases, {size / 1e6:.0f} MB, "
+              f"{'opened' if args.profile else 'built'} in "
               f"{time.perf_counter() - started:.0f}s, at {datetime.now():%Y-%m-%d %H:%M}")
         print("states: " + ", ".join(f"{state} {count:,}" for state, count in states.items()))
         sys.stdout.flush()
         run(runtime, args.repeat, args.fetches)
     finally:
         runtime.close()
-        if args.keep is None:
+        if args.keep is None and args.profile is None:
             shutil.rmtree(folder, ignore_errors=True)
     return 0
 

@@ -136,10 +136,10 @@ def _environment(**extra: str) -> dict[str, str]:
     return env
 
 
-def _run(command: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
+def _run(command: Sequence[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, float]:
     """One fresh process until it prints READY: (ms, peak resident MB)."""
     started = time.perf_counter()
-    process = subprocess.Popen(list(command), cwd=ROOT, env=env, stdout=subprocess.PIPE,
+    process = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True)
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -151,14 +151,16 @@ def _run(command: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
     return elapsed * 1000, int(line.split()[1]) / 1024  # ms, MB (ru_maxrss is KiB)
 
 
-def _measure(rows: dict[str, tuple[list[str], dict[str, str]]],
-             repeat: int) -> dict[str, list[tuple[float, float]]]:
+Row = tuple[list[str], dict[str, str]] | tuple[list[str], dict[str, str], Path]
+
+
+def _measure(rows: dict[str, Row], repeat: int) -> dict[str, list[tuple[float, float]]]:
     """Each command ``repeat`` times, the rounds interleaved; a first untimed round
-    fills the disk cache."""
+    fills the disk cache. A row's third item is the checkout to run it in."""
     runs: dict[str, list[tuple[float, float]]] = {label: [] for label in rows}
     for round_number in range(repeat + 1):
-        for label, (command, env) in rows.items():
-            result = _run(command, env)
+        for label, (command, env, *cwd) in rows.items():
+            result = _run(command, env, *cwd)
             if round_number:
                 runs[label].append(result)
     return runs
@@ -206,13 +208,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="profiles to start the main window on, smallest first")
     parser.add_argument("--no-login", action="store_true",
                         help="skip the login window through the README's command")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another checkout (say main's) whose main window is timed in "
+                             "the same rounds, for a before/after in one run")
     args = parser.parse_args(argv)
     python = sys.executable
-    _table("start-up to the main window, fresh process", _measure({
+    rows: dict[str, Row] = {
         "empty PyQt6 window (floor)": ([python, "-c", FLOOR], _environment()),
         "CounterDesk main window, first rows": (
             [python, "-c", COUNTERDESK, str(args.data_dir)], _environment()),
-    }, args.repeat))
+    }
+    if args.against is not None:
+        # ``python -c`` imports ``app`` from the current directory: the other checkout's.
+        rows[f"the same, {args.against}"] = (
+            [python, "-c", COUNTERDESK, str(args.data_dir)],
+            _environment(PYTHONPATH=str(args.against.resolve())), args.against.resolve())
+    _table("start-up to the main window, fresh process", _measure(rows, args.repeat))
 
     if not args.no_login:
         python3 = shutil.which("python3") or "python3"

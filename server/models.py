@@ -117,6 +117,26 @@ class Station(Base):
     audit_head_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
+# The sealed events' payload keys the verification page looks documents up by, when no
+# verification record came with them (a station older than the records). Each has a
+# partial expression index (migration 0009); the query must spell the expression the
+# same way for the database to use it, so both take it from here.
+SEALED_LOOKUP_KEYS = ("seal_use_id", "supersedes")
+
+
+def sealed_payload_text(dialect: str, key: str) -> str:
+    """SQL for the text of ``payload[key]`` on ``dialect``, as the index spells it."""
+    if key not in SEALED_LOOKUP_KEYS:
+        raise ValueError(f"no index on payload key {key!r}")
+    if dialect == "postgresql":
+        return f"(payload ->> '{key}')"
+    return f"json_extract(payload, '$.{key}')"
+
+
+def sealed_lookup_indexes() -> list[str]:
+    return [f"ix_events_sealed_{key}" for key in SEALED_LOOKUP_KEYS]
+
+
 class EventRow(Base):
     """An accepted event, numbered in the order the server accepted it."""
 

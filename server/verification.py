@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, literal_column, select
 from sqlalchemy.orm import Session
 
 from app.domain.errors import ValidationError
@@ -40,6 +40,7 @@ from server.models import (
     EventRow,
     Station,
     VerificationRecord,
+    sealed_payload_text,
 )
 
 _DOCUMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
@@ -98,14 +99,21 @@ def well_formed(document_id: str, code: str) -> bool:
         _CODE.fullmatch(normalise_code(code)))
 
 
-def _sealed(session: Session, key: str, value: str) -> EventRow | None:
-    query = (
+def sealed_lookup(dialect: str, key: str, value: str) -> Select[tuple[EventRow]]:
+    """The first sealed event whose payload has ``key`` = ``value``. The expression and
+    the type are spelt as the partial index is (a bound "sealed" would not prove the
+    index's condition to the planner)."""
+    return (
         select(EventRow)
-        .where(EventRow.type == EventType.SEALED.value, EventRow.payload[key].as_string() == value)
+        .where(EventRow.type == literal_column(f"'{EventType.SEALED.value}'"),
+               literal_column(sealed_payload_text(dialect, key)) == bindparam("value", value))
         .order_by(EventRow.server_sequence)
         .limit(1)
     )
-    return session.scalar(query)
+
+
+def _sealed(session: Session, key: str, value: str) -> EventRow | None:
+    return session.scalar(sealed_lookup(session.get_bind().dialect.name, key, value))
 
 
 def _correction_number(session: Session, document_id: str) -> str:

@@ -307,8 +307,9 @@ def test_the_chiefs_deputy_appears_in_the_same_cover_list(posted) -> None:
                          starts_at=MONDAY, ends_at=MONDAY + timedelta(days=2),
                          reason="外出培训", now=MONDAY)
     [deputy] = ab_posts.cover_list(runtime.uow, staff.admin, now=MONDAY).delegations
-    assert (deputy.chief_name, deputy.deputy_name, deputy.department_code, deputy.current) == (
-        "王首席", "周受理", "SCJ", True)
+    # The department by its name, as the chief and the admin know it, not its code.
+    assert (deputy.chief_name, deputy.deputy_name, deputy.department_name, deputy.current) == (
+        "王首席", "周受理", "县市场监督管理局", True)
 
 
 def test_the_month_counts_each_persons_covering_acts(posted) -> None:

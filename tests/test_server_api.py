@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -42,7 +43,7 @@ from app.sync.protocol import (
 from server import reference
 from server.cli import main as server_main
 from server.database import ServerConfig, make_engine, upgrade
-from server.models import Attachment, Base
+from server.models import Attachment, Base, sealed_lookup_indexes
 from tests.sync_fixtures import (
     APPLICANT,
     PASSWORD,
@@ -602,12 +603,20 @@ def test_a_departments_numbering_and_remedy_bodies_reach_the_stations(
 # --- schema and CLI ----------------------------------------------------------------------
 
 
+def _not_an_expression_index(obj: Any, name: str | None, type_: str, *_: Any) -> bool:
+    # The sealed lookups' partial expression indexes differ by dialect, so only migration
+    # 0009 makes them (and tests/test_server_sealed_lookup.py checks they serve).
+    return not (type_ == "index" and name in sealed_lookup_indexes())
+
+
 def _schema_differences(url: str) -> list[Any]:
     engine = make_engine(url)
     try:
         upgrade(engine)
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+        with engine.connect() as connection, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
+            context = MigrationContext.configure(connection, opts={
+                "compare_type": True, "include_object": _not_an_expression_index})
             return list(compare_metadata(context, Base.metadata))
     finally:
         engine.dispose()

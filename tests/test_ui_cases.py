@@ -29,9 +29,10 @@ def test_the_case_list_fetches_page_by_page(qtbot, gui_profile) -> None:
     uow, user = context.uow, context.user
     loaded: list[tuple[int, int]] = []
 
-    def loader(offset: int, limit: int, sort: str, descending: bool):
+    def loader(offset: int, limit: int, sort: str, descending: bool, after):
         loaded.append((offset, limit))
-        return queries.list_cases(uow, user, CaseFilter(), offset=offset, limit=limit,
+        assert (after is None) == (offset == 0)  # the last row shown, for keyset paging
+        return queries.list_cases(uow, user, CaseFilter(), after=after, limit=limit,
                                   sort=sort, descending=descending)
 
     model = CaseTableModel(context.runner, page_size=50)

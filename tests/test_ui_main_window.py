@@ -318,3 +318,54 @@ os._exit(0)  # Qt's teardown without a window system is not what is tested
                             env=env, cwd=Path(__file__).resolve().parent.parent, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_first_task_loads_while_the_window_is_built(qtbot, gui_profile: GuiProfile,
+                                                         monkeypatch) -> None:
+    context = gui_profile.context(gui_profile.staff.supervisor)
+    asked: list[str] = []
+    run = context.runner.run
+
+    def recording(function, **kwargs):
+        asked.append(function.__qualname__)
+        return run(function, **kwargs)
+
+    monkeypatch.setattr(context.runner, "run", recording)
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    # Before the event loop has run once: the delegations are re-read, then the page's
+    # first rows are asked for, and only then the status bar's counts.
+    page = window.page("warnings")
+    assert window.stack.currentWidget() is page
+    assert page.model.loading
+    assert asked[:2] == ["MainWindow.refresh_user.<locals>.<lambda>",
+                         "CaseTableModel._fetch_page.<locals>.<lambda>"]
+    assert asked.index("MainWindow.refresh_status.<locals>.<lambda>") > 1
+    wait_idle(qtbot, context)
+    assert not page.model.loading
+
+
+def test_a_task_held_only_by_a_delegation_waits_for_the_delegations(
+        qtbot, gui_profile: GuiProfile) -> None:
+    from datetime import timedelta
+
+    from app.services import accounts
+    from app.services.context import utc_now
+
+    staff, uow = gui_profile.staff, gui_profile.runtime.uow
+    now = utc_now()
+    accounts.name_deputy(uow, staff.chief, deputy_id=staff.clerk2.id,
+                         starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1),
+                         reason="外出参加培训", now=now - timedelta(hours=1))
+    deputy = accounts.refresh_user(uow, staff.clerk2, now=now)
+    window = MainWindow(gui_profile.context(deputy))
+    qtbot.addWidget(window)
+    # 待我核准 and 用印 are the clerk's by the delegation alone: at start such a page is
+    # loaded only after the delegations were re-read, as on every switch of page.
+    assert window._by_delegation_only("approve") and window._by_delegation_only("seal")
+    assert not window._by_delegation_only("register")
+    chief = MainWindow(gui_profile.context(staff.chief))
+    qtbot.addWidget(chief)
+    assert not chief._by_delegation_only("approve")
+    wait_idle(qtbot, window.context)
+    wait_idle(qtbot, chief.context)

@@ -154,7 +154,7 @@ class ABPostTab(QWidget):
         for deputy in self.cover.delegations:
             period = f"{deputy.starts_at:%Y-%m-%d %H:%M}至{deputy.ends_at:%Y-%m-%d %H:%M}"
             self.delegation_tree.addTopLevelItem(QTreeWidgetItem([
-                deputy.chief_name, deputy.deputy_name, deputy.department_code, period,
+                deputy.chief_name, deputy.deputy_name, deputy.department_name, period,
                 deputy.reason, self.tr("生效中") if deputy.current else self.tr("未生效或已结束")]))
         self._on_post_tree_current_item_changed()
         self._on_absence_tree_current_item_changed()

@@ -194,8 +194,10 @@ class CaseSearchPage(Page):
         case_filter = self.current_filter()
         uow, user = self.context.uow, self.context.user
 
-        def load(offset: int, limit: int, sort: str, descending: bool) -> list[Any]:
-            return queries.list_cases(uow, user, case_filter, offset=offset, limit=limit,
+        def load(offset: int, limit: int, sort: str, descending: bool,
+                 after: Any) -> list[Any]:
+            # The next page from the last row shown (keyset), not by skipping offset rows.
+            return queries.list_cases(uow, user, case_filter, after=after, limit=limit,
                                       sort=sort, descending=descending)
 
         self.message_bar.hide()

@@ -65,7 +65,7 @@ class DelegationLine:
 
     chief_name: str
     deputy_name: str
-    department_code: str
+    department_name: str
     starts_at: datetime
     ends_at: datetime
     reason: str
@@ -363,6 +363,7 @@ def cover_list(
     today = local_date(now)
     with uow_factory() as uow:
         names = {u.id: u.display_name for u in uow.users.all()}
+        department_names = {d.code: d.name for d in uow.catalog.departments()}
         posts = []
         for post in uow.users.window_posts():
             absence = _absent_today(uow, post.a_staff_id, today)
@@ -384,7 +385,8 @@ def cover_list(
         delegations = [
             DelegationLine(chief_name=names.get(d.chief_id, ""),
                            deputy_name=names.get(d.deputy_id, ""),
-                           department_code=d.department_code,
+                           department_name=department_names.get(
+                               d.department_code, d.department_code),
                            starts_at=d.starts_at.astimezone(CHINA_TZ),
                            ends_at=d.ends_at.astimezone(CHINA_TZ), reason=d.reason,
                            current=d.starts_at <= now < d.ends_at)

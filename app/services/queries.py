@@ -15,7 +15,7 @@ from app.services.ab_posts import covering
 from app.services.context import CurrentUser, local_date, utc_now
 from app.services.recording import load_calendar, yellow_threshold
 from app.store import models
-from app.store.repositories import CaseFilter
+from app.store.repositories import CaseCursor, CaseFilter
 from app.store.unit_of_work import UnitOfWorkFactory
 
 ALL_CASES = CaseFilter()
@@ -125,8 +125,11 @@ def list_cases(
     sort: str = "registered_at",
     descending: bool = True,
     now: datetime | None = None,
+    after: CaseSummary | None = None,
 ) -> list[CaseSummary]:
-    """One page of cases matching the filter."""
+    """One page of cases matching the filter: from ``offset`` on, or (keyset paging, as
+    fast at any depth) the page that follows ``after``, the last row of the one before;
+    ``offset`` then counts rows past it."""
     authorize(user.roles, Action.VIEW_CASES, who=user.display_name)
     _check_range(case_filter)
     today = local_date(now or utc_now())
@@ -136,8 +139,17 @@ def list_cases(
         case_filter = replace(case_filter, today=today)
     with uow_factory() as uow:
         rows = list(uow.cases.page(case_filter, offset=offset, limit=limit, sort=sort,
-                                   descending=descending))
+                                   descending=descending, after=_cursor(after)))
         return _summaries(rows, load_calendar(uow), today, yellow_threshold(uow))
+
+
+def _cursor(summary: CaseSummary | None) -> CaseCursor | None:
+    if summary is None:
+        return None
+    return CaseCursor(id=summary.id, number=summary.number,
+                      registered_at=summary.registered_at, deadline=summary.deadline,
+                      applicant_name=summary.applicant_name,
+                      matter_name=summary.matter_name, state=summary.state)
 
 
 def _check_range(case_filter: CaseFilter) -> None:

@@ -1,8 +1,10 @@
 """Case lists as a Qt model that fetches pages from the database as the view scrolls.
 
 The model never loads the whole table: ``fetchMore`` asks the task runner for the
-next page (``queries.list_cases`` with offset and limit) and inserts the rows when
-they arrive. Changing the filter or the sort order starts over; answers that belong
+next page and inserts the rows when they arrive. The loader gets both the offset and
+the last row shown: a search passes that row to ``queries.list_cases(after=...)``
+(keyset paging, as fast 500,000 rows deep as on the first page); a bounded list may
+go by the offset. Changing the filter or the sort order starts over; answers that belong
 to an older filter are dropped.
 """
 
@@ -20,8 +22,9 @@ from app.services.queries import CaseSummary
 from app.ui.tasks import TaskRunner, describe_unexpected
 from app.ui.widgets import local_time
 
-# loader(offset, limit, sort, descending) -> one page of summaries
-PageLoader = Callable[[int, int, str, bool], list[CaseSummary]]
+# loader(offset, limit, sort, descending, after) -> one page of summaries; ``after`` is
+# the last row of the pages before (None for the first page), ``offset`` their length.
+PageLoader = Callable[[int, int, str, bool, CaseSummary | None], list[CaseSummary]]
 
 WARNING_COLOURS = {
     "yellow": (QColor("#fff4c2"), QColor("#7a5800")),
@@ -151,10 +154,11 @@ class CaseTableModel(QAbstractTableModel):
             return
         generation = self._generation
         offset, limit = len(self._rows), self.page_size
+        after = self._rows[-1] if self._rows else None
         sort, descending = self._sort, self._descending
         self._set_loading(True)
         self._runner.run(
-            lambda: loader(offset, limit, sort, descending),
+            lambda: loader(offset, limit, sort, descending, after),
             on_done=lambda rows: self._on_page(generation, rows),
             on_error=lambda error: self._on_error(generation, error), owner=self)
 
@@ -262,7 +266,8 @@ def _sort_value(summary: CaseSummary, key: str) -> Any:
 def list_loader(rows_source: Callable[[], list[CaseSummary]]) -> PageLoader:
     """A loader for a bounded list (a queue): everything on the first page."""
 
-    def load(offset: int, limit: int, sort: str, descending: bool) -> list[CaseSummary]:
+    def load(offset: int, limit: int, sort: str, descending: bool,
+             after: CaseSummary | None) -> list[CaseSummary]:
         if offset:
             return []
         return rows_source()

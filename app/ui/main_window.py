@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import import_module
 from typing import TYPE_CHECKING
 
@@ -227,6 +227,8 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._apply_navigation()
+        # The first page's rows load on the database thread while the rest is built.
+        self._open_first_task()
         self._build_status_bar()
         self.idle_watcher = IdleWatcher(context.idle_minutes, self)
         self._status_timer = QTimer(self)
@@ -239,9 +241,7 @@ class MainWindow(QMainWindow):
         self._sync_backoff = Backoff(interval=SYNC_INTERVAL_MS / 1000)
         self._connect_signals()
         self._update_user_card()
-        if self.nav.count():
-            self.nav.setCurrentRow(self._keys.index(first_task(context, self._keys)))
-        self.refresh_status()
+        self.refresh_status()  # after the first page's rows (the worker answers in order)
         self._status_timer.start()
         self._start_sync()
 
@@ -378,6 +378,35 @@ class MainWindow(QMainWindow):
     def _refresh_status_and_user(self) -> None:
         self.refresh_status()
         self.refresh_user()
+
+    def _open_first_task(self) -> None:
+        """Show the role's first task and start loading it at once, so that its first
+        rows come from the database while the rest of the window is built and painted.
+
+        The delegations are re-read first all the same (the database worker answers in
+        order, and a page that went away is replaced as on any refresh); only a page
+        the user has by a delegation alone waits for that answer before it loads, as
+        every later switch of page does."""
+        if not self.nav.count():
+            return
+        key = first_task(self.context, self._keys)
+        self.nav.blockSignals(True)
+        self.nav.setCurrentRow(self._keys.index(key))
+        self.nav.blockSignals(False)
+        page = self.page(key)
+        self.stack.setCurrentWidget(page)
+        if self._by_delegation_only(key):
+            self.refresh_user(then=lambda: self._activate_if_shown(page))
+        else:
+            self.refresh_user()
+            page.activate()
+
+    def _by_delegation_only(self, key: str) -> bool:
+        """Whether the user sees the task only as a deputy (待我核准 and 用印 of a clerk)."""
+        entry = next(e for e in self._entries if e.key == key)
+        own = replace(self.context, user=replace(self.context.user,
+                                                 deputy_for_departments=frozenset()))
+        return not entry.visible(own)
 
     def _apply_navigation(self) -> None:
         """Make the navigation list the tasks the user may do now.
