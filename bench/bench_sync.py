@@ -428,7 +428,7 @@ def township_with_events(
     keyring = MemoryKeyring()
     engine = SyncEngine(runtime.uow, keyring=keyring,
                         attachments_dir=runtime.profile.attachments_dir,
-                        session_factory=traffic.session_factory(), timeout=(2.0, 10.0),
+                        session_factory=traffic.session_factory(), timeout=(5.0, 60.0),
                         retries=0)
     # Only the engine and the profile are used from here on (no one acts any more).
     nobody: Any = None
