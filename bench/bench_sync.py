@@ -925,6 +925,18 @@ def http_floor(repeat: int) -> dict[str, tuple[float, float]]:
         process.wait(timeout=30)
 
 
+def fresh_server(db_url: str, data_dir: Path, centre: str) -> tuple[ServerProcess, str, str]:
+    """A started server on ``db_url`` with the township and the centre window ``centre``
+    (``--all-cases``) created; their enrollment codes."""
+    server = ServerProcess(db_url, data_dir)
+    server.data_dir.mkdir(parents=True)
+    server.cli("init")
+    township_code = server.create_station("城关镇便民服务站", TOWNSHIP)
+    centre_code = server.create_station("县政务服务中心", centre, "--all-cases")
+    server.start()
+    return server, township_code, centre_code
+
+
 def repeat_pass(
     args: argparse.Namespace, scratch: Path, township: StationProfile,
     traffic: dict[str, Traffic], k: int,
@@ -932,13 +944,9 @@ def repeat_pass(
     """The same push and pull again, on a fresh server and database: (pushed/s,
     pulled/s). One run decides little on a machine whose speed drifts (see the notes)."""
     with throwaway_database(args.pg, "counterdesk_bench_repeat") as db_url:
-        server = ServerProcess(db_url, scratch / f"server-repeat-{k}")
-        server.data_dir.mkdir(parents=True)
-        server.cli("init")
-        township_code = server.create_station("城关镇便民服务站", TOWNSHIP)
         code = f"XZR{k}"
-        centre_code = server.create_station("县政务服务中心", code, "--all-cases")
-        server.start()
+        server, township_code, centre_code = fresh_server(
+            db_url, scratch / f"server-repeat-{k}", code)
         centre_traffic = Traffic()
         centre = new_station(scratch / f"xzr{k}", code, "县政务服务中心", centre_traffic)
         try:
@@ -1023,13 +1031,9 @@ def scale_pass(
     """Push, pull and rounds with nothing new on a fresh server whose tables already
     hold ``preloaded`` events of other stations."""
     with throwaway_database(args.pg, "counterdesk_bench_scale") as db_url:
-        server = ServerProcess(db_url, scratch / f"server-scale-{preloaded}")
-        server.data_dir.mkdir(parents=True)
-        server.cli("init")
-        township_code = server.create_station("城关镇便民服务站", TOWNSHIP)
         code = "XZS1"
-        centre_code = server.create_station("县政务服务中心", code, "--all-cases")
-        server.start()
+        server, township_code, centre_code = fresh_server(
+            db_url, scratch / f"server-scale-{preloaded}", code)
         centre_traffic = Traffic()
         centre = new_station(scratch / f"xzs-{preloaded}", code, "县政务服务中心", centre_traffic)
         try:
