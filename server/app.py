@@ -364,12 +364,12 @@ def create_app(
         head = stations.parse_audit_head(audit_head)
 
         def work(session: Session) -> tuple[StationInfo, str | None]:
-            found = authenticated(session, authorization)
+            found, info = stations.authenticate_with_info(session, authorization)
             # What the station reports of itself, for the console (issue 15).
             if stations.note_report(found, request.headers):
                 session.commit()
             moves = found.id if stations.anchor_needed(found, head) else None
-            return stations.station_info(session, found), moves
+            return info, moves
 
         info, moves = await read(work)
         if moves is not None and head is not None:

@@ -110,15 +110,26 @@ def test_a_restored_backup_is_the_chain_anchored_from_then_on(station: StationPr
     assert broken is None
 
 
-def test_every_sync_sees_a_chain_cut_shorter_than_the_server_saw(
-    station: StationProfile, tmp_path: Path
-) -> None:
+def _synced_twice(station: StationProfile, tmp_path: Path) -> LiveServer:
+    """A server the station enrolled with, did some work and synced twice: the server
+    now holds the station's audit head. The caller disposes of it."""
     server = LiveServer(ServerConfig(tmp_path / "server")).start()
     try:
         station.engine.enroll(server.url, server.create_station("城关镇", "XC01"))
         _work(station)
         assert station.engine.sync_once().ok
         assert station.engine.sync_once().ok  # the server now holds our head
+    except BaseException:
+        server.dispose()
+        raise
+    return server
+
+
+def test_every_sync_sees_a_chain_cut_shorter_than_the_server_saw(
+    station: StationProfile, tmp_path: Path
+) -> None:
+    server = _synced_twice(station, tmp_path)
+    try:
         from server.models import Station
 
         with server.session() as session:
@@ -136,5 +147,30 @@ def test_every_sync_sees_a_chain_cut_shorter_than_the_server_saw(
                 .audit_head_sequence == seen  # a shorter head never lowers the anchor
         # It says so on every round.
         assert station.engine.sync_once().error_code == "audit_anchor"
+    finally:
+        server.dispose()
+
+
+def test_every_sync_sees_a_chain_rewritten_at_the_length_the_server_saw(
+    station: StationProfile, tmp_path: Path
+) -> None:
+    # The round checks the server's anchor against the head it sent when the two are
+    # at the same record, without reading that record again: a rewritten head shows.
+    server = _synced_twice(station, tmp_path)
+    try:
+        assert station.engine.sync_once().ok  # and it is the head we hold
+        station.runtime.engine.dispose()
+        connection = sqlite3.connect(station.runtime.profile.database_path)
+        try:
+            connection.execute("DROP TRIGGER audit_log_no_update")
+            connection.execute("UPDATE audit_log SET record_hash = ? WHERE sequence = "
+                               "(SELECT max(sequence) FROM audit_log)", ("0" * 64,))
+            connection.commit()
+        finally:
+            connection.close()
+        station.runtime.profile.audit_anchor.clear()
+        report = station.engine.sync_once()
+        assert not report.ok and report.error_code == "audit_anchor"
+        assert any("审计链" in e and "不一致" in e for e in report.errors)
     finally:
         server.dispose()

@@ -26,6 +26,7 @@ import requests
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.domain.errors import ValidationError
 from app.domain.seal import SealRecord, SealStatus
@@ -40,9 +41,10 @@ from app.sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
 )
-from server import reference
+from server import reference, stations
 from server.cli import main as server_main
 from server.database import ServerConfig, make_engine, upgrade
+from server.errors import ApiError
 from server.models import Attachment, Base, sealed_lookup_indexes
 from tests.sync_fixtures import (
     APPLICANT,
@@ -193,6 +195,32 @@ def test_missing_or_wrong_credential_is_refused(server: LiveServer,
     wrong = requests.post(f"{server.url}/api/v1/events/push", json={"events": []},
                           headers={**version, "Authorization": "Bearer nope"}, timeout=10)
     assert_refusal(wrong, 401, "unauthenticated")
+
+
+def test_the_station_request_answers_what_authenticate_and_station_info_read(
+        server: LiveServer, station: RawStation) -> None:
+    # One statement answers the station request; it must say what the two did.
+    assert station.push([registration(station)]).status_code == 200
+    raw_station(server, "XZZX", all_cases=True)
+    answer = requests.get(f"{server.url}/api/v1/station", headers=station.headers(), timeout=10)
+    engine = make_engine(server.config.database_url)
+    try:
+        with Session(engine) as session:
+            found = stations.authenticate(session, f"Bearer {station.credential}")
+            expected = stations.station_info(session, found)
+            assert stations.authenticate_with_info(
+                session, f"Bearer {station.credential}") == (found, expected)
+            assert answer.json() == expected.to_dict()
+            for wrong in (None, "Bearer nope", "Basic x"):
+                with pytest.raises(ApiError) as refused:
+                    stations.authenticate_with_info(session, wrong)
+                assert (refused.value.status, refused.value.code) == (401, "unauthenticated")
+    finally:
+        engine.dispose()
+    assert server_main(["revoke-station", "XC01", "--data-dir",
+                        str(server.config.data_dir)]) == 0
+    revoked = requests.get(f"{server.url}/api/v1/station", headers=station.headers(), timeout=10)
+    assert_refusal(revoked, 401, "station_revoked")
 
 
 def test_revoked_station_cannot_push(server: LiveServer, station: RawStation) -> None:

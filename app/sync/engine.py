@@ -138,6 +138,19 @@ class _Held:
     wanted_documents: list[tuple[str, dict[str, Any]]]
 
 
+@dataclass
+class _Start:
+    """What a round reads before its first request, in one transaction: the settings,
+    the newest audit record (sent to the server, and what its anchor is checked
+    against), and what is pending. Something made after this waits for the next round,
+    as anything made after the read always did."""
+
+    settings: dict[str, str]
+    audit_head: tuple[int, str] | None
+    pending: local.Pending
+    wanted_documents: list[tuple[str, dict[str, Any]]]
+
+
 def _behind(head: int | None, held: int) -> bool:
     """Is there more on the server than we hold? An old server does not say: ask."""
     return head is None or head > held
@@ -290,14 +303,15 @@ class SyncEngine:
         with self._round_lock:
             client: SyncClient | None = None
             try:
-                settings = self._settings()
+                start = self._start()
+                settings = start.settings
                 url = settings.get(SERVER_URL, "")
                 station_code = settings.get(STATION_CODE, "")
                 credential = self.credentials.get(url, station_code) if url else None
                 if not url or not credential:
                     raise NotEnrolled("not_enrolled", "本站点尚未登记到服务器，请先登记（输入服务器地址和登记码）。")
                 client = self._client(url, credential, self._pinned(url, settings))
-                self._round(client, station_code, report, progress or _no_progress)
+                self._round(client, station_code, start, report, progress or _no_progress)
             except SyncError as error:
                 report.errors.append(error.message)
                 report.error_code = error.code
@@ -319,17 +333,22 @@ class SyncEngine:
             uow.settings.set_many(outcome)
             uow.commit()
 
-    def _round(self, client: SyncClient, station_code: str, report: SyncReport,
-               progress: Progress) -> None:
-        progress("connect", 0, None)
+    def _start(self) -> _Start:
         with self.uow_factory() as uow:
-            audit_head = uow.audit.head()
-        info = client.station(audit_head, **self._self_report())
-        self._check_audit_anchor(info, report)
-        held = self._held(station_code, info)
+            pending = local.pending(uow)
+            return _Start(uow.settings.all(), uow.audit.head(), pending,
+                          local.wanted_documents(uow) if pending.wanted_documents else [])
+
+    def _round(self, client: SyncClient, station_code: str, start: _Start,
+               report: SyncReport, progress: Progress) -> None:
+        progress("connect", 0, None)
+        # What the station request tells the county's console about this station.
+        info = client.station(start.audit_head, outbox=start.pending.queued,
+                              held_epoch=start.settings.get(SERVER_EPOCH, ""))
+        held = self._held(station_code, info, start, report)
         if held.epoch != info.epoch:
             self._check_epoch(info, report)  # requeues and resets the cursors
-            held = self._held(station_code, info)
+            held = self._held(station_code, info, self._start())
         rewound = held.local_max < info.max_station_sequence
         sent_reference = False
         if rewound:
@@ -364,12 +383,6 @@ class SyncEngine:
             self._fetch_sealed_documents(client, wanted, report)
         progress("done", 1, 1)
 
-    def _self_report(self) -> dict[str, Any]:
-        """What the station request tells the county's console about this station."""
-        with self.uow_factory() as uow:
-            return {"outbox": local.pending(uow).queued,
-                    "held_epoch": uow.settings.get(SERVER_EPOCH, "")}
-
     def _upload_verifications(self, client: SyncClient, report: SyncReport) -> None:
         """The verification records of the seal uses about to be pushed, first: the
         county's page can then vouch for a document sealed offline as soon as its
@@ -388,14 +401,17 @@ class SyncEngine:
                 report.warnings.append(
                     f"文书核验记录未被服务器接受：{refused.get('message', '')}")
 
-    def _check_audit_anchor(self, info: StationInfo, report: SyncReport) -> None:
-        """Our audit chain must still reach the head the server saw last: a chain cut
-        short (or replaced) is reported on every round until someone looks into it.
-        The round goes on: the data still syncs."""
+    @staticmethod
+    def _check_audit_anchor(uow: UnitOfWork, head: tuple[int, str] | None,
+                            info: StationInfo, report: SyncReport) -> None:
+        """Our audit chain (newest record ``head``, as sent) must still reach the head
+        the server saw last: a chain cut short (or replaced) is reported on every round
+        until someone looks into it. The round goes on: the data still syncs."""
         if info.audit_head_sequence is None or not info.audit_head_hash:
             return
-        with self.uow_factory() as uow:
-            head = uow.audit.head()
+        if head is not None and head[0] == info.audit_head_sequence:
+            at_anchor: AuditRecord | None = AuditRecord(head[0], {}, "", head[1])
+        else:
             row = uow.audit.record_at(info.audit_head_sequence)
             at_anchor = (AuditRecord(row.sequence, row.body, row.previous_hash, row.record_hash)
                          if row is not None else None)
@@ -406,14 +422,18 @@ class SyncEngine:
             report.errors.append(f"审计链校验失败：{broken.reason}。请联系县中心管理员核查本机。")
             report.error_code = "audit_anchor"
 
-    def _held(self, station_code: str, info: StationInfo) -> _Held:
-        """What this station holds and may have to send, read in one transaction."""
+    def _held(self, station_code: str, info: StationInfo, start: _Start,
+              report: SyncReport | None = None) -> _Held:
+        """What this station holds and may have to send: ``start``, and the reference
+        records changed since they were last sent, read with the audit anchor's check
+        (given a ``report``) in one transaction."""
         # Every station sends its staff and its hall's appointments and consultations.
         kinds = (set(ReferenceKind) if info.may_publish
                  else {ReferenceKind.STAFF, *STATION_RECORD_KINDS})
+        settings, pending = start.settings, start.pending
         with self.uow_factory() as uow:
-            settings = uow.settings.all()
-            pending = local.pending(uow)
+            if report is not None:
+                self._check_audit_anchor(uow, start.audit_head, info, report)
             return _Held(
                 local_max=pending.station_sequence,
                 epoch=settings.get(SERVER_EPOCH, ""),
@@ -424,8 +444,7 @@ class SyncEngine:
                     pending.unstaged_documents and self.attachments_dir),
                 changed_reference=local.changed_reference(uow, station_code=station_code,
                                                           kinds=kinds),
-                wanted_documents=local.wanted_documents(uow) if pending.wanted_documents
-                else [],
+                wanted_documents=start.wanted_documents,
             )
 
     def _check_epoch(self, info: StationInfo, report: SyncReport) -> None:
