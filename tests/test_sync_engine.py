@@ -517,6 +517,44 @@ def test_restored_server_gets_everything_sent_again(
         restored.dispose()
 
 
+def test_a_restored_server_is_offered_the_sealed_documents_again(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    from app.services import documents
+
+    window = enrolled(server, tmp_path / "w1", "XZ01", "中心1号窗口", all_cases=True)
+    old_backup = tmp_path / "server-backup.sqlite3"
+    data_dir = str(server.config.data_dir)
+    assert server_main(["backup", "--output", str(old_backup), "--data-dir", data_dir]) == 0
+    try:
+        case_id = register(window)
+        cases.accept(window.uow, window.clerk, case_id, seal=window.counter_seal)
+        assert window.engine.sync_once().attachments == 1  # the sealed acceptance notice
+
+        # Restored from the backup taken before: neither the events nor the PDF are there.
+        port = server.port
+        server.dispose()
+        assert server_main(["restore", str(old_backup), "--data-dir", data_dir]) == 0
+        restored = LiveServer(server.config).start(port)
+        try:
+            report = window.engine.sync_once()
+            assert report.ok and report.epoch_changed and report.attachments == 1
+            assert "全部事件和文件将重新上传" in report.warnings[0]
+            # A window enrolled afterwards receives the very same sealed notice.
+            other = enrolled(restored, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
+            try:
+                assert other.engine.sync_once().documents == 1
+                [mine] = documents.documents_for_case(window.uow, case_id)
+                [theirs] = documents.documents_for_case(other.uow, case_id)
+                assert theirs.pdf == mine.pdf
+            finally:
+                other.close()
+        finally:
+            restored.dispose()
+    finally:
+        window.close()
+
+
 def test_copied_station_database_is_refused_instead_of_overwriting_the_server(
     server: LiveServer, township: StationProfile, tmp_path: Path
 ) -> None:

@@ -454,16 +454,17 @@ class SyncEngine:
                 return
             if held:
                 # The server was restored from a backup: it may lack anything we sent
-                # since. Send it all again (duplicates are answered as such) and pull
-                # our feed from the start.
+                # since. Send it all again, files too (duplicates are answered as such)
+                # and pull our feed from the start.
                 report.epoch_changed = True
                 report.requeued = local.forget_server_sequences(uow)
+                local.offer_files_again(uow)
                 uow.settings.set(PULL_CURSOR, "0")
                 uow.settings.set(local.REFERENCE_VERSION, "0")
                 local.save_reference_hashes(uow, {})
                 uow.audit.append({"kind": "sync", "action": "new_server_epoch",
                                   "old": held, "new": info.epoch, "at": _now().isoformat()})
-                report.warnings.append("服务器已从备份恢复（纪元标识已变化），本站全部事件将重新上传。")
+                report.warnings.append("服务器已从备份恢复（纪元标识已变化），本站全部事件和文件将重新上传。")
             uow.settings.set(SERVER_EPOCH, info.epoch)
             uow.commit()
 

@@ -182,6 +182,13 @@ def forget_server_sequences(uow: UnitOfWork) -> int:
     return uow.events.requeue_all(acknowledged)
 
 
+def offer_files_again(uow: UnitOfWork) -> None:
+    """After a new server epoch the server may lack the scans and sealed PDFs we sent
+    (a backup taken before them, another server): offer every file we hold again. The
+    upload's first request answers at once for a file the server already has."""
+    uow.session.execute(update(models.Attachment).values(uploaded=False))
+
+
 def add_notice(uow: UnitOfWork, notice: ConflictNotice) -> bool:
     """Another station's refused event on one of our cases: show it here too."""
     if uow.session.get(models.SyncConflict, notice.event_id) is not None:
