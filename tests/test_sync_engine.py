@@ -555,6 +555,35 @@ def test_a_restored_server_is_offered_the_sealed_documents_again(
         window.close()
 
 
+def test_a_station_moved_to_another_server_sends_it_its_files_too(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    from app.services import documents
+
+    window = enrolled(server, tmp_path / "w1", "XZ01", "中心1号窗口", all_cases=True)
+    other_server = LiveServer(ServerConfig(tmp_path / "other-server")).start()
+    try:
+        case_id = register(window)
+        cases.accept(window.uow, window.clerk, case_id, seal=window.counter_seal)
+        assert window.engine.sync_once().attachments == 1
+
+        window.engine.enroll(other_server.url,
+                             other_server.create_station("中心1号窗口", "XZ01", all_cases=True))
+        report = window.engine.sync_once()
+        assert report.ok and report.pushed == 3 and report.attachments == 1
+        other = enrolled(other_server, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
+        try:
+            assert other.engine.sync_once().documents == 1
+            [mine] = documents.documents_for_case(window.uow, case_id)
+            [theirs] = documents.documents_for_case(other.uow, case_id)
+            assert theirs.pdf == mine.pdf
+        finally:
+            other.close()
+    finally:
+        other_server.dispose()
+        window.close()
+
+
 def test_copied_station_database_is_refused_instead_of_overwriting_the_server(
     server: LiveServer, township: StationProfile, tmp_path: Path
 ) -> None:

@@ -280,8 +280,10 @@ class SyncEngine:
         with self.uow_factory() as uow:
             previous = uow.settings.get(SERVER_URL, "")
             if previous and previous != server_url:
-                # Another server: what the old one confirmed means nothing here.
+                # Another server: what the old one confirmed means nothing here, and it
+                # holds none of our files.
                 local.forget_server_sequences(uow)
+                local.offer_files_again(uow)
                 uow.settings.set(PULL_CURSOR, "0")
                 uow.settings.set(local.REFERENCE_VERSION, "0")
                 local.save_reference_hashes(uow, {})
