@@ -13,8 +13,8 @@ from __future__ import annotations
 import io
 from bisect import bisect_left
 from dataclasses import dataclass
-from itertools import compress
 from functools import lru_cache
+from itertools import compress
 
 import qrcode
 from qrcode import base as qr_base
