@@ -517,11 +517,23 @@ def test_restored_server_gets_everything_sent_again(
         restored.dispose()
 
 
+def _assert_a_new_window_receives_the_notice(server: LiveServer, window: StationProfile,
+                                            case_id: str, tmp_path: Path) -> None:
+    from app.services import documents
+
+    other = enrolled(server, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
+    try:
+        assert other.engine.sync_once().documents == 1
+        [mine] = documents.documents_for_case(window.uow, case_id)
+        [theirs] = documents.documents_for_case(other.uow, case_id)
+        assert theirs.pdf == mine.pdf
+    finally:
+        other.close()
+
+
 def test_a_restored_server_is_offered_the_sealed_documents_again(
     server: LiveServer, tmp_path: Path
 ) -> None:
-    from app.services import documents
-
     window = enrolled(server, tmp_path / "w1", "XZ01", "中心1号窗口", all_cases=True)
     old_backup = tmp_path / "server-backup.sqlite3"
     data_dir = str(server.config.data_dir)
@@ -541,14 +553,7 @@ def test_a_restored_server_is_offered_the_sealed_documents_again(
             assert report.ok and report.epoch_changed and report.attachments == 1
             assert "全部事件和文件将重新上传" in report.warnings[0]
             # A window enrolled afterwards receives the very same sealed notice.
-            other = enrolled(restored, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
-            try:
-                assert other.engine.sync_once().documents == 1
-                [mine] = documents.documents_for_case(window.uow, case_id)
-                [theirs] = documents.documents_for_case(other.uow, case_id)
-                assert theirs.pdf == mine.pdf
-            finally:
-                other.close()
+            _assert_a_new_window_receives_the_notice(restored, window, case_id, tmp_path)
         finally:
             restored.dispose()
     finally:
@@ -558,8 +563,6 @@ def test_a_restored_server_is_offered_the_sealed_documents_again(
 def test_a_station_moved_to_another_server_sends_it_its_files_too(
     server: LiveServer, tmp_path: Path
 ) -> None:
-    from app.services import documents
-
     window = enrolled(server, tmp_path / "w1", "XZ01", "中心1号窗口", all_cases=True)
     other_server = LiveServer(ServerConfig(tmp_path / "other-server")).start()
     try:
@@ -571,14 +574,7 @@ def test_a_station_moved_to_another_server_sends_it_its_files_too(
                              other_server.create_station("中心1号窗口", "XZ01", all_cases=True))
         report = window.engine.sync_once()
         assert report.ok and report.pushed == 3 and report.attachments == 1
-        other = enrolled(other_server, tmp_path / "w2", "XZ02", "中心2号窗口", all_cases=True)
-        try:
-            assert other.engine.sync_once().documents == 1
-            [mine] = documents.documents_for_case(window.uow, case_id)
-            [theirs] = documents.documents_for_case(other.uow, case_id)
-            assert theirs.pdf == mine.pdf
-        finally:
-            other.close()
+        _assert_a_new_window_receives_the_notice(other_server, window, case_id, tmp_path)
     finally:
         other_server.dispose()
         window.close()
