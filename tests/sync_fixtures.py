@@ -168,21 +168,27 @@ def postgres_database() -> Iterator[str | None]:
         admin.dispose()
 
 
+@contextmanager
+def server_config_on(database: str, tmp_path: Path) -> Iterator[ServerConfig]:
+    """A server's configuration on ``database`` ("sqlite", or "postgresql": a throwaway
+    database); the test is skipped where PostgreSQL is not reachable."""
+    if database == "sqlite":
+        yield ServerConfig(tmp_path / "server")
+        return
+    with postgres_database() as url:
+        if url is None:
+            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+        yield ServerConfig(tmp_path / "server", url)
+
+
 @pytest.fixture(name="server",
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def server_on_both_databases(request: pytest.FixtureRequest,
                              tmp_path: Path) -> Iterator[LiveServer]:
     """The ``server`` fixture of tests that run on SQLite and on PostgreSQL (import it
     into the test module)."""
-    if request.param == "sqlite":
-        live = LiveServer(ServerConfig(tmp_path / "server")).start()
-        yield live
-        live.dispose()
-        return
-    with postgres_database() as url:
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
-        live = LiveServer(ServerConfig(tmp_path / "server", url)).start()
+    with server_config_on(request.param, tmp_path) as config:
+        live = LiveServer(config).start()
         try:
             yield live
         finally:

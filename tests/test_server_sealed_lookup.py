@@ -20,26 +20,21 @@ from sqlalchemy.orm import Session
 from server.database import make_engine, upgrade
 from server.models import EventRow
 from server.verification import _correction_number, _sealed, sealed_lookup
-from tests.sync_fixtures import postgres_database
+from tests.sync_fixtures import server_config_on
 
 WHEN = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        made = make_engine(f"sqlite:///{tmp_path / 'server.sqlite3'}")
-        upgrade(made)
-        yield made
-        made.dispose()
-        return
-    with postgres_database() as url:
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
-        made = make_engine(url)
-        upgrade(made)
-        yield made
-        made.dispose()
+    with server_config_on(request.param, tmp_path) as config:
+        config.data_dir.mkdir(parents=True)
+        made = make_engine(config.database_url)
+        try:
+            upgrade(made)
+            yield made
+        finally:
+            made.dispose()
 
 
 def _event(sequence: int, kind: str, payload: dict[str, str]) -> EventRow:
