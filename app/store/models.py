@@ -316,6 +316,8 @@ class Attachment(Base):
     """A scanned material, stored by content hash in the profile's attachments folder."""
 
     __tablename__ = "attachments"
+    # A sync round asks whether any is not uploaded yet: the few, not every scan.
+    __table_args__ = (Index("ix_attachments_unsent", "sha256", sqlite_where=text("uploaded IS 0")),)
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
     mime_type: Mapped[str] = mapped_column(String(limits.MIME_TYPE))
@@ -393,6 +395,25 @@ class CaseCount(Base):
     __tablename__ = "case_counts"
     bucket: Mapped[str] = mapped_column(String(250), primary_key=True)
     cases: Mapped[int] = mapped_column(Integer)
+
+
+class UnstagedDocument(Base):
+    """A document sealed here whose PDF is not queued for upload yet, kept by triggers
+    on ``documents`` and ``attachments`` (migration 0016): a sync round finds the few
+    without reading every sealed document."""
+
+    __tablename__ = "unstaged_documents"
+    document_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class WantedDocument(Base):
+    """A SEALED event naming a PDF this station holds no document of, kept by triggers
+    on ``events`` and ``documents`` (migration 0016)."""
+
+    __tablename__ = "wanted_documents"
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
 
 
 class Consultation(Base):
