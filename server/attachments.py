@@ -14,12 +14,13 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Select, Text, cast, exists, select
 from sqlalchemy.orm import Session
 
 from app.sync.protocol import MAX_ATTACHMENT_BYTES, AttachmentStatus, ErrorCode, is_sha256
 from server.errors import ApiError
 from server.models import Attachment, CaseScope, EventRow, Station
+from server.verification import sealed_lookup
 
 
 class AttachmentStore:
@@ -171,11 +172,23 @@ def content_path(session: Session, store: AttachmentStore, sha256: str,
 
 
 def _in_scope(session: Session, row: Attachment, station: Station) -> bool:
+    """Whether an event of a case the station sees names the file."""
     if row.station == station.code:
         return True
-    naming = select(EventRow.case_id).where(
-        cast(EventRow.payload, Text).like(f"%{row.sha256}%"))
-    if not station.sees_all_cases:
-        naming = naming.where(EventRow.case_id.in_(
-            select(CaseScope.case_id).where(CaseScope.station == station.code)))
+    # A sealed PDF first (most downloads): its SEALED events, found by index.
+    dialect = session.get_bind().dialect.name
+    sealed = (sealed_lookup(dialect, "pdf_sha256", row.sha256)
+              .with_only_columns(EventRow.case_id).limit(None))
+    if _seen_by(session, sealed, station):
+        return True
+    # A scan, named anywhere in a material's payload: read the events.
+    return _seen_by(session, select(EventRow.case_id).where(
+        cast(EventRow.payload, Text).like(f"%{row.sha256}%")), station)
+
+
+def _seen_by(session: Session, naming: Select[tuple[str]], station: Station) -> bool:
+    """Whether any of the cases ``naming`` selects is one the station sees."""
+    if not station.sees_all_cases:  # one primary-key probe per naming event
+        naming = naming.where(exists().where(CaseScope.case_id == EventRow.case_id,
+                                             CaseScope.station == station.code))
     return session.scalar(naming.limit(1)) is not None

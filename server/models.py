@@ -117,11 +117,12 @@ class Station(Base):
     audit_head_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
-# The sealed events' payload keys the verification page looks documents up by, when no
-# verification record came with them (a station older than the records). Each has a
-# partial expression index (migration 0009); the query must spell the expression the
+# The sealed events' payload keys looked up by value: the verification page's seal use
+# and correction, when no verification record came with them (a station older than the
+# records), and a sealed PDF's digest when a station downloads it. Each has a partial
+# expression index (migrations 0009, 0010); the query must spell the expression the
 # same way for the database to use it, so both take it from here.
-SEALED_LOOKUP_KEYS = ("seal_use_id", "supersedes")
+SEALED_LOOKUP_KEYS = ("seal_use_id", "supersedes", "pdf_sha256")
 
 
 def sealed_payload_text(dialect: str, key: str) -> str:

@@ -3,7 +3,8 @@
 Stations older than the verification records send only the sealed event; the public
 verification page then looks the document up by the seal use's id in the events'
 payload, and a correction by ``supersedes``. Every such scan of a QR code (or of a
-made-up id) read every event on the server before migration 0009.
+made-up id) read every event on the server before migration 0009. A station downloading
+a sealed PDF read every event of its cases for each file before 0010.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from server.attachments import _in_scope
 from server.database import make_engine, upgrade
-from server.models import EventRow
+from server.models import Attachment, CaseScope, EventRow, Station
 from server.verification import _correction_number, _sealed, sealed_lookup
 from tests.sync_fixtures import server_config_on
 
@@ -75,8 +77,48 @@ def test_the_sealed_event_and_its_correction_are_found(engine: Engine) -> None:
         assert _correction_number(session, "use-2") == ""
 
 
-@pytest.mark.parametrize("key", ["seal_use_id", "supersedes"])
+@pytest.mark.parametrize("key", ["seal_use_id", "supersedes", "pdf_sha256"])
 def test_the_lookup_reads_the_partial_index(engine: Engine, key: str) -> None:
     with Session(engine) as session:
         _fill(session)
         assert f"ix_events_sealed_{key}" in _plan(session, key)
+
+
+def _station(code: str, *, all_cases: bool = False) -> Station:
+    return Station(id=f"st-{code}", code=code, name=code, sees_all_cases=all_cases,
+                   created_at=WHEN)
+
+
+def _file(digest: str, uploaded_by: str) -> Attachment:
+    return Attachment(sha256=digest, size=10, received=10, complete=True, station=uploaded_by,
+                      created_at=WHEN)
+
+
+def test_a_file_is_downloaded_only_by_the_stations_that_see_a_case_naming_it(
+        engine: Engine) -> None:
+    sealed_pdf, scan, loose = "a" * 64, "b" * 64, "c" * 64
+    with Session(engine) as session:
+        _fill(session)
+        # The decision sealed at a centre window for the township's case-1; a scan of
+        # case-2 (the centre's own), named inside a material's payload; a file no event names.
+        session.add(_event(70, "sealed", {"seal_use_id": "use-7", "pdf_sha256": sealed_pdf}))
+        session.add(EventRow(server_sequence=71, id="ev-71", case_id="case-2", type="material_added",
+                             actor_id="u1", actor_name="李受理", station="XZ01", device_time=WHEN,
+                             payload={"materials": [{"name": "营业执照", "sha256": scan}]},
+                             content_hash="0" * 64, station_sequence=71, received_at=WHEN))
+        session.add_all([_file(sealed_pdf, "XZ02"), _file(scan, "XZ01"), _file(loose, "XC09")])
+        session.add_all([CaseScope(case_id="case-1", station="XC01", since_sequence=1),
+                         CaseScope(case_id="case-2", station="XC02", since_sequence=71)])
+        township, other_township = _station("XC01"), _station("XC02")
+        centre, elsewhere = _station("XZ01", all_cases=True), _station("XC03")
+        session.add_all([township, other_township, centre, elsewhere])
+        session.commit()
+        files = {digest: session.get(Attachment, digest) for digest in (sealed_pdf, scan, loose)}
+        allowed = {(station.code, digest) for station in (township, other_township, centre,
+                                                          elsewhere)
+                   for digest, row in files.items() if row and _in_scope(session, row, station)}
+        assert allowed == {
+            ("XC01", sealed_pdf), ("XZ01", sealed_pdf),  # case-1: its township, the centre
+            ("XC02", scan), ("XZ01", scan),  # case-2's scan: its scope, the centre (uploader)
+        }
+        assert _in_scope(session, files[loose], _station("XC09"))  # its own upload

@@ -14,23 +14,26 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from server.models import SEALED_LOOKUP_KEYS, sealed_lookup_indexes, sealed_payload_text
+from server.models import sealed_payload_text
 
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
 
+# The keys of this revision (server/models.py's SEALED_LOOKUP_KEYS has grown since).
+KEYS = ("seal_use_id", "supersedes")
+
 
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
-    for key, name in zip(SEALED_LOOKUP_KEYS, sealed_lookup_indexes(), strict=True):
+    for key in KEYS:
         op.create_index(
-            name, "events", [sa.text(sealed_payload_text(dialect, key))],
+            f"ix_events_sealed_{key}", "events", [sa.text(sealed_payload_text(dialect, key))],
             postgresql_where=sa.text("type = 'sealed'"), sqlite_where=sa.text("type = 'sealed'"),
         )
 
 
 def downgrade() -> None:
-    for name in sealed_lookup_indexes():
-        op.drop_index(name, table_name="events")
+    for key in KEYS:
+        op.drop_index(f"ix_events_sealed_{key}", table_name="events")
