@@ -36,13 +36,16 @@ from app.domain.calendar import configure_local_zone
 from app.sync.protocol import (
     API_PREFIX,
     ATTACHMENT_CHUNK_BYTES,
+    ATTACHMENT_CONTENTS_PATH,
     ATTACHMENTS_PATH,
     AUDIT_HEAD_HEADER,
     DEFAULT_PULL_LIMIT,
     ENROLL_PATH,
     EPOCH_HEADER,
+    FILES_MEDIA_TYPE,
     HEALTH_PATH,
     MAX_ATTACHMENT_BYTES,
+    MAX_CONTENTS_FILES,
     MAX_INFLATED_BYTES,
     MAX_PULL_LIMIT,
     MAX_REFERENCE_ITEMS,
@@ -237,6 +240,12 @@ def _session(request: Request) -> Iterator[Session]:
 # Module level: with postponed annotations FastAPI resolves these names here.
 SessionDep = Annotated[Session, Depends(_session)]
 AuthHeader = Annotated[str | None, Header(alias="Authorization")]
+
+
+@dataclass(frozen=True)
+class ContentsRequest:
+    sha256: Annotated[list[Annotated[str, Field(strict=True, min_length=64, max_length=64)]],
+                      Field(min_length=1, max_length=MAX_CONTENTS_FILES)]
 
 
 @dataclass(frozen=True)
@@ -500,6 +509,19 @@ def create_app(
                                          data=data)
 
         return JSONResponse((await run_in_threadpool(transaction, work)).to_dict())
+
+    @app.post(ATTACHMENT_CONTENTS_PATH, tags=["attachments"],
+              responses={200: {"content": {FILES_MEDIA_TYPE: {}}}})
+    async def attachment_contents(body: ContentsRequest,
+                                  authorization: AuthHeader = None) -> Response:
+        """Several complete files in one answer: a JSON line naming them (and those
+        missing, or left for a later request), then their bytes."""
+
+        def work(session: Session) -> bytes:
+            found = authenticated(session, authorization)
+            return attachments.contents(session, store, found, body.sha256)
+
+        return Response(await read(work), media_type=FILES_MEDIA_TYPE)
 
     @app.get(ATTACHMENTS_PATH + "/{sha256}/content", tags=["attachments"])
     def attachment_content(sha256: str, session: SessionDep,

@@ -10,14 +10,22 @@ the partial file away (422) so the station starts again.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Select, Text, cast, exists, select
 from sqlalchemy.orm import Session
 
-from app.sync.protocol import MAX_ATTACHMENT_BYTES, AttachmentStatus, ErrorCode, is_sha256
+from app.sync.protocol import (
+    CONTENTS_ANSWER_BYTES,
+    MAX_ATTACHMENT_BYTES,
+    AttachmentStatus,
+    ErrorCode,
+    is_sha256,
+)
 from server.errors import ApiError
 from server.models import Attachment, CaseScope, EventRow, Station
 from server.verification import sealed_lookup
@@ -169,6 +177,35 @@ def content_path(session: Session, store: AttachmentStore, sha256: str,
                                            and not _in_scope(session, row, station)):
         raise ApiError(404, ErrorCode.NOT_FOUND, "服务器上没有该附件。")
     return store.final_path(sha256)
+
+
+def contents(session: Session, store: AttachmentStore, station: Station,
+             digests: list[str], *, answer_bytes: int = CONTENTS_ANSWER_BYTES) -> bytes:
+    """Several files ``station`` may read, framed as ``FILES_MEDIA_TYPE``: a JSON line
+    ``{"files": [{"sha256", "size"}], "missing": [...], "later": [...]}`` and then the
+    listed files' bytes in that order. A file it may not read is "missing", as if it
+    did not exist; files past ``answer_bytes`` are "later" (asked for again)."""
+    wanted = list(dict.fromkeys(_check_hash(digest) for digest in digests))
+    rows = {row.sha256: row for row in session.scalars(
+        select(Attachment).where(Attachment.sha256.in_(wanted)))}
+    files: list[dict[str, Any]] = []
+    missing: list[str] = []
+    later: list[str] = []
+    parts: list[bytes] = []
+    total = 0
+    for digest in wanted:
+        row = rows.get(digest)
+        if row is None or not row.complete or not _in_scope(session, row, station):
+            missing.append(digest)
+        elif files and total + row.size > answer_bytes:
+            later.append(digest)
+        else:
+            data = store.final_path(digest).read_bytes()
+            files.append({"sha256": digest, "size": len(data)})
+            parts.append(data)
+            total += len(data)
+    head = json.dumps({"files": files, "missing": missing, "later": later}).encode("ascii")
+    return b"".join([head, b"\n", *parts])
 
 
 def _in_scope(session: Session, row: Attachment, station: Station) -> bool:

@@ -89,13 +89,14 @@ class LiveServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+        self.app: Any = None
 
     @property
     def url(self) -> str:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self, port: int = 0) -> LiveServer:
-        app = create_app(self.config, engine=self.engine, **self.app_options)
+        app = self.app = create_app(self.config, engine=self.engine, **self.app_options)
         tls = ({"ssl_certfile": str(self.tls[0]), "ssl_keyfile": str(self.tls[1])}
                if self.tls else {})
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
@@ -110,6 +111,11 @@ class LiveServer:
             time.sleep(0.01)
         self.port = self._server.servers[0].sockets[0].getsockname()[1]
         return self
+
+    def forget_path(self, path: str) -> None:
+        """Serve as a server older than ``path`` would: its routes are gone."""
+        self.app.router.routes[:] = [route for route in self.app.router.routes
+                                     if getattr(route, "path", None) != path]
 
     def stop(self) -> None:
         if self._server is not None and self._thread is not None:

@@ -728,10 +728,17 @@ def test_round_trip_with_the_server_on_postgresql(tmp_path: Path) -> None:
 
 
 
+@pytest.mark.parametrize("older_server", [False, True],
+                         ids=["several files an answer", "a server without it: one by one"])
 def test_a_decision_sealed_at_another_window_comes_back_byte_for_byte(
-    server: LiveServer, tmp_path: Path
+    server: LiveServer, tmp_path: Path, older_server: bool
 ) -> None:
     from datetime import date
+
+    from app.sync.protocol import ATTACHMENT_CONTENTS_PATH
+
+    if older_server:
+        server.forget_path(ATTACHMENT_CONTENTS_PATH)
 
     from app.services import documents, seals
 

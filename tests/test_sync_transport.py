@@ -19,13 +19,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from sqlalchemy.orm import Session
 
 from app.domain.errors import DomainError
 from app.services import cases, seals
 from app.sync import transport
 from app.sync.engine import SERVER_CERTIFICATE
-from app.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
-from server.database import ServerConfig
+from app.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, FilesAnswer
+from server.database import ServerConfig, open_database
 from tests.sync_fixtures import (
     APPLICANT,
     PASSWORD,
@@ -225,7 +226,51 @@ def test_a_station_downloads_only_attachments_of_cases_in_its_scope(tmp_path: Pa
             client.close()
         assert content(town, scan_digest).status_code == 200
         assert content(first, scan_digest).status_code == 404
+        # Several files in one answer obey the same scope, file by file.
+        for station, readable, hidden in ((first, digest, scan_digest),
+                                          (town, scan_digest, digest)):
+            client = station.engine._client(server.url,
+                                            next(iter(station.keyring.passwords.values())))
+            try:
+                answer = client.attachment_contents([hidden, readable, readable])
+            finally:
+                client.close()
+            expected = issued.pdf if readable == digest else scan.read_bytes()
+            assert answer.files == {readable: expected}
+            assert answer.missing == [hidden] and answer.later == []
     finally:
         for station in (first, second, town):
             station.close()
         server.dispose()
+
+
+def test_an_answer_of_several_files_stops_at_its_size_and_names_the_rest(
+        tmp_path: Path) -> None:
+    from server.attachments import AttachmentStore, contents
+    from server.models import Attachment, Station
+
+    store = AttachmentStore(tmp_path / "attachments")
+    engine = open_database(ServerConfig(tmp_path / "server"))
+    station = Station(id="s1", code="XC01", name="城关镇", created_at=datetime.now(UTC))
+    files = [bytes([n]) * (1000 * n) for n in (1, 2, 3)]
+    digests = [hashlib.sha256(data).hexdigest() for data in files]
+    with Session(engine) as session:
+        for digest, data in zip(digests, files, strict=True):
+            path = store.final_path(digest)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            session.add(Attachment(sha256=digest, size=len(data), received=len(data),
+                                   complete=True, station="XC01", created_at=station.created_at))
+        session.commit()
+        answer = FilesAnswer.parse(contents(session, store, station, digests, answer_bytes=3500))
+        assert answer.files == {digests[0]: files[0], digests[1]: files[1]}
+        assert answer.later == [digests[2]] and answer.missing == []
+        # However small the limit, each answer carries a file: the station gets on.
+        one = FilesAnswer.parse(contents(session, store, station, digests[2:], answer_bytes=1))
+        assert one.files == {digests[2]: files[2]}
+        # An answer cut short on the way is refused whole, not stored in part.
+        whole = contents(session, store, station, digests)
+    engine.dispose()
+    for broken in (whole[:-1], whole + b"x", whole.split(b"\n", 1)[0]):
+        with pytest.raises(ValueError):
+            FilesAnswer.parse(broken)

@@ -43,6 +43,7 @@ from app.store.unit_of_work import UnitOfWork
 from app.sync import counter_records, local, transport
 from app.sync.client import (
     AuthenticationFailed,
+    ServerFailure,
     ServerRefused,
     SyncClient,
     SyncError,
@@ -74,6 +75,8 @@ LAST_SYNC_AT = "last_sync_at"
 STATION_CODE = "station_code"
 
 REFERENCE_BATCH = 500
+# Sealed PDFs asked for in one request (the server may answer fewer, naming the rest).
+FETCH_DOCUMENTS = 100
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -382,7 +385,7 @@ class SyncEngine:
             with self.uow_factory() as uow:
                 wanted = local.wanted_documents(uow)
         if wanted:
-            self._fetch_sealed_documents(client, wanted, report)
+            self._fetch_sealed_documents(client, wanted, report, progress)
         progress("done", 1, 1)
 
     def _upload_verifications(self, client: SyncClient, report: SyncReport) -> None:
@@ -768,37 +771,86 @@ class SyncEngine:
 
     def _fetch_sealed_documents(self, client: SyncClient,
                                 wanted: list[tuple[str, dict[str, Any]]],
-                                report: SyncReport) -> None:
-        """Download the sealed documents named by pulled SEALED events that we lack."""
-        for case_id, payload in wanted:
-            digest = str(payload.get("pdf_sha256", ""))
-            try:
-                pdf = client.attachment_content(digest)
-            except ServerRefused:
+                                report: SyncReport, progress: Progress) -> None:
+        """Download the sealed documents named by pulled SEALED events that we lack: many
+        to a request, each answer's documents stored in one transaction (a document
+        not stored is simply asked for on a later round)."""
+        named: dict[str, tuple[str, dict[str, Any]]] = {}
+        for case_id, payload in wanted:  # events naming the same PDF: one document
+            named.setdefault(str(payload.get("pdf_sha256", "")), (case_id, payload))
+        queue = list(named)
+        one_by_one = False
+        while queue:
+            progress("documents", len(named) - len(queue), len(named))
+            batch, queue = queue[:FETCH_DOCUMENTS], queue[FETCH_DOCUMENTS:]
+            if one_by_one:
+                files, missing = self._fetch_one_by_one(client, batch)
+            else:
+                try:
+                    answer = client.attachment_contents(batch)
+                except ServerRefused as refusal:
+                    if refusal.status not in (404, 405):
+                        raise
+                    one_by_one = True  # a server older than several files an answer
+                    queue = batch + queue
+                    continue
+                files, missing = answer.files, answer.missing
+                if answer.later and not files:
+                    raise ServerFailure("bad_answer", "服务器未返回任何文书，稍后重试。")
+                queue = answer.later + queue
+            for digest in missing:
                 # Not uploaded yet by the sealing station: the next round tries again.
-                report.warnings.append(f"文书{payload.get('document_number', '')}尚未上传到服务器。")
-                continue
-            if hashlib.sha256(pdf).hexdigest() != digest:
-                report.warnings.append(f"文书{payload.get('document_number', '')}下载不完整，稍后重试。")
-                continue
-            with self.uow_factory() as uow:
-                if uow.documents.by_sha256(digest) is None:
-                    uow.session.add(models.Document(
-                        id=str(uuid.uuid4()), case_id=case_id,
-                        kind=str(payload.get("document_kind", "")),
-                        document_number=str(payload.get("document_number", "")), pdf=pdf,
-                        pdf_sha256=digest, docx=None,
-                        seal_use_id=str(payload.get("seal_use_id", "")) or None,
-                        created_at=_now(),
+                number = named[digest][1].get("document_number", "") if digest in named else ""
+                report.warnings.append(f"文书{number}尚未上传到服务器。")
+            self._store_fetched(named, files, report)
+        progress("documents", len(named), len(named))
+
+    @staticmethod
+    def _fetch_one_by_one(client: SyncClient,
+                          digests: list[str]) -> tuple[dict[str, bytes], list[str]]:
+        files: dict[str, bytes] = {}
+        missing: list[str] = []
+        for digest in digests:
+            try:
+                files[digest] = client.attachment_content(digest)
+            except ServerRefused:
+                missing.append(digest)
+        return files, missing
+
+    def _store_fetched(self, named: dict[str, tuple[str, dict[str, Any]]],
+                       files: dict[str, bytes], report: SyncReport) -> None:
+        """Store the downloaded PDFs whose SHA-256 is the one their event names."""
+        with self.uow_factory() as uow:
+            stored = 0
+            for digest, pdf in files.items():
+                if digest not in named:
+                    continue  # not asked for
+                case_id, payload = named[digest]
+                if hashlib.sha256(pdf).hexdigest() != digest:
+                    report.warnings.append(
+                        f"文书{payload.get('document_number', '')}下载不完整，稍后重试。")
+                    continue
+                if uow.documents.by_sha256(digest) is not None:
+                    continue
+                uow.session.add(models.Document(
+                    id=str(uuid.uuid4()), case_id=case_id,
+                    kind=str(payload.get("document_kind", "")),
+                    document_number=str(payload.get("document_number", "")), pdf=pdf,
+                    pdf_sha256=digest, docx=None,
+                    seal_use_id=str(payload.get("seal_use_id", "")) or None,
+                    created_at=_now(),
+                ))
+                if uow.session.get(models.Attachment, digest) is None:
+                    uow.session.add(models.Attachment(
+                        sha256=digest, size=len(pdf), mime_type="application/pdf",
+                        original_name=f"{payload.get('document_number', '')}.pdf",
+                        uploaded=True, created_at=_now(),
                     ))
-                    if uow.session.get(models.Attachment, digest) is None:
-                        uow.session.add(models.Attachment(
-                            sha256=digest, size=len(pdf), mime_type="application/pdf",
-                            original_name=f"{payload.get('document_number', '')}.pdf",
-                            uploaded=True, created_at=_now(),
-                        ))
-                    uow.commit()
-                    report.documents += 1
+                uow.session.flush()  # the next by_sha256 sees it
+                stored += 1
+            if stored:
+                uow.commit()
+                report.documents += stored
 
     @staticmethod
     def upload_attachment(

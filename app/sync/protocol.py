@@ -40,6 +40,10 @@ PULL_PATH = f"{API_PREFIX}/events"
 REFERENCE_PATH = f"{API_PREFIX}/reference"
 REFERENCE_PUSH_PATH = f"{API_PREFIX}/reference/push"
 ATTACHMENTS_PATH = f"{API_PREFIX}/attachments"
+# Several complete files in one answer (sealed PDFs a pull names), framed as
+# FILES_MEDIA_TYPE: a JSON line saying what follows, then the files' bytes in order.
+ATTACHMENT_CONTENTS_PATH = f"{API_PREFIX}/attachments/contents"
+FILES_MEDIA_TYPE = "application/vnd.counterdesk.files"
 # Each seal use's verification record, sent before the events that name it.
 VERIFICATIONS_PATH = f"{API_PREFIX}/verifications"
 
@@ -55,6 +59,10 @@ DEFAULT_PULL_LIMIT = 1000
 MAX_PULL_LIMIT = 2000
 ATTACHMENT_CHUNK_BYTES = 512 * 1024
 MAX_ATTACHMENT_BYTES = 512 * 1024 * 1024
+MAX_CONTENTS_FILES = 200
+# An answer of several files stops adding files past this many bytes (it holds at least
+# one, whatever its size); the rest are named "later".
+CONTENTS_ANSWER_BYTES = 16 * 1024 * 1024
 MIN_CREDENTIAL_LENGTH = 32
 
 # Keys that name a credential. No record or payload in sync carries one, either way: a
@@ -518,6 +526,35 @@ class AttachmentStatus:
             received=int(data["received"]),
             complete=bool(data["complete"]),
         )
+
+
+@dataclass(frozen=True)
+class FilesAnswer:
+    """Several files in one answer (``FILES_MEDIA_TYPE``): their bytes by SHA-256, those
+    the server does not hold for this station, and those to ask for again."""
+
+    files: dict[str, bytes]
+    missing: list[str]
+    later: list[str]
+
+    @classmethod
+    def parse(cls, body: bytes) -> FilesAnswer:
+        """Split an answer; ValueError if it is not one (cut short, say)."""
+        head, newline, rest = body.partition(b"\n")
+        if not newline:
+            raise ValueError("no header line")
+        data = json.loads(head)
+        files: dict[str, bytes] = {}
+        offset = 0
+        for item in data["files"]:
+            size = int(item["size"])
+            if size < 0 or offset + size > len(rest):
+                raise ValueError("the answer is shorter than its header says")
+            files[str(item["sha256"])] = rest[offset:offset + size]
+            offset += size
+        if offset != len(rest):
+            raise ValueError("the answer is longer than its header says")
+        return cls(files, [str(d) for d in data["missing"]], [str(d) for d in data["later"]])
 
 
 def is_sha256(text: str) -> bool:
