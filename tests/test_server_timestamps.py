@@ -90,3 +90,37 @@ def test_openssl_verifies_the_token_against_the_servers_certificate(
         assert refused.returncode != 0
     finally:
         station.close()
+
+
+def test_a_token_is_byte_for_byte_the_one_pyhanko_makes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server assembles each token from kept DER pieces: given the same serial,
+    nonce and time it must be exactly what pyhanko's own time-stamper makes."""
+    import hashlib
+
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.sign.timestamps import dummy_client
+
+    from server import timestamps
+
+    authority = timestamps.open_authority(tmp_path)
+    assert authority is not None
+    key = serialization.load_pem_private_key((tmp_path / timestamps.KEY_FILE).read_bytes(),
+                                             password=None)
+    cert = x509.load_pem_x509_certificate(authority.certificate_pem)
+    reference = timestamps._stamper(
+        asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)), key)
+    for when, serial, nonce in ((datetime(2026, 12, 3, 6, 30, 15, 123456, tzinfo=UTC),
+                                 0x0123456789ABCDEF, 2**63 + 5),
+                                (datetime(2027, 1, 1, 0, 0, 0, tzinfo=UTC), 0x01FF, 1)):
+        digest = hashlib.sha256(f"{when}".encode()).digest()
+        monkeypatch.setattr(dummy_client, "get_nonce", lambda serial=serial: serial)
+        reference.fixed_dt = when  # type: ignore[attr-defined]
+        expected = reference.request_tsa_response(  # type: ignore[attr-defined]
+            timestamps._request(digest, nonce))["time_stamp_token"].dump()
+        made = authority._stamper.token(  # type: ignore[attr-defined]
+            digest, serial=serial, nonce=nonce, when=when)
+        assert made == expected
+        assert token_digest(made) == digest.hex() and token_time(made) == when
