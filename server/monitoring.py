@@ -33,6 +33,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import overview
 from server.database import ServerConfig
@@ -128,26 +129,45 @@ class _DatabaseCollector(Collector):
             yield GaugeMetricFamily(name, help_text, value=value)
 
 
+class _Observe:
+    """The request log and counters, as plain ASGI: Starlette's ``@app.middleware``
+    passes every answer through a task and a memory stream, about a millisecond of a
+    sync round's few."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            elapsed = time.perf_counter() - started
+            # The router has put the matched route into the scope by now.
+            route = getattr(scope.get("route"), "path", "") or "(unmatched)"
+            if route != METRICS_ROUTE:
+                REQUESTS.labels(route, scope["method"], str(status)).inc()
+                LATENCY.labels(route).observe(elapsed)
+            log.info("request", extra={"method": scope["method"], "route": route,
+                                       "status": status, "ms": round(elapsed * 1000, 1)})
+
+
 def install(app: FastAPI, config: ServerConfig) -> None:
     """Add /health, /metrics and the request log and counters to ``app``."""
     database = _DatabaseCollector(app, config)
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Any) -> Response:
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            elapsed = time.perf_counter() - started
-            route = getattr(request.scope.get("route"), "path", "") or "(unmatched)"
-            if route != METRICS_ROUTE:
-                REQUESTS.labels(route, request.method, str(status)).inc()
-                LATENCY.labels(route).observe(elapsed)
-            log.info("request", extra={"method": request.method, "route": route,
-                                       "status": status, "ms": round(elapsed * 1000, 1)})
+    app.add_middleware(_Observe)
 
     @app.get(HEALTH_ROUTE, include_in_schema=False)
     async def health() -> JSONResponse:

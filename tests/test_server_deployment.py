@@ -177,6 +177,12 @@ def test_several_workers_number_pushes_gaplessly_in_commit_order(
         assert accepted and float(accepted[0].split()[-1]) == len(sequences)
         assert f"counterdesk_events {float(len(sequences))}" in metrics
         assert "counterdesk_stations_behind 0.0" in metrics
+        # Every answer counted by its route, method and status, its time measured.
+        pushes = [line for line in metrics.splitlines() if line.startswith(
+            'counterdesk_http_requests_total{method="POST",route="/api/v1/events/push",'
+            'status="200"}')]
+        assert pushes and float(pushes[0].split()[-1]) >= 4 * 3
+        assert 'counterdesk_http_request_duration_seconds_count{route="/api/v1/station"}' in metrics
         health = requests.get(f"{workers.url}/health", timeout=10).json()
         assert health["status"] == "ok" and health["database"] == "PostgreSQL"
     finally:
