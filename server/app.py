@@ -37,6 +37,7 @@ from app.sync.protocol import (
     API_PREFIX,
     ATTACHMENT_CHUNK_BYTES,
     ATTACHMENT_CONTENTS_PATH,
+    ATTACHMENT_FILES_PATH,
     ATTACHMENTS_PATH,
     AUDIT_HEAD_HEADER,
     DEFAULT_PULL_LIMIT,
@@ -70,6 +71,7 @@ from app.sync.protocol import (
     PushAnswer,
     ReferencePage,
     StationInfo,
+    unpack_files,
 )
 from server import (
     attachments,
@@ -484,6 +486,13 @@ def create_app(
         authenticated(session, authorization)
         return JSONResponse(attachments.status(session, sha256).to_dict())
 
+    files_body = {
+        "requestBody": {
+            "required": True,
+            "content": {FILES_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+
     chunk_body = {
         "requestBody": {
             "required": True,
@@ -522,6 +531,39 @@ def create_app(
             return attachments.contents(session, store, found, body.sha256)
 
         return Response(await read(work), media_type=FILES_MEDIA_TYPE)
+
+    @app.post(ATTACHMENT_FILES_PATH, tags=["attachments"], openapi_extra=files_body)
+    async def attachment_files(request: Request, authorization: AuthHeader = None) -> JSONResponse:
+        """Small files sent whole, several to a request (``FILES_MEDIA_TYPE``, the head's
+        files naming sha256, size, mime_type and original_name): one answer per file,
+        the attachment's status or why it was not kept."""
+        raw = await read_body(request, max_request_bytes)
+        try:
+            head, files = unpack_files(raw)
+        except (ValueError, KeyError, TypeError) as error:
+            raise ApiError(422, ErrorCode.MALFORMED, "请求格式不正确：文件包不完整。") from error
+        if len(files) > MAX_CONTENTS_FILES:
+            raise ApiError(413, ErrorCode.TOO_LARGE,
+                           f"一次最多上传{MAX_CONTENTS_FILES}个文件，请分批上传。")
+
+        def work(session: Session) -> dict[str, Any]:
+            found = authenticated(session, authorization)
+            answers = []
+            for item, data in zip(head["files"], files, strict=True):
+                digest = str(item.get("sha256", ""))
+                try:  # refused before it changes anything: the others are kept
+                    status = attachments.put_whole(
+                        session, store, found, sha256=digest, data=data,
+                        mime_type=str(item.get("mime_type", "")),
+                        original_name=str(item.get("original_name", "")))
+                except ApiError as refusal:
+                    answers.append({"sha256": digest, "code": refusal.code,
+                                    "message": refusal.message})
+                else:
+                    answers.append(status.to_dict())
+            return {"answers": answers}
+
+        return JSONResponse(await run_in_threadpool(transaction, work))
 
     @app.get(ATTACHMENTS_PATH + "/{sha256}/content", tags=["attachments"])
     def attachment_content(sha256: str, session: SessionDep,

@@ -10,7 +10,6 @@ the partial file away (422) so the station starts again.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from app.sync.protocol import (
     AttachmentStatus,
     ErrorCode,
     is_sha256,
+    pack_files,
 )
 from server.errors import ApiError
 from server.models import Attachment, CaseScope, EventRow, Station
@@ -98,6 +98,40 @@ def begin(
     elif row.size != size:
         raise ApiError(409, ErrorCode.HASH_MISMATCH, "服务器上同一摘要的附件大小不同。",
                        status=_status(row).to_dict())
+    return _status(row)
+
+
+def put_whole(session: Session, store: AttachmentStore, station: Station, *, sha256: str,
+              data: bytes, mime_type: str = "", original_name: str = "") -> AttachmentStatus:
+    """A small file sent whole: kept, complete, if its bytes are the SHA-256 it is
+    named by (422 ``hash_mismatch`` and nothing kept if not). Every refusal comes
+    before anything is written."""
+    row = _locked(session, _check_hash(sha256))
+    if row is not None and row.complete:
+        if row.size != len(data):
+            raise ApiError(409, ErrorCode.HASH_MISMATCH, "服务器上同一摘要的附件大小不同。",
+                           status=_status(row).to_dict())
+        return _status(row)
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ApiError(422, ErrorCode.HASH_MISMATCH,
+                       "附件内容与其 SHA-256 摘要不符，未保存，请重新上传。")
+    partial = store.partial_path(sha256)
+    with open(partial, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())  # on disk before the row says complete
+    final = store.final_path(sha256)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(partial, final)
+    if row is None:
+        row = Attachment(sha256=sha256, mime_type=mime_type[:80],
+                         original_name=original_name[:255], station=station.code or "",
+                         created_at=datetime.now(UTC))
+        session.add(row)
+    row.size = row.received = len(data)
+    row.complete = True
+    row.completed_at = datetime.now(UTC)
+    session.flush()
     return _status(row)
 
 
@@ -204,8 +238,7 @@ def contents(session: Session, store: AttachmentStore, station: Station,
             files.append({"sha256": digest, "size": len(data)})
             parts.append(data)
             total += len(data)
-    head = json.dumps({"files": files, "missing": missing, "later": later}).encode("ascii")
-    return b"".join([head, b"\n", *parts])
+    return pack_files({"files": files, "missing": missing, "later": later}, parts)
 
 
 def _in_scope(session: Session, row: Attachment, station: Station) -> bool:

@@ -490,6 +490,87 @@ def test_station_uploads_its_scans_before_its_events(server: LiveServer,
         profile.close()
 
 
+def test_small_files_sent_together_are_each_checked_and_kept_alone(
+    server: LiveServer, station: RawStation
+) -> None:
+    real, other = os.urandom(40_000), os.urandom(1_000)
+    forged_name = hashlib.sha256(os.urandom(10)).hexdigest()
+    client = SyncClient(server.url, credential=station.credential)
+    answers = client.attachment_files([
+        ({"sha256": hashlib.sha256(real).hexdigest(), "original_name": "受理通知书.pdf"}, real),
+        ({"sha256": forged_name, "original_name": "伪造.pdf"}, other),
+        ({"sha256": hashlib.sha256(b"").hexdigest()}, b""),
+    ])
+    assert [a.get("complete") for a in answers] == [True, None, True]
+    assert answers[1]["code"] == "hash_mismatch" and "摘要不符" in answers[1]["message"]
+    with server.session() as session:
+        assert session.get(Attachment, forged_name) is None  # nothing kept of it
+        kept = session.get(Attachment, hashlib.sha256(real).hexdigest())
+        assert kept is not None and kept.complete and kept.station == station.code
+    stored = server.config.attachments_dir / kept.sha256[:2] / kept.sha256
+    assert stored.read_bytes() == real
+    # The same file again is answered as held; a body that is not what its head says is
+    # refused whole.
+    assert client.attachment_files([({"sha256": kept.sha256}, real)])[0]["complete"] is True
+    head = json.dumps({"files": [{"sha256": kept.sha256, "size": len(real) + 5}]}).encode()
+    cut = requests.post(f"{server.url}/api/v1/attachments/files", data=head + b"\n" + real,
+                        headers=station.headers(), timeout=10)
+    assert_refusal(cut, 422, "malformed")
+
+
+@pytest.mark.parametrize("older_server", [False, True],
+                         ids=["small files together", "a server without it: chunks"])
+def test_small_scans_go_several_to_a_request_and_large_ones_in_chunks(
+    server: LiveServer, tmp_path: Path, older_server: bool
+) -> None:
+    from app.store import models as client_models
+    from app.sync.protocol import ATTACHMENT_FILES_PATH
+
+    if older_server:
+        server.forget_path(ATTACHMENT_FILES_PATH)
+    profile = make_station(tmp_path / "xc01", "XC01", "城关镇")
+    try:
+        profile.engine.enroll(server.url, server.create_station("城关镇", "XC01"))
+        scans = [os.urandom(size) for size in (1_000, 200_000, 300_000, 1_300_000)]
+        folder = profile.runtime.profile.attachments_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        with profile.uow() as uow:
+            for n, content in enumerate(scans):
+                digest = hashlib.sha256(content).hexdigest()
+                (folder / digest).write_bytes(content)
+                uow.session.add(client_models.Attachment(
+                    sha256=digest, size=len(content), mime_type="application/pdf",
+                    original_name=f"材料{n}.pdf", uploaded=False, created_at=datetime.now(UTC)))
+            uow.commit()
+        sent: list[tuple[str, str]] = []
+
+        def session() -> requests.Session:
+            made = requests.Session()
+            made.hooks["response"].append(lambda answer, **_: sent.append(
+                (answer.request.method, answer.request.path_url.split("?")[0])))
+            return made
+
+        profile.engine.session_factory = session
+        report = profile.engine.sync_once()
+        assert report.ok and report.attachments == 4
+        for content in scans:
+            digest = hashlib.sha256(content).hexdigest()
+            assert (server.config.attachments_dir / digest[:2] / digest).read_bytes() == content
+        announced = sent.count(("POST", "/api/v1/attachments"))
+        chunks = [path for method, path in sent if method == "PUT"]
+        if older_server:  # asked once, then every scan in chunks
+            assert sent.count(("POST", ATTACHMENT_FILES_PATH)) == 1 and announced == 4
+            assert len(chunks) == 1 + 1 + 1 + 3
+        else:  # the three small ones in one request, the large one in 512 KiB chunks
+            assert sent.count(("POST", ATTACHMENT_FILES_PATH)) == 1 and announced == 1
+            assert len(chunks) == 3
+        with profile.uow() as uow:
+            assert all(row.uploaded for row in uow.session.query(client_models.Attachment))
+        assert profile.engine.sync_once().attachments == 0
+    finally:
+        profile.close()
+
+
 # --- reference data reaches the stations ---------------------------------------------
 
 

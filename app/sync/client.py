@@ -21,10 +21,12 @@ from app.domain.errors import DomainError
 from app.sync.credentials import normalise_url
 from app.sync.protocol import (
     ATTACHMENT_CONTENTS_PATH,
+    ATTACHMENT_FILES_PATH,
     ATTACHMENTS_PATH,
     AUDIT_HEAD_HEADER,
     ENROLL_PATH,
     EPOCH_HEADER,
+    FILES_MEDIA_TYPE,
     HEALTH_PATH,
     HELD_EPOCH_HEADER,
     OUTBOX_HEADER,
@@ -50,6 +52,7 @@ from app.sync.protocol import (
     ReferencePage,
     StationInfo,
     gzip_json,
+    pack_files,
 )
 from app.sync.transport import PinnedAdapter
 
@@ -290,6 +293,18 @@ class SyncClient:
         # The file as it is: a PDF does not shrink, gzip would only cost time.
         return self._request("GET", f"{ATTACHMENTS_PATH}/{sha256}/content",
                              headers={"Accept-Encoding": "identity"}).content
+
+    def attachment_files(self, files: list[tuple[dict[str, Any], bytes]]) -> list[dict[str, Any]]:
+        """Send small files whole, several in one request: one answer each, an
+        attachment status or a refusal's "code" and "message" (an older server: 404)."""
+        body = pack_files({"files": [{**item, "size": len(data)} for item, data in files]},
+                          [data for _, data in files])
+        response = self._request("POST", ATTACHMENT_FILES_PATH, data=body,
+                                 headers={"Content-Type": FILES_MEDIA_TYPE})
+        answers = self._json(response).get("answers")
+        if not isinstance(answers, list) or len(answers) != len(files):
+            raise ServerFailure("bad_answer", "服务器对文件包的应答不完整，稍后重试。")
+        return answers
 
     def attachment_contents(self, digests: list[str]) -> FilesAnswer:
         """Several files in one request (a server older than it answers 404)."""

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from sqlalchemy import update
 
 from app.domain.audit import AuditRecord, check_anchor
 from app.domain.errors import DomainError
@@ -54,8 +55,10 @@ from app.sync.protocol import (
     ATTACHMENT_CHUNK_BYTES,
     DEFAULT_PULL_LIMIT,
     DEFAULT_PUSH_BATCH,
+    MAX_CONTENTS_FILES,
     MAX_VERIFICATION_RECORDS,
     STATION_RECORD_KINDS,
+    UPLOAD_REQUEST_BYTES,
     AnswerStatus,
     EnrollRequest,
     ErrorCode,
@@ -721,6 +724,8 @@ class SyncEngine:
 
     def _upload_attachments(self, client: SyncClient, report: SyncReport,
                             progress: Progress) -> None:
+        """Send the scans and sealed PDFs not uploaded yet: the small ones whole, several
+        to a request, the others (and all, to an older server) in resumable chunks."""
         self._stage_sealed_documents()
         with self.uow_factory() as uow:
             pending = [
@@ -728,20 +733,68 @@ class SyncEngine:
                 for a in uow.session.query(models.Attachment).filter(
                     models.Attachment.uploaded.is_(False))
             ]
+        whole: list[tuple[dict[str, Any], bytes]] = []
+        older_server = False
+
+        def in_chunks(sha256: str, mime_type: str, name: str) -> None:
+            path = self._attachment_path(sha256)
+            assert path is not None
+            self.upload_attachment(client, path, sha256=sha256, mime_type=mime_type,
+                                   original_name=name, chunk_bytes=self.attachment_chunk_bytes)
+            self._mark_uploaded([sha256], report)
+
+        def send_whole() -> None:
+            nonlocal whole, older_server
+            if whole and not self._send_whole(client, whole, report):
+                older_server = True
+                for item, _data in whole:
+                    in_chunks(item["sha256"], item["mime_type"], item["original_name"])
+            whole = []
+
         for index, (sha256, size, mime_type, name) in enumerate(pending):
             progress("attachments", index, len(pending))
             path = self._attachment_path(sha256)
             if path is None or path.stat().st_size != size or _file_sha256(path) != sha256:
                 report.warnings.append(f"扫描件“{name}”的文件缺失或已损坏，未上传。")
                 continue
-            self.upload_attachment(client, path, sha256=sha256, mime_type=mime_type,
-                                   original_name=name, chunk_bytes=self.attachment_chunk_bytes)
-            with self.uow_factory() as uow:
-                row = uow.session.get(models.Attachment, sha256)
-                if row is not None:
-                    row.uploaded = True
-                uow.commit()
-            report.attachments += 1
+            if older_server or size > self.attachment_chunk_bytes:
+                in_chunks(sha256, mime_type, name)
+                continue
+            if (len(whole) >= MAX_CONTENTS_FILES
+                    or sum(len(data) for _, data in whole) + size > UPLOAD_REQUEST_BYTES):
+                send_whole()
+            whole.append(({"sha256": sha256, "mime_type": mime_type, "original_name": name},
+                          path.read_bytes()))
+        send_whole()
+
+    def _send_whole(self, client: SyncClient, files: list[tuple[dict[str, Any], bytes]],
+                    report: SyncReport) -> bool:
+        """Send small files in one request; False if the server is too old for it."""
+        try:
+            answers = client.attachment_files(files)
+        except ServerRefused as refusal:
+            if refusal.status in (404, 405):
+                return False
+            raise
+        done = []
+        for (item, _data), answer in zip(files, answers, strict=True):
+            if answer.get("complete") is True and answer.get("sha256") == item["sha256"]:
+                done.append(item["sha256"])
+            else:
+                report.warnings.append(f"扫描件“{item['original_name']}”未被服务器接受："
+                                       f"{answer.get('message', '')}，稍后重试。")
+        self._mark_uploaded(done, report)
+        return True
+
+    def _mark_uploaded(self, digests: list[str], report: SyncReport) -> None:
+        if not digests:
+            return
+        with self.uow_factory() as uow:
+            uow.session.execute(update(models.Attachment)
+                                .where(models.Attachment.sha256.in_(digests))
+                                .values(uploaded=True))
+            uow.commit()
+        report.attachments += len(digests)
 
     # --- sealed documents travel like scans ---------------------------------------------
 

@@ -43,6 +43,8 @@ ATTACHMENTS_PATH = f"{API_PREFIX}/attachments"
 # Several complete files in one answer (sealed PDFs a pull names), framed as
 # FILES_MEDIA_TYPE: a JSON line saying what follows, then the files' bytes in order.
 ATTACHMENT_CONTENTS_PATH = f"{API_PREFIX}/attachments/contents"
+# Several small files sent whole in one request, framed the same way.
+ATTACHMENT_FILES_PATH = f"{API_PREFIX}/attachments/files"
 FILES_MEDIA_TYPE = "application/vnd.counterdesk.files"
 # Each seal use's verification record, sent before the events that name it.
 VERIFICATIONS_PATH = f"{API_PREFIX}/verifications"
@@ -63,6 +65,8 @@ MAX_CONTENTS_FILES = 200
 # An answer of several files stops adding files past this many bytes (it holds at least
 # one, whatever its size); the rest are named "later".
 CONTENTS_ANSWER_BYTES = 16 * 1024 * 1024
+# Files up to a chunk go whole, several to a request of at most this many bytes.
+UPLOAD_REQUEST_BYTES = 3 * 1024 * 1024
 MIN_CREDENTIAL_LENGTH = 32
 
 # Keys that name a credential. No record or payload in sync carries one, either way: a
@@ -528,6 +532,34 @@ class AttachmentStatus:
         )
 
 
+def pack_files(head: dict[str, Any], files: list[bytes]) -> bytes:
+    """A ``FILES_MEDIA_TYPE`` body: ``head`` (its "files" list naming each file's
+    "sha256" and "size", in order) as one JSON line, then the files' bytes."""
+    return b"".join([json.dumps(head, ensure_ascii=False).encode("utf-8"), b"\n", *files])
+
+
+def unpack_files(body: bytes) -> tuple[dict[str, Any], list[bytes]]:
+    """The head and the files of a ``FILES_MEDIA_TYPE`` body; ValueError if it is not
+    one (cut short, say, or longer than its head says)."""
+    head_line, newline, rest = body.partition(b"\n")
+    if not newline:
+        raise ValueError("no header line")
+    head = json.loads(head_line)
+    if not isinstance(head, dict) or not isinstance(head.get("files"), list):
+        raise ValueError("no list of files")
+    files: list[bytes] = []
+    offset = 0
+    for item in head["files"]:
+        size = int(item["size"])
+        if size < 0 or offset + size > len(rest):
+            raise ValueError("the body is shorter than its header says")
+        files.append(rest[offset:offset + size])
+        offset += size
+    if offset != len(rest):
+        raise ValueError("the body is longer than its header says")
+    return head, files
+
+
 @dataclass(frozen=True)
 class FilesAnswer:
     """Several files in one answer (``FILES_MEDIA_TYPE``): their bytes by SHA-256, those
@@ -539,22 +571,11 @@ class FilesAnswer:
 
     @classmethod
     def parse(cls, body: bytes) -> FilesAnswer:
-        """Split an answer; ValueError if it is not one (cut short, say)."""
-        head, newline, rest = body.partition(b"\n")
-        if not newline:
-            raise ValueError("no header line")
-        data = json.loads(head)
-        files: dict[str, bytes] = {}
-        offset = 0
-        for item in data["files"]:
-            size = int(item["size"])
-            if size < 0 or offset + size > len(rest):
-                raise ValueError("the answer is shorter than its header says")
-            files[str(item["sha256"])] = rest[offset:offset + size]
-            offset += size
-        if offset != len(rest):
-            raise ValueError("the answer is longer than its header says")
-        return cls(files, [str(d) for d in data["missing"]], [str(d) for d in data["later"]])
+        """Split an answer; ValueError if it is not one."""
+        head, files = unpack_files(body)
+        return cls({str(item["sha256"]): data for item, data in zip(head["files"], files,
+                                                                    strict=True)},
+                   [str(d) for d in head["missing"]], [str(d) for d in head["later"]])
 
 
 def is_sha256(text: str) -> bool:
