@@ -38,6 +38,7 @@ from sqlalchemy import update
 from app.domain.audit import AuditRecord, check_anchor
 from app.domain.errors import DomainError
 from app.domain.events import Event
+from app.services.context import local_date
 from app.services.recording import Projection, load_projection
 from app.store import models
 from app.store.unit_of_work import UnitOfWork
@@ -204,6 +205,8 @@ class SyncEngine:
         self.pull_limit = pull_limit
         self.attachment_chunk_bytes = attachment_chunk_bytes
         self._round_lock = threading.Lock()
+        # What ``_changed_reference`` last found nothing changed under (its mark).
+        self._reference_unchanged: tuple[Any, ...] | None = None
 
     # --- settings and clients --------------------------------------------------------
 
@@ -450,10 +453,22 @@ class SyncEngine:
                 outbox=pending.queued,
                 unsent_files=pending.unsent_files or bool(
                     pending.unstaged_documents and self.attachments_dir),
-                changed_reference=local.changed_reference(uow, station_code=station_code,
-                                                          kinds=kinds),
+                changed_reference=self._changed_reference(uow, station_code, kinds, start),
                 wanted_documents=start.wanted_documents,
             )
+
+    def _changed_reference(self, uow: UnitOfWork, station_code: str,
+                           kinds: set[ReferenceKind], start: _Start) -> list[tuple[ReferenceItem, str]]:
+        """``local.changed_reference``, skipped when nothing it reads has moved since it
+        last found nothing: the tables' change counter, the hashes last sent or received,
+        the kinds, the station and the day (recent records are those of recent days)."""
+        mark = (start.pending.reference_changes, start.settings.get(local.REFERENCE_HASHES),
+                frozenset(kinds), station_code, local_date(_now()))
+        if mark[0] is not None and mark == self._reference_unchanged:
+            return []
+        changed = local.changed_reference(uow, station_code=station_code, kinds=kinds)
+        self._reference_unchanged = None if changed else mark
+        return changed
 
     def _check_epoch(self, info: StationInfo, report: SyncReport) -> None:
         with self.uow_factory() as uow:

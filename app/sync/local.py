@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 REFERENCE_VERSION = "reference_version"
 REFERENCE_HASHES = "sync_reference_hashes"
 LAST_SYNC_ERROR = "sync_last_error"
+# The sequence the reference tables' triggers bump (migration 0017).
+REFERENCE_CHANGES = "reference_changes"
 
 UNUSABLE_PASSWORD = "!"  # staff created centrally without a password: reset at the station
 
@@ -78,6 +80,9 @@ class Pending:
     unsent_files: bool
     unstaged_documents: bool
     wanted_documents: bool
+    # Bumped by triggers on every table the reference records are read from (migration
+    # 0017); None where the counter is missing, and then nothing may be assumed.
+    reference_changes: int | None = None
 
 
 # Everything a round checks before talking further with the server, in one statement
@@ -95,14 +100,17 @@ _PENDING = select(
     # a document this station does not hold: both kept by triggers (migration 0016).
     exists(models.UnstagedDocument),
     exists(models.WantedDocument),
+    select(models.Sequence.value)
+    .where(models.Sequence.name == REFERENCE_CHANGES).scalar_subquery(),
 )
 
 
 def pending(uow: UnitOfWork) -> Pending:
     """What a sync round may have to do, as the station's tables say."""
-    counter, logged, queued, unsent, unstaged, wanted = uow.session.execute(_PENDING).one()
+    counter, logged, queued, unsent, unstaged, wanted, reference = (
+        uow.session.execute(_PENDING).one())
     return Pending(max(counter or 0, logged or 0), queued, bool(unsent), bool(unstaged),
-                   bool(wanted))
+                   bool(wanted), reference)
 
 
 def outbox_events_after(uow: UnitOfWork, after_position: int,
