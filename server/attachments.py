@@ -256,7 +256,7 @@ def _in_scope(session: Session, row: Attachment, station: Station) -> bool:
         cast(EventRow.payload, Text).like(f"%{row.sha256}%")), station)
 
 
-def _seen_by(session: Session, naming: Select[tuple[str]], station: Station) -> bool:
+def _seen_by(session: Session, naming: Select[Any], station: Station) -> bool:
     """Whether any of the cases ``naming`` selects is one the station sees."""
     if not station.sees_all_cases:  # one primary-key probe per naming event
         naming = naming.where(exists().where(CaseScope.case_id == EventRow.case_id,

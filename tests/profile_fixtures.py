@@ -130,3 +130,20 @@ def register_approval_seal(runtime: Runtime, staff: Staff) -> None:
         valid_from=date(2026, 1, 1), valid_to=None, made_on=date(2025, 12, 20),
         made_by="县公安局备案刻章点",
     )
+
+
+def downgrade_profile(profile_dir: Path, revision: str) -> None:
+    """Take a profile's schema back to ``revision``, as an older program left it."""
+    from alembic import command
+
+    from app.store.database import Profile, alembic_config, make_engine
+
+    profile = Profile(profile_dir)
+    engine = make_engine(profile.url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config(profile.url)
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+    finally:
+        engine.dispose()

@@ -10,6 +10,7 @@ and one ORDER BY of every match cut into offset pages.
 from __future__ import annotations
 
 import random
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -25,7 +26,7 @@ from app.store import models
 from app.store.database import Profile, backup, restore, upgrade
 from app.store.repositories import _CASE_NUMBER, SORTABLE_COLUMNS, CaseRepository
 from bench.bench_million_cases import CaseRows
-from tests.profile_fixtures import Staff, make_profile
+from tests.profile_fixtures import Staff, downgrade_profile, make_profile
 
 CASES = 3000
 
@@ -341,10 +342,7 @@ def test_a_restored_backup_counts_its_own_cases(tmp_path: Path) -> None:
 
 
 def test_the_migration_counts_the_cases_already_there(tmp_path: Path) -> None:
-    from alembic import command
-
     from app.services.runtime import open_runtime
-    from app.store.database import alembic_config, make_engine
 
     runtime, _staff = _generated(tmp_path / "profile", 300, seed=5)
     profile = Profile(tmp_path / "profile")
@@ -352,18 +350,12 @@ def test_the_migration_counts_the_cases_already_there(tmp_path: Path) -> None:
         expected = _recounted(runtime)
     finally:
         runtime.close()
-    engine = make_engine(profile.url)
-    try:
-        with engine.begin() as connection:
-            config = alembic_config(profile.url)
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0014")
-            assert connection.exec_driver_sql(
-                "SELECT count(*) FROM sqlite_master WHERE name LIKE 'case_counts%'"
-            ).scalar() == 0
-            command.upgrade(config, "head")
-    finally:
-        engine.dispose()
+    downgrade_profile(profile.data_dir, "0014")
+    older = sqlite3.connect(profile.database_path)
+    assert older.execute(
+        "SELECT count(*) FROM sqlite_master WHERE name LIKE 'case_counts%'").fetchone() == (0,)
+    older.close()
+    upgrade(profile)
     reopened = open_runtime(profile.data_dir, backups=False)
     try:
         assert _bucket_counts(reopened) == expected

@@ -12,7 +12,8 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-from app.store.database import Profile, alembic_config, make_engine, upgrade
+from app.store.database import Profile, upgrade
+from tests.profile_fixtures import downgrade_profile
 
 # The questions every sync round asked before 0016 (app/sync/local.py), as plain SQL;
 # a SEALED event naming no PDF wants none (the old query wanted it while the station
@@ -168,18 +169,9 @@ def test_a_rolled_back_write_leaves_the_marks_as_they_were(tmp_path: Path) -> No
 
 
 def test_the_migration_marks_what_an_older_profile_already_holds(tmp_path: Path) -> None:
-    from alembic import command
-
     profile = Profile(tmp_path)
     upgrade(profile)
-    engine = make_engine(profile.url)
-    try:
-        with engine.begin() as connection:
-            config = alembic_config(profile.url)
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0015")
-    finally:
-        engine.dispose()
+    downgrade_profile(tmp_path, "0015")
     database = sqlite3.connect(profile.database_path, isolation_level=None)
     assert database.execute(
         "SELECT count(*) FROM sqlite_master WHERE name LIKE '%documents%' AND"
