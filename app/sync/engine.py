@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.domain.audit import AuditRecord, check_anchor
 from app.domain.errors import DomainError
@@ -888,33 +888,37 @@ class SyncEngine:
     def _store_fetched(self, named: dict[str, tuple[str, dict[str, Any]]],
                        files: dict[str, bytes], report: SyncReport) -> None:
         """Store the downloaded PDFs whose SHA-256 is the one their event names."""
+        asked = [digest for digest in files if digest in named]  # not what was not asked for
         with self.uow_factory() as uow:
+            # What is held already, in two queries for the whole answer.
+            held = set(uow.session.scalars(select(models.Document.pdf_sha256).where(
+                models.Document.pdf_sha256.in_(asked))))
+            attached = set(uow.session.scalars(select(models.Attachment.sha256).where(
+                models.Attachment.sha256.in_(asked))))
             stored = 0
-            for digest, pdf in files.items():
-                if digest not in named:
-                    continue  # not asked for
+            for digest in asked:
+                pdf = files[digest]
                 case_id, payload = named[digest]
                 if hashlib.sha256(pdf).hexdigest() != digest:
                     report.warnings.append(
                         f"文书{payload.get('document_number', '')}下载不完整，稍后重试。")
                     continue
-                if uow.documents.by_sha256(digest) is not None:
+                if digest in held:
                     continue
+                number = str(payload.get("document_number", ""))
                 uow.session.add(models.Document(
                     id=str(uuid.uuid4()), case_id=case_id,
-                    kind=str(payload.get("document_kind", "")),
-                    document_number=str(payload.get("document_number", "")), pdf=pdf,
-                    pdf_sha256=digest, docx=None,
+                    kind=str(payload.get("document_kind", "")), document_number=number,
+                    pdf=pdf, pdf_sha256=digest, docx=None,
                     seal_use_id=str(payload.get("seal_use_id", "")) or None,
                     created_at=_now(),
                 ))
-                if uow.session.get(models.Attachment, digest) is None:
+                if digest not in attached:
                     uow.session.add(models.Attachment(
                         sha256=digest, size=len(pdf), mime_type="application/pdf",
-                        original_name=f"{payload.get('document_number', '')}.pdf",
-                        uploaded=True, created_at=_now(),
+                        original_name=f"{number}.pdf", uploaded=True, created_at=_now(),
                     ))
-                uow.session.flush()  # the next by_sha256 sees it
+                held.add(digest)
                 stored += 1
             if stored:
                 uow.commit()
