@@ -548,20 +548,8 @@ def create_app(
 
         def work(session: Session) -> dict[str, Any]:
             found = authenticated(session, authorization)
-            answers = []
-            for item, data in zip(head["files"], files, strict=True):
-                digest = str(item.get("sha256", ""))
-                try:  # refused before it changes anything: the others are kept
-                    status = attachments.put_whole(
-                        session, store, found, sha256=digest, data=data,
-                        mime_type=str(item.get("mime_type", "")),
-                        original_name=str(item.get("original_name", "")))
-                except ApiError as refusal:
-                    answers.append({"sha256": digest, "code": refusal.code,
-                                    "message": refusal.message})
-                else:
-                    answers.append(status.to_dict())
-            return {"answers": answers}
+            return {"answers": attachments.put_files(session, store, found, head["files"],
+                                                     files)}
 
         return JSONResponse(await run_in_threadpool(transaction, work))
 

@@ -101,12 +101,35 @@ def begin(
     return _status(row)
 
 
-def put_whole(session: Session, store: AttachmentStore, station: Station, *, sha256: str,
-              data: bytes, mime_type: str = "", original_name: str = "") -> AttachmentStatus:
-    """A small file sent whole: kept, complete, if its bytes are the SHA-256 it is
-    named by (422 ``hash_mismatch`` and nothing kept if not). Every refusal comes
-    before anything is written."""
-    row = _locked(session, _check_hash(sha256))
+def put_files(session: Session, store: AttachmentStore, station: Station,
+              items: list[dict[str, Any]], files: list[bytes]) -> list[dict[str, Any]]:
+    """Small files sent whole, ``items`` naming each (sha256, mime_type, original_name):
+    one answer per file, its status, or the code and message of why it was not kept.
+    A refused file leaves the others kept (each refusal comes before anything of it is
+    written). The rows are read, and locked, in one query for the whole request."""
+    digests = [str(item.get("sha256", "")) for item in items]
+    rows = {row.sha256: row for row in session.scalars(
+        select(Attachment).where(Attachment.sha256.in_([d for d in digests if is_sha256(d)]))
+        .with_for_update())}
+    answers: list[dict[str, Any]] = []
+    for item, digest, data in zip(items, digests, files, strict=True):
+        try:
+            status = _put_whole(session, store, station, rows, sha256=digest, data=data,
+                                mime_type=str(item.get("mime_type", "")),
+                                original_name=str(item.get("original_name", "")))
+        except ApiError as refusal:
+            answers.append({"sha256": digest, "code": refusal.code, "message": refusal.message})
+        else:
+            answers.append(status.to_dict())
+    return answers
+
+
+def _put_whole(session: Session, store: AttachmentStore, station: Station,
+               rows: dict[str, Attachment], *, sha256: str, data: bytes, mime_type: str,
+               original_name: str) -> AttachmentStatus:
+    """One file sent whole: kept, complete, if its bytes are the SHA-256 it is named by
+    (422 ``hash_mismatch`` and nothing kept if not)."""
+    row = rows.get(_check_hash(sha256))
     if row is not None and row.complete:
         if row.size != len(data):
             raise ApiError(409, ErrorCode.HASH_MISMATCH, "服务器上同一摘要的附件大小不同。",
@@ -124,14 +147,13 @@ def put_whole(session: Session, store: AttachmentStore, station: Station, *, sha
     final.parent.mkdir(parents=True, exist_ok=True)
     os.replace(partial, final)
     if row is None:
-        row = Attachment(sha256=sha256, mime_type=mime_type[:80],
-                         original_name=original_name[:255], station=station.code or "",
-                         created_at=datetime.now(UTC))
+        row = rows[sha256] = Attachment(
+            sha256=sha256, mime_type=mime_type[:80], original_name=original_name[:255],
+            station=station.code or "", created_at=datetime.now(UTC))
         session.add(row)
     row.size = row.received = len(data)
     row.complete = True
     row.completed_at = datetime.now(UTC)
-    session.flush()
     return _status(row)
 
 
