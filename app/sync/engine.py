@@ -749,6 +749,7 @@ class SyncEngine:
                     models.Attachment.uploaded.is_(False))
             ]
         whole: list[tuple[dict[str, Any], bytes]] = []
+        whole_bytes = 0
         older_server = False
 
         def in_chunks(sha256: str, mime_type: str, name: str) -> None:
@@ -759,27 +760,33 @@ class SyncEngine:
             self._mark_uploaded([sha256], report)
 
         def send_whole() -> None:
-            nonlocal whole, older_server
+            nonlocal whole, whole_bytes, older_server
             if whole and not self._send_whole(client, whole, report):
                 older_server = True
                 for item, _data in whole:
                     in_chunks(item["sha256"], item["mime_type"], item["original_name"])
-            whole = []
+            whole, whole_bytes = [], 0
 
         for index, (sha256, size, mime_type, name) in enumerate(pending):
             progress("attachments", index, len(pending))
             path = self._attachment_path(sha256)
-            if path is None or path.stat().st_size != size or _file_sha256(path) != sha256:
+            # A small file is read once: hashed, then sent from memory.
+            data = (path.read_bytes() if path is not None and path.stat().st_size == size
+                    and size <= self.attachment_chunk_bytes and not older_server else None)
+            if path is None or path.stat().st_size != size or (
+                    hashlib.sha256(data).hexdigest() if data is not None
+                    else _file_sha256(path)) != sha256:
                 report.warnings.append(f"扫描件“{name}”的文件缺失或已损坏，未上传。")
                 continue
-            if older_server or size > self.attachment_chunk_bytes:
+            if data is not None and (len(whole) >= MAX_CONTENTS_FILES
+                                     or whole_bytes + size > UPLOAD_REQUEST_BYTES):
+                send_whole()
+            if data is None or older_server:
                 in_chunks(sha256, mime_type, name)
                 continue
-            if (len(whole) >= MAX_CONTENTS_FILES
-                    or sum(len(data) for _, data in whole) + size > UPLOAD_REQUEST_BYTES):
-                send_whole()
             whole.append(({"sha256": sha256, "mime_type": mime_type, "original_name": name},
-                          path.read_bytes()))
+                          data))
+            whole_bytes += size
         send_whole()
 
     def _send_whole(self, client: SyncClient, files: list[tuple[dict[str, Any], bytes]],
