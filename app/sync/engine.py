@@ -770,10 +770,11 @@ class SyncEngine:
         for index, (sha256, size, mime_type, name) in enumerate(pending):
             progress("attachments", index, len(pending))
             path = self._attachment_path(sha256)
+            sized = path is not None and path.stat().st_size == size
             # A small file is read once: hashed, then sent from memory.
-            data = (path.read_bytes() if path is not None and path.stat().st_size == size
+            data = (path.read_bytes() if path is not None and sized
                     and size <= self.attachment_chunk_bytes and not older_server else None)
-            if path is None or path.stat().st_size != size or (
+            if path is None or not sized or (
                     hashlib.sha256(data).hexdigest() if data is not None
                     else _file_sha256(path)) != sha256:
                 report.warnings.append(f"扫描件“{name}”的文件缺失或已损坏，未上传。")
@@ -795,7 +796,7 @@ class SyncEngine:
         try:
             answers = client.attachment_files(files)
         except ServerRefused as refusal:
-            if refusal.status in (404, 405):
+            if _route_unknown(refusal):
                 return False
             raise
         done = []
@@ -864,7 +865,7 @@ class SyncEngine:
                 try:
                     answer = client.attachment_contents(batch)
                 except ServerRefused as refusal:
-                    if refusal.status not in (404, 405):
+                    if not _route_unknown(refusal):
                         raise
                     one_by_one = True  # a server older than several files an answer
                     queue = batch + queue
@@ -950,6 +951,11 @@ class SyncEngine:
                 stalls = stalls + 1 if status.received <= before and not status.complete else 0
                 if stalls > 3:
                     raise SyncError("attachment_stalled", f"扫描件“{original_name}”上传没有进展，稍后重试。")
+
+
+def _route_unknown(refusal: ServerRefused) -> bool:
+    """A server older than the request: no such path (404), or not for this method (405)."""
+    return refusal.status in (404, 405)
 
 
 def _no_progress(_stage: str, _done: int, _total: int | None) -> None:
