@@ -16,6 +16,7 @@ from app.forms.intake_desk import IntakeDeskPage
 from app.forms.registration import RegistrationPage, carry_over
 from app.services import appointments, cases, catalog, consultations, inspections, promises
 from app.services.context import local_date, utc_now
+from app.services.recording import load_calendar
 from tests import test_ui_support
 from tests.profile_fixtures import NATURAL_APPLICANT, PASSWORD, business_matter, counter_seal
 from tests.test_ui_support import GUI, GuiProfile, find, type_into, wait_idle
@@ -91,21 +92,26 @@ def test_the_days_appointments_are_listed_and_arrival_carries_the_service_mode(
         qtbot, gui_profile) -> None:
     uow, clerk = gui_profile.runtime.uow, gui_profile.staff.clerk
     today = local_date(utc_now())
+    with uow() as reading:
+        working = load_calendar(reading).is_working_day(today)
+    # Today's list whatever today is: on a day off only 周末服务 may be booked.
+    slot, mode, mode_label = (("17:30-18:30", "extended_hours", "延时服务") if working
+                              else (appointments.DEFAULT_SLOTS[0], "weekend", "周末服务"))
     booked = appointments.book_appointment(
-        uow, clerk, day=today, slot="17:30-18:30", window_name="3号窗口", matter_code="SCJ-001",
+        uow, clerk, day=today, slot=slot, window_name="3号窗口", matter_code="SCJ-001",
         applicant_name="赵强", applicant_phone="13698765432", channel="phone",
-        service_mode="extended_hours")
+        service_mode=mode)
     desk = _desk(qtbot, gui_profile)
     desk.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: desk.appointment_list.topLevelItemCount() == 1, timeout=10000)
     row = desk.appointment_list.topLevelItem(0)
     assert [row.text(i) for i in (0, 3, 5, 6, 7)] == [
-        "17:30-18:30", "赵强", "电话预约", "延时服务", "已预约"]
+        slot, "赵强", "电话预约", mode_label, "已预约"]
     desk.appointment_list.setCurrentItem(row)
     with qtbot.waitSignal(desk.registerRequested, timeout=10000) as carried:
         qtbot.mouseClick(desk.arrive_button, Qt.MouseButton.LeftButton)
     assert carried.args[0]["appointment_id"] == booked.id
-    assert carried.args[0]["service_mode"] == "extended_hours"
+    assert carried.args[0]["service_mode"] == mode
 
 
 def _promise_case(profile: GuiProfile):
