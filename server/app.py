@@ -84,7 +84,13 @@ from server import (
     web,
 )
 from server.attachments import AttachmentStore
-from server.database import ServerConfig, current_epoch, make_session_factory, open_database
+from server.database import (
+    QuickReads,
+    ServerConfig,
+    current_epoch,
+    make_session_factory,
+    open_database,
+)
 from server.errors import ApiError
 from server.models import Station
 
@@ -272,6 +278,7 @@ def create_app(
     store = AttachmentStore(config.attachments_dir)
     authority = timestamps.open_authority(config.data_dir)
     epoch_cache = _EpochCache(session_factory)
+    quick_reads = QuickReads(engine)
 
     app = FastAPI(
         title="CounterDesk 中心服务器",
@@ -374,19 +381,25 @@ def create_app(
         here); the station's audit head as last seen, which it checks its chain against."""
         head = stations.parse_audit_head(audit_head)
 
-        def work(session: Session) -> tuple[StationInfo, str | None]:
-            found, info = stations.authenticate_with_info(session, authorization)
-            # What the station reports of itself, for the console (issue 15).
-            if stations.note_report(found, request.headers):
-                session.commit()
-            moves = found.id if stations.anchor_needed(found, head) else None
-            return info, moves
+        def answer() -> StationInfo:
+            found, info = quick_reads.run(
+                lambda connection: stations.authenticate_with_info(connection, authorization))
+            # What the station reports of itself, for the console (issue 15), and a
+            # longer audit chain's head: written only when they move.
+            report = stations.note_report(found, request.headers)
+            moves = head if stations.anchor_needed(found, head) else None
+            if report is not None or moves is not None:
+                transaction(lambda session: remember(session, found.id, report, moves))
+            return info
 
-        info, moves = await read(work)
-        if moves is not None and head is not None:
-            await run_in_threadpool(
-                transaction, lambda s: stations.remember_audit_head(s, moves, head))
-        return JSONResponse(info.to_dict())
+        def remember(session: Session, station_id: str, report: dict[str, Any] | None,
+                     moves: tuple[int, str] | None) -> None:
+            if report is not None:
+                stations.keep_report(session, station_id, report)
+            if moves is not None:
+                stations.remember_audit_head(session, station_id, moves)
+
+        return JSONResponse((await run_in_threadpool(answer)).to_dict())
 
     push_body = {
         "requestBody": {

@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.audit import canonical_json
@@ -91,6 +94,35 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+Read = TypeVar("Read")
+
+
+class QuickReads:
+    """One-statement reads that answer most requests (the station request of every sync
+    round). On PostgreSQL they run on a pool of their own in autocommit (no BEGIN and
+    ROLLBACK round trips: one statement sees one snapshot anyway) and without the pool's
+    ping before each use; a connection found dead is replaced and the read run once
+    more, which a read may be. Elsewhere (SQLite) they run as any other read."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        if engine.dialect.name == "postgresql":
+            self.engine = create_engine(engine.url, isolation_level="AUTOCOMMIT",
+                                        json_serializer=canonical_json)
+            # Closed with the engine it reads for (the app has no shutdown of its own).
+            event.listen(engine, "engine_disposed", lambda _engine: self.engine.dispose())
+
+    def run(self, read: Callable[[Connection], Read]) -> Read:
+        try:
+            with self.engine.connect() as connection:
+                return read(connection)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        with self.engine.connect() as connection:
+            return read(connection)
 
 
 def alembic_config(url: str) -> Config:

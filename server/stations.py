@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Row, func, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.errors import ValidationError
@@ -31,6 +32,9 @@ from server.hashing import (
 from server.models import Delivery, EventRow, Rejection, ServerState, Station
 
 DEFAULT_CODE_VALID_DAYS = 7
+# A station as a row of its columns (the station request's read), or as an ORM object.
+StationRow = Row[*tuple[Any, ...]]
+StationT = TypeVar("StationT", Station, StationRow)
 
 
 def _now() -> datetime:
@@ -219,24 +223,35 @@ def authenticate(session: Session, authorization: str | None) -> Station:
     return _authenticated(station, wanted)
 
 
-def authenticate_with_info(session: Session,
-                           authorization: str | None) -> tuple[Station, StationInfo]:
-    """``authenticate`` and ``station_info`` in one statement: the station request
-    answers every sync round, most of which end with it."""
+# What the station request reads: the station's own columns it answers or checks, the
+# server's epoch and reference head, and the head of the station's feed.
+_STATION_REQUEST_COLUMNS = (
+    Station.id, Station.code, Station.name, Station.may_publish, Station.credential_hash,
+    Station.revoked_at, Station.max_station_sequence, Station.audit_head_sequence,
+    Station.audit_head_hash, Station.protocol_version, Station.reported_outbox,
+    Station.reported_epoch, Station.reported_at,
+)
+
+
+def authenticate_with_info(connection: Connection | Session,
+                           authorization: str | None) -> tuple[StationRow, StationInfo]:
+    """``authenticate`` and ``station_info`` in one statement, read as columns (no ORM
+    object): the station request answers every sync round, most of which end with it.
+    The row has the station's fields under their names (``note_report`` and
+    ``anchor_needed`` read them)."""
     wanted = _credential_hash(authorization)
-    row = session.execute(
-        select(Station, ServerState.epoch, ServerState.reference_version,
+    row: StationRow | None = connection.execute(
+        select(*_STATION_REQUEST_COLUMNS, ServerState.epoch, ServerState.reference_version,
                select(func.max(Delivery.id)).where(Delivery.station == Station.code)
-               .correlate(Station).scalar_subquery())
+               .correlate(Station).scalar_subquery().label("feed_head"))
         .join(ServerState, ServerState.id == 1)
         .where(Station.credential_hash == wanted)
     ).one_or_none()
-    station = _authenticated(row[0] if row is not None else None, wanted)
-    assert row is not None
-    return station, _info(station, *row[1:])
+    station = _authenticated(row, wanted)
+    return station, _info(station, station.epoch, station.reference_version, station.feed_head)
 
 
-def _authenticated(station: Station | None, wanted: str) -> Station:
+def _authenticated(station: StationT | None, wanted: str) -> StationT:
     if station is None or not same_hash(station.credential_hash or "", wanted):
         raise ApiError(401, ErrorCode.UNAUTHENTICATED, "站点凭据无效，请重新登记本站点。")
     if station.revoked_at is not None:
@@ -248,9 +263,10 @@ def _authenticated(station: Station | None, wanted: str) -> Station:
 REPORT_REFRESH = timedelta(minutes=1)
 
 
-def note_report(station: Station, headers: Mapping[str, str]) -> bool:
-    """Keep what a station's request says of it (protocol version, outbox, epoch held)
-    for the console; True when the row changed (it is re-stamped once a minute)."""
+def note_report(station: Any, headers: Mapping[str, str]) -> dict[str, Any] | None:
+    """What a station's request says of it (protocol version, outbox, epoch held) to
+    keep for the console, as the columns to update, or None when ``station`` (its row
+    as read) already says so (it is re-stamped once a minute)."""
     protocol = headers.get(PROTOCOL_HEADER, "")
     outbox = headers.get(OUTBOX_HEADER, "")
     epoch = headers.get(HELD_EPOCH_HEADER, "")[:36]
@@ -260,12 +276,14 @@ def note_report(station: Station, headers: Mapping[str, str]) -> bool:
     if (new_protocol == station.protocol_version and new_outbox == station.reported_outbox
             and epoch == station.reported_epoch and station.reported_at is not None
             and now - station.reported_at < REPORT_REFRESH):
-        return False
-    station.protocol_version = new_protocol
-    station.reported_outbox = new_outbox
-    station.reported_epoch = epoch
-    station.reported_at = now
-    return True
+        return None
+    return {"protocol_version": new_protocol, "reported_outbox": new_outbox,
+            "reported_epoch": epoch, "reported_at": now}
+
+
+def keep_report(session: Session, station_id: str, report: Mapping[str, Any]) -> None:
+    """Store ``note_report``'s columns (in the caller's write transaction)."""
+    session.execute(update(Station).where(Station.id == station_id).values(**report))
 
 
 def all_case_stations(session: Session) -> set[str]:
@@ -288,7 +306,7 @@ def parse_audit_head(header: str | None) -> tuple[int, str] | None:
     return int(sequence), digest
 
 
-def anchor_needed(station: Station, head: tuple[int, str] | None) -> bool:
+def anchor_needed(station: Any, head: tuple[int, str] | None) -> bool:
     """Would this head move the anchor the server keeps (a longer chain)?"""
     return head is not None and (station.audit_head_sequence is None
                                  or head[0] > station.audit_head_sequence)
@@ -315,7 +333,7 @@ def station_info(session: Session, station: Station) -> StationInfo:
     return _info(station, epoch, reference_head, feed_head)
 
 
-def _info(station: Station, epoch: str, reference_head: int,
+def _info(station: Any, epoch: str, reference_head: int,
           feed_head: int | None) -> StationInfo:
     assert station.code is not None
     return StationInfo(

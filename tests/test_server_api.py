@@ -25,7 +25,7 @@ import pytest
 import requests
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.domain.errors import ValidationError
@@ -38,6 +38,7 @@ from app.sync.protocol import (
     EPOCH_HEADER,
     HEALTH_PATH,
     MAX_REQUEST_BYTES,
+    OUTBOX_HEADER,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
 )
@@ -45,7 +46,7 @@ from server import reference, stations
 from server.cli import main as server_main
 from server.database import ServerConfig, make_engine, upgrade
 from server.errors import ApiError
-from server.models import Attachment, Base, sealed_lookup_indexes
+from server.models import Attachment, Base, Station, sealed_lookup_indexes
 from tests.sync_fixtures import (
     APPLICANT,
     PASSWORD,
@@ -57,6 +58,7 @@ from tests.sync_fixtures import (
     make_station,
     postgres_database,
     received_materials,
+    server_config_on,
     session_with,
 )
 
@@ -208,8 +210,8 @@ def test_the_station_request_answers_what_authenticate_and_station_info_read(
         with Session(engine) as session:
             found = stations.authenticate(session, f"Bearer {station.credential}")
             expected = stations.station_info(session, found)
-            assert stations.authenticate_with_info(
-                session, f"Bearer {station.credential}") == (found, expected)
+            row, info = stations.authenticate_with_info(session, f"Bearer {station.credential}")
+            assert (row.id, row.code, info) == (found.id, found.code, expected)
             assert answer.json() == expected.to_dict()
             for wrong in (None, "Bearer nope", "Basic x"):
                 with pytest.raises(ApiError) as refused:
@@ -221,6 +223,36 @@ def test_the_station_request_answers_what_authenticate_and_station_info_read(
                         str(server.config.data_dir)]) == 0
     revoked = requests.get(f"{server.url}/api/v1/station", headers=station.headers(), timeout=10)
     assert_refusal(revoked, 401, "station_revoked")
+
+
+@pytest.mark.postgres
+def test_the_station_request_answers_after_postgresql_dropped_every_connection(
+        tmp_path: Path) -> None:
+    # The station request reads without the pool's ping: a connection the database
+    # has closed (a restart, an idle timeout) must cost a retry, not a failed round.
+    with server_config_on("postgresql", tmp_path) as config:
+        live = LiveServer(config).start()
+        try:
+            station = raw_station(live, "XC01")
+            url = f"{live.url}/api/v1/station"
+            for _ in range(3):  # every pooled connection used once
+                assert requests.get(url, headers=station.headers(), timeout=10).ok
+            with live.session() as session:
+                dropped = session.execute(text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )).scalar_one()
+            assert dropped >= 1
+            for outbox in ("7", "8"):
+                answer = requests.get(url, headers=station.headers(
+                    **{OUTBOX_HEADER: outbox}), timeout=10)
+                assert answer.status_code == 200, answer.text
+                assert answer.json()["station_code"] == "XC01"
+            with live.session() as session:
+                row = session.scalars(select(Station).where(Station.code == "XC01")).one()
+                assert row.reported_outbox == 8  # the console's report still kept
+        finally:
+            live.dispose()
 
 
 def test_revoked_station_cannot_push(server: LiveServer, station: RawStation) -> None:
