@@ -92,12 +92,25 @@ def _look(browser: Any, url: str, size: tuple[int, int]) -> str:
 
 def _loads_next_page(browser: Any, action: Any) -> None:
     """Do ``action`` (a click) and wait until the page it submits to has replaced this one."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = browser.find_element("tag name", "html")
+
+    def replaced(_browser: Any) -> bool:
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            # What chromedriver says instead, asked while the old document goes away.
+            if "does not belong to the document" in str(error.msg):
+                return True
+            raise
+        return False
+
     action()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 10).until(replaced)
 
 
 def _shot(browser: Any, folder: Path, name: str) -> Path:
