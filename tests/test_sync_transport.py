@@ -8,7 +8,9 @@ real server with them on 127.0.0.1, as ``python -m server --cert --key`` does.
 from __future__ import annotations
 
 import hashlib
+import http.server
 import socket
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +34,7 @@ from tests.sync_fixtures import (
     PASSWORD,
     LiveServer,
     StationProfile,
+    enrolled_station,
     make_station,
     received_materials,
 )
@@ -274,3 +277,86 @@ def test_an_answer_of_several_files_stops_at_its_size_and_names_the_rest(
     for broken in (whole[:-1], whole + b"x", whole.split(b"\n", 1)[0]):
         with pytest.raises(ValueError):
             FilesAnswer.parse(broken)
+
+
+@pytest.fixture
+def plain_server(tmp_path: Path) -> Iterator[LiveServer]:
+    live = LiveServer(ServerConfig(tmp_path / "server")).start()
+    yield live
+    live.dispose()
+
+
+def test_a_netrc_password_for_the_servers_host_does_not_replace_the_station_credential(
+        plain_server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A county IT office's ~/.netrc for the same host (for its own tools) must not turn
+    # the station's requests into a Basic login the server refuses.
+    station = enrolled_station(plain_server, tmp_path / "xc01", "XC01", "城关镇")
+    try:
+        netrc = tmp_path / "netrc"
+        netrc.write_text("machine 127.0.0.1 login county password county-it\n")
+        netrc.chmod(0o600)
+        monkeypatch.setenv("NETRC", str(netrc))
+        report = station.engine.sync_once()
+        assert report.ok, report.errors
+    finally:
+        station.close()
+
+
+class _ForwardingProxy(http.server.BaseHTTPRequestHandler):
+    """An HTTP proxy as a county network may require: forwards and notes each request."""
+
+    seen: list[str] = []
+    forward = requests.Session()
+    forward.trust_env = False  # not through itself
+
+    def _forward(self) -> None:
+        type(self).seen.append(self.requestline)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() not in ("host", "proxy-connection", "connection")}
+        answer = self.forward.request(self.command, self.path, data=body, headers=headers,
+                                      stream=True, timeout=10)
+        content = answer.raw.read(decode_content=False)
+        self.send_response(answer.status_code)
+        for name, value in answer.headers.items():
+            if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+    do_GET = do_POST = do_PUT = _forward
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_the_proxy_the_environment_names_carries_the_sync_round(
+        plain_server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    station = enrolled_station(plain_server, tmp_path / "xc01", "XC01", "城关镇")
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ForwardingProxy)
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    try:
+        cases.register_case(station.uow, station.clerk, matter_code="SCJ-001",
+                            applicant=APPLICANT, materials=received_materials())
+        _ForwardingProxy.seen.clear()
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        report = station.engine.sync_once()
+        assert report.ok and report.pushed > 0, report.errors
+        assert any(line.startswith(f"GET {plain_server.url}/api/v1/station")
+                   for line in _ForwardingProxy.seen)
+        assert any(line.startswith(f"POST {plain_server.url}/api/v1/events")
+                   for line in _ForwardingProxy.seen)
+        # Named in NO_PROXY, the server is reached directly.
+        _ForwardingProxy.seen.clear()
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        assert station.engine.sync_once().ok
+        assert _ForwardingProxy.seen == []
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+        station.close()

@@ -133,6 +133,11 @@ class SyncClient:
             # Every https connection must show the certificate pinned at enrollment.
             session.mount("https://", PinnedAdapter(
                 pinned_certificate, max_retries=_retrying_adapter(retries, backoff).max_retries))
+        # The environment's proxies, read once for this client (requests would re-read
+        # the whole environment on every request), and no ~/.netrc: a password it holds
+        # for the server's host would replace the station's credential.
+        session.trust_env = False
+        session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
         self.session = session
         self.last_epoch = ""
         self.bytes_sent = 0
