@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
+    Row,
     Table,
     delete,
     func,
@@ -1148,6 +1149,10 @@ class CaseRepository(_Repository):
         return list(self.session.scalars(query))
 
 
+_LAST_AUDIT = (select(models.AuditRow.sequence, models.AuditRow.record_hash)
+               .order_by(models.AuditRow.sequence.desc()).limit(1))
+
+
 class AuditRepository(_Repository):
     # The head this unit of work appended, for the anchor once it commits.
     appended: tuple[int, str] | None = None
@@ -1160,10 +1165,10 @@ class AuditRepository(_Repository):
     def record_at(self, sequence: int) -> models.AuditRow | None:
         return self.session.get(models.AuditRow, sequence)
 
-    def _last(self) -> models.AuditRow | None:
-        return self.session.scalar(
-            select(models.AuditRow).order_by(models.AuditRow.sequence.desc()).limit(1)
-        )
+    def _last(self) -> Row[int, str] | None:
+        # Two columns, not the row object: its body is never needed here, and every
+        # write appends (the select still flushes what this unit of work added).
+        return self.session.execute(_LAST_AUDIT).one_or_none()
 
     def append(self, body: dict[str, Any]) -> AuditRecord:
         """Chain a record onto the last one (inside the caller's write transaction)."""
