@@ -109,7 +109,11 @@ class QuickReads:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         if engine.dialect.name == "postgresql":
+            # A small pool: each read holds a connection for a fraction of a millisecond,
+            # and every uvicorn worker has one beside its main pool (PostgreSQL allows
+            # 100 connections by default; 4 workers hold at most 80 with both pools full).
             self.engine = create_engine(engine.url, isolation_level="AUTOCOMMIT",
+                                        pool_size=2, max_overflow=3,
                                         json_serializer=canonical_json)
             # Closed with the engine it reads for (the app has no shutdown of its own).
             event.listen(engine, "engine_disposed", lambda _engine: self.engine.dispose())
