@@ -264,7 +264,8 @@ def _authenticated(station: StationT | None, wanted: str) -> StationT:
 REPORT_REFRESH = timedelta(minutes=1)
 
 
-def note_report(station: Any, headers: Mapping[str, str]) -> dict[str, Any] | None:
+def note_report(station: Station | StationRow,
+                headers: Mapping[str, str]) -> dict[str, Any] | None:
     """What a station's request says of it (protocol version, outbox, epoch held) to
     keep for the console, as the columns to update, or None when ``station`` (its row
     as read) already says so (it is re-stamped once a minute)."""
@@ -307,7 +308,7 @@ def parse_audit_head(header: str | None) -> tuple[int, str] | None:
     return int(sequence), digest
 
 
-def anchor_needed(station: Any, head: tuple[int, str] | None) -> bool:
+def anchor_needed(station: Station | StationRow, head: tuple[int, str] | None) -> bool:
     """Would this head move the anchor the server keeps (a longer chain)?"""
     return head is not None and (station.audit_head_sequence is None
                                  or head[0] > station.audit_head_sequence)
@@ -334,7 +335,7 @@ def station_info(session: Session, station: Station) -> StationInfo:
     return _info(station, epoch, reference_head, feed_head)
 
 
-def _info(station: Any, epoch: str, reference_head: int,
+def _info(station: Station | StationRow, epoch: str, reference_head: int,
           feed_head: int | None) -> StationInfo:
     assert station.code is not None
     return StationInfo(
