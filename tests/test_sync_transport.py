@@ -7,9 +7,12 @@ real server with them on 127.0.0.1, as ``python -m server --cert --key`` does.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import http.server
+import select
 import socket
+import socketserver
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -360,3 +363,119 @@ def test_the_proxy_the_environment_names_carries_the_sync_round(
         proxy.shutdown()
         proxy.server_close()
         station.close()
+
+
+class _TunnellingProxy(socketserver.ThreadingTCPServer):
+    """An HTTPS proxy: answers CONNECT and relays the bytes (the TLS is the server's)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        self.tunnels: list[str] = []
+        self.logins: list[str] = []  # the Proxy-Authorization each CONNECT carried
+        super().__init__(("127.0.0.1", 0), _Tunnel)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Tunnel(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.request.recv(4096)
+            if not chunk:
+                return
+            head += chunk
+        method, target = head.split(b" ", 2)[:2]
+        if method != b"CONNECT":
+            self.request.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+            return
+        assert isinstance(self.server, _TunnellingProxy)
+        self.server.tunnels.append(target.decode())
+        self.server.logins.extend(
+            line.split(b":", 1)[1].strip().decode() for line in head.split(b"\r\n")
+            if line.lower().startswith(b"proxy-authorization:"))
+        host, _, port = target.decode().rpartition(":")
+        with socket.create_connection((host, int(port)), timeout=10) as upstream:
+            self.request.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            ends = [self.request, upstream]
+            while True:
+                readable, _, _ = select.select(ends, [], [], 10)
+                if not readable:
+                    return
+                for end in readable:
+                    data = end.recv(65536)
+                    if not data:
+                        return
+                    (upstream if end is self.request else self.request).sendall(data)
+
+
+@pytest.fixture
+def tunnel(monkeypatch: pytest.MonkeyPatch) -> Iterator[_TunnellingProxy]:
+    proxy = _TunnellingProxy()
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    yield proxy
+    proxy.shutdown()
+    proxy.server_close()
+
+
+def test_behind_an_https_proxy_enrollment_pins_the_servers_certificate_and_sync_runs(
+    tls_server: tuple[LiveServer, str], station: StationProfile, tunnel: _TunnellingProxy
+) -> None:
+    server, fingerprint = tls_server
+    target = f"127.0.0.1:{server.port}"
+    # The certificate is read through the proxy, as the requests go (a network that
+    # reaches the county only through it has no other way).
+    assert transport.certificate_fingerprint(server.url) == fingerprint
+    assert tunnel.tunnels == [target]
+    station.engine.enroll(server.url, server.create_station("城关镇", "XC01"),
+                          fingerprint=fingerprint)
+    assert station.setting(SERVER_CERTIFICATE) == fingerprint
+    _register(station)
+    report = station.engine.sync_once()
+    assert report.ok and report.pushed == 1, report.errors
+    assert set(tunnel.tunnels) == {target} and len(tunnel.tunnels) > 1
+
+
+def test_behind_an_https_proxy_a_changed_certificate_still_stops_sync(
+    tls_server: tuple[LiveServer, str], station: StationProfile, tunnel: _TunnellingProxy,
+    tmp_path: Path,
+) -> None:
+    # The pin must hold through the tunnel: a proxy (or whoever sits behind it) that
+    # shows another certificate gets nothing.
+    server, _ = tls_server
+    station.engine.enroll(server.url, server.create_station("城关镇", "XC01"))
+    assert station.engine.sync_once().ok
+    port = server.port
+    server.stop()
+    other_cert, other_key, _ = self_signed(tmp_path / "other", "impostor")
+    impostor = LiveServer(server.config, engine=server.engine,
+                          tls=(other_cert, other_key)).start(port)
+    try:
+        _register(station)
+        report = station.engine.sync_once()
+        assert not report.ok and report.error_code == "certificate_changed", report.errors
+        assert impostor.event_count() == 0 and len(station.outbox()) == 1
+    finally:
+        impostor.stop()
+
+
+def test_a_proxy_that_asks_for_a_login_gets_the_one_in_its_address(
+    tls_server: tuple[LiveServer, str], station: StationProfile, tunnel: _TunnellingProxy,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server, fingerprint = tls_server
+    monkeypatch.setenv("HTTPS_PROXY", tunnel.url.replace("://", "://zhan%40xc01:p%3Ass@"))
+    station.engine.enroll(server.url, server.create_station("城关镇", "XC01"))
+    assert station.setting(SERVER_CERTIFICATE) == fingerprint
+    expected = "Basic " + base64.b64encode(b"zhan@xc01:p:ss").decode()
+    # The certificate's tunnel and the enrollment request's both logged in.
+    assert len(tunnel.logins) == len(tunnel.tunnels) >= 2
+    assert set(tunnel.logins) == {expected}

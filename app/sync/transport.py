@@ -8,18 +8,22 @@
   centre handed out if given, and keeps it. Every later connection must show the same
   certificate: a changed one stops sync with a clear message, whatever a certificate
   authority would say (a county server may well have a self-signed certificate).
+- Through the web proxy the environment names (``HTTPS_PROXY``, ``NO_PROXY``; the
+  system's settings on Windows): a tunnel, so the pin is checked as without it.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import http.client
 import ipaddress
 import os
-import socket
 import ssl
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from requests.adapters import HTTPAdapter
+from requests.utils import get_environ_proxies
 
 from app.domain.errors import DomainError
 
@@ -68,19 +72,41 @@ def normalise_fingerprint(text: str) -> str:
 def certificate_fingerprint(url: str, timeout: float = 10.0) -> str:
     """SHA-256 of the certificate the server at ``url`` shows (DER), in hex.
 
-    Read without judging it: pinning is the check, not the certificate's issuer."""
+    Read without judging it: pinning is the check, not the certificate's issuer. Through
+    the proxy the environment names for ``url``, as the sync requests go (a tunnel: the
+    certificate is still the server's)."""
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or 443
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
+    proxy = get_environ_proxies(url).get("https", "")
+    if proxy:
+        through = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        if through.scheme != "http":
+            raise TransportRefused(
+                "proxy_unsupported",
+                f"不支持此类代理（{through.scheme}://）：请在 HTTPS_PROXY 中设置 http:// 代理。")
+        connection = http.client.HTTPSConnection(
+            through.hostname or "", through.port or 80, timeout=timeout, context=context)
+        headers = {}
+        if through.username:
+            login = f"{unquote(through.username)}:{unquote(through.password or '')}"
+            headers["Proxy-Authorization"] = "Basic " + base64.b64encode(
+                login.encode("utf-8")).decode("ascii")
+        connection.set_tunnel(host, port, headers=headers)
+    else:
+        connection = http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
     try:
-        with socket.create_connection((host, port), timeout=timeout) as raw, \
-                context.wrap_socket(raw, server_hostname=host) as tls:
-            der = tls.getpeercert(binary_form=True)
+        connection.connect()
+        assert isinstance(connection.sock, ssl.SSLSocket)
+        der = connection.sock.getpeercert(binary_form=True)
     except (OSError, ssl.SSLError) as error:
+        via = f"（经代理 {through.hostname}:{through.port or 80}）" if proxy else ""
         raise TransportRefused("server_unreachable",
-                               f"无法与服务器 {host}:{port} 建立加密连接：{error}") from error
+                               f"无法与服务器 {host}:{port} 建立加密连接{via}：{error}") from error
+    finally:
+        connection.close()
     if not der:
         raise TransportRefused("no_certificate", "服务器没有出示证书。")
     return hashlib.sha256(der).hexdigest()
@@ -96,6 +122,12 @@ class PinnedAdapter(HTTPAdapter):
     def init_poolmanager(self, *args: object, **kwargs: object) -> None:
         kwargs["assert_fingerprint"] = self.fingerprint
         super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
+
+    # Through a proxy the connections come from the proxy's manager: they must show the
+    # pinned certificate too (without this they were checked against nothing at all).
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: object) -> object:  # type: ignore[override]
+        proxy_kwargs["assert_fingerprint"] = self.fingerprint
+        return super().proxy_manager_for(proxy, **proxy_kwargs)  # type: ignore[arg-type]
 
     # The pin is the check: the certificate need not chain to a known authority.
     def build_connection_pool_key_attributes(  # type: ignore[override]
