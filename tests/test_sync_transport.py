@@ -309,8 +309,6 @@ class _ForwardingProxy(http.server.BaseHTTPRequestHandler):
     """An HTTP proxy as a county network may require: forwards and notes each request."""
 
     seen: list[str] = []
-    forward = requests.Session()
-    forward.trust_env = False  # not through itself
 
     def _forward(self) -> None:
         type(self).seen.append(self.requestline)
@@ -318,9 +316,11 @@ class _ForwardingProxy(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else None
         headers = {k: v for k, v in self.headers.items()
                    if k.lower() not in ("host", "proxy-connection", "connection")}
-        answer = self.forward.request(self.command, self.path, data=body, headers=headers,
-                                      stream=True, timeout=10)
-        content = answer.raw.read(decode_content=False)
+        with requests.Session() as forward:
+            forward.trust_env = False  # not through itself
+            answer = forward.request(self.command, self.path, data=body, headers=headers,
+                                     stream=True, timeout=10)
+            content = answer.raw.read(decode_content=False)
         self.send_response(answer.status_code)
         for name, value in answer.headers.items():
             if name.lower() not in ("transfer-encoding", "connection", "content-length"):
