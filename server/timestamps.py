@@ -169,6 +169,10 @@ def _stamper(tsa_cert: asn1_x509.Certificate, key: rsa.RSAPrivateKey) -> object:
     Its own ``_sign_tst_info`` loads the private key from DER for every token, and
     loading (with OpenSSL's RSA key check) takes about 170 ms: nine tenths of a push
     of sealed events. The same signed attributes and the same PKCS#1 v1.5 signature."""
+    # First: pyHanko loads through the signing module, without cryptography's DSA warning.
+    import app.signing.pades  # noqa: F401
+
+    # isort: split
     from asn1crypto import cms, core
     from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
     from pyhanko.sign import general

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,22 +36,28 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.writer import BasePdfFileWriter
-from pyhanko.sign import fields, signers
-from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.general import SigningError, get_pyca_cryptography_hash
-from pyhanko.sign.signers.pdf_signer import PdfSigningSession
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from app.signing.keys import CertificateNotValidAt, check_signing_time
+
+# cryptography 51 deprecates DSA and warns when a module imports its key classes, as
+# pyHanko's signers do to recognise such keys (nothing here makes or reads one): the
+# warning would be logged on every run's first signature, and fail the tests.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="DSA is deprecated", module=r"pyhanko\.")
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.writer import BasePdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.general import SigningError, get_pyca_cryptography_hash
+    from pyhanko.sign.signers.pdf_signer import PdfSigningSession
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 SIGNATURE_FIELD_NAME = "CounterDeskSeal"
 
