@@ -6,12 +6,24 @@ data, config or keyring.
 
 from __future__ import annotations
 
+import atexit
 import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import shutil
+import tempfile
 
 import pytest
 from argon2 import PasswordHasher
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# The user's own folders are neither read nor written: platformdirs (settings, the log,
+# the station file's last place) follows these on Linux, and the programs the tests
+# start inherit them. A test that needs folders of its own sets them again.
+_USER_FOLDERS = tempfile.mkdtemp(prefix="counterdesk-tests-")
+for _name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
+              "XDG_CONFIG_DIRS"):
+    os.environ[_name] = os.path.join(_USER_FOLDERS, _name.lower())
+atexit.register(shutil.rmtree, _USER_FOLDERS, True)
 
 
 @pytest.fixture(autouse=True)
