@@ -22,9 +22,11 @@ What it does, in order:
 5. XZZX's next round pulls them all: events/s pulled, bytes received;
 6. a round with nothing new, ``--empty-rounds`` times at each station (median), and
    each request of such a round alone;
-7. the floor: the server's own rows for those events (events, deliveries, case scopes)
+7. the floors: the server's own rows for those events (events, deliveries, case scopes)
    read back and bulk-inserted straight into copies of its tables with psycopg
-   ``executemany`` and ``COPY``, and the feed read back with one SELECT;
+   ``executemany`` and ``COPY``, and the feed read back with one SELECT; the push's
+   time-stamp tokens made alone; the rows the pull left at the centre inserted into a
+   fresh profile in one transaction, with and without the documents;
 8. ``--repeats`` times: the same push and pull again, each on a fresh server and
    database (the township re-enrolls and queues its events again, a new centre window
    pulls them); the verdicts go by the median of all the runs;
@@ -45,11 +47,13 @@ import argparse
 import contextlib
 import cProfile
 import functools
+import hashlib
 import os
 import pstats
 import re
 import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -79,12 +83,14 @@ import app.services.accounts as accounts  # noqa: E402
 from app.domain.audit import canonical_json  # noqa: E402
 from app.services import cases  # noqa: E402
 from app.services.runtime import open_runtime  # noqa: E402
+from app.store.database import DATABASE_NAME  # noqa: E402
 from app.sync.client import SyncClient  # noqa: E402
 from app.sync.credentials import MemoryKeyring  # noqa: E402
 from app.sync.engine import PULL_CURSOR, STATION_CODE, SyncEngine, SyncReport  # noqa: E402
 from app.sync.local import REFERENCE_VERSION  # noqa: E402
 from app.sync.protocol import DEFAULT_PULL_LIMIT, DEFAULT_PUSH_BATCH, HEALTH_PATH  # noqa: E402
 from bench.measured_on import machine  # noqa: E402
+from server import timestamps  # noqa: E402
 from tests.sync_fixtures import (  # noqa: E402
     APPLICANT,
     StationProfile,
@@ -526,16 +532,15 @@ def floor(db_url: str, centre_code: str) -> list[FloorResult]:
             n_events,
         )
         timed("events rows, COPY FROM STDIN, one transaction", lambda: copy("events"), n_events)
-        timed(
-            "events + deliveries + case_scopes (all a push writes), executemany",
-            lambda: [insert_many(t) for t in tables],
-            n_all,
-        )  # type: ignore[func-returns-value]
-        timed(
-            "events + deliveries + case_scopes (all a push writes), COPY",
-            lambda: [copy(t) for t in tables],
-            n_all,
-        )  # type: ignore[func-returns-value]
+        def every(write: Callable[[str], None]) -> Callable[[], None]:
+            def each_table() -> None:
+                for table in tables:
+                    write(table)
+            return each_table
+
+        timed("events + deliveries + case_scopes (all a push writes), executemany",
+              every(insert_many), n_all)
+        timed("events + deliveries + case_scopes (all a push writes), COPY", every(copy), n_all)
 
         def read_feed() -> None:
             conn.execute(
@@ -557,6 +562,88 @@ def floor(db_url: str, centre_code: str) -> list[FloorResult]:
             conn.execute(f'DROP TABLE IF EXISTS "floor_{table}"')
         conn.commit()
     return results
+
+
+def token_floor(n_tokens: int) -> FloorResult:
+    """The time-stamp tokens a push makes for its sealed documents (issue 15: one each,
+    in the push's transaction), by the server's own token maker with a key of its own:
+    part of any push of these events, however its rows were written."""
+    with tempfile.TemporaryDirectory(prefix="counterdesk-bench-tsa-") as folder:
+        authority = timestamps.open_authority(Path(folder))
+        assert authority is not None
+        digests = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(n_tokens)]
+        authority.token(digests[0])  # warm
+        started = time.perf_counter()
+        for digest in digests:
+            authority.token(digest)
+        seconds = time.perf_counter() - started
+    return FloorResult(f"the push's {n_tokens:,} time-stamp tokens (RSA-2048, one per sealed "
+                       "document), made alone", n_tokens, seconds)
+
+
+# What a pull leaves at the centre, table by table; the reference tables it names
+# (departments, matters, staff, seals, calendar) are copied first, untimed.
+PULLED_TABLES = ("cases", "events", "documents", "attachments", "audit_log")
+PULL_REFERENCE_TABLES = ("departments", "matters", "users", "seals", "calendar_years")
+
+
+def station_floor(centre_db: Path) -> list[FloorResult]:
+    """The rows the centre holds after its pull (its cases, events, documents with their
+    PDFs, attachment rows and audit records) inserted with sqlite3's executemany into a
+    fresh profile (same schema, indexes and triggers: the migrations' own) in one
+    transaction, with the profile's pragmas; and the same without the documents and
+    their attachment rows (the feed's floor). The median of three each."""
+    source = sqlite3.connect(centre_db)
+    rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+    for table in PULLED_TABLES + PULL_REFERENCE_TABLES:
+        cursor = source.execute(f'SELECT * FROM "{table}"')
+        rows[table] = ([c[0] for c in cursor.description], cursor.fetchall())
+    source.close()
+    n_events = len(rows["events"][1])
+
+    def insert(connection: sqlite3.Connection, table: str, verb: str = "INSERT") -> None:
+        columns, data = rows[table]
+        if table == "audit_log":  # after the fresh profile's own records
+            offset = connection.execute("SELECT COALESCE(MAX(sequence), 0) FROM audit_log"
+                                        ).fetchone()[0]
+            at = columns.index("sequence")
+            data = [(*r[:at], r[at] + offset, *r[at + 1:]) for r in data]
+        connection.executemany(
+            f'{verb} INTO "{table}" ({", ".join(columns)}) '
+            f'VALUES ({", ".join("?" * len(columns))})', data)
+
+    def once(tables: tuple[str, ...]) -> float:
+        with tempfile.TemporaryDirectory(prefix="counterdesk-bench-floor-") as folder:
+            open_runtime(Path(folder), backups=False).close()
+            connection = sqlite3.connect(Path(folder) / DATABASE_NAME, isolation_level=None)
+            for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+                connection.execute(f"PRAGMA {pragma}")
+            connection.execute("BEGIN IMMEDIATE")
+            for table in PULL_REFERENCE_TABLES:
+                insert(connection, table, "INSERT OR REPLACE")
+            connection.execute("COMMIT")
+            started = time.perf_counter()
+            connection.execute("BEGIN IMMEDIATE")
+            for table in tables:
+                insert(connection, table)
+            connection.execute("COMMIT")
+            seconds = time.perf_counter() - started
+            connection.close()
+        return seconds
+
+    pdf_mb = sum(len(r[rows["documents"][0].index("pdf")] or b"")
+                 for r in rows["documents"][1]) / 1e6
+    return [
+        FloorResult(f"the centre's rows after the pull (cases, events, "
+                    f"{len(rows['documents'][1]):,} documents with {pdf_mb:,.0f} MB of PDFs, "
+                    "attachment rows, audit records) into a fresh profile, executemany, "
+                    "one transaction", n_events,
+                    statistics.median(once(PULLED_TABLES) for _ in range(3))),
+        FloorResult("the same without the documents and their attachment rows (the feed "
+                    "alone)", n_events,
+                    statistics.median(once(("cases", "events", "audit_log"))
+                                      for _ in range(3))),
+    ]
 
 
 # --------------------------------------------------------------------------- profiles
@@ -830,7 +917,10 @@ def main(argv: list[str] | None = None) -> int:
                 # ---- the floor
                 server.stop()
                 results["floor"] = floor(db_url, CENTRE)
-                for f in results["floor"]:
+                results["token_floor"] = token_floor(pull.report.documents)
+                results["station_floor"] = station_floor(centre.runtime.profile.database_path)
+                for f in [*results["floor"], results["token_floor"],
+                          *results["station_floor"]]:
                     print(
                         f"floor: {f.label}: {f.rows:,} rows in {ms(f.seconds):.0f} ms "
                         f"-> {f.rows / f.seconds:,.0f} rows/s"
@@ -1153,6 +1243,15 @@ def profile_pass(
 # --------------------------------------------------------------------------- report
 
 
+def push_floor_s(r: dict[str, Any]) -> float | None:
+    """COPY of all a push writes, plus its time-stamp tokens: seconds."""
+    token = r.get("token_floor")
+    copied = [f for f in r.get("floor", []) if "(all a push writes), COPY" in f.label]
+    if token is None or not copied:
+        return None
+    return copied[0].seconds + token.seconds
+
+
 def write_report(path: Path, r: dict[str, Any], started_at: datetime) -> None:
     notes = ""
     if path.exists():
@@ -1230,6 +1329,14 @@ def write_report(path: Path, r: dict[str, Any], started_at: datetime) -> None:
         f"| {verdict(station_request[0] < TARGET_EMPTY_MS)} |"
     )
     w("")
+    push_floor, pull_floors = push_floor_s(r), r.get("station_floor")
+    if push_floor is not None and pull_floors:
+        w(f"The floors of the two rates, in the same run (the tables under \"The floors\"): "
+          f"a push of these events can be no faster than COPY of the rows it writes plus "
+          f"the time-stamp tokens it makes, {n_events / push_floor:,.0f} events/s; a pull "
+          f"no faster than inserting the rows it leaves at the centre, "
+          f"{n_events / pull_floors[0].seconds:,.0f} events/s "
+          f"({n_events / pull_floors[1].seconds:,.0f} for the feed alone).\n")
     if runs > 1:
         w("| run | pushed events/s | pulled events/s |")
         w("|---|--:|--:|")
@@ -1335,7 +1442,8 @@ def write_report(path: Path, r: dict[str, Any], started_at: datetime) -> None:
     w("```")
     w(r["empty_profile_cumulative"])
     w("```\n")
-    w("## The floor: the same rows straight into the server's database\n")
+    w("## The floors\n")
+    w("### The same rows straight into the server's database\n")
     w(
         "The rows the server wrote for these events (its `events`, `deliveries` and "
         "`case_scopes` rows) read back as text and inserted by psycopg into new tables "
@@ -1351,6 +1459,20 @@ def write_report(path: Path, r: dict[str, Any], started_at: datetime) -> None:
             f"| {n_events / f.seconds:,.0f} |"
         )
     w("")
+    token = r.get("token_floor")
+    if token is not None:
+        w(f"And what no way of writing the rows avoids: {token.label}, "
+          f"{ms(token.seconds):,.0f} ms ({token.rows / token.seconds:,.0f} tokens/s). With "
+          f"the COPY of all a push writes, the push's floor: "
+          f"**{n_events / push_floor_s(r):,.0f} events/s**.\n")
+    station = r.get("station_floor")
+    if station:
+        w("### At the station\n")
+        w("| floor | events | ms | events/s equivalent |")
+        w("|---|--:|--:|--:|")
+        for f in station:
+            w(f"| {f.label} | {f.rows:,} | {ms(f.seconds):,.0f} | {f.rows / f.seconds:,.0f} |")
+        w("")
     w(
         f"Against the floor: the push moved {push_rate:,.0f} events/s, the pull "
         f"{pull_rate:,.0f} events/s{median_of}.\n"
