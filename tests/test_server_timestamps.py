@@ -15,6 +15,7 @@ import requests
 
 from app.services import cases
 from server.database import ServerConfig
+from server.models import DocumentTimestamp
 from server.timestamps import token_digest, token_time
 from tests.sync_fixtures import APPLICANT, LiveServer, make_station, received_materials
 
@@ -53,6 +54,11 @@ def test_a_synced_seal_is_time_stamped_by_the_server_and_shown_on_the_page(
         # The token vouches for exactly the signed PDF, at the server's time.
         assert token_digest(token) == payload["pdf_sha256"]
         assert before - timedelta(seconds=5) <= token_time(token) <= datetime.now(UTC)
+        # The time the page shows is the one the token states, to the microsecond.
+        with server.session() as session:
+            kept = session.get(DocumentTimestamp, document)
+        assert kept is not None and kept.token == token
+        assert kept.stamped_at == token_time(token) and kept.pdf_sha256 == payload["pdf_sha256"]
         page = requests.get(f"{server.url}/v/{document}", params={"c": code}, timeout=10).text
         assert "中心时间戳" in page and "RFC 3161" in page
         # A wrong code gets no token.
