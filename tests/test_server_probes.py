@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import requests
 
+from app.domain import limits
 from app.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from tests.sync_fixtures import (
     LiveServer,
@@ -75,7 +76,9 @@ def test_json_nested_a_hundred_thousand_levels_is_refused(
     assert server.event_count() == 0 and _reference_versions(server) == before
 
 
-@pytest.mark.parametrize("levels", [5000, 200])
+# A payload {"note": [[…]]} nests one level more than its note; MAX_JSON_DEPTH is the
+# payload's limit, so a note of MAX_JSON_DEPTH levels is one too many.
+@pytest.mark.parametrize("levels", [5000, 200, limits.MAX_JSON_DEPTH])
 def test_a_payload_value_nested_thousands_of_levels_is_refused(
     server: LiveServer, station: RawStation, levels: int
 ) -> None:
@@ -90,6 +93,18 @@ def test_a_payload_value_nested_thousands_of_levels_is_refused(
     if levels < 1000:  # parsed: the answer names the event
         assert body["details"]["index"] == 1
     assert server.event_count() == 0
+
+
+def test_a_payload_nested_to_the_limit_is_stored(server: LiveServer, station: RawStation) -> None:
+    event = registration(station)
+    text = json.dumps({"events": [
+        {"event": {**event, "payload": {**event["payload"], "note": "@@"}},
+         "station_sequence": 1},
+    ]}, ensure_ascii=False).replace('"@@"', _nested(limits.MAX_JSON_DEPTH - 1))
+    answer = _post(station, "/api/v1/events/push", text)
+    assert answer.status_code == 200, answer.text
+    assert [a["status"] for a in answer.json()["answers"]] == ["accepted"]
+    assert server.event_count() == 1
 
 
 # --- numbers and times outside what the columns hold ------------------------------------

@@ -54,21 +54,20 @@ def check_length(value: str, limit: int, label: str, field: str) -> str:
 def json_depth(data: Any, limit: int = MAX_JSON_DEPTH) -> int:
     """How deeply ``data`` nests (a scalar is 0), counted without recursion and only up
     to ``limit + 1``: enough to tell whether it is too deep."""
+    if not isinstance(data, (dict, list)):
+        return 0
     deepest = 0
-    stack: list[tuple[Any, int]] = [(data, 0)]
+    # Only containers go on the stack: a payload is mostly scalars.
+    stack: list[tuple[Any, int]] = [(data, 1)]
     while stack:
         value, depth = stack.pop()
-        if isinstance(value, dict):
-            children: Any = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
-        depth += 1
-        deepest = max(deepest, depth)
-        if deepest > limit:
-            return deepest
-        stack.extend((child, depth) for child in children)
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                return deepest
+        for child in (value.values() if isinstance(value, dict) else value):
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
     return deepest
 
 
