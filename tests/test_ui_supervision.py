@@ -7,6 +7,7 @@ from PyQt6.QtGui import QAction, QKeySequence
 
 from app.forms.supervision import AuditPage, WarningsPage
 from app.services import cases
+from app.ui.case_model import COLUMN_INDEX
 from app.ui.main_window import MainWindow
 from tests import test_ui_support
 from tests.profile_fixtures import MONDAY, NATURAL_APPLICANT, counter_seal
@@ -70,6 +71,31 @@ def test_the_warnings_page_lists_the_red_case_for_the_supervisor(qtbot, gui_prof
     assert page.count_label.text() == "共 1 件"
     page.warning_combo.setCurrentIndex(page.warning_combo.findData("yellow"))
     qtbot.waitUntil(lambda: page.model.rowCount() == 0 and page.model.exhausted)
+    window.close()
+
+
+def test_the_warnings_page_lists_an_application_past_its_intake_days(qtbot, gui_profile) -> None:
+    uow, clerk = gui_profile.runtime.uow, gui_profile.staff.clerk
+    waiting = cases.register_case(uow, clerk, matter_code="SCJ-001",
+                                  applicant=NATURAL_APPLICANT, now=MONDAY)
+    cases.record_materials(uow, clerk, waiting.id, now=MONDAY,  # the last day 2026-11-30
+                           materials=[dict(m, received=True) for m in waiting.materials])
+    late = _overdue_case(gui_profile)
+    window = _window(qtbot, gui_profile, gui_profile.staff.supervisor)
+    page = window.page("warnings")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=10000)
+    assert {s.id for s in page.model.summaries()} == {waiting.id, late.id}
+    page.warning_combo.setCurrentIndex(page.warning_combo.findData("intake"))
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.exhausted)
+    [summary] = page.model.summaries()
+    assert summary.id == waiting.id and summary.warning == "red"
+    column = COLUMN_INDEX["warning"]
+    cell = page.model.index(0, column)
+    assert page.model.data(cell) == "受理逾期"
+    assert page.model.data(cell, Qt.ItemDataRole.BackgroundRole) is not None
+    tip = page.model.data(cell, Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("受理决定期限 2026-11-30") and "已逾期" in tip
+    assert page.count_label.text() == "共 1 件"
     window.close()
 
 

@@ -55,7 +55,14 @@ from app.services.queries import CaseSummary
 from app.ui.context import AppContext, optional_service
 from app.ui.documents import DocumentPreviewDialog, PreviewItem
 from app.ui.feedback import MessageBar
-from app.ui.widgets import iso_local_time, local_time, set_kind, title_label, yuan
+from app.ui.widgets import (
+    intake_due_text,
+    iso_local_time,
+    local_time,
+    set_kind,
+    title_label,
+    yuan,
+)
 
 DOCUMENT_LABELS = {kind.value: kind.label for kind in DocumentKind}
 OUTCOME_LABELS = {"approved": "准予许可", "denied": "不予许可", "rejected": "不予受理",
@@ -362,12 +369,8 @@ class CasePage(QWidget):
 
     def _show_intake_due(self, due: date) -> None:
         today = local_date(utc_now())
-        text = self.tr("受理决定期限 {0}：收到材料后5个工作日内受理、不予受理或出具一次性告知书"
-                       "（行政许可法第三十二条）").format(due.isoformat())
-        if today > due:
-            text += self.tr(" · 已逾期：依法自收到材料之日起即为受理，办结期限从该日起算")
-        self._set_deadline_text(text, "red" if today > due else "yellow" if today == due
-                                else "normal")
+        self._set_deadline_text(intake_due_text(due, overdue=today > due),
+                                "red" if today > due else "yellow" if today == due else "normal")
 
     def _set_deadline_text(self, text: str, warning: str) -> None:
         self.deadline_label.setText(text)

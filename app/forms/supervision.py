@@ -33,8 +33,10 @@ from app.ui.widgets import local_time, set_kind
 
 
 class WarningsPage(CaseSearchPage):
-    """预警督办: every running case near (yellow) or past (red) its deadline, the most
-    urgent first. The case search's list, with the filters a supervisor needs."""
+    """预警督办: every running case near (yellow) or past (red) its deadline, and every
+    licensing application still without its intake decision five working days after its
+    materials (第三十二条, red), the most urgent first. The case search's list, with the
+    filters a supervisor needs."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None,
                  *, page_size: int = 100) -> None:
@@ -47,6 +49,7 @@ class WarningsPage(CaseSearchPage):
         self.warning_combo.addItem(self.tr("黄牌和红牌"), "warned")
         self.warning_combo.addItem(self.tr("红牌超期"), "red")
         self.warning_combo.addItem(self.tr("黄牌预警"), "yellow")
+        self.warning_combo.addItem(self.tr("受理逾期（五个工作日内未作受理决定）"), "intake")
         self.warning_combo.addItem(self.tr("容缺材料逾期"), "tolerance")
         self.warning_combo.blockSignals(False)
         # A warning is about a running case: its state and registration date do not

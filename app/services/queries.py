@@ -54,6 +54,10 @@ class CaseSummary:
     tolerance_owed: int = 0
     tolerance_overdue: bool = False
     promise_broken: bool = False
+    # 第三十二条: the last day of the intake decision while the case waits for it, and
+    # whether it has passed (red: the law counts the application accepted from receipt).
+    intake_due: date | None = None
+    intake_overdue: bool = False
     service_mode: str = ""
     # 顶岗补位: the absent A岗 whose window's case this is, in the queue of their B岗.
     acting_for_name: str = ""
@@ -81,6 +85,8 @@ class CaseSummary:
 
 
 def _warning(row: models.CaseRow, calendar: object, today: date, threshold: int) -> WarningLevel:
+    if intake_overdue(row, today):
+        return WarningLevel.RED
     if row.deadline is None or row.completed_at is not None:
         return WarningLevel.NORMAL
     return warning_level(calendar, row.deadline, today, yellow_working_days=threshold)  # type: ignore[arg-type]
@@ -90,6 +96,11 @@ def tolerance_overdue(row: models.CaseRow, today: date) -> bool:
     """容缺 materials still owed after the promised day, on a case not finished."""
     return bool(row.tolerance_owed and row.tolerance_due is not None
                 and row.tolerance_due < today and row.completed_at is None)
+
+
+def intake_overdue(row: models.CaseRow, today: date) -> bool:
+    """Still waiting for the intake decision after its last day (第三十二条)."""
+    return row.intake_due is not None and row.intake_due < today
 
 
 def _summaries(rows: list[models.CaseRow], calendar: object, today: date,
@@ -106,11 +117,14 @@ def _summaries(rows: list[models.CaseRow], calendar: object, today: date,
             applicant_id_masked=mask_id_number(row.applicant_id_number),
             registered_at=row.registered_at, accepted_at=row.accepted_at,
             deadline=row.deadline, deadline_provisional=row.deadline_provisional,
-            warning=level.value, warning_label=level.label, completed_at=row.completed_at,
+            warning=level.value,
+            warning_label="受理逾期" if intake_overdue(row, today) else level.label,
+            completed_at=row.completed_at,
             on_time=row.on_time, tolerance_due=row.tolerance_due,
             tolerance_owed=row.tolerance_owed or 0,
             tolerance_overdue=tolerance_overdue(row, today),
-            promise_broken=bool(row.promise_broken), service_mode=row.service_mode or "",
+            promise_broken=bool(row.promise_broken), intake_due=row.intake_due,
+            intake_overdue=intake_overdue(row, today), service_mode=row.service_mode or "",
         ))
     return result
 

@@ -28,6 +28,7 @@ from app.domain.case import (
     apply_event,
     authorize_event,
     category,
+    intake_decision_due,
     replay,
 )
 from app.domain.complaint import Complaint
@@ -39,7 +40,7 @@ from app.services.catalog import pinyin_initials
 from app.services.context import local_date, utc_now
 from app.store import models
 from app.store.repositories import event_from_row
-from app.store.unit_of_work import UnitOfWork
+from app.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ def project_values(
                        if case.tolerance else None),
         tolerance_owed=len(case.tolerance_owed),
         promise_broken=case.promise_broken,
+        intake_due=intake_decision_due(case, calendar),
         updated_at=utc_now(),
     )
 
@@ -379,6 +381,31 @@ def rebuild_projection(uow: UnitOfWork, *, now: datetime | None = None) -> int:
         save_projection(uow, record, calendar, today=today, yellow_working_days=threshold)
         count += isinstance(record, Case)
     return count
+
+
+def reproject_waiting(uow_factory: UnitOfWorkFactory, *, now: datetime | None = None) -> int:
+    """Project again the cases waiting for the intake decision (after an upgrade whose
+    migration added what only the projection computes, such as that decision's last
+    day); returns how many."""
+    with uow_factory() as uow:
+        calendar = load_calendar(uow)
+        today = local_date(now or utc_now())
+        threshold = yellow_threshold(uow)
+        done, failed = 0, []
+        for case_id in uow.cases.waiting_for_intake():
+            try:
+                case = load_case(uow, case_id)
+            except DomainError:  # a row whose history does not replay: it keeps its row
+                failed.append(case_id)
+                continue
+            uow.cases.save(project_row(case, calendar, today=today,
+                                       yellow_working_days=threshold))
+            done += 1
+        uow.commit()
+    if failed:
+        log.warning("%d waiting cases kept their rows (their history does not replay): %s",
+                    len(failed), ", ".join(failed[:20]))
+    return done
 
 
 def recompute_open_deadlines(uow: UnitOfWork, *, now: datetime | None = None) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from app.services.calendar_admin import seed_calendar
+from app.services.recording import reproject_waiting
 from app.signing import FileSealKeyStore, KeyringSealKeyStore, SealKeyStore
 from app.store.database import (
     DEFAULT_BACKUPS_KEPT,
@@ -61,13 +62,17 @@ def open_runtime(
     need (see ``STATION_IMPOSED_KEYS``); they overwrite the profile's own.
     """
     profile = Profile(Path(data_dir))
-    upgrade(profile, keep=keep)
+    upgraded = upgrade(profile, keep=keep) is not None
     if backups:
         daily_backup(profile, keep=keep)
     engine = make_engine(profile.url)
     uow = UnitOfWorkFactory(make_session_factory(engine), anchor=profile.audit_anchor)
     runtime = Runtime(profile, engine, uow, seal_key_store(profile, uow))
     seed_calendar(runtime.uow)
+    if upgraded:
+        # What a migration added but only the projection computes (the intake decision's
+        # last day rests on the working calendar) is filled in for the cases waiting.
+        reproject_waiting(runtime.uow)
     imposed = {k: v for k, v in (station_values or {}).items() if k in STATION_IMPOSED_KEYS}
     if imposed:
         with uow() as unit:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 # The newest migration (app/store/migrations/versions). A profile already there opens
 # without loading Alembic at all; tests/test_store.py checks this names Alembic's head.
-SCHEMA_HEAD = "0017"
+SCHEMA_HEAD = "0018"
 
 DATABASE_NAME = "counterdesk.sqlite3"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

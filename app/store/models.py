@@ -364,6 +364,9 @@ class CaseRow(Base):
     service_mode: Mapped[str] = mapped_column(String(20), default="")
     # 容缺受理: the promised day for the owed materials and how many are still owed.
     tolerance_due: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    # 第三十二条: the last day to accept, refuse or give the one-time notice, while a
+    # licensing case waits for that decision (None otherwise): past it, 预警督办 lists it.
+    intake_due: Mapped[date | None] = mapped_column(Date, nullable=True)
     tolerance_owed: Mapped[int] = mapped_column(Integer, default=0)
     promise_broken: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -383,6 +386,8 @@ class CaseRow(Base):
         # range of this small index, whatever today is.
         Index("ix_cases_running_deadline", "deadline", "yellow_from",
               sqlite_where=text("completed_at IS NULL")),
+        # The few cases waiting for the intake decision, by its last day.
+        Index("ix_cases_intake_due", "intake_due", sqlite_where=text("intake_due IS NOT NULL")),
     )
 
 

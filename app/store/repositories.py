@@ -37,6 +37,7 @@ from app.domain.audit import (
     chain_hash,
 )
 from app.domain.calendar import YearCalendar, local_day_start
+from app.domain.case import CaseState
 from app.domain.catalog import Department as DepartmentData
 from app.domain.catalog import Matter as MatterData
 from app.domain.events import Event, EventType
@@ -696,7 +697,8 @@ class CaseFilter:
     registered_from: date | None = None
     registered_to: date | None = None
     # "normal" | "yellow" | "red" | "warned" (yellow or red) | "tolerance" (容缺 owed
-    # materials past their promised day)
+    # materials past their promised day) | "intake" (waiting for the intake decision
+    # past its last day, 第三十二条: red too)
     warning: str = ""
     today: date | None = None
     reviewer_id: str = ""
@@ -789,16 +791,24 @@ _RUNNING_WARNINGS = {
 }
 
 
+# Cases still waiting for the intake decision after its last day (第三十二条): red,
+# whatever their deadline (they have none yet).
+_INTAKE_OVERDUE = "SELECT rowid FROM cases INDEXED BY ix_cases_intake_due WHERE intake_due < :today"
+
+
 def _running_warned(f: CaseFilter) -> Any:
     """Rowids of the running cases of warning level ``f.warning`` on ``f.today``, read
-    from the partial index of running cases. Named, because SQLite's statistics count
-    every NULL completed_at as a value of its own and so would pick the index of
-    completed_at for "IS NULL" and read all ~40,000 unfinished rows (forwarded ones too)."""
+    from the partial index of running cases (and, for red, of the cases waiting for
+    the intake decision). Named, because SQLite's statistics count every NULL
+    completed_at as a value of its own and so would pick the index of completed_at for
+    "IS NULL" and read all ~40,000 unfinished rows (forwarded ones too)."""
     assert f.today is not None
-    return sql_text(  # SQLite stores a Date as its ISO text
-        "SELECT rowid FROM cases INDEXED BY ix_cases_running_deadline"
-        f" WHERE completed_at IS NULL AND {_RUNNING_WARNINGS[f.warning]}"
-    ).bindparams(today=f.today.isoformat()).columns(literal_column("rowid"))
+    statement = ("SELECT rowid FROM cases INDEXED BY ix_cases_running_deadline"
+                 f" WHERE completed_at IS NULL AND {_RUNNING_WARNINGS[f.warning]}")
+    if f.warning in ("red", "warned"):
+        statement += f" UNION ALL {_INTAKE_OVERDUE}"
+    return sql_text(statement).bindparams(  # SQLite stores a Date as its ISO text
+        today=f.today.isoformat()).columns(literal_column("rowid"))
 
 
 def _after(column: Any, cursor: CaseCursor, *, descending: bool) -> Any:
@@ -943,11 +953,15 @@ class CaseRepository(_Repository):
             row = models.CaseRow
             query = query.where(row.completed_at.is_(None), row.tolerance_owed > 0,
                                 row.tolerance_due < f.today)
+        elif f.warning == "intake" and f.today:
+            query = query.where(models.CaseRow.intake_due < f.today)
         elif f.warning in _RUNNING_WARNINGS and f.today:
             query = query.where(literal_column("cases.rowid").in_(_running_warned(f)))
         elif f.warning and f.today:
-            running = models.CaseRow.completed_at.is_(None) & models.CaseRow.deadline.is_not(None)
-            query = query.where(or_(~running, models.CaseRow.yellow_from > f.today))
+            row = models.CaseRow
+            running = row.completed_at.is_(None) & row.deadline.is_not(None)
+            query = query.where(or_(~running, row.yellow_from > f.today),
+                                or_(row.intake_due.is_(None), row.intake_due >= f.today))
         return query
 
     def count(self, case_filter: CaseFilter) -> int:
@@ -981,7 +995,9 @@ class CaseRepository(_Repository):
             marked = self.session.scalar(select(func.count()).where(
                 row.completed_at.is_(None), row.deadline.is_not(None),
                 or_(row.yellow_from.is_(None), row.yellow_from <= f.today))) or 0
-            return self._bucket_sum(["all"]) - marked
+            waiting_late = self.session.scalar(select(func.count()).where(
+                row.intake_due < f.today)) or 0
+            return self._bucket_sum(["all"]) - marked - waiting_late
         if f.warning:  # red, yellow, warned: a range of the running cases' index
             return None
         if f.states and not any(narrowing[1:]):
@@ -1143,10 +1159,18 @@ class CaseRepository(_Repository):
         return result
 
     def open_with_deadline(self) -> list[models.CaseRow]:
-        query = select(models.CaseRow).where(
-            models.CaseRow.completed_at.is_(None), models.CaseRow.accepted_on.is_not(None)
-        )
+        """The running cases whose days rest on the calendar: accepted ones (their
+        deadline) and those waiting for the intake decision (its last day)."""
+        row = models.CaseRow
+        query = select(row).where(row.completed_at.is_(None),
+                                  or_(row.accepted_on.is_not(None),
+                                      row.state == CaseState.REGISTERED.value))
         return list(self.session.scalars(query))
+
+    def waiting_for_intake(self) -> list[str]:
+        """Ids of the cases registered and not yet accepted, refused or noticed."""
+        return list(self.session.scalars(select(models.CaseRow.id).where(
+            models.CaseRow.state == CaseState.REGISTERED.value)))
 
 
 _LAST_AUDIT = (select(models.AuditRow.sequence, models.AuditRow.record_hash)

@@ -20,7 +20,7 @@ from PyQt6.QtGui import QBrush, QColor
 from app.domain.errors import DomainError
 from app.services.queries import CaseSummary
 from app.ui.tasks import TaskRunner, describe_unexpected
-from app.ui.widgets import local_time
+from app.ui.widgets import intake_due_text, local_time
 
 # loader(offset, limit, sort, descending, after) -> one page of summaries; ``after`` is
 # the last row of the pages before (None for the first page), ``offset`` their length.
@@ -231,6 +231,9 @@ class CaseTableModel(QAbstractTableModel):
             if summary.deadline_provisional:
                 tip += self.tr("\n该年度节假日安排尚未公布，期限为暂定。")
             return tip
+        if (role == Qt.ItemDataRole.ToolTipRole and key in ("deadline", "warning")
+                and summary.intake_due is not None):
+            return intake_due_text(summary.intake_due, overdue=summary.intake_overdue)
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

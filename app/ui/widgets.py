@@ -171,6 +171,16 @@ def yuan(fen: int) -> str:
     return f"{fen / 100:,.2f} 元"
 
 
+def intake_due_text(due: date, *, overdue: bool) -> str:
+    """The intake decision's last day (行政许可法 第三十二条), as the case page shows it and
+    a list's tooltip repeats it."""
+    text = (f"受理决定期限 {due.isoformat()}：收到材料后5个工作日内受理、不予受理或出具"
+            "一次性告知书（行政许可法第三十二条）")
+    if overdue:
+        text += " · 已逾期：依法自收到材料之日起即为受理，办结期限从该日起算"
+    return text
+
+
 def list_tree(parent: QWidget, name: str, headers: list[str], *,
               stretch: bool = False) -> QTreeWidget:
     """A flat list of rows (no tree lines), one selectable at a time, columns sized to
