@@ -26,13 +26,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("intake_due", sa.Date(), nullable=True))
-        batch_op.create_index("ix_cases_intake_due", ["intake_due"], unique=False,
-                              sqlite_where=sa.text("intake_due IS NOT NULL"))
+    op.add_column("cases", sa.Column("intake_due", sa.Date(), nullable=True))
+    op.create_index("ix_cases_intake_due", "cases", ["intake_due"], unique=False,
+                    sqlite_where=sa.text("intake_due IS NOT NULL"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_index("ix_cases_intake_due")
-        batch_op.drop_column("intake_due")
+    # SQLite's own DROP COLUMN: a batch operation would copy the table and lose the
+    # triggers migration 0015 keeps on it.
+    op.drop_index("ix_cases_intake_due", table_name="cases")
+    op.execute("ALTER TABLE cases DROP COLUMN intake_due")
