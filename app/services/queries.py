@@ -108,6 +108,7 @@ def _summaries(rows: list[models.CaseRow], calendar: object, today: date,
     result = []
     for row in rows:
         level = _warning(row, calendar, today, threshold)
+        intake_late = intake_overdue(row, today)
         result.append(CaseSummary(
             id=row.id, number=row.number, category=row.category,
             category_label=CaseType(row.category).label, state=row.state,
@@ -118,13 +119,13 @@ def _summaries(rows: list[models.CaseRow], calendar: object, today: date,
             registered_at=row.registered_at, accepted_at=row.accepted_at,
             deadline=row.deadline, deadline_provisional=row.deadline_provisional,
             warning=level.value,
-            warning_label="受理逾期" if intake_overdue(row, today) else level.label,
+            warning_label="受理逾期" if intake_late else level.label,
             completed_at=row.completed_at,
             on_time=row.on_time, tolerance_due=row.tolerance_due,
             tolerance_owed=row.tolerance_owed or 0,
             tolerance_overdue=tolerance_overdue(row, today),
             promise_broken=bool(row.promise_broken), intake_due=row.intake_due,
-            intake_overdue=intake_overdue(row, today), service_mode=row.service_mode or "",
+            intake_overdue=intake_late, service_mode=row.service_mode or "",
         ))
     return result
 
